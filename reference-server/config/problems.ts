@@ -1,0 +1,77 @@
+/**
+ * Problem collection for configuration files: every problem is kept with its path (`dynamic_batching.preferred_batch_size[1]`)
+ * and, where the YAML source is known, its line, so a broken file is reported whole rather than one error at a time.
+ */
+import { LineCounter, parseDocument, type Document } from 'yaml';
+
+/** ConfigProblem is one thing wrong with a configuration file. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+/** formatPath renders a path of keys and indices as `a.b[2].c`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(root)';
+}
+
+/** formatProblem renders a problem as `file:line: path: message`. */
+export function formatProblem(p: ConfigProblem, file?: string): string {
+  const where = file ? (p.line ? `${file}:${p.line}: ` : `${file}: `) : p.line ? `line ${p.line}: ` : '';
+  return `${where}${p.path}: ${p.message}`;
+}
+
+/** Problems collects problems for one document and resolves their source lines. */
+export class Problems {
+  readonly list: ConfigProblem[] = [];
+  constructor(
+    private readonly doc?: Document,
+    private readonly lines?: LineCounter,
+  ) {}
+
+  /** add records a problem at a path. */
+  add(path: readonly (string | number)[], message: string): void {
+    this.list.push({ path: formatPath(path), message, line: this.lineOf(path) });
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  private lineOf(path: readonly (string | number)[]): number | undefined {
+    if (!this.doc || !this.lines) return undefined;
+    // Walk down as far as the path exists, so a missing key points at its parent.
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return this.lines.linePos(node.range[0]).line;
+    }
+    return undefined;
+  }
+}
+
+/** ParsedYaml is a YAML document parsed to plain data, with a Problems collector that knows its lines. */
+export interface ParsedYaml {
+  value: unknown;
+  problems: Problems;
+}
+
+/** parseYaml parses YAML text; syntax errors become problems (with lines) instead of exceptions. */
+export function parseYaml(text: string): ParsedYaml {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems = new Problems(doc, lines);
+  for (const e of doc.errors) {
+    const line = e.linePos?.[0]?.line;
+    problems.list.push({ path: '(syntax)', message: e.message.split('\n')[0] ?? e.message, line });
+  }
+  const value = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
+  return { value, problems };
+}
+
+/** isPlainObject tells whether a parsed value is a mapping. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,178 @@
+/**
+ * ModelRepository loads a Triton-like model repository (`<dir>/<model>/config.yaml`, `<dir>/<model>/<version>/model.onnx`)
+ * and serves it: it is the InferenceCore the front ends talk to. A model whose config has problems, or whose
+ * session cannot load, is not served; the index says why, with every problem.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelConfig } from '../config/model-config.js';
+import { formatProblem } from '../config/problems.js';
+import { parseModelConfig } from '../config/validate-model-config.js';
+import { notFound, unavailable } from './errors.js';
+import { ModelVersion, type ModelVersionOptions } from './model-version.js';
+import type { InferenceCore, LoadedModel, RepositoryEntry, ServerMetadata } from './types.js';
+
+/** SERVER_EXTENSIONS are the protocol extensions the reference server implements (reported by `GET /v2`). */
+export const SERVER_EXTENSIONS = [
+  'binary_tensor_data',
+  'model_repository',
+  'schedule_policy',
+  'model_configuration',
+  'statistics',
+  'parameters',
+];
+
+/** RepositoryOptions selects and configures what is loaded. */
+export interface RepositoryOptions extends ModelVersionOptions {
+  /** Load only these models (default: every model folder). */
+  models?: string[];
+  /** Ready only when every model loaded (Triton's --strict-readiness, default true). */
+  strictReadiness?: boolean;
+  serverName?: string;
+  serverVersion?: string;
+  /** Called with a line for each model loaded or failed. */
+  log?: (line: string) => void;
+}
+
+interface ModelEntry {
+  name: string;
+  config?: ModelConfig;
+  versions: ModelVersion[];
+  /** Versions (or the whole model, version '') that failed, with why. */
+  failures: { version: string; reason: string }[];
+}
+
+/** ModelRepository serves the models of one repository folder. */
+export class ModelRepository implements InferenceCore {
+  private readonly entries = new Map<string, ModelEntry>();
+  private draining = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly opts: RepositoryOptions,
+  ) {}
+
+  /** load reads and loads every model of the repository; it never throws for a bad model, only for an unreadable folder. */
+  static async load(dir: string, opts: RepositoryOptions = {}): Promise<ModelRepository> {
+    const repo = new ModelRepository(dir, opts);
+    const names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+    const wanted = opts.models ?? names;
+    for (const name of wanted) {
+      if (!names.includes(name)) repo.entries.set(name, { name, versions: [], failures: [{ version: '', reason: `no folder '${name}' in the model repository ${dir}` }] });
+    }
+    const toLoad = names.filter((n) => wanted.includes(n));
+    // Two at a time: sessions load on worker threads, and loading everything at once only thrashes a small machine.
+    for (let i = 0; i < toLoad.length; i += 2) await Promise.all(toLoad.slice(i, i + 2).map((n) => repo.loadModel(n)));
+    return repo;
+  }
+
+  private async loadModel(name: string): Promise<void> {
+    const entry: ModelEntry = { name, versions: [], failures: [] };
+    this.entries.set(name, entry);
+    const log = this.opts.log ?? (() => {});
+    const folder = path.join(this.dir, name);
+    const configPath = path.join(folder, 'config.yaml');
+    let text: string;
+    try {
+      text = await readFile(configPath, 'utf8');
+    } catch {
+      entry.failures.push({ version: '', reason: `no config.yaml in ${folder}` });
+      log(`model ${name}: not loaded: no config.yaml`);
+      return;
+    }
+    const parsed = parseModelConfig(text, name);
+    if (!parsed.ok) {
+      const reason = parsed.problems.map((p) => formatProblem(p, configPath)).join('\n');
+      entry.failures.push({ version: '', reason });
+      log(`model ${name}: not loaded: ${parsed.problems.length} problem(s) in config.yaml:\n  ${reason.replaceAll('\n', '\n  ')}`);
+      return;
+    }
+    entry.config = parsed.config;
+    const versions = await this.versionsToServe(folder, parsed.config);
+    if (versions.length === 0) {
+      entry.failures.push({ version: '', reason: `no version folder with a model.onnx in ${folder} matches the version policy` });
+      log(`model ${name}: not loaded: no version folder with model.onnx`);
+      return;
+    }
+    for (const v of versions) {
+      try {
+        entry.versions.push(await ModelVersion.load(parsed.config, v, path.join(folder, v, 'model.onnx'), this.opts));
+        log(`model ${name} version ${v}: ready (${parsed.config.instance_group.reduce((n, g) => n + g.count, 0)} instance(s), ${parsed.config.execution_provider})`);
+      } catch (err) {
+        entry.failures.push({ version: v, reason: (err as Error).message });
+        log(`model ${name} version ${v}: not loaded: ${(err as Error).message}`);
+      }
+    }
+    entry.versions.sort((a, b) => Number(b.version) - Number(a.version));
+  }
+
+  private async versionsToServe(folder: string, config: ModelConfig): Promise<string[]> {
+    const found: number[] = [];
+    for (const d of await readdir(folder, { withFileTypes: true })) {
+      if (!d.isDirectory() || !/^[1-9]\d*$/.test(d.name)) continue;
+      const ok = await stat(path.join(folder, d.name, 'model.onnx')).then((s) => s.isFile(), () => false);
+      if (ok) found.push(Number(d.name));
+    }
+    found.sort((a, b) => b - a);
+    const p = config.version_policy;
+    const chosen = 'latest' in p ? found.slice(0, p.latest.num_versions) : 'specific' in p ? found.filter((v) => p.specific.versions.includes(v)) : found;
+    return chosen.map(String);
+  }
+
+  serverMetadata(): ServerMetadata {
+    return { name: this.opts.serverName ?? 'gauntlet-reference', version: this.opts.serverVersion ?? '0.0.0', extensions: SERVER_EXTENSIONS };
+  }
+
+  live(): boolean {
+    return true;
+  }
+
+  ready(): boolean {
+    if (this.draining) return false;
+    const all = [...this.entries.values()];
+    if (this.opts.strictReadiness === false) return all.some((e) => e.versions.some((v) => v.ready()));
+    return all.every((e) => e.failures.length === 0 && e.versions.every((v) => v.ready()));
+  }
+
+  model(name: string, version?: string): LoadedModel {
+    const entry = this.entries.get(name);
+    if (!entry) throw notFound(`unknown model '${name}'`);
+    if (!version) {
+      const latest = entry.versions[0];
+      if (!latest) throw unavailable(`model '${name}' is not available: ${entry.failures.map((f) => f.reason).join('; ')}`);
+      return latest;
+    }
+    const v = entry.versions.find((m) => m.version === version);
+    if (v) return v;
+    const failed = entry.failures.find((f) => f.version === version || f.version === '');
+    if (failed) throw unavailable(`model '${name}' version ${version} is not available: ${failed.reason}`);
+    throw notFound(`unknown version ${JSON.stringify(version)} of model '${name}'`);
+  }
+
+  models(): ModelVersion[] {
+    return [...this.entries.values()].flatMap((e) => e.versions);
+  }
+
+  index(): RepositoryEntry[] {
+    const rows: RepositoryEntry[] = [];
+    for (const e of [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const v of e.versions) rows.push({ name: e.name, version: v.version, state: v.ready() ? 'READY' : 'UNAVAILABLE', reason: v.reason });
+      for (const f of e.failures) rows.push({ name: e.name, version: f.version, state: 'UNAVAILABLE', reason: f.reason });
+    }
+    return rows;
+  }
+
+  /** drain marks the server not ready (so load balancers stop sending), then lets every model finish its queue. */
+  async close(graceMs = 10_000): Promise<void> {
+    this.draining = true;
+    await Promise.all(this.models().map((m) => m.close(graceMs)));
+  }
+
+  /** startDraining turns readiness off without waiting (the front ends still answer in-flight requests). */
+  startDraining(): void {
+    this.draining = true;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The GRPCInferenceService implementation over an InferenceCore. Every handler catches everything: an
+ * InferError becomes its gRPC status, anything else INTERNAL, and the server never crashes on a bad request.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { InferError, type InferStatus } from '../core/errors.js';
+import type { InferenceCore, LoadedModel, ModelStatistics } from '../core/types.js';
+import { fromWireRequest, type WireInferRequest } from './infer-request.js';
+import { toWireResponse, type WireInferResponse } from './infer-response.js';
+import { toProtoModelConfig } from './model-config-proto.js';
+
+/** GRPC_STATUS maps each InferStatus to the gRPC status code Triton answers with. */
+export const GRPC_STATUS: Readonly<Record<InferStatus, grpc.status>> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+/** toServiceError maps any thrown value to a gRPC error: InferError by its status, everything else INTERNAL. */
+export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+  if (err instanceof InferError) return { code: GRPC_STATUS[err.status], details: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: grpc.status.INTERNAL, details: message || 'internal error' };
+}
+
+interface NameVersion {
+  name?: string;
+  version?: string;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+/** unary wraps a (possibly async) request → response function as a grpc-js unary handler that never throws. */
+function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): Unary<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(toServiceError(err)),
+      );
+  };
+}
+
+function statisticsFor(core: InferenceCore, name: string, version: string): ModelStatistics[] {
+  if (name === '') {
+    return core.models().filter((m) => version === '' || m.version === version).map((m) => m.statistics());
+  }
+  if (version !== '') return [core.model(name, version).statistics()];
+  const versions = core.models().filter((m) => m.name === name);
+  // No served version: core.model throws the core's own NOT_FOUND / UNAVAILABLE for the name.
+  return (versions.length > 0 ? versions : [core.model(name)]).map((m) => m.statistics());
+}
+
+/** infer runs one decoded ModelInferRequest through the core and returns the wire response. */
+async function infer(core: InferenceCore, msg: WireInferRequest): Promise<WireInferResponse> {
+  const receivedNs = process.hrtime.bigint();
+  const model: LoadedModel = core.model(msg.model_name ?? '', msg.model_version ?? '');
+  const request = fromWireRequest(msg, receivedNs);
+  const response = await model.infer(request);
+  return toWireResponse(response, msg.id ?? '');
+}
+
+/** streamInfer answers each request on a ModelStreamInfer stream in order of completion; failures go in error_message. */
+function streamInfer(core: InferenceCore): grpc.handleBidiStreamingCall<WireInferRequest, unknown> {
+  return (call) => {
+    let pending = 0;
+    let ended = false;
+    const finish = (): void => {
+      if (ended && pending === 0 && !call.cancelled) call.end();
+    };
+    call.on('data', (msg: WireInferRequest) => {
+      pending++;
+      infer(core, msg).then(
+        (res) => {
+          if (!call.cancelled) call.write({ error_message: '', infer_response: res });
+        },
+        (err: unknown) => {
+          // Triton sets the request's id (and model) on a failed stream response so clients can match it.
+          const infer_response = { model_name: msg.model_name ?? '', model_version: msg.model_version ?? '', id: msg.id ?? '' };
+          if (!call.cancelled) call.write({ error_message: toServiceError(err).details ?? 'internal error', infer_response });
+        },
+      ).finally(() => {
+        pending--;
+        finish();
+      });
+    });
+    call.on('end', () => {
+      ended = true;
+      finish();
+    });
+    call.on('error', () => {
+      // A broken stream has nobody left to answer; pending inferences finish and are dropped.
+    });
+  };
+}
+
+/** createHandlers builds the service implementation for grpc-js `Server.addService`. */
+export function createHandlers(core: InferenceCore): grpc.UntypedServiceImplementation {
+  return {
+    ServerLive: unary(() => ({ live: core.live() })),
+    ServerReady: unary(() => ({ ready: core.ready() })),
+    ModelReady: unary((req: NameVersion) => {
+      try {
+        return { ready: core.model(req.name ?? '', req.version ?? '').ready() };
+      } catch (err) {
+        // Like Triton, an unknown or unavailable model is simply not ready.
+        if (err instanceof InferError && (err.status === 'NOT_FOUND' || err.status === 'UNAVAILABLE')) return { ready: false };
+        throw err;
+      }
+    }),
+    ServerMetadata: unary(() => core.serverMetadata()),
+    ModelMetadata: unary((req: NameVersion) => core.model(req.name ?? '', req.version ?? '').metadata()),
+    ModelInfer: unary((req: WireInferRequest) => infer(core, req)),
+    ModelStreamInfer: streamInfer(core),
+    ModelConfig: unary((req: NameVersion) => ({
+      config: toProtoModelConfig(core.model(req.name ?? '', req.version ?? '').config),
+    })),
+    ModelStatistics: unary((req: NameVersion) => ({
+      model_stats: statisticsFor(core, req.name ?? '', req.version ?? ''),
+    })),
+    RepositoryIndex: unary((req: { ready?: boolean }) => ({
+      models: core.index().filter((e) => !req.ready || e.state === 'READY'),
+    })),
+  };
+}

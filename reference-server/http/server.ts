@@ -1,0 +1,184 @@
+/**
+ * The KServe v2 / Open Inference Protocol HTTP front end, with Triton's extensions that its tools rely on:
+ * model configuration (`/config`), statistics (`/stats`), the repository index and binary tensor data.
+ * Errors are `{"error": "..."}` with Triton's status codes; the server never answers a bad request by crashing.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
+import type { InferenceCore } from '../core/types.js';
+import { toProtoModelConfig } from '../grpc/model-config-proto.js';
+import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from './infer-codec.js';
+import { BodyError, readBody } from './read-body.js';
+
+/** HttpOptions configures the HTTP front end. */
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Largest accepted request body in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** Seconds an idle keep-alive connection stays open (default 75, above common load-balancer idle timeouts). */
+  keepAliveSeconds?: number;
+}
+
+/** HttpFrontEnd is a running HTTP front end. */
+export interface HttpFrontEnd {
+  port: number;
+  server: Server;
+  /** close stops accepting connections, lets in-flight requests finish up to graceMs, then closes the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|config|stats))?$/;
+
+/** startHttpServer binds the HTTP front end (port 0 = any free port). */
+export async function startHttpServer(core: InferenceCore, opts: HttpOptions): Promise<HttpFrontEnd> {
+  const limit = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  let inFlight = 0;
+  let idleWaiter: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) idleWaiter?.();
+    });
+    handle(core, req, res, limit).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
+  });
+  server.keepAliveTimeout = (opts.keepAliveSeconds ?? 75) * 1000;
+  server.headersTimeout = server.keepAliveTimeout + 5000;
+  server.requestTimeout = 0;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: `malformed HTTP request: ${err.message}` })}`);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const close = async (graceMs = 10_000): Promise<void> => {
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => (idleWaiter = r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+  return { port: (server.address() as AddressInfo).port, server, close };
+}
+
+async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {
+  const receivedNs = process.hrtime.bigint();
+  const url = req.url ?? '/';
+  const path = url.split('?', 1)[0]!;
+  const method = req.method ?? 'GET';
+  const isPost = method === 'POST';
+  // Drain any body of requests that do not use it, so keep-alive connections stay usable.
+  const body = isPost ? await readBody(req, limit).catch((e: BodyError) => e) : undefined;
+  if (body instanceof BodyError) return sendError(res, body.status, body.message);
+  try {
+    if (path === '/v2/health/live' && method === 'GET') return sendStatus(res, core.live(), 'the server is not live');
+    if (path === '/v2/health/ready' && method === 'GET') return sendStatus(res, core.ready(), 'the server is not ready');
+    if (path === '/v2' && method === 'GET') return sendJson(res, 200, core.serverMetadata());
+    if (path === '/v2/models/stats' && method === 'GET') {
+      return sendJson(res, 200, { model_stats: core.models().map((m) => m.statistics()) });
+    }
+    if (path === '/v2/repository/index' && isPost) return sendJson(res, 200, repositoryIndex(core, body!));
+    if (path.startsWith('/v2/repository/models/') && isPost) {
+      return sendError(res, 400, 'explicit model control is not enabled: models are loaded from the repository at start-up');
+    }
+    const m = MODEL_PATH.exec(path);
+    if (!m) return sendError(res, 404, `no route for ${method} ${path}`);
+    const name = decode(m[1]!);
+    const version = m[2] === undefined ? '' : decode(m[2]);
+    const action = m[3] ?? 'metadata';
+    const wantMethod = action === 'infer' ? 'POST' : 'GET';
+    if (method !== wantMethod) return sendError(res, 405, `${method} is not allowed on ${path}; use ${wantMethod}`, { allow: wantMethod });
+    if (action === 'stats') {
+      core.model(name, version); // unknown model or version: 404, as for every other model route
+      return sendJson(res, 200, { model_stats: core.models().filter((x) => x.name === name && (!version || x.version === version)).map((x) => x.statistics()) });
+    }
+    const model = core.model(name, version);
+    if (action === 'metadata') return sendJson(res, 200, model.metadata());
+    if (action === 'ready') return sendStatus(res, model.ready(), `model '${name}' is not ready`);
+    if (action === 'config') return sendJson(res, 200, { ...model.config, ...toProtoModelConfig(model.config) });
+    const request = parseInferBody(body!, header(req, HEADER_LENGTH), receivedNs);
+    const response = await model.infer(request);
+    const encoded = encodeInferResponse(response, request);
+    const headers: Record<string, string | number> = { 'content-length': encoded.length };
+    if (encoded.jsonLength !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      headers['inference-header-content-length'] = encoded.jsonLength;
+    } else headers['content-type'] = 'application/json';
+    res.writeHead(200, headers);
+    if (Array.isArray(encoded.body)) {
+      for (const part of encoded.body) res.write(part);
+      res.end();
+    } else res.end(encoded.body);
+  } catch (err) {
+    if (err instanceof InferError) return sendError(res, HTTP_STATUS[err.status], err.message);
+    throw err;
+  }
+}
+
+function repositoryIndex(core: InferenceCore, body: Buffer): unknown {
+  let readyOnly = false;
+  if (body.length > 0) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new InferError('INVALID_ARGUMENT', `failed to parse the request JSON: ${(err as Error).message}`);
+    }
+    readyOnly = typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)['ready'] === true;
+  }
+  return core.index().filter((e) => !readyOnly || e.state === 'READY');
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw notFound(`malformed model name or version in the URL: ${JSON.stringify(part)}`);
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sendStatus(res: ServerResponse, ok: boolean, message: string): void {
+  // Like Triton: 200 when live/ready, 400 when not.
+  if (ok) sendEmpty(res, 200);
+  else sendError(res, 400, message);
+}
+
+function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-length': 0 });
+  res.end();
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': json.length });
+  res.end(json);
+}
+
+function sendError(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const json = Buffer.from(JSON.stringify({ error: message }), 'utf8');
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': json.length, ...extra });
+  res.end(json);
+}

@@ -1,0 +1,136 @@
+/**
+ * Instance is the main thread's handle on one model instance: a worker thread (CPU) or a child process (GPU)
+ * that owns one ONNX Runtime session. It runs one batch at a time.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, SessionInfo, SessionSpec, ToWorker, WireTensor } from './protocol.js';
+
+/** RunResult is a finished batch: outputs plus the worker's own timing of each stage, in nanoseconds. */
+export interface RunResult {
+  outputs: WireTensor[];
+  inputNs: number;
+  inferNs: number;
+  outputNs: number;
+}
+
+const here = new URL('.', import.meta.url);
+// Under the TypeScript sources (tests, tsx) the worker is a .ts file that needs tsx's loader; compiled, it is .js.
+// A child process takes the loader as `--import tsx`; a worker thread does not, so it starts from a tiny module
+// that registers tsx first and then imports the worker.
+const fromSource = import.meta.url.endsWith('.ts');
+const workerUrl = new URL(fromSource ? 'instance-worker.ts' : 'instance-worker.js', here);
+const threadEntry = fromSource
+  ? new URL(
+      `data:text/javascript,${encodeURIComponent(
+        `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(workerUrl.href)});`,
+      )}`,
+    )
+  : workerUrl;
+const execArgv = fromSource ? ['--import', 'tsx'] : [];
+
+/** Instance runs batches on one ONNX Runtime session in its own thread or process. */
+export class Instance {
+  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private worker?: Worker;
+  private child?: ChildProcess;
+  private dead?: Error;
+  info?: SessionInfo;
+
+  constructor(
+    readonly label: string,
+    private readonly spec: SessionSpec,
+    private readonly isolation: 'thread' | 'process',
+  ) {}
+
+  /** start launches the thread or process and resolves once its session is loaded. */
+  start(): Promise<SessionInfo> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const onMessage = (msg: FromWorker): void => {
+        if (msg.kind === 'ready') {
+          settled = true;
+          this.info = msg.info;
+          resolve(msg.info);
+        } else if (msg.kind === 'load-error') {
+          settled = true;
+          reject(new Error(msg.message));
+          void this.close();
+        } else this.onResult(msg);
+      };
+      const onExit = (why: string): void => {
+        this.dead = new Error(`instance ${this.label} ${why}`);
+        if (!settled) {
+          settled = true;
+          reject(this.dead);
+        }
+        for (const p of this.pending.values()) p.reject(this.dead);
+        this.pending.clear();
+      };
+      if (this.isolation === 'thread') {
+        const w = new Worker(threadEntry, { workerData: this.spec });
+        this.worker = w;
+        w.on('message', onMessage);
+        w.on('error', (e) => onExit(`failed: ${e.message}`));
+        w.on('exit', (code) => onExit(`exited (code ${code})`));
+      } else {
+        const c = fork(workerUrl, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        this.child = c;
+        c.on('message', (m) => onMessage(m as FromWorker));
+        c.on('error', (e) => onExit(`failed: ${e.message}`));
+        c.on('exit', (code, signal) => onExit(`exited (${signal ?? `code ${code}`})`));
+        c.send(this.spec);
+      }
+    });
+  }
+
+  /** alive is false once the thread or process has exited. */
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /** run executes one batch; the input buffers are transferred to the instance (the caller must not reuse them). */
+  run(inputs: WireTensor[], outputs: string[]): Promise<RunResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post({ kind: 'run', id, inputs, outputs }, inputs.map((t) => t.buffer).filter(unique));
+    });
+  }
+
+  /** close releases the session and ends the thread or process. */
+  async close(): Promise<void> {
+    if (this.dead) return;
+    const exited = new Promise<void>((resolve) => {
+      this.worker?.once('exit', () => resolve());
+      this.child?.once('exit', () => resolve());
+    });
+    this.post({ kind: 'close' }, []);
+    const timer = setTimeout(() => {
+      void this.worker?.terminate();
+      this.child?.kill('SIGKILL');
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private post(msg: ToWorker, transfer: ArrayBuffer[]): void {
+    if (this.worker) this.worker.postMessage(msg, transfer);
+    else this.child?.send(msg);
+  }
+
+  private onResult(msg: FromWorker): void {
+    if (msg.kind !== 'result' && msg.kind !== 'run-error') return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.kind === 'result') p.resolve({ outputs: msg.outputs, inputNs: msg.inputNs, inferNs: msg.inferNs, outputNs: msg.outputNs });
+    else p.reject(new Error(msg.message));
+  }
+}
+
+function unique<T>(v: T, i: number, all: T[]): boolean {
+  return all.indexOf(v) === i;
+}

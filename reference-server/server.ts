@@ -1,0 +1,86 @@
+/**
+ * startReferenceServer runs the whole reference server: the model repository with its instances, the HTTP and
+ * gRPC front ends and the metrics endpoint. Its `close` drains: readiness goes false, in-flight requests finish
+ * (up to the grace period), then everything stops.
+ */
+import { ModelRepository } from './core/model-repository.js';
+import { startGrpcServer } from './grpc/server.js';
+import { startHttpServer } from './http/server.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/metrics-server.js';
+import { packageVersion } from './project-root.js';
+
+/** ServerOptions configures a reference server; ports follow Triton (8000 HTTP, 8001 gRPC, 8002 metrics; 0 = any free). */
+export interface ServerOptions {
+  modelRepository: string;
+  host?: string;
+  httpPort?: number;
+  grpcPort?: number;
+  metricsPort?: number;
+  /** Load only these models. */
+  models?: string[];
+  /** Largest request body / gRPC message in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  strictReadiness?: boolean;
+  /** Cores shared among instances when a model's intra_op_threads is 0. */
+  cores?: number;
+  log?: (line: string) => void;
+}
+
+/** RunningServer is a started reference server. */
+export interface RunningServer {
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  metricsPort: number;
+  repository: ModelRepository;
+  metrics: Metrics;
+  /** close drains and stops the server; in-flight requests get up to graceMs to finish. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** startReferenceServer loads the repository and binds every front end. */
+export async function startReferenceServer(opts: ServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const repository = await ModelRepository.load(opts.modelRepository, {
+    models: opts.models,
+    strictReadiness: opts.strictReadiness,
+    cores: opts.cores,
+    serverName: 'gauntlet-reference',
+    serverVersion: packageVersion(),
+    log: opts.log,
+  });
+  const metrics = new Metrics(() => repository.models());
+  const started: { close(graceMs?: number): Promise<void> }[] = [];
+  try {
+    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody });
+    started.push(http);
+    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody });
+    started.push(grpc);
+    const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002);
+    started.push(metricsServer);
+    let closing: Promise<void> | undefined;
+    return {
+      host,
+      httpPort: http.port,
+      grpcPort: grpc.port,
+      metricsPort: metricsServer.port,
+      repository,
+      metrics,
+      close: (graceMs = 10_000) =>
+        (closing ??= (async () => {
+          repository.startDraining();
+          await Promise.all([http.close(graceMs), grpc.close(graceMs)]);
+          await repository.close(graceMs);
+          await metricsServer.close();
+          metrics.close();
+        })()),
+    };
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close(0)));
+    await repository.close(0);
+    metrics.close();
+    throw err;
+  }
+}

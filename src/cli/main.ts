@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * The gauntlet command line. This is the only place that turns errors into exit codes:
+ * 0 success, 1 SLO violated, 2 invalid input, 3 measurement invalid or target unreachable, 4 internal error.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { exitCodeOf, GauntletError } from '../errors.js';
+import { buildOptions, runBuild, type BuildArgs } from './models.js';
+import { runServe, serveOptions, type ServeArgs } from './serve.js';
+
+const EPILOG = `Exit codes:
+  0  success (run valid and SLOs met)
+  1  SLO violated
+  2  invalid input (every problem is listed with its path)
+  3  measurement invalid or target unreachable
+  4  internal error`;
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** main parses argv, runs the command and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('gauntlet')
+    .usage('$0 <command> [options]')
+    .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
+      code = await runServe(args as unknown as ServeArgs, print);
+    })
+    .command('models <action>', 'Manage the bundled model repository', (y) =>
+      y.command('build', 'Build the bundled models (mlp, encoder, cnn × fp32/fp16/int8/int4)', buildOptions, async (args) => {
+        code = await runBuild(args as unknown as BuildArgs, print);
+      }).demandCommand(1, 'name an action: build'),
+    )
+    .demandCommand(1, 'name a command')
+    .strict()
+    .epilog(EPILOG)
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw err ?? new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    report(err);
+    return exitCodeOf(err);
+  }
+  return code;
+}
+
+function report(err: unknown): void {
+  if (err instanceof GauntletError) {
+    process.stderr.write(`gauntlet: ${err.message} [${err.code}]\n`);
+    for (const d of err.details) process.stderr.write(`  ${d}\n`);
+  } else {
+    process.stderr.write(`gauntlet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    report(err);
+    process.exitCode = 4;
+  },
+);

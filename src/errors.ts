@@ -1,0 +1,36 @@
+/**
+ * gauntlet's errors: one class with a stable `code` per kind of failure. Only setup and configuration problems
+ * are thrown; request failures during a run are recorded as data. `src/cli` maps codes to exit codes, and
+ * docs/errors.md documents every code (a test keeps the two in step).
+ */
+
+/** ERROR_CODES lists every code with its exit code and a one-line meaning. */
+export const ERROR_CODES = {
+  GAUNTLET_ERR_INVALID_ARGUMENT: { exit: 2, meaning: 'a command-line argument is invalid' },
+  GAUNTLET_ERR_INVALID_CONFIG: { exit: 2, meaning: 'a scenario, target or model configuration file has problems (all are listed)' },
+  GAUNTLET_ERR_MODEL_REPOSITORY: { exit: 2, meaning: 'the model repository is missing or unreadable' },
+  GAUNTLET_ERR_ADDRESS_IN_USE: { exit: 2, meaning: 'a port to listen on is already in use' },
+  GAUNTLET_ERR_MODEL_BUILD: { exit: 4, meaning: 'building the bundled models failed' },
+  GAUNTLET_ERR_INTERNAL: { exit: 4, meaning: 'an unexpected internal error (a bug: please report it)' },
+} as const;
+
+/** ErrorCode is one of the stable GAUNTLET_ERR_* codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** GauntletError is a failure with a stable code; `details` lists every problem when there are several. */
+export class GauntletError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = 'GauntletError';
+  }
+}
+
+/** exitCodeOf maps any thrown value to the process exit code. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof GauntletError) return ERROR_CODES[err.code].exit;
+  return ERROR_CODES.GAUNTLET_ERR_INTERNAL.exit;
+}
