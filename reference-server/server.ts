@@ -35,9 +35,12 @@ export interface RunningServer {
   metricsPort: number;
   repository: ModelRepository;
   metrics: Metrics;
-  /** close drains and stops the server; in-flight requests get up to graceMs to finish. */
+  /** close drains and stops the server; in-flight requests get up to graceMs to finish, queued ones left then get 503. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** ANSWER_MS is how long past the grace period the front ends wait for the last answers (executing batches). */
+const ANSWER_MS = 5000;
 
 /** startReferenceServer loads the repository and binds every front end. */
 export async function startReferenceServer(opts: ServerOptions): Promise<RunningServer> {
@@ -71,8 +74,12 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
       close: (graceMs = 10_000) =>
         (closing ??= (async () => {
           repository.startDraining();
-          await Promise.all([http.close(graceMs), grpc.close(graceMs)]);
+          // The front ends stop accepting connections now, but close the open ones only once every accepted
+          // request is answered: the models get the grace period, then fail what is still queued (503 /
+          // UNAVAILABLE) and let executing batches finish. Closing connections first would reset those requests.
+          const frontEnds = Promise.all([http.close(graceMs + ANSWER_MS), grpc.close(graceMs + ANSWER_MS)]);
           await repository.close(graceMs);
+          await frontEnds;
           await metricsServer.close();
           metrics.close();
         })()),

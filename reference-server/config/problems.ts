@@ -2,7 +2,7 @@
  * Problem collection for configuration files: every problem is kept with its path (`dynamic_batching.preferred_batch_size[1]`)
  * and, where the YAML source is known, its line, so a broken file is reported whole rather than one error at a time.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 
 /** ConfigProblem is one thing wrong with a configuration file. */
 export interface ConfigProblem {
@@ -43,9 +43,12 @@ export class Problems {
 
   private lineOf(path: readonly (string | number)[]): number | undefined {
     if (!this.doc || !this.lines) return undefined;
-    // Walk down as far as the path exists, so a missing key points at its parent.
+    // Walk down as far as the path exists, so a missing key points at its parent. A mapping's field points at
+    // its key, not its value (a block value starts on the next line).
     for (let n = path.length; n >= 0; n--) {
-      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      const parent = n > 0 ? this.doc.getIn(path.slice(0, n - 1), true) : undefined;
+      const key = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[n - 1])?.key : undefined;
+      const node = (isScalar(key) ? key : this.doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | undefined;
       if (node && typeof node === 'object' && node.range) return this.lines.linePos(node.range[0]).line;
     }
     return undefined;
@@ -64,7 +67,8 @@ export function parseYaml(text: string): ParsedYaml {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems = new Problems(doc, lines);
   for (const e of doc.errors) {
-    const line = e.linePos?.[0]?.line;
+    // With prettyErrors off the parser leaves linePos unset; the error's offset gives the line.
+    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
     problems.list.push({ path: '(syntax)', message: e.message.split('\n')[0] ?? e.message, line });
   }
   const value = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });

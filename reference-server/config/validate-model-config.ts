@@ -101,7 +101,9 @@ function tensorConfig(v: unknown, path: readonly (string | number)[], problems: 
       return d;
     }, true),
   };
-  if (maxBatch === 0 && t.dims.length === 0 && f.has('dims')) problems.add([...path, 'dims'], 'must not be empty when max_batch_size is 0 (dims are the full shape)');
+  // Only when the file's list is empty: dims dropped above as invalid are already reported.
+  const written = f.obj['dims'];
+  if (maxBatch === 0 && Array.isArray(written) && written.length === 0) problems.add([...path, 'dims'], 'must not be empty when max_batch_size is 0 (dims are the full shape)');
   if (isInput && f.has('optional')) t.optional = f.bool('optional', false);
   return t;
 }

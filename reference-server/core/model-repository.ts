@@ -99,8 +99,11 @@ export class ModelRepository implements InferenceCore {
     }
     for (const v of versions) {
       try {
-        entry.versions.push(await ModelVersion.load(parsed.config, v, path.join(folder, v, 'model.onnx'), this.opts));
-        log(`model ${name} version ${v}: ready (${parsed.config.instance_group.reduce((n, g) => n + g.count, 0)} instance(s), ${parsed.config.execution_provider})`);
+        const loaded = await ModelVersion.load(parsed.config, v, path.join(folder, v, 'model.onnx'), this.opts);
+        entry.versions.push(loaded);
+        const wanted = parsed.config.execution_provider;
+        const ep = loaded.executionProvider === wanted ? wanted : `${loaded.executionProvider}: ${wanted} is unavailable, fallback_to_cpu`;
+        log(`model ${name} version ${v}: ready (${parsed.config.instance_group.reduce((n, g) => n + g.count, 0)} instance(s), ${ep})`);
       } catch (err) {
         entry.failures.push({ version: v, reason: (err as Error).message });
         log(`model ${name} version ${v}: not loaded: ${(err as Error).message}`);

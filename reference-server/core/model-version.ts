@@ -97,7 +97,7 @@ export class ModelVersion implements LoadedModel {
         maxQueueSize: b?.default_queue_policy.max_queue_size ?? 0,
         timeoutAction: b?.default_queue_policy.timeout_action ?? 'REJECT',
       },
-      (batch, instance) => this.runBatch(batch, instance),
+      (batch, instance, release) => this.runBatch(batch, instance, release),
     );
     this.stats.pendingSource = () => this.scheduler.pending;
     this.state = 'ready';
@@ -169,19 +169,21 @@ export class ModelVersion implements LoadedModel {
     await Promise.all(this.instances.map((i) => i.close()));
   }
 
-  private async runBatch(batch: ModelJob[], slot: number): Promise<void> {
+  private async runBatch(batch: ModelJob[], slot: number, release: () => void): Promise<void> {
     const dispatchNs = process.hrtime.bigint();
     const total = batch.reduce((n, j) => n + j.batchSize, 0);
     const outputs = this.config.output.map((o) => o.name).filter((n) => batch.some((j) => j.outputs.includes(n)));
     let result: RunResult;
     try {
-      result = await this.instances[slot]!.run(assemble(batch, total, this.config.max_batch_size > 0), outputs);
+      const instance = this.instances[slot]!;
+      result = await instance.run(assemble(batch, total, this.config.max_batch_size > 0, instance.sharedMemory), outputs);
     } catch (err) {
       const e = internal(`model ${this.label} failed to execute the batch: ${(err as Error).message}`);
       for (const j of batch) j.fail(e);
       if (!this.instances[slot]!.alive) await this.replace(slot);
       return;
     }
+    release(); // the instance is free: let the next batch start before these responses are written
     const splitStart = process.hrtime.bigint();
     let split: Tensor[][];
     try {
@@ -225,7 +227,7 @@ export class ModelVersion implements LoadedModel {
 }
 
 /** assemble concatenates the batch's inputs along the batch dimension into one fresh buffer per input. */
-function assemble(batch: ModelJob[], total: number, batched: boolean): WireTensor[] {
+function assemble(batch: ModelJob[], total: number, batched: boolean, shared: boolean): WireTensor[] {
   const first = batch[0]!;
   return first.inputs.map((t0, k) => {
     const dims = batched ? [total, ...t0.shape.slice(1)] : t0.shape.slice();
@@ -234,7 +236,7 @@ function assemble(batch: ModelJob[], total: number, batched: boolean): WireTenso
       return { name: t0.name, datatype: t0.datatype, dims, buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0, strings };
     }
     const size = batch.reduce((n, j) => n + (j.inputs[k]!.data as Uint8Array).byteLength, 0);
-    const buffer = new ArrayBuffer(size);
+    const buffer = shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
     const bytes = new Uint8Array(buffer);
     let off = 0;
     for (const j of batch) {

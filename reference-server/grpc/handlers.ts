@@ -4,6 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { InferError, type InferStatus } from '../core/errors.js';
+import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore, LoadedModel, ModelStatistics } from '../core/types.js';
 import { fromWireRequest, type WireInferRequest } from './infer-request.js';
 import { toWireResponse, type WireInferResponse } from './infer-response.js';
@@ -111,7 +112,7 @@ export function createHandlers(core: InferenceCore): grpc.UntypedServiceImplemen
       }
     }),
     ServerMetadata: unary(() => core.serverMetadata()),
-    ModelMetadata: unary((req: NameVersion) => core.model(req.name ?? '', req.version ?? '').metadata()),
+    ModelMetadata: unary((req: NameVersion) => modelMetadata(core, req.name ?? '', req.version ?? '')),
     ModelInfer: unary((req: WireInferRequest) => infer(core, req)),
     ModelStreamInfer: streamInfer(core),
     ModelConfig: unary((req: NameVersion) => ({

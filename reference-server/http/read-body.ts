@@ -47,7 +47,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       try {
         resolve(decode(body, req.headers['content-encoding'], limit));
       } catch (err) {
-        reject(err instanceof BodyError ? err : new BodyError(400, `failed to decompress the request body: ${(err as Error).message}`));
+        if (err instanceof BodyError) reject(err);
+        // zlib stops at maxOutputLength with ERR_BUFFER_TOO_LARGE: the body is too large, not corrupt.
+        else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+          reject(new BodyError(413, `the decompressed request body is over the limit of ${limit} bytes`));
+        } else reject(new BodyError(400, `failed to decompress the request body: ${(err as Error).message}`));
       }
     });
   });

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
+import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore } from '../core/types.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
 import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from './infer-codec.js';
@@ -30,6 +31,15 @@ export interface HttpFrontEnd {
 }
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|config|stats))?$/;
+
+/** The routes with a fixed path, by the one method each accepts (any other method is 405, as in Triton). */
+const FIXED_ROUTES: Readonly<Record<string, string>> = {
+  '/v2': 'GET',
+  '/v2/health/live': 'GET',
+  '/v2/health/ready': 'GET',
+  '/v2/models/stats': 'GET',
+  '/v2/repository/index': 'POST',
+};
 
 /** startHttpServer binds the HTTP front end (port 0 = any free port). */
 export async function startHttpServer(core: InferenceCore, opts: HttpOptions): Promise<HttpFrontEnd> {
@@ -85,6 +95,8 @@ async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResp
   const body = isPost ? await readBody(req, limit).catch((e: BodyError) => e) : undefined;
   if (body instanceof BodyError) return sendError(res, body.status, body.message);
   try {
+    const fixed = Object.hasOwn(FIXED_ROUTES, path) ? FIXED_ROUTES[path] : undefined;
+    if (fixed !== undefined && method !== fixed) return sendError(res, 405, `${method} is not allowed on ${path}; use ${fixed}`, { allow: fixed });
     if (path === '/v2/health/live' && method === 'GET') return sendStatus(res, core.live(), 'the server is not live');
     if (path === '/v2/health/ready' && method === 'GET') return sendStatus(res, core.ready(), 'the server is not ready');
     if (path === '/v2' && method === 'GET') return sendJson(res, 200, core.serverMetadata());
@@ -107,7 +119,7 @@ async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResp
       return sendJson(res, 200, { model_stats: core.models().filter((x) => x.name === name && (!version || x.version === version)).map((x) => x.statistics()) });
     }
     const model = core.model(name, version);
-    if (action === 'metadata') return sendJson(res, 200, model.metadata());
+    if (action === 'metadata') return sendJson(res, 200, modelMetadata(core, name, version));
     if (action === 'ready') return sendStatus(res, model.ready(), `model '${name}' is not ready`);
     if (action === 'config') return sendJson(res, 200, { ...model.config, ...toProtoModelConfig(model.config) });
     const request = parseInferBody(body!, header(req, HEADER_LENGTH), receivedNs);

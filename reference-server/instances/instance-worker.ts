@@ -7,10 +7,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { datatypeOfOrt, ortType, typedView } from './ort-types.js';
+import { datatypeOfOrt, ortType, ownTypedArray } from './ort-types.js';
 import type { FromWorker, SessionInfo, SessionSpec, ToWorker, WireTensor } from './protocol.js';
 
-type Send = (msg: FromWorker, transfer?: ArrayBuffer[]) => void;
+type Send = (msg: FromWorker) => void;
 
 async function createSession(spec: SessionSpec): Promise<{ session: ort.InferenceSession; info: SessionInfo }> {
   const options: ort.InferenceSession.SessionOptions = {
@@ -46,31 +46,27 @@ function toOrtTensor(t: WireTensor): ort.Tensor {
   const type = ortType(t.datatype);
   if (!type) throw new Error(`datatype ${t.datatype} is not supported by ONNX Runtime`);
   if (type === 'string') return new ort.Tensor('string', t.strings ?? [], t.dims);
-  const data = typedView(type, t.buffer, t.byteOffset, t.byteLength);
+  const data = ownTypedArray(type, t.buffer, t.byteOffset, t.byteLength);
   return new ort.Tensor(type as 'float32', data as Float32Array, t.dims);
 }
 
-function fromOrtTensor(name: string, tensor: ort.Tensor, transfer: ArrayBuffer[]): WireTensor {
+function fromOrtTensor(name: string, tensor: ort.Tensor, shared: boolean): WireTensor {
   const datatype = datatypeOfOrt(tensor.type);
   if (!datatype) throw new Error(`output '${name}' has ONNX Runtime type '${tensor.type}', which has no KServe datatype`);
   const dims = tensor.dims.slice();
   if (datatype === 'BYTES') {
-    const empty = new ArrayBuffer(0);
-    return { name, datatype, dims, buffer: empty, byteOffset: 0, byteLength: 0, strings: (tensor.data as string[]).slice() };
+    return { name, datatype, dims, buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0, strings: (tensor.data as string[]).slice() };
   }
   const view = tensor.data as ArrayBufferView;
-  let buffer = view.buffer as ArrayBuffer;
-  let byteOffset = view.byteOffset;
-  // Transfer the output's own buffer when it owns it alone; otherwise copy just its bytes.
-  if (byteOffset !== 0 || buffer.byteLength !== view.byteLength || transfer.includes(buffer)) {
-    buffer = new Uint8Array(buffer, view.byteOffset, view.byteLength).slice().buffer;
-    byteOffset = 0;
-  }
-  transfer.push(buffer);
-  return { name, datatype, dims, buffer, byteOffset, byteLength: view.byteLength };
+  const src = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const buffer = shared ? new SharedArrayBuffer(view.byteLength) : new ArrayBuffer(view.byteLength);
+  new Uint8Array(buffer).set(src);
+  return { name, datatype, dims, buffer, byteOffset: 0, byteLength: view.byteLength };
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Worker threads share memory with the main thread; a child process gets plain buffers over IPC.
+const sharedMemory = parentPort !== null;
 
 async function run(session: ort.InferenceSession, spec: SessionSpec, msg: Extract<ToWorker, { kind: 'run' }>, send: Send): Promise<void> {
   try {
@@ -81,15 +77,14 @@ async function run(session: ort.InferenceSession, spec: SessionSpec, msg: Extrac
     const results = await session.run(feeds, msg.outputs);
     if (spec.artificialDelayUs > 0) Atomics.wait(sleeper, 0, 0, spec.artificialDelayUs / 1000);
     const t2 = process.hrtime.bigint();
-    const transfer: ArrayBuffer[] = [];
     const outputs = msg.outputs.map((name) => {
       const out = results[name];
       if (!out) throw new Error(`ONNX Runtime returned no output '${name}'`);
-      return fromOrtTensor(name, out, transfer);
+      return fromOrtTensor(name, out, sharedMemory);
     });
     for (const t of Object.values(feeds)) t.dispose();
     const t3 = process.hrtime.bigint();
-    send({ kind: 'result', id: msg.id, outputs, inputNs: Number(t1 - t0), inferNs: Number(t2 - t1), outputNs: Number(t3 - t2) }, transfer);
+    send({ kind: 'result', id: msg.id, outputs, inputNs: Number(t1 - t0), inferNs: Number(t2 - t1), outputNs: Number(t3 - t2) });
   } catch (err) {
     send({ kind: 'run-error', id: msg.id, message: (err as Error).message });
   }
@@ -123,7 +118,7 @@ if (parentPort) {
   const port = parentPort;
   void main(
     workerData as SessionSpec,
-    (msg, transfer) => port.postMessage(msg, transfer ?? []),
+    (msg) => port.postMessage(msg),
     (fn) => port.on('message', fn),
     () => port.close(),
   );

@@ -90,13 +90,18 @@ export class Instance {
     return this.dead === undefined;
   }
 
-  /** run executes one batch; the input buffers are transferred to the instance (the caller must not reuse them). */
+  /** sharedMemory tells whether inputs should be assembled in SharedArrayBuffers (thread instances) or not (process instances). */
+  get sharedMemory(): boolean {
+    return this.isolation === 'thread';
+  }
+
+  /** run executes one batch; the caller must not change the input buffers until it settles. */
   run(inputs: WireTensor[], outputs: string[]): Promise<RunResult> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.post({ kind: 'run', id, inputs, outputs }, inputs.map((t) => t.buffer).filter(unique));
+      this.post({ kind: 'run', id, inputs, outputs });
     });
   }
 
@@ -107,7 +112,7 @@ export class Instance {
       this.worker?.once('exit', () => resolve());
       this.child?.once('exit', () => resolve());
     });
-    this.post({ kind: 'close' }, []);
+    this.post({ kind: 'close' });
     const timer = setTimeout(() => {
       void this.worker?.terminate();
       this.child?.kill('SIGKILL');
@@ -116,8 +121,8 @@ export class Instance {
     clearTimeout(timer);
   }
 
-  private post(msg: ToWorker, transfer: ArrayBuffer[]): void {
-    if (this.worker) this.worker.postMessage(msg, transfer);
+  private post(msg: ToWorker): void {
+    if (this.worker) this.worker.postMessage(msg);
     else this.child?.send(msg);
   }
 
@@ -129,8 +134,4 @@ export class Instance {
     if (msg.kind === 'result') p.resolve({ outputs: msg.outputs, inputNs: msg.inputNs, inferNs: msg.inferNs, outputNs: msg.outputNs });
     else p.reject(new Error(msg.message));
   }
-}
-
-function unique<T>(v: T, i: number, all: T[]): boolean {
-  return all.indexOf(v) === i;
 }

@@ -47,12 +47,15 @@ const VIEWS: Record<string, Ctor> = {
   float64: Float64Array,
 };
 
-/** typedView returns a typed array of ORT type `type` over the bytes, copying only when they are misaligned. */
-export function typedView(type: string, buffer: ArrayBuffer, byteOffset: number, byteLength: number): ArrayBufferView {
+/**
+ * ownTypedArray returns a typed array of ORT type `type` holding the bytes in memory of its own: onnxruntime-node
+ * rejects arrays over a SharedArrayBuffer, so shared bytes are copied once; unshared, aligned bytes are viewed.
+ */
+export function ownTypedArray(type: string, buffer: ArrayBufferLike, byteOffset: number, byteLength: number): ArrayBufferView {
   const C = VIEWS[type];
   if (!C) throw new Error(`no typed array for ONNX Runtime type '${type}'`);
   const n = byteLength / C.BYTES_PER_ELEMENT;
-  if (byteOffset % C.BYTES_PER_ELEMENT === 0) return new C(buffer, byteOffset, n);
+  if (!(buffer instanceof SharedArrayBuffer) && byteOffset % C.BYTES_PER_ELEMENT === 0) return new C(buffer as ArrayBuffer, byteOffset, n);
   const copy = new ArrayBuffer(byteLength);
   new Uint8Array(copy).set(new Uint8Array(buffer, byteOffset, byteLength));
   return new C(copy, 0, n);

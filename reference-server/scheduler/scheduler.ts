@@ -26,8 +26,12 @@ export interface SchedulerOptions {
   timeoutAction: 'REJECT' | 'DELAY';
 }
 
-/** RunBatch executes a batch on instance `instance`; the scheduler gives the instance out again once it settles. */
-export type RunBatch<J extends Job> = (batch: J[], instance: number) => Promise<void>;
+/**
+ * RunBatch executes a batch on instance `instance`. It calls `release()` as soon as the instance is free, before
+ * delivering the batch's responses, so the next batch starts while the responses are written; the scheduler
+ * also releases the instance when the returned promise settles, if that did not happen yet.
+ */
+export type RunBatch<J extends Job> = (batch: J[], instance: number, release: () => void) => Promise<void>;
 
 /** Scheduler owns the queue of one model version. */
 export class Scheduler<J extends Job> {
@@ -37,7 +41,7 @@ export class Scheduler<J extends Job> {
   private late: J[] = [];
   private readonly idle: number[];
   private busy = 0;
-  private batchTimer?: NodeJS.Timeout;
+  private batchTimer?: () => void;
   private batchTimerAt?: bigint;
   private expiryTimer?: NodeJS.Timeout;
   private expiryAt?: bigint;
@@ -87,7 +91,7 @@ export class Scheduler<J extends Job> {
     this.queue = [];
     this.head = 0;
     this.late = [];
-    clearTimeout(this.batchTimer);
+    this.batchTimer?.();
     clearTimeout(this.expiryTimer);
     for (const j of queued) j.fail(reason);
     this.checkDrained();
@@ -99,14 +103,16 @@ export class Scheduler<J extends Job> {
       if (!batch) break;
       const instance = this.idle.pop()!;
       this.busy++;
-      void this.runBatch(batch, instance)
-        .catch(() => undefined)
-        .finally(() => {
-          this.busy--;
-          this.idle.push(instance);
-          this.schedule();
-          this.checkDrained();
-        });
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.busy--;
+        this.idle.push(instance);
+        this.schedule();
+        this.checkDrained();
+      };
+      void this.runBatch(batch, instance, release).catch(() => undefined).finally(release);
     }
   }
 
@@ -131,16 +137,27 @@ export class Scheduler<J extends Job> {
     return batch;
   }
 
+  /**
+   * armBatchTimer wakes the scheduler at `atNs`. Node's timers have millisecond granularity (a 100 µs delay
+   * would become 1–2 ms), so the last millisecond is waited out with setImmediate, which yields to I/O each turn.
+   */
   private armBatchTimer(atNs: bigint): void {
     if (this.batchTimer && this.batchTimerAt !== undefined && this.batchTimerAt <= atNs) return;
-    clearTimeout(this.batchTimer);
+    this.batchTimer?.();
     this.batchTimerAt = atNs;
-    const ms = Number(atNs - process.hrtime.bigint()) / 1e6;
-    this.batchTimer = setTimeout(() => {
+    const fire = (): void => {
       this.batchTimer = undefined;
       this.batchTimerAt = undefined;
       this.schedule();
-    }, Math.max(0, ms));
+    };
+    const ms = Number(atNs - process.hrtime.bigint()) / 1e6;
+    if (ms >= 2) {
+      const t = setTimeout(fire, ms - 1);
+      this.batchTimer = () => clearTimeout(t);
+    } else {
+      const t = setImmediate(fire);
+      this.batchTimer = () => clearImmediate(t);
+    }
   }
 
   private armExpiry(atNs: bigint): void {

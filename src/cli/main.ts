@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
+import { runDemo } from './demo.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
 
@@ -34,6 +35,9 @@ export async function main(argv: string[]): Promise<number> {
         code = await runBuild(args as unknown as BuildArgs, print);
       }).demandCommand(1, 'name an action: build'),
     )
+    .command('demo', 'Start the embedded reference server and send it real traffic over HTTP and gRPC', {}, async () => {
+      code = await runDemo(print);
+    })
     .demandCommand(1, 'name a command')
     .strict()
     .epilog(EPILOG)

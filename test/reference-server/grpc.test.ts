@@ -1,42 +1,64 @@
 /**
- * The gRPC front end over a real grpc-js server on a free port: every RPC, contents forms, error mapping,
- * malformed requests, the wire numbering Triton's and KServe's clients rely on, streaming and graceful close.
- * Test bodies use only `{core, grpcAddress}` from the target, so the real server can replace the fake one.
+ * The gRPC front end over the real reference server (real sockets, real ONNX Runtime) on free ports: every RPC,
+ * contents forms, error mapping, the wire numbering Triton's and KServe's clients rely on, streaming and
+ * graceful close. Answers are checked against the HTTP front end's answers for the same input. Datatypes the
+ * tiny mlp cannot take (BYTES, integers, FP16) are covered without a server in grpc-codec.test.ts, malformed
+ * ModelInfer requests in malformed.test.ts.
  */
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InferenceCore } from '../../reference-server/core/types.js';
+import type { ModelVersion } from '../../reference-server/core/model-version.js';
 import { callUnary, createInferenceClient, type InferenceClient, openInferStream } from '../../reference-server/grpc/client.js';
-import { fromWireParameters } from '../../reference-server/grpc/infer-request.js';
 import { loadInferenceProtos, protoDir, SERVICE_NAME } from '../../reference-server/grpc/load-protos.js';
 import { startGrpcServer } from '../../reference-server/grpc/server.js';
-import { startFakeTarget, type TestTarget } from './fake-core.js';
+import { FLOAT_TOLERANCE, infer, inputRows, maxAbsDiff, startTestServer, type TestServer, waitUntil } from '../helpers/reference-client.js';
+import { tinyMlpConfig } from '../helpers/test-repo.js';
 
-let target: TestTarget;
-let core: InferenceCore;
-let grpcAddress: string;
+let server: TestServer;
 let client: InferenceClient;
 
 beforeAll(async () => {
-  target = await startFakeTarget();
-  ({ core, grpcAddress } = target);
-  client = createInferenceClient(grpcAddress);
+  server = await startTestServer(
+    {
+      // Versions 1 and 2 of every model are on disk; mlp serves both.
+      mlp: tinyMlpConfig('mlp', {
+        max_batch_size: 8,
+        version_policy: { all: {} },
+        dynamic_batching: {
+          preferred_batch_size: [4, 8],
+          max_queue_delay_microseconds: 500,
+          default_queue_policy: { timeout_action: 'REJECT', max_queue_size: 64, allow_timeout_override: true },
+        },
+        precision: 'fp32',
+        accuracy: { reference: 'mlp', samples: 16, max_abs_error: 0, mean_abs_error: 0, cosine_similarity: 1 },
+      }),
+      big: tinyMlpConfig('big', { max_batch_size: 100_000 }),
+      slow: tinyMlpConfig('slow', { artificial_delay_us: 300_000 }),
+      broken: 'name: broken\nmax_batch_size: -1\n',
+    },
+    { versions: [1, 2], strictReadiness: false },
+  );
+  client = createInferenceClient(`127.0.0.1:${server.grpcPort}`);
 });
 afterAll(async () => {
-  client.close();
-  await target.close();
+  client?.close();
+  await server?.close(1000);
 });
 
 type Obj = Record<string, any>;
 const call = (method: Parameters<typeof callUnary>[1], req: object = {}): Promise<Obj> => callUnary<Obj>(client, method, req);
 const f32 = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
 const readF32 = (b: Buffer): number[] => Array.from(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
-const lp = (...items: string[]): Buffer => Buffer.concat(items.flatMap((s) => { const h = Buffer.alloc(4); h.writeUInt32LE(Buffer.byteLength(s)); return [h, Buffer.from(s)]; }));
-const param = (v: string | number | boolean): Obj =>
-  typeof v === 'string' ? { string_param: v } : typeof v === 'boolean' ? { bool_param: v } : { int64_param: v };
-const input0 = (shape = [1, 4]) => ({ name: 'INPUT0', datatype: 'FP32', shape });
+const input = (rows = 1) => ({ name: 'input', datatype: 'FP32', shape: [rows, 16] });
+const rawInfer = (model: string, rows: number[][], extra: Obj = {}): Obj => ({ model_name: model, inputs: [input(rows.length)], raw_input_contents: [f32(rows.flat())], ...extra });
+/** rowsOf splits a raw FP32 output of the tiny mlp into rows of 4. */
+const badShape = (model: string): Obj => ({ model_name: model, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3] }], raw_input_contents: [f32([1, 2, 3])] });
+const rowsOf = (b: Buffer): number[][] => {
+  const v = readF32(b);
+  return Array.from({ length: v.length / 4 }, (_, i) => v.slice(i * 4, i * 4 + 4));
+};
 
 async function grpcError(p: Promise<unknown>): Promise<grpc.ServiceError> {
   try {
@@ -51,170 +73,106 @@ describe('health and metadata', () => {
   it('answers ServerLive, ServerReady and ServerMetadata from the core', async () => {
     expect(await call('ServerLive')).toEqual({ live: true });
     expect(await call('ServerReady')).toEqual({ ready: true });
-    const meta = core.serverMetadata();
+    const meta = server.repository.serverMetadata();
     expect(await call('ServerMetadata')).toEqual({ name: meta.name, version: meta.version, extensions: meta.extensions });
   });
 
   it.each([
-    ['add_one', '', true],
-    ['add_one', '1', true],
-    ['add_one', '9', false],
+    ['mlp', '', true],
+    ['mlp', '1', true],
+    ['mlp', '2', true],
+    ['mlp', '9', false],
+    ['slow', '1', false], // on disk, but the default policy serves only the latest
     ['nope', '', false],
     ['broken', '', false],
   ])('ModelReady %s version %j → %s', async (name, version, ready) => {
     expect(await call('ModelReady', { name, version })).toEqual({ ready });
   });
 
-  it('answers ModelMetadata with numeric shapes and NOT_FOUND for an unknown model', async () => {
-    const meta = await call('ModelMetadata', { name: 'add_one' });
-    expect(meta).toMatchObject({ name: 'add_one', platform: 'onnxruntime_onnx', inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [-1, 4] }] });
-    expect(meta.versions).toEqual([core.model('add_one').version]);
+  it('answers ModelMetadata with numeric shapes, every ready version, and NOT_FOUND for an unknown model', async () => {
+    const meta = await call('ModelMetadata', { name: 'mlp' });
+    expect(meta).toMatchObject({ name: 'mlp', platform: 'onnxruntime_onnx', inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 16] }], outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 4] }] });
+    expect(meta.versions).toEqual(['1', '2']);
+    expect((await call('ModelMetadata', { name: 'mlp', version: '1' })).versions).toEqual(['1']);
     const err = await grpcError(call('ModelMetadata', { name: 'nope' }));
     expect(err.code).toBe(grpc.status.NOT_FOUND);
-    expect(err.details).toMatch(/nope/);
+    expect(err.details).toMatch(/unknown model 'nope'/);
   });
 
   it('lists the repository index, all or ready only', async () => {
     const all = (await call('RepositoryIndex', {})).models as Obj[];
-    expect(all).toEqual(core.index());
-    expect(all.find((m) => m.name === 'broken')).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/.+/) });
+    expect(all).toEqual(server.repository.index());
+    expect(all.find((m) => m.name === 'broken')).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/max_batch_size: must be >= 0/) });
     const ready = (await call('RepositoryIndex', { ready: true })).models as Obj[];
-    expect(ready.length).toBeGreaterThan(0);
+    expect(ready.map((m) => `${m.name}/${m.version}`).sort()).toEqual(['big/2', 'mlp/1', 'mlp/2', 'slow/2']);
     expect(ready.every((m) => m.state === 'READY')).toBe(true);
   });
 });
 
 describe('ModelInfer', () => {
-  it('takes raw contents and answers in raw_output_contents, echoing the id', async () => {
-    const res = await call('ModelInfer', { model_name: 'add_one', id: 'req-1', inputs: [input0()], raw_input_contents: [f32([1, 2, 3, 4.5])] });
-    expect(res).toMatchObject({ model_name: 'add_one', id: 'req-1', outputs: [{ name: 'OUTPUT0', datatype: 'FP32', shape: [1, 4], contents: null }] });
+  it('takes raw contents and answers in raw_output_contents, echoing the id, as HTTP answers', async () => {
+    const rows = inputRows(1);
+    const res = await call('ModelInfer', rawInfer('mlp', rows, { id: 'req-1' }));
+    expect(res).toMatchObject({ model_name: 'mlp', model_version: '2', id: 'req-1', outputs: [{ name: 'output', datatype: 'FP32', shape: [1, 4], contents: null }] });
     expect(res.raw_output_contents).toHaveLength(1);
-    expect(readF32(res.raw_output_contents[0])).toEqual([2, 3, 4, 5.5]);
+    expect(maxAbsDiff(rowsOf(res.raw_output_contents[0]), await infer(server.httpPort, 'mlp', rows))).toBeLessThan(FLOAT_TOLERANCE);
   });
 
-  it('takes typed fp32_contents and still answers raw', async () => {
-    const res = await call('ModelInfer', { model_name: 'add_one', model_version: '1', inputs: [{ ...input0([2, 4]), contents: { fp32_contents: [0, 1, 2, 3, 4, 5, 6, 7] } }] });
+  it('takes typed fp32_contents for a named version and still answers raw', async () => {
+    const rows = inputRows(2, 2);
+    const res = await call('ModelInfer', { model_name: 'mlp', model_version: '1', inputs: [{ ...input(2), contents: { fp32_contents: rows.flat() } }] });
     expect(res.model_version).toBe('1');
-    expect(readF32(res.raw_output_contents[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(res.outputs[0].shape).toEqual([2, 4]);
+    expect(maxAbsDiff(rowsOf(res.raw_output_contents[0]), await infer(server.httpPort, 'mlp', rows))).toBeLessThan(FLOAT_TOLERANCE);
   });
 
-  it.each<[string, string, unknown[], (b: Buffer) => unknown[]]>([
-    ['BOOL', 'bool_contents', [true, false, true], (b) => [...b].map(Boolean)],
-    ['INT8', 'int_contents', [-128, 0, 127], (b) => [0, 1, 2].map((i) => b.readInt8(i))],
-    ['INT16', 'int_contents', [-300, 0, 300], (b) => [0, 1, 2].map((i) => b.readInt16LE(i * 2))],
-    ['INT32', 'int_contents', [-70000, 0, 70000], (b) => [0, 1, 2].map((i) => b.readInt32LE(i * 4))],
-    ['INT64', 'int64_contents', ['-9007199254740993', '0', '9007199254740993'], (b) => [0, 1, 2].map((i) => b.readBigInt64LE(i * 8).toString())],
-    ['UINT8', 'uint_contents', [0, 1, 255], (b) => [...b]],
-    ['UINT32', 'uint_contents', [0, 1, 4294967295], (b) => [0, 1, 2].map((i) => b.readUInt32LE(i * 4))],
-    ['UINT64', 'uint64_contents', ['0', '1', '18446744073709551615'], (b) => [0, 1, 2].map((i) => b.readBigUInt64LE(i * 8).toString())],
-    ['FP64', 'fp64_contents', [-1.5, 0, 1e300], (b) => [0, 1, 2].map((i) => b.readDoubleLE(i * 8))],
-  ])('round-trips typed %s contents as raw bytes', async (datatype, field, values, read) => {
-    const res = await call('ModelInfer', { model_name: 'echo', inputs: [{ name: 'X', datatype, shape: [3], contents: { [field]: values } }] });
-    expect(res.outputs[0]).toMatchObject({ name: 'X', datatype, shape: [3] });
-    expect(read(res.raw_output_contents[0])).toEqual(values);
-  });
-
-  it('takes BYTES as bytes_contents or length-prefixed raw, and answers length-prefixed', async () => {
-    const typed = await call('ModelInfer', { model_name: 'echo', inputs: [{ name: 'S', datatype: 'BYTES', shape: [2], contents: { bytes_contents: [Buffer.from('héllo'), Buffer.from('')] } }] });
-    expect(typed.raw_output_contents[0]).toEqual(lp('héllo', ''));
-    const raw = await call('ModelInfer', { model_name: 'echo', inputs: [{ name: 'S', datatype: 'BYTES', shape: [1, 3] }], raw_input_contents: [lp('a', 'bc', 'def')] });
-    expect(raw.outputs[0]).toMatchObject({ datatype: 'BYTES', shape: [1, 3] });
-    expect(raw.raw_output_contents[0]).toEqual(lp('a', 'bc', 'def'));
-  });
-
-  it('passes FP16 raw bytes through untouched and returns only the requested outputs', async () => {
-    const half = Buffer.from([0x00, 0x3c, 0x00, 0xc0]); // 1.0, -2.0
-    const res = await call('ModelInfer', {
-      model_name: 'echo',
-      inputs: [{ name: 'H', datatype: 'FP16', shape: [2] }, { name: 'B', datatype: 'BF16', shape: [1] }],
-      outputs: [{ name: 'H' }],
-      raw_input_contents: [half, Buffer.from([0x80, 0x3f])],
-    });
-    expect(res.outputs).toHaveLength(1);
-    expect(res.outputs[0]).toMatchObject({ name: 'H', datatype: 'FP16', shape: [2] });
-    expect(res.raw_output_contents[0]).toEqual(half);
+  it('returns the requested outputs', async () => {
+    const res = await call('ModelInfer', rawInfer('mlp', inputRows(3), { outputs: [{ name: 'output' }] }));
+    expect(res.outputs.map((o: Obj) => o.name)).toEqual(['output']);
+    expect(res.raw_output_contents).toHaveLength(1);
   });
 
   it('accepts messages past grpc-js’s 4 MiB default, as Triton does', async () => {
-    const n = 1_500_000;
-    const res = await call('ModelInfer', { model_name: 'echo', inputs: [{ name: 'BIG', datatype: 'FP32', shape: [n] }], raw_input_contents: [Buffer.alloc(n * 4, 1)] });
-    expect(res.raw_output_contents[0].byteLength).toBe(n * 4);
+    const n = 90_000; // 90 000 rows of 16 FP32 values: 5.8 MB
+    const res = await call('ModelInfer', { model_name: 'big', inputs: [input(n)], raw_input_contents: [Buffer.alloc(n * 64)] });
+    expect(res.outputs[0].shape).toEqual([n, 4]);
+    expect(res.raw_output_contents[0].byteLength).toBe(n * 16);
   });
 
   it.each([
-    ['INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, /INVALID_ARGUMENT/],
-    ['NOT_FOUND', grpc.status.NOT_FOUND, /NOT_FOUND/],
-    ['UNAVAILABLE', grpc.status.UNAVAILABLE, /queue full/],
-    ['INTERNAL', grpc.status.INTERNAL, /INTERNAL/],
-    ['plain', grpc.status.INTERNAL, /something broke/],
-  ])('maps a core failure %s to gRPC status %i with its message', async (failWith, code, message) => {
-    const err = await grpcError(call('ModelInfer', { model_name: 'fail', parameters: { fail_with: param(failWith) }, inputs: [] }));
-    expect(err.code).toBe(code);
-    expect(err.details).toMatch(message);
-  });
-});
-
-describe('malformed ModelInfer requests', () => {
-  const echoIn = (name: string, datatype: string, shape: number[], contents?: Obj) => ({ name, datatype, shape, ...(contents ? { contents } : {}) });
-  it.each<[string, Obj, grpc.status, RegExp]>([
-    ['raw count mismatch', { model_name: 'echo', inputs: [echoIn('A', 'FP32', [1]), echoIn('B', 'FP32', [1])], raw_input_contents: [f32([1])] }, grpc.status.INVALID_ARGUMENT, /raw_input_contents has 1 entries for 2 inputs: input 'B'/],
-    ['raw size vs shape', { model_name: 'add_one', inputs: [input0()], raw_input_contents: [f32([1, 2, 3])] }, grpc.status.INVALID_ARGUMENT, /input 'INPUT0': raw_input_contents has 12 bytes, FP32 shape \[1,4\] needs 16/],
-    ['typed count vs shape', { model_name: 'add_one', inputs: [{ ...input0(), contents: { fp32_contents: [1, 2, 3] } }] }, grpc.status.INVALID_ARGUMENT, /input 'INPUT0': fp32_contents has 3 elements, shape \[1,4\] needs 4/],
-    ['raw and typed mixed', { model_name: 'echo', inputs: [echoIn('A', 'FP32', [1]), echoIn('B', 'FP32', [1], { fp32_contents: [1] })], raw_input_contents: [f32([1]), f32([2])] }, grpc.status.INVALID_ARGUMENT, /input 'B': contents must not be set/],
-    ['unknown datatype', { model_name: 'echo', inputs: [echoIn('A', 'FP8', [1])], raw_input_contents: [Buffer.alloc(1)] }, grpc.status.INVALID_ARGUMENT, /input 'A': unknown datatype 'FP8'/],
-    ['negative dimension', { model_name: 'add_one', inputs: [input0([-1, 4])], raw_input_contents: [f32([1, 2, 3, 4])] }, grpc.status.INVALID_ARGUMENT, /input 'INPUT0': shape \[-1,4\] has an invalid dimension -1/],
-    ['typed data in the wrong field', { model_name: 'echo', inputs: [echoIn('A', 'FP32', [1], { int_contents: [1] })] }, grpc.status.INVALID_ARGUMENT, /input 'A': a FP32 input carries its data in fp32_contents, not int_contents/],
-    ['FP16 as typed contents', { model_name: 'echo', inputs: [echoIn('H', 'FP16', [1], { fp32_contents: [1] })] }, grpc.status.INVALID_ARGUMENT, /input 'H': FP16 data must be sent in raw_input_contents/],
-    ['out-of-range INT8', { model_name: 'echo', inputs: [echoIn('A', 'INT8', [1], { int_contents: [300] })] }, grpc.status.INVALID_ARGUMENT, /input 'A'.*300/],
-    ['no data', { model_name: 'add_one', inputs: [input0()] }, grpc.status.INVALID_ARGUMENT, /input 'INPUT0': no data/],
-    ['BYTES length past the end', { model_name: 'echo', inputs: [echoIn('S', 'BYTES', [1])], raw_input_contents: [Buffer.from([100, 0, 0, 0, 65])] }, grpc.status.INVALID_ARGUMENT, /input 'S': BYTES element at byte 0 claims 100 bytes/],
-    ['BYTES count vs shape', { model_name: 'echo', inputs: [echoIn('S', 'BYTES', [3])], raw_input_contents: [lp('a', 'b')] }, grpc.status.INVALID_ARGUMENT, /input 'S': raw_input_contents holds 2 BYTES elements, shape \[3\] needs 3/],
-    ['unknown model', { model_name: 'nope', inputs: [input0()], raw_input_contents: [f32([1, 2, 3, 4])] }, grpc.status.NOT_FOUND, /nope/],
-    ['unknown version', { model_name: 'add_one', model_version: '9', inputs: [input0()], raw_input_contents: [f32([1, 2, 3, 4])] }, grpc.status.NOT_FOUND, /9/],
-  ])('%s → status %i naming the problem, and the server keeps answering', async (_case, req, code, message) => {
+    ['INVALID_ARGUMENT', badShape('mlp'), grpc.status.INVALID_ARGUMENT, /input 'input' of model 'mlp' version 2 has shape \[1,3\], expected \[-1,16\]/],
+    ['NOT_FOUND', rawInfer('nope', inputRows(1)), grpc.status.NOT_FOUND, /unknown model 'nope'/],
+    ['UNAVAILABLE', rawInfer('broken', inputRows(1)), grpc.status.UNAVAILABLE, /model 'broken' is not available: .*max_batch_size/],
+  ])('maps a core failure %s to its gRPC status with its message', async (_status, req, code, message) => {
     const err = await grpcError(call('ModelInfer', req));
     expect(err.code).toBe(code);
     expect(err.details).toMatch(message);
-    expect(await call('ServerLive')).toEqual({ live: true });
-    const ok = await call('ModelInfer', { model_name: 'add_one', inputs: [input0()], raw_input_contents: [f32([0, 0, 0, 0])] });
-    expect(readF32(ok.raw_output_contents[0])).toEqual([1, 1, 1, 1]);
   });
-});
 
-describe('request parameters', () => {
-  it('converts every InferParameter kind to a plain value', () => {
-    expect(
-      fromWireParameters({
-        b: { parameter_choice: 'bool_param', bool_param: true },
-        i: { parameter_choice: 'int64_param', int64_param: '-42' },
-        big: { parameter_choice: 'int64_param', int64_param: '9007199254740993' },
-        u: { parameter_choice: 'uint64_param', uint64_param: '18446744073709551615' },
-        s: { parameter_choice: 'string_param', string_param: 'x' },
-        d: { parameter_choice: 'double_param', double_param: 0.25 },
-        unset: {},
-      }),
-    ).toEqual({ b: true, i: -42, big: 9007199254740993n, u: 18446744073709551615n, s: 'x', d: 0.25 });
-    expect(fromWireParameters({})).toBeUndefined();
+  it('accepts a timeout parameter sent as int64_param (allow_timeout_override on mlp)', async () => {
+    const res = await call('ModelInfer', rawInfer('mlp', inputRows(4), { parameters: { timeout: { int64_param: 10_000_000 } } }));
+    expect(res.outputs[0].shape).toEqual([1, 4]);
   });
 });
 
 describe('ModelConfig', () => {
   it('returns the effective configuration as Triton’s message', async () => {
-    const { config } = await call('ModelConfig', { name: 'add_one' });
-    const expected = core.model('add_one').config;
+    const { config } = await call('ModelConfig', { name: 'mlp' });
+    const expected = server.repository.model('mlp').config;
     expect(config).toMatchObject({
-      name: 'add_one',
+      name: 'mlp',
       platform: expected.platform,
       backend: expected.backend,
-      max_batch_size: expected.max_batch_size,
-      input: [{ name: 'INPUT0', data_type: 'TYPE_FP32', dims: [4], format: 'FORMAT_NONE' }],
-      output: [{ name: 'OUTPUT0', data_type: 'TYPE_FP32', dims: [4] }],
-      instance_group: [{ name: 'add_one_0', kind: 'KIND_CPU', count: expected.instance_group[0]!.count }],
+      max_batch_size: 8,
+      input: [{ name: 'input', data_type: 'TYPE_FP32', dims: [16], format: 'FORMAT_NONE' }],
+      output: [{ name: 'output', data_type: 'TYPE_FP32', dims: [4] }],
+      instance_group: [{ name: 'mlp_0', kind: 'KIND_CPU', count: 1 }],
       scheduling_choice: 'dynamic_batching',
       dynamic_batching: { preferred_batch_size: [4, 8], max_queue_delay_microseconds: 500, default_queue_policy: { timeout_action: 'REJECT', max_queue_size: 64, allow_timeout_override: true } },
-      version_policy: { policy_choice: 'latest', latest: { num_versions: 1 } },
+      version_policy: { policy_choice: 'all' },
     });
-    expect(config.parameters.execution_provider).toEqual({ string_value: expected.execution_provider });
+    expect(config.parameters.execution_provider).toEqual({ string_value: 'cpu' });
+    expect(config.parameters.precision).toEqual({ string_value: 'fp32' });
     expect(config.parameters.accuracy_cosine_similarity).toEqual({ string_value: '1' });
     const err = await grpcError(call('ModelConfig', { name: 'nope' }));
     expect(err.code).toBe(grpc.status.NOT_FOUND);
@@ -223,32 +181,34 @@ describe('ModelConfig', () => {
   it('puts max_batch_size in field 4 and dynamic_batching in field 11 on the wire', async () => {
     const { service } = loadInferenceProtos();
     const bytes = await new Promise<Buffer>((resolve, reject) => {
-      client.makeUnaryRequest(`/${SERVICE_NAME}/ModelConfig`, service.ModelConfig!.requestSerialize, (b: Buffer) => b, { name: 'add_one' }, (err, res) => (err ? reject(err) : resolve(res!)));
+      client.makeUnaryRequest(`/${SERVICE_NAME}/ModelConfig`, service.ModelConfig!.requestSerialize, (b: Buffer) => b, { name: 'mlp' }, (err, res) => (err ? reject(err) : resolve(res!)));
     });
     const config = wireFields(wireFields(bytes).get(1)![0] as Buffer);
     expect(config.get(4)).toEqual([8n]);
-    expect((config.get(1)![0] as Buffer).toString()).toBe('add_one');
+    expect((config.get(1)![0] as Buffer).toString()).toBe('mlp');
     const batching = wireFields(config.get(11)![0] as Buffer);
     expect(batching.get(2)).toEqual([500n]); // max_queue_delay_microseconds
     // Our proto decodes the same bytes back (round trip through protobufjs reflection).
     const decoded = protoRoot().lookupType('inference.ModelConfigResponse').decode(bytes).toJSON();
-    expect(decoded.config).toMatchObject({ name: 'add_one', max_batch_size: 8, dynamic_batching: { max_queue_delay_microseconds: '500' } });
+    expect(decoded.config).toMatchObject({ name: 'mlp', max_batch_size: 8, dynamic_batching: { max_queue_delay_microseconds: '500' } });
   });
 });
 
 describe('ModelStatistics', () => {
   it('reports one model version, all versions of a name, or every model', async () => {
-    await call('ModelInfer', { model_name: 'add_one', model_version: '1', inputs: [input0()], raw_input_contents: [f32([0, 0, 0, 0])] });
-    const one = (await call('ModelStatistics', { name: 'add_one', version: '1' })).model_stats as Obj[];
+    await call('ModelInfer', { ...rawInfer('mlp', inputRows(5)), model_version: '1' });
+    const one = (await call('ModelStatistics', { name: 'mlp', version: '1' })).model_stats as Obj[];
     expect(one).toHaveLength(1);
-    expect(one[0]).toMatchObject({ name: 'add_one', version: '1', inference_count: expect.any(Number) });
+    expect(one[0]).toMatchObject({ name: 'mlp', version: '1', inference_count: expect.any(Number) });
     expect(one[0]!.inference_count).toBeGreaterThan(0);
     expect(one[0]!.inference_stats.success.count).toBeGreaterThan(0);
-    const versions = (await call('ModelStatistics', { name: 'add_one' })).model_stats as Obj[];
-    expect(versions.map((s) => s.version).sort()).toEqual(core.models().filter((m) => m.name === 'add_one').map((m) => m.version).sort());
+    expect(one[0]!.batch_stats.length).toBeGreaterThan(0);
+    const versions = (await call('ModelStatistics', { name: 'mlp' })).model_stats as Obj[];
+    expect(versions.map((s) => s.version).sort()).toEqual(['1', '2']);
     const all = (await call('ModelStatistics', {})).model_stats as Obj[];
-    expect(all).toHaveLength(core.models().length);
+    expect(all).toHaveLength(server.repository.models().length);
     expect((await grpcError(call('ModelStatistics', { name: 'nope' }))).code).toBe(grpc.status.NOT_FOUND);
+    expect((await grpcError(call('ModelStatistics', { name: 'broken' }))).code).toBe(grpc.status.UNAVAILABLE);
   });
 });
 
@@ -261,12 +221,11 @@ describe('ModelStreamInfer', () => {
       stream.on('end', resolve);
       stream.on('error', reject);
     });
-    const ok = (id: string, delayMs: number) => ({ model_name: 'add_one', id, parameters: { delay_ms: param(delayMs) }, inputs: [input0()], raw_input_contents: [f32([1, 1, 1, 1])] });
-    stream.write(ok('slow', 300));
-    stream.write({ model_name: 'fail', id: 'bad', parameters: { fail_with: param('UNAVAILABLE') }, inputs: [] });
-    stream.write(ok('fast', 0));
-    await waitFor(() => got.length === 2);
-    stream.write({ model_name: 'nope', id: 'missing', inputs: [] });
+    stream.write({ ...rawInfer('slow', inputRows(1)), id: 'slow' }); // 300 ms
+    stream.write({ ...badShape('mlp'), id: 'bad' });
+    stream.write({ ...rawInfer('mlp', inputRows(2)), id: 'fast' });
+    await waitUntil(() => got.length === 2, 'the two quick answers');
+    stream.write({ ...rawInfer('nope', inputRows(3)), id: 'missing' });
     stream.end();
     await ended;
     const ids = got.map((m) => m.infer_response?.id);
@@ -274,39 +233,45 @@ describe('ModelStreamInfer', () => {
     expect(ids.slice(0, 2).sort()).toEqual(['bad', 'fast']);
     expect(new Set(ids)).toEqual(new Set(['slow', 'bad', 'fast', 'missing']));
     const byId = new Map(got.map((m) => [m.infer_response.id, m]));
-    expect(byId.get('bad')!.error_message).toMatch(/queue full/);
-    expect(byId.get('missing')!.error_message).toMatch(/nope/);
+    expect(byId.get('bad')!.error_message).toMatch(/has shape \[1,3\], expected \[-1,16\]/);
+    expect(byId.get('bad')!.infer_response.model_name).toBe('mlp');
+    expect(byId.get('missing')!.error_message).toMatch(/unknown model 'nope'/);
     expect(byId.get('slow')!.error_message).toBe('');
-    expect(readF32(byId.get('slow')!.infer_response.raw_output_contents[0])).toEqual([2, 2, 2, 2]);
+    expect(maxAbsDiff(rowsOf(byId.get('slow')!.infer_response.raw_output_contents[0]), await infer(server.httpPort, 'mlp', inputRows(1)))).toBeLessThan(FLOAT_TOLERANCE);
+    expect(maxAbsDiff(rowsOf(byId.get('fast')!.infer_response.raw_output_contents[0]), await infer(server.httpPort, 'mlp', inputRows(2)))).toBeLessThan(FLOAT_TOLERANCE);
   });
 });
 
-describe('graceful close', () => {
-  it('lets an in-flight call finish, then refuses new ones', async () => {
-    const server = await startGrpcServer(core, { host: '127.0.0.1', port: 0 });
-    const c = createInferenceClient(`127.0.0.1:${server.port}`);
-    await callUnary(c, 'ServerLive', {}); // connected, so the next call reaches the server at once
-    const inflight = callUnary<Obj>(c, 'ModelInfer', { model_name: 'add_one', parameters: { delay_ms: param(300) }, inputs: [input0()], raw_input_contents: [f32([1, 2, 3, 4])] });
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
-    await server.close(5000);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
-    expect(readF32((await inflight).raw_output_contents[0])).toEqual([2, 3, 4, 5]);
+describe('graceful close of the gRPC front end', () => {
+  /** slowRequests sends two 300 ms requests to `slow` and resolves once one runs and the other waits. */
+  async function slowRequests(c: InferenceClient): Promise<Promise<grpc.ServiceError | Obj>[]> {
+    const pending = () => (server.repository.model('slow') as ModelVersion).stats.pendingSource();
+    const calls = [1, 2].map((i) => callUnary<Obj>(c, 'ModelInfer', rawInfer('slow', inputRows(i))).catch((e: grpc.ServiceError) => e));
+    await waitUntil(() => pending() === 1, 'one slow request is queued');
+    return calls;
+  }
+
+  it('lets in-flight calls finish, then refuses new ones', async () => {
+    const front = await startGrpcServer(server.repository, { host: '127.0.0.1', port: 0 });
+    const c = createInferenceClient(`127.0.0.1:${front.port}`);
+    const calls = await slowRequests(c);
+    await front.close(5000);
+    for (const r of await Promise.all(calls)) expect(r).toMatchObject({ outputs: [{ shape: [1, 4] }] });
     const err = await grpcError(callUnary(c, 'ServerLive', {}, { deadline: Date.now() + 2000 }));
     expect([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]).toContain(err.code);
     c.close();
   });
 
   it('cancels calls still running when the grace period ends', async () => {
-    const server = await startGrpcServer(core, { host: '127.0.0.1', port: 0 });
-    const c = createInferenceClient(`127.0.0.1:${server.port}`);
-    await callUnary(c, 'ServerLive', {});
-    const inflight = grpcError(callUnary(c, 'ModelInfer', { model_name: 'add_one', parameters: { delay_ms: param(3000) }, inputs: [input0()], raw_input_contents: [f32([1, 2, 3, 4])] }));
-    await new Promise((r) => setTimeout(r, 100));
+    const front = await startGrpcServer(server.repository, { host: '127.0.0.1', port: 0 });
+    const c = createInferenceClient(`127.0.0.1:${front.port}`);
+    const calls = await slowRequests(c);
     const t0 = Date.now();
-    await server.close(200);
+    await front.close(100);
     expect(Date.now() - t0).toBeLessThan(1500);
-    expect((await inflight).code).not.toBe(grpc.status.OK);
+    const results = await Promise.all(calls);
+    // The queued call (due at ~600 ms) cannot have finished within the 100 ms grace period.
+    expect(results.some((r) => r instanceof Error && (r as grpc.ServiceError).code !== grpc.status.OK)).toBe(true);
     c.close();
   });
 });
@@ -375,12 +340,4 @@ function wireFields(buf: Buffer): Map<number, (bigint | Buffer)[]> {
     out.set(field, [...(out.get(field) ?? []), value]);
   }
   return out;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -1,0 +1,49 @@
+/**
+ * Client: one per target protocol. A client sends the same request (cycling through pre-built payloads) and
+ * reports each request's fate as an Outcome. It never throws for a failed request: failures are data, with a
+ * stable code (see OUTCOME_CODES).
+ */
+
+/** Stable outcome codes; HTTP and gRPC statuses are added as HTTP_<status> and GRPC_<STATUS>. */
+export const OUTCOME_CODES = [
+  'OK',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'SOCKET_ERROR',
+  'TIMEOUT',
+  'BAD_RESPONSE',
+  'DROPPED',
+  'CANCELLED',
+] as const;
+
+/** Outcome is one request's fate; times are microseconds on the performance.now() clock (see nowUs). */
+export interface Outcome {
+  /** 'OK' or an error code: one of OUTCOME_CODES, HTTP_<status> or GRPC_<STATUS_NAME>. */
+  code: string;
+  /** When the request was handed to the socket. */
+  sentUs: number;
+  /** When the first byte of the response arrived (undefined if none did). */
+  firstByteUs?: number;
+  /** When the outcome was known (response complete, error, or timeout). */
+  doneUs: number;
+  /** Response body bytes received. */
+  bytes?: number;
+}
+
+/** Client sends requests to one target. */
+export interface Client {
+  /** send sends one request now and resolves with its outcome; it never rejects. */
+  send(): Promise<Outcome>;
+  /** check makes one request and throws a readable error if the target cannot serve it (used before a run). */
+  check(): Promise<void>;
+  /** close ends every connection; outstanding sends resolve as CANCELLED. */
+  close(): Promise<void>;
+}
+
+/** nowUs is the clock every timestamp uses: microseconds since the process started, as a float. */
+export function nowUs(): number {
+  return performance.now() * 1000;
+}

@@ -1,0 +1,57 @@
+/**
+ * TargetSpec and RequestSpec: where requests go and what they carry, after validation. A client is made from
+ * both (see client.ts) and sends that request again and again.
+ */
+
+/** Protocol names a registered client. */
+export type Protocol = 'kserve-http' | 'kserve-grpc' | 'http';
+
+/** TargetSpec is a validated target file. */
+export interface TargetSpec {
+  name: string;
+  protocol: Protocol;
+  /** Base URL: http://host:port for kserve-http and http; host:port (or grpc://host:port) for kserve-grpc. */
+  url: string;
+  /** kserve-*: the model to infer on (the scenario's request.model overrides it). */
+  model?: string;
+  modelVersion?: string;
+  /** kserve-http: use the binary tensor data extension for inputs and outputs. */
+  binary: boolean;
+  /** A request not answered within this time is recorded as TIMEOUT. */
+  timeoutMs: number;
+  /** Most requests outstanding at once; a request due when this many are outstanding is DROPPED, not delayed. */
+  maxInFlight: number;
+  /** Keep-alive connections to open (HTTP); 0 = as many as needed up to maxInFlight. */
+  connections: number;
+  /** http: the request to send. */
+  http?: { method: string; path: string; headers: Record<string, string>; body?: string };
+  /** Prometheus endpoint of the target, scraped every second during a run (optional). */
+  metricsUrl?: string;
+  /** Price of the target per hour, for cost per million inferences in reports (optional). */
+  costPerHour?: number;
+  /** The file the spec came from, when it came from one. */
+  file?: string;
+}
+
+/** InputData says how a request input is filled: generated from the seed, constant, or given values. */
+export type InputData = { kind: 'random' } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'values'; values: (number | string | boolean)[] };
+
+/** InputSpec is one request input. */
+export interface InputSpec {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: InputData;
+}
+
+/** RequestSpec is the request a scenario sends (kserve-*), validated. */
+export interface RequestSpec {
+  model?: string;
+  modelVersion?: string;
+  inputs: InputSpec[];
+  /** Outputs to ask for (default: all). */
+  outputs?: string[];
+  parameters?: Record<string, string | number | boolean>;
+  /** Distinct random payloads to cycle through (random data only). */
+  payloads: number;
+}
