@@ -15,7 +15,7 @@ import { defaultModelRepository, ensureModelRepository } from '../reference-serv
 import type { LoadResult, LoadSpec } from './lib/closed-loop.js';
 import { measureInChild } from './lib/load-process.js';
 import { measureRaw } from './lib/raw-ort.js';
-import { type ServerProcess, startServerProcess } from './lib/server-process.js';
+import { type EmbeddedServer, startEmbeddedServer } from '../src/run/embedded-server.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const WIDTH = 256;
@@ -60,7 +60,7 @@ interface Measured {
   serverCores: number;
 }
 
-async function measure(server: ServerProcess, port: number, spec: Omit<LoadSpec, 'host' | 'port'>): Promise<Measured> {
+async function measure(server: EmbeddedServer, port: number, spec: Omit<LoadSpec, 'host' | 'port'>): Promise<Measured> {
   const statsPort = server.httpPort;
   await measureInChild({ ...spec, host: '127.0.0.1', port, seconds: Math.min(2, SECONDS) }); // warm-up
   const before = await stats(statsPort, spec.model);
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const repo = prepareRepository(bundled);
   const modelPath = path.join(repo, 'mlp', '1', 'model.onnx');
   console.log(`server-throughput: ${CORES} cores, ${INSTANCES} instances, ${SECONDS} s per measurement, model mlp (256 → 3×1024 → 64, fp32)`);
-  const server = await startServerProcess(['--model-repository', repo]);
+  const server = await startEmbeddedServer(['--model-repository', repo]);
   const rows: { name: string; rps: number; meanBatch: number; p50: number; p99: number; errors: number; cores: number }[] = [];
   const results: Record<string, Measured> = {};
   try {

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   GAUNTLET_ERR_INVALID_CONFIG: { exit: 2, meaning: 'a scenario, target or model configuration file has problems (all are listed)' },
   GAUNTLET_ERR_MODEL_REPOSITORY: { exit: 2, meaning: 'the model repository is missing or unreadable' },
   GAUNTLET_ERR_ADDRESS_IN_USE: { exit: 2, meaning: 'a port to listen on is already in use' },
+  GAUNTLET_ERR_TARGET_UNREACHABLE: { exit: 3, meaning: 'the target cannot be reached or cannot serve the scenario\'s request' },
   GAUNTLET_ERR_MODEL_BUILD: { exit: 4, meaning: 'building the bundled models failed' },
   GAUNTLET_ERR_INTERNAL: { exit: 4, meaning: 'an unexpected internal error (a bug: please report it)' },
 } as const;

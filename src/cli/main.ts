@@ -6,8 +6,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
-import { runDemo } from './demo.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
+import { runOptions, runRun, type RunArgs } from './run-command.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
 
 const EPILOG = `Exit codes:
@@ -27,6 +27,9 @@ export async function main(argv: string[]): Promise<number> {
   const cli = yargs(argv)
     .scriptName('gauntlet')
     .usage('$0 <command> [options]')
+    .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
+      code = await runRun(args as unknown as RunArgs, print);
+    })
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
       code = await runServe(args as unknown as ServeArgs, print);
     })
@@ -35,9 +38,6 @@ export async function main(argv: string[]): Promise<number> {
         code = await runBuild(args as unknown as BuildArgs, print);
       }).demandCommand(1, 'name an action: build'),
     )
-    .command('demo', 'Start the embedded reference server and send it real traffic over HTTP and gRPC', {}, async () => {
-      code = await runDemo(print);
-    })
     .demandCommand(1, 'name a command')
     .strict()
     .epilog(EPILOG)

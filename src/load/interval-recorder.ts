@@ -4,14 +4,17 @@
  * outcomes to the second they completed in (as HdrHistogram interval logs do); every request belongs to the
  * phase of its intended send time. Latency is measured from the intended send time (no coordinated omission),
  * service time from the actual send, send lag is actual minus intended.
+ *
+ * Subtleness ahead: the worker keeps raw microsecond values, not histograms. Encoding four HDR histograms
+ * takes about 2 ms of JavaScript, which on the sending thread would make that many sends late every second;
+ * the run's main thread records the values into histograms instead (exactly the same values, so merges stay exact).
  */
-import { encodeHistogram, type Histogram, newHistogram, recordUs } from '../metrics/hdr.js';
 import type { Outcome } from '../targets/client.js';
 
 /** LATE_US is how late a send may go out before it counts as late (1 ms). */
 export const LATE_US = 1000;
 
-/** IntervalSnapshot is one (second, phase) cell, with its histograms encoded so it can cross threads and be stored. */
+/** IntervalSnapshot is one (second, phase) cell, with its raw values, on its way to the run's main thread. */
 export interface IntervalSnapshot {
   /** Whole seconds since the run's start. */
   second: number;
@@ -26,14 +29,14 @@ export interface IntervalSnapshot {
   ok: number;
   /** Failed outcomes by code (HTTP_503, TIMEOUT, …), DROPPED included. */
   errors: Record<string, number>;
-  /** Intended send → completion, OK responses only (µs). */
-  latency: string;
+  /** Intended send → completion, OK responses only (µs, rounded). */
+  latency: Float64Array;
   /** Actual send → completion, OK responses only (µs). */
-  service: string;
+  service: Float64Array;
   /** Actual − intended send time, every sent request (µs). */
-  lag: string;
+  lag: Float64Array;
   /** Actual send → first response byte, OK responses only (µs). */
-  ttfb: string;
+  ttfb: Float64Array;
 }
 
 interface Cell {
@@ -43,10 +46,10 @@ interface Cell {
   late: number;
   ok: number;
   errors: Record<string, number>;
-  latency: Histogram;
-  service: Histogram;
-  lag: Histogram;
-  ttfb: Histogram;
+  latency: number[];
+  service: number[];
+  lag: number[];
+  ttfb: number[];
 }
 
 /** IntervalRecorder records one worker's events; `startUs` is the run's start on this thread's nowUs clock. */
@@ -66,7 +69,7 @@ export class IntervalRecorder {
     c.sent++;
     const lag = sentUs - intendedUs;
     if (lag > LATE_US) c.late++;
-    recordUs(c.lag, lag);
+    c.lag.push(Math.round(lag));
   }
 
   /** dropped records a request that was due while max_in_flight were outstanding. */
@@ -81,9 +84,9 @@ export class IntervalRecorder {
     const c = this.cell(o.doneUs, phase);
     if (o.code === 'OK') {
       c.ok++;
-      recordUs(c.latency, o.doneUs - intendedUs);
-      recordUs(c.service, o.doneUs - o.sentUs);
-      if (o.firstByteUs !== undefined) recordUs(c.ttfb, o.firstByteUs - o.sentUs);
+      c.latency.push(Math.round(o.doneUs - intendedUs));
+      c.service.push(Math.round(o.doneUs - o.sentUs));
+      if (o.firstByteUs !== undefined) c.ttfb.push(Math.round(o.firstByteUs - o.sentUs));
     } else {
       c.errors[o.code] = (c.errors[o.code] ?? 0) + 1;
     }
@@ -104,10 +107,10 @@ export class IntervalRecorder {
           late: c.late,
           ok: c.ok,
           errors: c.errors,
-          latency: encodeHistogram(c.latency),
-          service: encodeHistogram(c.service),
-          lag: encodeHistogram(c.lag),
-          ttfb: encodeHistogram(c.ttfb),
+          latency: Float64Array.from(c.latency),
+          service: Float64Array.from(c.service),
+          lag: Float64Array.from(c.lag),
+          ttfb: Float64Array.from(c.ttfb),
         });
       }
       this.cells.delete(second);
@@ -126,7 +129,7 @@ export class IntervalRecorder {
     if (!phases) this.cells.set(second, (phases = new Map()));
     let c = phases.get(phase);
     if (!c) {
-      c = { scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {}, latency: newHistogram(), service: newHistogram(), lag: newHistogram(), ttfb: newHistogram() };
+      c = { scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {}, latency: [], service: [], lag: [], ttfb: [] };
       phases.set(phase, c);
     }
     return c;

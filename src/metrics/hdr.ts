@@ -18,7 +18,7 @@ export function newHistogram(): Histogram {
     lowestDiscernibleValue: HDR_BOUNDS.lowestUs,
     highestTrackableValue: HDR_BOUNDS.highestUs,
     numberOfSignificantValueDigits: HDR_BOUNDS.significantDigits,
-    bitBucketSize: 64,
+    bitBucketSize: 32,
     useWebAssembly: false,
   });
 }
@@ -36,7 +36,7 @@ export function encodeHistogram(h: Histogram): string {
 
 /** decodeHistogram reads a compressed base64 histogram into a new histogram with the shared bounds. */
 export function decodeHistogram(encoded: string): Histogram {
-  const decoded = hdr.decodeFromCompressedBase64(encoded, 64, false);
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
   const h = newHistogram();
   h.add(decoded);
   return h;
@@ -67,4 +67,13 @@ export function summarize(h: Histogram): LatencySummary {
     max: h.maxValue,
     mean: Math.round(h.mean),
   };
+}
+
+/** countAtOrBelow counts the recorded values that are at most `us` (to the histogram's precision). */
+export function countAtOrBelow(h: Histogram, us: number): number {
+  // Histograms made here are JsHistograms (useWebAssembly: false), which expose their buckets.
+  const js = h as unknown as hdr.JsHistogram;
+  let n = 0;
+  for (let v: number = HDR_BOUNDS.lowestUs; v <= us && v <= h.maxValue; v = js.nextNonEquivalentValue(v)) n += js.getCountAtIndex(js.countsArrayIndex(v));
+  return n;
 }

@@ -1,0 +1,74 @@
+/**
+ * `gauntlet run SCENARIO`: validate the scenario (exit 2 listing every problem), optionally print the plan
+ * (--dry-run), run it, print the summary, and exit 0 (valid, SLO met), 1 (SLO violated) or 3 (measurement
+ * invalid, interrupted, or target unreachable).
+ */
+import type { Argv } from 'yargs';
+import { GauntletError } from '../errors.js';
+import { runPlan } from '../run/run.js';
+import { describePlan } from '../scenario/describe-plan.js';
+import { loadScenario } from '../scenario/parse-scenario.js';
+import { progressPrinter } from './progress.js';
+import { formatSummary } from './summary.js';
+
+/** RunArgs are the parsed options of `gauntlet run`. */
+export interface RunArgs {
+  scenario: string;
+  target?: string;
+  out?: string;
+  durationScale: number;
+  workers?: number;
+  json: boolean;
+  dryRun: boolean;
+  exitZero: boolean;
+}
+
+/** runOptions declares the arguments of `gauntlet run`. */
+export function runOptions(y: Argv): Argv<RunArgs> {
+  return y
+    .positional('scenario', { type: 'string', describe: 'Scenario file (YAML)', demandOption: true })
+    .option('target', { type: 'string', describe: "Target file (YAML); overrides the scenario's target" })
+    .option('out', { type: 'string', describe: 'Folder for results.json and latency.hlog (default reports/runs/<UTC time>-<name>/)' })
+    .option('duration-scale', { type: 'number', default: 1, describe: 'Multiply every duration by this factor (e.g. 0.1 for a quick check)' })
+    .option('workers', { type: 'number', describe: 'Load-generator worker threads (default: as the peak rate needs)' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print results.json to stdout (human output goes to stderr)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and print the plan, send nothing' })
+    .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' }) as unknown as Argv<RunArgs>;
+}
+
+/** runRun executes `gauntlet run` and returns the exit code. */
+export async function runRun(args: RunArgs, stdout: (line: string) => void): Promise<number> {
+  const human = args.json ? (line: string) => process.stderr.write(`${line}\n`) : stdout;
+  if (!(args.durationScale > 0)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--duration-scale must be > 0, got ${args.durationScale}`);
+  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--workers must be an integer from 1 to 64, got ${args.workers}`);
+  }
+  const opts: { target?: string; durationScale: number } = { durationScale: args.durationScale };
+  if (args.target !== undefined) opts.target = args.target;
+  const plan = await loadScenario(args.scenario, opts);
+  if (args.dryRun) {
+    for (const line of describePlan(plan).split('\n')) human(line);
+    return 0;
+  }
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const progress = progressPrinter();
+  try {
+    const runOpts: Parameters<typeof runPlan>[1] = { signal: abort.signal, onLine: (l) => human(l), onSecond: progress.onSecond };
+    if (args.out !== undefined) runOpts.outDir = args.out;
+    if (args.workers !== undefined) runOpts.workers = args.workers;
+    const outcome = await runPlan(plan, runOpts);
+    progress.done();
+    for (const line of formatSummary(outcome.results, outcome.dir)) human(line);
+    if (args.json) process.stdout.write(`${JSON.stringify(outcome.results)}\n`);
+    return args.exitZero ? 0 : outcome.exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The end-of-run summary: a table per phase, the SLO checks that failed, the validity verdict and where the
+ * results are. Read from the results file's data only.
+ */
+import type { ResultsFile } from '../results/results-schema.js';
+
+const ms = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
+
+/** formatSummary renders the summary lines of a run. */
+export function formatSummary(r: ResultsFile, dir: string): string[] {
+  const header = ['phase', 'offered/s', 'sent/s', 'ok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'SLO'];
+  const rows = r.phases.map((p) => {
+    const checks = r.slo.checks.filter((c) => c.phase === p.name);
+    const slo = checks.length === 0 ? '-' : checks.every((c) => c.pass) ? 'pass' : 'FAIL';
+    const failed = Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
+    return [p.name, p.offeredRps.toFixed(1), p.achievedRps.toFixed(1), p.throughputRps.toFixed(1), ms(p.latencyUs.p50), ms(p.latencyUs.p90), ms(p.latencyUs.p99), ms(p.latencyUs.p999), ms(p.latencyUs.max), failed, slo];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = ['', line(header), ...rows.map(line)];
+  const failedChecks = r.slo.checks.filter((c) => !c.pass);
+  if (failedChecks.length) {
+    out.push('', 'SLO violated:');
+    for (const c of failedChecks) {
+      const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : c.unit === 'ratio' ? `${(c.actual * 100).toFixed(2)} %` : `${c.actual.toFixed(2)} ${c.unit}`;
+      const limit = c.unit === 'ratio' ? `${(c.threshold * 100).toFixed(2)} %` : `${c.threshold} ${c.unit}`;
+      out.push(`  ${c.phase}: ${c.metric} ${actual} (limit ${c.metric === 'throughput' ? '>=' : '<='} ${limit})`);
+    }
+  }
+  if (r.errorSamples.length) {
+    out.push('', 'Error samples:');
+    for (const e of r.errorSamples.slice(0, 5)) out.push(`  ${e.code}: ${e.message}`);
+  }
+  out.push('');
+  if (r.interrupted) out.push('Run INTERRUPTED: results cover the time until the interruption.');
+  if (!r.valid) {
+    out.push('Measurement INVALID:');
+    for (const reason of r.invalidReasons) out.push(`  ${reason}`);
+  } else {
+    const lag = r.generator.sendLagUs;
+    out.push(`Measurement valid: send lag p99 ${ms(lag.p99)} ms, ${(r.generator.lateFraction * 100).toFixed(2)} % of sends over 1 ms late; ${r.totals.lost} lost.`);
+  }
+  out.push(r.slo.checks.length === 0 ? 'No SLO thresholds set.' : r.slo.pass ? `SLO met (${r.slo.checks.length} checks).` : `SLO VIOLATED (${failedChecks.length} of ${r.slo.checks.length} checks failed).`);
+  out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * LoadPool runs the load in worker threads (one by default, more when one core cannot sustain the planned
+ * rate): it starts them together at one wall-clock instant, forwards their per-second intervals as they
+ * arrive, and can stop them early (SIGINT) while still collecting every reply that arrives within a grace period.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Plan } from '../scenario/plan.js';
+import type { TargetSpec } from '../targets/target-spec.js';
+import { workerEntry } from '../util/worker-entry.js';
+import type { IntervalSnapshot } from './interval-recorder.js';
+import type { ErrorSample, FromLoadWorker, ToLoadWorker, WorkerInit } from './messages.js';
+
+/** RATE_PER_WORKER is the open-loop rate one load worker is planned to carry before another is added. */
+export const RATE_PER_WORKER = 4000;
+
+/** workersFor picks how many load workers a plan needs, at most `cores`. */
+export function workersFor(plan: Plan, cores: number): number {
+  let peak = 0;
+  for (const p of plan.phases) {
+    if (p.load.kind === 'closed') continue;
+    const s = p.load.shape;
+    const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.offsetsS.length / Math.max(p.durationS, 1e-3);
+    peak = Math.max(peak, rate);
+  }
+  return Math.max(1, Math.min(cores, Math.ceil(peak / RATE_PER_WORKER)));
+}
+
+/** LoadPool owns the load workers of one run. */
+export class LoadPool {
+  private readonly workers: Worker[] = [];
+  private done = 0;
+  readonly errorSamples: ErrorSample[] = [];
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly target: TargetSpec,
+    private readonly count: number,
+    private readonly onIntervals: (intervals: IntervalSnapshot[], worker: number, throughSecond: number) => void,
+  ) {}
+
+  /** start creates the workers and their clients, and resolves when all are ready. */
+  async start(): Promise<void> {
+    const entry = workerEntry(import.meta.url, 'load-worker');
+    await Promise.all(
+      Array.from({ length: this.count }, (_, worker) => {
+        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count };
+        // A large young generation: scavenges (each a pause of the sending thread) become rare.
+        const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
+        this.workers.push(w);
+        return new Promise<void>((resolve, reject) => {
+          w.once('error', reject);
+          w.once('message', (m: FromLoadWorker) => (m.kind === 'ready' ? resolve() : reject(new Error(m.kind === 'init-error' ? m.message : `unexpected ${m.kind}`))));
+        });
+      }),
+    );
+  }
+
+  /** run starts every worker at `startEpochMs` and resolves when all have finished and reported. */
+  run(startEpochMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      for (const [index, w] of this.workers.entries()) {
+        w.on('message', (m: FromLoadWorker) => {
+          if (m.kind === 'intervals') this.onIntervals(m.intervals, index, m.throughSecond);
+          else if (m.kind === 'done') {
+            for (const s of m.errorSamples) if (!this.errorSamples.some((x) => x.code === s.code && x.message === s.message)) this.errorSamples.push(s);
+            if (++this.done === this.workers.length) resolve();
+          }
+        });
+        w.on('error', reject);
+        w.postMessage({ kind: 'start', startEpochMs } satisfies ToLoadWorker);
+      }
+    });
+  }
+
+  /** stop asks every worker to stop sending and give replies up to graceMs. */
+  stop(graceMs: number): void {
+    for (const w of this.workers) w.postMessage({ kind: 'stop', graceMs } satisfies ToLoadWorker);
+  }
+
+  /** terminate ends the workers at once (after run, or on failure). */
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The body of a load worker thread: it builds its own client, runs its share of the plan with a Dispatcher,
+ * and posts each second's intervals to the run as soon as the second is over, so the run can write results as
+ * it goes and nothing measured is lost if the run is cut short.
+ */
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createArrivals } from '../scenario/arrivals.js';
+import { createClient } from '../targets/registry.js';
+import type { Client } from '../targets/client.js';
+import { Dispatcher } from './dispatcher.js';
+import { IntervalRecorder } from './interval-recorder.js';
+import type { ErrorSample, FromLoadWorker, ToLoadWorker, WorkerInit } from './messages.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const post = (msg: FromLoadWorker): void => port.postMessage(msg);
+raisePriority();
+
+/**
+ * raisePriority asks the kernel to run this thread ahead of ordinary work (nice -10) where it is allowed to
+ * (Linux, with the privilege to raise priority): a sending thread that waits a few milliseconds for a core
+ * makes sends late. Where it is not allowed, nothing changes and send lag shows the cost.
+ */
+function raisePriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, -10);
+  } catch {
+    // Not Linux, or not permitted: run at the normal priority.
+  }
+}
+
+let client: Client;
+try {
+  client = createClient(init.target, init.request, { seed: init.seed + init.worker });
+  post({ kind: 'ready' });
+} catch (err) {
+  post({ kind: 'init-error', message: (err as Error).message });
+  port.close();
+}
+
+let dispatcher: Dispatcher | undefined;
+let stopGraceMs: number | undefined;
+let finishing = false;
+
+port.on('message', (msg: ToLoadWorker) => {
+  if (msg.kind === 'start') void run(msg.startEpochMs);
+  else {
+    stopGraceMs = msg.graceMs;
+    if (dispatcher) dispatcher.stop();
+    else void finish(undefined, 0);
+  }
+});
+
+async function run(startEpochMs: number): Promise<void> {
+  const startUs = (startEpochMs - performance.timeOrigin) * 1000;
+  const recorder = new IntervalRecorder(startUs);
+  dispatcher = new Dispatcher({
+    phases: init.phases,
+    arrivals: (phase, index) => createArrivals(phase, init.seed, index),
+    client,
+    recorder,
+    startUs,
+    worker: init.worker,
+    workers: init.workers,
+    maxInFlight: Math.max(1, Math.floor(init.target.maxInFlight / init.workers)),
+  });
+  const flusher = setInterval(() => {
+    const throughSecond = recorder.secondOf(performance.now() * 1000);
+    post({ kind: 'intervals', intervals: recorder.take(throughSecond), throughSecond });
+  }, 250);
+  const wait = startEpochMs - (performance.timeOrigin + performance.now());
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  await dispatcher.run();
+  // After the last send, replies get up to the request timeout (or the stop's grace period) to arrive.
+  await finish(recorder, stopGraceMs ?? init.target.timeoutMs + 1000, flusher);
+}
+
+async function finish(recorder: IntervalRecorder | undefined, graceMs: number, flusher?: NodeJS.Timeout): Promise<void> {
+  if (finishing) return;
+  finishing = true;
+  if (dispatcher) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([dispatcher.idle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+  // Whatever is still outstanding resolves as CANCELLED when the client closes, and is recorded as such.
+  await client.close();
+  if (dispatcher) await dispatcher.idle();
+  clearInterval(flusher);
+  if (recorder) post({ kind: 'intervals', intervals: recorder.take(), throughSecond: Number.MAX_SAFE_INTEGER });
+  const samples = (client as Client & { errorSamples?: () => ErrorSample[] }).errorSamples?.() ?? [];
+  post({ kind: 'done', errorSamples: samples });
+  port.close();
+}

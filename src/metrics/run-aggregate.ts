@@ -1,0 +1,151 @@
+/**
+ * RunAggregate merges the load workers' per-second intervals into the run's view: exact per-phase histograms
+ * (HDR add) and counts, and one finished row per (second, phase). Only the last few seconds are kept as live
+ * histograms; older seconds are reduced to a summary and a compressed histogram, so memory stays flat over
+ * long runs.
+ */
+import type { IntervalSnapshot } from '../load/interval-recorder.js';
+import type { PhasePlan } from '../scenario/plan.js';
+import { encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordUs, summarize } from './hdr.js';
+
+/** Counts are the request counts kept for a phase, an interval or the run. */
+export interface Counts {
+  scheduled: number;
+  sent: number;
+  dropped: number;
+  late: number;
+  ok: number;
+  errors: Record<string, number>;
+}
+
+/** Hists are the four histograms kept for a phase or an interval. */
+export interface Hists {
+  latency: Histogram;
+  service: Histogram;
+  lag: Histogram;
+  ttfb: Histogram;
+}
+
+/** IntervalRow is one finished (second, phase) row. */
+export interface IntervalRow extends Counts {
+  second: number;
+  phase: number;
+  latencyUs: LatencySummary;
+  serviceTimeUs: LatencySummary;
+  sendLagUs: LatencySummary;
+  /** Compressed latency histogram of the row (for the .hlog and reports). */
+  histogram: string;
+}
+
+const emptyCounts = (): Counts => ({ scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {} });
+const emptyHists = (): Hists => ({ latency: newHistogram(), service: newHistogram(), lag: newHistogram(), ttfb: newHistogram() });
+
+/** addCounts adds b into a. */
+export function addCounts(a: Counts, b: Counts): void {
+  a.scheduled += b.scheduled;
+  a.sent += b.sent;
+  a.dropped += b.dropped;
+  a.late += b.late;
+  a.ok += b.ok;
+  for (const [k, v] of Object.entries(b.errors)) a.errors[k] = (a.errors[k] ?? 0) + v;
+}
+
+/** errorCount is the number of failed requests (every error code, DROPPED included). */
+export function errorCount(c: Counts): number {
+  let n = 0;
+  for (const v of Object.values(c.errors)) n += v;
+  return n;
+}
+
+/** RunAggregate is the main thread's merged view of a run. */
+export class RunAggregate {
+  readonly phaseCounts: Counts[];
+  readonly phaseHists: Hists[];
+  readonly rows: IntervalRow[] = [];
+  private readonly open = new Map<number, Map<number, { counts: Counts; hists: Hists }>>();
+  /** Per worker: every second before this one has been reported. */
+  private readonly watermarks: number[];
+
+  constructor(
+    readonly phases: PhasePlan[],
+    workers = 1,
+    /** Called with each row as it is finished (to append it to the .hlog). */
+    private readonly onRow: (row: IntervalRow, hist: Histogram) => void = () => {},
+  ) {
+    this.phaseCounts = phases.map(emptyCounts);
+    this.phaseHists = phases.map(emptyHists);
+    this.watermarks = Array.from({ length: workers }, () => 0);
+  }
+
+  /**
+   * add merges snapshots from worker `worker`, which promises that it has now reported every second before
+   * `throughSecond`; a second becomes a row once every worker has passed it.
+   */
+  add(snapshots: IntervalSnapshot[], worker = 0, throughSecond?: number): void {
+    for (const s of snapshots) {
+      const hists: Hists = { latency: histogramOf(s.latency), service: histogramOf(s.service), lag: histogramOf(s.lag), ttfb: histogramOf(s.ttfb) };
+      const counts: Counts = { scheduled: s.scheduled, sent: s.sent, dropped: s.dropped, late: s.late, ok: s.ok, errors: s.errors };
+      addCounts(this.phaseCounts[s.phase]!, counts);
+      addHists(this.phaseHists[s.phase]!, hists);
+      let bySecond = this.open.get(s.second);
+      if (!bySecond) this.open.set(s.second, (bySecond = new Map()));
+      const cell = bySecond.get(s.phase);
+      if (cell) {
+        addCounts(cell.counts, counts);
+        addHists(cell.hists, hists);
+      } else bySecond.set(s.phase, { counts: { ...emptyCounts(), ...counts, errors: { ...counts.errors } }, hists });
+    }
+    if (throughSecond !== undefined) {
+      this.watermarks[worker] = Math.max(this.watermarks[worker] ?? 0, throughSecond);
+      this.finish(Math.min(...this.watermarks) - 1);
+    }
+  }
+
+  /** finish turns every open second up to `throughSecond` (all when undefined) into rows. */
+  finish(throughSecond?: number): void {
+    for (const second of [...this.open.keys()].sort((a, b) => a - b)) {
+      if (throughSecond !== undefined && second > throughSecond) break;
+      for (const [phase, { counts, hists }] of [...this.open.get(second)!].sort((a, b) => a[0] - b[0])) {
+        const row: IntervalRow = {
+          second,
+          phase,
+          ...counts,
+          latencyUs: summarize(hists.latency),
+          serviceTimeUs: summarize(hists.service),
+          sendLagUs: summarize(hists.lag),
+          histogram: encodeHistogram(hists.latency),
+        };
+        this.rows.push(row);
+        this.onRow(row, hists.latency);
+      }
+      this.open.delete(second);
+    }
+  }
+
+  /** totals adds up every phase's counts. */
+  totals(): Counts {
+    const t = emptyCounts();
+    for (const c of this.phaseCounts) addCounts(t, c);
+    return t;
+  }
+
+  /** lagAll merges every phase's send-lag histogram. */
+  lagAll(): Histogram {
+    const h = newHistogram();
+    for (const p of this.phaseHists) h.add(p.lag);
+    return h;
+  }
+}
+
+function histogramOf(values: Float64Array): Histogram {
+  const h = newHistogram();
+  for (const v of values) recordUs(h, v);
+  return h;
+}
+
+function addHists(a: Hists, b: Hists): void {
+  a.latency.add(b.latency);
+  a.service.add(b.service);
+  a.lag.add(b.lag);
+  a.ttfb.add(b.ttfb);
+}

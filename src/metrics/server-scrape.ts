@@ -1,0 +1,131 @@
+/**
+ * ServerScraper reads a target's Prometheus endpoint (Triton's metric names, which the reference server
+ * exports too) once a second during a run, and turns counter deltas into the server's own view of each
+ * second: requests, executions and mean batch size, queue and compute time per request, pending requests.
+ * It is stored beside the client's view so reports can show where latency came from.
+ */
+
+/** ServerInterval is the server's view of one second (rates per second, times in µs per request). */
+export interface ServerInterval {
+  second: number;
+  requestsPerS: number;
+  inferencesPerS: number;
+  executionsPerS: number;
+  /** Inferences per execution. */
+  meanBatch: number;
+  queueUs: number;
+  computeInputUs: number;
+  computeInferUs: number;
+  computeOutputUs: number;
+  /** Server-side request duration per successful request. */
+  requestUs: number;
+  failuresPerS: number;
+  pending: number;
+  /** nv_cpu_utilization (0..1) when exported. */
+  cpuUtilization?: number;
+  /** nv_gpu_utilization (0..1) averaged over GPUs, when exported. */
+  gpuUtilization?: number;
+}
+
+const COUNTERS = [
+  'nv_inference_request_success',
+  'nv_inference_request_failure',
+  'nv_inference_count',
+  'nv_inference_exec_count',
+  'nv_inference_request_duration_us',
+  'nv_inference_queue_duration_us',
+  'nv_inference_compute_input_duration_us',
+  'nv_inference_compute_infer_duration_us',
+  'nv_inference_compute_output_duration_us',
+] as const;
+
+type Sample = Record<(typeof COUNTERS)[number] | 'nv_inference_pending_request_count', number> & { cpu?: number; gpu?: number };
+
+/** parseMetrics sums the Triton counters of the given model (all models when undefined) from Prometheus text. */
+export function parseMetrics(text: string, model?: string): Sample {
+  const s = Object.fromEntries([...COUNTERS, 'nv_inference_pending_request_count'].map((k) => [k, 0])) as Sample;
+  const gpus: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('nv_')) continue;
+    const m = /^([a-z_]+)(\{[^}]*\})?\s+([-+0-9.eE]+|NaN)/.exec(line);
+    if (!m) continue;
+    const [, name, labels = '', value] = m;
+    const v = Number(value);
+    if (!Number.isFinite(v)) continue;
+    if (name === 'nv_cpu_utilization') s.cpu = v;
+    else if (name === 'nv_gpu_utilization') gpus.push(v);
+    else if (name! in s) {
+      if (model !== undefined && !labels.includes(`model="${model}"`)) continue;
+      s[name as keyof Sample] = (s[name as keyof Sample] ?? 0) + v;
+    }
+  }
+  if (gpus.length) s.gpu = gpus.reduce((a, b) => a + b, 0) / gpus.length;
+  return s;
+}
+
+/** ServerScraper polls one endpoint and keeps the intervals. */
+export class ServerScraper {
+  readonly intervals: ServerInterval[] = [];
+  private last?: { sample: Sample; atMs: number };
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  lastError?: string;
+
+  constructor(
+    readonly url: string,
+    private readonly model: string | undefined,
+    private readonly runStartMs: number,
+  ) {}
+
+  /** start scrapes now and then every second until stop(). */
+  start(): void {
+    void this.scrape();
+    this.timer = setInterval(() => void this.scrape(), 1000);
+  }
+
+  /** stop ends polling after one last scrape. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.scrape();
+  }
+
+  private async scrape(): Promise<void> {
+    const atMs = Date.now();
+    let sample: Sample;
+    try {
+      const res = await fetch(this.url, { signal: AbortSignal.timeout(900) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      sample = parseMetrics(await res.text(), this.model);
+    } catch (err) {
+      this.failures++;
+      this.lastError = (err as Error).message;
+      return;
+    }
+    const prev = this.last;
+    this.last = { sample, atMs };
+    if (!prev) return;
+    const dt = (atMs - prev.atMs) / 1000;
+    if (dt <= 0) return;
+    const d = (k: (typeof COUNTERS)[number]): number => Math.max(0, sample[k] - prev.sample[k]);
+    const ok = d('nv_inference_request_success');
+    const per = (k: (typeof COUNTERS)[number]): number => (ok > 0 ? d(k) / ok : 0);
+    const execs = d('nv_inference_exec_count');
+    const row: ServerInterval = {
+      second: Math.max(0, Math.floor((atMs - this.runStartMs) / 1000) - 1),
+      requestsPerS: ok / dt,
+      inferencesPerS: d('nv_inference_count') / dt,
+      executionsPerS: execs / dt,
+      meanBatch: execs > 0 ? d('nv_inference_count') / execs : 0,
+      queueUs: per('nv_inference_queue_duration_us'),
+      computeInputUs: per('nv_inference_compute_input_duration_us'),
+      computeInferUs: per('nv_inference_compute_infer_duration_us'),
+      computeOutputUs: per('nv_inference_compute_output_duration_us'),
+      requestUs: per('nv_inference_request_duration_us'),
+      failuresPerS: d('nv_inference_request_failure') / dt,
+      pending: sample.nv_inference_pending_request_count,
+    };
+    if (sample.cpu !== undefined) row.cpuUtilization = sample.cpu;
+    if (sample.gpu !== undefined) row.gpuUtilization = sample.gpu;
+    this.intervals.push(row);
+  }
+}

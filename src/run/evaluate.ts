@@ -1,0 +1,130 @@
+/**
+ * Turning a run's merged measurements into results: per-phase figures, per-second rows, the validity verdict
+ * (can these numbers be trusted?) and the SLO checks (did the target meet its thresholds?).
+ */
+import { encodeHistogram, summarize } from '../metrics/hdr.js';
+import { errorCount, type RunAggregate } from '../metrics/run-aggregate.js';
+import type { ServerInterval } from '../metrics/server-scrape.js';
+import type { Plan, SloSpec } from '../scenario/plan.js';
+import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-schema.js';
+
+/** LATE_FRACTION_LIMIT: more than this share of sends over 1 ms late makes a run invalid. */
+export const LATE_FRACTION_LIMIT = 0.01;
+/** SHORTFALL_LIMIT: an open-loop phase that sent (or dropped) less than 95 % of its plan within its time is invalid. */
+export const SHORTFALL_LIMIT = 0.05;
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * phaseResults computes every phase's figures from the aggregate (and the server's view, if scraped). Encoding
+ * the histograms costs milliseconds of CPU each, so snapshots written while the run goes leave them empty
+ * (`withHistograms` false): the final results carry them, and latency.hlog has every second's histogram meanwhile.
+ */
+export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterval[] = [], withHistograms = true): PhaseResult[] {
+  return plan.phases.map((p, i) => {
+    const c = agg.phaseCounts[i]!;
+    const h = agg.phaseHists[i]!;
+    const failed = errorCount(c);
+    const attempted = c.sent + c.dropped;
+    const r: PhaseResult = {
+      name: p.name,
+      kind: p.load.kind,
+      startS: p.startS,
+      durationS: p.durationS,
+      offeredRps: (p.load.kind === 'open' ? c.scheduled : c.sent) / p.durationS,
+      achievedRps: c.sent / p.durationS,
+      throughputRps: c.ok / p.durationS,
+      scheduled: c.scheduled,
+      sent: c.sent,
+      completed: c.ok + failed - c.dropped,
+      ok: c.ok,
+      dropped: c.dropped,
+      lateSends: c.late,
+      errors: c.errors,
+      errorRate: attempted ? failed / attempted : 0,
+      latencyUs: summarize(h.latency),
+      serviceTimeUs: summarize(h.service),
+      ttfbUs: summarize(h.ttfb),
+      sendLagUs: summarize(h.lag),
+      histogram: withHistograms ? encodeHistogram(h.latency) : '',
+      serviceHistogram: withHistograms ? encodeHistogram(h.service) : '',
+    };
+    const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + p.durationS);
+    if (seconds.length) {
+      const mean = (f: (s: ServerInterval) => number): number => seconds.reduce((n, s) => n + f(s), 0) / seconds.length;
+      r.server = { meanBatch: mean((s) => s.meanBatch), queueUs: mean((s) => s.queueUs), computeInferUs: mean((s) => s.computeInferUs), requestUs: mean((s) => s.requestUs), requestsPerS: mean((s) => s.requestsPerS) };
+    }
+    return r;
+  });
+}
+
+/** intervalResults turns the aggregate's rows into per-second results. */
+export function intervalResults(plan: Plan, agg: RunAggregate): IntervalResult[] {
+  return agg.rows.map((r) => ({
+    t: r.second,
+    phase: plan.phases[r.phase]?.name ?? String(r.phase),
+    offeredRps: r.scheduled,
+    sentRps: r.sent,
+    okRps: r.ok,
+    errors: r.errors,
+    latencyUs: r.latencyUs,
+    serviceTimeUs: r.serviceTimeUs,
+    sendLagP99Us: r.sendLagUs.p99,
+    lateSends: r.late,
+  }));
+}
+
+/** invalidReasons says why a run's measurement cannot be trusted (empty when it can). */
+export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number): string[] {
+  const reasons: string[] = [];
+  const t = agg.totals();
+  const lag = summarize(agg.lagAll());
+  if (t.sent > 0 && t.late / t.sent > LATE_FRACTION_LIMIT) {
+    reasons.push(
+      `the load generator could not keep up: ${pct(t.late / t.sent)} of requests went out more than 1 ms late ` +
+        `(p99 send lag ${(lag.p99 / 1000).toFixed(1)} ms; limit ${pct(LATE_FRACTION_LIMIT)}); try --workers or a less loaded machine`,
+    );
+  }
+  plan.phases.forEach((p, i) => {
+    if (p.load.kind !== 'open' || !phases[i]) return;
+    const inTime = agg.rows.filter((r) => r.phase === i && r.second < Math.ceil(p.startS + p.durationS) + 1);
+    const handled = inTime.reduce((n, r) => n + r.sent + r.dropped, 0);
+    const planned = phases[i].scheduled;
+    if (planned > 0 && handled < planned * (1 - SHORTFALL_LIMIT)) {
+      reasons.push(`phase '${p.name}': the generator sent only ${pct(handled / planned)} of the planned requests within the phase (limit ${pct(1 - SHORTFALL_LIMIT)})`);
+    }
+  });
+  const failed = errorCount(t);
+  const unreachable = Object.entries(t.errors).filter(([k]) => UNREACHABLE.has(k)).reduce((n, [, v]) => n + v, 0);
+  if (t.ok === 0 && failed > 0 && unreachable === failed) reasons.push(`the target was unreachable: every request failed to connect (${Object.keys(t.errors).join(', ')})`);
+  if (lost > 0) reasons.push(`${lost} request(s) were sent and never got an outcome`);
+  return reasons;
+}
+
+/** checkSlos checks every phase that has thresholds. */
+export function checkSlos(plan: Plan, phases: PhaseResult[]): { pass: boolean; checks: SloCheck[] } {
+  const checks: SloCheck[] = [];
+  plan.phases.forEach((p, i) => {
+    const r = phases[i];
+    if (!p.slo || !r) return;
+    const ms = (key: keyof SloSpec, metric: string, valueUs: number): void => {
+      const threshold = p.slo![key];
+      if (threshold === undefined) return;
+      // A phase with no successful response cannot meet a latency threshold.
+      const actual = r.ok === 0 ? Infinity : valueUs / 1000;
+      checks.push({ phase: p.name, metric, threshold, actual, pass: actual <= threshold, unit: 'ms' });
+    };
+    ms('p50Ms', 'p50', r.latencyUs.p50);
+    ms('p90Ms', 'p90', r.latencyUs.p90);
+    ms('p95Ms', 'p95', r.latencyUs.p95);
+    ms('p99Ms', 'p99', r.latencyUs.p99);
+    ms('p999Ms', 'p99.9', r.latencyUs.p999);
+    ms('maxMs', 'max', r.latencyUs.max);
+    if (p.slo.errorRate !== undefined) checks.push({ phase: p.name, metric: 'error_rate', threshold: p.slo.errorRate, actual: r.errorRate, pass: r.errorRate <= p.slo.errorRate, unit: 'ratio' });
+    if (p.slo.minRps !== undefined) checks.push({ phase: p.name, metric: 'throughput', threshold: p.slo.minRps, actual: r.throughputRps, pass: r.throughputRps >= p.slo.minRps, unit: 'rps' });
+  });
+  return { pass: checks.every((c) => c.pass), checks };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(x < 0.1 ? 2 : 1)} %`;
+}

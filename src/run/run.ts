@@ -1,0 +1,227 @@
+/**
+ * runPlan executes a plan end to end: it starts the embedded reference server when the plan has no target,
+ * checks that the target answers, runs the load workers, merges their intervals, scrapes the target's
+ * metrics, writes results.json and latency.hlog as the run goes, and returns the verdict with its exit code.
+ * An abort (SIGINT) stops sending, waits for replies in flight up to a grace period, and still writes results.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { LoadPool, workersFor } from '../load/load-pool.js';
+import { summarize } from '../metrics/hdr.js';
+import { errorCount, RunAggregate } from '../metrics/run-aggregate.js';
+import { ServerScraper } from '../metrics/server-scrape.js';
+import type { EmbeddedTarget, Plan } from '../scenario/plan.js';
+import { GauntletError } from '../errors.js';
+import { createClient } from '../targets/registry.js';
+import type { TargetSpec } from '../targets/target-spec.js';
+import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../results/results-schema.js';
+import { HLOG_FILE, ResultsWriter } from '../results/results-writer.js';
+import { packageVersion } from '../util/package-version.js';
+import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
+import { checkSlos, intervalResults, invalidReasons, phaseResults } from './evaluate.js';
+
+/** SecondStatus is the live view of the newest finished second, for progress displays. */
+export interface SecondStatus {
+  elapsedS: number;
+  totalS: number;
+  phase: string;
+  offeredRps: number;
+  sentRps: number;
+  okRps: number;
+  errors: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+/** RunOptions configure one run. */
+export interface RunOptions {
+  /** The run's folder (default reports/runs/<UTC time>-<name>/ under the current directory). */
+  outDir?: string;
+  /** Load workers (default: as many as the peak rate needs, at most the cores). */
+  workers?: number;
+  /** Aborting stops the run early; results are still written, marked interrupted. */
+  signal?: AbortSignal;
+  /** How long replies in flight may take after an abort (default 5 s). */
+  graceMs?: number;
+  onLine?: (line: string) => void;
+  onSecond?: (s: SecondStatus) => void;
+}
+
+/** RunOutcome is a finished run: its results, where they are, and the exit code they call for. */
+export interface RunOutcome {
+  results: ResultsFile;
+  dir: string;
+  exitCode: 0 | 1 | 3;
+}
+
+/** defaultRunDir names a run's folder after its start time and scenario name. */
+export function defaultRunDir(name: string, at = new Date()): string {
+  const stamp = at.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+  return path.join('reports', 'runs', `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+}
+
+/** runPlan runs the plan and resolves with its outcome; setup failures throw GauntletErrors. */
+export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOutcome> {
+  const log = opts.onLine ?? (() => {});
+  let embedded: EmbeddedServer | undefined;
+  let target: TargetSpec;
+  if ('embedded' in plan.target) {
+    const models = plan.target.models ?? (plan.request.model ? [plan.request.model] : undefined);
+    log(`starting the embedded reference server${models ? ` (models: ${models.join(', ')})` : ''} …`);
+    try {
+      embedded = await startEmbeddedServer(models ? models.flatMap((m) => ['--load-model', m]) : []);
+    } catch (err) {
+      throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `could not start the embedded reference server: ${(err as Error).message}`);
+    }
+    target = embeddedTargetSpec(plan.target, embedded, plan.request.model);
+    log(`reference server ready: HTTP 127.0.0.1:${embedded.httpPort}, gRPC 127.0.0.1:${embedded.grpcPort}, metrics 127.0.0.1:${embedded.metricsPort}`);
+  } else target = plan.target;
+  try {
+    await preflight(target, plan);
+    return await measure(plan, target, !!embedded, opts, log);
+  } finally {
+    if (embedded) await embedded.stop();
+  }
+}
+
+function embeddedTargetSpec(t: EmbeddedTarget, s: EmbeddedServer, model?: string): TargetSpec {
+  const grpc = t.protocol === 'kserve-grpc';
+  const spec: TargetSpec = {
+    name: `embedded reference server (${t.protocol}${t.protocol === 'kserve-http' ? (t.binary ? ', binary' : ', JSON') : ''})`,
+    protocol: t.protocol,
+    url: grpc ? `127.0.0.1:${s.grpcPort}` : `http://127.0.0.1:${s.httpPort}`,
+    binary: t.binary,
+    timeoutMs: t.timeoutMs,
+    maxInFlight: t.maxInFlight,
+    connections: 0,
+    metricsUrl: `http://127.0.0.1:${s.metricsPort}/metrics`,
+  };
+  if (model !== undefined) spec.model = model;
+  return spec;
+}
+
+async function preflight(target: TargetSpec, plan: Plan): Promise<void> {
+  const client = createClient(target, plan.request, { seed: plan.seed });
+  try {
+    await client.check();
+  } catch (err) {
+    throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `target ${target.name} (${target.url}) cannot serve the scenario's request: ${(err as Error).message}`);
+  } finally {
+    await client.close();
+  }
+}
+
+async function measure(plan: Plan, target: TargetSpec, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
+  const dir = opts.outDir ?? defaultRunDir(plan.name);
+  const workers = opts.workers ?? workersFor(plan, os.availableParallelism());
+  const startedAt = new Date();
+  const writer = new ResultsWriter(dir, startedAt.getTime());
+  const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
+  const pool = new LoadPool(plan, target, workers, (intervals, worker, through) => agg.add(intervals, worker, through));
+  await pool.start();
+  const startEpochMs = Date.now() + 200;
+  const scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs) : undefined;
+  scraper?.start();
+  log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);
+  let interrupted = false;
+  const onAbort = (): void => {
+    interrupted = true;
+    log('interrupted: stopping sends and waiting for replies in flight …');
+    pool.stop(opts.graceMs ?? 5000);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+  const snapshot = (status: ResultsFile['status']): ResultsFile => buildResults(plan, target, embedded, agg, scraper, pool, workers, startedAt, status, interrupted);
+  let lastRows = 0;
+  const ticker = setInterval(() => {
+    writer.write(snapshot('running'));
+    if (agg.rows.length > lastRows) {
+      lastRows = agg.rows.length;
+      opts.onSecond?.(secondStatus(plan, agg));
+    }
+  }, 1000);
+  try {
+    await pool.run(startEpochMs);
+  } finally {
+    clearInterval(ticker);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await pool.terminate();
+    await scraper?.stop();
+  }
+  agg.finish();
+  const results = snapshot(interrupted ? 'interrupted' : 'complete');
+  results.endedAt = new Date().toISOString();
+  writer.write(results);
+  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass ? 0 : 1;
+  return { results, dir, exitCode };
+}
+
+function buildResults(
+  plan: Plan,
+  target: TargetSpec,
+  embedded: boolean,
+  agg: RunAggregate,
+  scraper: ServerScraper | undefined,
+  pool: LoadPool,
+  workers: number,
+  startedAt: Date,
+  status: ResultsFile['status'],
+  interrupted: boolean,
+): ResultsFile {
+  const phases = phaseResults(plan, agg, scraper?.intervals, status !== 'running');
+  const t = agg.totals();
+  const failed = errorCount(t);
+  // Every request sent must have an outcome once the run is over; during the run, replies are still coming.
+  const lost = status === 'running' ? 0 : Math.max(0, t.sent - (t.ok + failed - t.dropped));
+  const reasons = status === 'running' ? [] : invalidReasons(plan, agg, phases, lost);
+  const lag = summarize(agg.lagAll());
+  const results: ResultsFile = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'gauntlet', version: packageVersion() },
+    scenario: { name: plan.name, seed: plan.seed, durationScale: plan.durationScale },
+    plan,
+    target: { name: target.name, protocol: target.protocol, url: target.url, embedded },
+    startedAt: startedAt.toISOString(),
+    status,
+    interrupted,
+    valid: reasons.length === 0,
+    invalidReasons: reasons,
+    generator: { workers, sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0 },
+    totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
+    phases,
+    slo: checkSlos(plan, phases),
+    intervals: intervalResults(plan, agg),
+    errorSamples: pool.errorSamples,
+    faults: [],
+    files: { hlog: HLOG_FILE },
+  };
+  if (plan.file !== undefined) results.scenario.file = plan.file;
+  if (plan.description !== undefined) results.scenario.description = plan.description;
+  if (plan.peakRps !== undefined) results.scenario.peakRps = plan.peakRps;
+  const model = plan.request.model ?? target.model;
+  if (model !== undefined) results.target.model = model;
+  if (target.costPerHour !== undefined) results.target.costPerHour = target.costPerHour;
+  if (scraper) {
+    results.server = { metricsUrl: scraper.url, intervals: scraper.intervals };
+    if (model !== undefined) results.server.model = model;
+    if (scraper.lastError && scraper.intervals.length === 0) results.server.scrapeError = scraper.lastError;
+  }
+  return results;
+}
+
+function secondStatus(plan: Plan, agg: RunAggregate): SecondStatus {
+  const newest = agg.rows[agg.rows.length - 1]!;
+  const rows = agg.rows.filter((r) => r.second === newest.second);
+  const main = rows.reduce((a, b) => (b.scheduled > a.scheduled ? b : a));
+  return {
+    elapsedS: newest.second + 1,
+    totalS: plan.durationS,
+    phase: plan.phases[main.phase]?.name ?? '',
+    offeredRps: rows.reduce((n, r) => n + r.scheduled, 0),
+    sentRps: rows.reduce((n, r) => n + r.sent, 0),
+    okRps: rows.reduce((n, r) => n + r.ok, 0),
+    errors: rows.reduce((n, r) => n + errorCount(r), 0),
+    p50Us: main.latencyUs.p50,
+    p99Us: main.latencyUs.p99,
+  };
+}

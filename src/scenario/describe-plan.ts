@@ -1,0 +1,117 @@
+/**
+ * describePlan renders a Plan for people (`gauntlet run --dry-run`): the target, the request, the SLO, and one
+ * table row per phase with its start, duration, load, arrival process, expected request count and thresholds.
+ */
+import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
+import { integralOf } from './integral.js';
+import type { ArrivalSpec, EmbeddedTarget, PhasePlan, Plan, ShapeSpec, SloSpec } from './plan.js';
+import { SLO_KEYS } from './parse-slo.js';
+import { createShape } from './shapes.js';
+import { formatDuration, formatRps, round } from './units.js';
+
+/** describePlan renders a plan as lines of text (no trailing newline). */
+export function describePlan(plan: Plan): string {
+  const lines: string[] = [];
+  lines.push(`Scenario ${plan.name}${plan.file ? ` (${plan.file})` : ''}`);
+  if (plan.description) lines.push(`  ${plan.description.trim().replace(/\s*\n\s*/g, ' ')}`);
+  const facts = [`seed ${plan.seed}`, ...(plan.peakRps !== undefined ? [`peak ${formatRps(plan.peakRps)}`] : []), `duration ${formatDuration(plan.durationS)}`];
+  if (plan.durationScale !== 1) facts.push(`durations scaled by ${plan.durationScale}`);
+  lines.push(`  ${facts.join(' · ')}`);
+  lines.push(`Target: ${describeTarget(plan.target)}`);
+  lines.push(`Request: ${describeRequest(plan.request)}`);
+  lines.push(`SLO: ${describeSlo(plan.slo) || 'none'}`);
+  lines.push('Phases:');
+  const rows = plan.phases.map((p, i) => phaseRow(p, i, plan));
+  const header = ['#', 'name', 'start', 'duration', 'load', 'arrival', 'requests', 'slo'];
+  lines.push(...table([header, ...rows.map((r) => r.cells)]).map((l) => `  ${l}`));
+  const expected = rows.reduce((sum, r) => sum + (r.expected ?? 0), 0);
+  const closed = rows.some((r) => r.expected === undefined);
+  lines.push(`Expected requests: ${expected}${closed ? ' (open-loop phases; closed-loop phases send as fast as replies come)' : ''}`);
+  if (plan.faults.length > 0) {
+    lines.push('Faults:');
+    for (const fault of plan.faults) {
+      const params = Object.keys(fault.params).length > 0 ? ` ${JSON.stringify(fault.params)}` : '';
+      lines.push(`  at ${formatDuration(fault.atS)}${fault.durationS !== undefined ? ` for ${formatDuration(fault.durationS)}` : ''}: ${fault.action}${params}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function phaseRow(p: PhasePlan, i: number, plan: Plan): { cells: string[]; expected: number | undefined } {
+  const slo = p.slo === null ? 'off' : sameSlo(p.slo, plan.slo) ? 'scenario' : describeSlo(p.slo) || 'none';
+  const base = [String(i + 1), p.name, formatDuration(p.startS), formatDuration(p.durationS)];
+  if (p.load.kind === 'closed') return { cells: [...base, `${p.load.concurrency} concurrent (closed loop)`, '-', '-', slo], expected: undefined };
+  const shape = createShape(p.load.shape, p.durationS);
+  const lambda = shape.integral ? shape.integral(p.durationS) : integralOf(shape, p.durationS).at(p.durationS);
+  const trace = p.load.shape.type === 'trace';
+  // Constant arrivals send the k-th request at Λ = k − ½ before the end: exactly ⌈Λ − ½⌉; a trace's Λ is its count.
+  const expected = trace ? lambda : p.load.arrival.type === 'constant' ? Math.max(0, Math.ceil(lambda - 0.5)) : Math.round(lambda);
+  const arrival = trace ? 'trace' : describeArrival(p.load.arrival);
+  return { cells: [...base, describeShape(p.load.shape, plan.peakRps), arrival, String(expected), slo], expected };
+}
+
+/** describeShape renders a load shape: `150 rps (1x)`, `150 rps (1x) → 750 rps (5x)`, bursts, traces. */
+export function describeShape(s: ShapeSpec, peakRps?: number): string {
+  switch (s.type) {
+    case 'constant':
+      return formatRps(s.rps, peakRps);
+    case 'ramp':
+      return `${formatRps(s.fromRps, peakRps)} → ${formatRps(s.toRps, peakRps)}`;
+    case 'burst':
+      return `${formatRps(s.baseRps, peakRps)}, bursts of ${formatRps(s.burstRps, peakRps)} for ${formatDuration(s.lengthS)} every ${formatDuration(s.everyS)}`;
+    case 'trace':
+      return `trace ${s.file} (${s.offsetsS.length} sends) at ${round(s.speed, 3)}x speed`;
+  }
+}
+
+function describeArrival(a: ArrivalSpec): string {
+  return a.type === 'gamma' ? `gamma (burstiness ${a.burstiness})` : a.type;
+}
+
+function describeTarget(t: TargetSpec | EmbeddedTarget): string {
+  const limits = `timeout ${t.timeoutMs} ms · max in flight ${t.maxInFlight}`;
+  if ('embedded' in t) {
+    const models = t.models && t.models.length > 0 ? ` · models ${t.models.join(', ')}` : '';
+    return `embedded reference server · ${t.protocol}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}${models} · ${limits}`;
+  }
+  const parts = [`${t.name}${t.file ? ` (${t.file})` : ''}`, `${t.protocol} ${t.url}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}`];
+  if (t.http) parts.push(`${t.http.method} ${t.http.path}`);
+  if (t.model) parts.push(`model ${t.model}${t.modelVersion ? ` v${t.modelVersion}` : ''}`);
+  parts.push(limits, `connections ${t.connections === 0 ? 'as needed' : t.connections}`);
+  if (t.metricsUrl) parts.push(`metrics ${t.metricsUrl}`);
+  if (t.costPerHour !== undefined) parts.push(`cost ${t.costPerHour}/h`);
+  return parts.join(' · ');
+}
+
+function describeRequest(r: RequestSpec): string {
+  const inputs = r.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(', ')}] ${i.data.kind === 'values' ? `${i.data.values.length} values` : i.data.kind}`);
+  const parts = [`model ${r.model ?? '(none)'}${r.modelVersion ? ` v${r.modelVersion}` : ''}`];
+  if (inputs.length > 0) parts.push(`inputs ${inputs.join(', ')}`);
+  if (r.outputs) parts.push(`outputs ${r.outputs.join(', ')}`);
+  if (r.parameters && Object.keys(r.parameters).length > 0) parts.push(`parameters ${JSON.stringify(r.parameters)}`);
+  if (r.inputs.some((i) => i.data.kind === 'random')) parts.push(`${r.payloads} random payloads`);
+  return parts.join(' · ');
+}
+
+/** describeSlo renders thresholds as `p99 ≤ 50 ms · error rate ≤ 0.1%` (empty when there are none). */
+export function describeSlo(slo: SloSpec): string {
+  const out: string[] = [];
+  for (const [name, { key }] of Object.entries(SLO_KEYS)) {
+    const v = slo[key];
+    if (v === undefined) continue;
+    if (key === 'errorRate') out.push(`error rate ≤ ${round(v * 100, 4)}%`);
+    else if (key === 'minRps') out.push(`rate ≥ ${round(v, 3)} rps`);
+    else out.push(`${name.replace(/_ms$/, '')} ≤ ${v} ms`);
+  }
+  return out.join(' · ');
+}
+
+function sameSlo(a: SloSpec, b: SloSpec): boolean {
+  return Object.values(SLO_KEYS).every(({ key }) => a[key] === b[key]);
+}
+
+/** table pads cells into left-aligned columns. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));
+}

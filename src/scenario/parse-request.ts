@@ -1,0 +1,133 @@
+/**
+ * The `request:` section of a scenario: the KServe v2 inference request to send (model, inputs with datatype,
+ * shape and data, outputs, parameters). Given data is checked element by element against its datatype and its
+ * count against the shape.
+ */
+import type { InputData, InputSpec, RequestSpec } from '../targets/target-spec.js';
+import { asFields, Fields, show } from './fields.js';
+import type { ConfigPath } from './problems.js';
+
+/** DatatypeKind says what JSON values a KServe datatype holds. */
+type DatatypeKind = { kind: 'bool' } | { kind: 'int' | 'uint'; bits: number } | { kind: 'float'; max: number } | { kind: 'bytes' };
+
+/** DATATYPES lists the KServe v2 tensor datatypes and the values each accepts. */
+export const DATATYPES: Record<string, DatatypeKind> = {
+  BOOL: { kind: 'bool' },
+  UINT8: { kind: 'uint', bits: 8 },
+  UINT16: { kind: 'uint', bits: 16 },
+  UINT32: { kind: 'uint', bits: 32 },
+  UINT64: { kind: 'uint', bits: 64 },
+  INT8: { kind: 'int', bits: 8 },
+  INT16: { kind: 'int', bits: 16 },
+  INT32: { kind: 'int', bits: 32 },
+  INT64: { kind: 'int', bits: 64 },
+  FP16: { kind: 'float', max: 65504 },
+  BF16: { kind: 'float', max: 3.3895313892515355e38 },
+  FP32: { kind: 'float', max: 3.4028234663852886e38 },
+  FP64: { kind: 'float', max: Number.MAX_VALUE },
+  BYTES: { kind: 'bytes' },
+};
+
+/** REQUEST_KEYS are the fields of a scenario's `request:`. */
+export const REQUEST_KEYS = ['model', 'model_version', 'inputs', 'outputs', 'parameters', 'payloads'] as const;
+/** INPUT_KEYS are the fields of each request input. */
+export const INPUT_KEYS = ['name', 'datatype', 'shape', 'data'] as const;
+/** DATA_KINDS are the generated kinds of input data (otherwise data is a list of values). */
+export const DATA_KINDS = ['random', 'zeros', 'ones'] as const;
+/** DEFAULT_PAYLOADS is how many distinct random payloads a request cycles through unless told. */
+export const DEFAULT_PAYLOADS = 16;
+
+/** readRequest validates a `request:` mapping (absent: an empty request, for http targets). */
+export function readRequest(f: Fields | undefined): RequestSpec {
+  if (!f) return { inputs: [], payloads: DEFAULT_PAYLOADS };
+  f.allowOnly(REQUEST_KEYS);
+  const model = f.string('model');
+  const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version');
+  const inputs = f.list('inputs', (item, path) => readInput(item, path, f)) ?? [];
+  const names = new Set<string>();
+  inputs.forEach((input, i) => {
+    if (names.has(input.name)) f.problems.add(f.at('inputs', i, 'name'), `duplicate input name ${JSON.stringify(input.name)}`);
+    names.add(input.name);
+  });
+  const outputs = f.list('outputs', (o, path) => (typeof o === 'string' && o !== '' ? o : void f.problems.add(path, `must be an output name, got ${show(o)}`)));
+  const params = f.mapping('parameters');
+  const parameters: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(params?.obj ?? {})) {
+    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) parameters[key] = value;
+    else params?.problem(key, `must be a string, number or boolean, got ${show(value)}`);
+  }
+  return {
+    ...(model !== undefined && { model }),
+    ...(modelVersion !== undefined && { modelVersion }),
+    inputs,
+    ...(outputs !== undefined && { outputs }),
+    ...(params !== undefined && { parameters }),
+    payloads: f.integer('payloads', { min: 1 }) ?? DEFAULT_PAYLOADS,
+  };
+}
+
+function readInput(item: unknown, path: ConfigPath, parent: Fields): InputSpec | undefined {
+  const f = asFields(item, path, parent.problems);
+  if (!f) return undefined;
+  f.allowOnly(INPUT_KEYS);
+  const name = f.string('name', true);
+  const datatype = f.oneOf('datatype', Object.keys(DATATYPES), true);
+  const shape = f.list(
+    'shape',
+    (d, p) => (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? d : void f.problems.add(p, `must be an integer >= 0, got ${show(d)}`)),
+    true,
+  );
+  const shapeOk = shape !== undefined && Array.isArray(f.obj.shape) && shape.length === f.obj.shape.length;
+  const data = readData(f, datatype, shapeOk ? shape : undefined);
+  if (name === undefined || datatype === undefined || !shapeOk || data === undefined) return undefined;
+  return { name, datatype, shape, data };
+}
+
+function readData(f: Fields, datatype: string | undefined, shape: number[] | undefined): InputData | undefined {
+  const v = f.obj.data;
+  if (v === undefined || v === null) return { kind: 'random' };
+  if (typeof v === 'string' && (DATA_KINDS as readonly string[]).includes(v)) {
+    if (datatype === 'BYTES' && v !== 'random') return void f.problem('data', `${v} is only for numeric and BOOL datatypes`);
+    return { kind: v as (typeof DATA_KINDS)[number] };
+  }
+  if (!Array.isArray(v)) return void f.problem('data', `must be random, zeros, ones or a list of values, got ${show(v)}`);
+  const values: (number | string | boolean)[] = [];
+  const bad: { path: ConfigPath; message: string }[] = [];
+  const walk = (node: unknown, path: ConfigPath): void => {
+    if (Array.isArray(node)) return node.forEach((child, i) => walk(child, [...path, i]));
+    const wrong = datatype === undefined ? undefined : checkValue(node, datatype);
+    if (wrong) bad.push({ path, message: wrong });
+    else values.push(node as number | string | boolean);
+  };
+  walk(v, f.at('data'));
+  const first = bad[0];
+  if (first) f.problems.add(first.path, `${first.message}${bad.length > 1 ? ` (and ${bad.length - 1} more)` : ''}`);
+  const count = values.length + bad.length;
+  const expected = shape?.reduce((a, b) => a * b, 1);
+  if (expected !== undefined && count !== expected) {
+    f.problem('data', `has ${count} element${count === 1 ? '' : 's'}, but shape [${shape!.join(', ')}] needs ${expected}`);
+    return undefined;
+  }
+  return bad.length > 0 ? undefined : { kind: 'values', values };
+}
+
+/** checkValue returns what is wrong with one data element for a datatype, or undefined. */
+function checkValue(v: unknown, datatype: string): string | undefined {
+  const t = DATATYPES[datatype];
+  if (!t) return undefined;
+  switch (t.kind) {
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : `must be true or false for BOOL, got ${show(v)}`;
+    case 'bytes':
+      return typeof v === 'string' ? undefined : `must be a string for BYTES, got ${show(v)}`;
+    case 'float':
+      return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= t.max ? undefined : `must be a number within the range of ${datatype}, got ${show(v)}`;
+    case 'int':
+    case 'uint': {
+      const lo = t.kind === 'uint' ? 0 : -(2 ** (t.bits - 1));
+      const hi = t.kind === 'uint' ? 2 ** t.bits - 1 : 2 ** (t.bits - 1) - 1;
+      const ok = typeof v === 'number' && Number.isInteger(v) && v >= Math.max(lo, Number.MIN_SAFE_INTEGER) && v <= Math.min(hi, Number.MAX_SAFE_INTEGER);
+      return ok ? undefined : `must be an integer within the range of ${datatype}, got ${show(v)}`;
+    }
+  }
+}

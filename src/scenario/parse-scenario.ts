@@ -1,0 +1,155 @@
+/**
+ * Scenario files → Plan. The scenario and its target (a file, inline, `--target`, or the embedded reference server)
+ * are validated together and every problem of both is thrown at once, as `file:line: path: message` lines in one
+ * GAUNTLET_ERR_INVALID_CONFIG (exit code 2). Nothing downstream reads the YAML again.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
+import { GauntletError } from '../errors.js';
+import type { TargetSpec } from '../targets/target-spec.js';
+import { Fields, show } from './fields.js';
+import type { EmbeddedTarget, FaultPlan, Plan, SloSpec } from './plan.js';
+import { readPhases } from './parse-phases.js';
+import { readRequest } from './parse-request.js';
+import { readSlo } from './parse-slo.js';
+import { embeddedTarget, readEmbeddedTarget, readTarget, readTargetFileSync, unreadable } from './parse-target.js';
+import { isMapping, parseYamlFile, Problems, throwIfProblems } from './problems.js';
+import { formatDuration } from './units.js';
+
+/** SCENARIO_KEYS are the top-level fields of a scenario. */
+export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults'] as const;
+/** FAULT_KEYS are the fields every fault has; any other field is a parameter of its action. */
+export const FAULT_KEYS = ['at', 'duration', 'action'] as const;
+/** DEFAULT_SEED seeds a scenario that names no seed. */
+export const DEFAULT_SEED = 1;
+
+/** ParseScenarioOptions says where a scenario's text came from and how to adjust it. */
+export interface ParseScenarioOptions {
+  /** The scenario file, for messages and Plan.file. */
+  file?: string;
+  /** The folder relative paths (target, traces) are resolved against: the scenario file's folder. */
+  baseDir: string;
+  /** A target file to use instead of the scenario's own target (`--target`). */
+  targetOverride?: string;
+  /** Multiplies every duration (phases, bursts, fault times); default 1. */
+  durationScale?: number;
+}
+
+/** parseScenario validates scenario text (and its target) into a Plan, or throws listing every problem. */
+export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
+  const scale = opts.durationScale ?? 1;
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--duration-scale must be a number > 0, got ${scale}`);
+  }
+  const what = `scenario ${opts.file ?? '(text)'}`;
+  const { value, problems } = parseYamlFile(text, opts.file);
+  if (value === null) problems.add([], 'the file is empty');
+  else if (value !== undefined && !isMapping(value)) problems.add([], `must be a mapping of scenario fields, got ${show(value)}`);
+  if (!isMapping(value)) {
+    throwIfProblems(what, [problems]);
+    throw new GauntletError('GAUNTLET_ERR_INTERNAL', `${what}: no problems but no scenario`);
+  }
+  const f = new Fields(value, [], problems).allowOnly(SCENARIO_KEYS);
+  const name = f.string('name') ?? (opts.file ? basename(opts.file, extname(opts.file)) : 'scenario');
+  const description = f.string('description');
+  const seed = f.integer('seed', { min: 0 }) ?? DEFAULT_SEED;
+  const peakRps = f.number('peak_rps', { gt: 0 });
+  const slo: SloSpec = f.has('slo') ? readSlo(f.obj.slo, ['slo'], problems) : {};
+  const request = readRequest(f.mapping('request'));
+  // An invalid peak_rps is already a problem; rates like `2x` are then read against 1 so they add no more.
+  const phases = readPhases(f, { problems, peakRps: peakRps ?? (f.has('peak_rps') ? 1 : undefined), baseDir: opts.baseDir, durationScale: scale, slo });
+  const durationS = phases.reduce((sum, p) => sum + p.durationS, 0);
+  const faults = readFaults(f, scale, durationS);
+  const { target, targetProblems } = resolveTarget(f, opts, request.model);
+  // The request's model and version win over the target's; a target file may name them for any scenario.
+  const model = request.model ?? ('embedded' in target ? undefined : target.model);
+  const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
+  checkRequestFitsTarget(f, target, model);
+  throwIfProblems(what, [problems, ...(targetProblems ? [targetProblems] : [])]);
+
+  return {
+    name,
+    ...(description !== undefined && { description }),
+    ...(opts.file !== undefined && { file: opts.file }),
+    seed,
+    ...(peakRps !== undefined && { peakRps }),
+    target,
+    request: { ...request, ...(model !== undefined && { model }), ...(modelVersion !== undefined && { modelVersion }) },
+    slo,
+    phases,
+    durationS,
+    faults,
+    durationScale: scale,
+  };
+}
+
+/** loadScenario reads a scenario file and validates it into a Plan; `target` replaces the scenario's target. */
+export async function loadScenario(file: string, opts: { target?: string; durationScale?: number } = {}): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throwIfProblems(`scenario ${file}`, [unreadable(file, err)]);
+    throw err;
+  }
+  return parseScenario(text, {
+    file,
+    baseDir: dirname(file),
+    ...(opts.target !== undefined && { targetOverride: opts.target }),
+    ...(opts.durationScale !== undefined && { durationScale: opts.durationScale }),
+  });
+}
+
+/** resolveTarget finds the target: --target, a file named by `target:`, an inline mapping, or the embedded server. */
+function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | undefined): { target: TargetSpec | EmbeddedTarget; targetProblems?: Problems } {
+  if (opts.targetOverride !== undefined) {
+    const { spec, problems } = readTargetFileSync(opts.targetOverride);
+    return { target: spec, targetProblems: problems };
+  }
+  const v = f.obj.target;
+  if (v === undefined || v === null) return { target: embeddedTarget({ models: model !== undefined ? [model] : [] }) };
+  if (typeof v === 'string' && v !== '') {
+    const { spec, problems } = readTargetFileSync(isAbsolute(v) ? v : join(opts.baseDir, v));
+    return { target: spec, targetProblems: problems };
+  }
+  if (!isMapping(v)) {
+    f.problem('target', `must be a target file's path or a mapping, got ${show(v)}`);
+    return { target: embeddedTarget() };
+  }
+  const t = new Fields(v, ['target'], f.problems);
+  return { target: 'embedded' in t.obj ? readEmbeddedTarget(t, model) : readTarget(t) };
+}
+
+/** checkRequestFitsTarget reports what a KServe target needs from the request: a model, and inputs. */
+function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, model: string | undefined): void {
+  if (!('embedded' in target) && target.protocol === 'http') return; // an http target sends its own body
+  const req = f.obj.request;
+  if (!isMapping(req)) {
+    f.problem('request', `is required for ${target.protocol} targets`);
+    return;
+  }
+  if (model === undefined && (req.model === undefined || req.model === null)) {
+    const why = 'embedded' in target ? 'the embedded reference server needs a model' : 'the target names no model';
+    f.problems.add(['request', 'model'], `is required (${why})`);
+  }
+  if (req.inputs === undefined || req.inputs === null || (Array.isArray(req.inputs) && req.inputs.length === 0)) {
+    f.problems.add(['request', 'inputs'], `needs at least one input for ${target.protocol} targets`);
+  }
+}
+
+/** readFaults reads `faults:` structurally: when, for how long, which action, and the action's parameters. */
+function readFaults(f: Fields, scale: number, runS: number): FaultPlan[] {
+  return (
+    f.list('faults', (item, path) => {
+      if (!isMapping(item)) return void f.problems.add(path, `must be a mapping, got ${show(item)}`);
+      const fault = new Fields(item, path, f.problems);
+      const at = fault.duration('at', { min: 0 }, true);
+      const duration = fault.duration('duration', { gt: 0 });
+      const action = fault.string('action', true);
+      if (at !== undefined && runS > 0 && at * scale >= runS) fault.problem('at', `is not before the run ends (${formatDuration(runS)}), got ${show(item.at)}`);
+      if (at === undefined || action === undefined || (fault.has('duration') && duration === undefined)) return undefined;
+      const params = Object.fromEntries(Object.entries(item).filter(([k]) => !(FAULT_KEYS as readonly string[]).includes(k)));
+      return { atS: at * scale, ...(duration !== undefined && { durationS: duration * scale }), action, params };
+    }) ?? []
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * Target files: where requests go. A target is read from its own YAML file (`--target`, or `target: path` in a
+ * scenario), inline from a scenario's `target:` mapping, or names the embedded reference server. Every problem is
+ * reported with its path and line, like scenarios.
+ */
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import type { EmbeddedTarget } from './plan.js';
+import type { Protocol, TargetSpec } from '../targets/target-spec.js';
+import { asFields, Fields, show } from './fields.js';
+import { parseYamlFile, Problems, throwIfProblems } from './problems.js';
+
+/** PROTOCOLS lists the target protocols. */
+export const PROTOCOLS = ['kserve-http', 'kserve-grpc', 'http'] as const satisfies readonly Protocol[];
+/** TARGET_KEYS are the fields every target may have. */
+export const TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour'] as const;
+/** KSERVE_KEYS are the fields of kserve-* targets only (binary: kserve-http only). */
+export const KSERVE_KEYS = ['model', 'model_version', 'binary'] as const;
+/** HTTP_KEYS are the fields of plain http targets only. */
+export const HTTP_KEYS = ['method', 'path', 'headers', 'body'] as const;
+/** EMBEDDED_KEYS are the fields of `target: {embedded: true, …}` in a scenario. */
+export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models'] as const;
+/** HTTP_METHODS are the methods a plain http target may use. */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** TARGET_DEFAULTS are the values of fields a target leaves out. */
+export const TARGET_DEFAULTS = { binary: true, timeoutMs: 10_000, maxInFlight: 1024, connections: 0 } as const;
+
+/** readTarget validates a target mapping; problems go to the mapping's collector, and a spec is returned anyway. */
+export function readTarget(f: Fields, file?: string): TargetSpec {
+  const protocol = f.oneOf('protocol', PROTOCOLS, true);
+  const kserve = protocol === 'kserve-http' || protocol === 'kserve-grpc';
+  f.allowOnly([...TARGET_KEYS, ...KSERVE_KEYS, ...HTTP_KEYS]);
+  if (protocol === 'http') for (const k of KSERVE_KEYS) if (f.has(k)) f.problem(k, 'is only for kserve-http and kserve-grpc targets');
+  if (kserve) for (const k of HTTP_KEYS) if (f.has(k)) f.problem(k, 'is only for protocol http');
+  if (protocol === 'kserve-grpc' && f.has('binary')) f.problem('binary', 'is only for kserve-http targets (gRPC is always binary)');
+
+  const url = f.string('url', true);
+  if (url !== undefined && protocol !== undefined) {
+    const wrong = protocol === 'kserve-grpc' ? checkGrpcAddress(url) : checkHttpUrl(url);
+    if (wrong) f.problem('url', wrong);
+  }
+  const maxInFlight = f.integer('max_in_flight', { min: 1 }) ?? TARGET_DEFAULTS.maxInFlight;
+  const connections = f.integer('connections', { min: 0 }) ?? TARGET_DEFAULTS.connections;
+  if (connections > maxInFlight) f.problem('connections', `must be <= max_in_flight (${maxInFlight}), got ${connections}`);
+  const metricsUrl = f.string('metrics_url');
+  if (metricsUrl !== undefined) {
+    const wrong = checkHttpUrl(metricsUrl);
+    if (wrong) f.problem('metrics_url', wrong);
+  }
+  const costPerHour = f.number('cost_per_hour', { min: 0 });
+  const model = f.string('model');
+  const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version');
+  const spec: TargetSpec = {
+    name: f.string('name') ?? (file ? basename(file, extname(file)) : 'target'),
+    protocol: protocol ?? 'kserve-http',
+    url: url ?? '',
+    binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
+    timeoutMs: f.integer('timeout_ms', { min: 1 }) ?? TARGET_DEFAULTS.timeoutMs,
+    maxInFlight,
+    connections,
+    ...(model !== undefined && { model }),
+    ...(modelVersion !== undefined && { modelVersion }),
+    ...(metricsUrl !== undefined && { metricsUrl }),
+    ...(costPerHour !== undefined && { costPerHour }),
+    ...(file !== undefined && { file }),
+  };
+  if (protocol === 'http') spec.http = readHttpRequest(f);
+  return spec;
+}
+
+/** readHttpRequest reads the request of a plain http target: method, path, headers, body (a mapping is sent as JSON). */
+function readHttpRequest(f: Fields): NonNullable<TargetSpec['http']> {
+  const body = f.obj.body;
+  let bodyText: string | undefined;
+  if (typeof body === 'string') bodyText = body;
+  else if (Array.isArray(body) || (typeof body === 'object' && body !== null)) bodyText = JSON.stringify(body);
+  else if (body !== undefined && body !== null) f.problem('body', `must be a string or a mapping (sent as JSON), got ${show(body)}`);
+  const path = f.string('path', true);
+  if (path !== undefined && !path.startsWith('/')) f.problem('path', `must start with /, got ${JSON.stringify(path)}`);
+  const headers: Record<string, string> = {};
+  const h = f.mapping('headers');
+  for (const [name, value] of Object.entries(h?.obj ?? {})) {
+    if (['string', 'number', 'boolean'].includes(typeof value)) headers[name] = String(value);
+    else h?.problem(name, `must be a string, got ${show(value)}`);
+  }
+  if (bodyText !== undefined && typeof body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json';
+  }
+  const method = f.oneOf('method', HTTP_METHODS) ?? (bodyText !== undefined ? 'POST' : 'GET');
+  return { method, path: path ?? '/', headers, ...(bodyText !== undefined && { body: bodyText }) };
+}
+
+/** readEmbeddedTarget validates `target: {embedded: true, …}`; models default to the request's model. */
+export function readEmbeddedTarget(f: Fields, requestModel: string | undefined): EmbeddedTarget {
+  f.allowOnly(EMBEDDED_KEYS);
+  if (f.obj.embedded !== true) f.problem('embedded', `must be true (or write a target with protocol and url), got ${show(f.obj.embedded)}`);
+  const protocol = f.oneOf('protocol', ['kserve-http', 'kserve-grpc'] as const) ?? 'kserve-http';
+  if (protocol === 'kserve-grpc' && f.has('binary')) f.problem('binary', 'is only for kserve-http targets (gRPC is always binary)');
+  const models = f.list('models', (m, path) => (typeof m === 'string' && m !== '' ? m : void f.problems.add(path, `must be a model name, got ${show(m)}`)));
+  if (models !== undefined && requestModel !== undefined && !models.includes(requestModel)) {
+    f.problem('models', `must include the request's model ${JSON.stringify(requestModel)}`);
+  }
+  return embeddedTarget({
+    protocol,
+    binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
+    timeoutMs: f.integer('timeout_ms', { min: 1 }) ?? TARGET_DEFAULTS.timeoutMs,
+    maxInFlight: f.integer('max_in_flight', { min: 1 }) ?? TARGET_DEFAULTS.maxInFlight,
+    models: models ?? (requestModel !== undefined ? [requestModel] : []),
+  });
+}
+
+/** embeddedTarget is the embedded reference server with defaults for whatever is not given. */
+export function embeddedTarget(over: Partial<Omit<EmbeddedTarget, 'embedded'>> = {}): EmbeddedTarget {
+  return { embedded: true, protocol: 'kserve-http', binary: TARGET_DEFAULTS.binary, timeoutMs: TARGET_DEFAULTS.timeoutMs, maxInFlight: TARGET_DEFAULTS.maxInFlight, ...over };
+}
+
+/** checkHttpUrl returns what is wrong with an http:// URL, or undefined when it is fine. */
+export function checkHttpUrl(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `must be a URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`;
+  }
+  if (u.protocol === 'https:') return `must be an http:// URL (https is not supported), got ${JSON.stringify(url)}`;
+  if (u.protocol !== 'http:') return `must be a URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`;
+  return undefined;
+}
+
+/** checkGrpcAddress returns what is wrong with a gRPC address (host:port or grpc://host:port), or undefined. */
+export function checkGrpcAddress(address: string): string | undefined {
+  const m = /^(?:grpc:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/.exec(address);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `must be host:port or grpc://host:port, got ${JSON.stringify(address)}`;
+  return undefined;
+}
+
+/** TargetFile is a target file's spec and problems (the spec is only meaningful when there are none). */
+export interface TargetFile {
+  spec: TargetSpec;
+  problems: Problems;
+}
+
+/** readTargetText validates a target file's text, collecting problems instead of throwing. */
+export function readTargetText(text: string, file?: string): TargetFile {
+  const { value, problems } = parseYamlFile(text, file);
+  if (value === null) problems.add([], 'the file is empty');
+  const f = value !== undefined && value !== null ? asFields(value, [], problems) : undefined;
+  return { spec: readTarget(f ?? new Fields({}, [], new Problems()), file), problems };
+}
+
+/** readTargetFileSync reads and validates a target file; an unreadable file is one problem. */
+export function readTargetFileSync(file: string): TargetFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { spec: readTarget(new Fields({}, [], new Problems()), file), problems: unreadable(file, err) };
+  }
+  return readTargetText(text, file);
+}
+
+/** unreadable is the one problem of a file that cannot be read. */
+export function unreadable(file: string, err: unknown): Problems {
+  const problems = new Problems(file);
+  problems.add([], `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  return problems;
+}
+
+/** parseTarget validates a target file's text and returns its spec, or throws listing every problem. */
+export function parseTarget(text: string, file?: string): TargetSpec {
+  const { spec, problems } = readTargetText(text, file);
+  throwIfProblems(`target ${file ?? '(text)'}`, [problems]);
+  return spec;
+}
+
+/** loadTarget reads and validates a target file. */
+export async function loadTarget(file: string): Promise<TargetSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throwIfProblems(`target ${file}`, [unreadable(file, err)]);
+    throw err;
+  }
+  return parseTarget(text, file);
+}

@@ -1,0 +1,64 @@
+/**
+ * The generic http client: sends the one request a target file describes (method, path, headers, body) again and
+ * again over the HTTP/1.1 pool. Any 2xx is OK; everything else is HTTP_<status>, with the body kept as the message.
+ */
+import { GauntletError } from '../errors.js';
+import type { Outcome } from './client.js';
+import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
+import { Http1Pool } from './http1-pool.js';
+import { parseHttpUrl, serializeRequest } from './http1-request.js';
+import type { ClientFactory, TargetClient } from './registry.js';
+import type { TargetSpec } from './target-spec.js';
+
+/** HttpClient sends a fixed HTTP request to a target. */
+export class HttpClient implements TargetClient {
+  private readonly samples = new ErrorSamples();
+  private readonly pool: Http1Pool;
+  private readonly payload: Buffer;
+  private readonly noBody: boolean;
+  private readonly label: string;
+
+  constructor(target: TargetSpec) {
+    const spec = target.http;
+    if (spec === undefined) throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `target ${target.name}: protocol http needs a request (method, path)`);
+    const endpoint = parseHttpUrl(target.url, `target ${target.name}: url`);
+    const method = spec.method.toUpperCase();
+    const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'utf8');
+    this.payload = serializeRequest(method, `${endpoint.basePath}${spec.path}`, endpoint, spec.headers, body);
+    this.noBody = method === 'HEAD';
+    this.label = `http target ${target.name} (${method} ${target.url}${spec.path})`;
+    this.pool = new Http1Pool({
+      host: endpoint.host,
+      port: endpoint.port,
+      maxConnections: target.connections > 0 ? target.connections : target.maxInFlight,
+      timeoutMs: target.timeoutMs,
+      samples: this.samples,
+    });
+  }
+
+  /** send sends the request once. */
+  send(): Promise<Outcome> {
+    return this.pool.send(this.payload, this.noBody);
+  }
+
+  /** check sends the request once and throws unless the answer is 2xx. */
+  async check(): Promise<void> {
+    const res = await this.pool.fetch(this.payload, this.noBody);
+    if (res.outcome.code === 'OK') return;
+    const message = res.status > 0 ? res.body.toString('utf8').trim().slice(0, 500) || `HTTP status ${res.status}` : res.error;
+    throw checkFailed(this.label, res.outcome.code, message);
+  }
+
+  /** close closes every connection; outstanding sends resolve CANCELLED. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** errorSamples lists the first distinct failures. */
+  errorSamples(): ErrorSample[] {
+    return this.samples.list();
+  }
+}
+
+/** createHttpClient is the registry factory of http. */
+export const createHttpClient = ((target) => new HttpClient(target)) satisfies ClientFactory;

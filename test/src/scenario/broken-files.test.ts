@@ -1,0 +1,236 @@
+/**
+ * Broken scenario and target files, each with the exact problems expected: every problem is reported, with its
+ * path and the file's line, in one GAUNTLET_ERR_INVALID_CONFIG.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GauntletError } from '../../../src/errors.js';
+import { parseScenario } from '../../../src/scenario/parse-scenario.js';
+import { parseTarget } from '../../../src/scenario/parse-target.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gauntlet-broken-'));
+mkdirSync(join(dir, 'targets'));
+mkdirSync(join(dir, 'traces'));
+writeFileSync(
+  join(dir, 'targets', 'bad.yaml'),
+  'name: bad\nprotocol: kserve-http\nurl: https://example.com:8000\ntimeout_ms: 0\nmax_in_flight: 10\nconnections: 20\nmethod: POST\ncolour: blue\n',
+);
+writeFileSync(join(dir, 'traces', 'bad.csv'), 'time\n0.5\n0.25\nnot-a-time\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** problemsOf returns the message and details of the error a parse throws. */
+function problemsOf(parse: () => unknown): { message: string; details: string[] } {
+  try {
+    parse();
+  } catch (err) {
+    if (!(err instanceof GauntletError) || err.code !== 'GAUNTLET_ERR_INVALID_CONFIG') throw err;
+    return { message: err.message, details: err.details };
+  }
+  throw new Error('expected the file to be rejected');
+}
+
+const REQ = 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\n';
+const ONE = 'phases:\n  - {name: a, duration: 1s, rate: 5}\n';
+
+const scenarios: [string, string, string[]][] = [
+  ['a rate of 0', REQ + 'phases:\n  - {name: a, duration: 10s, rate: 0}\n', ['bad.yaml:3: phases[0].rate: must be > 0, got 0']],
+  ['a multiple without peak_rps', REQ + 'phases:\n  - {name: a, duration: 10s, rate: 2x}\n', ['bad.yaml:3: phases[0].rate: "2x" is a multiple of peak_rps, but peak_rps is not set']],
+  ['a misspelt top-level field', REQ + 'phase:\n  - {name: a, duration: 10s, rate: 5}\n', ['bad.yaml:1: phases: is required', 'bad.yaml:2: phase: unknown field (did you mean phases?)']],
+  [
+    'a duration with a space',
+    REQ + 'phases:\n  - name: a\n    duration: 10 sec\n    rate: 5\n',
+    ['bad.yaml:4: phases[0].duration: must be a duration like 500ms, 10s, 2m, 1h, 1m30s or a number of seconds, got "10 sec"'],
+  ],
+  ['rate and concurrency together', REQ + 'phases:\n  - {name: a, duration: 10s, rate: 5, concurrency: 4}\n', ['bad.yaml:3: phases[0]: has rate and concurrency: give exactly one of rate, concurrency or trace']],
+  ['no load at all', REQ + 'phases:\n  - {name: a, duration: 10s}\n', ['bad.yaml:3: phases[0]: needs one of rate, concurrency or trace']],
+  ['a duplicate phase name', REQ + 'phases:\n  - {name: a, duration: 10s, rate: 5}\n  - {name: a, duration: 10s, rate: 5}\n', ['bad.yaml:4: phases[1].name: duplicate phase name "a" (also phases[0])']],
+  [
+    'a burst as long as its period',
+    REQ + 'peak_rps: 100\nphases:\n  - {name: a, duration: 30s, rate: 1x, burst: {every: 5s, length: 5s, rate: 5x}}\n',
+    ['bad.yaml:4: phases[0].burst.length: must be shorter than every (5s), got 5s'],
+  ],
+  [
+    'arrival processes',
+    REQ +
+      'phases:\n  - {name: a, duration: 10s, rate: 5, arrival: gamma}\n  - {name: b, duration: 10s, rate: 5, arrival: {type: gamma, burstiness: 0}}\n' +
+      '  - {name: c, duration: 10s, rate: 5, arrival: {type: poisson, burstiness: 2}}\n  - {name: d, duration: 10s, rate: 5, arrival: uniform}\n',
+    [
+      'bad.yaml:3: phases[0].arrival: gamma needs a burstiness: write {type: gamma, burstiness: 4}',
+      'bad.yaml:4: phases[1].arrival.burstiness: must be > 0, got 0',
+      'bad.yaml:5: phases[2].arrival.burstiness: is only for gamma arrivals',
+      'bad.yaml:6: phases[3].arrival: must be one of constant, poisson, gamma, got "uniform"',
+    ],
+  ],
+  [
+    'closed-loop phases',
+    REQ + 'phases:\n  - {name: a, duration: 10s, concurrency: 0}\n  - {name: b, duration: 10s, concurrency: 1.5, arrival: poisson}\n',
+    ['bad.yaml:3: phases[0].concurrency: must be >= 1, got 0', 'bad.yaml:4: phases[1].arrival: is only for phases with a rate', 'bad.yaml:4: phases[1].concurrency: must be an integer, got 1.5'],
+  ],
+  [
+    'ramps',
+    REQ + 'phases:\n  - {name: a, duration: 10s, rate: {from: 0, to: 0}}\n  - {name: b, duration: 10s, rate: {from: -1, to: 5, by: 2}}\n',
+    ['bad.yaml:3: phases[0].rate: from and to cannot both be 0', 'bad.yaml:4: phases[1].rate.by: unknown field (did you mean to?)', 'bad.yaml:4: phases[1].rate.from: must be >= 0, got -1'],
+  ],
+  [
+    'request inputs',
+    'request:\n  model: mlp\n  inputs:\n    - {name: x, datatype: FP32, shape: [2, 2], data: [1, 2, 3]}\n    - {name: y, datatype: INT8, shape: [3], data: [1, 300, 2.5]}\n' +
+      '    - {name: z, datatype: FP32, shape: [-1, 2.5]}\n    - {name: x, datatype: FLOAT, shape: [1]}\n' +
+      ONE,
+    [
+      'bad.yaml:4: request.inputs[0].data: has 3 elements, but shape [2, 2] needs 4',
+      'bad.yaml:5: request.inputs[1].data[1]: must be an integer within the range of INT8, got 300 (and 1 more)',
+      'bad.yaml:6: request.inputs[2].shape[0]: must be an integer >= 0, got -1',
+      'bad.yaml:6: request.inputs[2].shape[1]: must be an integer >= 0, got 2.5',
+      'bad.yaml:7: request.inputs[3].datatype: must be one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, BF16, FP32, FP64, BYTES, got "FLOAT"',
+    ],
+  ],
+  [
+    'nested data of the wrong size and type',
+    'request:\n  model: m\n  inputs:\n    - name: b\n      datatype: BOOL\n      shape: [2, 2]\n      data:\n        - [true, false]\n        - [1, true]\n    - {name: s, datatype: BYTES, shape: [1], data: ones}\n' + ONE,
+    ['bad.yaml:9: request.inputs[0].data[1][0]: must be true or false for BOOL, got 1', 'bad.yaml:10: request.inputs[1].data: ones is only for numeric and BOOL datatypes'],
+  ],
+  ['no phases', REQ + 'phases: []\n', ['bad.yaml:2: phases: must have at least one phase']],
+  ['peak_rps of 0', REQ + 'peak_rps: 0\nphases:\n  - {name: a, duration: 1s, rate: 2x}\n', ['bad.yaml:2: peak_rps: must be > 0, got 0']],
+  [
+    'SLO thresholds',
+    REQ + 'slo: {p99_ms: -1, p99: 5, error_rate: 2}\nphases:\n  - {name: a, duration: 1s, rate: 5, slo: on}\n  - {name: b, duration: 1s, rate: 5, slo: {p95_ms: null, max_ms: 0}}\n',
+    [
+      'bad.yaml:2: slo.p99: unknown field (allowed: p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, error_rate, min_rps)',
+      'bad.yaml:2: slo.p99_ms: must be > 0, got -1',
+      'bad.yaml:2: slo.error_rate: must be <= 1, got 2',
+      'bad.yaml:4: phases[0].slo: must be off or a mapping of thresholds, got "on"',
+      'bad.yaml:5: phases[1].slo.max_ms: must be > 0, got 0',
+    ],
+  ],
+  ['a YAML syntax error', REQ + 'phases:\n  - {name: a, duration: 1s, rate: 5\n', ['bad.yaml:4: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }']],
+  ['a duplicate key', REQ + 'seed: 1\nseed: 2\n' + ONE, ['bad.yaml:3: YAML syntax: Map keys must be unique']],
+  [
+    'a target file with problems',
+    REQ + 'target: targets/bad.yaml\n' + ONE,
+    [
+      `${dir}/targets/bad.yaml:3: url: must be an http:// URL (https is not supported), got "https://example.com:8000"`,
+      `${dir}/targets/bad.yaml:4: timeout_ms: must be >= 1, got 0`,
+      `${dir}/targets/bad.yaml:6: connections: must be <= max_in_flight (10), got 20`,
+      `${dir}/targets/bad.yaml:7: method: is only for protocol http`,
+      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, model, model_version, binary, method, path, headers, body)`,
+    ],
+  ],
+  ['a missing target file', REQ + 'target: targets/nope.yaml\n' + ONE, [`${dir}/targets/nope.yaml: cannot read the file (ENOENT)`]],
+  ['no model for the embedded server', 'request: {inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\n' + ONE, ['bad.yaml:1: request.model: is required (the embedded reference server needs a model)']],
+  ['no request for a KServe target', ONE, ['bad.yaml:1: request: is required for kserve-http targets']],
+  [
+    'faults',
+    REQ + 'phases:\n  - {name: a, duration: 10s, rate: 5}\nfaults:\n  - {at: 5s, duration: 0s, replica: 1}\n  - {at: 20s, action: kill}\n  - {at: 2s, action: kill-replica, replica: 1}\n',
+    ['bad.yaml:5: faults[0].duration: must be > 0, got "0s"', 'bad.yaml:5: faults[0].action: is required', 'bad.yaml:6: faults[1].at: is not before the run ends (10s), got "20s"'],
+  ],
+  [
+    'trace phases',
+    REQ + 'phases:\n  - {name: a, trace: traces/bad.csv}\n  - {name: b, trace: traces/none.csv, speed: 0}\n  - {name: c, duration: 5s, rate: 5, speed: 2}\n',
+    [
+      `bad.yaml:3: phases[0].trace: ${dir}/traces/bad.csv: line 4: "not-a-time" is neither seconds nor an ISO timestamp`,
+      'bad.yaml:4: phases[1].speed: must be > 0, got 0',
+      `bad.yaml:4: phases[1].trace: cannot read ${dir}/traces/none.csv (ENOENT)`,
+      'bad.yaml:5: phases[2].speed: is only for trace phases',
+    ],
+  ],
+  [
+    'an inline http target',
+    REQ + 'target: {protocol: http, url: "localhost:80", model: mlp}\n' + ONE,
+    ['bad.yaml:2: target.model: is only for kserve-http and kserve-grpc targets', 'bad.yaml:2: target.url: must be a URL like http://127.0.0.1:8000, got "localhost:80"', 'bad.yaml:2: target.path: is required'],
+  ],
+  [
+    'an embedded target',
+    REQ + 'target: {embedded: yes, protocol: kserve-grpc, binary: false, models: [cnn]}\n' + ONE,
+    [
+      'bad.yaml:2: target.embedded: must be true (or write a target with protocol and url), got "yes"',
+      'bad.yaml:2: target.binary: is only for kserve-http targets (gRPC is always binary)',
+      'bad.yaml:2: target.models: must include the request\'s model "mlp"',
+    ],
+  ],
+  ['a list instead of a mapping', '- a\n- b\n', ['bad.yaml:1: must be a mapping of scenario fields, got a list']],
+  ['an empty file', '', ['bad.yaml: the file is empty']],
+];
+
+describe('broken scenarios report every problem, with paths and lines', () => {
+  it.each(scenarios)('%s', (_, text, expected) => {
+    const { message, details } = problemsOf(() => parseScenario(text, { file: 'bad.yaml', baseDir: dir }));
+    expect(details).toEqual(expected);
+    expect(message).toBe(`scenario bad.yaml has ${expected.length} problem${expected.length === 1 ? '' : 's'}`);
+  });
+
+  it('a file with many mistakes reports all of them, in line order', () => {
+    const text = [
+      'name: many',
+      'peak_rps: -5',
+      'request:',
+      '  model: mlp',
+      '  inputs:',
+      '    - {name: input, datatype: FP32, shape: [1, 4], data: [1, 2]}',
+      'phases:',
+      '  - {name: warm, duration: 0s, rate: 1x}',
+      '  - {name: warm, duration: 10s, rate: 0}',
+      '  - {name: c, duration: 10s, concurrency: 0}',
+      '  - {name: d, durations: 10s, rate: 5}',
+      '',
+    ].join('\n');
+    const { message, details } = problemsOf(() => parseScenario(text, { file: 'many.yaml', baseDir: dir }));
+    expect(message).toBe('scenario many.yaml has 8 problems');
+    expect(details).toEqual([
+      'many.yaml:2: peak_rps: must be > 0, got -5',
+      'many.yaml:6: request.inputs[0].data: has 2 elements, but shape [1, 4] needs 4',
+      'many.yaml:8: phases[0].duration: must be > 0, got "0s"',
+      'many.yaml:9: phases[1].rate: must be > 0, got 0',
+      'many.yaml:9: phases[1].name: duplicate phase name "warm" (also phases[0])',
+      'many.yaml:10: phases[2].concurrency: must be >= 1, got 0',
+      'many.yaml:11: phases[3].durations: unknown field (did you mean duration?)',
+      'many.yaml:11: phases[3].duration: is required',
+    ]);
+  });
+
+  it('scenario and --target problems are reported together', () => {
+    const { details } = problemsOf(() =>
+      parseScenario(REQ + 'phases:\n  - {name: a, duration: 1s, rate: 0}\n', { file: 'bad.yaml', baseDir: dir, targetOverride: join(dir, 'targets', 'bad.yaml') }),
+    );
+    expect(details).toHaveLength(6);
+    expect(details[0]).toBe('bad.yaml:3: phases[0].rate: must be > 0, got 0');
+    expect(details[1]).toBe(`${dir}/targets/bad.yaml:3: url: must be an http:// URL (https is not supported), got "https://example.com:8000"`);
+  });
+});
+
+const targets: [string, string, string[]][] = [
+  ['no protocol', 'url: http://h:1\n', ['t.yaml:1: protocol: is required (one of kserve-http, kserve-grpc, http)']],
+  [
+    'http target fields',
+    'protocol: http\nurl: http://h:1\nmodel: m\nbinary: false\nheaders: {a: [1]}\nbody: 5\nmethod: GET2\n',
+    [
+      't.yaml:1: path: is required',
+      't.yaml:3: model: is only for kserve-http and kserve-grpc targets',
+      't.yaml:4: binary: is only for kserve-http and kserve-grpc targets',
+      't.yaml:5: headers.a: must be a string, got a list',
+      't.yaml:6: body: must be a string or a mapping (sent as JSON), got 5',
+      't.yaml:7: method: must be one of GET, POST, PUT, PATCH, DELETE, got "GET2"',
+    ],
+  ],
+  [
+    'a gRPC target',
+    'protocol: kserve-grpc\nurl: http://h:8001\nbinary: true\nmetrics_url: nope\ncost_per_hour: -1\n',
+    [
+      't.yaml:2: url: must be host:port or grpc://host:port, got "http://h:8001"',
+      't.yaml:3: binary: is only for kserve-http targets (gRPC is always binary)',
+      't.yaml:4: metrics_url: must be a URL like http://127.0.0.1:8000, got "nope"',
+      't.yaml:5: cost_per_hour: must be >= 0, got -1',
+    ],
+  ],
+  ['a path without a slash', 'protocol: http\nurl: http://h:1\npath: v1/chat\n', ['t.yaml:3: path: must start with /, got "v1/chat"']],
+  ['a port out of range', 'protocol: kserve-grpc\nurl: grpc://h:70000\n', ['t.yaml:2: url: must be host:port or grpc://host:port, got "grpc://h:70000"']],
+];
+
+describe('broken targets report every problem', () => {
+  it.each(targets)('%s', (_, text, expected) => {
+    const { message, details } = problemsOf(() => parseTarget(text, 't.yaml'));
+    expect(details).toEqual(expected);
+    expect(message).toBe(`target t.yaml has ${expected.length} problem${expected.length === 1 ? '' : 's'}`);
+  });
+});
