@@ -2,6 +2,7 @@
  * Messages between the run (main thread) and its load workers.
  */
 import type { PhasePlan } from '../scenario/plan.js';
+import type { ErrorSample } from '../targets/failures.js';
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
 
@@ -21,11 +22,7 @@ export type ToLoadWorker =
   /** Stop sending; wait up to graceMs for replies still in flight, then cancel them. */
   | { kind: 'stop'; graceMs: number };
 
-/** ErrorSample is one distinct failure message seen by a client, for diagnostics. */
-export interface ErrorSample {
-  code: string;
-  message: string;
-}
+export type { ErrorSample } from '../targets/failures.js';
 
 /** FromLoadWorker is a message from a load worker to the run. */
 export type FromLoadWorker =

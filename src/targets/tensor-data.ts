@@ -1,12 +1,12 @@
 /**
  * Tensor data for KServe requests, built once before a run: for each payload and input, the values (for JSON
  * bodies) and the same tensor as raw little-endian bytes (for the binary extension and gRPC raw_input_contents;
- * BYTES elements as 4-byte little-endian length + bytes). Random data comes from a seeded Prng, so the payloads
+ * BYTES elements as 4-byte little-endian length + bytes). Random data comes from the seeded generator of src/scenario/random.ts (stream 'payloads'), so the payloads
  * are the same for the same seed: floats uniform in [-1, 1) with four decimals (short JSON, and the same tensor
  * in JSON and binary form), integers in a small range, FP16/BF16 as their bit patterns, short ASCII strings.
  */
 import { GauntletError } from '../errors.js';
-import { Prng } from './prng.js';
+import { createRandom, type Random } from '../scenario/random.js';
 import type { InputSpec, RequestSpec } from './target-spec.js';
 
 /** Value is one tensor element as JSON carries it. */
@@ -32,14 +32,14 @@ export function elementCount(shape: readonly number[]): number {
 export function buildPayloads(request: RequestSpec, seed: number): TensorData[][] {
   const random = request.inputs.some((i) => i.data.kind === 'random');
   const count = random ? Math.max(1, request.payloads) : 1;
-  const prng = new Prng(seed);
+  const prng = createRandom(seed, 'payloads');
   const payloads: TensorData[][] = [];
   for (let p = 0; p < count; p++) payloads.push(request.inputs.map((input, i) => makeTensorData(input, prng, `request.inputs[${i}]`)));
   return payloads;
 }
 
 /** makeTensorData builds one input's data; configuration mistakes throw GAUNTLET_ERR_INVALID_CONFIG naming `where`. */
-export function makeTensorData(input: InputSpec, prng: Prng, where = 'input'): TensorData {
+export function makeTensorData(input: InputSpec, prng: Random, where = 'input'): TensorData {
   const dt = input.datatype;
   if (ELEMENT_BYTES[dt] === undefined && dt !== 'BYTES') throw config(`${where}.datatype: unknown datatype ${JSON.stringify(dt)}`);
   if (!input.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw config(`${where}.shape: must be integers >= 0, got [${input.shape.join(', ')}]`);
@@ -58,23 +58,23 @@ export function makeTensorData(input: InputSpec, prng: Prng, where = 'input'): T
   return { values, raw: encodeRaw(dt, values) };
 }
 
-function randomValue(dt: string, prng: Prng): Value {
+function randomValue(dt: string, prng: Random): Value {
   switch (dt) {
     case 'FP16':
     case 'BF16':
     case 'FP32':
     case 'FP64':
-      return Math.floor((prng.float() * 2 - 1) * 10_000) / 10_000;
+      return Math.floor((prng.next() * 2 - 1) * 10_000) / 10_000;
     case 'BOOL':
-      return (prng.nextU32() & 1) === 1;
+      return (prng.uint32() & 1) === 1;
     case 'BYTES': {
-      const len = prng.int(1, 17);
+      const len = randomInt(prng, 1, 17);
       let s = '';
-      for (let i = 0; i < len; i++) s += ALPHABET[prng.int(0, ALPHABET.length)];
+      for (let i = 0; i < len; i++) s += ALPHABET[randomInt(prng, 0, ALPHABET.length)];
       return s;
     }
     default:
-      return dt.startsWith('U') ? prng.int(0, 100) : prng.int(-50, 50);
+      return dt.startsWith('U') ? randomInt(prng, 0, 100) : randomInt(prng, -50, 50);
   }
 }
 
@@ -164,4 +164,9 @@ export function bfloat16Bits(x: number): number {
 
 function config(message: string): GauntletError {
   return new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', message);
+}
+
+/** randomInt returns an integer uniform in [lo, hi). */
+function randomInt(r: Random, lo: number, hi: number): number {
+  return lo + Math.floor(r.next() * (hi - lo));
 }

@@ -3,34 +3,15 @@
  * and the half-precision bit patterns.
  */
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../../../src/targets/prng.js';
+import { createRandom } from '../../../src/scenario/random.js';
 import type { InputSpec, RequestSpec } from '../../../src/targets/target-spec.js';
 import { bfloat16Bits, buildPayloads, ELEMENT_BYTES, encodeRaw, float16Bits, makeTensorData } from '../../../src/targets/tensor-data.js';
 
 const input = (datatype: string, data: InputSpec['data'] = { kind: 'random' }, shape = [3, 4]): InputSpec => ({ name: 'x', datatype, shape, data });
 
-describe('Prng', () => {
-  it('is deterministic per seed and differs across seeds', () => {
-    const draw = (seed: number) => Array.from({ length: 5 }, (() => { const p = new Prng(seed); return () => p.nextU32(); })());
-    expect(draw(1)).toEqual(draw(1));
-    expect(draw(1)).not.toEqual(draw(2));
-    expect(draw(2 ** 40)).not.toEqual(draw(0));
-  });
-
-  it('draws floats in [0, 1) and ints in [lo, hi)', () => {
-    const p = new Prng(3);
-    for (let i = 0; i < 10_000; i++) {
-      const f = p.float();
-      expect(f >= 0 && f < 1).toBe(true);
-      const n = p.int(-2, 3);
-      expect(Number.isInteger(n) && n >= -2 && n < 3).toBe(true);
-    }
-  });
-});
-
 describe('tensor data', () => {
   it.each(Object.keys(ELEMENT_BYTES))('random %s has one element per shape entry, in range', (dt) => {
-    const t = makeTensorData(input(dt), new Prng(1));
+    const t = makeTensorData(input(dt), createRandom(1));
     expect(t.values).toHaveLength(12);
     expect(t.raw.length).toBe(12 * ELEMENT_BYTES[dt]!);
     for (const v of t.values) {
@@ -41,7 +22,7 @@ describe('tensor data', () => {
   });
 
   it('lays out FP32, INT64 and BOOL little-endian', () => {
-    const t = makeTensorData(input('FP32', { kind: 'values', values: [1.5, -2] }, [2]), new Prng(1));
+    const t = makeTensorData(input('FP32', { kind: 'values', values: [1.5, -2] }, [2]), createRandom(1));
     expect([t.raw.readFloatLE(0), t.raw.readFloatLE(4)]).toEqual([1.5, -2]);
     expect(encodeRaw('INT64', [-1, 2 ** 40]).readBigInt64LE(8)).toBe(2n ** 40n);
     expect([...encodeRaw('BOOL', [true, false, 1, 0])]).toEqual([1, 0, 1, 0]);
@@ -49,18 +30,18 @@ describe('tensor data', () => {
 
   it('serialises BYTES as 4-byte lengths and bytes, with short random strings', () => {
     expect(encodeRaw('BYTES', ['ab', '', 'é']).toString('hex')).toBe('020000006162' + '00000000' + '02000000c3a9');
-    const t = makeTensorData(input('BYTES'), new Prng(5));
+    const t = makeTensorData(input('BYTES'), createRandom(5));
     for (const v of t.values) expect(v).toMatch(/^[a-z0-9]{1,16}$/);
   });
 
   it('fills zeros and ones', () => {
-    expect(makeTensorData(input('INT32', { kind: 'ones' }, [3]), new Prng(1)).values).toEqual([1, 1, 1]);
-    expect(makeTensorData(input('BOOL', { kind: 'zeros' }, [2]), new Prng(1)).values).toEqual([false, false]);
-    expect(makeTensorData(input('FP16', { kind: 'ones' }, [1]), new Prng(1)).raw.readUInt16LE(0)).toBe(0x3c00);
+    expect(makeTensorData(input('INT32', { kind: 'ones' }, [3]), createRandom(1)).values).toEqual([1, 1, 1]);
+    expect(makeTensorData(input('BOOL', { kind: 'zeros' }, [2]), createRandom(1)).values).toEqual([false, false]);
+    expect(makeTensorData(input('FP16', { kind: 'ones' }, [1]), createRandom(1)).raw.readUInt16LE(0)).toBe(0x3c00);
   });
 
   it('rejects values that do not match the shape', () => {
-    expect(() => makeTensorData(input('FP32', { kind: 'values', values: [1, 2] }, [3]), new Prng(1))).toThrow(/needs 3/);
+    expect(() => makeTensorData(input('FP32', { kind: 'values', values: [1, 2] }, [3]), createRandom(1))).toThrow(/needs 3/);
   });
 
   it.each([
