@@ -7,7 +7,7 @@
  */
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 
 /** FIXED_BODY is the body of every response. */
@@ -48,8 +48,52 @@ export async function startFixedTarget(port = 0, host = '127.0.0.1'): Promise<Fi
   };
 }
 
-/** main runs the target as a process: `[port] [--workers N]` (workers share the port through node:cluster). */
+const RAW_RESPONSE = Buffer.concat([
+  Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${FIXED_BODY.length}\r\n\r\n`),
+  FIXED_BODY,
+]);
+
+/**
+ * startRawTarget is a much faster fixed target for requests without a body (GET): it answers every
+ * end-of-headers it reads with a canned response, without parsing HTTP. One core of it outpaces one core of any
+ * Node client, so a client benchmark measures the client.
+ */
+export async function startRawTarget(port = 0, host = '127.0.0.1'): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createNetServer((socket) => {
+    socket.setNoDelay(true);
+    let tail = '';
+    socket.on('data', (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      let n = 0;
+      let at = text.indexOf('\r\n\r\n');
+      let last = -4;
+      while (at >= 0) {
+        n++;
+        last = at;
+        at = text.indexOf('\r\n\r\n', at + 4);
+      }
+      tail = text.slice(last + 4);
+      if (n === 1) socket.write(RAW_RESPONSE);
+      else if (n > 1) socket.write(Buffer.concat(Array.from({ length: n }, () => RAW_RESPONSE)));
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** main runs the target as a process: `[port] [--workers N] [--raw]` (workers share the port through node:cluster). */
 async function main(args: string[]): Promise<void> {
+  if (args.includes('--raw')) {
+    const raw = await startRawTarget(Number(args.find((a) => /^\d+$/.test(a)) ?? 0));
+    process.stdout.write(`listening ${raw.port}\n`);
+    process.on('SIGTERM', () => process.exit(0));
+    process.on('SIGINT', () => process.exit(0));
+    return;
+  }
   const w = args.indexOf('--workers');
   const workers = w >= 0 ? Number(args[w + 1]) : 1;
   const port = Number(args.find((a, i) => /^\d+$/.test(a) && (w < 0 || i !== w + 1)) ?? 0);

@@ -54,19 +54,34 @@ export interface LatencySummary {
   mean: number;
 }
 
-/** summarize reads the usual percentiles off a histogram (zeros when it is empty). */
+const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9] as const;
+
+/**
+ * summarize reads the usual percentiles and the mean off a histogram (zeros when it is empty) in one pass over
+ * its buckets, with HdrHistogram's own rounding: the same numbers getValueAtPercentile and mean give, for a
+ * sixth of the work (summaries are taken every second during a run).
+ */
 export function summarize(h: Histogram): LatencySummary {
-  if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
-  return {
-    count: h.totalCount,
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p95: h.getValueAtPercentile(95),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
-    mean: Math.round(h.mean),
-  };
+  const total = h.totalCount;
+  if (total === 0) return { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  const js = h as unknown as hdr.JsHistogram;
+  const targets = SUMMARY_PERCENTILES.map((p) => {
+    const fp = (p / 100) * total;
+    return Math.max(Math.ceil(fp - fp * Number.EPSILON), 1);
+  });
+  const values: number[] = [];
+  let cumulative = 0;
+  let sum = 0;
+  for (let i = 0; i < js.countsArrayLength && cumulative < total; i++) {
+    const c = js.getCountAtIndex(i);
+    if (c === 0) continue;
+    cumulative += c;
+    const v = js.valueFromIndex(i);
+    sum += c * js.medianEquivalentValue(v);
+    while (values.length < targets.length && cumulative >= targets[values.length]!) values.push(js.highestEquivalentValue(v));
+  }
+  const [p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0] = values;
+  return { count: total, p50, p90, p95, p99, p999, max: h.maxValue, mean: Math.round(sum / total) };
 }
 
 /** countAtOrBelow counts the recorded values that are at most `us` (to the histogram's precision). */

@@ -83,17 +83,19 @@ export class RunAggregate {
    */
   add(snapshots: IntervalSnapshot[], worker = 0, throughSecond?: number): void {
     for (const s of snapshots) {
-      const hists: Hists = { latency: histogramOf(s.latency), service: histogramOf(s.service), lag: histogramOf(s.lag), ttfb: histogramOf(s.ttfb) };
       const counts: Counts = { scheduled: s.scheduled, sent: s.sent, dropped: s.dropped, late: s.late, ok: s.ok, errors: s.errors };
       addCounts(this.phaseCounts[s.phase]!, counts);
-      addHists(this.phaseHists[s.phase]!, hists);
       let bySecond = this.open.get(s.second);
       if (!bySecond) this.open.set(s.second, (bySecond = new Map()));
-      const cell = bySecond.get(s.phase);
-      if (cell) {
-        addCounts(cell.counts, counts);
-        addHists(cell.hists, hists);
-      } else bySecond.set(s.phase, { counts: { ...emptyCounts(), ...counts, errors: { ...counts.errors } }, hists });
+      let cell = bySecond.get(s.phase);
+      if (!cell) bySecond.set(s.phase, (cell = { counts: emptyCounts(), hists: emptyHists() }));
+      addCounts(cell.counts, counts);
+      // Each value goes straight into the phase's and the second's histograms: no temporary histograms to add.
+      const phase = this.phaseHists[s.phase]!;
+      recordAll(s.latency, phase.latency, cell.hists.latency);
+      recordAll(s.service, phase.service, cell.hists.service);
+      recordAll(s.lag, phase.lag, cell.hists.lag);
+      recordAll(s.ttfb, phase.ttfb, cell.hists.ttfb);
     }
     if (throughSecond !== undefined) {
       this.watermarks[worker] = Math.max(this.watermarks[worker] ?? 0, throughSecond);
@@ -137,15 +139,9 @@ export class RunAggregate {
   }
 }
 
-function histogramOf(values: Float64Array): Histogram {
-  const h = newHistogram();
-  for (const v of values) recordUs(h, v);
-  return h;
-}
-
-function addHists(a: Hists, b: Hists): void {
-  a.latency.add(b.latency);
-  a.service.add(b.service);
-  a.lag.add(b.lag);
-  a.ttfb.add(b.ttfb);
+function recordAll(values: Float64Array, a: Histogram, b: Histogram): void {
+  for (const v of values) {
+    recordUs(a, v);
+    recordUs(b, v);
+  }
 }

@@ -9,6 +9,7 @@ import { Http1Pool } from './http1-pool.js';
 import { parseHttpUrl, serializeRequest } from './http1-request.js';
 import type { ClientFactory, TargetClient } from './registry.js';
 import type { TargetSpec } from './target-spec.js';
+import { connectionLimit } from './target-spec.js';
 
 /** HttpClient sends a fixed HTTP request to a target. */
 export class HttpClient implements TargetClient {
@@ -30,7 +31,7 @@ export class HttpClient implements TargetClient {
     this.pool = new Http1Pool({
       host: endpoint.host,
       port: endpoint.port,
-      maxConnections: target.connections > 0 ? target.connections : target.maxInFlight,
+      maxConnections: connectionLimit(target),
       timeoutMs: target.timeoutMs,
       samples: this.samples,
     });

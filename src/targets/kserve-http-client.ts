@@ -10,6 +10,7 @@ import { Http1Pool } from './http1-pool.js';
 import { headerValue, type HttpEndpoint, parseHttpUrl, serializeRequest } from './http1-request.js';
 import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
+import { connectionLimit } from './target-spec.js';
 import { buildPayloads, elementCount, type TensorData } from './tensor-data.js';
 
 /** HEADER_LENGTH is the binary extension's header giving the length of the JSON part of a body. */
@@ -86,7 +87,7 @@ export class KserveHttpClient implements TargetClient {
       return serializeRequest('POST', path, endpoint, headers, body);
     });
     this.label = `kserve-http target ${target.name} (${target.url}), model ${model}`;
-    const maxConnections = target.connections > 0 ? target.connections : target.maxInFlight;
+    const maxConnections = connectionLimit(target);
     this.pool = new Http1Pool({
       host: endpoint.host,
       port: endpoint.port,

@@ -55,3 +55,15 @@ export interface RequestSpec {
   /** Distinct random payloads to cycle through (random data only). */
   payloads: number;
 }
+
+/**
+ * AUTO_CONNECTIONS caps the HTTP/1.1 connections opened when a target leaves `connections` at 0: a send that
+ * finds them all busy waits for one (its latency, counted from the intended send time, includes the wait).
+ * It keeps the open sockets well under the usual limit of 1024 files per process.
+ */
+export const AUTO_CONNECTIONS = 512;
+
+/** connectionLimit is how many HTTP/1.1 connections a client may open to the target. */
+export function connectionLimit(target: TargetSpec): number {
+  return target.connections > 0 ? target.connections : Math.min(target.maxInFlight, AUTO_CONNECTIONS);
+}
