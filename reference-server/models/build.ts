@@ -20,7 +20,7 @@ import {
 import { FAMILIES, FAMILY_NAMES, variantName } from './zoo.js';
 
 /** BUILDER_VERSION is part of every fingerprint: bump it when the bytes a build produces change. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 /** DEFAULT_SEED is the weight seed of the bundled repository. */
 export const DEFAULT_SEED = 0;
 
@@ -152,9 +152,10 @@ export function modelConfig(
       preserve_ordering: false,
       default_queue_policy: {
         timeout_action: 'REJECT',
-        default_timeout_microseconds: 0,
+        // Shed rather than queue without end: a request that waited 1 s, or finds 256 ahead of it, gets 503 at once.
+        default_timeout_microseconds: 1_000_000,
         allow_timeout_override: true,
-        max_queue_size: 1024,
+        max_queue_size: 256,
       },
     },
     instance_group: [{ count: 2, kind: 'KIND_CPU' }],

@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
+import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOptions } from './gate-command.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
 import { runOptions, runRun, type RunArgs } from './run-command.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
@@ -29,6 +30,16 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]')
     .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
       code = await runRun(args as unknown as RunArgs, print);
+    })
+    .command('baseline <action>', 'Manage regression baselines', (y) =>
+      y
+        .command('save <results..>', 'Save a baseline from results.json files (repetitions) of one scenario', saveOptions, (args) => {
+          code = runSave(args as unknown as SaveArgs, print);
+        })
+        .demandCommand(1, 'name an action: save'),
+    )
+    .command('gate <results..>', 'Compare results with a baseline: per-metric verdicts and SLO checks (exit 1 on regression)', gateOptions, (args) => {
+      code = runGate(args as unknown as GateArgs, print);
     })
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
       code = await runServe(args as unknown as ServeArgs, print);

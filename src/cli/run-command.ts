@@ -3,9 +3,13 @@
  * (--dry-run), run it, print the summary, and exit 0 (valid, SLO met), 1 (SLO violated) or 3 (measurement
  * invalid, interrupted, or target unreachable).
  */
+import path from 'node:path';
 import type { Argv } from 'yargs';
+import { readBaseline } from '../compare/baseline.js';
+import { gate } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
-import { runPlan } from '../run/run.js';
+import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
+import { formatGate, gateExitCode, writeOutputs } from './gate-command.js';
 import { describePlan } from '../scenario/describe-plan.js';
 import { loadScenario } from '../scenario/parse-scenario.js';
 import { progressPrinter } from './progress.js';
@@ -21,6 +25,11 @@ export interface RunArgs {
   json: boolean;
   dryRun: boolean;
   exitZero: boolean;
+  repeat: number;
+  gate?: string;
+  unknown: 'fail' | 'pass';
+  junit?: string;
+  markdown?: string;
 }
 
 /** runOptions declares the arguments of `gauntlet run`. */
@@ -33,7 +42,12 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('workers', { type: 'number', describe: 'Load-generator worker threads (default: as the peak rate needs)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print results.json to stdout (human output goes to stderr)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and print the plan, send nothing' })
-    .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' }) as unknown as Argv<RunArgs>;
+    .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' })
+    .option('repeat', { type: 'number', default: 1, describe: 'Run the scenario N times (folders rep-1 … rep-N); a gate then compares every repetition' })
+    .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression)' })
+    .option('unknown', { choices: ['fail', 'pass'] as const, default: 'pass' as const, describe: 'With --gate: whether an UNKNOWN verdict fails' })
+    .option('junit', { type: 'string', describe: 'With --gate: write JUnit XML here' })
+    .option('markdown', { type: 'string', describe: 'With --gate: append a Markdown summary here' }) as unknown as Argv<RunArgs>;
 }
 
 /** runRun executes `gauntlet run` and returns the exit code. */
@@ -43,6 +57,9 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
   if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--workers must be an integer from 1 to 64, got ${args.workers}`);
   }
+  if (!(Number.isInteger(args.repeat) && args.repeat >= 1 && args.repeat <= 1000)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--repeat must be an integer from 1 to 1000, got ${args.repeat}`);
+  // Read the baseline first: a wrong path should fail before minutes of load, not after.
+  const baseline = args.gate !== undefined ? readBaseline(args.gate) : undefined;
   const opts: { target?: string; durationScale: number } = { durationScale: args.durationScale };
   if (args.target !== undefined) opts.target = args.target;
   const plan = await loadScenario(args.scenario, opts);
@@ -57,16 +74,29 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const progress = progressPrinter();
   try {
-    const runOpts: Parameters<typeof runPlan>[1] = { signal: abort.signal, onLine: (l) => human(l), onSecond: progress.onSecond };
-    if (args.out !== undefined) runOpts.outDir = args.out;
-    if (args.workers !== undefined) runOpts.workers = args.workers;
-    const outcome = await runPlan(plan, runOpts);
-    progress.done();
-    for (const line of formatSummary(outcome.results, outcome.dir)) human(line);
-    if (args.json) process.stdout.write(`${JSON.stringify(outcome.results)}\n`);
-    return args.exitZero ? 0 : outcome.exitCode;
+    const root = args.out ?? defaultRunDir(plan.name);
+    const outcomes: RunOutcome[] = [];
+    for (let i = 1; i <= args.repeat && !abort.signal.aborted; i++) {
+      if (args.repeat > 1) human(`repetition ${i} of ${args.repeat}`);
+      const progress = progressPrinter();
+      const runOpts: Parameters<typeof runPlan>[1] = { signal: abort.signal, onLine: (l) => human(l), onSecond: progress.onSecond };
+      runOpts.outDir = args.repeat > 1 ? path.join(root, `rep-${i}`) : root;
+      if (args.workers !== undefined) runOpts.workers = args.workers;
+      const outcome = await runPlan(plan, runOpts);
+      progress.done();
+      for (const line of formatSummary(outcome.results, outcome.dir)) human(line);
+      if (args.json) process.stdout.write(`${JSON.stringify(outcome.results)}\n`);
+      outcomes.push(outcome);
+    }
+    let code = Math.max(...outcomes.map((o) => o.exitCode));
+    if (baseline && outcomes.length && !abort.signal.aborted) {
+      const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), { unknown: args.unknown });
+      writeOutputs(report, args);
+      for (const line of formatGate(report)) human(line);
+      code = gateExitCode(report);
+    }
+    return args.exitZero ? 0 : code;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

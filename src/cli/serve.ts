@@ -1,10 +1,13 @@
 /**
  * `gauntlet serve`: runs the reference server in the foreground until SIGINT/SIGTERM, then drains in-flight
  * requests (up to --grace-period) and exits 0. With no --model-repository it serves the bundled models,
- * building any that are missing first.
+ * building any that are missing first. With --replicas N > 1 it runs N replicas behind a router, with an admin
+ * API (docs/cluster.md).
  */
 import { existsSync, statSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { POLICY_NAMES, type PolicyName } from '../../reference-server/cluster/balancer.js';
+import { startCluster, type RunningCluster } from '../../reference-server/cluster/cluster.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { startReferenceServer, type RunningServer } from '../../reference-server/server.js';
 import { GauntletError } from '../errors.js';
@@ -20,7 +23,22 @@ export interface ServeArgs {
   maxBodyBytes: number;
   strictReadiness: boolean;
   gracePeriod: number;
+  replicas: number;
+  router: PolicyName;
+  /** Seconds, or 'never'. */
+  restartDelay: string;
+  adminPort: number;
+  adminToken?: string;
+  healthIntervalMs: number;
+  ejectAfter: number;
+  attemptTimeoutMs: number;
+  maxRetries: number;
 }
+
+/** ADMIN_TOKEN_ENV is the environment variable that supplies the admin token when --admin-token is absent. */
+export const ADMIN_TOKEN_ENV = 'GAUNTLET_ADMIN_TOKEN';
+
+const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries'];
 
 /** serveOptions declares the options of `gauntlet serve`. */
 export function serveOptions(y: Argv): Argv<ServeArgs> {
@@ -33,17 +51,39 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('load-model', { type: 'string', array: true, describe: 'Load only this model (repeatable); default: every model in the repository' })
     .option('max-body-bytes', { type: 'number', default: 64 * 1024 * 1024, describe: 'Largest request body / gRPC message, in bytes' })
     .option('strict-readiness', { type: 'boolean', default: true, describe: 'Report ready only when every model loaded' })
-    .option('grace-period', { type: 'number', default: 30, describe: 'Seconds to let in-flight requests finish on SIGINT/SIGTERM' }) as unknown as Argv<ServeArgs>;
+    .option('grace-period', { type: 'number', default: 30, describe: 'Seconds to let in-flight requests finish on SIGINT/SIGTERM' })
+    .option('replicas', { type: 'number', default: 1, describe: 'Server processes behind a router on the public ports (1 = the plain server, no router)' })
+    .option('router', { type: 'string', choices: POLICY_NAMES, default: 'least-outstanding', describe: 'Load-balancing policy over the ready replicas' })
+    .option('restart-delay', { type: 'string', default: '5', describe: "Seconds before a dead replica is restarted (0 = at once, 'never' = not restarted)" })
+    .option('admin-port', { type: 'number', default: 8003, describe: 'Admin API port, loopback only (0 = any free port)' })
+    .option('admin-token', { type: 'string', describe: `Admin API bearer token (default: $${ADMIN_TOKEN_ENV}, else 32 random hex characters, printed at start)` })
+    .option('health-interval-ms', { type: 'number', default: 500, describe: 'Milliseconds between health checks of each replica' })
+    .option('eject-after', { type: 'number', default: 3, describe: 'Consecutive failed health checks that take a replica out of rotation' })
+    .option('attempt-timeout-ms', { type: 'number', default: 10_000, describe: 'Milliseconds one attempt on a replica may take (then 504 / DEADLINE_EXCEEDED, or a retry)' })
+    .option('max-retries', { type: 'number', default: 1, describe: 'Retries on another replica of a request that got no response byte (within a 20 % retry budget)' })
+    .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'max-body-bytes', 'strict-readiness', 'grace-period'], 'Options:')
+    .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):') as unknown as Argv<ServeArgs>;
 }
 
+/** parseRestartDelay turns --restart-delay into milliseconds (null = never), or undefined when invalid. */
+function parseRestartDelay(v: string): number | null | undefined {
+  if (v.trim().toLowerCase() === 'never') return null;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : undefined;
+}
+
+/** Served is a running single server or cluster: what runServe needs to stop it. */
+type Served = Pick<RunningServer, 'close'> | Pick<RunningCluster, 'close'>;
+
 /** startServe validates the arguments, prepares the repository and starts the server, printing one line per bound port. */
-export async function startServe(args: ServeArgs, print: (line: string) => void): Promise<RunningServer> {
+export async function startServe(args: ServeArgs, print: (line: string) => void): Promise<Served> {
   const problems: string[] = [];
   for (const [name, port] of [['--http-port', args.httpPort], ['--grpc-port', args.grpcPort], ['--metrics-port', args.metricsPort]] as const) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name}: must be an integer from 0 to 65535, got ${port}`);
   }
   if (!Number.isInteger(args.maxBodyBytes) || args.maxBodyBytes < 1024) problems.push(`--max-body-bytes: must be an integer >= 1024, got ${args.maxBodyBytes}`);
   if (!(args.gracePeriod >= 0)) problems.push(`--grace-period: must be >= 0, got ${args.gracePeriod}`);
+  problems.push(...clusterProblems(args));
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'invalid arguments to serve', problems);
   let repo = args.modelRepository;
   if (repo === undefined) {
@@ -56,6 +96,7 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   } else if (!existsSync(repo) || !statSync(repo).isDirectory()) {
     throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', `model repository ${repo} is not a folder`);
   }
+  if (args.replicas > 1) return startServeCluster(args, repo, print);
   try {
     const server = await startReferenceServer({
       modelRepository: repo,
@@ -79,6 +120,62 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new GauntletError('GAUNTLET_ERR_ADDRESS_IN_USE', `cannot listen: ${e.message}`);
     if (e.code === 'ENOENT' || e.code === 'EACCES') throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', e.message);
+    throw err;
+  }
+}
+
+/** clusterProblems lists what is wrong with the replica options (checked only with --replicas above 1). */
+function clusterProblems(args: ServeArgs): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(args.replicas) || args.replicas < 1 || args.replicas > 64) problems.push(`--replicas: must be an integer from 1 to 64, got ${args.replicas}`);
+  if (!(args.replicas > 1)) return problems;
+  if (parseRestartDelay(args.restartDelay) === undefined) problems.push(`--restart-delay: must be seconds >= 0 or 'never', got '${args.restartDelay}'`);
+  if (!Number.isInteger(args.adminPort) || args.adminPort < 0 || args.adminPort > 65535) problems.push(`--admin-port: must be an integer from 0 to 65535, got ${args.adminPort}`);
+  if (args.adminToken !== undefined && !/^\S{8,}$/.test(args.adminToken)) problems.push('--admin-token: must be at least 8 characters without spaces');
+  if (!Number.isInteger(args.healthIntervalMs) || args.healthIntervalMs < 10) problems.push(`--health-interval-ms: must be an integer >= 10, got ${args.healthIntervalMs}`);
+  if (!Number.isInteger(args.ejectAfter) || args.ejectAfter < 1) problems.push(`--eject-after: must be an integer >= 1, got ${args.ejectAfter}`);
+  if (!Number.isInteger(args.attemptTimeoutMs) || args.attemptTimeoutMs < 1) problems.push(`--attempt-timeout-ms: must be an integer >= 1, got ${args.attemptTimeoutMs}`);
+  if (!Number.isInteger(args.maxRetries) || args.maxRetries < 0) problems.push(`--max-retries: must be an integer >= 0, got ${args.maxRetries}`);
+  return problems;
+}
+
+/** startServeCluster starts N replicas behind the router and prints the start-up lines, the admin line included. */
+async function startServeCluster(args: ServeArgs, repo: string, print: (line: string) => void): Promise<RunningCluster> {
+  const envToken = process.env[ADMIN_TOKEN_ENV];
+  try {
+    const cluster = await startCluster({
+      modelRepository: repo,
+      replicas: args.replicas,
+      host: args.host,
+      httpPort: args.httpPort,
+      grpcPort: args.grpcPort,
+      metricsPort: args.metricsPort,
+      adminPort: args.adminPort,
+      adminToken: args.adminToken ?? (envToken || undefined),
+      router: args.router,
+      restartDelayMs: parseRestartDelay(args.restartDelay) ?? null,
+      healthIntervalMs: args.healthIntervalMs,
+      ejectAfter: args.ejectAfter,
+      attemptTimeoutMs: args.attemptTimeoutMs,
+      maxRetries: args.maxRetries,
+      models: args.loadModel,
+      maxBodyBytes: args.maxBodyBytes,
+      strictReadiness: args.strictReadiness,
+      replicaGraceMs: args.gracePeriod * 1000,
+      log: print,
+    });
+    const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+    print(`Started GRPCInferenceService at ${hostPort(cluster.host, cluster.grpcPort)}`);
+    print(`Started HTTPService at ${hostPort(cluster.host, cluster.httpPort)}`);
+    print(`Started Metrics Service at ${hostPort(cluster.host, cluster.metricsPort)}`);
+    print(`Started Admin API at ${hostPort(cluster.adminHost, cluster.adminPort)} (token: ${cluster.adminToken})`);
+    print('Server is ready');
+    return cluster;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new GauntletError('GAUNTLET_ERR_ADDRESS_IN_USE', `cannot listen: ${e.message}`);
+    // A replica that starts but is not ready has models that failed to load (their errors are in its output).
+    if (/not ready \(model errors\)/.test(e.message)) throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', e.message);
     throw err;
   }
 }

@@ -3,6 +3,8 @@
  * results are. Read from the results file's data only.
  */
 import type { ResultsFile } from '../results/results-schema.js';
+import { describeFault } from '../scenario/describe-plan.js';
+import type { FaultPlan } from '../scenario/plan.js';
 
 const ms = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
 
@@ -18,6 +20,7 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), ...rows.map(line)];
+  out.push(...degradationLines(r), ...faultLines(r));
   const failedChecks = r.slo.checks.filter((c) => !c.pass);
   if (failedChecks.length) {
     out.push('', 'SLO violated:');
@@ -43,4 +46,38 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   out.push(r.slo.checks.length === 0 ? 'No SLO thresholds set.' : r.slo.pass ? `SLO met (${r.slo.checks.length} checks).` : `SLO VIOLATED (${failedChecks.length} of ${r.slo.checks.length} checks failed).`);
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
   return out;
+}
+
+/** degradationLines shows, for each phase with failures, how requests split between served and turned away. */
+function degradationLines(r: ResultsFile): string[] {
+  const shed = r.phases.filter((p) => p.degradation !== undefined && p.degradation.rejected + p.degradation.otherFailed > 0);
+  if (shed.length === 0) return [];
+  const out = ['', 'Graceful degradation (rejected = 503 / UNAVAILABLE / RESOURCE_EXHAUSTED):'];
+  for (const p of shed) {
+    const d = p.degradation!;
+    out.push(`  ${p.name}: ${d.accepted} accepted (p50 ${ms(d.acceptedLatencyUs.p50)} ms, p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${d.rejected} rejected (${(d.rejectedShare * 100).toFixed(1)} %), ${d.otherFailed} other failures`);
+  }
+  return out;
+}
+
+/** faultLines is the fault table: what fired when, how it went, and what it did to the load. */
+function faultLines(r: ResultsFile): string[] {
+  if (r.faults.length === 0) return [];
+  const header = ['#', 'fault', 'at', 'outcome', 'failed in window', 'recovery', 'worst p99 ms', 'cold start'];
+  const rows = r.faults.map((f) => {
+    const d = f.drill;
+    const failed = d ? Object.entries(d.failedByCode).map(([k, v]) => `${k}:${v}`).join(' ') || '0' : '-';
+    const recovery = !d ? '-' : d.recovery.recoveryS === null ? 'not seen' : `${d.recovery.recoveryS.toFixed(1)} s`;
+    const at = `${(f.startedAtS ?? f.atS).toFixed(1)} s`;
+    return [String(f.index + 1), clip(describeFault({ action: f.action, params: f.params } as FaultPlan), 40), at, f.outcome, failed, recovery, d ? ms(d.worstP99Us) : '-', f.coldStartMs !== undefined ? `${(f.coldStartMs / 1000).toFixed(2)} s` : '-'];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = ['', 'Faults:', line(header), ...rows.map(line)];
+  for (const f of r.faults) if (f.outcome !== 'ok') out.push(`  fault ${f.index + 1}: ${f.outcome}: ${f.detail}`);
+  return out;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

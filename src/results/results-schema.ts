@@ -5,7 +5,7 @@
 import type { ErrorSample } from '../load/messages.js';
 import type { LatencySummary } from '../metrics/hdr.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
-import type { Plan } from '../scenario/plan.js';
+import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
 
 /** RESULTS_SCHEMA_VERSION is bumped on any incompatible change to the format. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -48,6 +48,25 @@ export interface PhaseResult {
   serviceHistogram: string;
   /** The server's own view of the phase (mean over its seconds), when its metrics were scraped. */
   server?: { meanBatch: number; queueUs: number; computeInferUs: number; requestUs: number; requestsPerS: number };
+  /** Graceful degradation: requests the target turned away (503 / UNAVAILABLE) against those it served. */
+  degradation?: Degradation;
+}
+
+/** REJECTION_CODES are the outcome codes that mean the target turned a request away (load shedding). */
+export const REJECTION_CODES = ['HTTP_503', 'GRPC_UNAVAILABLE', 'GRPC_RESOURCE_EXHAUSTED'] as const;
+
+/** Degradation is how a phase's requests split between served and turned away. */
+export interface Degradation {
+  /** Successful responses. */
+  accepted: number;
+  /** Responses with one of REJECTION_CODES. */
+  rejected: number;
+  /** Every other failure (timeouts, resets, other statuses, DROPPED). */
+  otherFailed: number;
+  /** rejected ÷ (sent + dropped). */
+  rejectedShare: number;
+  /** Latency of the accepted requests (µs). */
+  acceptedLatencyUs: { p50: number; p99: number };
 }
 
 /** SloCheck is one threshold checked for one phase. */
@@ -73,6 +92,85 @@ export interface IntervalResult {
   serviceTimeUs: LatencySummary;
   sendLagP99Us: number;
   lateSends: number;
+  /** Compressed HDR histogram of the second's latencies (empty in the snapshots written while the run goes). */
+  histogram: string;
+}
+
+/** FaultOutcome is how a fault went: pending (not due yet) and running appear only while the run goes. */
+export type FaultOutcome = 'pending' | 'running' | 'ok' | 'failed' | 'timeout' | 'skipped';
+
+/** ColdStart is how long a replica took from spawn to ready, by stage (docs/cluster.md). */
+export interface ColdStart {
+  spawnToLoadedMs: number;
+  loadedToReadyMs: number;
+  totalMs: number;
+}
+
+/** FaultRecord is one fault of the run: what was planned, when it really started and ended, and how it went. */
+export interface FaultRecord {
+  /** Position in the scenario's faults list. */
+  index: number;
+  action: FaultAction;
+  params: FaultPlan['params'];
+  /** Planned start and duration, seconds from the run's start. */
+  atS: number;
+  durationS?: number;
+  /** When the action began; null if it never did (skipped). */
+  startedAtS: number | null;
+  /** When its effect ended: a timed fault's undo completed, an instantaneous action completed. */
+  endedAtS: number | null;
+  outcome: FaultOutcome;
+  /** What happened, readable (the admin API's answer, a command's exit, a proxy change). */
+  detail: string;
+  /** The replica a replica fault acted on. */
+  replica?: string;
+  /** The cold start of the replica that replaced (or restored) the one this fault took down. */
+  coldStartMs?: number;
+  coldStart?: ColdStart;
+  /** command faults: the exit code (null when killed), the signal that ended it, and its last output lines. */
+  exitCode?: number | null;
+  signal?: string | null;
+  output?: string[];
+  /** The drill measurements around this fault (final results only). */
+  drill?: FaultDrill;
+}
+
+/** FaultDrill is what a fault did to the load, from the per-second intervals (src/faults/drill-analysis.ts). */
+export interface FaultDrill {
+  /** The fault's window, seconds from the run's start: [start, end); see docs/drills.md. */
+  window: { startS: number; endS: number; endsAt: 'fault-end' | 'next-fault' | 'phase-end' | 'run-end' };
+  /** The phase the fault started in. */
+  phase: string;
+  /** Failed requests in the window's seconds, by code, and their total. */
+  failedByCode: Record<string, number>;
+  failed: number;
+  /** Worst per-second p99 and maximum latency in the window (µs). */
+  worstP99Us: number;
+  worstMaxUs: number;
+  /** Successful responses per second before, during and after the window (null: no seconds to average). */
+  throughputRps: { before: number | null; during: number | null; after: number | null };
+  /** Offered requests per second over the same seconds. */
+  offeredRps: { before: number | null; during: number | null; after: number | null };
+  recovery: RecoveryResult;
+  /** The replacement replica's cold start (replica faults), else null. */
+  coldStartMs: number | null;
+  /** Requests sent in the phases the window touches that never got an outcome (must be 0). */
+  lost: number;
+}
+
+/** RecoveryResult says when the target was back within its SLO after a fault. */
+export interface RecoveryResult {
+  /** Where the search starts: an instantaneous fault's start, a timed fault's end (seconds from the run's start). */
+  fromS: number;
+  /** The first moment from which every window of windowS seconds had p99 within p99LimitMs and no errors; null: not observed. */
+  recoveredAtS: number | null;
+  /** recoveredAtS − fromS; null when not observed. */
+  recoveryS: number | null;
+  windowS: number;
+  /** The p99 threshold used (the phase's SLO, else the scenario's); null: only errors were checked. */
+  p99LimitMs: number | null;
+  /** Why recovery was not observed, or how it was judged. */
+  note?: string;
 }
 
 /** ResultsFile is the whole results.json. */
@@ -81,7 +179,18 @@ export interface ResultsFile {
   tool: { name: 'gauntlet'; version: string };
   scenario: { name: string; file?: string; description?: string; seed: number; peakRps?: number; durationScale: number };
   plan: Plan;
-  target: { name: string; protocol: string; url: string; model?: string; embedded: boolean; costPerHour?: number };
+  target: {
+    name: string;
+    protocol: string;
+    url: string;
+    model?: string;
+    embedded: boolean;
+    costPerHour?: number;
+    /** Replicas of the embedded stack, when replicated. */
+    replicas?: number;
+    /** The TCP proxy gauntlet put in front of the target for network faults: its address and the bytes it carried. */
+    proxy?: { url: string; bytesToTarget: number; bytesFromTarget: number; connections: number };
+  };
   startedAt: string;
   endedAt?: string;
   /** running while the run goes (the file is rewritten each second), then complete, interrupted or failed. */
@@ -97,8 +206,8 @@ export interface ResultsFile {
   intervals: IntervalResult[];
   server?: { metricsUrl: string; model?: string; intervals: ServerInterval[]; scrapeError?: string };
   errorSamples: ErrorSample[];
-  /** Fault timeline (failure drills). */
-  faults: unknown[];
+  /** Fault timeline (failure drills), in the scenario's order. */
+  faults: FaultRecord[];
   /** Files next to results.json. */
   files: { hlog: string };
 }

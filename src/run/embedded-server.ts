@@ -12,6 +12,9 @@ export interface EmbeddedServer {
   httpPort: number;
   grpcPort: number;
   metricsPort: number;
+  /** The admin API's port and token, when the server runs replicas (`--replicas N`, N > 1; docs/cluster.md). */
+  adminPort?: number;
+  adminToken?: string;
   /** Everything the server printed so far. */
   output(): string;
   /** cpuSeconds is the CPU time the server process used so far (Linux /proc; 0 elsewhere). */
@@ -58,11 +61,13 @@ export function startEmbeddedServer(args: string[], timeoutMs = 180_000): Promis
       if (/Server is ready/.test(out)) {
         clearTimeout(timer);
         child.off('exit', onExit);
+        const admin = /^Started Admin API at .*:(\d+) \(token: (\S+)\)$/m.exec(out);
         resolve({
           child,
           httpPort: ports['HTTPService']!,
           grpcPort: ports['GRPCInferenceService']!,
           metricsPort: ports['Metrics Service']!,
+          ...(admin ? { adminPort: Number(admin[1]), adminToken: admin[2]! } : {}),
           output: () => out,
           cpuSeconds: () => processCpuSeconds(child.pid),
           stop: () =>

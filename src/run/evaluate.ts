@@ -57,8 +57,8 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
   });
 }
 
-/** intervalResults turns the aggregate's rows into per-second results. */
-export function intervalResults(plan: Plan, agg: RunAggregate): IntervalResult[] {
+/** intervalResults turns the aggregate's rows into per-second results (histograms only in final results, as for phases). */
+export function intervalResults(plan: Plan, agg: RunAggregate, withHistograms = true): IntervalResult[] {
   return agg.rows.map((r) => ({
     t: r.second,
     phase: plan.phases[r.phase]?.name ?? String(r.phase),
@@ -70,6 +70,7 @@ export function intervalResults(plan: Plan, agg: RunAggregate): IntervalResult[]
     serviceTimeUs: r.serviceTimeUs,
     sendLagP99Us: r.sendLagUs.p99,
     lateSends: r.late,
+    histogram: withHistograms ? r.histogram : '',
   }));
 }
 

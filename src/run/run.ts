@@ -1,11 +1,16 @@
 /**
- * runPlan executes a plan end to end: it starts the embedded reference server when the plan has no target,
- * checks that the target answers, runs the load workers, merges their intervals, scrapes the target's
- * metrics, writes results.json and latency.hlog as the run goes, and returns the verdict with its exit code.
+ * runPlan executes a plan end to end: it starts the embedded reference server (or replicated stack) when the
+ * plan has no target, puts a TCP proxy in front of the target when the plan has network faults, checks that the
+ * target answers, runs the load workers and fires the plan's faults, merges the workers' intervals, scrapes the
+ * target's metrics, writes results.json and latency.hlog as the run goes, and returns the verdict with its exit
+ * code (faults that fail are recorded, and do not change it).
  * An abort (SIGINT) stops sending, waits for replies in flight up to a grace period, and still writes results.
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { AdminEndpoint } from '../faults/admin-client.js';
+import { analyzeFaults, degradationOf } from '../faults/drill-analysis.js';
+import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
 import { summarize } from '../metrics/hdr.js';
 import { errorCount, RunAggregate } from '../metrics/run-aggregate.js';
@@ -65,23 +70,44 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   const log = opts.onLine ?? (() => {});
   let embedded: EmbeddedServer | undefined;
   let target: TargetSpec;
+  let admin: AdminEndpoint | undefined;
   if ('embedded' in plan.target) {
     const models = plan.target.models ?? (plan.request.model ? [plan.request.model] : undefined);
-    log(`starting the embedded reference server${models ? ` (models: ${models.join(', ')})` : ''} …`);
+    const replicas = plan.target.replicas;
+    log(`starting the embedded reference server${replicas ? ` (${replicas} replicas)` : ''}${models ? ` (models: ${models.join(', ')})` : ''} …`);
     try {
-      embedded = await startEmbeddedServer(models ? models.flatMap((m) => ['--load-model', m]) : []);
+      embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target)]);
     } catch (err) {
       throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `could not start the embedded reference server: ${(err as Error).message}`);
     }
     target = embeddedTargetSpec(plan.target, embedded, plan.request.model);
-    log(`reference server ready: HTTP 127.0.0.1:${embedded.httpPort}, gRPC 127.0.0.1:${embedded.grpcPort}, metrics 127.0.0.1:${embedded.metricsPort}`);
+    if (replicas !== undefined) {
+      admin = embedded.adminPort !== undefined && embedded.adminToken !== undefined ? { host: '127.0.0.1', port: embedded.adminPort, token: embedded.adminToken } : undefined;
+      if (!admin) {
+        await embedded.stop();
+        throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `the embedded stack started without announcing its admin API ('Started Admin API at …'):\n${embedded.output()}`);
+      }
+    }
+    log(`reference server ready: HTTP 127.0.0.1:${embedded.httpPort}, gRPC 127.0.0.1:${embedded.grpcPort}, metrics 127.0.0.1:${embedded.metricsPort}${admin ? `, admin ${admin.host}:${admin.port}` : ''}`);
   } else target = plan.target;
+  let faults: FaultRun | undefined;
   try {
-    await preflight(target, plan);
-    return await measure(plan, target, !!embedded, opts, log);
+    faults = await FaultRun.prepare(plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log });
+    await preflight(faults.loadTarget, plan);
+    return await measure(plan, faults, !!embedded, opts, log);
   } finally {
+    await faults?.close();
     if (embedded) await embedded.stop();
   }
+}
+
+/** stackArgs are the `gauntlet serve` options of a replicated embedded stack (docs/cluster.md). */
+function stackArgs(t: EmbeddedTarget): string[] {
+  if (t.replicas === undefined || t.replicas < 2) return [];
+  const args = ['--replicas', String(t.replicas), '--admin-port', '0'];
+  if (t.router !== undefined) args.push('--router', t.router);
+  if (t.restartDelayS !== undefined) args.push('--restart-delay', String(t.restartDelayS));
+  return args;
 }
 
 function embeddedTargetSpec(t: EmbeddedTarget, s: EmbeddedServer, model?: string): TargetSpec {
@@ -111,13 +137,14 @@ async function preflight(target: TargetSpec, plan: Plan): Promise<void> {
   }
 }
 
-async function measure(plan: Plan, target: TargetSpec, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
+async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
+  const target = faults.target;
   const dir = opts.outDir ?? defaultRunDir(plan.name);
   const workers = opts.workers ?? workersFor(plan, os.availableParallelism());
   const startedAt = new Date();
   const writer = new ResultsWriter(dir, startedAt.getTime());
   const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
-  const pool = new LoadPool(plan, target, workers, (intervals, worker, through) => agg.add(intervals, worker, through));
+  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through));
   await pool.start();
   const startEpochMs = Date.now() + 200;
   const scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs) : undefined;
@@ -131,15 +158,23 @@ async function measure(plan: Plan, target: TargetSpec, embedded: boolean, opts: 
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
-  const snapshot = (status: ResultsFile['status']): ResultsFile => buildResults(plan, target, embedded, agg, scraper, pool, workers, startedAt, status, interrupted);
+  const snapshot = (status: ResultsFile['status']): ResultsFile => buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted);
   let lastRows = 0;
+  let writeError: Error | undefined;
   const ticker = setInterval(() => {
-    writer.write(snapshot('running'));
+    try {
+      writer.write(snapshot('running'));
+    } catch (err) {
+      // A full disk or a lack of file descriptors must not end the measurement; the final write tries again.
+      if (!writeError) log(`warning: could not write ${dir}/results.json: ${(err as Error).message}`);
+      writeError = err as Error;
+    }
     if (agg.rows.length > lastRows) {
       lastRows = agg.rows.length;
       opts.onSecond?.(secondStatus(plan, agg));
     }
   }, 1000);
+  faults.start(startEpochMs, dir);
   try {
     await pool.run(startEpochMs);
   } finally {
@@ -147,6 +182,7 @@ async function measure(plan: Plan, target: TargetSpec, embedded: boolean, opts: 
     opts.signal?.removeEventListener('abort', onAbort);
     await pool.terminate();
     await scraper?.stop();
+    await faults.finish();
   }
   agg.finish();
   const results = snapshot(interrupted ? 'interrupted' : 'complete');
@@ -163,12 +199,15 @@ function buildResults(
   agg: RunAggregate,
   scraper: ServerScraper | undefined,
   pool: LoadPool,
+  faults: FaultRun,
   workers: number,
   startedAt: Date,
   status: ResultsFile['status'],
   interrupted: boolean,
 ): ResultsFile {
-  const phases = phaseResults(plan, agg, scraper?.intervals, status !== 'running');
+  const final = status !== 'running';
+  const phases = phaseResults(plan, agg, scraper?.intervals, final);
+  for (const p of phases) p.degradation = degradationOf(p);
   const t = agg.totals();
   const failed = errorCount(t);
   // Every request sent must have an outcome once the run is over; during the run, replies are still coming.
@@ -190,9 +229,9 @@ function buildResults(
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),
-    intervals: intervalResults(plan, agg),
+    intervals: intervalResults(plan, agg, final),
     errorSamples: pool.errorSamples,
-    faults: [],
+    faults: faults.records(),
     files: { hlog: HLOG_FILE },
   };
   if (plan.file !== undefined) results.scenario.file = plan.file;
@@ -201,6 +240,11 @@ function buildResults(
   const model = plan.request.model ?? target.model;
   if (model !== undefined) results.target.model = model;
   if (target.costPerHour !== undefined) results.target.costPerHour = target.costPerHour;
+  if ('embedded' in plan.target && plan.target.replicas !== undefined) results.target.replicas = plan.target.replicas;
+  const proxy = faults.proxyInfo();
+  if (proxy) results.target.proxy = proxy;
+  // Drill measurements need every second's histogram: final results only.
+  if (final && results.faults.length > 0) analyzeFaults(results).forEach((d, i) => d && (results.faults[i]!.drill = d));
   if (scraper) {
     results.server = { metricsUrl: scraper.url, intervals: scraper.intervals };
     if (model !== undefined) results.server.model = model;

@@ -4,7 +4,8 @@
  */
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import { integralOf } from './integral.js';
-import type { ArrivalSpec, EmbeddedTarget, PhasePlan, Plan, ShapeSpec, SloSpec } from './plan.js';
+import type { ArrivalSpec, EmbeddedTarget, FaultPlan, PhasePlan, Plan, ShapeSpec, SloSpec } from './plan.js';
+import { DRILL_DEFAULTS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { createShape } from './shapes.js';
 import { formatDuration, formatRps, round } from './units.js';
@@ -29,10 +30,9 @@ export function describePlan(plan: Plan): string {
   lines.push(`Expected requests: ${expected}${closed ? ' (open-loop phases; closed-loop phases send as fast as replies come)' : ''}`);
   if (plan.faults.length > 0) {
     lines.push('Faults:');
-    for (const fault of plan.faults) {
-      const params = Object.keys(fault.params).length > 0 ? ` ${JSON.stringify(fault.params)}` : '';
-      lines.push(`  at ${formatDuration(fault.atS)}${fault.durationS !== undefined ? ` for ${formatDuration(fault.durationS)}` : ''}: ${fault.action}${params}`);
-    }
+    for (const fault of plan.faults) lines.push(`  at ${formatDuration(fault.atS)}${fault.durationS !== undefined ? ` for ${formatDuration(fault.durationS)}` : ''}: ${describeFault(fault)}`);
+    const drill = plan.drill ?? DRILL_DEFAULTS;
+    lines.push(`Drill: recovery window ${formatDuration(drill.recoveryWindowS)} · compare window ${formatDuration(drill.compareWindowS)}`);
   }
   return lines.join('\n');
 }
@@ -64,6 +64,20 @@ export function describeShape(s: ShapeSpec, peakRps?: number): string {
   }
 }
 
+/** describeFault renders a fault's action and parameters: `kill-replica r1`, `network +50 ms ± 10 ms`. */
+export function describeFault(f: FaultPlan): string {
+  switch (f.action) {
+    case 'kill-replica':
+    case 'stop-replica':
+    case 'restore-replica':
+      return `${f.action} ${f.params.replica}`;
+    case 'command':
+      return `command ${JSON.stringify(f.params.run)} (timeout ${formatDuration(f.params.timeoutS)})`;
+    case 'network':
+      return `network +${round(f.params.latencyMs, 3)} ms${f.params.jitterMs > 0 ? ` ± ${round(f.params.jitterMs, 3)} ms` : ''}`;
+  }
+}
+
 function describeArrival(a: ArrivalSpec): string {
   return a.type === 'gamma' ? `gamma (burstiness ${a.burstiness})` : a.type;
 }
@@ -72,7 +86,8 @@ function describeTarget(t: TargetSpec | EmbeddedTarget): string {
   const limits = `timeout ${t.timeoutMs} ms · max in flight ${t.maxInFlight}`;
   if ('embedded' in t) {
     const models = t.models && t.models.length > 0 ? ` · models ${t.models.join(', ')}` : '';
-    return `embedded reference server · ${t.protocol}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}${models} · ${limits}`;
+    const stack = t.replicas !== undefined ? ` · ${t.replicas} replicas (${[`router ${t.router ?? 'least-outstanding'}`, ...(t.restartDelayS !== undefined ? [t.restartDelayS === 'never' ? 'no automatic restarts' : `restart after ${formatDuration(t.restartDelayS)}`] : [])].join(', ')})` : '';
+    return `embedded reference server${stack} · ${t.protocol}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}${models} · ${limits}`;
   }
   const parts = [`${t.name}${t.file ? ` (${t.file})` : ''}`, `${t.protocol} ${t.url}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}`];
   if (t.http) parts.push(`${t.http.method} ${t.http.path}`);

@@ -7,7 +7,8 @@
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
 import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS } from './parse-request.js';
-import { EMBEDDED_KEYS, HTTP_METHODS, PROTOCOLS, TARGET_DEFAULTS } from './parse-target.js';
+import { EMBEDDED_KEYS, HTTP_METHODS, MAX_REPLICAS, PROTOCOLS, ROUTER_POLICIES, TARGET_DEFAULTS } from './parse-target.js';
+import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 
@@ -89,7 +90,16 @@ export function scenarioJsonSchema(): JsonSchema {
       request: ref('request'),
       slo: { type: 'object', additionalProperties: false, properties: sloProperties(false), description: 'Thresholds every phase is checked against.' },
       phases: { type: 'array', minItems: 1, items: ref('phase') },
-      faults: { type: 'array', items: ref('fault') },
+      faults: { type: 'array', items: ref('fault'), description: 'Scheduled fault actions (failure drills).' },
+      drill: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'How drill measurements are computed (whole seconds; not scaled by --duration-scale).',
+        properties: {
+          recovery_window: { ...ref('duration'), default: `${DRILL_DEFAULTS.recoveryWindowS}s`, description: 'Recovered: from then on the p99 of every window this long is within the SLO, with no errors.' },
+          compare_window: { ...ref('duration'), default: `${DRILL_DEFAULTS.compareWindowS}s`, description: 'Throughput before and after a fault is averaged over this long.' },
+        } satisfies Record<(typeof DRILL_KEYS)[number], JsonSchema>,
+      },
     },
     $defs: {
       ...targetDefs(),
@@ -106,6 +116,9 @@ export function scenarioJsonSchema(): JsonSchema {
           timeout_ms: { type: 'integer', minimum: 1 },
           max_in_flight: { type: 'integer', minimum: 1 },
           models: { type: 'array', items: { type: 'string', minLength: 1 } },
+          replicas: { type: 'integer', minimum: 1, maximum: MAX_REPLICAS, description: 'Replicas behind the stack\'s router (1: the single server). Replica faults need 2 or more.' },
+          router: { enum: [...ROUTER_POLICIES], description: 'The router\'s policy (replicas >= 2; default least-outstanding).' },
+          restart_delay: { anyOf: [ref('duration'), { const: 'never' }], description: 'Seconds before the supervisor restarts a dead replica (0: at once), or never.' },
         } satisfies Record<(typeof EMBEDDED_KEYS)[number], JsonSchema>,
       },
       request: {
@@ -167,11 +180,38 @@ export function scenarioJsonSchema(): JsonSchema {
         oneOf: [{ required: ['rate'] }, { required: ['concurrency'] }, { required: ['trace'] }],
         anyOf: [{ required: ['duration'] }, { required: ['trace'] }],
       },
-      fault: {
-        type: 'object',
-        required: ['at', 'action'],
-        properties: { at: ref('duration'), duration: ref('duration'), action: str('The fault action; other fields are its parameters.') },
-      },
+      fault: faultSchema(),
     },
+  };
+}
+
+/** faultSchema is the schema of one fault: the common fields, every action's parameters, and which belong to which. */
+function faultSchema(): JsonSchema {
+  const params: Record<string, JsonSchema> = {
+    replica: { type: 'string', pattern: '^(any|r(0|[1-9][0-9]*))$', default: 'any', description: 'kill-, stop-, restore-replica: any, or a replica id like r1.' },
+    run: str('command: the shell command to run (sh -c).'),
+    timeout: { ...ref('duration'), default: `${COMMAND_TIMEOUT_S}s`, description: 'command: kill its process group after this long.' },
+    latency_ms: { type: 'number', minimum: 0, description: 'network: added delay per chunk, milliseconds.' },
+    jitter_ms: { type: 'number', minimum: 0, default: 0, description: 'network: ± uniform jitter around latency_ms (at most latency_ms).' },
+  };
+  const common = {
+    at: { ...ref('duration'), description: 'When the fault fires, from the run\'s start.' },
+    duration: { ...ref('duration'), description: 'How long a timed fault lasts (its effect is undone at its end).' },
+    action: { enum: FAULT_ACTION_NAMES, description: 'The fault action; the other fields are its parameters.' },
+  } satisfies Record<(typeof FAULT_KEYS)[number], JsonSchema>;
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['at', 'action'],
+    properties: { ...common, ...params },
+    allOf: FAULT_ACTION_NAMES.map((action) => {
+      const rule = FAULT_ACTIONS[action];
+      const forbidden = [...Object.keys(params).filter((k) => !rule.keys.includes(k)), ...(rule.duration === 'never' ? ['duration'] : [])];
+      const required = [...(rule.duration === 'required' ? ['duration'] : []), ...rule.required];
+      return {
+        if: { properties: { action: { const: action } }, required: ['action'] },
+        then: { properties: Object.fromEntries(forbidden.map((k) => [k, false])), ...(required.length > 0 && { required }) },
+      };
+    }),
   };
 }

@@ -8,18 +8,16 @@ import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { GauntletError } from '../errors.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { Fields, show } from './fields.js';
-import type { EmbeddedTarget, FaultPlan, Plan, SloSpec } from './plan.js';
+import type { EmbeddedTarget, Plan, SloSpec } from './plan.js';
+import { readDrill, readFaults } from './parse-faults.js';
 import { readPhases } from './parse-phases.js';
 import { readRequest } from './parse-request.js';
 import { readSlo } from './parse-slo.js';
 import { embeddedTarget, readEmbeddedTarget, readTarget, readTargetFileSync, unreadable } from './parse-target.js';
 import { isMapping, parseYamlFile, Problems, throwIfProblems } from './problems.js';
-import { formatDuration } from './units.js';
 
 /** SCENARIO_KEYS are the top-level fields of a scenario. */
-export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults'] as const;
-/** FAULT_KEYS are the fields every fault has; any other field is a parameter of its action. */
-export const FAULT_KEYS = ['at', 'duration', 'action'] as const;
+export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults', 'drill'] as const;
 /** DEFAULT_SEED seeds a scenario that names no seed. */
 export const DEFAULT_SEED = 1;
 
@@ -59,8 +57,9 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   // An invalid peak_rps is already a problem; rates like `2x` are then read against 1 so they add no more.
   const phases = readPhases(f, { problems, peakRps: peakRps ?? (f.has('peak_rps') ? 1 : undefined), baseDir: opts.baseDir, durationScale: scale, slo });
   const durationS = phases.reduce((sum, p) => sum + p.durationS, 0);
-  const faults = readFaults(f, scale, durationS);
   const { target, targetProblems } = resolveTarget(f, opts, request.model);
+  const faults = readFaults(f, { problems, durationScale: scale, runS: durationS, target });
+  const drill = f.has('drill') ? readDrill(f) : undefined;
   // The request's model and version win over the target's; a target file may name them for any scenario.
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
@@ -79,6 +78,7 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
     phases,
     durationS,
     faults,
+    ...(drill !== undefined && { drill }),
     durationScale: scale,
   };
 }
@@ -135,21 +135,4 @@ function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, 
   if (req.inputs === undefined || req.inputs === null || (Array.isArray(req.inputs) && req.inputs.length === 0)) {
     f.problems.add(['request', 'inputs'], `needs at least one input for ${target.protocol} targets`);
   }
-}
-
-/** readFaults reads `faults:` structurally: when, for how long, which action, and the action's parameters. */
-function readFaults(f: Fields, scale: number, runS: number): FaultPlan[] {
-  return (
-    f.list('faults', (item, path) => {
-      if (!isMapping(item)) return void f.problems.add(path, `must be a mapping, got ${show(item)}`);
-      const fault = new Fields(item, path, f.problems);
-      const at = fault.duration('at', { min: 0 }, true);
-      const duration = fault.duration('duration', { gt: 0 });
-      const action = fault.string('action', true);
-      if (at !== undefined && runS > 0 && at * scale >= runS) fault.problem('at', `is not before the run ends (${formatDuration(runS)}), got ${show(item.at)}`);
-      if (at === undefined || action === undefined || (fault.has('duration') && duration === undefined)) return undefined;
-      const params = Object.fromEntries(Object.entries(item).filter(([k]) => !(FAULT_KEYS as readonly string[]).includes(k)));
-      return { atS: at * scale, ...(duration !== undefined && { durationS: duration * scale }), action, params };
-    }) ?? []
-  );
 }

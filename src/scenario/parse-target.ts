@@ -6,10 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import type { EmbeddedTarget } from './plan.js';
+import type { EmbeddedTarget, RouterPolicy } from './plan.js';
 import type { Protocol, TargetSpec } from '../targets/target-spec.js';
 import { asFields, Fields, show } from './fields.js';
 import { parseYamlFile, Problems, throwIfProblems } from './problems.js';
+import { parseDuration } from './units.js';
 
 /** PROTOCOLS lists the target protocols. */
 export const PROTOCOLS = ['kserve-http', 'kserve-grpc', 'http'] as const satisfies readonly Protocol[];
@@ -20,7 +21,11 @@ export const KSERVE_KEYS = ['model', 'model_version', 'binary'] as const;
 /** HTTP_KEYS are the fields of plain http targets only. */
 export const HTTP_KEYS = ['method', 'path', 'headers', 'body'] as const;
 /** EMBEDDED_KEYS are the fields of `target: {embedded: true, …}` in a scenario. */
-export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models'] as const;
+export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models', 'replicas', 'router', 'restart_delay'] as const;
+/** ROUTER_POLICIES are the embedded stack's router policies (docs/cluster.md). */
+export const ROUTER_POLICIES = ['least-outstanding', 'round-robin', 'latency-ewma'] as const satisfies readonly RouterPolicy[];
+/** MAX_REPLICAS bounds `replicas:` of an embedded target (each replica is a process with its own model sessions). */
+export const MAX_REPLICAS = 16;
 /** HTTP_METHODS are the methods a plain http target may use. */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** TARGET_DEFAULTS are the values of fields a target leaves out. */
@@ -101,13 +106,33 @@ export function readEmbeddedTarget(f: Fields, requestModel: string | undefined):
   if (models !== undefined && requestModel !== undefined && !models.includes(requestModel)) {
     f.problem('models', `must include the request's model ${JSON.stringify(requestModel)}`);
   }
+  const replicas = f.integer('replicas', { min: 1, max: MAX_REPLICAS });
+  const router = f.oneOf('router', ROUTER_POLICIES);
+  const restartDelayS = readRestartDelay(f);
+  for (const key of ['router', 'restart_delay'] as const) {
+    if (f.has(key) && replicas !== undefined && replicas < 2) f.problem(key, `is only for a replicated stack (replicas >= 2), got replicas ${replicas}`);
+    else if (f.has(key) && !f.has('replicas')) f.problem(key, 'is only for a replicated stack: add replicas (e.g. replicas: 3)');
+  }
   return embeddedTarget({
     protocol,
     binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
     timeoutMs: f.integer('timeout_ms', { min: 1 }) ?? TARGET_DEFAULTS.timeoutMs,
     maxInFlight: f.integer('max_in_flight', { min: 1 }) ?? TARGET_DEFAULTS.maxInFlight,
     models: models ?? (requestModel !== undefined ? [requestModel] : []),
+    ...(replicas !== undefined && replicas > 1 && { replicas }),
+    ...(router !== undefined && { router }),
+    ...(restartDelayS !== undefined && { restartDelayS }),
   });
+}
+
+/** readRestartDelay reads `restart_delay`: a duration (0 = at once) or `never` (the supervisor does not restart). */
+function readRestartDelay(f: Fields): number | 'never' | undefined {
+  const v = f.obj.restart_delay;
+  if (v === undefined || v === null) return undefined;
+  if (v === 'never') return 'never';
+  const parsed = parseDuration(v);
+  if (!parsed.ok || parsed.value < 0) return void f.problem('restart_delay', `must be a duration like 5s, 0 (at once) or never, got ${show(v)}`);
+  return parsed.value;
 }
 
 /** embeddedTarget is the embedded reference server with defaults for whatever is not given. */

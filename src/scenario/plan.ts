@@ -46,13 +46,52 @@ export interface PhasePlan {
   slo: SloSpec | null;
 }
 
-/** FaultPlan is a scheduled fault (failure drills); kept as data, executed by src/faults. */
-export interface FaultPlan {
-  atS: number;
-  durationS?: number;
-  action: string;
-  params: Record<string, unknown>;
+/** ReplicaRef names a replica of the embedded stack: `any` (the stack picks one) or an id like `r1`. */
+export type ReplicaRef = string;
+
+/**
+ * FaultParams are the validated parameters of each fault action (see src/scenario/parse-faults.ts for the file
+ * format and src/faults/actions.ts for what each does).
+ */
+export interface FaultParams {
+  /** SIGKILL a replica of the embedded stack (a real process death). */
+  'kill-replica': { replica: ReplicaRef };
+  /** Stop a replica gracefully (no new requests, SIGTERM, drain). */
+  'stop-replica': { replica: ReplicaRef };
+  /** Start a dead or stopped replica again now. */
+  'restore-replica': { replica: ReplicaRef };
+  /** Run a shell command (external stacks: kubectl, docker, ssh …); killed with its process group after timeoutS. */
+  command: { run: string; timeoutS: number };
+  /** Delay every chunk through the TCP proxy in front of the target by latency ± jitter (uniform). */
+  network: { latencyMs: number; jitterMs: number };
 }
+
+/** FaultAction names a fault action. */
+export type FaultAction = keyof FaultParams;
+
+/** FaultPlanOf is a scheduled fault of one action. */
+export interface FaultPlanOf<A extends FaultAction> {
+  /** Offset from the run's start. */
+  atS: number;
+  /** How long a timed fault lasts (its effect is undone at atS + durationS); absent for instantaneous faults. */
+  durationS?: number;
+  action: A;
+  params: FaultParams[A];
+}
+
+/** FaultPlan is a scheduled fault (failure drills); kept as data, executed by src/faults. */
+export type FaultPlan = { [A in FaultAction]: FaultPlanOf<A> }[FaultAction];
+
+/** DrillSpec configures the drill measurements computed for each fault (src/faults/drill-analysis.ts). */
+export interface DrillSpec {
+  /** Recovery: the sliding window whose p99 must stay within the SLO, with no errors (whole seconds, default 3). */
+  recoveryWindowS: number;
+  /** Throughput before and after a fault is averaged over this many seconds (default 10). */
+  compareWindowS: number;
+}
+
+/** RouterPolicy is how the embedded stack's router picks a replica. */
+export type RouterPolicy = 'least-outstanding' | 'round-robin' | 'latency-ewma';
 
 /** EmbeddedTarget means: start the reference server on loopback and test it. */
 export interface EmbeddedTarget {
@@ -62,6 +101,12 @@ export interface EmbeddedTarget {
   models?: string[];
   timeoutMs: number;
   maxInFlight: number;
+  /** Replicas behind the stack's router (absent or 1: the single server, no router, no admin API). */
+  replicas?: number;
+  /** The router's policy (replicas > 1). */
+  router?: RouterPolicy;
+  /** Seconds before the supervisor restarts a dead replica, or 'never' (replicas > 1; the stack's default when absent). */
+  restartDelayS?: number | 'never';
 }
 
 /** Plan is a validated scenario, ready to run. */
@@ -79,6 +124,8 @@ export interface Plan {
   phases: PhasePlan[];
   durationS: number;
   faults: FaultPlan[];
+  /** Drill measurement settings (defaults when absent). */
+  drill?: DrillSpec;
   /** The --duration-scale the plan was made with (every duration is already multiplied by it). */
   durationScale: number;
 }

@@ -63,10 +63,11 @@ phases:
     expect(phase.sent).toBeGreaterThanOrEqual(590);
     expect(phase.ok).toBe(phase.sent);
     const latency = decodeHistogram(phase.histogram);
-    // Requests intended during the stall: their latencies fall evenly between ~0 and ~1 s.
-    const slow = latency.totalCount - countBelow(latency, 20_000);
-    expect(slow).toBeGreaterThan(170);
-    expect(slow).toBeLessThan(230);
+    // Requests intended during the stall: their latencies fall evenly between ~0 and ~1 s (~190 of them above 50 ms;
+    // a busy machine adds a few slow requests outside the stall, hence the margin).
+    const slow = latency.totalCount - countBelow(latency, 50_000);
+    expect(slow).toBeGreaterThan(160);
+    expect(slow).toBeLessThan(260);
     const overHalf = latency.totalCount - countBelow(latency, 500_000);
     expect(overHalf).toBeGreaterThan(70);
     expect(overHalf).toBeLessThan(130);

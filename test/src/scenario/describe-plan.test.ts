@@ -27,7 +27,7 @@ phases:
   - {name: closed, duration: 30s, concurrency: 16}
   - {name: replay, trace: traces/prod.csv, speed: 2.0}
 faults:
-  - {at: 1m, duration: 10s, action: kill-replica, replica: 1}
+  - {at: 1m, duration: 10s, action: network, latency_ms: 50, jitter_ms: 10}
 `;
 
 describe('describePlan', () => {
@@ -54,7 +54,8 @@ describe('describePlan', () => {
         `  6  replay  1m     1s        ${col(trace)}  trace                 4         scenario`,
         'Expected requests: 17104 (open-loop phases; closed-loop phases send as fast as replies come)',
         'Faults:',
-        '  at 30s for 5s: kill-replica {"replica":1}',
+        '  at 30s for 5s: network +50 ms ± 10 ms',
+        'Drill: recovery window 3s · compare window 10s',
       ].join('\n'),
     );
   });

@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { GauntletError } from '../../../src/errors.js';
 import { ARRIVALS } from '../../../src/scenario/arrivals.js';
 import { scenarioJsonSchema, targetJsonSchema } from '../../../src/scenario/json-schema.js';
+import { DRILL_KEYS, FAULT_ACTIONS, FAULT_KEYS } from '../../../src/scenario/parse-faults.js';
 import { PHASE_KEYS, BURST_KEYS } from '../../../src/scenario/parse-phases.js';
 import { INPUT_KEYS, REQUEST_KEYS } from '../../../src/scenario/parse-request.js';
 import { loadScenario, SCENARIO_KEYS } from '../../../src/scenario/parse-scenario.js';
 import { SLO_KEYS } from '../../../src/scenario/parse-slo.js';
-import { HTTP_KEYS, KSERVE_KEYS, loadTarget, TARGET_KEYS } from '../../../src/scenario/parse-target.js';
+import { EMBEDDED_KEYS, HTTP_KEYS, KSERVE_KEYS, loadTarget, TARGET_KEYS } from '../../../src/scenario/parse-target.js';
 import { repositoryRoot, schemaFiles } from '../../../src/scenario/write-schemas.js';
 
 const root = repositoryRoot();
@@ -27,6 +29,10 @@ describe('JSON Schemas', () => {
     expect(keys(s.$defs.request!.properties)).toEqual([...REQUEST_KEYS].sort());
     expect(keys(s.$defs.input!.properties)).toEqual([...INPUT_KEYS].sort());
     expect(keys((s.properties.slo as Schema).properties)).toEqual(keys(SLO_KEYS));
+    expect(keys((s.properties.drill as Schema).properties)).toEqual([...DRILL_KEYS].sort());
+    const faultParams = new Set(Object.values(FAULT_ACTIONS).flatMap((a) => a.keys));
+    expect(keys(s.$defs.fault!.properties)).toEqual([...FAULT_KEYS, ...faultParams].sort());
+    expect(keys(s.$defs.embeddedTarget!.properties)).toEqual([...EMBEDDED_KEYS].sort());
     const t = targetJsonSchema() as Schema;
     expect(keys(t.$defs.target!.properties)).toEqual([...TARGET_KEYS, ...KSERVE_KEYS, ...HTTP_KEYS].sort());
   });
@@ -53,10 +59,31 @@ describe('examples', () => {
     expect(readFileSync(path, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/scenario\.schema\.json$/m);
   });
 
-  it.each(scenarios)('scenarios/%s parses with each reference target', async (file) => {
+  it.each(scenarios)('scenarios/%s parses with each reference target (replica faults need the embedded stack)', async (file) => {
+    const path = join(root, 'scenarios', file);
+    const replicaFaults = (readFileSync(path, 'utf8').match(/action: (kill|stop|restore)-replica/g) ?? []).length;
     for (const target of ['reference-http.yaml', 'reference-grpc.yaml']) {
-      await expect(loadScenario(join(root, 'scenarios', file), { target: join(root, 'targets', target) })).resolves.toBeDefined();
+      const loading = loadScenario(path, { target: join(root, 'targets', target) });
+      if (replicaFaults === 0) await expect(loading).resolves.toBeDefined();
+      else {
+        const err = (await loading.catch((e: unknown) => e)) as GauntletError;
+        expect(err.details).toHaveLength(replicaFaults);
+        for (const d of err.details) expect(d).toMatch(/needs the embedded stack's admin API, but the target is external .*only command and network faults apply/);
+      }
     }
+  });
+
+  it('include the drill scenarios, on the embedded 3-replica stack with one peak_rps', async () => {
+    const drills = ['peak-2x.yaml', 'peak-5x.yaml', 'burst.yaml', 'replica-failure.yaml', 'drill.yaml'];
+    expect(scenarios).toEqual(expect.arrayContaining(drills));
+    const plans = await Promise.all(drills.map((f) => loadScenario(join(root, 'scenarios', f))));
+    for (const plan of plans) expect(plan.target).toMatchObject({ embedded: true, replicas: 3 });
+    expect(new Set(plans.map((p) => p.peakRps)).size).toBe(1);
+    const replicaFailure = plans[3]!;
+    expect(replicaFailure.faults).toEqual([
+      { atS: 40, action: 'kill-replica', params: { replica: 'any' } },
+      { atS: 70, action: 'restore-replica', params: { replica: 'any' } },
+    ]);
   });
 
   it.each(targets)('targets/%s parses and names its schema', async (file) => {

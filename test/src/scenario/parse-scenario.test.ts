@@ -19,6 +19,7 @@ name: peak-5x
 description: optional text
 peak_rps: 200
 seed: 42
+target: {embedded: true, replicas: 3}
 request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 256], data: random}]}
 slo: {p99_ms: 50, p95_ms: 30, error_rate: 0.001}
 phases:
@@ -31,7 +32,7 @@ phases:
   - {name: closed, duration: 30s, concurrency: 16}
   - {name: replay, trace: traces/prod.csv, speed: 2.0}
 faults:
-  - {at: 1m, duration: 10s, action: kill-replica, replica: 1}
+  - {at: 1m, duration: 10s, action: kill-replica, replica: r1}
 `;
 
 describe('parseScenario', () => {
@@ -40,7 +41,7 @@ describe('parseScenario', () => {
   it('reads the example of every phase kind into a Plan', () => {
     const plan = parseScenario(ISSUE_EXAMPLE, { file: 'peak.yaml', baseDir: dir });
     expect(plan).toMatchObject({ name: 'peak-5x', description: 'optional text', file: 'peak.yaml', seed: 42, peakRps: 200, slo, durationScale: 1 });
-    expect(plan.target).toEqual({ embedded: true, protocol: 'kserve-http', binary: true, timeoutMs: 10000, maxInFlight: 1024, models: ['mlp'] });
+    expect(plan.target).toEqual({ embedded: true, protocol: 'kserve-http', binary: true, timeoutMs: 10000, maxInFlight: 1024, models: ['mlp'], replicas: 3 });
     expect(plan.request).toEqual({ model: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 256], data: { kind: 'random' } }], payloads: 16 });
     const open = (shape: object, arrival: object = { type: 'constant' }): object => ({ kind: 'open', shape, arrival });
     expect(plan.phases).toEqual([
@@ -54,7 +55,7 @@ describe('parseScenario', () => {
       { name: 'replay', startS: 180, durationS: 2, load: open({ type: 'trace', file: join(dir, 'traces/prod.csv'), offsetsS: [0, 0.5, 1.5, 2, 4], speed: 2 }), slo },
     ]);
     expect(plan.durationS).toBe(182);
-    expect(plan.faults).toEqual([{ atS: 60, durationS: 10, action: 'kill-replica', params: { replica: 1 } }]);
+    expect(plan.faults).toEqual([{ atS: 60, durationS: 10, action: 'kill-replica', params: { replica: 'r1' } }]);
   });
 
   it('--duration-scale multiplies phase, burst and fault durations; a trace is cut, not sped up', () => {

@@ -1,0 +1,133 @@
+/**
+ * Measures the gate's own error rates on this machine (docs/gates.md):
+ * - A/A: many comparisons between disjoint sets of runs of the SAME configuration; every REGRESSED verdict is a
+ *   false positive (target: at most 1 %);
+ * - A/B: comparisons between runs of the configuration and runs where each execution is slowed by an
+ *   artificial delay sized for about +10 % and +25 % p99; the share judged REGRESSED on p99 is the detection rate
+ *   (target: at least 90 % at 25 %).
+ * Runs are interleaved (A, B10, A, B25, …) so drift of the machine hits all configurations alike. Comparisons
+ * re-partition the pools of runs, so they are not independent; the numbers estimate the procedure's rates.
+ * Run: `npm run build && node dist/bench/gate-calibration.js` (CAL_RUNS=12 per slowed configuration, CAL_SECONDS=5, CAL_RPS=100, CAL_REPS=6).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { defaultModelRepository, ensureModelRepository } from '../reference-server/models/build.js';
+import { type Baseline, makeBaseline } from '../src/compare/baseline.js';
+import { gate, type GateCheck } from '../src/compare/gate.js';
+import type { ResultsFile } from '../src/results/results-schema.js';
+import { runPlan } from '../src/run/run.js';
+import { startEmbeddedServer } from '../src/run/embedded-server.js';
+import { parseScenario } from '../src/scenario/parse-scenario.js';
+import { createRandom } from '../src/scenario/random.js';
+
+const RUNS = Number(process.env['CAL_RUNS'] ?? 12);
+const SECONDS = Number(process.env['CAL_SECONDS'] ?? 5);
+const RPS = Number(process.env['CAL_RPS'] ?? 100);
+const REPS = Number(process.env['CAL_REPS'] ?? 6);
+const COMPARISONS = Number(process.env['CAL_COMPARISONS'] ?? 200);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-cal-'));
+
+function repository(delays: Record<string, number>): string {
+  const bundled = defaultModelRepository();
+  const dir = path.join(tmp, `repo-${Object.values(delays).join('-')}`);
+  const base = parse(readFileSync(path.join(bundled, 'mlp', 'config.yaml'), 'utf8')) as Record<string, unknown>;
+  for (const [name, delay] of Object.entries(delays)) {
+    mkdirSync(path.join(dir, name, '1'), { recursive: true });
+    copyFileSync(path.join(bundled, 'mlp', '1', 'model.onnx'), path.join(dir, name, '1', 'model.onnx'));
+    const config: Record<string, unknown> = { ...base, name, artificial_delay_us: delay };
+    delete config['accuracy'];
+    writeFileSync(path.join(dir, name, 'config.yaml'), stringify(config));
+  }
+  return dir;
+}
+
+async function runOnce(port: number, metricsPort: number, model: string, seed: number): Promise<ResultsFile> {
+  const yaml = `name: calibration\nseed: ${seed}\ntarget: {name: ref, protocol: kserve-http, url: "http://127.0.0.1:${port}", metrics_url: "http://127.0.0.1:${metricsPort}/metrics"}\nrequest: {model: ${model}, inputs: [{name: input, datatype: FP32, shape: [1, 256]}]}\nphases:\n  - {name: warm, duration: 1s, rate: ${RPS}, slo: off}\n  - {name: steady, duration: ${SECONDS}s, rate: ${RPS}, arrival: poisson}\n`;
+  const out = path.join(tmp, `${model}-${seed}`);
+  return (await runPlan(parseScenario(yaml, { baseDir: tmp }), { outDir: out, workers: 1 })).results;
+}
+
+function p99Of(r: ResultsFile): number {
+  return r.phases.find((p) => p.name === 'steady')!.latencyUs.p99;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+function baselineOf(runs: ResultsFile[], dir: string): Baseline {
+  const files = runs.map((r, i) => {
+    const f = path.join(dir, `b-${i}.json`);
+    writeFileSync(f, JSON.stringify(r));
+    return f;
+  });
+  return makeBaseline('cal', files, true);
+}
+
+/** trial partitions pools and returns the verdicts of one comparison. */
+function trial(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: number, seed: number, samples: 'repetitions' | 'intervals'): GateCheck[] {
+  const r = createRandom(seed, 'cal');
+  const shuffled = [...pool].sort(() => r.next() - 0.5);
+  const base = shuffled.slice(0, reps);
+  const other = cand ? [...cand].sort(() => r.next() - 0.5).slice(0, reps) : shuffled.slice(reps, 2 * reps);
+  const dir = mkdtempSync(path.join(tmp, 't-'));
+  const report = gate(baselineOf(base, dir), 'cal', other, other.map((_, i) => `c${i}`), { samples, allowInvalid: true });
+  return report.checks.filter((c) => c.kind === 'verdict');
+}
+
+async function main(): Promise<void> {
+  await ensureModelRepository(defaultModelRepository(), { models: ['mlp'], precisions: ['fp32'] });
+  // Pilot: the unslowed p99 sizes the delays.
+  let server = await startEmbeddedServer(['--model-repository', repository({ cal_a: 0 })]);
+  const pilot: number[] = [];
+  for (let i = 0; i < 3; i++) pilot.push(p99Of(await runOnce(server.httpPort, server.metricsPort, 'cal_a', 1000 + i)));
+  await server.stop();
+  const p99 = median(pilot);
+  const delays = { cal_a: 0, cal_b10: Math.round(p99 * 0.1), cal_b25: Math.round(p99 * 0.25) };
+  console.log(`gate-calibration: pilot p99 ${(p99 / 1000).toFixed(2)} ms; delays per execution: +10 % → ${delays.cal_b10} µs, +25 % → ${delays.cal_b25} µs`);
+  server = await startEmbeddedServer(['--model-repository', repository(delays)]);
+  const pools: Record<string, ResultsFile[]> = { cal_a: [], cal_b10: [], cal_b25: [] };
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      for (const model of ['cal_a', 'cal_b10', 'cal_a', 'cal_b25']) pools[model]!.push(await runOnce(server.httpPort, server.metricsPort, model, i * 10 + pools[model]!.length));
+      process.stderr.write(`round ${i + 1}/${RUNS}\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+  const a = pools['cal_a']!;
+  const invalid = Object.values(pools).flat().filter((r) => !r.valid).length;
+  console.log(`runs: ${a.length} A, ${pools['cal_b10']!.length} B10, ${pools['cal_b25']!.length} B25 (${invalid} flagged invalid by the generator-lag check and used anyway)`);
+  for (const [name, pool] of Object.entries(pools)) console.log(`  ${name}: median p99 ${(median(pool.map(p99Of)) / 1000).toFixed(2)} ms`);
+  const achieved = (m: string): string => `${((median(pools[m]!.map(p99Of)) / median(a.map(p99Of)) - 1) * 100).toFixed(0)} %`;
+  console.log('\n| comparison | samples | trials | REGRESSED on p99 | any metric REGRESSED | UNKNOWN on p99 | target |\n|---|---|---|---|---|---|---|');
+  for (const samples of ['repetitions', 'intervals'] as const) {
+    const reps = samples === 'repetitions' ? REPS : 1;
+    for (const [label, cand, target] of [
+      ['A/A (false positives)', undefined, '≤ 1 %'],
+      [`A/B +10 % (achieved ${achieved('cal_b10')})`, pools['cal_b10'], ''],
+      [`A/B +25 % (achieved ${achieved('cal_b25')})`, pools['cal_b25'], '≥ 90 %'],
+    ] as const) {
+      let p99Regressed = 0;
+      let anyRegressed = 0;
+      let unknown = 0;
+      for (let t = 0; t < COMPARISONS; t++) {
+        const checks = trial(a, cand, reps, t + 1, samples);
+        const p = checks.find((c) => c.kind === 'verdict' && c.metric === 'p99');
+        if (p && p.kind === 'verdict' && p.verdict === 'REGRESSED') p99Regressed++;
+        if (p && p.kind === 'verdict' && p.verdict === 'UNKNOWN') unknown++;
+        if (checks.some((c) => c.kind === 'verdict' && c.verdict === 'REGRESSED')) anyRegressed++;
+      }
+      const pct = (n: number): string => `${((n / COMPARISONS) * 100).toFixed(1)} %`;
+      console.log(`| ${label} | ${samples} (${reps} run${reps > 1 ? 's' : ''} per side) | ${COMPARISONS} | ${pct(p99Regressed)} | ${pct(anyRegressed)} | ${pct(unknown)} | ${target} |`);
+    }
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

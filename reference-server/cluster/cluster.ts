@@ -1,0 +1,179 @@
+/**
+ * startCluster runs N reference-server replicas (each its own process, on loopback ports) behind a router that
+ * owns the public ports: HTTP and gRPC proxies with load balancing, retries and health checks, the router's
+ * metrics with the replicas' Triton metrics summed, and the loopback-only admin API. See docs/cluster.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { isLoopback, startAdminApi } from './admin-api.js';
+import { createBalancer, type PolicyName } from './balancer.js';
+import { HealthChecker } from './health.js';
+import { RetryBudget } from './retry-budget.js';
+import { startGrpcRouter } from './router-grpc.js';
+import { startHttpRouter } from './router-http.js';
+import { RouterMetrics } from './router-metrics.js';
+import { Routing } from './routing.js';
+import { Supervisor } from './supervisor.js';
+
+/** ClusterOptions configures the replicas, the router and the admin API; ports 0 = any free port. */
+export interface ClusterOptions {
+  modelRepository: string;
+  replicas: number;
+  /** Address of the public HTTP, gRPC and metrics ports (default 127.0.0.1). */
+  host?: string;
+  httpPort?: number;
+  grpcPort?: number;
+  metricsPort?: number;
+  /** Loopback address of the admin API (default 127.0.0.1). */
+  adminHost?: string;
+  adminPort?: number;
+  /** Bearer token of the admin API (default: 32 random hex characters). */
+  adminToken?: string;
+  router?: PolicyName;
+  /** Delay before a dead replica is restarted, in milliseconds; null = never (default 5000). */
+  restartDelayMs?: number | null;
+  healthIntervalMs?: number;
+  ejectAfter?: number;
+  attemptTimeoutMs?: number;
+  maxRetries?: number;
+  /** Random numbers in [0, 1) for the least-outstanding policy and `any/kill` (default Math.random). */
+  random?: () => number;
+  /** Each replica's options, as `gauntlet serve` has them. */
+  models?: string[];
+  maxBodyBytes?: number;
+  strictReadiness?: boolean;
+  /** Cores each replica's instances share (default: the machine's cores ÷ replicas, at least 1). */
+  coresPerReplica?: number;
+  /** Grace period of a replica's drain (stop, close), in milliseconds (default 30 s). */
+  replicaGraceMs?: number;
+  /** Extra environment per replica (tests and drills only, e.g. GAUNTLET_REPLICA_DELAY_US). */
+  replicaEnv?: (id: string) => Record<string, string> | undefined;
+  log?: (line: string) => void;
+}
+
+/** RunningCluster is a started cluster. */
+export interface RunningCluster {
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  metricsPort: number;
+  adminHost: string;
+  adminPort: number;
+  adminToken: string;
+  supervisor: Supervisor;
+  metrics: RouterMetrics;
+  /** close drains: stops accepting, lets in-flight requests finish (up to graceMs), then stops every replica. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** startCluster starts the replicas, waits until all are ready, then binds the router, metrics and admin ports. */
+export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
+  if (!Number.isInteger(opts.replicas) || opts.replicas < 1) throw new Error(`replicas must be an integer >= 1, got ${opts.replicas}`);
+  const host = opts.host ?? '127.0.0.1';
+  const adminHost = opts.adminHost ?? '127.0.0.1';
+  if (!isLoopback(adminHost)) throw new Error(`the admin API binds loopback addresses only (127.0.0.1, ::1, localhost), not '${adminHost}'`);
+  const adminToken = opts.adminToken ?? randomBytes(16).toString('hex');
+  const maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const replicaGraceMs = opts.replicaGraceMs ?? 30_000;
+  const random = opts.random ?? Math.random;
+  const supervisor = new Supervisor({
+    replicas: opts.replicas,
+    replica: {
+      modelRepository: opts.modelRepository,
+      models: opts.models,
+      maxBodyBytes,
+      strictReadiness: opts.strictReadiness,
+      cores: opts.coresPerReplica ?? Math.max(1, Math.floor(os.availableParallelism() / opts.replicas)),
+      gracePeriodMs: replicaGraceMs,
+    },
+    restartDelayMs: opts.restartDelayMs === undefined ? 5000 : opts.restartDelayMs,
+    env: opts.replicaEnv,
+    log: opts.log,
+  });
+  const metrics = new RouterMetrics(supervisor);
+  const health = new HealthChecker(supervisor, {
+    intervalMs: opts.healthIntervalMs ?? 500,
+    ejectAfter: opts.ejectAfter ?? 3,
+    onEject: (r) => metrics.countEjection(r),
+  });
+  const routing = new Routing(supervisor, createBalancer(opts.router ?? 'least-outstanding', random), new RetryBudget(), health, metrics, {
+    maxRetries: opts.maxRetries ?? 1,
+    attemptTimeoutMs: opts.attemptTimeoutMs ?? 10_000,
+  });
+  await supervisor.start();
+  const closers: ((graceMs: number) => Promise<void>)[] = [];
+  try {
+    const http = await startHttpRouter(routing, { host, port: opts.httpPort ?? 8000, maxBodyBytes });
+    closers.push(http.close);
+    const grpc = await startGrpcRouter(routing, { host, port: opts.grpcPort ?? 8001, maxBodyBytes });
+    closers.push(grpc.close);
+    const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002);
+    closers.push(metricsServer.close);
+    const admin = await startAdminApi(supervisor, { host: adminHost, port: opts.adminPort ?? 8003, token: adminToken, stopGraceMs: replicaGraceMs, random });
+    health.start();
+    metrics.startScraping();
+    let closing: Promise<void> | undefined;
+    return {
+      host,
+      httpPort: http.port,
+      grpcPort: grpc.port,
+      metricsPort: metricsServer.port,
+      adminHost,
+      adminPort: admin.port,
+      adminToken,
+      supervisor,
+      metrics,
+      close: (graceMs = 10_000) =>
+        (closing ??= (async () => {
+          await Promise.all([http.close(graceMs), grpc.close(graceMs)]);
+          health.stop();
+          await admin.close();
+          await supervisor.close(graceMs);
+          metrics.close();
+          await metricsServer.close();
+        })()),
+    };
+  } catch (err) {
+    await Promise.all(closers.map((c) => c(0)));
+    health.stop();
+    metrics.close();
+    await supervisor.close(0);
+    throw err;
+  }
+}
+
+/** startMetricsServer serves the router's `/metrics` (port 0 = any free port). */
+async function startMetricsServer(metrics: RouterMetrics, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('only GET /metrics is served here\n');
+      return;
+    }
+    metrics.text().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+      (err: Error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`failed to collect metrics: ${err.message}\n`);
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The HTTP/1.1 router on the cluster's public HTTP port: a reverse proxy that sends each request to one ready
+ * replica over a keep-alive connection pool per replica and streams the answer back.
+ *
+ * The request body is buffered (bounded by the body limit) so that an attempt that fails before any response
+ * byte (connection refused or lost, attempt timeout) can be sent again to another replica, within the retry
+ * rules. Once a replica's response has started, it is the answer: a replica that dies mid-response ends the
+ * client's connection (there is no honest way to finish a half-sent body).
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { RetryReason } from './router-metrics.js';
+import { type Attempt, connectionReason, type Routing } from './routing.js';
+import type { Replica } from './supervisor.js';
+
+/** HttpRouterOptions says where to listen. */
+export interface HttpRouterOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** Seconds an idle client connection stays open (default 75, as the replicas). */
+  keepAliveSeconds?: number;
+}
+
+/** HttpRouter is the running HTTP router. */
+export interface HttpRouter {
+  port: number;
+  /** close stops accepting, lets in-flight requests finish up to graceMs, then closes every connection. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** REPLICA_HEADER names the response header that tells which replica answered. */
+export const REPLICA_HEADER = 'x-gauntlet-replica';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the router sets itself. */
+const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'content-length']);
+/** Idle pooled connections to a replica close after this long (well under the replicas' 75 s keep-alive). */
+const POOL_IDLE_MS = 30_000;
+
+/** AttemptFailure is an attempt that ended before any response byte: maybe retried, else answered with `status`. */
+interface AttemptFailure {
+  reason: RetryReason;
+  status: 502 | 504;
+  message: string;
+}
+
+/** startHttpRouter binds the router (port 0 = any free port). */
+export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions): Promise<HttpRouter> {
+  const pools = new Map<Replica, { generation: number; agent: http.Agent }>();
+  const agentFor = (r: Replica): http.Agent => {
+    const pool = pools.get(r);
+    if (pool && pool.generation === r.generation) return pool.agent;
+    pool?.agent.destroy();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, timeout: POOL_IDLE_MS, scheduling: 'lifo', noDelay: true });
+    pools.set(r, { generation: r.generation, agent });
+    return agent;
+  };
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      if (--inFlight === 0) idle?.();
+    });
+    handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
+  });
+  server.keepAliveTimeout = (opts.keepAliveSeconds ?? 75) * 1000;
+  server.headersTimeout = server.keepAliveTimeout + 5000;
+  server.requestTimeout = 0;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: `malformed HTTP request: ${err.message}` })}`);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: (graceMs) =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([new Promise<void>((r) => (idle = r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+          clearTimeout(timer);
+        }
+        for (const s of sockets) s.destroy();
+        await closed;
+        for (const { agent } of pools.values()) agent.destroy();
+      })()),
+  };
+}
+
+async function handle(routing: Routing, agentFor: (r: Replica) => http.Agent, limit: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readRaw(req, limit);
+  if (typeof body === 'string') {
+    if (!res.destroyed) sendError(res, 413, body, { connection: 'close' });
+    return;
+  }
+  if (body === undefined) return; // the client went away while sending
+  routing.received();
+  const headers = forwardHeaders(req.headers, body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body.length : undefined);
+  const tried = new Set<Replica>();
+  let failure: AttemptFailure | undefined;
+  for (let attempts = 0; ; attempts++) {
+    if (res.destroyed) return;
+    const replica = routing.pick(tried);
+    if (!replica) {
+      if (failure) return sendError(res, failure.status, failure.message);
+      routing.metrics.countRequest(undefined, 'http', '503');
+      return sendError(res, 503, 'no ready replica');
+    }
+    if (failure && !routing.mayRetry(attempts, failure.reason)) return sendError(res, failure.status, failure.message);
+    tried.add(replica);
+    failure = await attempt(routing, routing.begin(replica), agentFor(replica), req, res, headers, body);
+    if (!failure) return;
+  }
+}
+
+/** attempt sends the request to one replica; it resolves with a failure only when no response byte arrived. */
+function attempt(routing: Routing, a: Attempt, agent: http.Agent, req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders, body: Buffer): Promise<AttemptFailure | undefined> {
+  const r = a.replica;
+  const count = (code: string): void => routing.metrics.countRequest(r, 'http', code);
+  return new Promise((resolve) => {
+    let settled = false;
+    let responded = false;
+    const settle = (failure?: AttemptFailure): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      res.off('close', onClientClose);
+      a.end();
+      resolve(failure);
+    };
+    const upstream = http.request({ host: '127.0.0.1', port: r.httpPort, method: req.method, path: req.url, headers, agent });
+    const onClientClose = (): void => {
+      if (res.writableFinished) return;
+      upstream.destroy();
+      count('client_closed');
+      settle();
+    };
+    res.on('close', onClientClose);
+    const timer = setTimeout(() => {
+      upstream.destroy();
+      count('timeout');
+      if (responded) {
+        res.destroy();
+        settle();
+      } else settle({ reason: 'timeout', status: 504, message: `replica ${r.id} did not answer within ${routing.opts.attemptTimeoutMs} ms` });
+    }, routing.opts.attemptTimeoutMs);
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) return;
+      if (responded) {
+        count('reset');
+        res.destroy();
+        return settle();
+      }
+      count(connectionReason(err));
+      routing.connectionFailed(a, err.code ?? err.message);
+      settle({ reason: connectionReason(err), status: 502, message: `replica ${r.id} failed before answering: ${err.message}` });
+    });
+    upstream.on('response', (up) => {
+      responded = true;
+      routing.responded(a);
+      res.writeHead(up.statusCode ?? 502, { ...backwardHeaders(up.headers), [REPLICA_HEADER]: r.id });
+      up.on('data', (chunk: Buffer) => {
+        if (!res.write(chunk)) {
+          up.pause();
+          res.once('drain', () => up.resume());
+        }
+      });
+      up.on('end', () => {
+        res.end();
+        count(String(up.statusCode));
+        settle();
+      });
+      up.on('close', () => {
+        if (settled || up.complete) return;
+        // The replica's connection ended mid-response: the client cannot get a whole answer.
+        count('reset');
+        res.destroy();
+        settle();
+      });
+      up.on('error', () => {});
+    });
+    upstream.end(body);
+  });
+}
+
+/** readRaw buffers the request body; a string is a 413 message, undefined means the client went away. */
+function readRaw(req: IncomingMessage, limit: number): Promise<Buffer | string | undefined> {
+  return new Promise((resolve) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limit) {
+      req.resume();
+      return resolve(`the request body is ${declared} bytes, over the limit of ${limit} bytes`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? `the request body is over the limit of ${limit} bytes` : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => {
+      if (!req.complete) resolve(undefined);
+    });
+  });
+}
+
+/** forwardHeaders copies the client's headers minus hop-by-hop ones; the body goes with a Content-Length. */
+function forwardHeaders(h: IncomingHttpHeaders, contentLength: number | undefined): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const listed = connectionTokens(h.connection);
+  for (const [k, v] of Object.entries(h)) if (v !== undefined && !DROPPED.has(k) && !listed.has(k)) out[k] = v;
+  if (contentLength !== undefined) out['content-length'] = contentLength;
+  return out;
+}
+
+/** backwardHeaders copies a replica's response headers minus hop-by-hop ones (Node frames the body itself). */
+function backwardHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const listed = connectionTokens(h.connection);
+  for (const [k, v] of Object.entries(h)) if (v !== undefined && (k === 'content-length' || (!DROPPED.has(k) && !listed.has(k)))) out[k] = v;
+  return out;
+}
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** connectionTokens lists the headers a Connection header names (hop-by-hop too). */
+function connectionTokens(v: string | undefined): ReadonlySet<string> {
+  if (v === undefined || v === 'keep-alive' || v === 'close') return NO_TOKENS;
+  return new Set(v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+}
+
+function sendError(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (res.destroyed) return;
+  const json = Buffer.from(JSON.stringify({ error: message }), 'utf8');
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': json.length, ...extra });
+  res.end(json);
+}

@@ -1,0 +1,144 @@
+/**
+ * Baselines: what a later run is compared with. A baseline keeps, per phase, the summary of each repetition
+ * (one results.json each) and the per-second samples, plus the merged latency histogram. It is a versioned JSON
+ * file meant to be committed (reports/baselines/), so a CI gate compares with a known-good measurement.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { GauntletError } from '../errors.js';
+import { decodeHistogram, encodeHistogram, newHistogram } from '../metrics/hdr.js';
+import type { ResultsFile } from '../results/results-schema.js';
+import { packageVersion } from '../util/package-version.js';
+
+/** BASELINE_SCHEMA_VERSION is bumped on any incompatible change to the baseline format. */
+export const BASELINE_SCHEMA_VERSION = 1;
+
+/** MetricSamples are one phase's samples of every gated metric. */
+export interface MetricSamples {
+  throughput: number[];
+  p50: number[];
+  p95: number[];
+  p99: number[];
+  error_rate: number[];
+}
+
+/** BaselinePhase is one phase of a baseline. */
+export interface BaselinePhase {
+  name: string;
+  /** One value per repetition (per results file). */
+  repetitions: MetricSamples;
+  /** One value per full second of the phase, all repetitions together (throughput per second, latencies in ms). */
+  intervals: MetricSamples;
+  /** Merged latency histogram (compressed base64, µs). */
+  histogram: string;
+}
+
+/** Baseline is a saved baseline file. */
+export interface Baseline {
+  schemaVersion: number;
+  kind: 'gauntlet-baseline';
+  name: string;
+  createdAt: string;
+  tool: { name: 'gauntlet'; version: string };
+  scenario: string;
+  target: { name: string; protocol: string; url: string; model?: string };
+  /** The results files it was made from (as given). */
+  sources: string[];
+  phases: BaselinePhase[];
+}
+
+/** readResults reads and checks a results.json file. */
+export function readResults(file: string): ResultsFile {
+  let doc: ResultsFile;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
+  } catch (err) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read results ${file}: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.phases) || typeof doc.schemaVersion !== 'number') {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`);
+  }
+  if (doc.schemaVersion !== 1) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has results schemaVersion ${doc.schemaVersion}; this gauntlet reads 1`);
+  if (doc.status === 'running') throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is from a run that has not finished (status running)`);
+  return doc;
+}
+
+/** samplesOf extracts the gated metrics of one phase from a set of results files (repetitions). */
+export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: MetricSamples; intervals: MetricSamples; histogram: string } {
+  const empty = (): MetricSamples => ({ throughput: [], p50: [], p95: [], p99: [], error_rate: [] });
+  const repetitions = empty();
+  const intervals = empty();
+  const merged = newHistogram();
+  for (const r of runs) {
+    const p = r.phases.find((x) => x.name === phase);
+    if (!p) continue;
+    repetitions.throughput.push(p.throughputRps);
+    repetitions.p50.push(p.latencyUs.p50 / 1000);
+    repetitions.p95.push(p.latencyUs.p95 / 1000);
+    repetitions.p99.push(p.latencyUs.p99 / 1000);
+    repetitions.error_rate.push(p.errorRate);
+    if (p.histogram) merged.add(decodeHistogram(p.histogram));
+    // Full seconds only: the first and last second of a phase are partial.
+    const rows = r.intervals.filter((i) => i.phase === phase);
+    for (const row of rows.slice(1, -1)) {
+      const failed = Object.values(row.errors).reduce((n, v) => n + v, 0);
+      intervals.throughput.push(row.okRps);
+      if (row.latencyUs.count > 0) {
+        intervals.p50.push(row.latencyUs.p50 / 1000);
+        intervals.p95.push(row.latencyUs.p95 / 1000);
+        intervals.p99.push(row.latencyUs.p99 / 1000);
+      }
+      intervals.error_rate.push(row.sentRps + (row.errors['DROPPED'] ?? 0) > 0 ? failed / (row.sentRps + (row.errors['DROPPED'] ?? 0)) : 0);
+    }
+  }
+  return { repetitions, intervals, histogram: encodeHistogram(merged) };
+}
+
+/**
+ * makeBaseline builds a baseline from one or more results files of the same scenario. Runs whose measurement is
+ * invalid are refused unless `allowInvalid` (for machines where the generator cannot be punctual; the baseline
+ * is then only as good as those runs).
+ */
+export function makeBaseline(name: string, files: string[], allowInvalid = false): Baseline {
+  if (files.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results.json');
+  const runs = files.map(readResults);
+  const first = runs[0]!;
+  const problems = runs.flatMap((r, i) => (r.scenario.name !== first.scenario.name ? [`${files[i]}: scenario '${r.scenario.name}', expected '${first.scenario.name}'`] : []));
+  const invalid = allowInvalid ? [] : runs.flatMap((r, i) => (!r.valid ? [`${files[i]}: the measurement is invalid (${r.invalidReasons.join('; ')}); --allow-invalid uses it anyway`] : []));
+  if (problems.length || invalid.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'these results cannot make one baseline', [...problems, ...invalid]);
+  const target: Baseline['target'] = { name: first.target.name, protocol: first.target.protocol, url: first.target.url };
+  if (first.target.model !== undefined) target.model = first.target.model;
+  return {
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    kind: 'gauntlet-baseline',
+    name,
+    createdAt: new Date().toISOString(),
+    tool: { name: 'gauntlet', version: packageVersion() },
+    scenario: first.scenario.name,
+    target,
+    sources: files,
+    phases: first.phases.map((p) => ({ name: p.name, ...samplesOf(runs, p.name) })),
+  };
+}
+
+/** writeBaseline saves a baseline (creating its folder) and returns the path. */
+export function writeBaseline(baseline: Baseline, file: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(baseline, null, 1)}\n`);
+  return file;
+}
+
+/** readBaseline reads and checks a baseline file. */
+export function readBaseline(file: string): Baseline {
+  let doc: Baseline;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Baseline;
+  } catch (err) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read baseline ${file}: ${(err as Error).message}`);
+  }
+  if (doc?.kind !== 'gauntlet-baseline' || !Array.isArray(doc.phases)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet baseline`);
+  if (doc.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has baseline schemaVersion ${doc.schemaVersion}; this gauntlet reads ${BASELINE_SCHEMA_VERSION}`);
+  }
+  return doc;
+}

@@ -1,0 +1,117 @@
+/**
+ * The gate: a candidate (one or more results.json of the same scenario) against a baseline, per phase and
+ * metric (throughput, p50, p95, p99, error rate), plus the candidate's own SLO checks. It fails on a REGRESSED
+ * metric or a failed SLO check, and on UNKNOWN when asked to.
+ */
+import { GauntletError } from '../errors.js';
+import type { ResultsFile } from '../results/results-schema.js';
+import { type Baseline, type MetricSamples, readResults, samplesOf } from './baseline.js';
+import { DEFAULT_ALPHA, judge, type MetricRule, type MetricVerdict } from './verdict.js';
+
+/** GATED_METRICS are the metrics a gate compares, in report order. */
+export const GATED_METRICS = ['throughput', 'p50', 'p95', 'p99', 'error_rate'] as const;
+/** GatedMetric is one of GATED_METRICS. */
+export type GatedMetric = (typeof GATED_METRICS)[number];
+
+/** DEFAULT_MIN_EFFECT is the smallest change that counts: relative for throughput and latency, absolute for error rate. */
+export const DEFAULT_MIN_EFFECT: Readonly<Record<GatedMetric, number>> = { throughput: 0.05, p50: 0.05, p95: 0.1, p99: 0.1, error_rate: 0.005 };
+
+/** GateOptions tune a gate. */
+export interface GateOptions {
+  minEffect?: Partial<Record<GatedMetric, number>>;
+  alpha?: number;
+  /** What UNKNOWN means for the gate (default pass). */
+  unknown?: 'fail' | 'pass';
+  /** Which samples to compare: per-repetition values, per-second values, or repetitions when both sides have 3+. */
+  samples?: 'auto' | 'repetitions' | 'intervals';
+  /** Judge candidates whose measurement is invalid instead of refusing them (they are listed as warnings). */
+  allowInvalid?: boolean;
+}
+
+/** GateCheck is one line of a gate: a metric verdict or an SLO check of the candidate. */
+export type GateCheck =
+  | ({ kind: 'verdict'; phase: string; pass: boolean; source: 'repetitions' | 'intervals' } & MetricVerdict)
+  | { kind: 'slo'; phase: string; metric: string; threshold: number; actual: number | null; pass: boolean; unit: string };
+
+/** GateReport is a gate's outcome. */
+export interface GateReport {
+  baseline: string;
+  scenario: string;
+  candidates: string[];
+  pass: boolean;
+  /** Why the candidate cannot be judged (invalid measurement); the gate then exits 3. */
+  invalid: string[];
+  /** Invalid measurements judged anyway (allowInvalid). */
+  warnings: string[];
+  counts: { regressed: number; improved: number; same: number; unknown: number; sloFailed: number };
+  checks: GateCheck[];
+}
+
+const RULES = (minEffect: Record<GatedMetric, number>): Record<GatedMetric, MetricRule> => ({
+  throughput: { metric: 'throughput', higherIsWorse: false, minEffect: minEffect.throughput },
+  p50: { metric: 'p50', higherIsWorse: true, minEffect: minEffect.p50 },
+  p95: { metric: 'p95', higherIsWorse: true, minEffect: minEffect.p95 },
+  p99: { metric: 'p99', higherIsWorse: true, minEffect: minEffect.p99 },
+  error_rate: { metric: 'error_rate', higherIsWorse: true, minEffect: minEffect.error_rate, absolute: true },
+});
+
+/** gateFiles reads the candidate results files and gates them against the baseline. */
+export function gateFiles(baseline: Baseline, baselineName: string, files: string[], opts: GateOptions = {}): GateReport {
+  if (files.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results.json to gate');
+  return gate(baseline, baselineName, files.map(readResults), files, opts);
+}
+
+/** gate compares candidate runs with the baseline. */
+export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile[], names: string[], opts: GateOptions = {}): GateReport {
+  const minEffect = { ...DEFAULT_MIN_EFFECT, ...opts.minEffect };
+  const rules = RULES(minEffect);
+  const first = runs[0]!;
+  const report: GateReport = {
+    baseline: baselineName,
+    scenario: first.scenario.name,
+    candidates: names,
+    pass: true,
+    invalid: [],
+    warnings: [],
+    counts: { regressed: 0, improved: 0, same: 0, unknown: 0, sloFailed: 0 },
+    checks: [],
+  };
+  runs.forEach((r, i) => {
+    if (r.scenario.name !== baseline.scenario) report.invalid.push(`${names[i]}: scenario '${r.scenario.name}', but the baseline is of '${baseline.scenario}'`);
+    if (!r.valid) (opts.allowInvalid ? report.warnings : report.invalid).push(`${names[i]}: the measurement is invalid (${r.invalidReasons.join('; ')})`);
+  });
+  for (const bp of baseline.phases) {
+    const planned = first.plan.phases.find((p) => p.name === bp.name);
+    // Phases that are not checked (warm-up: slo off) are not gated either.
+    if (!planned || planned.slo === null) continue;
+    const cand = samplesOf(runs, bp.name);
+    const source = chooseSource(opts.samples ?? 'auto', bp.repetitions, cand.repetitions);
+    for (const metric of GATED_METRICS) {
+      const v = judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA);
+      const pass = v.verdict !== 'REGRESSED' && !(v.verdict === 'UNKNOWN' && opts.unknown === 'fail');
+      report.checks.push({ kind: 'verdict', phase: bp.name, pass, source, ...v });
+      report.counts[v.verdict === 'REGRESSED' ? 'regressed' : v.verdict === 'IMPROVED' ? 'improved' : v.verdict === 'SAME' ? 'same' : 'unknown']++;
+    }
+  }
+  // The candidate's absolute thresholds count too: every repetition must meet them.
+  runs.forEach((r, i) => {
+    for (const c of r.slo.checks) {
+      report.checks.push({ kind: 'slo', phase: runs.length > 1 ? `${c.phase} (run ${i + 1})` : c.phase, metric: c.metric, threshold: c.threshold, actual: c.actual, pass: c.pass, unit: c.unit });
+      if (!c.pass) report.counts.sloFailed++;
+    }
+  });
+  report.pass = report.invalid.length === 0 && report.checks.every((c) => c.pass);
+  return report;
+}
+
+/**
+ * MIN_REPETITIONS is the fewest repetitions per side the auto mode compares directly: below 6 the rank test cannot
+ * reach p < 0.005 whatever the data (with 5 and 5 the smallest two-sided p is 2/252), so per-second samples are
+ * used instead.
+ */
+export const MIN_REPETITIONS = 6;
+
+function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: MetricSamples, cand: MetricSamples): 'repetitions' | 'intervals' {
+  if (mode !== 'auto') return mode;
+  return base.p99.length >= MIN_REPETITIONS && cand.p99.length >= MIN_REPETITIONS ? 'repetitions' : 'intervals';
+}

@@ -1,0 +1,73 @@
+/**
+ * AdminClient speaks the embedded stack's admin API (docs/cluster.md): list, kill, stop and restore replicas,
+ * with the bearer token the stack printed at start-up. Every call resolves with the HTTP status and the parsed
+ * body, or rejects on a transport failure or timeout; callers turn both into fault outcomes.
+ */
+import http from 'node:http';
+import type { ColdStart } from '../results/results-schema.js';
+
+/** Replica is one replica as the admin API describes it. */
+export interface Replica {
+  id: string;
+  state: 'starting' | 'ready' | 'ejected' | 'draining' | 'stopped' | 'dead';
+  pid: number | null;
+  restarts: number;
+  coldStartMs: ColdStart | null;
+  downSince: string | null;
+  inFlight?: number;
+  requests?: number;
+}
+
+/** AdminEndpoint is where the admin API listens and the token it wants. */
+export interface AdminEndpoint {
+  host: string;
+  port: number;
+  token: string;
+}
+
+/** AdminReply is an answer of the admin API. */
+export interface AdminReply<T> {
+  status: number;
+  body: T & { error?: string };
+}
+
+/** AdminClient calls one stack's admin API. */
+export class AdminClient {
+  constructor(readonly endpoint: AdminEndpoint) {}
+
+  /** replicas lists the replicas. */
+  async replicas(timeoutMs = 10_000): Promise<Replica[]> {
+    const r = await this.call<{ replicas: Replica[] }>('GET', '/admin/replicas', timeoutMs);
+    if (r.status !== 200 || !Array.isArray(r.body.replicas)) throw new Error(`GET /admin/replicas: HTTP ${r.status}${r.body.error ? `: ${r.body.error}` : ''}`);
+    return r.body.replicas;
+  }
+
+  /** act kills, stops or restores a replica (`any` lets the stack choose). */
+  act(action: 'kill' | 'stop' | 'restore', replica: string, timeoutMs: number): Promise<AdminReply<{ replica?: Replica }>> {
+    return this.call('POST', `/admin/replicas/${encodeURIComponent(replica)}/${action}`, timeoutMs);
+  }
+
+  private call<T>(method: string, path: string, timeoutMs: number): Promise<AdminReply<T>> {
+    const { host, port, token } = this.endpoint;
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host, port, method, path, agent: false, headers: { authorization: `Bearer ${token}`, 'content-length': 0 } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: T & { error?: string };
+          try {
+            body = (text === '' ? {} : JSON.parse(text)) as T & { error?: string };
+          } catch {
+            body = { error: `not JSON: ${text.slice(0, 200)}` } as T & { error?: string };
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer in ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * FaultRun is everything a run needs for its faults: the TCP proxy in front of the target when the plan has
+ * network faults (started before the load workers, which are given the proxy's address instead of the
+ * target's), the admin API of the embedded replicated stack, and the scheduler that fires the faults.
+ */
+import type { FaultRecord, ResultsFile } from '../results/results-schema.js';
+import type { Plan } from '../scenario/plan.js';
+import type { TargetSpec } from '../targets/target-spec.js';
+import { AdminClient, type AdminEndpoint } from './admin-client.js';
+import { ProxyThread } from './proxy-thread.js';
+import { FaultScheduler } from './scheduler.js';
+import type { ProxyStats } from './tcp-proxy.js';
+
+/** FaultRunOptions say what a run's faults act on. */
+export interface FaultRunOptions {
+  /** The embedded stack's admin API (replicated embedded targets only). */
+  admin?: AdminEndpoint;
+  /** The folder command faults run in (the scenario's). */
+  cwd: string;
+  log: (line: string) => void;
+}
+
+/** FaultRun holds one run's proxy, admin client and fault scheduler. */
+export class FaultRun {
+  private scheduler: FaultScheduler | undefined;
+  private finalStats: ProxyStats | undefined;
+
+  private constructor(
+    private readonly plan: Plan,
+    /** The target as configured (results name it). */
+    readonly target: TargetSpec,
+    /** The target the load workers and the preflight check use: the proxy when there is one. */
+    readonly loadTarget: TargetSpec,
+    private readonly proxy: ProxyThread | undefined,
+    private readonly admin: AdminClient | undefined,
+    private readonly opts: FaultRunOptions,
+  ) {}
+
+  /** prepare starts the proxy when the plan has network faults. */
+  static async prepare(plan: Plan, target: TargetSpec, opts: FaultRunOptions): Promise<FaultRun> {
+    const admin = opts.admin ? new AdminClient(opts.admin) : undefined;
+    if (!plan.faults.some((f) => f.action === 'network')) return new FaultRun(plan, target, target, undefined, admin, opts);
+    const { host, port } = targetAddress(target);
+    const proxy = await ProxyThread.start({ targetHost: host, targetPort: port, seed: plan.seed });
+    opts.log(`network faults: requests go through a TCP proxy at 127.0.0.1:${proxy.port} in front of ${host}:${port}`);
+    return new FaultRun(plan, target, throughProxy(target, proxy.port), proxy, admin, opts);
+  }
+
+  /** start fires the faults relative to the run's start; env tells command faults about the run. */
+  start(startEpochMs: number, runDir: string): void {
+    if (this.plan.faults.length === 0) return;
+    const env = { GAUNTLET_TARGET_URL: this.target.url, GAUNTLET_RUN_DIR: runDir, GAUNTLET_SCENARIO: this.plan.name };
+    const proxy = this.proxy;
+    this.scheduler = new FaultScheduler(
+      this.plan.faults,
+      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: this.opts.cwd, env },
+      this.opts.log,
+    );
+    this.scheduler.start(startEpochMs);
+  }
+
+  /** finish settles every fault (see FaultScheduler.finish), reads the replacements' cold starts and the proxy's counts. */
+  async finish(): Promise<void> {
+    await this.scheduler?.finish();
+    await this.scheduler?.collectColdStarts();
+    if (this.proxy) this.finalStats = await this.proxy.stats();
+  }
+
+  /** records are the fault records so far (copies). */
+  records(): FaultRecord[] {
+    return (this.scheduler?.records ?? []).map((r) => ({ ...r }));
+  }
+
+  /** proxyInfo describes the proxy for results.target, when there is one. */
+  proxyInfo(): ResultsFile['target']['proxy'] {
+    if (!this.proxy) return undefined;
+    const s = this.finalStats ?? { bytesToTarget: 0, bytesFromTarget: 0, connections: 0 };
+    return { url: this.loadTarget.url, bytesToTarget: s.bytesToTarget, bytesFromTarget: s.bytesFromTarget, connections: s.connections };
+  }
+
+  /** close stops the proxy. */
+  async close(): Promise<void> {
+    await this.proxy?.close();
+  }
+}
+
+/** targetAddress is the host and port a target's url points at. */
+export function targetAddress(target: TargetSpec): { host: string; port: number } {
+  if (target.protocol === 'kserve-grpc') {
+    const m = /^(?:grpc:\/\/)?\[?([^\]]+?)\]?:(\d+)$/.exec(target.url);
+    if (!m) throw new Error(`not a gRPC address: ${target.url}`);
+    return { host: m[1]!, port: Number(m[2]) };
+  }
+  const u = new URL(target.url);
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port !== '' ? Number(u.port) : 80 };
+}
+
+/** throughProxy is the target with its url pointing at the proxy (path prefix and scheme kept). */
+export function throughProxy(target: TargetSpec, proxyPort: number): TargetSpec {
+  const at = `127.0.0.1:${proxyPort}`;
+  const url = target.protocol === 'kserve-grpc' ? (target.url.startsWith('grpc://') ? `grpc://${at}` : at) : target.url.replace(/^http:\/\/[^/]+/, `http://${at}`);
+  return { ...target, url };
+}

@@ -1,0 +1,113 @@
+/**
+ * `gauntlet serve --replicas 2` as a user runs it (the compiled CLI; `npm run build` first): the start-up lines
+ * with the admin line and its token, inference through the router, SIGTERM drains and exits 0 with every
+ * replica gone; and the harness's embedded server with replicas: its admin port and token are parsed, and when
+ * the supervisor is killed outright its replicas go with it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedServer } from '../../../src/run/embedded-server.js';
+import { infer, inputRows, waitUntil } from '../../helpers/reference-client.js';
+import { makeRepository, tinyMlpConfig } from '../../helpers/test-repo.js';
+import { replicaList } from './cluster-helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+
+interface Served {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+/** serve starts the compiled CLI and resolves once it printed `Server is ready`. */
+function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (d: Buffer): void => {
+      buffered += d.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      lines.push(...parts);
+      if (parts.includes('Server is ready')) resolve({ child, lines, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`serve exited (${code}) before it was ready:\n${lines.join('\n')}${buffered}`)));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const portOf = (lines: string[], what: string): number => Number(new RegExp(`^Started ${what} at 127\\.0\\.0\\.1:(\\d+)`).exec(lines.find((l) => l.startsWith(`Started ${what} `)) ?? '')?.[1]);
+
+describe('gauntlet serve --replicas 2 (compiled CLI)', () => {
+  let repo: string;
+  const ports = ['--http-port', '0', '--grpc-port', '0', '--metrics-port', '0', '--admin-port', '0'];
+
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+    repo = makeRepository({ tiny: tinyMlpConfig('tiny') });
+  });
+
+  afterAll(() => {
+    if (repo) rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('prints the start-up lines with the admin line, serves through the router, and exits 0 on SIGTERM with its replicas gone', async () => {
+    const s = await serve(['--replicas', '2', '--model-repository', repo, ...ports, '--restart-delay', 'never', '--grace-period', '2'], { GAUNTLET_ADMIN_TOKEN: 'token-from-env-123' });
+    try {
+      const startup = s.lines.filter((l) => /^(Started |Server is)/.test(l));
+      expect(startup.map((l) => l.replace(/\d+/g, 'N'))).toEqual([
+        'Started GRPCInferenceService at N.N.N.N:N',
+        'Started HTTPService at N.N.N.N:N',
+        'Started Metrics Service at N.N.N.N:N',
+        'Started Admin API at N.N.N.N:N (token: token-from-env-N)',
+        'Server is ready',
+      ]);
+      const admin = /^Started Admin API at 127\.0\.0\.1:(\d+) \(token: (\S+)\)$/.exec(startup[3]!)!;
+      const cluster = { adminPort: Number(admin[1]), adminToken: admin[2]! };
+      expect(cluster.adminToken).toBe('token-from-env-123');
+      const httpPort = portOf(s.lines, 'HTTPService');
+      expect(await infer(httpPort, 'tiny', inputRows(1))).toHaveLength(1);
+      const replicas = await replicaList(cluster);
+      expect(replicas.map((r) => [r.id, r.state])).toEqual([
+        ['r0', 'ready'],
+        ['r1', 'ready'],
+      ]);
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+      expect(s.lines).toContain('Server stopped');
+      for (const r of replicas) expect(alive(r.pid!)).toBe(false);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it('is what the harness embeds: startEmbeddedServer exposes the admin port and token; killed outright, it takes its replicas with it', async () => {
+    const embedded = await startEmbeddedServer(['--replicas', '2', '--model-repository', repo, '--admin-port', '0']);
+    try {
+      expect(embedded.adminToken).toMatch(/^[0-9a-f]{32}$/); // generated
+      const replicas = await replicaList({ adminPort: embedded.adminPort!, adminToken: embedded.adminToken! });
+      expect(replicas.map((r) => r.state)).toEqual(['ready', 'ready']);
+      expect(await infer(embedded.httpPort, 'tiny', inputRows(2))).toHaveLength(1);
+      embedded.child.kill('SIGKILL');
+      await waitUntil(() => replicas.every((r) => !alive(r.pid!)), 'the replicas exit after their supervisor died', 10_000);
+    } finally {
+      embedded.child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The end-of-run summary's drill parts: the fault table (action, time, outcome, failed requests by code,
+ * recovery, worst p99, cold start), the details of faults that did not go well, and graceful degradation.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatSummary } from '../../../src/cli/summary.js';
+import type { FaultDrill, FaultRecord, PhaseResult, ResultsFile } from '../../../src/results/results-schema.js';
+
+const zero = { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+
+function phase(name: string, o: Partial<PhaseResult> = {}): PhaseResult {
+  return { name, kind: 'open', startS: 0, durationS: 10, offeredRps: 100, achievedRps: 100, throughputRps: 100, scheduled: 1000, sent: 1000, completed: 1000, ok: 1000, dropped: 0, lateSends: 0, errors: {}, errorRate: 0, latencyUs: zero, serviceTimeUs: zero, ttfbUs: zero, sendLagUs: zero, histogram: '', serviceHistogram: '', ...o };
+}
+
+function drill(o: Partial<FaultDrill> = {}): FaultDrill {
+  return {
+    window: { startS: 40, endS: 70, endsAt: 'next-fault' },
+    phase: 'sustained',
+    failedByCode: {},
+    failed: 0,
+    worstP99Us: 45_000,
+    worstMaxUs: 60_000,
+    throughputRps: { before: 100, during: 100, after: 100 },
+    offeredRps: { before: 100, during: 100, after: 100 },
+    recovery: { fromS: 40, recoveredAtS: 42.5, recoveryS: 2.5, windowS: 3, p99LimitMs: 50 },
+    coldStartMs: null,
+    lost: 0,
+    ...o,
+  };
+}
+
+function results(faults: FaultRecord[], phases: PhaseResult[] = [phase('sustained')]): ResultsFile {
+  return {
+    phases,
+    faults,
+    slo: { pass: true, checks: [] },
+    errorSamples: [],
+    interrupted: false,
+    valid: true,
+    invalidReasons: [],
+    generator: { workers: 1, sendLagUs: zero, lateSends: 0, lateFraction: 0 },
+    totals: { scheduled: 1000, sent: 1000, ok: 1000, failed: 0, dropped: 0, lost: 0 },
+    files: { hlog: 'latency.hlog' },
+  } as unknown as ResultsFile;
+}
+
+describe('formatSummary', () => {
+  it('prints a fault table, and the detail of each fault that did not go well', () => {
+    const lines = formatSummary(
+      results([
+        { index: 0, action: 'kill-replica', params: { replica: 'any' }, atS: 40, startedAtS: 40.002, endedAtS: 40.05, outcome: 'ok', detail: 'killed r1', replica: 'r1', coldStartMs: 1234, drill: drill({ failedByCode: { ECONNRESET: 2 }, failed: 2, coldStartMs: 1234 }) },
+        { index: 1, action: 'restore-replica', params: { replica: 'any' }, atS: 70, startedAtS: 70, endedAtS: 70.1, outcome: 'skipped', detail: 'nothing to restore: no replica is down', drill: drill({ recovery: { fromS: 70, recoveredAtS: null, recoveryS: null, windowS: 3, p99LimitMs: 50, note: 'x' } }) },
+        { index: 2, action: 'command', params: { run: 'kubectl delete pod -l app=model --wait=false --namespace serving', timeoutS: 30 }, atS: 90, startedAtS: null, endedAtS: null, outcome: 'skipped', detail: 'the run ended before it was due' },
+      ]),
+      '/tmp/run',
+    );
+    const at = lines.indexOf('Faults:');
+    expect(lines.slice(at, at + 7)).toEqual([
+      'Faults:',
+      '#  fault                                     at      outcome  failed in window  recovery  worst p99 ms  cold start',
+      '1  kill-replica any                          40.0 s  ok       ECONNRESET:2      2.5 s     45.0          1.23 s',
+      '2  restore-replica any                       70.0 s  skipped  0                 not seen  45.0          -',
+      '3  command "kubectl delete pod -l app=mode…  90.0 s  skipped  -                 -         -             -',
+      '  fault 2: skipped: nothing to restore: no replica is down',
+      '  fault 3: skipped: the run ended before it was due',
+    ]);
+  });
+
+  it('shows how phases with failures degraded, and nothing for runs without faults or failures', () => {
+    const shed = phase('peak-5x', {
+      ok: 600,
+      errors: { HTTP_503: 350, TIMEOUT: 50 },
+      degradation: { accepted: 600, rejected: 350, otherFailed: 50, rejectedShare: 0.35, acceptedLatencyUs: { p50: 12_000, p99: 48_500 } },
+    });
+    const lines = formatSummary(results([], [phase('steady', { degradation: { accepted: 1000, rejected: 0, otherFailed: 0, rejectedShare: 0, acceptedLatencyUs: { p50: 1, p99: 2 } } }), shed]), '/tmp/run');
+    expect(lines).toContain('Graceful degradation (rejected = 503 / UNAVAILABLE / RESOURCE_EXHAUSTED):');
+    expect(lines).toContain('  peak-5x: 600 accepted (p50 12.0 ms, p99 48.5 ms), 350 rejected (35.0 %), 50 other failures');
+    const queued = phase('overload', { degradation: { accepted: 900, rejected: 0, otherFailed: 100, rejectedShare: 0, acceptedLatencyUs: { p50: 900_000, p99: 4_500_000 } } });
+    expect(formatSummary(results([], [queued]), '/tmp/run')).toContain('  overload: 900 accepted (p50 900.0 ms, p99 4500.0 ms), 0 rejected (0.0 %), 100 other failures');
+    expect(lines.some((l) => l.startsWith('  steady:'))).toBe(false);
+    expect(lines).not.toContain('Faults:');
+  });
+});
