@@ -10,6 +10,7 @@ import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOption
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
 import { runOptions, runRun, type RunArgs } from './run-command.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
+import { runSweepCommand, type SweepArgs, sweepOptions } from './sweep-command.js';
 
 const EPILOG = `Exit codes:
   0  success (run valid and SLOs met)
@@ -30,6 +31,9 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]')
     .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
       code = await runRun(args as unknown as RunArgs, print);
+    })
+    .command('sweep <file>', 'Run a scenario against every combination of server configurations (or targets) and recommend one', sweepOptions, async (args) => {
+      code = await runSweepCommand(args as unknown as SweepArgs, print);
     })
     .command('baseline <action>', 'Manage regression baselines', (y) =>
       y

@@ -1,0 +1,47 @@
+/**
+ * Reading a combination's figures from results files. Without a search, the throughput at the SLO is the highest
+ * throughput (successful responses per second) of a phase that is checked against the SLO and passed every
+ * check; its latency and error rate go with it. With a search, each step is judged against the search's bounds.
+ */
+import type { PhaseResult, ResultsFile } from '../results/results-schema.js';
+import type { ProbeResult } from './rate-search.js';
+import type { Figures } from './recommend.js';
+
+/** MeasuredFigures are the figures a run gives (memory and accuracy come from elsewhere). */
+export type MeasuredFigures = Omit<Figures, 'memoryMib' | 'accuracy'>;
+
+/** phaseFigures reads the figures of a run of the scenario's own phases. */
+export function phaseFigures(r: ResultsFile): MeasuredFigures {
+  const checked = r.phases.filter((p) => r.plan.phases.find((pp) => pp.name === p.name)?.slo !== null);
+  const passed = checked.filter((p) => r.slo.checks.every((c) => c.phase !== p.name || c.pass));
+  const best = passed.reduce<PhaseResult | undefined>((a, p) => (a === undefined || p.throughputRps > a.throughputRps ? p : a), undefined);
+  // Nothing met the SLO: show the last checked phase's latency, with a throughput at the SLO of 0.
+  const shown = best ?? checked[checked.length - 1] ?? r.phases[r.phases.length - 1];
+  return {
+    throughputAtSloRps: best?.throughputRps ?? 0,
+    p50Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p50 / 1000 : null,
+    p99Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p99 / 1000 : null,
+    errorRate: shown?.errorRate ?? 0,
+    valid: r.valid && !r.interrupted,
+    source: shown ? `phase ${shown.name}${best ? '' : ' (no phase met the SLO)'}` : 'no phases',
+  };
+}
+
+/** judgeStep reads one search step's run: feasible when valid, p99 within the bound and errors within theirs. */
+export function judgeStep(r: ResultsFile, bounds: { p99Ms: number; errorRate: number }): ProbeResult {
+  const p = r.phases[0];
+  const p99Ms = p && p.latencyUs.count > 0 ? p.latencyUs.p99 / 1000 : null;
+  const valid = r.valid && !r.interrupted;
+  const errorRate = p?.errorRate ?? 1;
+  const withinBounds = p99Ms !== null && p99Ms <= bounds.p99Ms && errorRate <= bounds.errorRate;
+  return {
+    valid,
+    feasible: valid && withinBounds,
+    withinBounds,
+    p50Ms: p && p.latencyUs.count > 0 ? p.latencyUs.p50 / 1000 : null,
+    p99Ms,
+    errorRate,
+    throughputRps: p?.throughputRps ?? 0,
+    invalidReasons: r.interrupted ? ['interrupted', ...r.invalidReasons] : r.invalidReasons,
+  };
+}

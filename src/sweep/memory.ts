@@ -1,0 +1,73 @@
+/**
+ * How much memory a server uses: the resident set of its whole process tree from /proc (the reference server
+ * with its replicas and GPU instance processes), or, for servers gauntlet did not start, the
+ * `process_resident_memory_bytes` its Prometheus endpoint exports (summed over every line).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const MIB = 1024 * 1024;
+
+/** processTreeRssMib sums VmRSS over a process and its descendants; null where /proc cannot be read. */
+export function processTreeRssMib(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return null;
+  }
+  const children = new Map<number, number[]>();
+  for (const e of entries) {
+    const ppid = parentOf(Number(e));
+    if (ppid === undefined) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(Number(e));
+    children.set(ppid, list);
+  }
+  let bytes = 0;
+  let found = false;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop()!;
+    const rss = rssBytes(p);
+    if (rss !== undefined) [bytes, found] = [bytes + rss, true];
+    stack.push(...(children.get(p) ?? []));
+  }
+  return found ? bytes / MIB : null;
+}
+
+/** metricsRssMib reads process_resident_memory_bytes from a Prometheus endpoint; null when absent or unreachable. */
+export async function metricsRssMib(url: string, timeoutMs = 3000): Promise<number | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return null;
+    let bytes = 0;
+    let found = false;
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^process_resident_memory_bytes(\{[^}]*\})?\s+([0-9.eE+]+)/.exec(line);
+      if (m) [bytes, found] = [bytes + Number(m[2]), true];
+    }
+    return found ? bytes / MIB : null;
+  } catch {
+    return null;
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields resume after the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

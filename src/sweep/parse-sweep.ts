@@ -1,0 +1,262 @@
+/**
+ * Sweep files → SweepSpec. Like scenarios, every problem is collected with its path and line and thrown at once
+ * (GAUNTLET_ERR_INVALID_CONFIG, exit 2); loadSweep also loads the base scenario and lists its problems in the
+ * same error. The format is documented in docs/sweeps.md.
+ */
+import { readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
+import { GauntletError } from '../errors.js';
+import { asFields, Fields, show, type Bounds } from '../scenario/fields.js';
+import { loadScenario } from '../scenario/parse-scenario.js';
+import { readTarget, readTargetFileSync, unreadable } from '../scenario/parse-target.js';
+import type { Plan } from '../scenario/plan.js';
+import { formatProblem, isMapping, parseYamlFile, type ConfigPath, type Problems } from '../scenario/problems.js';
+import { EXECUTION_PROVIDERS, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
+
+/** SWEEP_KEYS are the top-level fields of a sweep file. */
+export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints'] as const;
+/** SEARCH_KEYS are the fields of `search:`. */
+export const SEARCH_KEYS = ['p99_ms', 'error_rate', 'from_rps', 'to_rps', 'steps', 'step_duration', 'warmup'] as const;
+/** CONSTRAINT_KEYS map the fields of `constraints:` to Constraints, with their ranges. */
+export const CONSTRAINT_KEYS = {
+  max_p99_ms: { key: 'maxP99Ms', bounds: { gt: 0 } },
+  max_error_rate: { key: 'maxErrorRate', bounds: { min: 0, max: 1 } },
+  min_cosine: { key: 'minCosine', bounds: { min: -1, max: 1 } },
+  min_top1: { key: 'minTop1', bounds: { min: 0, max: 1 } },
+  max_memory_mib: { key: 'maxMemoryMib', bounds: { gt: 0 } },
+  min_throughput_rps: { key: 'minThroughputRps', bounds: { min: 0 } },
+} as const satisfies Record<string, { key: keyof Constraints; bounds: Bounds }>;
+/** SEARCH_DEFAULTS are the values of search fields a file leaves out (p99_ms and error_rate: see searchBounds). */
+export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2 } as const;
+/** MAX_COMBINATIONS bounds a matrix's cross product (each combination starts a server and runs a scenario). */
+export const MAX_COMBINATIONS = 256;
+
+type MatrixValue = string | number | boolean;
+/** MatrixKeySpec says how one matrix key is written in files and how its values are read. */
+interface MatrixKeySpec {
+  key: keyof ComboConfig;
+  /** Returns the value, or a message saying what is wrong. */
+  read: (v: unknown) => { value: MatrixValue } | { message: string };
+}
+
+const integer = (min: number, max: number) => (v: unknown) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max ? { value: v } : { message: `must be an integer from ${min} to ${max}, got ${show(v)}` };
+const choice = (allowed: readonly string[]) => (v: unknown) =>
+  typeof v === 'string' && allowed.includes(v) ? { value: v } : { message: `must be one of ${allowed.join(', ')}, got ${show(v)}` };
+
+/** MATRIX_KEYS are the settings a matrix may sweep, by their name in files (Triton's field names where there is one). */
+export const MATRIX_KEYS: Record<string, MatrixKeySpec> = {
+  dynamic_batching: {
+    key: 'dynamicBatching',
+    read: (v) => (v === 'on' || v === true ? { value: true } : v === 'off' || v === false ? { value: false } : { message: `must be on or off, got ${show(v)}` }),
+  },
+  max_batch_size: { key: 'maxBatchSize', read: integer(1, 1 << 20) },
+  max_queue_delay_microseconds: { key: 'maxQueueDelayUs', read: integer(0, 60_000_000) },
+  precision: { key: 'precision', read: choice(PRECISION_NAMES) },
+  instance_count: { key: 'instanceCount', read: integer(1, 64) },
+  intra_op_threads: { key: 'intraOpThreads', read: integer(0, 1024) },
+  replicas: { key: 'replicas', read: integer(1, 16) },
+  execution_provider: { key: 'executionProvider', read: choice(EXECUTION_PROVIDERS) },
+};
+
+/** ParseSweepOptions say where a sweep's text came from. */
+export interface ParseSweepOptions {
+  file?: string;
+  /** The folder relative paths (scenario, targets) are resolved against: the sweep file's folder. */
+  baseDir: string;
+  /** Multiplies the search's step and warm-up durations (the scenario's are scaled when it is loaded); default 1. */
+  durationScale?: number;
+}
+
+/** ParsedSweep is a sweep spec with the problems found (the spec is only trustworthy when there are none). */
+export interface ParsedSweep {
+  spec: SweepSpec;
+  /** The sweep file's problems, then those of target files it names. */
+  problems: Problems[];
+}
+
+/** parseSweep validates sweep text; problems are returned, not thrown (loadSweep throws them with the scenario's). */
+export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
+  const scale = opts.durationScale ?? 1;
+  const { value, problems } = parseYamlFile(text, opts.file);
+  const name = opts.file ? basename(opts.file, extname(opts.file)) : 'sweep';
+  const empty: SweepSpec = { name, scenario: '', constraints: {}, durationScale: scale };
+  if (value === null) problems.add([], 'the file is empty');
+  else if (value !== undefined && !isMapping(value)) problems.add([], `must be a mapping of sweep fields, got ${show(value)}`);
+  if (!isMapping(value)) return { spec: empty, problems: [problems] };
+
+  const f = new Fields(value, [], problems).allowOnly(SWEEP_KEYS);
+  const extra: Problems[] = [];
+  const scenario = readScenarioPath(f, opts.baseDir);
+  const targets = f.has('targets') ? readTargets(f, opts.baseDir, extra) : undefined;
+  const matrix = f.has('matrix') || !f.has('targets') ? readMatrix(f) : undefined;
+  if (f.has('matrix') && f.has('targets')) f.problem('targets', 'give either matrix (configurations of the reference server) or targets (external servers), not both');
+  const model = f.string('model', !f.has('targets'));
+  if (f.has('targets') && f.has('model')) f.problem('model', 'is only for matrix sweeps (each target serves its own model)');
+  const spec: SweepSpec = {
+    name: f.string('name') ?? name,
+    scenario: scenario ?? '',
+    constraints: readConstraints(f),
+    durationScale: scale,
+  };
+  const description = f.string('description');
+  if (description !== undefined) spec.description = description;
+  if (opts.file !== undefined) spec.file = opts.file;
+  if (model !== undefined && !f.has('targets')) spec.model = model;
+  if (targets !== undefined) spec.targets = targets;
+  else if (matrix !== undefined) spec.matrix = matrix;
+  const search = f.has('search') ? readSearch(f, scale) : undefined;
+  if (search !== undefined) spec.search = search;
+  return { spec, problems: [problems, ...extra] };
+}
+
+/** loadSweep reads a sweep file and its base scenario, and throws every problem of both at once. */
+export async function loadSweep(file: string, opts: { durationScale?: number } = {}): Promise<{ spec: SweepSpec; plan: Plan }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throwProblems(`sweep ${file}`, [unreadable(file, err)], []);
+    throw err;
+  }
+  const { spec, problems } = parseSweep(text, { file, baseDir: dirname(file), ...(opts.durationScale !== undefined && { durationScale: opts.durationScale }) });
+  let plan: Plan | undefined;
+  let scenarioDetails: string[] = [];
+  if (spec.scenario !== '') {
+    try {
+      plan = await loadScenario(spec.scenario, opts.durationScale !== undefined ? { durationScale: opts.durationScale } : {});
+    } catch (err) {
+      if (!(err instanceof GauntletError) || err.code !== 'GAUNTLET_ERR_INVALID_CONFIG') throw err;
+      scenarioDetails = err.details;
+    }
+  }
+  if (plan && spec.search && searchBounds(spec, plan).p99Ms === undefined) {
+    problems[0]!.add(['search', 'p99_ms'], 'is required: neither constraints.max_p99_ms nor the scenario\'s slo.p99_ms gives the bound');
+  }
+  throwProblems(`sweep ${file}`, problems, scenarioDetails);
+  if (!plan) throw new GauntletError('GAUNTLET_ERR_INTERNAL', `sweep ${file}: no problems but no scenario`);
+  return { spec, plan };
+}
+
+/**
+ * searchBounds resolves the bounds a search step must meet: the search's own, else the constraints', else the
+ * scenario's SLO; the error rate finally defaults to 0.001.
+ */
+export function searchBounds(spec: SweepSpec, plan: Plan): { p99Ms?: number; errorRate: number } {
+  const p99Ms = spec.search?.p99Ms ?? spec.constraints.maxP99Ms ?? plan.slo.p99Ms;
+  const errorRate = spec.search?.errorRate ?? spec.constraints.maxErrorRate ?? plan.slo.errorRate ?? 0.001;
+  return { ...(p99Ms !== undefined && { p99Ms }), errorRate };
+}
+
+/** throwProblems throws one GAUNTLET_ERR_INVALID_CONFIG with the sweep's problems (in line order) and the scenario's. */
+function throwProblems(what: string, collectors: readonly Problems[], scenarioDetails: string[]): void {
+  const own = collectors.flatMap((c) => [...c.list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))).map(formatProblem);
+  const all = [...own, ...scenarioDetails];
+  if (all.length === 0) return;
+  throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what} has ${all.length} problem${all.length === 1 ? '' : 's'}`, all);
+}
+
+function resolvePath(baseDir: string, p: string): string {
+  return isAbsolute(p) ? p : join(baseDir, p);
+}
+
+function readScenarioPath(f: Fields, baseDir: string): string | undefined {
+  const rel = f.string('scenario', true);
+  if (rel === undefined) return undefined;
+  const file = resolvePath(baseDir, rel);
+  try {
+    if (statSync(file).isFile()) return file;
+    f.problem('scenario', `${file} is not a file`);
+  } catch (err) {
+    f.problem('scenario', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return undefined;
+}
+
+function readMatrix(f: Fields): Matrix {
+  const m = f.mapping('matrix');
+  const matrix: Matrix = {};
+  if (!m) return matrix;
+  m.allowOnly(Object.keys(MATRIX_KEYS));
+  let combinations = 1;
+  for (const [name, { key, read }] of Object.entries(MATRIX_KEYS)) {
+    if (!m.has(name)) continue;
+    const raw = m.obj[name];
+    // A single value is a one-element list.
+    const list = Array.isArray(raw) ? raw : [raw];
+    const path = (i: number): ConfigPath => (Array.isArray(raw) ? m.at(name, i) : m.at(name));
+    if (list.length === 0) m.problem(name, 'must list at least one value');
+    const values: MatrixValue[] = [];
+    const firstAt = new Map<MatrixValue, number>();
+    list.forEach((v, i) => {
+      const r = read(v);
+      if ('message' in r) return f.problems.add(path(i), r.message);
+      const first = firstAt.get(r.value);
+      if (first !== undefined) return f.problems.add(path(i), `duplicate value ${show(v)} (also ${name}[${first}])`);
+      firstAt.set(r.value, i);
+      values.push(r.value);
+    });
+    combinations *= Math.max(1, list.length);
+    (matrix as Record<string, MatrixValue[]>)[key] = values;
+  }
+  if (combinations > MAX_COMBINATIONS) f.problem('matrix', `has ${combinations} combinations; at most ${MAX_COMBINATIONS}`);
+  if (m.has('max_queue_delay_microseconds') && matrix.dynamicBatching?.every((on) => !on) && (matrix.dynamicBatching?.length ?? 0) > 0) {
+    m.problem('max_queue_delay_microseconds', 'has no effect: dynamic_batching is off in every combination');
+  }
+  return matrix;
+}
+
+function readTargets(f: Fields, baseDir: string, extra: Problems[]): SweepTarget[] {
+  const targets = f.list('targets', (item, path): SweepTarget | undefined => {
+    if (typeof item === 'string' && item !== '') {
+      const file = resolvePath(baseDir, item);
+      const { spec, problems } = readTargetFileSync(file);
+      extra.push(problems);
+      return { file, spec };
+    }
+    const t = asFields(item, path, f.problems);
+    return t ? { spec: readTarget(t) } : undefined;
+  });
+  if (Array.isArray(f.obj.targets) && f.obj.targets.length === 0) f.problem('targets', 'must list at least one target');
+  const seen = new Map<string, number>();
+  targets?.forEach((t, i) => {
+    const first = seen.get(t.spec.name);
+    if (first !== undefined) f.problems.add(['targets', i], `duplicate target name ${JSON.stringify(t.spec.name)} (also targets[${first}]); give each a name`);
+    else seen.set(t.spec.name, i);
+  });
+  return targets ?? [];
+}
+
+function readSearch(f: Fields, scale: number): SearchSpec | undefined {
+  const s = f.mapping('search');
+  if (!s) return undefined;
+  s.allowOnly(SEARCH_KEYS);
+  const fromRps = s.number('from_rps', { gt: 0 }, true);
+  const toRps = s.number('to_rps', { gt: 0 }, true);
+  if (fromRps !== undefined && toRps !== undefined && !(toRps > fromRps)) s.problem('to_rps', `must be > from_rps (${fromRps}), got ${toRps}`);
+  const search: SearchSpec = {
+    fromRps: fromRps ?? 1,
+    toRps: toRps ?? 2,
+    steps: s.integer('steps', { min: 0, max: 30 }) ?? SEARCH_DEFAULTS.steps,
+    stepDurationS: (s.duration('step_duration', { gt: 0 }) ?? SEARCH_DEFAULTS.stepDurationS) * scale,
+    warmupS: (s.duration('warmup', { min: 0 }) ?? SEARCH_DEFAULTS.warmupS) * scale,
+  };
+  const p99Ms = s.number('p99_ms', { gt: 0 });
+  const errorRate = s.number('error_rate', { min: 0, max: 1 });
+  if (p99Ms !== undefined) search.p99Ms = p99Ms;
+  if (errorRate !== undefined) search.errorRate = errorRate;
+  return search;
+}
+
+function readConstraints(f: Fields): Constraints {
+  const c = f.mapping('constraints');
+  const out: Constraints = {};
+  if (!c) return out;
+  c.allowOnly(Object.keys(CONSTRAINT_KEYS));
+  for (const [name, { key, bounds }] of Object.entries(CONSTRAINT_KEYS)) {
+    const v = c.number(name, bounds);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+/**
+ * The recommendation: which combinations meet the sweep's constraints, the Pareto frontier of throughput at the
+ * SLO against p99, and the recommended combination with the reason in one sentence. Pure functions over each
+ * combination's figures, so the rule can be tested on made-up numbers.
+ *
+ * The rule: among combinations with a valid measurement (any, with allowInvalid) that meet every constraint,
+ * the highest throughput at the SLO; throughputs within TIE_SHARE of the best count as tied (a short run cannot
+ * tell them apart), and ties go to the lower p99, then to less memory, then to the earlier combination.
+ */
+import type { AccuracyDelta } from './repository-variant.js';
+import type { Constraints } from './sweep-spec.js';
+
+/** TIE_SHARE: throughputs within this share of the best are tied. */
+export const TIE_SHARE = 0.01;
+
+/** Figures are what one combination measured, the numbers the table shows and the rule reads. */
+export interface Figures {
+  /** The highest rate (search) or phase throughput (no search) that met the SLO; 0 when none did. */
+  throughputAtSloRps: number;
+  /** Latency at that throughput (milliseconds); null when there were no successful responses. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Error rate at that throughput (0..1). */
+  errorRate: number;
+  /** Resident memory of the server (all its processes), MiB; null when not measured. */
+  memoryMib: number | null;
+  /** The precision variant's agreement with fp32; null when unknown (or for external targets). */
+  accuracy: AccuracyDelta | null;
+  /** Whether the measurements behind the figures can be trusted. */
+  valid: boolean;
+  /** What the figures were read from: a phase's name, or the search step's rate. */
+  source: string;
+}
+
+/** Candidate is one combination as the rule sees it; figures are null when the combination failed to run. */
+export interface Candidate {
+  id: string;
+  /** The combination's settings for people (describeConfig). */
+  label: string;
+  figures: Figures | null;
+}
+
+/** Verdict is the rule's view of one combination. */
+export interface Verdict {
+  id: string;
+  /** It has figures, and they are valid (or allowInvalid). */
+  considered: boolean;
+  /** Considered, and every constraint holds. */
+  meets: boolean;
+  /** The constraints it misses, readable (empty when it meets them all). */
+  failures: string[];
+  /** On the Pareto frontier of throughput at SLO (higher is better) against p99 (lower is better). */
+  pareto: boolean;
+}
+
+/** Recommendation is the rule's answer. */
+export interface Recommendation {
+  /** The recommended combination; null when none qualifies. */
+  id: string | null;
+  /** One sentence with the numbers. */
+  reason: string;
+  verdicts: Verdict[];
+  /** Ids on the Pareto frontier, by throughput, highest first. */
+  frontier: string[];
+}
+
+/** recommend applies the rule to every candidate. */
+export function recommend(candidates: Candidate[], constraints: Constraints, opts: { allowInvalid?: boolean } = {}): Recommendation {
+  const considered = (c: Candidate): c is Candidate & { figures: Figures } => c.figures !== null && (c.figures.valid || !!opts.allowInvalid);
+  const verdicts = candidates.map((c): Verdict => {
+    const failures = c.figures ? constraintFailures(c.figures, constraints) : ['did not run'];
+    const ok = considered(c);
+    return { id: c.id, considered: ok, meets: ok && failures.length === 0, failures, pareto: false };
+  });
+  const pool = candidates.filter(considered);
+  const frontier = paretoFrontier(pool.map((c) => ({ id: c.id, throughput: c.figures.throughputAtSloRps, p99: c.figures.p99Ms })));
+  for (const v of verdicts) v.pareto = frontier.includes(v.id);
+  const eligible = pool.filter((c) => verdicts.find((v) => v.id === c.id)!.meets);
+  if (eligible.length === 0) return { id: null, reason: noneReason(candidates, pool.length, verdicts, !!opts.allowInvalid), verdicts, frontier };
+  const ranked = rank(eligible);
+  const best = ranked[0]!;
+  return { id: best.id, reason: reasonFor(best, ranked, eligible.length, candidates.length), verdicts, frontier };
+}
+
+/** constraintFailures lists the constraints some figures miss (a throughput at the SLO of 0 always misses). */
+export function constraintFailures(f: Figures, c: Constraints): string[] {
+  const out: string[] = [];
+  if (!(f.throughputAtSloRps > 0)) out.push('met the SLO at no rate measured');
+  if (c.minThroughputRps !== undefined && f.throughputAtSloRps < c.minThroughputRps) out.push(`throughput ${rps(f.throughputAtSloRps)} rps < min_throughput_rps ${c.minThroughputRps}`);
+  if (c.maxP99Ms !== undefined && (f.p99Ms === null || f.p99Ms > c.maxP99Ms)) out.push(`p99 ${ms(f.p99Ms)} ms > max_p99_ms ${c.maxP99Ms}`);
+  if (c.maxErrorRate !== undefined && f.errorRate > c.maxErrorRate) out.push(`error rate ${pct(f.errorRate)} > max_error_rate ${pct(c.maxErrorRate)}`);
+  if (c.minCosine !== undefined) {
+    if (!f.accuracy) out.push('no accuracy recorded for min_cosine');
+    else if (f.accuracy.cosine < c.minCosine) out.push(`cosine ${f.accuracy.cosine} < min_cosine ${c.minCosine}`);
+  }
+  if (c.minTop1 !== undefined) {
+    // The fp32 reference agrees with itself.
+    const top1 = f.accuracy?.top1 ?? (f.accuracy?.maxAbsError === 0 ? 1 : undefined);
+    if (top1 === undefined) out.push('no top-1 agreement recorded for min_top1');
+    else if (top1 < c.minTop1) out.push(`top-1 agreement ${top1} < min_top1 ${c.minTop1}`);
+  }
+  if (c.maxMemoryMib !== undefined) {
+    if (f.memoryMib === null) out.push('memory not measured for max_memory_mib');
+    else if (f.memoryMib > c.maxMemoryMib) out.push(`memory ${f.memoryMib.toFixed(0)} MiB > max_memory_mib ${c.maxMemoryMib}`);
+  }
+  return out;
+}
+
+/**
+ * paretoFrontier returns the ids no other point dominates (at least as much throughput and at most as much
+ * p99, better in one), highest throughput first. Points without throughput or p99 are never on it.
+ */
+export function paretoFrontier(points: { id: string; throughput: number; p99: number | null }[]): string[] {
+  const usable = points.filter((p): p is { id: string; throughput: number; p99: number } => p.throughput > 0 && p.p99 !== null);
+  const dominated = (p: (typeof usable)[number]): boolean =>
+    usable.some((q) => q !== p && q.throughput >= p.throughput && q.p99 <= p.p99 && (q.throughput > p.throughput || q.p99 < p.p99));
+  return usable
+    .filter((p) => !dominated(p))
+    .sort((a, b) => b.throughput - a.throughput || a.p99 - b.p99)
+    .map((p) => p.id);
+}
+
+/** rank orders eligible candidates by the rule: throughput (ties within TIE_SHARE), then p99, memory, position. */
+function rank<C extends Candidate & { figures: Figures }>(eligible: C[]): C[] {
+  const top = Math.max(...eligible.map((c) => c.figures.throughputAtSloRps));
+  const tied = (c: C): boolean => c.figures.throughputAtSloRps >= top * (1 - TIE_SHARE);
+  const order = (a: C, b: C): number =>
+    Number(tied(b)) - Number(tied(a)) ||
+    (tied(a) ? 0 : b.figures.throughputAtSloRps - a.figures.throughputAtSloRps) ||
+    (a.figures.p99Ms ?? Infinity) - (b.figures.p99Ms ?? Infinity) ||
+    (a.figures.memoryMib ?? Infinity) - (b.figures.memoryMib ?? Infinity) ||
+    eligible.indexOf(a) - eligible.indexOf(b);
+  return [...eligible].sort(order);
+}
+
+function reasonFor(best: Candidate & { figures: Figures }, ranked: (Candidate & { figures: Figures })[], meeting: number, total: number): string {
+  const f = best.figures;
+  const acc = f.accuracy && f.accuracy.maxAbsError > 0 ? `, cosine ${f.accuracy.cosine} against fp32` : '';
+  const mem = f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : '';
+  let text =
+    `${best.id} (${best.label}) has the highest throughput at the SLO among the ${meeting} of ${total} combinations that meet the constraints: ` +
+    `${rps(f.throughputAtSloRps)} rps with p99 ${ms(f.p99Ms)} ms (p50 ${ms(f.p50Ms)} ms), ${pct(f.errorRate)} errors${mem}${acc}`;
+  const top = f.throughputAtSloRps;
+  const ties = ranked.slice(1).filter((c) => c.figures.throughputAtSloRps >= top * (1 - TIE_SHARE));
+  if (ties.length) {
+    text += `; ${ties.map((c) => `${c.id} (${rps(c.figures.throughputAtSloRps)} rps, p99 ${ms(c.figures.p99Ms)} ms)`).join(', ')} ${ties.length === 1 ? 'is' : 'are'} within ${TIE_SHARE * 100} % of its throughput, and it ${tieBreak(f, ties)}`;
+  } else if (ranked[1]) {
+    const next = ranked[1];
+    text += `; next: ${next.id} at ${rps(next.figures.throughputAtSloRps)} rps (p99 ${ms(next.figures.p99Ms)} ms)`;
+  }
+  return `${text}.`;
+}
+
+/** tieBreak says why the best of tied candidates won. */
+function tieBreak(f: Figures, ties: Candidate[]): string {
+  const p99 = (g: Figures | null): number => g?.p99Ms ?? Infinity;
+  if (ties.every((c) => p99(c.figures) > p99(f))) return 'has the lowest p99';
+  const mem = (g: Figures | null): number => g?.memoryMib ?? Infinity;
+  if (ties.every((c) => p99(c.figures) > p99(f) || mem(c.figures) > mem(f))) return 'has the lowest p99, then the least memory';
+  return 'comes first among equals';
+}
+
+function noneReason(candidates: Candidate[], consideredCount: number, verdicts: Verdict[], allowInvalid: boolean): string {
+  if (consideredCount === 0) {
+    const ran = candidates.filter((c) => c.figures !== null).length;
+    if (ran === 0) return 'No recommendation: no combination ran.';
+    return `No recommendation: none of the ${candidates.length} combinations has a valid measurement${allowInvalid ? '' : ' (--allow-invalid recommends from invalid ones, at your own risk)'}.`;
+  }
+  const misses = verdicts.filter((v) => v.considered).map((v) => `${v.id}: ${v.failures.join(', ')}`);
+  return `No recommendation: none of the ${consideredCount} combinations${allowInvalid ? '' : ' with a valid measurement'} meets the constraints (${misses.join('; ')}).`;
+}
+
+function rps(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+function ms(v: number | null): string {
+  return v === null ? '-' : v.toFixed(v < 10 ? 2 : 1);
+}
+
+function pct(v: number): string {
+  return `${(v * 100).toFixed(2)} %`;
+}

@@ -1,0 +1,93 @@
+/**
+ * SweepSpec: a sweep file after parsing and validation, as plain data (like Plan for scenarios). A sweep runs
+ * one base scenario against every combination of a matrix over the reference server's configuration, or against
+ * a list of external targets, and recommends one. Times are seconds, rates requests/second.
+ */
+import type { TargetSpec } from '../targets/target-spec.js';
+
+/** PRECISION_NAMES are the precision variants a matrix may name (the bundled models' variants). */
+export const PRECISION_NAMES = ['fp32', 'fp16', 'int8', 'int4'] as const;
+/** PrecisionName is one precision variant. */
+export type PrecisionName = (typeof PRECISION_NAMES)[number];
+
+/** EXECUTION_PROVIDERS are the reference server's execution providers. */
+export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
+/** ExecutionProvider is one execution provider. */
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** ComboConfig is the configuration of one combination; an absent field keeps the base model config's value. */
+export interface ComboConfig {
+  /** false: no dynamic_batching block (every request runs alone); true: batching on. */
+  dynamicBatching?: boolean;
+  maxBatchSize?: number;
+  /** Only with batching on (a delay turns batching on unless dynamicBatching is false). */
+  maxQueueDelayUs?: number;
+  precision?: PrecisionName;
+  /** instance_group[0].count. */
+  instanceCount?: number;
+  intraOpThreads?: number;
+  /** `gauntlet serve --replicas N` (1 = the single server). */
+  replicas?: number;
+  executionProvider?: ExecutionProvider;
+}
+
+/** Matrix lists the values of each swept setting; the cross product of the present keys is run. */
+export type Matrix = { [K in keyof ComboConfig]?: NonNullable<ComboConfig[K]>[] };
+
+/** SearchSpec configures the search for the highest Poisson rate that meets the latency bound (MLPerf Server style). */
+export interface SearchSpec {
+  /** The p99 bound a step must meet, milliseconds (resolved by searchBounds when the file leaves it out). */
+  p99Ms?: number;
+  /** The error-rate bound a step must meet, 0..1 (resolved by searchBounds when the file leaves it out). */
+  errorRate?: number;
+  /** The lowest rate tried (probed first). */
+  fromRps: number;
+  /** The ceiling of the search (not probed itself). */
+  toRps: number;
+  /** Bisection steps after the first probe. */
+  steps: number;
+  /** How long each step runs (already multiplied by the duration scale). */
+  stepDurationS: number;
+  /** A warm-up at from_rps before the first step (0 = none; already scaled). */
+  warmupS: number;
+}
+
+/** Constraints decide which combinations may be recommended; absent fields are not checked. */
+export interface Constraints {
+  maxP99Ms?: number;
+  maxErrorRate?: number;
+  /** Lowest acceptable mean cosine similarity of the variant's outputs against fp32 (fp32 itself: 1). */
+  minCosine?: number;
+  /** Classifiers: lowest acceptable top-1 agreement with fp32. */
+  minTop1?: number;
+  maxMemoryMib?: number;
+  minThroughputRps?: number;
+}
+
+/** SweepTarget is one external target of a target sweep. */
+export interface SweepTarget {
+  /** The target file, when the target came from one. */
+  file?: string;
+  spec: TargetSpec;
+}
+
+/** SweepSpec is a validated sweep file. */
+export interface SweepSpec {
+  name: string;
+  description?: string;
+  /** The sweep file, when the spec came from one. */
+  file?: string;
+  /** The base scenario file (resolved against the sweep file's folder). */
+  scenario: string;
+  /** Matrix sweeps: the model family (bundled) or model name (--model-repository) under test. */
+  model?: string;
+  /** Matrix sweeps: the swept settings (empty: one combination, the base config). */
+  matrix?: Matrix;
+  /** Target sweeps: the targets to compare (no server is started). */
+  targets?: SweepTarget[];
+  /** The rate search; absent: the scenario's phases are run as they are. */
+  search?: SearchSpec;
+  constraints: Constraints;
+  /** The --duration-scale the spec was made with. */
+  durationScale: number;
+}

@@ -1,0 +1,124 @@
+/**
+ * Text for people: the combinations a sweep would run (`--dry-run`), and the table of a finished sweep with the
+ * Pareto frontier and the recommendation. Read from the sweep record's data only.
+ */
+import type { Plan } from '../scenario/plan.js';
+import { formatDuration } from '../scenario/units.js';
+import { CONFIG_ORDER, type CombinationList, describeConfig } from './combinations.js';
+import { CONSTRAINT_KEYS, searchBounds } from './parse-sweep.js';
+import type { ComboRecord, SweepRecord } from './sweep-record.js';
+import type { ComboConfig, SweepSpec } from './sweep-spec.js';
+
+/** SETTING_HEADERS are the table's column headers of the swept settings. */
+const SETTING_HEADERS: Record<keyof ComboConfig, string> = {
+  dynamicBatching: 'batching',
+  maxBatchSize: 'max batch',
+  maxQueueDelayUs: 'delay µs',
+  precision: 'precision',
+  instanceCount: 'instances',
+  intraOpThreads: 'threads',
+  replicas: 'replicas',
+  executionProvider: 'provider',
+};
+
+/** describeSweep lists what a sweep would run, for --dry-run. */
+export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList): string[] {
+  const out = [`Sweep ${spec.name}${spec.file ? ` (${spec.file})` : ''}`];
+  if (spec.description) out.push(`  ${spec.description.trim().replace(/\s*\n\s*/g, ' ')}`);
+  out.push(`Scenario: ${plan.name} (${plan.file ?? spec.scenario})${spec.search ? ': its request and SLO; the search replaces its phases' : `: ${plan.phases.length} phase(s), ${formatDuration(plan.durationS)}`}`);
+  out.push(spec.targets ? `Targets: ${spec.targets.length}` : `Model: ${spec.model}`);
+  if (spec.search) {
+    const s = spec.search;
+    const b = searchBounds(spec, plan);
+    out.push(`Search: ${s.fromRps}…${s.toRps} rps, ${s.steps} bisection step(s) of ${formatDuration(s.stepDurationS)} after the first, warm-up ${formatDuration(s.warmupS)}; feasible: valid, p99 <= ${b.p99Ms ?? '?'} ms, errors <= ${(b.errorRate * 100).toFixed(2)} %`);
+  }
+  const c = spec.constraints;
+  const cons = Object.entries(CONSTRAINT_KEYS).flatMap(([name, { key }]) => (c[key] !== undefined ? [`${name} ${c[key]}`] : []));
+  out.push(`Constraints: ${cons.length ? cons.join(', ') : 'none'}`);
+  out.push(`Combinations: ${list.combinations.length}${list.duplicates ? ` (${list.duplicates} duplicate(s) left out: with batching off the queue delay has no effect)` : ''}`);
+  for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
+  const perCombo = spec.search ? spec.search.warmupS + (spec.search.steps + 1) * spec.search.stepDurationS : plan.durationS;
+  out.push(`Measuring time: about ${formatDuration(perCombo * list.combinations.length)} (${formatDuration(perCombo)} per combination${spec.search ? ' without retries' : ''}), plus server starts`);
+  return out;
+}
+
+/** formatSweep renders a finished (or running) sweep: the table, the Pareto frontier, misses and the recommendation. */
+export function formatSweep(r: SweepRecord, dir: string): string[] {
+  const settings = CONFIG_ORDER.filter((k) => r.combinations.some((c) => c.config[k] !== undefined));
+  const precision = r.combinations.some((c) => c.accuracy && c.accuracy.maxAbsError > 0);
+  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), 'rps@SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
+  const rows = r.combinations.map((c) => [
+    c.id,
+    ...settings.map((k) => setting(c.config, k)),
+    ...(r.sweep.mode === 'targets' ? [c.target?.url ?? ''] : []),
+    ...figureCells(c),
+    ...(precision ? accuracyCells(c) : []),
+    validity(c),
+    c.verdict ? (c.verdict.failures.length === 0 ? 'ok' : 'MISSED') : '',
+    notes(c, r),
+  ]);
+  const right = new Set(['rps@SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', 'cosine', 'max err', 'max batch', 'delay µs', 'instances', 'threads', 'replicas']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => (right.has(header[i]!) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = ['', line(header), ...rows.map(line), ''];
+  const rec = r.recommendation;
+  if (rec) out.push(`Pareto frontier (throughput at the SLO against p99): ${rec.frontier.length ? rec.frontier.join(', ') : 'none'}`);
+  const missed = r.combinations.filter((c) => c.verdict && c.verdict.failures.length > 0 && c.status === 'done');
+  if (missed.length) {
+    out.push('Constraints missed:');
+    for (const c of missed) out.push(`  ${c.id}: ${c.verdict!.failures.join(', ')}`);
+  }
+  const failed = r.combinations.filter((c) => c.status === 'failed');
+  if (failed.length) {
+    out.push('Failed:');
+    for (const c of failed) out.push(`  ${c.id}: ${(c.error ?? '').split('\n').join(' | ')}`);
+  }
+  const invalid = r.combinations.filter((c) => c.figures && !c.figures.valid);
+  if (invalid.length) out.push(`Invalid measurements (${invalid.map((c) => c.id).join(', ')}): their figures are shown, ${r.sweep.allowInvalid ? 'and were considered (--allow-invalid)' : 'but not considered for the recommendation (--allow-invalid to consider them)'}.`);
+  if (rec) out.push(rec.id ? `Recommended: ${rec.reason}` : rec.reason);
+  if (r.status === 'interrupted') out.push('Sweep INTERRUPTED: the combinations not run are marked skipped.');
+  out.push(`Sweep: ${dir}/sweep.json`);
+  return out;
+}
+
+function setting(c: ComboConfig, k: keyof ComboConfig): string {
+  const v = c[k];
+  if (v === undefined) return k === 'maxQueueDelayUs' && c.dynamicBatching === false ? '-' : 'base';
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  return String(v);
+}
+
+function figureCells(c: ComboRecord): string[] {
+  const f = c.figures;
+  if (!f) return ['-', '-', '-', '-', '-'];
+  const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 1));
+  return [
+    f.throughputAtSloRps.toFixed(f.throughputAtSloRps >= 100 ? 0 : 1),
+    ms(f.p50Ms),
+    ms(f.p99Ms),
+    `${(f.errorRate * 100).toFixed(2)} %`,
+    f.memoryMib === null ? '-' : f.memoryMib.toFixed(0),
+  ];
+}
+
+function accuracyCells(c: ComboRecord): string[] {
+  const a = c.accuracy;
+  if (!a) return ['-', '-'];
+  if (a.maxAbsError === 0) return ['ref', 'ref'];
+  return [`${a.cosine.toFixed(5)}${a.top1 !== undefined ? ` (top-1 ${(a.top1 * 100).toFixed(0)} %)` : ''}`, a.maxAbsError.toPrecision(3)];
+}
+
+function validity(c: ComboRecord): string {
+  if (c.status === 'failed') return 'FAILED';
+  if (c.status === 'skipped' || c.status === 'pending') return c.status;
+  if (!c.figures) return '-';
+  if (c.search?.inconclusive) return 'INCONCLUSIVE';
+  return c.figures.valid ? 'yes' : 'INVALID';
+}
+
+function notes(c: ComboRecord, r: SweepRecord): string {
+  const out: string[] = [];
+  if (r.recommendation?.id === c.id) out.push('<< recommended');
+  if (c.verdict?.pareto) out.push('pareto');
+  return out.join(', ');
+}

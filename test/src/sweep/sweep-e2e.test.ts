@@ -1,0 +1,144 @@
+/**
+ * Sweeps end to end against real reference servers on a tiny test repository (--model-repository): a 2×2 matrix
+ * (dynamic batching off/on × 1/2 instances) at a short duration scale runs every combination on its own server,
+ * stores each one's results and sweep.json, prints the table and recommends a configuration; a one-combination
+ * rate search records its steps. The load generator is often late on shared machines, so the sweeps allow
+ * invalid measurements (they are still flagged).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSweepCommand } from '../../../src/cli/sweep-command.js';
+import { loadSweep } from '../../../src/sweep/parse-sweep.js';
+import { runSweep, type SweepOutcome } from '../../../src/sweep/run-sweep.js';
+import type { SweepRecord } from '../../../src/sweep/sweep-record.js';
+import { formatSweep } from '../../../src/sweep/sweep-table.js';
+import { makeRepository, tinyMlpConfig } from '../../helpers/test-repo.js';
+
+const BASE = `
+name: tiny-base
+seed: 3
+request: {model: tiny, inputs: [{name: input, datatype: FP32, shape: [1, 16], data: random}]}
+slo: {p99_ms: 2000, error_rate: 0.05}
+phases:
+  - {name: warm, duration: 1s, rate: 20, slo: off}
+  - {name: steady, duration: 2s, rate: 40, arrival: poisson}
+`;
+
+describe('gauntlet sweep end to end', () => {
+  let dir: string;
+  let repo: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-sweep-e2e-'));
+    repo = makeRepository({ tiny: tinyMlpConfig('tiny', { dynamic_batching: { max_queue_delay_microseconds: 200 } }) });
+    writeFileSync(path.join(dir, 'base.yaml'), BASE);
+    writeFileSync(
+      path.join(dir, 'two-by-two.yaml'),
+      'name: two-by-two\nscenario: base.yaml\nmodel: tiny\nmatrix:\n  dynamic_batching: [off, on]\n  instance_count: [1, 2]\nconstraints: {max_p99_ms: 2000, max_error_rate: 0.05}\n',
+    );
+    writeFileSync(path.join(dir, 'search.yaml'), 'name: search\nscenario: base.yaml\nmodel: tiny\nsearch: {from_rps: 20, to_rps: 80, steps: 1, step_duration: 1s, warmup: 0}\n');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  describe('a 2×2 matrix', () => {
+    let outcome: SweepOutcome;
+    const lines: string[] = [];
+    beforeAll(async () => {
+      const { spec, plan } = await loadSweep(path.join(dir, 'two-by-two.yaml'), { durationScale: 0.5 });
+      outcome = await runSweep(spec, plan, { outDir: path.join(dir, 'out'), modelRepository: repo, allowInvalid: true, workers: 1, onLine: (l) => lines.push(l) });
+    }, 120_000);
+
+    it('runs every combination on its own server and stores its results', () => {
+      const { record } = outcome;
+      expect(record.status).toBe('complete');
+      expect(record.combinations.map((c) => [c.id, c.status])).toEqual([
+        ['01-batching-off_inst1', 'done'],
+        ['02-batching-off_inst2', 'done'],
+        ['03-batching-on_inst1', 'done'],
+        ['04-batching-on_inst2', 'done'],
+      ]);
+      for (const c of record.combinations) {
+        expect(c.results).toEqual([`${c.id}/results.json`]);
+        const results = JSON.parse(readFileSync(path.join(outcome.dir, c.results[0]!), 'utf8'));
+        expect(results.status).toBe('complete');
+        expect(results.target.model).toBe('tiny');
+        expect(results.phases.map((p: { name: string }) => p.name)).toEqual(['warm', 'steady']);
+        expect(results.phases[1].ok).toBeGreaterThan(0);
+        const config = parse(readFileSync(path.join(outcome.dir, c.id, 'repository', 'tiny', 'config.yaml'), 'utf8'));
+        expect(config.instance_group[0].count).toBe(c.config.instanceCount);
+        expect(config.dynamic_batching === undefined).toBe(c.config.dynamicBatching === false);
+        expect(c.figures!.throughputAtSloRps).toBeGreaterThan(0);
+        expect(c.figures!.p99Ms).toBeGreaterThan(0);
+        expect(c.figures!.memoryMib).toBeGreaterThan(10);
+        expect(c.startupMs).toBeGreaterThan(0);
+      }
+    });
+
+    it('recommends a configuration, with the reason and the Pareto frontier', () => {
+      const { record } = outcome;
+      expect(outcome.exitCode).toBe(0);
+      const rec = record.recommendation!;
+      expect(record.combinations.map((c) => c.id)).toContain(rec.id);
+      expect(rec.reason).toMatch(new RegExp(`^${rec.id} \\(.+\\) has the highest throughput at the SLO among the \\d of 4 combinations that meet the constraints: `));
+      expect(rec.frontier).toContain(rec.id);
+      expect(record.combinations.filter((c) => c.verdict?.pareto).map((c) => c.id).sort()).toEqual([...rec.frontier].sort());
+    });
+
+    it('writes sweep.json as it goes and prints the table', () => {
+      const onDisk = JSON.parse(readFileSync(path.join(outcome.dir, 'sweep.json'), 'utf8')) as SweepRecord;
+      expect(onDisk.schemaVersion).toBe(1);
+      expect(onDisk.recommendation?.id).toBe(outcome.record.recommendation?.id);
+      expect(onDisk.sweep).toMatchObject({ name: 'two-by-two', mode: 'matrix', model: 'tiny', durationScale: 0.5, allowInvalid: true });
+      const table = formatSweep(onDisk, outcome.dir);
+      const header = table.find((l) => l.startsWith('combination'))!;
+      expect(header).toMatch(/^combination\s+batching\s+instances\s+rps@SLO\s+p50 ms\s+p99 ms\s+errors\s+MiB\s+valid\s+constraints$/);
+      expect(table.find((l) => l.startsWith(onDisk.recommendation!.id!))).toContain('<< recommended');
+      expect(table).toContain(`Recommended: ${onDisk.recommendation!.reason}`);
+      expect(lines.filter((l) => /^\[\d\/4\]/.test(l))).toHaveLength(4);
+    });
+  });
+
+  it('searches the rate with one server for every step', async () => {
+    const { spec, plan } = await loadSweep(path.join(dir, 'search.yaml'));
+    const { record, dir: out } = await runSweep(spec, plan, { outDir: path.join(dir, 'search-out'), modelRepository: repo, allowInvalid: true, workers: 1 });
+    const c = record.combinations[0]!;
+    expect(c.id).toBe('01-base');
+    expect(c.status).toBe('done');
+    expect(record.sweep.search).toMatchObject({ p99Ms: 2000, errorRate: 0.05, fromRps: 20, toRps: 80, steps: 1 });
+    const steps = c.search!.steps;
+    expect(steps[0]!.rateRps).toBe(20);
+    for (const s of steps) expect(existsSync(path.join(out, s.results!))).toBe(true);
+    expect(c.results).toEqual(steps.map((s) => s.results));
+    // Feasible steps are always valid; the figures are those of the best step (with --allow-invalid it may be an
+    // invalid step within the bounds), or 0 when none passed.
+    for (const s of steps) if (s.feasible) expect(s.valid).toBe(true);
+    expect(c.figures!.throughputAtSloRps).toBe(c.search!.rateRps);
+    const rate = c.search!.rateRps > 0 ? c.search!.rateRps : 20;
+    const best = [...steps].reverse().find((s) => (s.withinBounds || rate === 20) && s.rateRps === rate);
+    expect(best).toBeDefined();
+    expect(c.figures!.p99Ms).toBe(best!.p99Ms);
+    expect(c.figures!.valid).toBe(!c.search!.inconclusive && best!.valid);
+  }, 60_000);
+
+  it('lists the combinations with --dry-run and rejects a broken sweep with exit code 2', async () => {
+    const lines: string[] = [];
+    const args = { file: path.join(dir, 'two-by-two.yaml'), durationScale: 1, dryRun: true, exitZero: false, allowInvalid: false };
+    // tiny is not a bundled model: without its repository even a dry run is refused.
+    await expect(runSweepCommand(args, () => {})).rejects.toMatchObject({ code: 'GAUNTLET_ERR_INVALID_CONFIG', message: 'model "tiny" is not a bundled model family' });
+    const code = await runSweepCommand({ ...args, modelRepository: repo }, (l) => lines.push(l));
+    expect(code).toBe(0);
+    expect(lines).toContain('Combinations: 4');
+    expect(lines).toContain('  04-batching-on_inst2  batching on, 2 instances');
+    expect(lines).toContain('Measuring time: about 12s (3s per combination), plus server starts');
+    writeFileSync(path.join(dir, 'broken.yaml'), 'scenario: base.yaml\nmatrix: {instance_count: [0]}\n');
+    await expect(runSweepCommand({ file: path.join(dir, 'broken.yaml'), durationScale: 1, dryRun: true, exitZero: false, allowInvalid: false }, () => {})).rejects.toMatchObject({
+      code: 'GAUNTLET_ERR_INVALID_CONFIG',
+      details: [`${path.join(dir, 'broken.yaml')}:1: model: is required`, `${path.join(dir, 'broken.yaml')}:2: matrix.instance_count[0]: must be an integer from 1 to 64, got 0`],
+    });
+  });
+});
