@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const achieved = (m: string): string => `${((median(pools[m]!.map(p99Of)) / median(a.map(p99Of)) - 1) * 100).toFixed(0)} %`;
   console.log('\n| comparison | samples | trials | REGRESSED on p99 | any metric REGRESSED | UNKNOWN on p99 | target |\n|---|---|---|---|---|---|---|');
   for (const samples of ['repetitions', 'intervals'] as const) {
-    const reps = samples === 'repetitions' ? REPS : 1;
+    const reps = samples === 'repetitions' ? REPS : 3;
     for (const [label, cand, target] of [
       ['A/A (false positives)', undefined, '≤ 1 %'],
       [`A/B +10 % (achieved ${achieved('cal_b10')})`, pools['cal_b10'], ''],

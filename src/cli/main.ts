@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
 import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOptions } from './gate-command.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
+import { reportOptions, runReport, type ReportArgs } from './report-command.js';
 import { runOptions, runRun, type RunArgs } from './run-command.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
 import { runSweepCommand, type SweepArgs, sweepOptions } from './sweep-command.js';
@@ -44,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command('gate <results..>', 'Compare results with a baseline: per-metric verdicts and SLO checks (exit 1 on regression)', gateOptions, (args) => {
       code = runGate(args as unknown as GateArgs, print);
+    })
+    .command('report <inputs..>', 'Make a report (self-contained HTML with charts, Markdown, CSV, JUnit) from results, run or sweep folders and baselines; several runs are compared', reportOptions, (args) => {
+      code = runReport(args as unknown as ReportArgs, print);
     })
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
       code = await runServe(args as unknown as ServeArgs, print);

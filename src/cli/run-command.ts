@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { readBaseline } from '../compare/baseline.js';
 import { gate } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
+import { writeFolderReports } from '../report/write-reports.js';
 import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
 import { formatGate, gateExitCode, writeOutputs } from './gate-command.js';
 import { describePlan } from '../scenario/describe-plan.js';
@@ -50,6 +51,20 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('markdown', { type: 'string', describe: 'With --gate: append a Markdown summary here' }) as unknown as Argv<RunArgs>;
 }
 
+/**
+ * reportLine writes report.html and report.md (from the results files just written) and returns the line that
+ * names them; a report that cannot be written is a warning, never a changed verdict.
+ */
+function reportLine(dir: string, human: (line: string) => void, runs?: string[]): string | undefined {
+  try {
+    const files = writeFolderReports(dir, runs);
+    return `Report: ${files.html} (open it in a browser; summary for pull requests: ${files.markdown})`;
+  } catch (err) {
+    human(`warning: could not write the report in ${dir}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** runRun executes `gauntlet run` and returns the exit code. */
 export async function runRun(args: RunArgs, stdout: (line: string) => void): Promise<number> {
   const human = args.json ? (line: string) => process.stderr.write(`${line}\n`) : stdout;
@@ -85,9 +100,16 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       if (args.workers !== undefined) runOpts.workers = args.workers;
       const outcome = await runPlan(plan, runOpts);
       progress.done();
+      const report = reportLine(outcome.dir, human);
       for (const line of formatSummary(outcome.results, outcome.dir)) human(line);
+      if (report) human(report);
       if (args.json) process.stdout.write(`${JSON.stringify(outcome.results)}\n`);
       outcomes.push(outcome);
+    }
+    if (outcomes.length > 1) {
+      // The repetitions side by side, in the folder that holds them.
+      const report = reportLine(root, human, outcomes.map((o) => o.dir));
+      if (report) human(report.replace('Report:', 'Repetitions compared:'));
     }
     let code = Math.max(...outcomes.map((o) => o.exitCode));
     if (baseline && outcomes.length && !abort.signal.aborted) {

@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { GauntletError } from '../errors.js';
+import { writeSweepReports } from '../report/write-reports.js';
 import { combinationsOf } from '../sweep/combinations.js';
 import { loadSweep } from '../sweep/parse-sweep.js';
 import { checkSource } from '../sweep/repository-variant.js';
@@ -72,6 +73,13 @@ export async function runSweepCommand(args: SweepArgs, print: (line: string) => 
     if (args.workers !== undefined) opts.workers = args.workers;
     const outcome = await runSweep(spec, plan, opts);
     for (const line of formatSweep(outcome.record, outcome.dir)) print(line);
+    // report.html and report.md next to sweep.json, from the files the sweep wrote; a failure is only a warning.
+    try {
+      const report = writeSweepReports(outcome.dir);
+      print(`Report: ${report.html} (open it in a browser; summary for pull requests: ${report.markdown})`);
+    } catch (err) {
+      print(`warning: could not write the report in ${outcome.dir}: ${(err as Error).message}`);
+    }
     return args.exitZero ? 0 : outcome.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

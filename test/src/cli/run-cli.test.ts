@@ -1,7 +1,7 @@
 /**
  * `gauntlet run` as a user runs it (the compiled CLI in a child process): exit code 2 with every problem of a
  * broken scenario, --dry-run, SIGINT mid-run (results marked interrupted), kill -9 mid-run (the files stay
- * readable), and the embedded default target.
+ * readable), and the embedded default target (with report.html and report.md next to its results).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -126,5 +126,9 @@ phases:
     expect(results.server.intervals.length).toBeGreaterThan(0);
     if (r.code === 3) expect(results.invalidReasons.join()).toMatch(/could not keep up/);
     expect(r.stdout).toMatch(/Results: /);
+    // The reports land next to the results, and the summary's last line names the HTML one.
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^Report: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/report\\.html `));
+    expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('<h1>smoke: ');
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/^## gauntlet: smoke/);
   }, 120_000);
 });

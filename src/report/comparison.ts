@@ -1,0 +1,115 @@
+/**
+ * Side by side: several runs (targets, vendors, hardware; or a run and its baseline) at equal load (the phases
+ * they share by name, which in one scenario offer the same rate) and at their maximum throughput under the SLO,
+ * with the cost per million inferences when a target has a price per hour (results.target.costPerHour).
+ */
+import type { BaselineInput, RunInput } from './load-inputs.js';
+import { atSlo, type AtSlo, runVerdict } from './run-facts.js';
+
+/** costPerMillion is what a million successful inferences cost at a throughput: cost_per_hour / (rps × 3600) × 1e6. */
+export function costPerMillion(costPerHour: number | undefined, throughputRps: number): number | null {
+  if (costPerHour === undefined || !(throughputRps > 0)) return null;
+  return (costPerHour / (throughputRps * 3600)) * 1e6;
+}
+
+/** Contender is one input of a comparison. */
+export interface Contender {
+  label: string;
+  kind: 'run' | 'baseline';
+  target: string;
+  scenario: string;
+  /** Runs: the verdict text; baselines: how many repetitions they hold. */
+  verdict: string;
+  valid: boolean;
+  /** Runs only. */
+  atSlo: AtSlo | null;
+  costPerHour: number | null;
+  costPerMillion: number | null;
+}
+
+/** EqualLoadEntry is one contender's figures in one phase (medians of the repetitions for baselines). */
+export interface EqualLoadEntry {
+  label: string;
+  offeredRps: number | null;
+  throughputRps: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errorRate: number;
+  valid: boolean;
+}
+
+/** EqualLoadRow is one phase that several contenders ran. */
+export interface EqualLoadRow {
+  phase: string;
+  entries: EqualLoadEntry[];
+  /** The offered rates differ by more than 5 %: not the same load after all. */
+  loadsDiffer: boolean;
+}
+
+/** Comparison is everything the comparison section shows. */
+export interface Comparison {
+  contenders: Contender[];
+  equalLoad: EqualLoadRow[];
+  /** Inputs that have a price per hour (none: the cost column is explained instead). */
+  priced: number;
+}
+
+/** compare builds the comparison of runs and baselines (in the order given). */
+export function compare(inputs: (RunInput | BaselineInput)[]): Comparison {
+  const contenders = inputs.map((i): Contender => {
+    if (i.kind === 'baseline') {
+      const b = i.baseline;
+      const reps = Math.max(0, ...b.phases.map((p) => p.repetitions.p99.length));
+      return { label: i.label, kind: 'baseline', target: b.target.name, scenario: b.scenario, verdict: `baseline of ${reps} repetition${reps === 1 ? '' : 's'}`, valid: true, atSlo: null, costPerHour: null, costPerMillion: null };
+    }
+    const r = i.results;
+    const best = atSlo(r);
+    const cost = r.target.costPerHour;
+    return {
+      label: i.label,
+      kind: 'run',
+      target: r.target.name,
+      scenario: r.scenario.name,
+      verdict: runVerdict(r).text,
+      valid: runVerdict(r).valid,
+      atSlo: best,
+      costPerHour: cost ?? null,
+      costPerMillion: costPerMillion(cost, best.throughputRps),
+    };
+  });
+  const names: string[] = [];
+  for (const i of inputs) for (const p of phasesOf(i)) if (!names.includes(p)) names.push(p);
+  const equalLoad = names
+    .map((phase) => ({ phase, entries: inputs.flatMap((i) => entryOf(i, phase)) }))
+    .filter((row) => row.entries.length > 1)
+    .map((row) => {
+      const offered = row.entries.flatMap((e) => (e.offeredRps !== null ? [e.offeredRps] : []));
+      const loadsDiffer = offered.length > 1 && Math.max(...offered) > Math.min(...offered) * 1.05;
+      return { ...row, loadsDiffer };
+    });
+  return { contenders, equalLoad, priced: contenders.filter((c) => c.costPerHour !== null).length };
+}
+
+function phasesOf(i: RunInput | BaselineInput): string[] {
+  return i.kind === 'run' ? i.results.phases.map((p) => p.name) : i.baseline.phases.map((p) => p.name);
+}
+
+function entryOf(i: RunInput | BaselineInput, phase: string): EqualLoadEntry[] {
+  if (i.kind === 'run') {
+    const p = i.results.phases.find((x) => x.name === phase);
+    if (!p) return [];
+    const has = p.latencyUs.count > 0;
+    return [{ label: i.label, offeredRps: p.offeredRps, throughputRps: p.throughputRps, p50Ms: has ? p.latencyUs.p50 / 1000 : null, p99Ms: has ? p.latencyUs.p99 / 1000 : null, errorRate: p.errorRate, valid: runVerdict(i.results).valid }];
+  }
+  const p = i.baseline.phases.find((x) => x.name === phase);
+  if (!p || p.repetitions.throughput.length === 0) return [];
+  const r = p.repetitions;
+  return [{ label: i.label, offeredRps: null, throughputRps: median(r.throughput), p50Ms: median(r.p50), p99Ms: median(r.p99), errorRate: median(r.error_rate), valid: true }];
+}
+
+/** median of a non-empty list (the mean of the middle two for even lengths). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

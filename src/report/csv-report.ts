@@ -1,0 +1,130 @@
+/**
+ * The CSV report (RFC 4180: comma-separated, CRLF line ends, fields with commas, quotes or line breaks quoted,
+ * quotes doubled): one row per phase of each run (baselines: the median of their repetitions), or one row per
+ * configuration for sweeps. One file is one table, so runs and sweeps cannot be mixed. Numbers are plain
+ * (milliseconds, requests per second, ratios 0..1); text cells that a spreadsheet would take for a formula are
+ * prefixed with an apostrophe.
+ */
+import { GauntletError } from '../errors.js';
+import { CONFIG_ORDER } from '../sweep/combinations.js';
+import type { ComboConfig } from '../sweep/sweep-spec.js';
+import { median } from './comparison.js';
+import type { ReportInput, SweepInput } from './load-inputs.js';
+import { phaseSlo } from './run-facts.js';
+import { comboRows, comboState } from './sweep-view.js';
+
+type Cell = string | number | boolean | null | undefined;
+
+/** csvField quotes one field as RFC 4180 requires. */
+export function csvField(v: Cell): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** text guards a text cell against spreadsheet formula injection (=, +, -, @ at the start). */
+function text(s: string | undefined | null): string {
+  if (s === undefined || s === null) return '';
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+function lines(header: string[], rows: Cell[][]): string {
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
+const msOf = (us: number, has: boolean): number | null => (has ? us / 1000 : null);
+
+/** RUN_COLUMNS are the columns of the per-phase CSV. */
+export const RUN_COLUMNS = [
+  'run', 'scenario', 'target', 'phase', 'kind', 'start_s', 'duration_s', 'offered_rps', 'achieved_rps', 'throughput_rps',
+  'scheduled', 'sent', 'ok', 'failed', 'dropped', 'error_rate', 'p50_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'p999_ms', 'max_ms', 'mean_ms',
+  'slo', 'errors', 'server_mean_batch', 'server_queue_ms', 'server_compute_infer_ms', 'server_request_ms', 'valid', 'interrupted', 'cost_per_hour',
+];
+
+/** SETTING_COLUMNS name the swept settings as the sweep file does. */
+export const SETTING_COLUMNS: Record<keyof ComboConfig, string> = {
+  dynamicBatching: 'dynamic_batching',
+  maxBatchSize: 'max_batch_size',
+  maxQueueDelayUs: 'max_queue_delay_microseconds',
+  precision: 'precision',
+  instanceCount: 'instance_count',
+  intraOpThreads: 'intra_op_threads',
+  replicas: 'replicas',
+  executionProvider: 'execution_provider',
+};
+
+/** renderCsv renders runs and baselines (a row per phase) or sweeps (a row per configuration). */
+export function renderCsv(inputs: ReportInput[]): string {
+  const sweeps = inputs.filter((i): i is SweepInput => i.kind === 'sweep');
+  if (sweeps.length && sweeps.length !== inputs.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'a CSV holds one table: give either sweeps or runs and baselines, not both');
+  return sweeps.length ? sweepCsv(sweeps) : runCsv(inputs);
+}
+
+function runCsv(inputs: ReportInput[]): string {
+  const rows: Cell[][] = [];
+  for (const i of inputs) {
+    if (i.kind === 'run') {
+      const r = i.results;
+      const valid = r.valid && !r.interrupted && r.status === 'complete';
+      for (const p of r.phases) {
+        const has = p.latencyUs.count > 0;
+        const failed = Object.values(p.errors).reduce((a, b) => a + b, 0);
+        const slo = phaseSlo(r, p.name);
+        rows.push([
+          text(i.label), text(r.scenario.name), text(r.target.name), text(p.name), p.kind, p.startS, p.durationS,
+          r3(p.offeredRps), r3(p.achievedRps), r3(p.throughputRps), p.scheduled, p.sent, p.ok, failed, p.dropped, r6(p.errorRate),
+          msOf(p.latencyUs.p50, has), msOf(p.latencyUs.p90, has), msOf(p.latencyUs.p95, has), msOf(p.latencyUs.p99, has), msOf(p.latencyUs.p999, has), msOf(p.latencyUs.max, has), msOf(p.latencyUs.mean, has),
+          slo === 'pass' ? 'pass' : slo === 'FAIL' ? 'fail' : 'unchecked',
+          text(Object.entries(p.errors).map(([k, n]) => `${k}:${n}`).join(';')),
+          p.server ? r3(p.server.meanBatch) : null, p.server ? r3(p.server.queueUs / 1000) : null, p.server ? r3(p.server.computeInferUs / 1000) : null, p.server ? r3(p.server.requestUs / 1000) : null,
+          valid, r.interrupted, r.target.costPerHour ?? null,
+        ]);
+      }
+    } else if (i.kind === 'baseline') {
+      const b = i.baseline;
+      for (const p of b.phases) {
+        const m = p.repetitions;
+        if (m.throughput.length === 0) continue;
+        const row: Cell[] = RUN_COLUMNS.map(() => null);
+        const set = (col: string, v: Cell): void => {
+          row[RUN_COLUMNS.indexOf(col)] = v;
+        };
+        set('run', text(i.label));
+        set('scenario', text(b.scenario));
+        set('target', text(b.target.name));
+        set('phase', text(p.name));
+        set('throughput_rps', r3(median(m.throughput)));
+        set('error_rate', r6(median(m.error_rate)));
+        set('p50_ms', r3(median(m.p50)));
+        set('p95_ms', r3(median(m.p95)));
+        set('p99_ms', r3(median(m.p99)));
+        rows.push(row);
+      }
+    }
+  }
+  return lines(RUN_COLUMNS, rows);
+}
+
+function sweepCsv(sweeps: SweepInput[]): string {
+  const settings = CONFIG_ORDER.filter((k) => sweeps.some((s) => s.record.combinations.some((c) => c.config[k] !== undefined)));
+  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error'];
+  const rows: Cell[][] = [];
+  for (const s of sweeps) {
+    const formatted = comboRows(s);
+    s.record.combinations.forEach((c, n) => {
+      const x = formatted[n]!.raw;
+      rows.push([
+        text(s.label), c.index, text(c.id), text(c.label),
+        ...settings.map((k) => { const v = c.config[k]; return typeof v === 'boolean' ? (v ? 'on' : 'off') : (v ?? null); }),
+        text(c.target?.name ?? null), c.status, comboState(c),
+        x.rpsAtSlo, x.p50Ms, x.p99Ms, x.errorRate === null ? null : r6(x.errorRate), x.memoryMib === null ? null : r3(x.memoryMib), x.cosine, x.maxAbsError, x.top1,
+        c.verdict ? c.verdict.meets : null, text(c.verdict?.failures.join('; ') ?? null), c.verdict ? c.verdict.pareto : null, s.record.recommendation?.id === c.id,
+        x.costPerHour, x.costPerMillion === null ? null : r6(x.costPerMillion), text(c.error ? c.error.split('\n')[0] : null),
+      ]);
+    });
+  }
+  return lines(header, rows);
+}

@@ -1,0 +1,153 @@
+/**
+ * What `gauntlet report` reads: results files (or run folders holding results.json), sweep folders (sweep.json,
+ * and the results file behind each combination's figures) and baselines. Files only, never live state. Every
+ * unreadable input is listed at once (GAUNTLET_ERR_INVALID_ARGUMENT).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type Baseline, readBaseline, readResults } from '../compare/baseline.js';
+import { GauntletError } from '../errors.js';
+import type { ResultsFile } from '../results/results-schema.js';
+import { SWEEP_FILE, SWEEP_SCHEMA_VERSION, type SweepRecord } from '../sweep/sweep-record.js';
+
+/** RunInput is one run's results. */
+export interface RunInput {
+  kind: 'run';
+  /** A short name, unique among the inputs (the target's name when runs compare targets). */
+  label: string;
+  path: string;
+  results: ResultsFile;
+}
+
+/** ComboRun is the run behind a sweep combination's figures, and the phase they were read from. */
+export interface ComboRun {
+  results: ResultsFile;
+  /** Undefined for a search step's run (its one phase). */
+  phase: string | undefined;
+}
+
+/** SweepInput is a sweep's record, with the results behind each combination's figures where they could be read. */
+export interface SweepInput {
+  kind: 'sweep';
+  label: string;
+  dir: string;
+  record: SweepRecord;
+  /** By combination id. */
+  runs: Map<string, ComboRun>;
+  /** Results files the record names that could not be read (the report says so). */
+  missing: string[];
+}
+
+/** BaselineInput is a saved baseline (medians of its repetitions stand for it). */
+export interface BaselineInput {
+  kind: 'baseline';
+  label: string;
+  path: string;
+  baseline: Baseline;
+}
+
+/** ReportInput is anything a report can be made from. */
+export type ReportInput = RunInput | SweepInput | BaselineInput;
+
+/** loadInputs reads every input; all problems are reported together. */
+export function loadInputs(paths: string[]): ReportInput[] {
+  if (paths.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results file, run folder, sweep folder or baseline');
+  const problems: string[] = [];
+  const inputs: ReportInput[] = [];
+  for (const p of paths) {
+    try {
+      inputs.push(loadInput(p));
+    } catch (err) {
+      problems.push(err instanceof GauntletError ? err.message : `${p}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read ${problems.length === 1 ? 'an input' : `${problems.length} inputs`}`, problems);
+  labelInputs(inputs);
+  return inputs;
+}
+
+function loadInput(p: string): ReportInput {
+  if (!existsSync(p)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: no such file or folder`);
+  if (statSync(p).isDirectory()) {
+    if (existsSync(path.join(p, SWEEP_FILE))) return loadSweep(path.join(p, SWEEP_FILE));
+    if (existsSync(path.join(p, 'results.json'))) return run(path.join(p, 'results.json'));
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json or ${SWEEP_FILE}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (err) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: not JSON (${(err as Error).message})`);
+  }
+  const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
+  if (o['kind'] === 'gauntlet-baseline') return { kind: 'baseline', label: '', path: p, baseline: readBaseline(p) };
+  if (Array.isArray(o['combinations']) && typeof o['sweep'] === 'object') return loadSweep(p);
+  return run(p);
+}
+
+function run(file: string): RunInput {
+  return { kind: 'run', label: '', path: file, results: readResults(file) };
+}
+
+function loadSweep(file: string): SweepInput {
+  const record = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord;
+  if (record.schemaVersion !== SWEEP_SCHEMA_VERSION || !Array.isArray(record.combinations)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has sweep schemaVersion ${record.schemaVersion}; this gauntlet reads ${SWEEP_SCHEMA_VERSION}`);
+  }
+  const dir = path.dirname(file);
+  const runs = new Map<string, ComboRun>();
+  const missing: string[] = [];
+  for (const c of record.combinations) {
+    const source = figureSource(c);
+    if (!source) continue;
+    const resultsFile = path.join(dir, source.file);
+    try {
+      runs.set(c.id, { results: readResults(resultsFile), phase: source.phase });
+    } catch {
+      missing.push(source.file);
+    }
+  }
+  return { kind: 'sweep', label: record.sweep.name, dir, record, runs, missing };
+}
+
+/** figureSource finds the results file (relative to the sweep folder) and phase a combination's figures came from. */
+export function figureSource(c: SweepRecord['combinations'][number]): { file: string; phase: string | undefined } | undefined {
+  if (!c.figures) return undefined;
+  if (c.search) {
+    // The figures are those of the highest feasible step (of its last attempt at that rate).
+    const step = [...c.search.steps].reverse().find((s) => s.rateRps === c.search!.rateRps && (s.feasible || s.withinBounds) && s.results);
+    return step?.results ? { file: step.results, phase: undefined } : undefined;
+  }
+  const file = c.results.find((r) => !r.includes('/steps/') && !r.startsWith('steps/') && !r.includes('warmup'));
+  const phase = /^phase (.+?)(?: \(no phase met the SLO\))?$/.exec(c.figures.source)?.[1];
+  return file ? { file, phase } : undefined;
+}
+
+/**
+ * labelInputs gives each input a short name, unique among them: for runs, the target's name when the runs differ
+ * in target, else the scenario's; the folder's name is added where names repeat, then a number.
+ */
+export function labelInputs(inputs: ReportInput[]): void {
+  const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
+  const targetsDiffer = new Set(runs.map((r) => r.results.target.name)).size > 1;
+  const scenariosDiffer = new Set(runs.map((r) => r.results.scenario.name)).size > 1;
+  for (const i of inputs) {
+    if (i.kind === 'run') {
+      const t = i.results.target.name;
+      const s = i.results.scenario.name;
+      i.label = targetsDiffer && scenariosDiffer ? `${t} / ${s}` : targetsDiffer ? t : s;
+    } else if (i.kind === 'baseline') i.label = `baseline ${i.baseline.name}`;
+  }
+  const repeated = (i: ReportInput): boolean => inputs.filter((o) => o.label === i.label).length > 1;
+  const where = (i: ReportInput): string => (i.kind === 'sweep' ? path.basename(path.resolve(i.dir)) : folderName(i.path));
+  const firstPass = inputs.filter(repeated);
+  for (const i of firstPass) i.label = `${i.label} (${where(i)})`;
+  inputs.forEach((i, n) => {
+    if (repeated(i)) i.label = `${i.label} #${n + 1}`;
+  });
+}
+
+function folderName(file: string): string {
+  const base = path.basename(file);
+  return base === 'results.json' ? path.basename(path.dirname(path.resolve(file))) : base.replace(/\.json$/, '');
+}

@@ -1,0 +1,193 @@
+/**
+ * The Markdown report: the verdict, warnings, "what happened" and the key tables, for a pull request comment or
+ * a CI step summary ($GITHUB_STEP_SUMMARY). Kept under MARKDOWN_LIMIT characters (a comment holds 65,536):
+ * long tables are cut with a line saying how many rows were left out, and sections that do not fit are named.
+ * Text from results is escaped so it cannot break a table or inject markup.
+ */
+import { compare, median } from './comparison.js';
+import { faultRows } from './drill-data.js';
+import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
+import { comparisonHeadline, comparisonWarnings } from './html-compare.js';
+import { sweepSubtitle, sweepSummary, sweepTitle } from './html-sweep.js';
+import type { BaselineInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
+import { serverPhaseRows } from './server-data.js';
+import { comboRows, SETTING_NAMES, sweptSettings, sweepWarnings } from './sweep-view.js';
+
+/** MARKDOWN_LIMIT is the largest report written, in characters (under GitHub's 65,536 for a comment). */
+export const MARKDOWN_LIMIT = 60_000;
+/** MAX_TABLE_ROWS bounds any one table; the rest is summarised in a line. */
+export const MAX_TABLE_ROWS = 120;
+
+/** MarkdownOptions: where the HTML report with the charts is, to point readers at it. */
+export interface MarkdownOptions {
+  htmlReport?: string;
+}
+
+/** mdTable renders a table; cells are escaped; numeric columns are right-aligned. */
+export function mdTable(header: string[], rows: string[][], numeric: number[] = []): string {
+  const shown = rows.slice(0, MAX_TABLE_ROWS);
+  const line = (cells: string[]): string => `| ${cells.map((c) => esc(c) || ' ').join(' | ')} |`;
+  const out = [line(header), `|${header.map((_, i) => (numeric.includes(i) ? '---:' : '---')).join('|')}|`, ...shown.map(line)];
+  if (rows.length > shown.length) out.push('', `…and ${rows.length - shown.length} more rows (the CSV report has them all).`);
+  return out.join('\n');
+}
+
+function warningLines(ws: Warning[]): string {
+  return ws.map((w) => `> ${w.severity === 'error' ? '⛔' : '⚠️'} ${esc(w.text)}`).join('\n>\n');
+}
+
+function bullets(lines: string[]): string {
+  return lines.map((l) => `- ${esc(l)}`).join('\n');
+}
+
+/** renderMarkdown renders the inputs as one Markdown document. */
+export function renderMarkdown(inputs: ReportInput[], opts: MarkdownOptions = {}): string {
+  const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
+  const sweeps = inputs.filter((i): i is SweepInput => i.kind === 'sweep');
+  const compared = inputs.filter((i): i is RunInput | BaselineInput => i.kind !== 'sweep');
+  const blocks: string[] = [];
+  if (runs.length === 1 && inputs.length === 1) blocks.push(...runBlocks(runs[0]!, 2));
+  else if (sweeps.length === 1 && inputs.length === 1) blocks.push(...sweepBlocks(sweeps[0]!, 2));
+  else {
+    if (compared.length > 1) blocks.push(...comparisonBlocks(compared));
+    for (const r of runs) blocks.push(...runBlocks(r, 3));
+    if (compared.length <= 1) for (const b of compared) if (b.kind === 'baseline') blocks.push(...baselineBlocks(b));
+    for (const s of sweeps) blocks.push(...sweepBlocks(s, 3));
+  }
+  if (opts.htmlReport) blocks.push(`<sub>Charts: ${esc(opts.htmlReport)} (open it in a browser; it is self-contained).</sub>`);
+  return `${fit(blocks)}\n`;
+}
+
+/** fit joins blocks while they fit the limit, and names what was left out. */
+function fit(blocks: string[]): string {
+  const out: string[] = [];
+  let size = 0;
+  let left = 0;
+  for (const b of blocks) {
+    if (size + b.length + 2 > MARKDOWN_LIMIT - 200) {
+      left++;
+      continue;
+    }
+    out.push(b);
+    size += b.length + 2;
+  }
+  if (left) out.push(`…${left} more section(s) left out to stay under ${MARKDOWN_LIMIT} characters; the HTML report has everything.`);
+  return out.join('\n\n');
+}
+
+function runBlocks(input: RunInput, level: 2 | 3): string[] {
+  const r = input.results;
+  const h = '#'.repeat(level);
+  const v = runVerdict(r);
+  const icons = `${v.slo === 'met' ? '✅' : v.slo === 'violated' ? '❌' : '➖'} ${v.slo === 'none' ? 'no SLO set' : `SLO ${v.slo}`} · ${v.valid ? '✅ measurement valid' : '⚠️ measurement INVALID'}${v.interrupted ? ' · interrupted' : ''}`;
+  const title = level === 2 ? `${h} gauntlet: ${esc(r.scenario.name)} — ${icons}` : `${h} ${esc(input.label)} — ${icons}`;
+  const blocks = [title, esc(`${r.target.name}${r.target.model ? ` · model ${r.target.model}` : ''} · ${r.target.protocol} · started ${r.startedAt} · results ${input.path}`)];
+  const ws = runWarnings(r);
+  if (ws.length) blocks.push(warningLines(ws));
+  blocks.push(`**What happened**\n\n${bullets(whatHappened(r))}`);
+  blocks.push(
+    mdTable(
+      ['phase', 'offered/s', 'sent/s', 'ok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'failed', 'error rate', 'SLO'],
+      phaseRows(r).map((p) => [p.name, p.offered, p.sent, p.ok, p.p50, p.p90, p.p99, p.p999, p.max, p.errors, p.errorRate, p.slo === 'FAIL' ? `❌ ${p.failedChecks.join('; ')}` : p.slo === 'pass' ? '✅' : '-']),
+      [1, 2, 3, 4, 5, 6, 7, 8, 10],
+    ),
+  );
+  if (r.faults.length) {
+    blocks.push(
+      `${h}# Faults\n\n${mdTable(
+        ['#', 'fault', 'at', 'outcome', 'failed', 'lost', 'worst p99', 'recovery', 'cold start', 'ok/s before → during → after'],
+        faultRows(r).map((f) => [String(f.index), f.label, f.at, f.outcome, f.failed, f.lost, f.worstP99, f.recovery, f.coldStart, f.throughput]),
+        [0, 5],
+      )}`,
+    );
+  }
+  const shed = r.phases.filter((p) => p.degradation && p.degradation.rejected + p.degradation.otherFailed > 0);
+  if (shed.length) {
+    blocks.push(
+      `${h}# Graceful degradation\n\n${mdTable(
+        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms'],
+        shed.map((p) => {
+          const d = p.degradation!;
+          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99)];
+        }),
+        [1, 2, 3, 4, 5],
+      )}`,
+    );
+  }
+  const server = serverPhaseRows(r);
+  if (server.length) {
+    blocks.push(
+      `${h}# The server's view\n\n${mdTable(
+        ['phase', 'client p50 ms', 'server request ms', 'queue ms', 'inference ms', 'mean batch'],
+        server.map((s) => [s.phase, msValue(s.clientP50Ms), msValue(s.serverRequestMs), msValue(s.queueMs), msValue(s.computeInferMs), s.meanBatch.toFixed(2)]),
+        [1, 2, 3, 4, 5],
+      )}`,
+    );
+  }
+  return blocks;
+}
+
+function baselineBlocks(b: BaselineInput): string[] {
+  const phases = b.baseline.phases.filter((p) => p.repetitions.throughput.length > 0);
+  return [
+    `### ${esc(b.label)}`,
+    esc(`${b.baseline.scenario} · ${b.baseline.target.name} · created ${b.baseline.createdAt} · ${b.baseline.sources.length} run(s); medians of the repetitions`),
+    mdTable(
+      ['phase', 'repetitions', 'ok/s', 'p50 ms', 'p95 ms', 'p99 ms', 'error rate'],
+      phases.map((p) => [p.name, String(p.repetitions.throughput.length), rps(median(p.repetitions.throughput)), msValue(median(p.repetitions.p50)), msValue(median(p.repetitions.p95)), msValue(median(p.repetitions.p99)), pct(median(p.repetitions.error_rate))]),
+      [1, 2, 3, 4, 5, 6],
+    ),
+  ];
+}
+
+function comparisonBlocks(inputs: (RunInput | BaselineInput)[]): string[] {
+  const c = compare(inputs);
+  const blocks = [`## gauntlet: ${esc(inputs.map((i) => i.label).join(' vs '))}`];
+  const ws = comparisonWarnings(inputs);
+  if (ws.length) blocks.push(warningLines(ws));
+  const headline = comparisonHeadline(c);
+  if (headline.length) blocks.push(bullets(headline));
+  blocks.push(
+    `### At the maximum throughput within the SLO\n\n${mdTable(
+      ['run', 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million'],
+      c.contenders.map((x) => [x.label, x.verdict, x.atSlo ? rps(x.atSlo.throughputRps) : '-', x.atSlo?.phase ?? '-', x.atSlo ? msValue(x.atSlo.p50Ms) : '-', x.atSlo ? msValue(x.atSlo.p99Ms) : '-', x.atSlo ? pct(x.atSlo.errorRate) : '-', money(x.costPerHour), money(x.costPerMillion)]),
+      [2, 4, 5, 6, 7, 8],
+    )}\n\nCost per million inferences = cost_per_hour ÷ (throughput at the SLO × 3600) × 10⁶.`,
+  );
+  if (c.equalLoad.length) {
+    blocks.push(
+      `### At equal load\n\n${mdTable(
+        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate'],
+        c.equalLoad.flatMap((row) => row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate)])),
+        [2, 3, 4, 5, 6],
+      )}`,
+    );
+  }
+  return blocks;
+}
+
+function sweepBlocks(s: SweepInput, level: 2 | 3): string[] {
+  const h = '#'.repeat(level);
+  const r = s.record;
+  const blocks = [`${h} ${level === 2 ? 'gauntlet: ' : ''}${esc(sweepTitle(s))}`, esc(`${sweepSubtitle(s)} · ${s.dir}`)];
+  const ws = sweepWarnings(s);
+  if (ws.length) blocks.push(warningLines(ws));
+  const rec = r.recommendation;
+  blocks.push(rec?.id ? `**✅ Recommended: ${esc(rec.id)}.** ${esc(rec.reason)}` : `**❌ No recommendation.** ${esc(rec?.reason ?? 'The sweep has not finished.')}`);
+  blocks.push(`**What happened**\n\n${bullets(sweepSummary(s))}`);
+  const rows = comboRows(s);
+  const settings = sweptSettings(r).map((k) => SETTING_NAMES[k]);
+  const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
+  const cost = rows.some((x) => x.costPerHour !== '-');
+  const header = ['#', 'combination', ...settings, 'rps at SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(accuracy ? ['cosine', 'max abs err'] : []), ...(cost ? ['cost/h', 'cost per million'] : []), 'valid', 'constraints', ''];
+  const first = 2 + settings.length;
+  blocks.push(
+    mdTable(
+      header,
+      rows.map((x) => [String(x.index), x.id, ...x.settings, x.rpsAtSlo, x.p50, x.p99, x.errorRate, x.memoryMib, ...(accuracy ? [x.cosine, x.maxAbsError] : []), ...(cost ? [x.costPerHour, x.costPerMillion] : []), x.state, x.constraints, [x.recommended ? '⭐ recommended' : '', x.pareto ? 'Pareto' : ''].filter(Boolean).join(', ')]),
+      [0, ...Array.from({ length: 5 + (accuracy ? 2 : 0) + (cost ? 2 : 0) }, (_, i) => first + i)],
+    ),
+  );
+  return blocks;
+}

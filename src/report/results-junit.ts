@@ -1,0 +1,80 @@
+/**
+ * JUnit XML from results files, for CI systems that show test results (`gauntlet report --format junit`): per
+ * run, the validity of the measurement, each SLO check and each fault (failed action or lost requests) as a
+ * testcase; per sweep, each combination's constraints and the recommendation. Gates have their own JUnit
+ * (src/report/junit.ts) with verdicts against a baseline.
+ */
+import type { ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import { xmlEscape } from './junit.js';
+import { checkText } from './run-facts.js';
+import { faultLabel } from './timeline-data.js';
+
+interface Case {
+  classname: string;
+  name: string;
+  failure?: string;
+  skipped?: string;
+  out?: string;
+}
+
+function suite(name: string, cases: Case[]): string[] {
+  const failures = cases.filter((c) => c.failure !== undefined).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const out = [`  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`];
+  for (const c of cases) {
+    const open = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}">`;
+    if (c.failure !== undefined) out.push(`${open}<failure message="${xmlEscape(c.failure)}"/></testcase>`);
+    else if (c.skipped !== undefined) out.push(`${open}<skipped message="${xmlEscape(c.skipped)}"/></testcase>`);
+    else out.push(`${open}${c.out ? `<system-out>${xmlEscape(c.out)}</system-out>` : ''}</testcase>`);
+  }
+  out.push('  </testsuite>');
+  return out;
+}
+
+function runCases(i: RunInput): Case[] {
+  const r = i.results;
+  const cls = r.scenario.name;
+  const cases: Case[] = [];
+  const reasons = [...(r.interrupted ? ['the run was interrupted'] : []), ...r.invalidReasons];
+  cases.push(reasons.length ? { classname: cls, name: 'measurement valid', failure: reasons.join('; ') } : { classname: cls, name: 'measurement valid', out: `${r.totals.sent} sent, ${r.totals.lost} lost, ${(r.generator.lateFraction * 100).toFixed(2)} % of sends over 1 ms late` });
+  for (const c of r.slo.checks) {
+    const name = `SLO ${c.metric}`;
+    const classname = `${cls}.${c.phase}`;
+    cases.push(c.pass ? { classname, name, out: checkText(c) } : { classname, name, failure: checkText(c) });
+  }
+  for (const f of r.faults) {
+    const name = `fault ${faultLabel(f)}`;
+    const problems = [...(f.outcome !== 'ok' ? [`${f.outcome}: ${f.detail}`] : []), ...(f.drill && f.drill.lost > 0 ? [`${f.drill.lost} request(s) lost`] : [])];
+    cases.push(problems.length ? { classname: `${cls}.faults`, name, failure: problems.join('; ') } : { classname: `${cls}.faults`, name, out: `${f.detail}; ${f.drill ? `${f.drill.failed} failed in its window` : 'no drill measurements'}` });
+  }
+  return cases;
+}
+
+function sweepCases(s: SweepInput): Case[] {
+  const r = s.record;
+  const cls = r.sweep.name;
+  const cases: Case[] = r.combinations.map((c) => {
+    const name = `${c.id} meets the constraints`;
+    if (c.status !== 'done') return { classname: cls, name, skipped: `${c.status}${c.error ? `: ${c.error.split('\n')[0]}` : ''}` };
+    if (!c.verdict) return { classname: cls, name, skipped: 'not judged (sweep unfinished)' };
+    if (c.verdict.failures.length) return { classname: cls, name, failure: c.verdict.failures.join('; ') };
+    return { classname: cls, name, out: c.figures && !c.figures.valid ? 'meets them, but the measurement is invalid' : 'meets every constraint' };
+  });
+  const rec = r.recommendation;
+  cases.push(rec?.id ? { classname: cls, name: 'recommendation', out: rec.reason } : { classname: cls, name: 'recommendation', failure: rec?.reason ?? 'the sweep has not finished' });
+  return cases;
+}
+
+/** renderJunit renders runs and sweeps as JUnit XML (baselines have nothing to check and are listed as skipped). */
+export function renderJunit(inputs: ReportInput[]): string {
+  const suites = inputs.map((i) => ({
+    name: i.label,
+    cases: i.kind === 'run' ? runCases(i) : i.kind === 'sweep' ? sweepCases(i) : [{ classname: i.label, name: 'baseline', skipped: 'a baseline has nothing to check; gate runs against it with gauntlet gate' }],
+  }));
+  const tests = suites.reduce((n, s) => n + s.cases.length, 0);
+  const failures = suites.reduce((n, s) => n + s.cases.filter((c) => c.failure !== undefined).length, 0);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="gauntlet report" tests="${tests}" failures="${failures}">`];
+  for (const s of suites) out.push(...suite(s.name, s.cases));
+  out.push('</testsuites>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,234 @@
+/**
+ * A sweep in reports: the configuration table (settings, throughput at the SLO, latency, memory, accuracy
+ * against fp32, validity, constraints, cost), the Pareto chart of throughput at the SLO against p99, latency
+ * against throughput for each combination (its search steps, or its phases), and the warnings that limit the
+ * recommendation. Read from sweep.json and the results files it names.
+ */
+import { CONFIG_ORDER } from '../sweep/combinations.js';
+import type { ComboRecord, SweepRecord } from '../sweep/sweep-record.js';
+import type { ComboConfig } from '../sweep/sweep-spec.js';
+import { type ChartSpec, colorAt, type PointLabel, type SeriesSpec } from './chart-spec.js';
+import { costPerMillion } from './comparison.js';
+import { money, msValue, pct, rps } from './format.js';
+import type { SweepInput } from './load-inputs.js';
+import type { Warning } from './run-facts.js';
+import { spectrumChart } from './spectrum-data.js';
+
+/** SETTING_NAMES are the column names of the swept settings. */
+export const SETTING_NAMES: Record<keyof ComboConfig, string> = {
+  dynamicBatching: 'batching',
+  maxBatchSize: 'max batch',
+  maxQueueDelayUs: 'queue delay µs',
+  precision: 'precision',
+  instanceCount: 'instances',
+  intraOpThreads: 'intra-op threads',
+  replicas: 'replicas',
+  executionProvider: 'provider',
+};
+
+/** sweptSettings are the settings any combination sets, in matrix order. */
+export function sweptSettings(r: SweepRecord): (keyof ComboConfig)[] {
+  return CONFIG_ORDER.filter((k) => r.combinations.some((c) => c.config[k] !== undefined));
+}
+
+/** settingText renders one setting of a combination ('base' when it keeps the model's own). */
+export function settingText(c: ComboConfig, k: keyof ComboConfig): string {
+  const v = c[k];
+  if (v === undefined) return k === 'maxQueueDelayUs' && c.dynamicBatching === false ? '-' : 'base';
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  return String(v);
+}
+
+/** comboState is a combination's validity for people: yes, INVALID, INCONCLUSIVE, FAILED, skipped, pending. */
+export function comboState(c: ComboRecord): string {
+  if (c.status === 'failed') return 'FAILED';
+  if (c.status === 'skipped' || c.status === 'pending' || c.status === 'running') return c.status;
+  if (!c.figures) return '-';
+  if (c.search?.inconclusive) return 'INCONCLUSIVE';
+  return c.figures.valid ? 'yes' : 'INVALID';
+}
+
+/** ComboRow is one combination of the table, formatted; `settings` follow sweptSettings. */
+export interface ComboRow {
+  index: number;
+  id: string;
+  label: string;
+  settings: string[];
+  target: string;
+  rpsAtSlo: string;
+  p50: string;
+  p99: string;
+  errorRate: string;
+  memoryMib: string;
+  cosine: string;
+  maxAbsError: string;
+  top1: string;
+  state: string;
+  constraints: string;
+  pareto: boolean;
+  recommended: boolean;
+  costPerHour: string;
+  costPerMillion: string;
+  /** Raw figures, for charts and CSV. */
+  raw: { rpsAtSlo: number | null; p50Ms: number | null; p99Ms: number | null; errorRate: number | null; memoryMib: number | null; cosine: number | null; maxAbsError: number | null; top1: number | null; costPerHour: number | null; costPerMillion: number | null };
+}
+
+/** comboRows formats every combination. */
+export function comboRows(s: SweepInput): ComboRow[] {
+  const r = s.record;
+  const settings = sweptSettings(r);
+  return r.combinations.map((c) => {
+    const f = c.figures;
+    const a = c.accuracy ?? f?.accuracy ?? null;
+    const reference = a !== null && a.maxAbsError === 0;
+    const cost = s.runs.get(c.id)?.results.target.costPerHour ?? null;
+    const perMillion = f && cost !== null ? costPerMillion(cost, f.throughputAtSloRps) : null;
+    const top1 = a?.top1 ?? (reference ? 1 : null);
+    return {
+      index: c.index,
+      id: c.id,
+      label: c.label,
+      settings: settings.map((k) => settingText(c.config, k)),
+      target: c.target ? `${c.target.name} (${c.target.url})` : '',
+      rpsAtSlo: f ? rps(f.throughputAtSloRps) : '-',
+      p50: f ? msValue(f.p50Ms) : '-',
+      p99: f ? msValue(f.p99Ms) : '-',
+      errorRate: f ? pct(f.errorRate) : '-',
+      memoryMib: f?.memoryMib != null ? f.memoryMib.toFixed(0) : '-',
+      cosine: a ? (reference ? 'ref' : String(+a.cosine.toPrecision(7))) : '-',
+      maxAbsError: a ? (reference ? 'ref' : a.maxAbsError.toPrecision(3)) : '-',
+      top1: a?.top1 !== undefined ? pct(a.top1) : '-',
+      state: comboState(c),
+      constraints: !c.verdict ? '-' : c.verdict.failures.length === 0 ? 'ok' : `missed: ${c.verdict.failures.join('; ')}`,
+      pareto: !!c.verdict?.pareto,
+      recommended: r.recommendation?.id === c.id,
+      costPerHour: cost !== null ? money(cost) : '-',
+      costPerMillion: money(perMillion),
+      raw: {
+        rpsAtSlo: f ? f.throughputAtSloRps : null,
+        p50Ms: f?.p50Ms ?? null,
+        p99Ms: f?.p99Ms ?? null,
+        errorRate: f ? f.errorRate : null,
+        memoryMib: f?.memoryMib ?? null,
+        cosine: a ? a.cosine : null,
+        maxAbsError: a ? a.maxAbsError : null,
+        top1,
+        costPerHour: cost,
+        costPerMillion: perMillion,
+      },
+    };
+  });
+}
+
+/** sweepVerdict is the headline: what is recommended, or that nothing is. */
+export function sweepVerdict(r: SweepRecord): string {
+  if (r.status !== 'complete') return r.status === 'interrupted' ? 'interrupted' : 'still running';
+  const id = r.recommendation?.id;
+  return id ? `recommended ${id}` : 'no recommendation';
+}
+
+/** sweepWarnings lists what limits the sweep's recommendation. */
+export function sweepWarnings(s: SweepInput): Warning[] {
+  const r = s.record;
+  const out: Warning[] = [];
+  if (r.status === 'interrupted') out.push({ severity: 'error', text: 'The sweep was interrupted: the combinations not run are marked skipped.' });
+  if (r.status === 'running') out.push({ severity: 'error', text: 'The sweep has not finished (status running): figures and recommendation are incomplete.' });
+  const rec = r.combinations.find((c) => c.id === r.recommendation?.id);
+  if (rec?.figures && !rec.figures.valid) out.push({ severity: 'error', text: `The recommended ${rec.id} was measured INVALIDLY (--allow-invalid): confirm it on a quieter machine before relying on it.` });
+  const invalid = r.combinations.filter((c) => c.figures && (!c.figures.valid || c.search?.inconclusive));
+  if (invalid.length) {
+    out.push({
+      severity: 'error',
+      text: `Invalid or inconclusive measurements (${invalid.map((c) => c.id).join(', ')}): the load generator could not keep up, so their figures are lower bounds; ${r.sweep.allowInvalid ? 'they were considered anyway (--allow-invalid)' : 'they were not considered for the recommendation'}.`,
+    });
+  }
+  for (const c of r.combinations.filter((x) => x.status === 'failed')) out.push({ severity: 'warning', text: `${c.id} failed: ${(c.error ?? '').split('\n')[0]}` });
+  if (s.missing.length) out.push({ severity: 'warning', text: `Results files named in sweep.json could not be read: ${s.missing.join(', ')}.` });
+  return out;
+}
+
+/**
+ * paretoChart: throughput at the SLO (up) against p99 (right) for every combination with figures. Frontier points
+ * are joined; the recommended one is ringed. Combinations are numbered as in the table.
+ */
+export function paretoChart(id: string, s: SweepInput): ChartSpec | undefined {
+  const r = s.record;
+  const pts = r.combinations.filter((c) => c.figures && c.figures.p99Ms !== null).map((c) => ({ c, x: c.figures!.p99Ms!, y: c.figures!.throughputAtSloRps }));
+  if (pts.length === 0) return undefined;
+  // uPlot aligns series on one x axis: equal p99s are moved apart by a hair so each point keeps its own x.
+  pts.sort((a, b) => a.x - b.x || a.c.index - b.c.index);
+  for (let i = 1; i < pts.length; i++) if (pts[i]!.x <= pts[i - 1]!.x) pts[i]!.x = pts[i - 1]!.x * 1.0001 + 1e-6;
+  const limit = r.sweep.search?.p99Ms ?? r.sweep.constraints.maxP99Ms;
+  // The p99 bound gets an x of its own (no point there), so the axis reaches it and its line shows.
+  const withBound = limit !== undefined && limit > pts[pts.length - 1]!.x;
+  const xs = [...pts.map((p) => p.x), ...(withBound ? [limit] : [])];
+  const col = (pick: (c: ComboRecord) => boolean): (number | null)[] => [...pts.map((p) => (pick(p.c) ? p.y : null)), ...(withBound ? [null] : [])];
+  const trusted = (c: ComboRecord): boolean => !!c.figures?.valid && !c.search?.inconclusive;
+  const series: SeriesSpec[] = [
+    { label: 'valid measurement', values: col(trusted), color: '#0072B2', style: 'points' },
+    { label: 'invalid / inconclusive', values: col((c) => !trusted(c)), color: '#7F7F7F', style: 'points' },
+    { label: 'Pareto frontier', values: col((c) => !!c.verdict?.pareto), color: '#009E73', width: 2, spanGaps: true },
+    { label: 'recommended', values: col((c) => c.id === r.recommendation?.id), color: '#D55E00', style: 'points', width: 4 },
+  ];
+  const labels: PointLabel[] = pts.map((p) => ({ x: p.x, y: p.y, text: String(p.c.index) }));
+  return {
+    id,
+    x: { kind: 'linear', label: 'p99 at the throughput at the SLO (ms)', values: xs },
+    y: { label: 'rps at the SLO', fromZero: true },
+    series,
+    pointLabels: labels,
+    markers: limit !== undefined ? [{ x: limit, label: `p99 bound ${limit} ms`, color: '#B00020' }] : [],
+  };
+}
+
+/**
+ * curveChart: p99 against throughput for each combination, from its search steps (each rate probed) or, without a
+ * search, from the phases of its run: where each configuration's latency turns up.
+ */
+export function curveChart(id: string, s: SweepInput): ChartSpec | undefined {
+  const r = s.record;
+  const curves = r.combinations.map((c) => ({ c, points: curvePoints(c, s) })).filter((x) => x.points.length > 0);
+  if (curves.length === 0) return undefined;
+  const xs = [...new Set(curves.flatMap((x) => x.points.map((p) => p.x)))].sort((a, b) => a - b);
+  const series: SeriesSpec[] = curves.map(({ c, points }) => {
+    const at = new Map(points.map((p) => [p.x, p.y]));
+    return { label: `${c.index}: ${c.id}`, values: xs.map((x) => at.get(x) ?? null), color: colorAt(c.index - 1), spanGaps: true, style: 'line', unit: 'ms', points: true };
+  });
+  const limit = r.sweep.search?.p99Ms ?? r.sweep.constraints.maxP99Ms;
+  return {
+    id,
+    x: { kind: 'linear', label: 'throughput (successful requests/s)', values: xs },
+    y: { label: 'p99 (ms)', log: true },
+    series,
+    lines: limit !== undefined ? [{ y: limit, label: `p99 bound ${limit} ms`, color: '#B00020' }] : [],
+  };
+}
+
+function curvePoints(c: ComboRecord, s: SweepInput): { x: number; y: number }[] {
+  const byX = new Map<number, number>();
+  if (c.search) {
+    // A rate probed twice (an invalid step's retry) shows its last attempt.
+    for (const st of c.search.steps) if (st.p99Ms !== null && st.throughputRps > 0) byX.set(round1(st.throughputRps), st.p99Ms);
+  } else {
+    const run = s.runs.get(c.id)?.results;
+    const checked = new Set(run?.slo.checks.map((x) => x.phase));
+    for (const p of run?.phases ?? []) if (checked.has(p.name) && p.latencyUs.count > 0) byX.set(round1(p.throughputRps), p.latencyUs.p99 / 1000);
+  }
+  return [...byX.entries()].map(([x, y]) => ({ x, y })).sort((a, b) => a.x - b.x);
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+/** sweepSpectrum overlays the latency spectra of the combinations at their throughput at the SLO. */
+export function sweepSpectrum(id: string, s: SweepInput): ChartSpec | undefined {
+  const entries = s.record.combinations.flatMap((c) => {
+    const run = s.runs.get(c.id);
+    if (!run) return [];
+    const phase = run.phase !== undefined ? run.results.phases.find((p) => p.name === run.phase) : run.results.phases[0];
+    return phase?.histogram ? [{ label: `${c.index}: ${c.id}`, histogram: phase.histogram, color: colorAt(c.index - 1) }] : [];
+  });
+  const limit = s.record.sweep.search?.p99Ms ?? s.record.sweep.constraints.maxP99Ms;
+  return spectrumChart(id, entries, limit !== undefined ? { y: limit, label: `p99 bound ${limit} ms` } : undefined);
+}

@@ -1,0 +1,67 @@
+/**
+ * Rendering a report in a format, and writing the reports a run or a sweep leaves in its folder (report.html and
+ * report.md next to results.json or sweep.json). Both read the files the run or sweep wrote, never live state,
+ * so `gauntlet report DIR` later makes the same reports.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderCsv } from './csv-report.js';
+import { renderHtml } from './html-report.js';
+import { loadInputs, type ReportInput } from './load-inputs.js';
+import { renderMarkdown } from './markdown-report.js';
+import { renderJunit } from './results-junit.js';
+
+/** REPORT_FORMATS are the formats `gauntlet report` writes. */
+export const REPORT_FORMATS = ['html', 'md', 'csv', 'junit'] as const;
+/** ReportFormat is one of REPORT_FORMATS. */
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** REPORT_HTML and REPORT_MD are the names of the reports in a run's or sweep's folder. */
+export const REPORT_HTML = 'report.html';
+export const REPORT_MD = 'report.md';
+
+/** renderReport renders inputs in one format. */
+export function renderReport(inputs: ReportInput[], format: ReportFormat, opts: { htmlReport?: string } = {}): string {
+  switch (format) {
+    case 'html':
+      return renderHtml(inputs);
+    case 'md':
+      return renderMarkdown(inputs, opts);
+    case 'csv':
+      return renderCsv(inputs);
+    case 'junit':
+      return renderJunit(inputs);
+  }
+}
+
+/** writeAtomic writes a file through a temporary name, so a reader never sees half a report. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** FolderReports are the paths of the reports written into a folder. */
+export interface FolderReports {
+  html: string;
+  markdown: string;
+}
+
+/**
+ * writeFolderReports writes report.html and report.md into a run's folder (from its results.json) or a sweep's
+ * (from its sweep.json and the results files it names); with `sources`, a report of those inputs (the
+ * repetitions of `gauntlet run --repeat`, compared) into `dir`.
+ */
+export function writeFolderReports(dir: string, sources: string[] = [dir]): FolderReports {
+  const inputs = loadInputs(sources);
+  const html = path.join(dir, REPORT_HTML);
+  const markdown = path.join(dir, REPORT_MD);
+  writeAtomic(html, renderHtml(inputs));
+  writeAtomic(markdown, renderMarkdown(inputs, { htmlReport: REPORT_HTML }));
+  return { html, markdown };
+}
+
+/** writeRunReports writes a run's reports (see writeFolderReports). */
+export const writeRunReports = writeFolderReports;
+/** writeSweepReports writes a sweep's reports (see writeFolderReports). */
+export const writeSweepReports = writeFolderReports;
