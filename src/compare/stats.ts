@@ -26,8 +26,12 @@ export interface KsTest {
 /** EXACT_LIMIT: samples this small (each), with no ties, get the exact U distribution. */
 export const EXACT_LIMIT = 25;
 
-/** mannWhitney tests whether x and y come from the same distribution (two-sided). */
-export function mannWhitney(x: readonly number[], y: readonly number[]): RankTest {
+/**
+ * mannWhitney tests whether x and y come from the same distribution (two-sided). `varianceFactor` > 1 widens the
+ * null distribution for serially correlated samples (per-second values of one run are not independent): the
+ * normal approximation is then used with its variance multiplied by the factor.
+ */
+export function mannWhitney(x: readonly number[], y: readonly number[], varianceFactor = 1): RankTest {
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) return { u: 0, p: 1, method: 'exact' };
@@ -45,9 +49,9 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): RankTes
     i = j + 1;
   }
   const u = rankSumX - (n1 * (n1 + 1)) / 2;
-  if (tieTerm === 0 && n1 <= EXACT_LIMIT && n2 <= EXACT_LIMIT) return { u, p: exactP(u, n1, n2), method: 'exact' };
+  if (varianceFactor <= 1 && tieTerm === 0 && n1 <= EXACT_LIMIT && n2 <= EXACT_LIMIT) return { u, p: exactP(u, n1, n2), method: 'exact' };
   const mean = (n1 * n2) / 2;
-  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))) * Math.max(1, varianceFactor);
   if (variance <= 0) return { u, p: 1, method: 'normal' };
   const z = (Math.abs(u - mean) - 0.5) / Math.sqrt(variance);
   return { u, p: Math.min(1, 2 * normalSf(Math.max(0, z))), method: 'normal' };
@@ -79,8 +83,12 @@ function exactP(u: number, n1: number, n2: number): number {
   return Math.min(1, (2 * tail) / total);
 }
 
-/** ksTwoSample tests whether x and y come from the same distribution by the largest gap between their CDFs. */
-export function ksTwoSample(x: readonly number[], y: readonly number[]): KsTest {
+/**
+ * ksTwoSample tests whether x and y come from the same distribution by the largest gap between their CDFs. With
+ * `varianceFactor` > 1 (serially correlated samples) the effective sample sizes are divided by it and the
+ * asymptotic distribution is used.
+ */
+export function ksTwoSample(x: readonly number[], y: readonly number[], varianceFactor = 1): KsTest {
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) return { d: 0, p: 1, method: 'exact' };
@@ -95,8 +103,9 @@ export function ksTwoSample(x: readonly number[], y: readonly number[]): KsTest 
     while (j < n2 && b[j] === v) j++;
     d = Math.max(d, Math.abs(i / n1 - j / n2));
   }
-  if (n1 * n2 <= 10_000) return { d, p: ksExactP(d, n1, n2), method: 'exact' };
-  const en = Math.sqrt((n1 * n2) / (n1 + n2));
+  if (varianceFactor <= 1 && n1 * n2 <= 10_000) return { d, p: ksExactP(d, n1, n2), method: 'exact' };
+  const f = Math.max(1, varianceFactor);
+  const en = Math.sqrt((n1 / f) * (n2 / f) / (n1 / f + n2 / f));
   return { d, p: kolmogorovSf((en + 0.12 + 0.11 / en) * d), method: 'asymptotic' };
 }
 
@@ -180,4 +189,25 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * serialCorrelationFactor is (1 + r)/(1 − r) for the lag-1 autocorrelation r of a series (clamped to [0, 0.9]):
+ * by how much serial correlation inflates the variance of statistics computed as if the values were independent
+ * (the AR(1) approximation). 1 for independent values.
+ */
+export function serialCorrelationFactor(series: readonly number[]): number {
+  const n = series.length;
+  if (n < 4) return 1;
+  const mean = series.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = series[i]! - mean;
+    den += d * d;
+    if (i + 1 < n) num += d * (series[i + 1]! - mean);
+  }
+  if (den === 0) return 1;
+  const r = Math.min(0.9, Math.max(0, num / den));
+  return (1 + r) / (1 - r);
 }

@@ -4,7 +4,7 @@
  * least the minimum effect; "no change" is called only when the samples were large enough to have seen the
  * minimum effect; anything else is UNKNOWN, with how many more repetitions would decide it.
  */
-import { ksTwoSample, mannWhitney, median, normalQuantile } from './stats.js';
+import { ksTwoSample, mannWhitney, median, normalQuantile, serialCorrelationFactor } from './stats.js';
 
 /** Verdict is the outcome of comparing a candidate with its baseline on one metric. */
 export type Verdict = 'SAME' | 'REGRESSED' | 'IMPROVED' | 'UNKNOWN';
@@ -46,15 +46,20 @@ const MIN_SAMPLES = 3;
 /** Asymptotic relative efficiency of the rank test against the t-test for normal data (3/π). */
 const ARE = 3 / Math.PI;
 
-/** judge compares candidate with baseline samples of one metric. */
-export function judge(baseline: readonly number[], candidate: readonly number[], rule: MetricRule, alpha = DEFAULT_ALPHA): MetricVerdict {
+/**
+ * judge compares candidate with baseline samples of one metric. `serial` says the samples are time series (one
+ * value per second) whose neighbours are correlated: the tests then widen their null distributions by the
+ * measured lag-1 autocorrelation, and the sample size needed for SAME grows likewise.
+ */
+export function judge(baseline: readonly number[], candidate: readonly number[], rule: MetricRule, alpha = DEFAULT_ALPHA, serial = false): MetricVerdict {
   const b = median(baseline);
   const c = median(candidate);
   const change = rule.absolute ? c - b : b === 0 ? (c === 0 ? 0 : Infinity) : (c - b) / Math.abs(b);
-  const rank = mannWhitney(baseline, candidate);
-  const ks = ksTwoSample(baseline, candidate);
+  const factor = serial ? Math.max(serialCorrelationFactor(baseline), serialCorrelationFactor(candidate)) : 1;
+  const rank = mannWhitney(baseline, candidate, factor);
+  const ks = ksTwoSample(baseline, candidate, factor);
   const base = { metric: rule.metric, baseline: b, candidate: c, change, minEffect: rule.minEffect, pRank: rank.p, pKs: ks.p, samples: { baseline: baseline.length, candidate: candidate.length } };
-  const needed = requiredSamples(baseline, candidate, rule, alpha);
+  const needed = Math.ceil(requiredSamples(baseline, candidate, rule, alpha) * factor);
   const n = Math.min(baseline.length, candidate.length);
   if (n < MIN_SAMPLES) {
     return { ...base, verdict: 'UNKNOWN', needed: Math.max(needed, MIN_SAMPLES) - n, reason: `too few samples (${n}); at least ${MIN_SAMPLES} per side are needed` };

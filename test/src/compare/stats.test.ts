@@ -88,3 +88,20 @@ describe('distributions', () => {
     expect(median([])).toBeNaN();
   });
 });
+
+describe('serialCorrelationFactor', () => {
+  it('is 1 for alternating (anti-correlated) or short series and grows with positive correlation', async () => {
+    const { serialCorrelationFactor } = await import('../../../src/compare/stats.js');
+    expect(serialCorrelationFactor([1, 2, 1, 2, 1, 2, 1, 2])).toBe(1);
+    expect(serialCorrelationFactor([1, 2, 3])).toBe(1);
+    const trend = Array.from({ length: 40 }, (_, i) => i);
+    expect(serialCorrelationFactor(trend)).toBeGreaterThan(5);
+  });
+
+  it('widens the rank test for correlated samples', () => {
+    const x = Array.from({ length: 20 }, (_, i) => i);
+    const y = Array.from({ length: 20 }, (_, i) => i + 6);
+    expect(mannWhitney(x, y, 4).p).toBeGreaterThan(mannWhitney(x, y).p);
+    expect(ksTwoSample(x, y, 4).p).toBeGreaterThan(ksTwoSample(x, y).p);
+  });
+});
