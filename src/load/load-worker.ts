@@ -32,13 +32,42 @@ function raisePriority(): void {
   }
 }
 
+/** WARM_UP_REQUESTS is how many unmeasured requests each worker sends before the run (see warmUp). */
+const WARM_UP_REQUESTS = 24;
+/** WARM_UP_LIMIT_MS bounds the warm-up: a slow or failing target must not hold up the run's start. */
+const WARM_UP_LIMIT_MS = 1000;
+
 let client: Client;
 try {
   client = createClient(init.target, init.request, { seed: init.seed + init.worker });
+  await warmUp(client);
   post({ kind: 'ready' });
 } catch (err) {
   post({ kind: 'init-error', message: (err as Error).message });
   port.close();
+}
+
+/**
+ * warmUp sends a few unmeasured requests (4 at a time) before the run, as wrk2's calibration period does: the
+ * first sends of a fresh thread are slow (code not yet optimised, connections not yet open) and would otherwise
+ * go out late in the run's first second. Their outcomes are discarded. It stops at the first failure and after
+ * WARM_UP_LIMIT_MS, whatever is still in flight then completes (and is discarded) during the run.
+ */
+async function warmUp(c: Client): Promise<void> {
+  const deadline = performance.now() + WARM_UP_LIMIT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), WARM_UP_LIMIT_MS);
+  });
+  try {
+    for (let i = 0; i < WARM_UP_REQUESTS && performance.now() < deadline; i += 4) {
+      const round = Promise.all([c.send(), c.send(), c.send(), c.send()]);
+      const result = await Promise.race([round, expired]);
+      if (result === 'expired' || result.some((o) => o.code !== 'OK')) return;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 let dispatcher: Dispatcher | undefined;

@@ -199,7 +199,8 @@ export interface ResultsFile {
   /** False when the measurement cannot be trusted; invalidReasons says why. */
   valid: boolean;
   invalidReasons: string[];
-  generator: { workers: number; sendLagUs: LatencySummary; lateSends: number; lateFraction: number };
+  /** The generator's punctuality; checkedLateFraction leaves out the first second (warm-up), as the validity check does. */
+  generator: { workers: number; sendLagUs: LatencySummary; lateSends: number; lateFraction: number; checkedLateFraction: number };
   totals: { scheduled: number; sent: number; ok: number; failed: number; dropped: number; lost: number };
   phases: PhaseResult[];
   slo: { pass: boolean; checks: SloCheck[] };

@@ -23,7 +23,7 @@ import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../results/results-sch
 import { HLOG_FILE, ResultsWriter } from '../results/results-writer.js';
 import { packageVersion } from '../util/package-version.js';
 import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
-import { checkSlos, intervalResults, invalidReasons, phaseResults } from './evaluate.js';
+import { checkedLateFraction, checkSlos, intervalResults, invalidReasons, phaseResults } from './evaluate.js';
 
 /** SecondStatus is the live view of the newest finished second, for progress displays. */
 export interface SecondStatus {
@@ -225,7 +225,7 @@ function buildResults(
     interrupted,
     valid: reasons.length === 0,
     invalidReasons: reasons,
-    generator: { workers, sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0 },
+    generator: { workers, sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: checkedLateFraction(agg) },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),
