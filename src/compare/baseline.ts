@@ -29,6 +29,11 @@ export interface BaselinePhase {
   repetitions: MetricSamples;
   /** One value per full second of the phase, all repetitions together (throughput per second, latencies in ms). */
   intervals: MetricSamples;
+  /**
+   * How many of `intervals` each repetition contributed, in order, per metric (seconds without a response have no
+   * latency value). Absent in baselines written before it existed: the per-second values are then one series.
+   */
+  intervalRuns?: MetricSamples;
   /** Merged latency histogram (compressed base64, µs). */
   histogram: string;
 }
@@ -64,10 +69,11 @@ export function readResults(file: string): ResultsFile {
 }
 
 /** samplesOf extracts the gated metrics of one phase from a set of results files (repetitions). */
-export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: MetricSamples; intervals: MetricSamples; histogram: string } {
+export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: MetricSamples; intervals: MetricSamples; intervalRuns: MetricSamples; histogram: string } {
   const empty = (): MetricSamples => ({ throughput: [], p50: [], p95: [], p99: [], error_rate: [] });
   const repetitions = empty();
   const intervals = empty();
+  const intervalRuns = empty();
   const merged = newHistogram();
   for (const r of runs) {
     const p = r.phases.find((x) => x.name === phase);
@@ -80,6 +86,7 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
     if (p.histogram) merged.add(decodeHistogram(p.histogram));
     // Full seconds only: the first and last second of a phase are partial.
     const rows = r.intervals.filter((i) => i.phase === phase);
+    const before = { throughput: intervals.throughput.length, p50: intervals.p50.length, p95: intervals.p95.length, p99: intervals.p99.length, error_rate: intervals.error_rate.length };
     for (const row of rows.slice(1, -1)) {
       const failed = Object.values(row.errors).reduce((n, v) => n + v, 0);
       intervals.throughput.push(row.okRps);
@@ -90,8 +97,9 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
       }
       intervals.error_rate.push(row.sentRps + (row.errors['DROPPED'] ?? 0) > 0 ? failed / (row.sentRps + (row.errors['DROPPED'] ?? 0)) : 0);
     }
+    for (const m of Object.keys(before) as (keyof MetricSamples)[]) intervalRuns[m].push(intervals[m].length - before[m]);
   }
-  return { repetitions, intervals, histogram: encodeHistogram(merged) };
+  return { repetitions, intervals, intervalRuns, histogram: encodeHistogram(merged) };
 }
 
 /**

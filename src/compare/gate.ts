@@ -87,7 +87,8 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
     const cand = samplesOf(runs, bp.name);
     const source = chooseSource(opts.samples ?? 'auto', bp.repetitions, cand.repetitions);
     for (const metric of GATED_METRICS) {
-      const v = judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, source === 'intervals');
+      const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
+      const v = judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial);
       const pass = v.verdict !== 'REGRESSED' && !(v.verdict === 'UNKNOWN' && opts.unknown === 'fail');
       report.checks.push({ kind: 'verdict', phase: bp.name, pass, source, ...v });
       report.counts[v.verdict === 'REGRESSED' ? 'regressed' : v.verdict === 'IMPROVED' ? 'improved' : v.verdict === 'SAME' ? 'same' : 'unknown']++;

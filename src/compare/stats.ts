@@ -211,3 +211,46 @@ export function serialCorrelationFactor(series: readonly number[]): number {
   const r = Math.min(0.9, Math.max(0, num / den));
   return (1 + r) / (1 - r);
 }
+
+/**
+ * clusteredVarianceFactor is the design effect of per-second samples that come from several runs: `sizes[i]`
+ * values of the series belong to run i, in order. Seconds of one run share that run's conditions (a run-level
+ * shift) and neighbouring seconds are correlated within a run, so the series holds less information than its
+ * length says. With ρ the intraclass correlation (one-way ANOVA estimate) and f_w the within-run AR(1) factor
+ * (lag-1 autocorrelation of the deviations from each run's mean), the variance of a statistic computed as if the
+ * values were independent is inflated by m̄ρ + f_w(1 − ρ) for runs of m̄ values on average; it is never below 1
+ * and never above m̄ (every run counting as one value). Without sizes, or with one run, it is the AR(1) factor of
+ * the whole series (serialCorrelationFactor) capped at the series length.
+ */
+export function clusteredVarianceFactor(series: readonly number[], sizes?: readonly number[]): number {
+  const n = series.length;
+  const runs = (sizes ?? []).filter((m) => m > 0);
+  if (runs.length <= 1 || runs.reduce((a, b) => a + b, 0) !== n) return Math.min(Math.max(1, n), serialCorrelationFactor(series));
+  const k = runs.length;
+  const mbar = n / k;
+  if (mbar <= 1) return 1;
+  const grand = series.reduce((a, b) => a + b, 0) / n;
+  let ssb = 0;
+  let ssw = 0;
+  let lagNum = 0;
+  let at = 0;
+  for (const m of runs) {
+    const values = series.slice(at, at + m);
+    at += m;
+    const mean = values.reduce((a, b) => a + b, 0) / m;
+    ssb += m * (mean - grand) ** 2;
+    for (let i = 0; i < m; i++) {
+      const d = values[i]! - mean;
+      ssw += d * d;
+      if (i + 1 < m) lagNum += d * (values[i + 1]! - mean);
+    }
+  }
+  const msb = ssb / (k - 1);
+  const msw = n > k ? ssw / (n - k) : 0;
+  const m0 = (n - runs.reduce((a, m) => a + m * m, 0) / n) / (k - 1);
+  const denominator = msb + (m0 - 1) * msw;
+  const icc = denominator > 0 ? Math.min(1, Math.max(0, (msb - msw) / denominator)) : 0;
+  const r = ssw > 0 ? Math.min(0.9, Math.max(0, lagNum / ssw)) : 0;
+  const within = Math.min(mbar, (1 + r) / (1 - r));
+  return Math.min(mbar, Math.max(1, mbar * icc + within * (1 - icc)));
+}

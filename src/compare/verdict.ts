@@ -4,7 +4,7 @@
  * least the minimum effect; "no change" is called only when the samples were large enough to have seen the
  * minimum effect; anything else is UNKNOWN, with how many more repetitions would decide it.
  */
-import { ksTwoSample, mannWhitney, median, normalQuantile, serialCorrelationFactor } from './stats.js';
+import { clusteredVarianceFactor, ksTwoSample, mannWhitney, median, normalQuantile } from './stats.js';
 
 /** Verdict is the outcome of comparing a candidate with its baseline on one metric. */
 export type Verdict = 'SAME' | 'REGRESSED' | 'IMPROVED' | 'UNKNOWN';
@@ -33,6 +33,8 @@ export interface MetricVerdict {
   pRank: number;
   pKs: number;
   samples: { baseline: number; candidate: number };
+  /** Per-second samples only: the design effect the tests were widened by (1: independent values). */
+  designEffect?: number;
   /** UNKNOWN only: repetitions per side that would decide (at the observed spread). */
   needed?: number;
   reason: string;
@@ -47,18 +49,27 @@ const MIN_SAMPLES = 3;
 const ARE = 3 / Math.PI;
 
 /**
- * judge compares candidate with baseline samples of one metric. `serial` says the samples are time series (one
- * value per second) whose neighbours are correlated: the tests then widen their null distributions by the
- * measured lag-1 autocorrelation, and the sample size needed for SAME grows likewise.
+ * Serial describes samples that are time series (one value per second) rather than independent values: how many
+ * values each run contributed, in order, per side (absent: one run, or unknown).
  */
-export function judge(baseline: readonly number[], candidate: readonly number[], rule: MetricRule, alpha = DEFAULT_ALPHA, serial = false): MetricVerdict {
+export interface Serial {
+  baselineRuns?: readonly number[];
+  candidateRuns?: readonly number[];
+}
+
+/**
+ * judge compares candidate with baseline samples of one metric. With `serial` the samples are per-second values
+ * whose neighbours and whose runs are correlated: the tests then widen their null distributions by the measured
+ * design effect (clusteredVarianceFactor), and the sample size needed for SAME grows likewise.
+ */
+export function judge(baseline: readonly number[], candidate: readonly number[], rule: MetricRule, alpha = DEFAULT_ALPHA, serial?: Serial): MetricVerdict {
   const b = median(baseline);
   const c = median(candidate);
   const change = rule.absolute ? c - b : b === 0 ? (c === 0 ? 0 : Infinity) : (c - b) / Math.abs(b);
-  const factor = serial ? Math.max(serialCorrelationFactor(baseline), serialCorrelationFactor(candidate)) : 1;
+  const factor = serial ? Math.max(clusteredVarianceFactor(baseline, serial.baselineRuns), clusteredVarianceFactor(candidate, serial.candidateRuns)) : 1;
   const rank = mannWhitney(baseline, candidate, factor);
   const ks = ksTwoSample(baseline, candidate, factor);
-  const base = { metric: rule.metric, baseline: b, candidate: c, change, minEffect: rule.minEffect, pRank: rank.p, pKs: ks.p, samples: { baseline: baseline.length, candidate: candidate.length } };
+  const base = { metric: rule.metric, baseline: b, candidate: c, change, minEffect: rule.minEffect, pRank: rank.p, pKs: ks.p, samples: { baseline: baseline.length, candidate: candidate.length }, ...(serial ? { designEffect: Number(factor.toFixed(2)) } : {}) };
   const needed = Math.ceil(requiredSamples(baseline, candidate, rule, alpha) * factor);
   const n = Math.min(baseline.length, candidate.length);
   if (n < MIN_SAMPLES) {

@@ -105,3 +105,36 @@ describe('serialCorrelationFactor', () => {
     expect(ksTwoSample(x, y, 4).p).toBeGreaterThan(ksTwoSample(x, y).p);
   });
 });
+
+describe('clusteredVarianceFactor', () => {
+  it('is about 1 for independent values split into runs', async () => {
+    const { clusteredVarianceFactor } = await import('../../../src/compare/stats.js');
+    // A fixed, irregular sequence with no run-level shift and no trend.
+    const x = [5, 3, 6, 2, 7, 4, 5, 6, 3, 4, 7, 2, 6, 5, 3];
+    expect(clusteredVarianceFactor(x, [5, 5, 5])).toBeLessThan(1.5);
+  });
+
+  it('approaches the run length when runs differ and seconds within a run agree', async () => {
+    const { clusteredVarianceFactor } = await import('../../../src/compare/stats.js');
+    const x = [1, 1.01, 0.99, 1.6, 1.61, 1.59, 1.3, 1.31, 1.29];
+    const f = clusteredVarianceFactor(x, [3, 3, 3]);
+    expect(f).toBeGreaterThan(2.8);
+    expect(f).toBeLessThanOrEqual(3);
+  });
+
+  it('does not take a shift between runs for a long within-run correlation (bounded by the run length)', async () => {
+    const { clusteredVarianceFactor, serialCorrelationFactor } = await import('../../../src/compare/stats.js');
+    const x = [1.115, 1.188, 1.187, 1.274, 1.455, 1.845, 1.621, 1.582, 1.767];
+    expect(serialCorrelationFactor(x)).toBeGreaterThan(3);
+    expect(clusteredVarianceFactor(x, [3, 3, 3])).toBeLessThanOrEqual(3);
+  });
+
+  it('falls back to the AR(1) factor for one run or unknown sizes, capped at the length', async () => {
+    const { clusteredVarianceFactor, serialCorrelationFactor } = await import('../../../src/compare/stats.js');
+    const trend = Array.from({ length: 8 }, (_, i) => i);
+    expect(clusteredVarianceFactor(trend)).toBe(Math.min(8, serialCorrelationFactor(trend)));
+    expect(clusteredVarianceFactor(trend, [8])).toBe(clusteredVarianceFactor(trend));
+    expect(clusteredVarianceFactor(trend, [3, 3])).toBe(clusteredVarianceFactor(trend)); // sizes that do not add up
+    expect(clusteredVarianceFactor([1, 2, 3], [1, 1, 1])).toBe(1); // one value per run: independent runs
+  });
+});

@@ -74,3 +74,32 @@ describe('requiredSamples', () => {
     expect(requiredSamples(noisy(20, 10, 0.2, 'a'), noisy(20, 10, 0.2, 'b'), { ...p99, minEffect: 0.3 })).toBeLessThan(loose);
   });
 });
+
+describe('judge on per-second samples from several runs', () => {
+  // Three runs of eight seconds per side; each run has its own level (run-to-run drift), seconds vary around it.
+  const runs = (levels: number[], stream: string): number[] => levels.flatMap((l, i) => noisy(8, l, 0.02, `${stream}${i}`));
+  const sizes = [8, 8, 8];
+
+  it('widens the tests by the design effect: a shift as large as the run-to-run drift is not called', () => {
+    const base = runs([10, 11, 12], 'a');
+    const cand = runs([11.5, 12.5, 13.5], 'b');
+    expect(judge(base, cand, p99).verdict).toBe('REGRESSED'); // as if the 24 seconds were independent
+    const v = judge(base, cand, p99, undefined, { baselineRuns: sizes, candidateRuns: sizes });
+    expect(v.verdict).toBe('UNKNOWN');
+    expect(v.designEffect).toBeGreaterThan(4);
+    expect(v.designEffect).toBeLessThanOrEqual(8);
+  });
+
+  it('calls a large shift when the runs agree with each other', () => {
+    const steady = (levels: number[], stream: string): number[] => levels.flatMap((l, i) => noisy(8, l, 0.1, `${stream}${i}`));
+    const v = judge(steady([10, 10.1, 9.9], 'a'), steady([14, 14.1, 13.9], 'b'), p99, undefined, { baselineRuns: sizes, candidateRuns: sizes });
+    expect(v.designEffect).toBeLessThan(3);
+    expect(v.verdict).toBe('REGRESSED');
+  });
+
+  it('cannot call even a large shift when each run is its own level: three runs a side are three values', () => {
+    const v = judge(runs([10, 10.3, 10.6], 'a'), runs([14, 14.3, 14.6], 'b'), p99, undefined, { baselineRuns: sizes, candidateRuns: sizes });
+    expect(v.verdict).toBe('UNKNOWN');
+    expect(v.designEffect).toBeGreaterThan(5);
+  });
+});
