@@ -42,7 +42,7 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   } else {
     const lag = r.generator.sendLagUs;
     const checked = r.generator.checkedLateFraction ?? r.generator.lateFraction;
-    out.push(`Measurement valid: send lag p99 ${ms(lag.p99)} ms, ${(checked * 100).toFixed(2)} % of sends over 1 ms late after the first second (${(r.generator.lateFraction * 100).toFixed(2)} % in all); ${r.totals.lost} lost.`);
+    out.push(`Measurement valid: send lag p99 ${ms(lag.p99)} ms, ${(checked * 100).toFixed(2)} % of sends over 1 ms late after the first second (${(r.generator.lateFraction * 100).toFixed(2)} % in all); ${r.totals.lost} lost${r.generator.scheduling?.length ? `; sender scheduling: ${[...new Set(r.generator.scheduling)].join(', ')}` : ''}.`);
   }
   out.push(r.slo.checks.length === 0 ? 'No SLO thresholds set.' : r.slo.pass ? `SLO met (${r.slo.checks.length} checks).` : `SLO VIOLATED (${failedChecks.length} of ${r.slo.checks.length} checks failed).`);
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);

@@ -3,12 +3,13 @@
  * rate): it starts them together at one wall-clock instant, forwards their per-second intervals as they
  * arrive, and can stop them early (SIGINT) while still collecting every reply that arrives within a grace period.
  */
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../util/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
-import type { ErrorSample, FromLoadWorker, ToLoadWorker, WorkerInit } from './messages.js';
+import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
 
 /** RATE_PER_WORKER is the open-loop rate one load worker is planned to carry before another is added. */
 export const RATE_PER_WORKER = 4000;
@@ -30,6 +31,8 @@ export class LoadPool {
   private readonly workers: Worker[] = [];
   private done = 0;
   readonly errorSamples: ErrorSample[] = [];
+  /** How each worker's sending thread is scheduled (known once start() resolved). */
+  readonly scheduling: SenderScheduling[] = [];
 
   constructor(
     private readonly plan: Plan,
@@ -43,13 +46,13 @@ export class LoadPool {
     const entry = workerEntry(import.meta.url, 'load-worker');
     await Promise.all(
       Array.from({ length: this.count }, (_, worker) => {
-        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count };
+        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime: wantsRealtime(this.count) };
         // A large young generation: scavenges (each a pause of the sending thread) become rare.
         const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
         this.workers.push(w);
         return new Promise<void>((resolve, reject) => {
           w.once('error', reject);
-          w.once('message', (m: FromLoadWorker) => (m.kind === 'ready' ? resolve() : reject(new Error(m.kind === 'init-error' ? m.message : `unexpected ${m.kind}`))));
+          w.once('message', (m: FromLoadWorker) => (m.kind === 'ready' ? ((this.scheduling[worker] = m.scheduling), resolve()) : reject(new Error(m.kind === 'init-error' ? m.message : `unexpected ${m.kind}`))));
         });
       }),
     );
@@ -81,4 +84,12 @@ export class LoadPool {
   async terminate(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * wantsRealtime says whether load workers ask for real-time scheduling: only when at least one core is left to
+ * everything else (the run's main thread, a server on the same machine), and not when GAUNTLET_REALTIME=0.
+ */
+export function wantsRealtime(workers: number, cores = os.availableParallelism()): boolean {
+  return process.env['GAUNTLET_REALTIME'] !== '0' && workers < cores;
 }

@@ -14,7 +14,12 @@ export interface WorkerInit {
   seed: number;
   worker: number;
   workers: number;
+  /** Ask for real-time (SCHED_FIFO) scheduling of the sending thread, where permitted. */
+  realtime: boolean;
 }
+
+/** SenderScheduling is how a load worker's sending thread ended up being scheduled. */
+export type SenderScheduling = 'realtime' | 'high-priority' | 'normal';
 
 /** ToLoadWorker is a message from the run to a load worker. */
 export type ToLoadWorker =
@@ -26,7 +31,7 @@ export type { ErrorSample } from '../targets/failures.js';
 
 /** FromLoadWorker is a message from a load worker to the run. */
 export type FromLoadWorker =
-  | { kind: 'ready' }
+  | { kind: 'ready'; scheduling: SenderScheduling }
   | { kind: 'init-error'; message: string }
   /** Every second before throughSecond has now been reported by this worker. */
   | { kind: 'intervals'; intervals: IntervalSnapshot[]; throughSecond: number }

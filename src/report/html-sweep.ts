@@ -117,7 +117,7 @@ function configTable(s: SweepInput): Html {
   // Mark the recommended row (the id is matched on the escaped markup of its row).
   const recommended = rows.find((x) => x.recommended);
   const marked = recommended ? t.markup.replace(`<tr><td class="num">${recommended.index}</td>`, `<tr class="recommended"><td class="num">${recommended.index}</td>`) : t.markup;
-  return html`${raw(marked)}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement. ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), INCONCLUSIVE (a search step stayed invalid after its retry: the throughput is a lower bound), FAILED (did not run).</p>`;
+  return html`${raw(marked)}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement. ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run).</p>`;
 }
 
 /** sweepTitle is the page title of a sweep. */

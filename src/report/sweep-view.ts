@@ -44,7 +44,7 @@ export function comboState(c: ComboRecord): string {
   if (c.status === 'failed') return 'FAILED';
   if (c.status === 'skipped' || c.status === 'pending' || c.status === 'running') return c.status;
   if (!c.figures) return '-';
-  if (c.search?.inconclusive) return 'INCONCLUSIVE';
+  if (c.search?.inconclusive) return c.figures.valid ? 'LOWER BOUND' : 'INCONCLUSIVE';
   return c.figures.valid ? 'yes' : 'INVALID';
 }
 
@@ -135,11 +135,18 @@ export function sweepWarnings(s: SweepInput): Warning[] {
   if (r.status === 'running') out.push({ severity: 'error', text: 'The sweep has not finished (status running): figures and recommendation are incomplete.' });
   const rec = r.combinations.find((c) => c.id === r.recommendation?.id);
   if (rec?.figures && !rec.figures.valid) out.push({ severity: 'error', text: `The recommended ${rec.id} was measured INVALIDLY (--allow-invalid): confirm it on a quieter machine before relying on it.` });
-  const invalid = r.combinations.filter((c) => c.figures && (!c.figures.valid || c.search?.inconclusive));
+  const bounds = r.combinations.filter((c) => c.figures?.valid && c.figures.lowerBound);
+  if (bounds.length) {
+    out.push({
+      severity: 'warning',
+      text: `Lower bounds (${bounds.map((c) => c.id).join(', ')}): their searches could not measure a higher rate validly (the load generator fell behind), so their throughput at the SLO is at least the figure shown, which was measured validly and considered as such.`,
+    });
+  }
+  const invalid = r.combinations.filter((c) => c.figures && !c.figures.valid);
   if (invalid.length) {
     out.push({
       severity: 'error',
-      text: `Invalid or inconclusive measurements (${invalid.map((c) => c.id).join(', ')}): the load generator could not keep up, so their figures are lower bounds; ${r.sweep.allowInvalid ? 'they were considered anyway (--allow-invalid)' : 'they were not considered for the recommendation'}.`,
+      text: `Invalid or inconclusive measurements (${invalid.map((c) => c.id).join(', ')}): the load generator could not keep up, so their figures cannot be trusted; ${r.sweep.allowInvalid ? 'they were considered anyway (--allow-invalid)' : 'they were not considered for the recommendation'}.`,
     });
   }
   for (const c of r.combinations.filter((x) => x.status === 'failed')) out.push({ severity: 'warning', text: `${c.id} failed: ${(c.error ?? '').split('\n')[0]}` });

@@ -200,7 +200,15 @@ export interface ResultsFile {
   valid: boolean;
   invalidReasons: string[];
   /** The generator's punctuality; checkedLateFraction leaves out the first second (warm-up), as the validity check does. */
-  generator: { workers: number; sendLagUs: LatencySummary; lateSends: number; lateFraction: number; checkedLateFraction: number };
+  generator: {
+    workers: number;
+    /** How each worker's sending thread was scheduled: realtime (SCHED_FIFO), high-priority (nice -10) or normal. */
+    scheduling?: ('realtime' | 'high-priority' | 'normal')[];
+    sendLagUs: LatencySummary;
+    lateSends: number;
+    lateFraction: number;
+    checkedLateFraction: number;
+  };
   totals: { scheduled: number; sent: number; ok: number; failed: number; dropped: number; lost: number };
   phases: PhaseResult[];
   slo: { pass: boolean; checks: SloCheck[] };

@@ -225,7 +225,7 @@ function buildResults(
     interrupted,
     valid: reasons.length === 0,
     invalidReasons: reasons,
-    generator: { workers, sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: checkedLateFraction(agg) },
+    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: checkedLateFraction(agg) },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),

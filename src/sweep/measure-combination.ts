@@ -97,7 +97,10 @@ export async function measureCombination(target: TargetSpec, model: string | und
     p50Ms: shown?.p50Ms ?? null,
     p99Ms: shown?.p99Ms ?? null,
     errorRate: shown?.errorRate ?? 0,
-    valid: !outcome.inconclusive && (shown?.valid ?? false),
+    // The highest feasible step is a valid measurement even when a higher rate could not be measured validly:
+    // its throughput is then a valid lower bound of the throughput at the SLO.
+    valid: best ? best.valid : !outcome.inconclusive && (shown?.valid ?? false),
+    ...(outcome.inconclusive && best?.valid ? { lowerBound: true } : {}),
     source: best ? `search step at ${best.rateRps} rps` : `search (not feasible at ${search.fromRps} rps)`,
   };
   return { figures, memoryMib, search: outcome };

@@ -28,6 +28,11 @@ export interface Figures {
   accuracy: AccuracyDelta | null;
   /** Whether the measurements behind the figures can be trusted. */
   valid: boolean;
+  /**
+   * The throughput at the SLO is a lower bound: a rate search could not measure a higher rate validly (the load
+   * generator fell behind there), so the combination may sustain more. The figures themselves are valid.
+   */
+  lowerBound?: boolean;
   /** What the figures were read from: a phase's name, or the search step's rate. */
   source: string;
 }
@@ -140,14 +145,17 @@ function reasonFor(best: Candidate & { figures: Figures }, ranked: (Candidate & 
   let text =
     `${best.id} (${best.label}) has the highest throughput at the SLO among the ${meeting} of ${total} combinations that meet the constraints: ` +
     `${rps(f.throughputAtSloRps)} rps with p99 ${ms(f.p99Ms)} ms (p50 ${ms(f.p50Ms)} ms), ${pct(f.errorRate)} errors${mem}${acc}`;
+  if (f.lowerBound) text += ' (at least: its search could not measure a higher rate validly)';
   const top = f.throughputAtSloRps;
   const ties = ranked.slice(1).filter((c) => c.figures.throughputAtSloRps >= top * (1 - TIE_SHARE));
   if (ties.length) {
     text += `; ${ties.map((c) => `${c.id} (${rps(c.figures.throughputAtSloRps)} rps, p99 ${ms(c.figures.p99Ms)} ms)`).join(', ')} ${ties.length === 1 ? 'is' : 'are'} within ${TIE_SHARE * 100} % of its throughput, and it ${tieBreak(f, ties)}`;
   } else if (ranked[1]) {
     const next = ranked[1];
-    text += `; next: ${next.id} at ${rps(next.figures.throughputAtSloRps)} rps (p99 ${ms(next.figures.p99Ms)} ms)`;
+    text += `; next: ${next.id} ${next.figures.lowerBound ? 'with at least' : 'at'} ${rps(next.figures.throughputAtSloRps)} rps (p99 ${ms(next.figures.p99Ms)} ms)`;
   }
+  const unsure = ranked.filter((c) => c !== best && c.figures.lowerBound);
+  if (unsure.length) text += `; ${unsure.map((c) => c.id).join(', ')} may sustain more than measured (lower bound${unsure.length > 1 ? 's' : ''}): a quieter machine or more load workers would tell`;
   return `${text}.`;
 }
 

@@ -75,6 +75,8 @@ export function formatSweep(r: SweepRecord, dir: string): string[] {
   }
   const invalid = r.combinations.filter((c) => c.figures && !c.figures.valid);
   if (invalid.length) out.push(`Invalid measurements (${invalid.map((c) => c.id).join(', ')}): their figures are shown, ${r.sweep.allowInvalid ? 'and were considered (--allow-invalid)' : 'but not considered for the recommendation (--allow-invalid to consider them)'}.`);
+  const bounds = r.combinations.filter((c) => c.figures?.valid && c.figures.lowerBound);
+  if (bounds.length) out.push(`Lower bounds (${bounds.map((c) => c.id).join(', ')}): a search step above the rate shown stayed invalid after its retry (the load generator fell behind); the rate shown was measured validly and was considered as the least these combinations sustain.`);
   if (rec) out.push(rec.id ? `Recommended: ${rec.reason}` : rec.reason);
   if (r.status === 'interrupted') out.push('Sweep INTERRUPTED: the combinations not run are marked skipped.');
   out.push(`Sweep: ${dir}/sweep.json`);
@@ -93,7 +95,7 @@ function figureCells(c: ComboRecord): string[] {
   if (!f) return ['-', '-', '-', '-', '-'];
   const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 1));
   return [
-    f.throughputAtSloRps.toFixed(f.throughputAtSloRps >= 100 ? 0 : 1),
+    `${f.lowerBound ? '>=' : ''}${f.throughputAtSloRps.toFixed(f.throughputAtSloRps >= 100 ? 0 : 1)}`,
     ms(f.p50Ms),
     ms(f.p99Ms),
     `${(f.errorRate * 100).toFixed(2)} %`,
@@ -112,7 +114,7 @@ function validity(c: ComboRecord): string {
   if (c.status === 'failed') return 'FAILED';
   if (c.status === 'skipped' || c.status === 'pending') return c.status;
   if (!c.figures) return '-';
-  if (c.search?.inconclusive) return 'INCONCLUSIVE';
+  if (c.search?.inconclusive) return c.figures.valid ? 'LOWER BOUND' : 'INCONCLUSIVE';
   return c.figures.valid ? 'yes' : 'INVALID';
 }
 

@@ -23,6 +23,15 @@ describe('recommend', () => {
     );
   });
 
+  it('considers a valid lower bound as such, and says when a combination may sustain more than measured', () => {
+    const rec = recommend([candidate('a', { throughputAtSloRps: 600 }), candidate('b', { throughputAtSloRps: 1500, lowerBound: true }), candidate('c', { throughputAtSloRps: 300, lowerBound: true })], {});
+    expect(rec.id).toBe('b');
+    expect(rec.reason).toContain('1500 rps with p99 10.0 ms (p50 2.00 ms), 0.00 % errors, 200 MiB (at least: its search could not measure a higher rate validly)');
+    expect(rec.reason).toContain('next: a at 600 rps');
+    expect(rec.reason).toContain('c may sustain more than measured (lower bound)');
+    expect(recommend([candidate('a', { throughputAtSloRps: 600 }), candidate('c', { throughputAtSloRps: 300, lowerBound: true })], {}).reason).toContain('next: c with at least 300 rps');
+  });
+
   it('breaks a throughput tie (within 1 %) on p99, then on memory', () => {
     const byP99 = recommend([candidate('a', { throughputAtSloRps: 500, p99Ms: 30 }), candidate('b', { throughputAtSloRps: 496, p99Ms: 12 }), candidate('c', { throughputAtSloRps: 480, p99Ms: 5 })], {});
     expect(byP99.id).toBe('b');
