@@ -70,6 +70,9 @@ export async function searchMaxRate(range: SearchRange, probe: Probe, opts: Sear
   const passes = (s: SearchStep): boolean => s.feasible || (!!opts.acceptInvalid && !s.valid && s.withinBounds);
   const steps: SearchStep[] = [];
   const invalidRates: number[] = [];
+  // Rates measured validly and found not feasible: the search assumes a rate above one of them is not feasible
+  // either, so an invalid measurement above the lowest of them cannot change the result.
+  const validInfeasible: number[] = [];
   const measure = async (rate: number): Promise<SearchStep> => {
     let step: SearchStep = { ...(await probe(rate, 1)), rateRps: rate, attempt: 1 };
     steps.push(step);
@@ -78,11 +81,16 @@ export async function searchMaxRate(range: SearchRange, probe: Probe, opts: Sear
       steps.push(step);
     }
     if (!step.valid) invalidRates.push(rate);
+    else if (!step.feasible) validInfeasible.push(rate);
     return step;
   };
   const done = (rateRps: number, best: SearchStep | undefined, note: string): SearchOutcome => {
-    const inconclusive = invalidRates.length > 0;
-    const why = inconclusive ? `; inconclusive: invalid measurement at ${invalidRates.map(fmt).join(', ')} rps even after a retry` : '';
+    const cap = Math.min(...validInfeasible);
+    const mattering = invalidRates.filter((r) => r < cap);
+    const moot = invalidRates.filter((r) => r >= cap);
+    const inconclusive = mattering.length > 0;
+    let why = inconclusive ? `; inconclusive: invalid measurement at ${mattering.map(fmt).join(', ')} rps even after a retry` : '';
+    if (moot.length) why += `; the invalid measurement at ${moot.map(fmt).join(', ')} rps lies above ${fmt(cap)} rps, validly not feasible, and does not change the result`;
     return { rateRps, ...(best && { best }), steps, inconclusive, note: note + why };
   };
 

@@ -80,6 +80,30 @@ describe('searchMaxRate', () => {
     expect(out.note).toBe('highest feasible rate 168 rps; not feasible at 200 rps; inconclusive: invalid measurement at 200 rps even after a retry');
   });
 
+  it('ignores an invalid step above a rate validly found not feasible: the result stands', async () => {
+    // Capacity 150 rps; the generator cannot keep up at 250 rps and above, which lies above the capacity anyway.
+    const out = await searchMaxRate({ fromRps: 50, toRps: 1000, steps: 4 }, async (rate) => result(rate <= 150, rate < 250));
+    expect(out.steps.map((s) => [s.rateRps, s.attempt, s.valid, s.feasible])).toEqual([
+      [50, 1, true, true],
+      [224, 1, true, false],
+      [106, 1, true, true],
+      [154, 1, true, false],
+      [128, 1, true, true],
+    ]);
+    expect(out.inconclusive).toBe(false);
+    const above = await searchMaxRate({ fromRps: 50, toRps: 1000, steps: 3 }, async (rate) => result(rate <= 150, rate < 200));
+    expect(above.steps.map((s) => [s.rateRps, s.valid])).toEqual([
+      [50, true],
+      [224, false],
+      [224, false],
+      [106, true],
+      [154, true],
+    ]);
+    expect(above.rateRps).toBe(106);
+    expect(above.inconclusive).toBe(false);
+    expect(above.note).toBe('highest feasible rate 106 rps; not feasible at 154 rps; the invalid measurement at 224 rps lies above 154 rps, validly not feasible, and does not change the result');
+  });
+
   it('with acceptInvalid, judges steps invalid after their retry on their numbers, still inconclusive', async () => {
     const out = await searchMaxRate({ fromRps: 100, toRps: 400, steps: 2 }, async (rate) => result(rate <= 250, rate < 200), { acceptInvalid: true });
     expect(out.steps.map((s) => [s.rateRps, s.attempt, s.valid, s.withinBounds])).toEqual([
