@@ -27,6 +27,8 @@ const SECONDS = Number(process.env['CAL_SECONDS'] ?? 5);
 const RPS = Number(process.env['CAL_RPS'] ?? 100);
 const REPS = Number(process.env['CAL_REPS'] ?? 6);
 const COMPARISONS = Number(process.env['CAL_COMPARISONS'] ?? 200);
+/** PILOT_DELAY_US is the trial delay per execution the pilot measures the p99 slope with. */
+const PILOT_DELAY_US = 1000;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-cal-'));
 
 function repository(delays: Record<string, number>): string {
@@ -80,14 +82,26 @@ function trial(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: numbe
 
 async function main(): Promise<void> {
   await ensureModelRepository(defaultModelRepository(), { models: ['mlp'], precisions: ['fp32'] });
-  // Pilot: the unslowed p99 sizes the delays.
-  let server = await startEmbeddedServer(['--model-repository', repository({ cal_a: 0 })]);
-  const pilot: number[] = [];
-  for (let i = 0; i < 3; i++) pilot.push(p99Of(await runOnce(server.httpPort, server.metricsPort, 'cal_a', 1000 + i)));
+  // Pilot: p99 without delay and with a trial delay per execution, interleaved after a discarded warm-up run of
+  // each (a fresh server's first runs are slow). A delay per execution does not add to p99 one for one (queueing
+  // grows with it), so the delays for +10 % and +25 % are read off the line through the two points.
+  let server = await startEmbeddedServer(['--model-repository', repository({ cal_a: 0, cal_t: PILOT_DELAY_US })]);
+  const pilot: Record<string, number[]> = { cal_a: [], cal_t: [] };
+  for (let i = 0; i < 4; i++) {
+    for (const model of ['cal_a', 'cal_t']) {
+      const p = p99Of(await runOnce(server.httpPort, server.metricsPort, model, 1000 + i));
+      if (i > 0) pilot[model]!.push(p);
+    }
+  }
   await server.stop();
-  const p99 = median(pilot);
-  const delays = { cal_a: 0, cal_b10: Math.round(p99 * 0.1), cal_b25: Math.round(p99 * 0.25) };
-  console.log(`gate-calibration: pilot p99 ${(p99 / 1000).toFixed(2)} ms; delays per execution: +10 % → ${delays.cal_b10} µs, +25 % → ${delays.cal_b25} µs`);
+  const p99 = median(pilot['cal_a']!);
+  // Every request waits at least its own execution's delay: the slope is at least 1 (noise can say less).
+  const slope = Math.max(1, (median(pilot['cal_t']!) - p99) / PILOT_DELAY_US);
+  const delays = { cal_a: 0, cal_b10: Math.round((p99 * 0.1) / slope), cal_b25: Math.round((p99 * 0.25) / slope) };
+  console.log(
+    `gate-calibration: pilot p99 ${(p99 / 1000).toFixed(2)} ms, ${(median(pilot['cal_t']!) / 1000).toFixed(2)} ms with ${PILOT_DELAY_US} µs per execution (slope ${slope.toFixed(2)}); ` +
+      `delays per execution: +10 % → ${delays.cal_b10} µs, +25 % → ${delays.cal_b25} µs`,
+  );
   server = await startEmbeddedServer(['--model-repository', repository(delays)]);
   const pools: Record<string, ResultsFile[]> = { cal_a: [], cal_b10: [], cal_b25: [] };
   try {

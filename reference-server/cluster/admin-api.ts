@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../core/listen.js';
 import { ClusterError } from './cluster-error.js';
 import type { ReplicaInfo, Supervisor } from './supervisor.js';
 
@@ -50,18 +50,7 @@ export async function startAdminApi(supervisor: Supervisor, opts: AdminOptions):
       (err: Error) => send(res, err instanceof ClusterError ? err.status : 500, { error: err.message }),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, opts.host, opts.port);
 }
 
 async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: number, random: () => number): Promise<unknown> {

@@ -4,9 +4,8 @@
  * metrics with the replicas' Triton metrics summed, and the loopback-only admin API. See docs/cluster.md.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { startMetricsServer } from '../metrics/metrics-server.js';
 import { isLoopback, startAdminApi } from './admin-api.js';
 import { createBalancer, type PolicyName } from './balancer.js';
 import { HealthChecker } from './health.js';
@@ -142,38 +141,4 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await supervisor.close(0);
     throw err;
   }
-}
-
-/** startMetricsServer serves the router's `/metrics` (port 0 = any free port). */
-async function startMetricsServer(metrics: RouterMetrics, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (req.method !== 'GET' || path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('only GET /metrics is served here\n');
-      return;
-    }
-    metrics.text().then(
-      (text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(text);
-      },
-      (err: Error) => {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`failed to collect metrics: ${err.message}\n`);
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -9,7 +9,7 @@
  * piped both ways to one replica, without retries or attempt timeout.
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { bind, InFlight } from '../core/listen.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -67,39 +67,29 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
   };
   const server = http2.createServer({ ...SESSION_OPTIONS, maxSendHeaderBlockLength: 64 * 1024 });
   const sessions = new Set<ServerHttp2Session>();
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
+  const inFlight = new InFlight();
   server.on('session', (s) => {
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
     s.on('error', () => {});
   });
   server.on('stream', (stream, headers) => {
-    inFlight++;
-    stream.on('close', () => {
-      if (--inFlight === 0) idle?.();
-    });
+    inFlight.enter();
+    stream.on('close', () => inFlight.leave());
     stream.on('error', () => {});
     const path = String(headers[':path'] ?? '');
     if (path.endsWith('/ModelStreamInfer')) proxyStream(routing, sessionFor, stream, headers);
     else void proxyUnary(routing, sessionFor, opts.maxBodyBytes, stream, headers);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  const port = await bind(server, opts.host, opts.port);
   let closing: Promise<void> | undefined;
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: (graceMs) =>
       (closing ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         for (const s of sessions) s.close(); // GOAWAY: open streams finish, no new ones
-        if (inFlight > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([new Promise<void>((r) => (idle = r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-          clearTimeout(timer);
-        }
+        await inFlight.drained(graceMs);
         for (const s of sessions) s.destroy();
         await closed;
         for (const { session } of upstreams.values()) session.destroy();

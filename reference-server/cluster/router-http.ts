@@ -8,7 +8,8 @@
  * client's connection (there is no honest way to finish a half-sent body).
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { bind, hardenHttpServer, InFlight } from '../core/listen.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -55,44 +56,22 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
     pools.set(r, { generation: r.generation, agent });
     return agent;
   };
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
+  const inFlight = new InFlight();
   const server = http.createServer((req, res) => {
-    inFlight++;
-    res.on('close', () => {
-      if (--inFlight === 0) idle?.();
-    });
+    inFlight.enter();
+    res.on('close', () => inFlight.leave());
     handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
   });
-  server.keepAliveTimeout = (opts.keepAliveSeconds ?? 75) * 1000;
-  server.headersTimeout = server.keepAliveTimeout + 5000;
-  server.requestTimeout = 0;
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: `malformed HTTP request: ${err.message}` })}`);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  const sockets = hardenHttpServer(server, opts.keepAliveSeconds);
+  const port = await bind(server, opts.host, opts.port);
   let closing: Promise<void> | undefined;
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: (graceMs) =>
       (closing ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        if (inFlight > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([new Promise<void>((r) => (idle = r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-          clearTimeout(timer);
-        }
+        await inFlight.drained(graceMs);
         for (const s of sockets) s.destroy();
         await closed;
         for (const { agent } of pools.values()) agent.destroy();

@@ -4,8 +4,8 @@
  * Errors are `{"error": "..."}` with Triton's status codes; the server never answers a bad request by crashing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
+import { bind, hardenHttpServer, InFlight } from '../core/listen.js';
 import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore } from '../core/types.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
@@ -44,45 +44,22 @@ const FIXED_ROUTES: Readonly<Record<string, string>> = {
 /** startHttpServer binds the HTTP front end (port 0 = any free port). */
 export async function startHttpServer(core: InferenceCore, opts: HttpOptions): Promise<HttpFrontEnd> {
   const limit = opts.maxBodyBytes ?? 64 * 1024 * 1024;
-  let inFlight = 0;
-  let idleWaiter: (() => void) | undefined;
+  const inFlight = new InFlight();
   const server = createServer((req, res) => {
-    inFlight++;
-    res.on('close', () => {
-      inFlight--;
-      if (inFlight === 0) idleWaiter?.();
-    });
+    inFlight.enter();
+    res.on('close', () => inFlight.leave());
     handle(core, req, res, limit).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
   });
-  server.keepAliveTimeout = (opts.keepAliveSeconds ?? 75) * 1000;
-  server.headersTimeout = server.keepAliveTimeout + 5000;
-  server.requestTimeout = 0;
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: `malformed HTTP request: ${err.message}` })}`);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  const sockets = hardenHttpServer(server, opts.keepAliveSeconds);
+  const port = await bind(server, opts.host, opts.port);
   const close = async (graceMs = 10_000): Promise<void> => {
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeIdleConnections();
-    if (inFlight > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise<void>((r) => (idleWaiter = r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-      clearTimeout(timer);
-    }
+    await inFlight.drained(graceMs);
     for (const s of sockets) s.destroy();
     await closed;
   };
-  return { port: (server.address() as AddressInfo).port, server, close };
+  return { port, server, close };
 }
 
 async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {

@@ -1,18 +1,21 @@
 /**
- * The metrics front end: `GET /metrics` in the Prometheus text format on its own port (Triton's 8002).
+ * The metrics front end: `GET /metrics` in the Prometheus text format on its own port (Triton's 8002). The
+ * router of a replicated stack serves its own metrics the same way.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Metrics } from './metrics.js';
+import { type Listening, listen } from '../core/listen.js';
 
 /** MetricsFrontEnd is a running metrics server. */
-export interface MetricsFrontEnd {
-  port: number;
-  close(): Promise<void>;
+export type MetricsFrontEnd = Listening;
+
+/** MetricsSource is what a metrics server serves: the text exposition and its content type. */
+export interface MetricsSource {
+  text(): Promise<string>;
+  registry: { contentType: string };
 }
 
 /** startMetricsServer serves `metrics` on host:port (port 0 = any free port). */
-export async function startMetricsServer(metrics: Metrics, host: string, port: number): Promise<MetricsFrontEnd> {
+export function startMetricsServer(metrics: MetricsSource, host: string, port: number): Promise<MetricsFrontEnd> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -31,16 +34,5 @@ export async function startMetricsServer(metrics: Metrics, host: string, port: n
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, host, port);
 }

@@ -40,10 +40,17 @@ export class FaultScheduler {
   /** start schedules every fault relative to the run's start (epoch milliseconds). */
   start(startEpochMs: number): void {
     this.startEpochMs = startEpochMs;
-    this.faults.forEach((f, i) => {
-      const timer = setTimeout(() => this.track(this.fire(i)), Math.max(0, startEpochMs + f.atS * 1000 - Date.now()));
-      this.timers.push(timer);
-    });
+    this.faults.forEach((f, i) => this.at(startEpochMs + f.atS * 1000, () => this.track(this.fire(i))));
+  }
+
+  /** at calls fn at an epoch time, never before it: a timer can fire a millisecond early by the wall clock. */
+  private at(epochMs: number, fn: () => void): void {
+    const arm = (): void => {
+      const wait = epochMs - Date.now();
+      if (wait > 0) this.timers.push(setTimeout(arm, wait));
+      else fn();
+    };
+    arm();
   }
 
   /**
@@ -133,13 +140,20 @@ export class FaultScheduler {
   private sleepUntil(epochMs: number): Promise<void> {
     if (this.over.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
         clearTimeout(timer);
         this.over.signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, epochMs - Date.now()));
+      // Re-armed until the wall clock has reached the time: a timer can fire a millisecond early by it.
+      const arm = (): void => {
+        const wait = epochMs - Date.now();
+        if (wait > 0 && !this.over.signal.aborted) timer = setTimeout(arm, wait);
+        else done();
+      };
       this.over.signal.addEventListener('abort', done, { once: true });
+      arm();
     });
   }
 }
