@@ -103,6 +103,36 @@ describe('gauntlet sweep end to end', () => {
     });
   });
 
+  it('stops on an abort (what SIGINT does): the combination in progress is kept as interrupted, the rest skipped, sweep.json readable, exit 3', async () => {
+    const { spec, plan } = await loadSweep(path.join(dir, 'two-by-two.yaml'), { durationScale: 0.5 });
+    const abort = new AbortController();
+    const lines: string[] = [];
+    const out = path.join(dir, 'interrupted');
+    // Abort once the first combination's server is up: its run then stops early, and nothing else starts.
+    const outcome = await runSweep(spec, plan, {
+      outDir: out,
+      modelRepository: repo,
+      allowInvalid: true,
+      workers: 1,
+      signal: abort.signal,
+      onLine: (l) => {
+        lines.push(l);
+        if (/server ready/.test(l)) abort.abort();
+      },
+    });
+    expect(outcome.exitCode).toBe(3);
+    const onDisk = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as SweepRecord;
+    expect(onDisk.status).toBe('interrupted');
+    expect(onDisk.combinations.map((c) => c.status)).toEqual(['done', 'skipped', 'skipped', 'skipped']);
+    const first = onDisk.combinations[0]!;
+    expect(first.figures?.valid).toBe(false);
+    const results = JSON.parse(readFileSync(path.join(out, first.results[0]!), 'utf8'));
+    expect(results.interrupted).toBe(true);
+    expect(onDisk.recommendation?.id ?? null).toBeNull();
+    expect(formatSweep(onDisk, out).join('\n')).toMatch(/INTERRUPTED/);
+    expect(lines.filter((l) => /server ready/.test(l))).toHaveLength(1);
+  }, 60_000);
+
   it('searches the rate with one server for every step', async () => {
     const { spec, plan } = await loadSweep(path.join(dir, 'search.yaml'));
     const { record, dir: out } = await runSweep(spec, plan, { outDir: path.join(dir, 'search-out'), modelRepository: repo, allowInvalid: true, workers: 1 });
