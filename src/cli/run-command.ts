@@ -48,7 +48,11 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression)' })
     .option('unknown', { choices: ['fail', 'pass'] as const, default: 'pass' as const, describe: 'With --gate: whether an UNKNOWN verdict fails' })
     .option('junit', { type: 'string', describe: 'With --gate: write JUnit XML here' })
-    .option('markdown', { type: 'string', describe: 'With --gate: append a Markdown summary here' }) as unknown as Argv<RunArgs>;
+    .option('markdown', { type: 'string', describe: 'With --gate: append a Markdown summary here' })
+    .epilog(
+      'Exit codes: 0 valid and SLOs met, 1 SLO violated, 2 invalid input, 3 measurement invalid, interrupted or target unreachable, 4 internal error.\n' +
+        'Environment: GAUNTLET_REALTIME=0 keeps the sending threads at nice -10 instead of real-time priority (docs/results.md).',
+    ) as unknown as Argv<RunArgs>;
 }
 
 /**
