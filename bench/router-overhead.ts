@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { defaultModelRepository, ensureModelRepository } from '../reference-server/models/build.js';
+import { processCpuSeconds } from '../src/util/proc-stat.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadSpec } from './lib/closed-loop.js';
@@ -94,12 +95,12 @@ async function main(): Promise<void> {
         for (const via of ['direct', 'router'] as const) {
           const port = via === 'direct' ? (protocol === 'grpc' ? r0.grpcPort : r0.httpPort) : protocol === 'grpc' ? server.grpcPort : server.httpPort;
           const spec: LoadSpec = { protocol, host: '127.0.0.1', port, model: 'mlp', inputName: 'input', width: 256, rows: 1, concurrency: 1, seconds: SECONDS };
-          const cpu0 = cpuSeconds(server.pid);
+          const cpu0 = processCpuSeconds(server.pid);
           const r = await measureInChild(spec);
           (samples[`${protocol} ${via}`] ??= []).push(...r.latenciesUs);
           if (via === 'router') {
             const c = (routerCpuUs[protocol] ??= { cpuS: 0, requests: 0 });
-            c.cpuS += cpuSeconds(server.pid) - cpu0;
+            c.cpuS += processCpuSeconds(server.pid) - cpu0;
             c.requests += r.completed;
           }
         }
@@ -121,17 +122,6 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
     rmSync(repo, { recursive: true, force: true });
-  }
-}
-
-/** cpuSeconds is the CPU time a process used so far (Linux /proc; 0 elsewhere, at a 10 ms resolution). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
   }
 }
 

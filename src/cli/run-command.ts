@@ -15,6 +15,7 @@ import { describePlan } from '../scenario/describe-plan.js';
 import { loadScenario } from '../scenario/parse-scenario.js';
 import { progressPrinter } from './progress.js';
 import { formatSummary } from './summary.js';
+import { withInterrupt } from './interrupt.js';
 
 /** RunArgs are the parsed options of `gauntlet run`. */
 export interface RunArgs {
@@ -86,20 +87,13 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
     for (const line of describePlan(plan).split('\n')) human(line);
     return 0;
   }
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  try {
+  return withInterrupt(async (signal) => {
     const root = args.out ?? defaultRunDir(plan.name);
     const outcomes: RunOutcome[] = [];
-    for (let i = 1; i <= args.repeat && !abort.signal.aborted; i++) {
+    for (let i = 1; i <= args.repeat && !signal.aborted; i++) {
       if (args.repeat > 1) human(`repetition ${i} of ${args.repeat}`);
       const progress = progressPrinter();
-      const runOpts: Parameters<typeof runPlan>[1] = { signal: abort.signal, onLine: (l) => human(l), onSecond: progress.onSecond };
+      const runOpts: Parameters<typeof runPlan>[1] = { signal, onLine: (l) => human(l), onSecond: progress.onSecond };
       runOpts.outDir = args.repeat > 1 ? path.join(root, `rep-${i}`) : root;
       if (args.workers !== undefined) runOpts.workers = args.workers;
       const outcome = await runPlan(plan, runOpts);
@@ -116,15 +110,12 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       if (report) human(report.replace('Report:', 'Repetitions compared:'));
     }
     let code = Math.max(...outcomes.map((o) => o.exitCode));
-    if (baseline && outcomes.length && !abort.signal.aborted) {
+    if (baseline && outcomes.length && !signal.aborted) {
       const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), { unknown: args.unknown });
       writeOutputs(report, args);
       for (const line of formatGate(report)) human(line);
       code = gateExitCode(report);
     }
     return args.exitZero ? 0 : code;
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
+  });
 }

@@ -109,11 +109,7 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
       strictReadiness: args.strictReadiness,
       log: print,
     });
-    const hostPort = (port: number): string => (server.host.includes(':') ? `[${server.host}]:${port}` : `${server.host}:${port}`);
-    // The same lines Triton prints, so scripts that wait for them work with either server.
-    print(`Started GRPCInferenceService at ${hostPort(server.grpcPort)}`);
-    print(`Started HTTPService at ${hostPort(server.httpPort)}`);
-    print(`Started Metrics Service at ${hostPort(server.metricsPort)}`);
+    printStarted(print, server);
     print(server.repository.ready() ? 'Server is ready' : 'Server is live but NOT ready: see the model errors above');
     return server;
   } catch (err) {
@@ -122,6 +118,18 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
     if (e.code === 'ENOENT' || e.code === 'EACCES') throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', e.message);
     throw err;
   }
+}
+
+/** hostPort writes host:port, bracketing an IPv6 host. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** printStarted prints the same start-up lines Triton prints, so scripts that wait for them work with either server. */
+function printStarted(print: (line: string) => void, s: { host: string; grpcPort: number; httpPort: number; metricsPort: number }): void {
+  print(`Started GRPCInferenceService at ${hostPort(s.host, s.grpcPort)}`);
+  print(`Started HTTPService at ${hostPort(s.host, s.httpPort)}`);
+  print(`Started Metrics Service at ${hostPort(s.host, s.metricsPort)}`);
 }
 
 /** clusterProblems lists what is wrong with the replica options (checked only with --replicas above 1). */
@@ -164,10 +172,7 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       replicaGraceMs: args.gracePeriod * 1000,
       log: print,
     });
-    const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
-    print(`Started GRPCInferenceService at ${hostPort(cluster.host, cluster.grpcPort)}`);
-    print(`Started HTTPService at ${hostPort(cluster.host, cluster.httpPort)}`);
-    print(`Started Metrics Service at ${hostPort(cluster.host, cluster.metricsPort)}`);
+    printStarted(print, cluster);
     print(`Started Admin API at ${hostPort(cluster.adminHost, cluster.adminPort)} (token: ${cluster.adminToken})`);
     print('Server is ready');
     return cluster;

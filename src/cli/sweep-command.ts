@@ -11,6 +11,7 @@ import { loadSweep } from '../sweep/parse-sweep.js';
 import { checkSource } from '../sweep/repository-variant.js';
 import { runSweep, type SweepOptions } from '../sweep/run-sweep.js';
 import { describeSweep, formatSweep } from '../sweep/sweep-table.js';
+import { withInterrupt } from './interrupt.js';
 
 /** SweepArgs are the parsed options of `gauntlet sweep`. */
 export interface SweepArgs {
@@ -59,15 +60,8 @@ export async function runSweepCommand(args: SweepArgs, print: (line: string) => 
     for (const line of describeSweep(spec, plan, combinationsOf(spec))) print(line);
     return 0;
   }
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const opts: SweepOptions = { signal: abort.signal, onLine: print, allowInvalid: args.allowInvalid };
+  return withInterrupt(async (signal) => {
+    const opts: SweepOptions = { signal, onLine: print, allowInvalid: args.allowInvalid };
     if (args.out !== undefined) opts.outDir = args.out;
     if (args.modelRepository !== undefined) opts.modelRepository = args.modelRepository;
     if (args.workers !== undefined) opts.workers = args.workers;
@@ -81,8 +75,5 @@ export async function runSweepCommand(args: SweepArgs, print: (line: string) => 
       print(`warning: could not write the report in ${outcome.dir}: ${(err as Error).message}`);
     }
     return args.exitZero ? 0 : outcome.exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

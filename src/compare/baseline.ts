@@ -85,19 +85,22 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
     repetitions.error_rate.push(p.errorRate);
     if (p.histogram) merged.add(decodeHistogram(p.histogram));
     // Full seconds only: the first and last second of a phase are partial.
-    const rows = r.intervals.filter((i) => i.phase === phase);
-    const before = { throughput: intervals.throughput.length, p50: intervals.p50.length, p95: intervals.p95.length, p99: intervals.p99.length, error_rate: intervals.error_rate.length };
-    for (const row of rows.slice(1, -1)) {
+    const seconds = empty();
+    for (const row of r.intervals.filter((i) => i.phase === phase).slice(1, -1)) {
       const failed = Object.values(row.errors).reduce((n, v) => n + v, 0);
-      intervals.throughput.push(row.okRps);
+      const due = row.sentRps + (row.errors['DROPPED'] ?? 0);
+      seconds.throughput.push(row.okRps);
       if (row.latencyUs.count > 0) {
-        intervals.p50.push(row.latencyUs.p50 / 1000);
-        intervals.p95.push(row.latencyUs.p95 / 1000);
-        intervals.p99.push(row.latencyUs.p99 / 1000);
+        seconds.p50.push(row.latencyUs.p50 / 1000);
+        seconds.p95.push(row.latencyUs.p95 / 1000);
+        seconds.p99.push(row.latencyUs.p99 / 1000);
       }
-      intervals.error_rate.push(row.sentRps + (row.errors['DROPPED'] ?? 0) > 0 ? failed / (row.sentRps + (row.errors['DROPPED'] ?? 0)) : 0);
+      seconds.error_rate.push(due > 0 ? failed / due : 0);
     }
-    for (const m of Object.keys(before) as (keyof MetricSamples)[]) intervalRuns[m].push(intervals[m].length - before[m]);
+    for (const m of Object.keys(seconds) as (keyof MetricSamples)[]) {
+      intervals[m].push(...seconds[m]);
+      intervalRuns[m].push(seconds[m].length);
+    }
   }
   return { repetitions, intervals, intervalRuns, histogram: encodeHistogram(merged) };
 }

@@ -140,20 +140,13 @@ export class FaultScheduler {
   private sleepUntil(epochMs: number): Promise<void> {
     if (this.over.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
-        clearTimeout(timer);
         this.over.signal.removeEventListener('abort', done);
         resolve();
       };
-      // Re-armed until the wall clock has reached the time: a timer can fire a millisecond early by it.
-      const arm = (): void => {
-        const wait = epochMs - Date.now();
-        if (wait > 0 && !this.over.signal.aborted) timer = setTimeout(arm, wait);
-        else done();
-      };
       this.over.signal.addEventListener('abort', done, { once: true });
-      arm();
+      // finish() clears this timer with the others before it aborts.
+      this.at(epochMs, done);
     });
   }
 }

@@ -14,11 +14,8 @@ import type { Outcome } from '../targets/client.js';
 /** LATE_US is how late a send may go out before it counts as late (1 ms). */
 export const LATE_US = 1000;
 
-/** IntervalSnapshot is one (second, phase) cell, with its raw values, on its way to the run's main thread. */
-export interface IntervalSnapshot {
-  /** Whole seconds since the run's start. */
-  second: number;
-  phase: number;
+/** Counts are the request counts kept for a cell, a phase, an interval or the run. */
+export interface Counts {
   scheduled: number;
   sent: number;
   /** Due while max_in_flight requests were outstanding: never sent. */
@@ -29,6 +26,13 @@ export interface IntervalSnapshot {
   ok: number;
   /** Failed outcomes by code (HTTP_503, TIMEOUT, …), DROPPED included. */
   errors: Record<string, number>;
+}
+
+/** IntervalSnapshot is one (second, phase) cell, with its raw values, on its way to the run's main thread. */
+export interface IntervalSnapshot extends Counts {
+  /** Whole seconds since the run's start. */
+  second: number;
+  phase: number;
   /** Intended send → completion, OK responses only (µs, rounded). */
   latency: Float64Array;
   /** Actual send → completion, OK responses only (µs). */
@@ -39,13 +43,7 @@ export interface IntervalSnapshot {
   ttfb: Float64Array;
 }
 
-interface Cell {
-  scheduled: number;
-  sent: number;
-  dropped: number;
-  late: number;
-  ok: number;
-  errors: Record<string, number>;
+interface Cell extends Counts {
   latency: number[];
   service: number[];
   lag: number[];

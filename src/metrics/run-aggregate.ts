@@ -4,19 +4,11 @@
  * histograms; older seconds are reduced to a summary and a compressed histogram, so memory stays flat over
  * long runs.
  */
-import type { IntervalSnapshot } from '../load/interval-recorder.js';
+import type { Counts, IntervalSnapshot } from '../load/interval-recorder.js';
 import type { PhasePlan } from '../scenario/plan.js';
 import { encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordUs, summarize } from './hdr.js';
 
-/** Counts are the request counts kept for a phase, an interval or the run. */
-export interface Counts {
-  scheduled: number;
-  sent: number;
-  dropped: number;
-  late: number;
-  ok: number;
-  errors: Record<string, number>;
-}
+export type { Counts } from '../load/interval-recorder.js';
 
 /** Hists are the four histograms kept for a phase or an interval. */
 export interface Hists {

@@ -11,7 +11,8 @@ import type { ComboConfig } from '../sweep/sweep-spec.js';
 import { median } from './comparison.js';
 import type { ReportInput, SweepInput } from './load-inputs.js';
 import { phaseSlo } from './run-facts.js';
-import { comboRows, comboState } from './sweep-view.js';
+import { comboState } from '../sweep/sweep-record.js';
+import { comboRows } from './sweep-view.js';
 
 type Cell = string | number | boolean | null | undefined;
 

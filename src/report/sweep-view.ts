@@ -5,7 +5,7 @@
  * recommendation. Read from sweep.json and the results files it names.
  */
 import { CONFIG_ORDER } from '../sweep/combinations.js';
-import type { ComboRecord, SweepRecord } from '../sweep/sweep-record.js';
+import { type ComboRecord, comboState, type SweepRecord } from '../sweep/sweep-record.js';
 import type { ComboConfig } from '../sweep/sweep-spec.js';
 import { type ChartSpec, colorAt, type PointLabel, type SeriesSpec } from './chart-spec.js';
 import { costPerMillion } from './comparison.js';
@@ -37,15 +37,6 @@ export function settingText(c: ComboConfig, k: keyof ComboConfig): string {
   if (v === undefined) return k === 'maxQueueDelayUs' && c.dynamicBatching === false ? '-' : 'base';
   if (typeof v === 'boolean') return v ? 'on' : 'off';
   return String(v);
-}
-
-/** comboState is a combination's validity for people: yes, INVALID, INCONCLUSIVE, FAILED, skipped, pending. */
-export function comboState(c: ComboRecord): string {
-  if (c.status === 'failed') return 'FAILED';
-  if (c.status === 'skipped' || c.status === 'pending' || c.status === 'running') return c.status;
-  if (!c.figures) return '-';
-  if (c.search?.inconclusive) return c.figures.valid ? 'LOWER BOUND' : 'INCONCLUSIVE';
-  return c.figures.valid ? 'yes' : 'INVALID';
 }
 
 /** ComboRow is one combination of the table, formatted; `settings` follow sweptSettings. */

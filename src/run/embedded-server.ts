@@ -3,8 +3,9 @@
  * and waits for the start-up lines Triton also prints. gauntlet talks to it over the wire only, as to any target.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from '../util/proc-stat.js';
 
 /** EmbeddedServer is a running reference server child process. */
 export interface EmbeddedServer {
@@ -88,15 +89,4 @@ export function startEmbeddedServer(args: string[], timeoutMs = 180_000): Promis
     child.stderr!.on('data', onData);
     child.once('exit', onExit);
   });
-}
-
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
 }

@@ -2,7 +2,7 @@
  * Turning a run's merged measurements into results: per-phase figures, per-second rows, the validity verdict
  * (can these numbers be trusted?) and the SLO checks (did the target meet its thresholds?).
  */
-import { encodeHistogram, summarize } from '../metrics/hdr.js';
+import { encodeHistogram, type LatencySummary, summarize } from '../metrics/hdr.js';
 import { errorCount, type RunAggregate } from '../metrics/run-aggregate.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { Plan, SloSpec } from '../scenario/plan.js';
@@ -93,12 +93,15 @@ export function checkedLateFraction(agg: RunAggregate): number {
   return sent > 0 ? late / sent : 0;
 }
 
-/** invalidReasons says why a run's measurement cannot be trusted (empty when it can). */
-export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number): string[] {
+/**
+ * invalidReasons says why a run's measurement cannot be trusted (empty when it can); `generator` is the run's
+ * send-lag summary and checked late fraction, computed once by the caller.
+ */
+export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number, generator: { sendLagUs: LatencySummary; checkedLateFraction: number }): string[] {
   const reasons: string[] = [];
   const t = agg.totals();
-  const lag = summarize(agg.lagAll());
-  const late = checkedLateFraction(agg);
+  const lag = generator.sendLagUs;
+  const late = generator.checkedLateFraction;
   if (late > LATE_FRACTION_LIMIT) {
     reasons.push(
       `the load generator could not keep up: ${pct(late)} of requests went out more than 1 ms late ` +

@@ -212,8 +212,9 @@ function buildResults(
   const failed = errorCount(t);
   // Every request sent must have an outcome once the run is over; during the run, replies are still coming.
   const lost = status === 'running' ? 0 : Math.max(0, t.sent - (t.ok + failed - t.dropped));
-  const reasons = status === 'running' ? [] : invalidReasons(plan, agg, phases, lost);
   const lag = summarize(agg.lagAll());
+  const late = checkedLateFraction(agg);
+  const reasons = status === 'running' ? [] : invalidReasons(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late });
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'gauntlet', version: packageVersion() },
@@ -225,7 +226,7 @@ function buildResults(
     interrupted,
     valid: reasons.length === 0,
     invalidReasons: reasons,
-    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: checkedLateFraction(agg) },
+    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),

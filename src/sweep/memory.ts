@@ -4,6 +4,7 @@
  * `process_resident_memory_bytes` its Prometheus endpoint exports (summed over every line).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { parentPid } from '../util/proc-stat.js';
 
 const MIB = 1024 * 1024;
 
@@ -18,7 +19,7 @@ export function processTreeRssMib(pid: number | undefined): number | null {
   }
   const children = new Map<number, number[]>();
   for (const e of entries) {
-    const ppid = parentOf(Number(e));
+    const ppid = parentPid(Number(e));
     if (ppid === undefined) continue;
     const list = children.get(ppid) ?? [];
     list.push(Number(e));
@@ -50,16 +51,6 @@ export async function metricsRssMib(url: string, timeoutMs = 3000): Promise<numb
     return found ? bytes / MIB : null;
   } catch {
     return null;
-  }
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields resume after the last ')'.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
   }
 }
 

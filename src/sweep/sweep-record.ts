@@ -84,3 +84,12 @@ export function writeSweepRecord(dir: string, record: SweepRecord): void {
   writeFileSync(tmp, `${JSON.stringify(record, null, 1)}\n`);
   renameSync(tmp, file);
 }
+
+/** comboState is a combination's validity for people: yes, INVALID, LOWER BOUND, INCONCLUSIVE, FAILED, skipped, pending, running. */
+export function comboState(c: ComboRecord): string {
+  if (c.status === 'failed') return 'FAILED';
+  if (c.status === 'skipped' || c.status === 'pending' || c.status === 'running') return c.status;
+  if (!c.figures) return '-';
+  if (c.search?.inconclusive) return c.figures.valid ? 'LOWER BOUND' : 'INCONCLUSIVE';
+  return c.figures.valid ? 'yes' : 'INVALID';
+}

@@ -6,7 +6,7 @@ import type { Plan } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import { CONFIG_ORDER, type CombinationList, describeConfig } from './combinations.js';
 import { CONSTRAINT_KEYS, searchBounds } from './parse-sweep.js';
-import type { ComboRecord, SweepRecord } from './sweep-record.js';
+import { type ComboRecord, comboState, type SweepRecord } from './sweep-record.js';
 import type { ComboConfig, SweepSpec } from './sweep-spec.js';
 
 /** SETTING_HEADERS are the table's column headers of the swept settings. */
@@ -53,7 +53,7 @@ export function formatSweep(r: SweepRecord, dir: string): string[] {
     ...(r.sweep.mode === 'targets' ? [c.target?.url ?? ''] : []),
     ...figureCells(c),
     ...(precision ? accuracyCells(c) : []),
-    validity(c),
+    comboState(c),
     c.verdict ? (c.verdict.failures.length === 0 ? 'ok' : 'MISSED') : '',
     notes(c, r),
   ]);
@@ -108,14 +108,6 @@ function accuracyCells(c: ComboRecord): string[] {
   if (!a) return ['-', '-'];
   if (a.maxAbsError === 0) return ['ref', 'ref'];
   return [`${a.cosine.toFixed(5)}${a.top1 !== undefined ? ` (top-1 ${(a.top1 * 100).toFixed(0)} %)` : ''}`, a.maxAbsError.toPrecision(3)];
-}
-
-function validity(c: ComboRecord): string {
-  if (c.status === 'failed') return 'FAILED';
-  if (c.status === 'skipped' || c.status === 'pending') return c.status;
-  if (!c.figures) return '-';
-  if (c.search?.inconclusive) return c.figures.valid ? 'LOWER BOUND' : 'INCONCLUSIVE';
-  return c.figures.valid ? 'yes' : 'INVALID';
 }
 
 function notes(c: ComboRecord, r: SweepRecord): string {

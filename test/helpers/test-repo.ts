@@ -38,3 +38,14 @@ export function makeRepository(configs: Record<string, Record<string, unknown> |
   }
   return dir;
 }
+
+/**
+ * clientTestModels are the models the target-client tests serve: `tiny`, and `full`, whose queue is full at once:
+ * one request executes (300 ms), one waits, every other one is rejected.
+ */
+export function clientTestModels(): Record<string, Record<string, unknown>> {
+  return {
+    tiny: tinyMlpConfig('tiny'),
+    full: tinyMlpConfig('full', { max_batch_size: 1, artificial_delay_us: 300_000, dynamic_batching: { default_queue_policy: { max_queue_size: 1 } } }),
+  };
+}

@@ -8,18 +8,14 @@ import type { Outcome } from '../../../src/targets/client.js';
 import { createClient, type TargetClient } from '../../../src/targets/registry.js';
 import type { RequestSpec, TargetSpec } from '../../../src/targets/target-spec.js';
 import { startTestServer, type TestServer } from '../../helpers/reference-client.js';
-import { tinyMlpConfig } from '../../helpers/test-repo.js';
+import { clientTestModels } from '../../helpers/test-repo.js';
 import { deadPort, rawServer } from './raw-servers.js';
 
 let server: TestServer;
 const clients: TargetClient[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({
-    tiny: tinyMlpConfig('tiny'),
-    // One request executes (300 ms), one waits, every other one finds the queue full.
-    full: tinyMlpConfig('full', { max_batch_size: 1, artificial_delay_us: 300_000, dynamic_batching: { default_queue_policy: { max_queue_size: 1 } } }),
-  });
+  server = await startTestServer(clientTestModels());
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
