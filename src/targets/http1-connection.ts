@@ -22,7 +22,7 @@ export interface HttpResponse {
 /** Body bytes kept for `fetch`: all of them. */
 const KEEP_ALL = Number.MAX_SAFE_INTEGER;
 /** Node's timers cannot wait longer than this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // Every socket reads into this one buffer: libuv fills it and calls back synchronously, so no two reads overlap.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -32,6 +32,8 @@ export class Job {
   sentUs = 0;
   /** When the job began waiting for a free connection (0: it never waited). */
   queuedUs = 0;
+  /** Fails the job as TIMEOUT if it is still waiting for a connection timeoutMs after it began to wait. */
+  waitTimer: NodeJS.Timeout | null = null;
   retried = false;
   resolve: (v: Outcome | HttpResponse) => void = noop;
   constructor(

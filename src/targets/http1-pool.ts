@@ -6,7 +6,7 @@
  */
 import { nowUs, type Outcome } from './client.js';
 import type { ErrorSamples } from './failures.js';
-import { type ConnectionOwner, deliver, failure, Http1Connection, type HttpResponse, Job } from './http1-connection.js';
+import { type ConnectionOwner, deliver, failure, Http1Connection, type HttpResponse, Job, MAX_TIMER_MS } from './http1-connection.js';
 
 export type { HttpResponse } from './http1-connection.js';
 
@@ -67,7 +67,10 @@ export class Http1Pool implements ConnectionOwner {
       if (!conn.socket.closed) closing.push(new Promise((r) => conn.socket.once('close', () => r())));
       conn.cancel();
     }
-    for (const job of this.waiting.splice(0)) deliver(job, failure(job, 'CANCELLED'), null, 'the client was closed');
+    for (const job of this.waiting.splice(0)) {
+      stopWaiting(job);
+      deliver(job, failure(job, 'CANCELLED'), null, 'the client was closed');
+    }
     await Promise.all(closing);
   }
 
@@ -78,6 +81,8 @@ export class Http1Pool implements ConnectionOwner {
     if (conn === undefined) {
       if (this.live.size >= this.opts.maxConnections) {
         job.queuedUs = nowUs();
+        job.waitTimer = setTimeout(this.expire, Math.min(Math.max(this.opts.timeoutMs, 1), MAX_TIMER_MS), job);
+        job.waitTimer.unref();
         this.waiting.push(job);
         return;
       }
@@ -119,17 +124,24 @@ export class Http1Pool implements ConnectionOwner {
     return samples === undefined || samples.full ? 0 : ERROR_BODY_BYTES;
   }
 
-  /** takeWaiting returns the oldest waiting job, after failing as TIMEOUT those that waited timeoutMs for a connection. */
+  /** takeWaiting returns the oldest waiting job (its wait timer stopped), or undefined. */
   private takeWaiting(): Job | undefined {
-    for (;;) {
-      const job = this.waiting.shift();
-      if (job === undefined || nowUs() - job.queuedUs < this.opts.timeoutMs * 1000) return job;
-      job.sentUs = job.queuedUs;
-      const message = `no connection was free within ${this.opts.timeoutMs} ms`;
-      this.record('TIMEOUT', 0, null, message);
-      deliver(job, failure(job, 'TIMEOUT'), null, message);
-    }
+    const job = this.waiting.shift();
+    if (job !== undefined) stopWaiting(job);
+    return job;
   }
+
+  /** expire fails as TIMEOUT a job that waited timeoutMs for a connection; it was never sent. */
+  private readonly expire = (job: Job): void => {
+    job.waitTimer = null;
+    const i = this.waiting[0] === job ? 0 : this.waiting.indexOf(job);
+    if (i < 0) return;
+    this.waiting.splice(i, 1);
+    job.sentUs = job.queuedUs;
+    const message = `no connection was free within ${this.opts.timeoutMs} ms`;
+    this.record('TIMEOUT', 0, null, message);
+    deliver(job, failure(job, 'TIMEOUT'), null, message);
+  };
 
   private open(): Http1Connection {
     const conn = new Http1Connection(this);
@@ -142,4 +154,10 @@ export class Http1Pool implements ConnectionOwner {
 function bodyText(status: number, body: Buffer): string {
   const text = body.toString('utf8').trim();
   return text === '' ? `HTTP status ${status}` : text;
+}
+
+function stopWaiting(job: Job): void {
+  if (job.waitTimer === null) return;
+  clearTimeout(job.waitTimer);
+  job.waitTimer = null;
 }

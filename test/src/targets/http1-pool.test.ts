@@ -104,12 +104,22 @@ describe('Http1Pool', () => {
     expect(closed).toBe(true);
   });
 
-  it('records TIMEOUT for requests that wait timeoutMs for a connection, without sending them', async () => {
-    const server = await serve(rawServer((s) => s.resume()));
-    const p = pool(server.port, { maxConnections: 1, timeoutMs: 150 });
-    const [first, queued] = await Promise.all([p.send(get(server.port)), p.send(get(server.port))]);
-    expect([first.code, queued.code]).toEqual(['TIMEOUT', 'TIMEOUT']);
-    expect(queued.doneUs - queued.sentUs).toBeGreaterThanOrEqual(140_000);
+  it('records TIMEOUT for requests that wait timeoutMs for a connection, at their deadline, without sending them', async () => {
+    // One connection: the first request is answered after 150 ms, later ones never. The second request then holds
+    // the connection until its own timeout (≥ 150 + 400 ms), while the third, queued at once, reaches 400 ms of
+    // waiting first: it must fail then, unsent, not when the connection finally frees.
+    let requests = 0;
+    const server = await serve(rawServer((s) => onRequests(s, (_head, n) => {
+      requests++;
+      if (n === 0) setTimeout(() => s.write(OK_RESPONSE), 150);
+    })));
+    const p = pool(server.port, { maxConnections: 1, timeoutMs: 400 });
+    const [first, second, queued] = await Promise.all([p.send(get(server.port)), p.send(get(server.port)), p.send(get(server.port))]);
+    expect([first.code, second.code, queued.code]).toEqual(['OK', 'TIMEOUT', 'TIMEOUT']);
+    expect(queued.firstByteUs).toBeUndefined();
+    expect(queued.doneUs - queued.sentUs).toBeGreaterThanOrEqual(390_000);
+    expect(second.doneUs - queued.doneUs).toBeGreaterThan(50_000);
+    expect(requests).toBe(2);
     expect(p.connectsTotal).toBe(1);
   });
 
