@@ -15,16 +15,20 @@ import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 /** JsonSchema is a JSON Schema document or subschema. */
 export type JsonSchema = { [key: string]: unknown };
 
-const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
-const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
+export const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
+export const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
 const str = (description: string): JsonSchema => ({ type: 'string', minLength: 1, description });
 
-function bounds(b: Bounds): JsonSchema {
+/** DURATION_DEF is the subschema of a duration field. */
+export const DURATION_DEF: JsonSchema = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }], description: 'Seconds, or 500ms, 10s, 2m, 1h, 1m30s.' };
+
+/** bounds turns a validator's numeric bounds into JSON Schema keywords. */
+export function bounds(b: Bounds): JsonSchema {
   return { ...(b.gt !== undefined && { exclusiveMinimum: b.gt }), ...(b.min !== undefined && { minimum: b.min }), ...(b.max !== undefined && { maximum: b.max }) };
 }
 
 /** targetDefs are the subschemas of a target mapping, shared by both schemas. */
-function targetDefs(): Record<string, JsonSchema> {
+export function targetDefs(): Record<string, JsonSchema> {
   const onlyIf = (protocols: string[], keys: string[]): JsonSchema => ({
     if: { properties: { protocol: { enum: protocols } }, required: ['protocol'] },
     then: { properties: Object.fromEntries(keys.map((k) => [k, false])) },
@@ -103,7 +107,7 @@ export function scenarioJsonSchema(): JsonSchema {
     },
     $defs: {
       ...targetDefs(),
-      duration: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }], description: 'Seconds, or 500ms, 10s, 2m, 1h, 1m30s.' },
+      duration: DURATION_DEF,
       rate: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: RATE_PATTERN }], description: 'Requests/second (150, 150rps) or a multiple of peak_rps (2x).' },
       embeddedTarget: {
         type: 'object',

@@ -1,11 +1,12 @@
 /**
- * Writes the JSON Schemas of scenario and target files next to the examples, for editors:
+ * Writes the JSON Schemas of scenario, target and sweep files next to the examples, for editors:
  * `npx tsx src/scenario/write-schemas.ts` (from anywhere in the repository). test/src/scenario/json-schema.test.ts
  * fails when the committed files differ from what the code generates, so run this after changing the format.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sweepJsonSchema } from '../sweep/json-schema.js';
 import { scenarioJsonSchema, targetJsonSchema } from './json-schema.js';
 
 /** schemaFiles maps each schema file, relative to the repository root, to its generated content. */
@@ -14,6 +15,7 @@ export function schemaFiles(): Record<string, string> {
   return {
     'scenarios/scenario.schema.json': text(scenarioJsonSchema()),
     'targets/target.schema.json': text(targetJsonSchema()),
+    'scenarios/sweeps/sweep.schema.json': text(sweepJsonSchema()),
   };
 }
 

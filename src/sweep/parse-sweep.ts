@@ -33,32 +33,41 @@ export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2 } as con
 export const MAX_COMBINATIONS = 256;
 
 type MatrixValue = string | number | boolean;
-/** MatrixKeySpec says how one matrix key is written in files and how its values are read. */
-interface MatrixKeySpec {
-  key: keyof ComboConfig;
-  /** Returns the value, or a message saying what is wrong. */
-  read: (v: unknown) => { value: MatrixValue } | { message: string };
-}
-
-const integer = (min: number, max: number) => (v: unknown) =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max ? { value: v } : { message: `must be an integer from ${min} to ${max}, got ${show(v)}` };
-const choice = (allowed: readonly string[]) => (v: unknown) =>
-  typeof v === 'string' && allowed.includes(v) ? { value: v } : { message: `must be one of ${allowed.join(', ')}, got ${show(v)}` };
+/**
+ * MatrixKeySpec says how one matrix key is written in files: a switch (on/off or true/false), an integer range or a
+ * choice of names. The reader and the JSON Schema are both derived from it.
+ */
+export type MatrixKeySpec = { key: keyof ComboConfig; description: string } & (
+  | { kind: 'switch' }
+  | { kind: 'integer'; min: number; max: number }
+  | { kind: 'choice'; values: readonly string[] }
+);
 
 /** MATRIX_KEYS are the settings a matrix may sweep, by their name in files (Triton's field names where there is one). */
 export const MATRIX_KEYS: Record<string, MatrixKeySpec> = {
-  dynamic_batching: {
-    key: 'dynamicBatching',
-    read: (v) => (v === 'on' || v === true ? { value: true } : v === 'off' || v === false ? { value: false } : { message: `must be on or off, got ${show(v)}` }),
-  },
-  max_batch_size: { key: 'maxBatchSize', read: integer(1, 1 << 20) },
-  max_queue_delay_microseconds: { key: 'maxQueueDelayUs', read: integer(0, 60_000_000) },
-  precision: { key: 'precision', read: choice(PRECISION_NAMES) },
-  instance_count: { key: 'instanceCount', read: integer(1, 64) },
-  intra_op_threads: { key: 'intraOpThreads', read: integer(0, 1024) },
-  replicas: { key: 'replicas', read: integer(1, 16) },
-  execution_provider: { key: 'executionProvider', read: choice(EXECUTION_PROVIDERS) },
+  dynamic_batching: { key: 'dynamicBatching', kind: 'switch', description: 'Dynamic batching off or on.' },
+  max_batch_size: { key: 'maxBatchSize', kind: 'integer', min: 1, max: 1 << 20, description: 'The model\'s max_batch_size.' },
+  max_queue_delay_microseconds: { key: 'maxQueueDelayUs', kind: 'integer', min: 0, max: 60_000_000, description: 'How long the batcher waits to fill a batch (batching on).' },
+  precision: { key: 'precision', kind: 'choice', values: PRECISION_NAMES, description: 'The model variant (its accuracy against fp32 is shown).' },
+  instance_count: { key: 'instanceCount', kind: 'integer', min: 1, max: 64, description: 'ONNX Runtime sessions of the model (instance_group count).' },
+  intra_op_threads: { key: 'intraOpThreads', kind: 'integer', min: 0, max: 1024, description: 'Threads per session (0: cores ÷ instances).' },
+  replicas: { key: 'replicas', kind: 'integer', min: 1, max: 16, description: 'Server processes behind the router.' },
+  execution_provider: { key: 'executionProvider', kind: 'choice', values: EXECUTION_PROVIDERS, description: 'Where the model runs.' },
 };
+
+/** readMatrixValue returns a matrix value as the spec reads it, or a message saying what is wrong. */
+function readMatrixValue(spec: MatrixKeySpec, v: unknown): { value: MatrixValue } | { message: string } {
+  switch (spec.kind) {
+    case 'switch':
+      return v === 'on' || v === true ? { value: true } : v === 'off' || v === false ? { value: false } : { message: `must be on or off, got ${show(v)}` };
+    case 'integer':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= spec.min && v <= spec.max
+        ? { value: v }
+        : { message: `must be an integer from ${spec.min} to ${spec.max}, got ${show(v)}` };
+    case 'choice':
+      return typeof v === 'string' && spec.values.includes(v) ? { value: v } : { message: `must be one of ${spec.values.join(', ')}, got ${show(v)}` };
+  }
+}
 
 /** ParseSweepOptions say where a sweep's text came from. */
 export interface ParseSweepOptions {
@@ -180,7 +189,7 @@ function readMatrix(f: Fields): Matrix {
   if (!m) return matrix;
   m.allowOnly(Object.keys(MATRIX_KEYS));
   let combinations = 1;
-  for (const [name, { key, read }] of Object.entries(MATRIX_KEYS)) {
+  for (const [name, spec] of Object.entries(MATRIX_KEYS)) {
     if (!m.has(name)) continue;
     const raw = m.obj[name];
     // A single value is a one-element list.
@@ -190,7 +199,7 @@ function readMatrix(f: Fields): Matrix {
     const values: MatrixValue[] = [];
     const firstAt = new Map<MatrixValue, number>();
     list.forEach((v, i) => {
-      const r = read(v);
+      const r = readMatrixValue(spec, v);
       if ('message' in r) return f.problems.add(path(i), r.message);
       const first = firstAt.get(r.value);
       if (first !== undefined) return f.problems.add(path(i), `duplicate value ${show(v)} (also ${name}[${first}])`);
@@ -198,7 +207,7 @@ function readMatrix(f: Fields): Matrix {
       values.push(r.value);
     });
     combinations *= Math.max(1, list.length);
-    (matrix as Record<string, MatrixValue[]>)[key] = values;
+    (matrix as Record<string, MatrixValue[]>)[spec.key] = values;
   }
   if (combinations > MAX_COMBINATIONS) f.problem('matrix', `has ${combinations} combinations; at most ${MAX_COMBINATIONS}`);
   if (m.has('max_queue_delay_microseconds') && matrix.dynamicBatching?.every((on) => !on) && (matrix.dynamicBatching?.length ?? 0) > 0) {

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv2020 as Ajv, type ErrorObject } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { GauntletError } from '../../../src/errors.js';
 import { ARRIVALS } from '../../../src/scenario/arrivals.js';
 import { scenarioJsonSchema, targetJsonSchema } from '../../../src/scenario/json-schema.js';
@@ -11,6 +13,8 @@ import { loadScenario, SCENARIO_KEYS } from '../../../src/scenario/parse-scenari
 import { SLO_KEYS } from '../../../src/scenario/parse-slo.js';
 import { EMBEDDED_KEYS, HTTP_KEYS, KSERVE_KEYS, loadTarget, TARGET_KEYS } from '../../../src/scenario/parse-target.js';
 import { repositoryRoot, schemaFiles } from '../../../src/scenario/write-schemas.js';
+import { sweepJsonSchema } from '../../../src/sweep/json-schema.js';
+import { CONSTRAINT_KEYS, loadSweep, MATRIX_KEYS, SEARCH_KEYS, SWEEP_KEYS } from '../../../src/sweep/parse-sweep.js';
 
 const root = repositoryRoot();
 type Schema = { properties: Record<string, unknown>; $defs: Record<string, { properties: Record<string, unknown> }> };
@@ -37,6 +41,40 @@ describe('JSON Schemas', () => {
     expect(keys(t.$defs.target!.properties)).toEqual([...TARGET_KEYS, ...KSERVE_KEYS, ...HTTP_KEYS].sort());
   });
 
+  it('name exactly the fields the sweep validator accepts', () => {
+    const s = sweepJsonSchema() as Schema;
+    expect(keys(s.properties)).toEqual([...SWEEP_KEYS].sort());
+    expect(keys((s.properties.matrix as Schema).properties)).toEqual(keys(MATRIX_KEYS));
+    expect(keys((s.properties.search as Schema).properties)).toEqual([...SEARCH_KEYS].sort());
+    expect(keys((s.properties.constraints as Schema).properties)).toEqual(keys(CONSTRAINT_KEYS));
+  });
+
+  it('compile under Ajv in strict mode (draft 2020-12)', () => {
+    for (const schema of [scenarioJsonSchema(), targetJsonSchema(), sweepJsonSchema()]) expect(() => strictAjv().compile(schema)).not.toThrow();
+  });
+
+  it('reject what the validator rejects: unknown fields, bad values, matrix with targets, a matrix sweep without a model', () => {
+    const sweep = validator(sweepJsonSchema());
+    const base = { scenario: 'base.yaml', model: 'mlp' };
+    expect(sweep({ ...base, matrix: { dynamic_batching: ['off', 'on'], instance_count: 2, precision: ['int8'] } })).toEqual([]);
+    expect(sweep({ ...base, matrix: { instance_cout: [1] } })).toEqual(expect.arrayContaining([expect.stringMatching(/additional properties/)]));
+    expect(sweep({ ...base, matrix: { dynamic_batching: ['maybe'] } })).not.toEqual([]);
+    expect(sweep({ ...base, matrix: { max_batch_size: [0] } })).not.toEqual([]);
+    expect(sweep({ ...base, matrix: { max_batch_size: [8, 8] } })).not.toEqual([]);
+    expect(sweep({ ...base, matrix: { precision: 'fp64' } })).not.toEqual([]);
+    expect(sweep({ ...base, matrix: {}, targets: ['a.yaml'] })).not.toEqual([]);
+    expect(sweep({ scenario: 'base.yaml', matrix: { replicas: [1] } })).not.toEqual([]);
+    expect(sweep({ scenario: 'base.yaml', targets: ['a.yaml', { protocol: 'kserve-http', url: 'http://127.0.0.1:1' }] })).toEqual([]);
+    expect(sweep({ scenario: 'base.yaml', model: 'mlp', targets: ['a.yaml'] })).not.toEqual([]);
+    expect(sweep({ ...base, search: { from_rps: 10 } })).not.toEqual([]);
+    expect(sweep({ ...base, search: { from_rps: 10, to_rps: 20, step_duration: '4s', warmup: 0 }, constraints: { min_cosine: 0.999 } })).toEqual([]);
+    expect(sweep({ ...base, constraints: { max_error_rate: 2 } })).not.toEqual([]);
+    const scenario = validator(scenarioJsonSchema());
+    expect(scenario({ phases: [{ name: 'a', duration: '10s', rate: 5 }] })).toEqual([]);
+    expect(scenario({ phases: [{ name: 'a', duration: '10s', rate: 5, burts: {} }] })).not.toEqual([]);
+    expect(scenario({ phases: [{ name: 'a', duration: '10s' }] })).not.toEqual([]);
+  });
+
   it('offers the registered arrival processes', () => {
     const arrival = (scenarioJsonSchema() as Schema).$defs.phase!.properties.arrival as { anyOf: [{ enum: string[] }, { properties: { type: { enum: string[] } } }] };
     expect(arrival.anyOf[1].properties.type.enum).toEqual(ARRIVALS.names());
@@ -46,6 +84,25 @@ describe('JSON Schemas', () => {
 describe('examples', () => {
   const scenarios = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.yaml'));
   const targets = readdirSync(join(root, 'targets')).filter((f) => f.endsWith('.yaml'));
+  const sweeps = readdirSync(join(root, 'scenarios', 'sweeps')).filter((f) => f.endsWith('.yaml') && f !== 'base.yaml');
+
+  it.each([
+    ...scenarios.map((f) => ['scenarios', f, scenarioJsonSchema()] as const),
+    ...targets.map((f) => ['targets', f, targetJsonSchema()] as const),
+    ['scenarios/sweeps', 'base.yaml', scenarioJsonSchema()] as const,
+    ...sweeps.map((f) => ['scenarios/sweeps', f, sweepJsonSchema()] as const),
+  ])('%s/%s is valid under its schema', (dir, file, schema) => {
+    expect(validator(schema)(parse(readFileSync(join(root, dir, file), 'utf8')))).toEqual([]);
+  });
+
+  it('include the three example sweeps, which load and name their schema', async () => {
+    expect(sweeps.sort()).toEqual(['batching.yaml', 'parallelism.yaml', 'quantization.yaml']);
+    for (const file of sweeps) {
+      const path = join(root, 'scenarios', 'sweeps', file);
+      await expect(loadSweep(path)).resolves.toBeDefined();
+      expect(readFileSync(path, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/sweep\.schema\.json$/m);
+    }
+  });
 
   it('include the demo and smoke scenarios and both reference targets', () => {
     expect(scenarios).toEqual(expect.arrayContaining(['demo.yaml', 'smoke.yaml']));
@@ -100,3 +157,14 @@ describe('examples', () => {
     expect(plan.phases.map((p) => p.name)).toEqual(['warmup', 'steady', 'double', 'peak-5x', 'burst']);
   });
 });
+
+/** strictAjv rejects unknown keywords and formats; `required` may name fields defined elsewhere (if/then, oneOf). */
+function strictAjv(): Ajv {
+  return new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+}
+
+/** validator compiles a schema and returns a function listing a value's violations ('' paths are the root). */
+function validator(schema: object): (value: unknown) => string[] {
+  const validate = strictAjv().compile(schema);
+  return (value) => (validate(value) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''}`));
+}

@@ -1,0 +1,95 @@
+/**
+ * The JSON Schema (draft 2020-12) of sweep files, for editors, built like the scenario schema from the validator's
+ * own tables (top-level, search and constraint keys with their bounds, the matrix keys' kinds and ranges). The
+ * validator remains the authority: the schema cannot check that the scenario file exists or that a search has a
+ * p99 bound from somewhere.
+ */
+import { bounds, DRAFT, DURATION_DEF, type JsonSchema, ref, targetDefs } from '../scenario/json-schema.js';
+import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, SEARCH_DEFAULTS, type SEARCH_KEYS, type SWEEP_KEYS, MAX_COMBINATIONS } from './parse-sweep.js';
+
+const CONSTRAINT_TEXT: Record<keyof typeof CONSTRAINT_KEYS, string> = {
+  max_p99_ms: 'p99 at the throughput at the SLO, milliseconds.',
+  max_error_rate: 'Error rate at the throughput at the SLO, 0-1.',
+  min_cosine: 'The precision variant\'s mean cosine similarity against fp32 (fp32 itself: 1).',
+  min_top1: 'Classifiers: the share of inputs whose top class agrees with fp32.',
+  max_memory_mib: 'The server\'s resident memory, MiB.',
+  min_throughput_rps: 'The throughput at the SLO, requests/second.',
+};
+
+/** sweepJsonSchema returns the JSON Schema of sweep files. */
+export function sweepJsonSchema(): JsonSchema {
+  const matrixValue = (spec: MatrixKeySpec): JsonSchema => {
+    switch (spec.kind) {
+      case 'switch':
+        return { anyOf: [{ enum: ['on', 'off'] }, { type: 'boolean' }] };
+      case 'integer':
+        return { type: 'integer', minimum: spec.min, maximum: spec.max };
+      case 'choice':
+        return { enum: [...spec.values] };
+    }
+  };
+  const matrixKey = (spec: MatrixKeySpec): JsonSchema => {
+    const value = matrixValue(spec);
+    return { description: `${spec.description} One value or a list.`, anyOf: [value, { type: 'array', minItems: 1, uniqueItems: true, items: value }] };
+  };
+  const duration = (description: string, min: 'gt' | 'min', fallback: number): JsonSchema => ({
+    ...DURATION_DEF,
+    ...(min === 'gt' && { not: { const: 0 } }),
+    default: `${fallback}s`,
+    description,
+  });
+  return {
+    $schema: DRAFT,
+    title: 'gauntlet sweep',
+    type: 'object',
+    additionalProperties: false,
+    required: ['scenario'],
+    properties: {
+      name: { type: 'string', minLength: 1, description: 'Name in reports and of the output folder (default: the file name).' },
+      description: { type: 'string', description: 'Free text, shown by --dry-run.' },
+      scenario: { type: 'string', minLength: 1, description: 'The base scenario, relative to this file.' },
+      model: { type: 'string', minLength: 1, description: 'Matrix sweeps: the model family (mlp, encoder, cnn) or a model of --model-repository.' },
+      matrix: {
+        type: 'object',
+        additionalProperties: false,
+        description: `Reference-server settings to sweep; their cross product is run (at most ${MAX_COMBINATIONS} combinations).`,
+        properties: Object.fromEntries(Object.entries(MATRIX_KEYS).map(([name, spec]) => [name, matrixKey(spec)])),
+      },
+      targets: {
+        type: 'array',
+        minItems: 1,
+        description: 'Instead of matrix: external targets, as target files (relative to this file) or inline mappings.',
+        items: { anyOf: [{ type: 'string', minLength: 1 }, ref('target')] },
+      },
+      search: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['from_rps', 'to_rps'],
+        description: 'Search each combination\'s highest rate that meets the bounds.',
+        properties: {
+          p99_ms: { type: 'number', exclusiveMinimum: 0, description: 'The p99 bound (default: constraints.max_p99_ms, else the scenario\'s slo.p99_ms).' },
+          error_rate: { type: 'number', minimum: 0, maximum: 1, description: 'The error-rate bound (default: constraints.max_error_rate, else the scenario\'s, else 0.001).' },
+          from_rps: { type: 'number', exclusiveMinimum: 0, description: 'The lowest rate, probed first.' },
+          to_rps: { type: 'number', exclusiveMinimum: 0, description: 'The ceiling of the search (> from_rps; not probed itself).' },
+          steps: { type: 'integer', minimum: 0, maximum: 30, default: SEARCH_DEFAULTS.steps, description: 'Bisection steps after the first probe.' },
+          step_duration: duration('How long each step runs.', 'gt', SEARCH_DEFAULTS.stepDurationS),
+          warmup: duration('A run at from_rps before the first step (0: none).', 'min', SEARCH_DEFAULTS.warmupS),
+        } satisfies Record<(typeof SEARCH_KEYS)[number], JsonSchema>,
+      },
+      constraints: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'What a recommended combination must meet.',
+        properties: Object.fromEntries(
+          Object.entries(CONSTRAINT_KEYS).map(([name, c]) => [name, { type: 'number', ...bounds(c.bounds), description: CONSTRAINT_TEXT[name as keyof typeof CONSTRAINT_KEYS] }]),
+        ),
+      },
+    } satisfies Record<(typeof SWEEP_KEYS)[number], JsonSchema>,
+    // Either a matrix or targets; a matrix sweep names its model, a target sweep must not.
+    not: { required: ['matrix', 'targets'] },
+    if: { required: ['targets'] },
+    then: { properties: { model: false } },
+    else: { required: ['model'] },
+    $defs: targetDefs(),
+  };
+}
