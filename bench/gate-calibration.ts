@@ -8,8 +8,10 @@
  * Runs are interleaved (A, B10, A, B25, …) so drift of the machine hits all configurations alike. Comparisons
  * re-partition the pools of runs, so they are not independent; the numbers estimate the procedure's rates.
  * Run: `npm run build && node dist/bench/gate-calibration.js` (CAL_RUNS=12 per slowed configuration, CAL_SECONDS=5, CAL_RPS=100, CAL_REPS=6).
+ * The runs stay in the folder printed first; `CAL_FROM=<that folder>` judges them again without measuring (e.g. with
+ * another CAL_REPS), so the procedure can be studied on the same data.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -26,10 +28,16 @@ const RUNS = Number(process.env['CAL_RUNS'] ?? 12);
 const SECONDS = Number(process.env['CAL_SECONDS'] ?? 5);
 const RPS = Number(process.env['CAL_RPS'] ?? 100);
 const REPS = Number(process.env['CAL_REPS'] ?? 6);
+/** INTERVAL_RUNS is how many runs per side the per-second comparisons take. */
+const INTERVAL_RUNS = Number(process.env['CAL_INTERVAL_RUNS'] ?? 3);
 const COMPARISONS = Number(process.env['CAL_COMPARISONS'] ?? 200);
 /** PILOT_DELAY_US is the trial delay per execution the pilot measures the p99 slope with. */
 const PILOT_DELAY_US = 1000;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-cal-'));
+const FROM = process.env['CAL_FROM'];
+/** PILOT_SEED is the first seed of the pilot's runs (measured runs have smaller seeds). */
+const PILOT_SEED = 1000;
+const POOL_NAMES = ['cal_a', 'cal_b10', 'cal_b25'] as const;
+const tmp = mkdtempSync(path.join(os.tmpdir(), FROM === undefined ? 'gauntlet-cal-' : 'gauntlet-cal-judge-'));
 
 function repository(delays: Record<string, number>): string {
   const bundled = defaultModelRepository();
@@ -80,7 +88,9 @@ function trial(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: numbe
   return report.checks.filter((c) => c.kind === 'verdict');
 }
 
-async function main(): Promise<void> {
+/** measure runs the pilot and the interleaved runs of the three configurations, and returns the pools. */
+async function measure(): Promise<Record<string, ResultsFile[]>> {
+  console.log(`gate-calibration: runs kept in ${tmp} (CAL_FROM=${tmp} judges them again)`);
   await ensureModelRepository(defaultModelRepository(), { models: ['mlp'], precisions: ['fp32'] });
   // Pilot: p99 without delay and with a trial delay per execution, interleaved after a discarded warm-up run of
   // each (a fresh server's first runs are slow). A delay per execution does not add to p99 one for one (queueing
@@ -89,7 +99,7 @@ async function main(): Promise<void> {
   const pilot: Record<string, number[]> = { cal_a: [], cal_t: [] };
   for (let i = 0; i < 4; i++) {
     for (const model of ['cal_a', 'cal_t']) {
-      const p = p99Of(await runOnce(server.httpPort, server.metricsPort, model, 1000 + i));
+      const p = p99Of(await runOnce(server.httpPort, server.metricsPort, model, PILOT_SEED + i));
       if (i > 0) pilot[model]!.push(p);
     }
   }
@@ -112,14 +122,34 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  return pools;
+}
+
+/** load reads the measured runs of an earlier calibration (its folders `<pool>-<seed>`, pilot runs left out). */
+function load(dir: string): Record<string, ResultsFile[]> {
+  const pools: Record<string, { seed: number; r: ResultsFile }[]> = Object.fromEntries(POOL_NAMES.map((n) => [n, []]));
+  for (const name of readdirSync(dir)) {
+    const m = /^(cal_[a-z0-9]+)-(\d+)$/.exec(name);
+    const file = path.join(dir, name, 'results.json');
+    if (m === null || Number(m[2]) >= PILOT_SEED || pools[m[1]!] === undefined || !existsSync(file)) continue;
+    pools[m[1]!]!.push({ seed: Number(m[2]), r: JSON.parse(readFileSync(file, 'utf8')) as ResultsFile });
+  }
+  if (pools['cal_a']!.length === 0) throw new Error(`${dir} holds no measured runs of a calibration (folders cal_a-<seed>/results.json)`);
+  console.log(`gate-calibration: judging the runs in ${dir} again`);
+  return Object.fromEntries(Object.entries(pools).map(([n, runs]) => [n, runs.sort((x, y) => x.seed - y.seed).map((x) => x.r)]));
+}
+
+async function main(): Promise<void> {
+  const pools = FROM !== undefined ? load(FROM) : await measure();
   const a = pools['cal_a']!;
   const invalid = Object.values(pools).flat().filter((r) => !r.valid).length;
   console.log(`runs: ${a.length} A, ${pools['cal_b10']!.length} B10, ${pools['cal_b25']!.length} B25 (${invalid} flagged invalid by the generator-lag check and used anyway)`);
   for (const [name, pool] of Object.entries(pools)) console.log(`  ${name}: median p99 ${(median(pool.map(p99Of)) / 1000).toFixed(2)} ms`);
   const achieved = (m: string): string => `${((median(pools[m]!.map(p99Of)) / median(a.map(p99Of)) - 1) * 100).toFixed(0)} %`;
+  const breakdown: string[] = [];
   console.log('\n| comparison | samples | trials | REGRESSED on p99 | any metric REGRESSED | UNKNOWN on p99 | target |\n|---|---|---|---|---|---|---|');
   for (const samples of ['repetitions', 'intervals'] as const) {
-    const reps = samples === 'repetitions' ? REPS : 3;
+    const reps = samples === 'repetitions' ? REPS : INTERVAL_RUNS;
     for (const [label, cand, target] of [
       ['A/A (false positives)', undefined, '≤ 1 %'],
       [`A/B +10 % (achieved ${achieved('cal_b10')})`, pools['cal_b10'], ''],
@@ -128,17 +158,22 @@ async function main(): Promise<void> {
       let p99Regressed = 0;
       let anyRegressed = 0;
       let unknown = 0;
+      const byMetric = new Map<string, number>();
       for (let t = 0; t < COMPARISONS; t++) {
         const checks = trial(a, cand, reps, t + 1, samples);
         const p = checks.find((c) => c.kind === 'verdict' && c.metric === 'p99');
         if (p && p.kind === 'verdict' && p.verdict === 'REGRESSED') p99Regressed++;
         if (p && p.kind === 'verdict' && p.verdict === 'UNKNOWN') unknown++;
         if (checks.some((c) => c.kind === 'verdict' && c.verdict === 'REGRESSED')) anyRegressed++;
+        for (const c of checks) if (c.kind === 'verdict' && c.verdict === 'REGRESSED') byMetric.set(c.metric, (byMetric.get(c.metric) ?? 0) + 1);
       }
       const pct = (n: number): string => `${((n / COMPARISONS) * 100).toFixed(1)} %`;
       console.log(`| ${label} | ${samples} (${reps} run${reps > 1 ? 's' : ''} per side) | ${COMPARISONS} | ${pct(p99Regressed)} | ${pct(anyRegressed)} | ${pct(unknown)} | ${target} |`);
+      breakdown.push(`${label}, ${samples}: ${[...byMetric].map(([m, n]) => `${m} ${pct(n)}`).join(', ') || 'none'}`);
     }
   }
+  console.log(`\nREGRESSED by metric:\n${breakdown.map((b) => `  ${b}`).join('\n')}`);
+  console.log(`\np99 of each run, ms:\n${Object.entries(pools).map(([n, pool]) => `  ${n}: ${pool.map((r) => (p99Of(r) / 1000).toFixed(1)).join(' ')}`).join('\n')}`);
 }
 
 main().catch((err: Error) => {

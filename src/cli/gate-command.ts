@@ -52,7 +52,7 @@ export function gateOptions(y: Argv): Argv<GateArgs> {
     .option('baseline', { type: 'string', demandOption: true, describe: 'Baseline file (from gauntlet baseline save)' })
     .option('unknown', { choices: ['fail', 'pass'] as const, default: 'pass' as const, describe: 'Whether an UNKNOWN verdict fails the gate' })
     .option('min-effect', { type: 'string', array: true, describe: `Smallest change that counts, e.g. p99=0.1 (defaults: ${GATED_METRICS.map((m) => `${m}=${DEFAULT_MIN_EFFECT[m]}`).join(', ')})` })
-    .option('samples', { choices: ['auto', 'repetitions', 'intervals'] as const, default: 'auto' as const, describe: 'Compare per-repetition values, per-second values, or repetitions when both sides have 6+' })
+    .option('samples', { choices: ['auto', 'repetitions', 'intervals'] as const, default: 'auto' as const, describe: 'Compare per-repetition values, per-second values (design effect for runs and neighbouring seconds), or auto: per-second values when the baseline keeps its runs and phases last over a second, else repetitions when both sides have 6+' })
     .option('junit', { type: 'string', describe: 'Write JUnit XML here' })
     .option('markdown', { type: 'string', describe: 'Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the gate report as JSON' })

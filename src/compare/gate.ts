@@ -5,7 +5,7 @@
  */
 import { GauntletError } from '../errors.js';
 import type { ResultsFile } from '../results/results-schema.js';
-import { type Baseline, type MetricSamples, readResults, samplesOf } from './baseline.js';
+import { type Baseline, type BaselinePhase, type MetricSamples, readResults, samplesOf } from './baseline.js';
 import { DEFAULT_ALPHA, judge, type MetricRule, type MetricVerdict } from './verdict.js';
 
 /** GATED_METRICS are the metrics a gate compares, in report order. */
@@ -22,7 +22,7 @@ export interface GateOptions {
   alpha?: number;
   /** What UNKNOWN means for the gate (default pass). */
   unknown?: 'fail' | 'pass';
-  /** Which samples to compare: per-repetition values, per-second values, or repetitions when both sides have 3+. */
+  /** Which samples to compare: per-repetition values, per-second values, or auto (see chooseSource). */
   samples?: 'auto' | 'repetitions' | 'intervals';
   /** Judge candidates whose measurement is invalid instead of refusing them (they are listed as warnings). */
   allowInvalid?: boolean;
@@ -85,10 +85,10 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
     // Phases that are not checked (warm-up: slo off) are not gated either.
     if (!planned || planned.slo === null) continue;
     const cand = samplesOf(runs, bp.name);
-    const source = chooseSource(opts.samples ?? 'auto', bp.repetitions, cand.repetitions);
+    const source = chooseSource(opts.samples ?? 'auto', bp, cand);
     for (const metric of GATED_METRICS) {
       const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
-      const v = judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial);
+      const v = inRuns(judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, cand.repetitions[metric].length, cand.intervals[metric].length);
       const pass = v.verdict !== 'REGRESSED' && !(v.verdict === 'UNKNOWN' && opts.unknown === 'fail');
       report.checks.push({ kind: 'verdict', phase: bp.name, pass, source, ...v });
       report.counts[v.verdict === 'REGRESSED' ? 'regressed' : v.verdict === 'IMPROVED' ? 'improved' : v.verdict === 'SAME' ? 'same' : 'unknown']++;
@@ -106,13 +106,33 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
 }
 
 /**
- * MIN_REPETITIONS is the fewest repetitions per side the auto mode compares directly: below 6 the rank test cannot
- * reach p < 0.005 whatever the data (with 5 and 5 the smallest two-sided p is 2/252), so per-second samples are
- * used instead.
+ * inRuns states how much more evidence an UNKNOWN verdict needs in runs: with per-second samples the verdict
+ * counts seconds, and a CI job adds runs of the same length (`--repeat`).
+ */
+export function inRuns(v: MetricVerdict, source: 'repetitions' | 'intervals', runs: number, seconds: number): MetricVerdict {
+  if (source !== 'intervals' || v.verdict !== 'UNKNOWN' || v.needed === undefined || runs === 0 || seconds === 0) return v;
+  const more = Math.max(1, Math.ceil(v.needed / (seconds / runs)));
+  return { ...v, needed: more, reason: `${v.reason} (seconds per side; about ${more} more run${more === 1 ? '' : 's'} of this length)` };
+}
+
+/**
+ * MIN_REPETITIONS is the fewest repetitions per side a rank test on one value per repetition can decide with:
+ * below 6 it cannot reach p < 0.005 whatever the data (with 5 and 5 the smallest two-sided p is 2/252).
  */
 export const MIN_REPETITIONS = 6;
 
-function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: MetricSamples, cand: MetricSamples): 'repetitions' | 'intervals' {
+/**
+ * chooseSource picks the samples of the auto mode: per-second values whenever the baseline knows which run each
+ * second came from (the design effect then accounts for runs and neighbouring seconds; measured in docs/gates.md,
+ * this detects p99 regressions far more often than one value per repetition at the same false-positive rate). A
+ * baseline saved before run structure was kept is compared by repetitions when both sides have 6 or more, as the
+ * whole-series correction alone let run-to-run shifts pass for evidence.
+ */
+export function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: BaselinePhase, cand: { repetitions: MetricSamples; intervals: MetricSamples }): 'repetitions' | 'intervals' {
   if (mode !== 'auto') return mode;
-  return base.p99.length >= MIN_REPETITIONS && cand.p99.length >= MIN_REPETITIONS ? 'repetitions' : 'intervals';
+  const reps = Math.min(base.repetitions.p99.length, cand.repetitions.p99.length);
+  // Phases shorter than a second have no per-second values to speak of.
+  const seconds = Math.min(base.intervals.p99.length, cand.intervals.p99.length);
+  if (base.intervalRuns !== undefined && seconds > reps) return 'intervals';
+  return reps >= MIN_REPETITIONS ? 'repetitions' : 'intervals';
 }

@@ -254,3 +254,16 @@ export function clusteredVarianceFactor(series: readonly number[], sizes?: reado
   const within = Math.min(mbar, (1 + r) / (1 - r));
   return Math.min(mbar, Math.max(1, mbar * icc + within * (1 - icc)));
 }
+
+/** ranks replaces each value by its rank among the values (1-based; ties get their average rank). */
+export function ranks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1]!.v === order[i]!.v) j++;
+    for (let k = i; k <= j; k++) out[order[k]!.i] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
  * least the minimum effect; "no change" is called only when the samples were large enough to have seen the
  * minimum effect; anything else is UNKNOWN, with how many more repetitions would decide it.
  */
-import { clusteredVarianceFactor, ksTwoSample, mannWhitney, median, normalQuantile } from './stats.js';
+import { clusteredVarianceFactor, ksTwoSample, mannWhitney, median, normalQuantile, ranks } from './stats.js';
 
 /** Verdict is the outcome of comparing a candidate with its baseline on one metric. */
 export type Verdict = 'SAME' | 'REGRESSED' | 'IMPROVED' | 'UNKNOWN';
@@ -35,7 +35,7 @@ export interface MetricVerdict {
   samples: { baseline: number; candidate: number };
   /** Per-second samples only: the design effect the tests were widened by (1: independent values). */
   designEffect?: number;
-  /** UNKNOWN only: repetitions per side that would decide (at the observed spread). */
+  /** UNKNOWN only: how many more samples per side would decide (at the observed spread); the gate states it in runs. */
   needed?: number;
   reason: string;
 }
@@ -60,13 +60,15 @@ export interface Serial {
 /**
  * judge compares candidate with baseline samples of one metric. With `serial` the samples are per-second values
  * whose neighbours and whose runs are correlated: the tests then widen their null distributions by the measured
- * design effect (clusteredVarianceFactor), and the sample size needed for SAME grows likewise.
+ * design effect (clusteredVarianceFactor), and the sample size needed for SAME grows likewise. The design effect
+ * is measured on each side's ranks, as the tests only see ranks: on raw values one stalled second would swamp the
+ * within-run variance and make the runs look independent.
  */
 export function judge(baseline: readonly number[], candidate: readonly number[], rule: MetricRule, alpha = DEFAULT_ALPHA, serial?: Serial): MetricVerdict {
   const b = median(baseline);
   const c = median(candidate);
   const change = rule.absolute ? c - b : b === 0 ? (c === 0 ? 0 : Infinity) : (c - b) / Math.abs(b);
-  const factor = serial ? Math.max(clusteredVarianceFactor(baseline, serial.baselineRuns), clusteredVarianceFactor(candidate, serial.candidateRuns)) : 1;
+  const factor = serial ? Math.max(clusteredVarianceFactor(ranks(baseline), serial.baselineRuns), clusteredVarianceFactor(ranks(candidate), serial.candidateRuns)) : 1;
   const rank = mannWhitney(baseline, candidate, factor);
   const ks = ksTwoSample(baseline, candidate, factor);
   const base = { metric: rule.metric, baseline: b, candidate: c, change, minEffect: rule.minEffect, pRank: rank.p, pKs: ks.p, samples: { baseline: baseline.length, candidate: candidate.length }, ...(serial ? { designEffect: Number(factor.toFixed(2)) } : {}) };

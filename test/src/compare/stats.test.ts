@@ -3,7 +3,7 @@
  * and edge cases: ties, tiny samples, identical inputs.
  */
 import { describe, expect, it } from 'vitest';
-import { kolmogorovSf, ksTwoSample, mannWhitney, median, normalQuantile, normalSf } from '../../../src/compare/stats.js';
+import { kolmogorovSf, ksTwoSample, mannWhitney, median, normalQuantile, normalSf, ranks } from '../../../src/compare/stats.js';
 
 const range = (n: number, add = 0): number[] => Array.from({ length: n }, (_, i) => i + add);
 
@@ -34,6 +34,14 @@ describe('mannWhitney', () => {
     const x = [5, 9, 2, 7, 7, 1];
     const y = [8, 3, 6, 6, 10];
     expect(mannWhitney(x, y).p).toBeCloseTo(mannWhitney(y, x).p, 12);
+  });
+});
+
+describe('ranks', () => {
+  it('gives 1-based ranks in place, ties their average (as scipy.stats.rankdata)', () => {
+    expect(ranks([30, 10, 20])).toEqual([3, 1, 2]);
+    expect(ranks([5, 1, 5, 5, 0])).toEqual([4, 2, 4, 4, 1]);
+    expect(ranks([])).toEqual([]);
   });
 });
 

@@ -97,6 +97,19 @@ describe('judge on per-second samples from several runs', () => {
     expect(v.verdict).toBe('REGRESSED');
   });
 
+  it('measures the design effect on ranks: one huge second does not hide the runs\' own levels', () => {
+    // Run levels as above, but on each side one second is a 40x spike (a stall). On the raw values that second
+    // dominates the within-run variance and the run structure seems to vanish (design effect 1.0); the rank test
+    // does not see magnitudes, and neither does its design effect.
+    const base = runs([10, 11, 12], 'a');
+    base[3] = 400;
+    const cand = runs([11.5, 12.5, 13.5], 'b');
+    cand[11] = 400;
+    const v = judge(base, cand, p99, undefined, { baselineRuns: sizes, candidateRuns: sizes });
+    expect(v.designEffect).toBeGreaterThan(4);
+    expect(v.verdict).toBe('UNKNOWN');
+  });
+
   it('cannot call even a large shift when each run is its own level: three runs a side are three values', () => {
     const v = judge(runs([10, 10.3, 10.6], 'a'), runs([14, 14.3, 14.6], 'b'), p99, undefined, { baselineRuns: sizes, candidateRuns: sizes });
     expect(v.verdict).toBe('UNKNOWN');
