@@ -113,7 +113,7 @@ async function measure(): Promise<Record<string, ResultsFile[]>> {
       `delays per execution: +10 % → ${delays.cal_b10} µs, +25 % → ${delays.cal_b25} µs`,
   );
   server = await startEmbeddedServer(['--model-repository', repository(delays)]);
-  const pools: Record<string, ResultsFile[]> = { cal_a: [], cal_b10: [], cal_b25: [] };
+  const pools: Record<string, ResultsFile[]> = Object.fromEntries(POOL_NAMES.map((n) => [n, []]));
   try {
     for (let i = 0; i < RUNS; i++) {
       for (const model of ['cal_a', 'cal_b10', 'cal_a', 'cal_b25']) pools[model]!.push(await runOnce(server.httpPort, server.metricsPort, model, i * 10 + pools[model]!.length));

@@ -17,7 +17,7 @@ export type JsonSchema = { [key: string]: unknown };
 
 export const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 export const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
-const str = (description: string): JsonSchema => ({ type: 'string', minLength: 1, description });
+export const str = (description: string): JsonSchema => ({ type: 'string', minLength: 1, description });
 
 /** DURATION_DEF is the subschema of a duration field. */
 export const DURATION_DEF: JsonSchema = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }], description: 'Seconds, or 500ms, 10s, 2m, 1h, 1m30s.' };

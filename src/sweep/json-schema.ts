@@ -4,8 +4,8 @@
  * validator remains the authority: the schema cannot check that the scenario file exists or that a search has a
  * p99 bound from somewhere.
  */
-import { bounds, DRAFT, DURATION_DEF, type JsonSchema, ref, targetDefs } from '../scenario/json-schema.js';
-import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, SEARCH_DEFAULTS, type SEARCH_KEYS, type SWEEP_KEYS, MAX_COMBINATIONS } from './parse-sweep.js';
+import { bounds, DRAFT, DURATION_DEF, type JsonSchema, ref, str, targetDefs } from '../scenario/json-schema.js';
+import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, MAX_COMBINATIONS, SEARCH_BOUNDS, SEARCH_DEFAULTS, type SEARCH_KEYS, type SWEEP_KEYS } from './parse-sweep.js';
 
 const CONSTRAINT_TEXT: Record<keyof typeof CONSTRAINT_KEYS, string> = {
   max_p99_ms: 'p99 at the throughput at the SLO, milliseconds.',
@@ -32,9 +32,9 @@ export function sweepJsonSchema(): JsonSchema {
     const value = matrixValue(spec);
     return { description: `${spec.description} One value or a list.`, anyOf: [value, { type: 'array', minItems: 1, uniqueItems: true, items: value }] };
   };
-  const duration = (description: string, min: 'gt' | 'min', fallback: number): JsonSchema => ({
+  const duration = (description: string, b: { gt?: number; min?: number }, fallback: number): JsonSchema => ({
     ...DURATION_DEF,
-    ...(min === 'gt' && { not: { const: 0 } }),
+    ...(b.gt === 0 && { not: { const: 0 } }),
     default: `${fallback}s`,
     description,
   });
@@ -45,10 +45,10 @@ export function sweepJsonSchema(): JsonSchema {
     additionalProperties: false,
     required: ['scenario'],
     properties: {
-      name: { type: 'string', minLength: 1, description: 'Name in reports and of the output folder (default: the file name).' },
+      name: str('Name in reports and of the output folder (default: the file name).'),
       description: { type: 'string', description: 'Free text, shown by --dry-run.' },
-      scenario: { type: 'string', minLength: 1, description: 'The base scenario, relative to this file.' },
-      model: { type: 'string', minLength: 1, description: 'Matrix sweeps: the model family (mlp, encoder, cnn) or a model of --model-repository.' },
+      scenario: str('The base scenario, relative to this file.'),
+      model: str('Matrix sweeps: the model family (mlp, encoder, cnn) or a model of --model-repository.'),
       matrix: {
         type: 'object',
         additionalProperties: false,
@@ -67,13 +67,13 @@ export function sweepJsonSchema(): JsonSchema {
         required: ['from_rps', 'to_rps'],
         description: 'Search each combination\'s highest rate that meets the bounds.',
         properties: {
-          p99_ms: { type: 'number', exclusiveMinimum: 0, description: 'The p99 bound (default: constraints.max_p99_ms, else the scenario\'s slo.p99_ms).' },
-          error_rate: { type: 'number', minimum: 0, maximum: 1, description: 'The error-rate bound (default: constraints.max_error_rate, else the scenario\'s, else 0.001).' },
-          from_rps: { type: 'number', exclusiveMinimum: 0, description: 'The lowest rate, probed first.' },
-          to_rps: { type: 'number', exclusiveMinimum: 0, description: 'The ceiling of the search (> from_rps; not probed itself).' },
-          steps: { type: 'integer', minimum: 0, maximum: 30, default: SEARCH_DEFAULTS.steps, description: 'Bisection steps after the first probe.' },
-          step_duration: duration('How long each step runs.', 'gt', SEARCH_DEFAULTS.stepDurationS),
-          warmup: duration('A run at from_rps before the first step (0: none).', 'min', SEARCH_DEFAULTS.warmupS),
+          p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.p99_ms), description: 'The p99 bound (default: constraints.max_p99_ms, else the scenario\'s slo.p99_ms).' },
+          error_rate: { type: 'number', ...bounds(SEARCH_BOUNDS.error_rate), description: 'The error-rate bound (default: constraints.max_error_rate, else the scenario\'s, else 0.001).' },
+          from_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.from_rps), description: 'The lowest rate, probed first.' },
+          to_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.to_rps), description: 'The ceiling of the search (> from_rps; not probed itself).' },
+          steps: { type: 'integer', ...bounds(SEARCH_BOUNDS.steps), default: SEARCH_DEFAULTS.steps, description: 'Bisection steps after the first probe.' },
+          step_duration: duration('How long each step runs.', SEARCH_BOUNDS.step_duration, SEARCH_DEFAULTS.stepDurationS),
+          warmup: duration('A run at from_rps before the first step (0: none).', SEARCH_BOUNDS.warmup, SEARCH_DEFAULTS.warmupS),
         } satisfies Record<(typeof SEARCH_KEYS)[number], JsonSchema>,
       },
       constraints: {

@@ -27,6 +27,16 @@ export const CONSTRAINT_KEYS = {
   max_memory_mib: { key: 'maxMemoryMib', bounds: { gt: 0 } },
   min_throughput_rps: { key: 'minThroughputRps', bounds: { min: 0 } },
 } as const satisfies Record<string, { key: keyof Constraints; bounds: Bounds }>;
+/** SEARCH_BOUNDS are the ranges of the search's numeric fields (durations: step_duration > 0, warmup >= 0). */
+export const SEARCH_BOUNDS = {
+  p99_ms: { gt: 0 },
+  error_rate: { min: 0, max: 1 },
+  from_rps: { gt: 0 },
+  to_rps: { gt: 0 },
+  steps: { min: 0, max: 30 },
+  step_duration: { gt: 0 },
+  warmup: { min: 0 },
+} as const satisfies Record<(typeof SEARCH_KEYS)[number], Bounds>;
 /** SEARCH_DEFAULTS are the values of search fields a file leaves out (p99_ms and error_rate: see searchBounds). */
 export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2 } as const;
 /** MAX_COMBINATIONS bounds a matrix's cross product (each combination starts a server and runs a scenario). */
@@ -241,18 +251,18 @@ function readSearch(f: Fields, scale: number): SearchSpec | undefined {
   const s = f.mapping('search');
   if (!s) return undefined;
   s.allowOnly(SEARCH_KEYS);
-  const fromRps = s.number('from_rps', { gt: 0 }, true);
-  const toRps = s.number('to_rps', { gt: 0 }, true);
+  const fromRps = s.number('from_rps', SEARCH_BOUNDS.from_rps, true);
+  const toRps = s.number('to_rps', SEARCH_BOUNDS.to_rps, true);
   if (fromRps !== undefined && toRps !== undefined && !(toRps > fromRps)) s.problem('to_rps', `must be > from_rps (${fromRps}), got ${toRps}`);
   const search: SearchSpec = {
     fromRps: fromRps ?? 1,
     toRps: toRps ?? 2,
-    steps: s.integer('steps', { min: 0, max: 30 }) ?? SEARCH_DEFAULTS.steps,
-    stepDurationS: (s.duration('step_duration', { gt: 0 }) ?? SEARCH_DEFAULTS.stepDurationS) * scale,
-    warmupS: (s.duration('warmup', { min: 0 }) ?? SEARCH_DEFAULTS.warmupS) * scale,
+    steps: s.integer('steps', SEARCH_BOUNDS.steps) ?? SEARCH_DEFAULTS.steps,
+    stepDurationS: (s.duration('step_duration', SEARCH_BOUNDS.step_duration) ?? SEARCH_DEFAULTS.stepDurationS) * scale,
+    warmupS: (s.duration('warmup', SEARCH_BOUNDS.warmup) ?? SEARCH_DEFAULTS.warmupS) * scale,
   };
-  const p99Ms = s.number('p99_ms', { gt: 0 });
-  const errorRate = s.number('error_rate', { min: 0, max: 1 });
+  const p99Ms = s.number('p99_ms', SEARCH_BOUNDS.p99_ms);
+  const errorRate = s.number('error_rate', SEARCH_BOUNDS.error_rate);
   if (p99Ms !== undefined) search.p99Ms = p99Ms;
   if (errorRate !== undefined) search.errorRate = errorRate;
   return search;

@@ -43,6 +43,11 @@ export interface Client {
   close(): Promise<void>;
 }
 
+/** timeoutDelayMs is a request timeout as a timer delay: at least 1 ms, and no longer than Node's timers can wait. */
+export function timeoutDelayMs(timeoutMs: number): number {
+  return Math.min(Math.max(timeoutMs, 1), 2 ** 31 - 1);
+}
+
 /** nowUs is the clock every timestamp uses: microseconds since the process started, as a float. */
 export function nowUs(): number {
   return performance.now() * 1000;

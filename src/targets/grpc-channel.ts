@@ -6,7 +6,7 @@
  * find their call on the stream, so a call allocates no listener closures.
  */
 import http2 from 'node:http2';
-import { nowUs, type Outcome } from './client.js';
+import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { type ErrorSamples, grpcCode, grpcStatusOfHttp, transportCode } from './failures.js';
 
 /** ChannelOptions configures a channel for one RPC path. */
@@ -35,7 +35,6 @@ const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTT
 /** Flow-control windows large enough that big tensors are not throttled by the 64 KiB defaults. */
 const STREAM_WINDOW = 16 * 1024 * 1024;
 const SESSION_WINDOW = 64 * 1024 * 1024;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const CALL = Symbol('gauntlet.call');
 
 type CallStream = http2.ClientHttp2Stream & { [CALL]: Call };
@@ -123,7 +122,7 @@ export class GrpcChannel {
     stream.on('trailers', onTrailers);
     stream.on('error', onError);
     stream.on('close', onClose);
-    call.timer = setTimeout(onTimeout, Math.min(Math.max(this.opts.timeoutMs, 1), MAX_TIMER_MS), stream);
+    call.timer = setTimeout(onTimeout, timeoutDelayMs(this.opts.timeoutMs), stream);
     stream.end(frame);
     return p;
   }

@@ -4,7 +4,7 @@
  * read buffer, and turns every ending (complete, malformed, timeout, hang-up, cancel) into an Outcome.
  */
 import net from 'node:net';
-import { nowUs, type Outcome } from './client.js';
+import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { httpCode, transportCode } from './failures.js';
 import { COMPLETE, MALFORMED, ResponseParser } from './http1-parser.js';
 
@@ -21,8 +21,6 @@ export interface HttpResponse {
 
 /** Body bytes kept for `fetch`: all of them. */
 const KEEP_ALL = Number.MAX_SAFE_INTEGER;
-/** Node's timers cannot wait longer than this. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // Every socket reads into this one buffer: libuv fills it and calls back synchronously, so no two reads overlap.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -77,7 +75,7 @@ export class Http1Connection {
     this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.onRead } });
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
-    this.timer = setTimeout(this.onTimeout, Math.min(Math.max(timeoutMs, 1), MAX_TIMER_MS));
+    this.timer = setTimeout(this.onTimeout, timeoutDelayMs(timeoutMs));
     this.timer.unref();
   }
 

@@ -4,9 +4,9 @@
  * (failing as TIMEOUT those that wait timeoutMs for a connection) and keeps the first distinct failures. Every
  * failure resolves as an Outcome with a stable code; nothing here rejects or throws after construction.
  */
-import { nowUs, type Outcome } from './client.js';
+import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import type { ErrorSamples } from './failures.js';
-import { type ConnectionOwner, deliver, failure, Http1Connection, type HttpResponse, Job, MAX_TIMER_MS } from './http1-connection.js';
+import { type ConnectionOwner, deliver, failure, Http1Connection, type HttpResponse, Job } from './http1-connection.js';
 
 export type { HttpResponse } from './http1-connection.js';
 
@@ -81,7 +81,7 @@ export class Http1Pool implements ConnectionOwner {
     if (conn === undefined) {
       if (this.live.size >= this.opts.maxConnections) {
         job.queuedUs = nowUs();
-        job.waitTimer = setTimeout(this.expire, Math.min(Math.max(this.opts.timeoutMs, 1), MAX_TIMER_MS), job);
+        job.waitTimer = setTimeout(this.expire, timeoutDelayMs(this.opts.timeoutMs), job);
         job.waitTimer.unref();
         this.waiting.push(job);
         return;
@@ -134,7 +134,7 @@ export class Http1Pool implements ConnectionOwner {
   /** expire fails as TIMEOUT a job that waited timeoutMs for a connection; it was never sent. */
   private readonly expire = (job: Job): void => {
     job.waitTimer = null;
-    const i = this.waiting[0] === job ? 0 : this.waiting.indexOf(job);
+    const i = this.waiting.indexOf(job);
     if (i < 0) return;
     this.waiting.splice(i, 1);
     job.sentUs = job.queuedUs;
