@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GauntletError } from '../errors.js';
 import { decodeHistogram, encodeHistogram, newHistogram } from '../metrics/hdr.js';
+import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import { packageVersion } from '../util/package-version.js';
 
@@ -52,20 +53,24 @@ export interface Baseline {
   phases: BaselinePhase[];
 }
 
-/** readResults reads and checks a results.json file. */
-export function readResults(file: string): ResultsFile {
-  let doc: ResultsFile;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
-  } catch (err) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read results ${file}: ${(err as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.phases) || typeof doc.schemaVersion !== 'number') {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`);
-  }
-  if (doc.schemaVersion !== 1) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has results schemaVersion ${doc.schemaVersion}; this gauntlet reads 1`);
-  if (doc.status === 'running') throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is from a run that has not finished (status running)`);
-  return doc;
+/**
+ * stoppedEarly says why a run does not cover its whole plan ("was interrupted at 8.0 s of 30 s", "is still in
+ * progress: …"), or undefined for a run that went to its end. Such a run cannot be judged or make a baseline.
+ */
+export function stoppedEarly(r: ResultsFile): string | undefined {
+  const planned = r.plan?.durationS;
+  const at = r.measuredS !== undefined && planned !== undefined ? ` at ${r.measuredS.toFixed(1)} s of ${planned.toFixed(planned % 1 ? 1 : 0)} s` : '';
+  if (r.incomplete?.state === 'in-progress') return `is still in progress (${r.incomplete.note})`;
+  if (r.incomplete) return `was interrupted: ${r.incomplete.note}`;
+  if (r.interrupted || r.status === 'interrupted') return `was interrupted${at}`;
+  if (r.status === 'failed') return 'failed before it finished';
+  return undefined;
+}
+
+/** ranPhase says whether a phase of a run ran at all (phases that never started have nothing to compare). */
+export function ranPhase(r: ResultsFile, phase: string): boolean {
+  const p = r.phases.find((x) => x.name === phase);
+  return p !== undefined && p.state !== 'not-run';
 }
 
 /** samplesOf extracts the gated metrics of one phase from a set of results files (repetitions). */
@@ -77,7 +82,7 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
   const merged = newHistogram();
   for (const r of runs) {
     const p = r.phases.find((x) => x.name === phase);
-    if (!p) continue;
+    if (!p || p.state === 'not-run') continue;
     repetitions.throughput.push(p.throughputRps);
     repetitions.p50.push(p.latencyUs.p50 / 1000);
     repetitions.p95.push(p.latencyUs.p95 / 1000);
@@ -107,15 +112,22 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
 
 /**
  * makeBaseline builds a baseline from one or more results files of the same scenario. Runs whose measurement is
- * invalid are refused unless `allowInvalid` (for machines where the generator cannot be punctual; the baseline
- * is then only as good as those runs).
+ * invalid, or that were interrupted (or whose writer died), are refused unless `allowInvalid` (for machines where
+ * the generator cannot be punctual; the baseline is then only as good as those runs, and holds only the phases
+ * they ran). A run still in progress is always refused.
  */
 export function makeBaseline(name: string, files: string[], allowInvalid = false): Baseline {
   if (files.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results.json');
-  const runs = files.map(readResults);
+  const runs = files.map((f) => readResults(f));
   const first = runs[0]!;
   const problems = runs.flatMap((r, i) => (r.scenario.name !== first.scenario.name ? [`${files[i]}: scenario '${r.scenario.name}', expected '${first.scenario.name}'`] : []));
-  const invalid = allowInvalid ? [] : runs.flatMap((r, i) => (!r.valid ? [`${files[i]}: the measurement is invalid (${r.invalidReasons.join('; ')}); --allow-invalid uses it anyway`] : []));
+  const invalid = runs.flatMap((r, i) => {
+    const early = stoppedEarly(r);
+    if (r.incomplete?.state === 'in-progress') return [`${files[i]}: the run ${early}; wait for it to finish`];
+    if (allowInvalid) return [];
+    if (early) return [`${files[i]}: the run ${early}, so it does not cover its plan; --allow-invalid uses the phases it ran anyway`];
+    return !r.valid ? [`${files[i]}: the measurement is invalid (${r.invalidReasons.join('; ')}); --allow-invalid uses it anyway`] : [];
+  });
   if (problems.length || invalid.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'these results cannot make one baseline', [...problems, ...invalid]);
   const target: Baseline['target'] = { name: first.target.name, protocol: first.target.protocol, url: first.target.url };
   if (first.target.model !== undefined) target.model = first.target.model;
@@ -128,7 +140,7 @@ export function makeBaseline(name: string, files: string[], allowInvalid = false
     scenario: first.scenario.name,
     target,
     sources: files,
-    phases: first.phases.map((p) => ({ name: p.name, ...samplesOf(runs, p.name) })),
+    phases: first.phases.filter((p) => runs.some((r) => ranPhase(r, p.name))).map((p) => ({ name: p.name, ...samplesOf(runs, p.name) })),
   };
 }
 

@@ -4,8 +4,9 @@
  * metric or a failed SLO check, and on UNKNOWN when asked to.
  */
 import { GauntletError } from '../errors.js';
+import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
-import { type Baseline, type BaselinePhase, type MetricSamples, readResults, samplesOf } from './baseline.js';
+import { type Baseline, type BaselinePhase, type MetricSamples, ranPhase, samplesOf, stoppedEarly } from './baseline.js';
 import { DEFAULT_ALPHA, judge, type MetricRule, type MetricVerdict } from './verdict.js';
 
 /** GATED_METRICS are the metrics a gate compares, in report order. */
@@ -24,14 +25,17 @@ export interface GateOptions {
   unknown?: 'fail' | 'pass';
   /** Which samples to compare: per-repetition values, per-second values, or auto (see chooseSource). */
   samples?: 'auto' | 'repetitions' | 'intervals';
-  /** Judge candidates whose measurement is invalid instead of refusing them (they are listed as warnings). */
+  /**
+   * Judge candidates whose measurement is invalid instead of refusing them (they are listed as warnings). A run
+   * that was interrupted, or whose writer died, is never judged: it does not cover its plan.
+   */
   allowInvalid?: boolean;
 }
 
 /** GateCheck is one line of a gate: a metric verdict or an SLO check of the candidate. */
 export type GateCheck =
   | ({ kind: 'verdict'; phase: string; pass: boolean; source: 'repetitions' | 'intervals' } & MetricVerdict)
-  | { kind: 'slo'; phase: string; metric: string; threshold: number; actual: number | null; pass: boolean; unit: string };
+  | { kind: 'slo'; phase: string; metric: string; threshold: number; actual: number | null; pass: boolean; unit: string; notRun?: boolean; partial?: boolean };
 
 /** GateReport is a gate's outcome. */
 export interface GateReport {
@@ -39,7 +43,7 @@ export interface GateReport {
   scenario: string;
   candidates: string[];
   pass: boolean;
-  /** Why the candidate cannot be judged (invalid measurement); the gate then exits 3. */
+  /** Why the candidate cannot be judged (invalid measurement, interrupted or unfinished run); the gate then exits 3. */
   invalid: string[];
   /** Invalid measurements judged anyway (allowInvalid). */
   warnings: string[];
@@ -58,7 +62,7 @@ const RULES = (minEffect: Record<GatedMetric, number>): Record<GatedMetric, Metr
 /** gateFiles reads the candidate results files and gates them against the baseline. */
 export function gateFiles(baseline: Baseline, baselineName: string, files: string[], opts: GateOptions = {}): GateReport {
   if (files.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results.json to gate');
-  return gate(baseline, baselineName, files.map(readResults), files, opts);
+  return gate(baseline, baselineName, files.map((f) => readResults(f)), files, opts);
 }
 
 /** gate compares candidate runs with the baseline. */
@@ -78,12 +82,19 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
   };
   runs.forEach((r, i) => {
     if (r.scenario.name !== baseline.scenario) report.invalid.push(`${names[i]}: scenario '${r.scenario.name}', but the baseline is of '${baseline.scenario}'`);
-    if (!r.valid) (opts.allowInvalid ? report.warnings : report.invalid).push(`${names[i]}: the measurement is invalid (${r.invalidReasons.join('; ')})`);
+    const early = stoppedEarly(r);
+    if (early) report.invalid.push(`cannot judge: run ${i + 1} (${names[i]}) ${early}`);
+    else if (!r.valid) (opts.allowInvalid ? report.warnings : report.invalid).push(`${names[i]}: the measurement is invalid (${r.invalidReasons.join('; ')})`);
   });
   for (const bp of baseline.phases) {
     const planned = first.plan.phases.find((p) => p.name === bp.name);
     // Phases that are not checked (warm-up: slo off) are not gated either.
     if (!planned || planned.slo === null) continue;
+    // Nor are phases no candidate ran (an interrupted run): there is nothing to compare.
+    if (!runs.some((r) => ranPhase(r, bp.name))) {
+      report.warnings.push(`phase ${bp.name} did not run in ${runs.length > 1 ? 'any candidate' : 'the candidate'}: not compared`);
+      continue;
+    }
     const cand = samplesOf(runs, bp.name);
     const source = chooseSource(opts.samples ?? 'auto', bp, cand);
     for (const metric of GATED_METRICS) {
@@ -97,8 +108,10 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
   // The candidate's absolute thresholds count too: every repetition must meet them.
   runs.forEach((r, i) => {
     for (const c of r.slo.checks) {
-      report.checks.push({ kind: 'slo', phase: runs.length > 1 ? `${c.phase} (run ${i + 1})` : c.phase, metric: c.metric, threshold: c.threshold, actual: c.actual, pass: c.pass, unit: c.unit });
-      if (!c.pass) report.counts.sloFailed++;
+      // A check of a phase that did not run neither passes nor fails; it is shown as not run.
+      const notRun = c.pass === null;
+      report.checks.push({ kind: 'slo', phase: runs.length > 1 ? `${c.phase} (run ${i + 1})` : c.phase, metric: c.metric, threshold: c.threshold, actual: c.actual, pass: c.pass !== false, unit: c.unit, ...(notRun && { notRun }), ...(c.partial && { partial: true }) });
+      if (c.pass === false) report.counts.sloFailed++;
     }
   });
   report.pass = report.invalid.length === 0 && report.checks.every((c) => c.pass);

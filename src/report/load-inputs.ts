@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type Baseline, readBaseline, readResults } from '../compare/baseline.js';
+import { type Baseline, readBaseline } from '../compare/baseline.js';
 import { GauntletError } from '../errors.js';
+import { type ReaderEnv, readerEnv, writerState } from '../results/liveness.js';
+import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import { SWEEP_FILE, SWEEP_SCHEMA_VERSION, type SweepRecord } from '../sweep/sweep-record.js';
 
@@ -90,10 +92,7 @@ function run(file: string): RunInput {
 }
 
 function loadSweep(file: string): SweepInput {
-  const record = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord;
-  if (record.schemaVersion !== SWEEP_SCHEMA_VERSION || !Array.isArray(record.combinations)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has sweep schemaVersion ${record.schemaVersion}; this gauntlet reads ${SWEEP_SCHEMA_VERSION}`);
-  }
+  const record = readSweepRecord(file);
   const dir = path.dirname(file);
   const runs = new Map<string, ComboRun>();
   const missing: string[] = [];
@@ -108,6 +107,31 @@ function loadSweep(file: string): SweepInput {
     }
   }
   return { kind: 'sweep', label: record.sweep.name, dir, record, runs, missing };
+}
+
+/**
+ * readSweepRecord reads a sweep.json. One left running is judged by its heartbeat like a results file
+ * (liveness.ts): in progress, or interrupted when its writer died, in which case the combination it was measuring
+ * is marked failed and those it never reached skipped, as an interrupted sweep marks them.
+ */
+export function readSweepRecord(file: string, env: ReaderEnv = readerEnv()): SweepRecord {
+  const record = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord;
+  if (typeof record !== 'object' || record === null || record.schemaVersion !== SWEEP_SCHEMA_VERSION || !Array.isArray(record.combinations)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has sweep schemaVersion ${record?.schemaVersion}; this gauntlet reads ${SWEEP_SCHEMA_VERSION}`);
+  }
+  if (record.status !== 'running') return record;
+  const writer = writerState(record.heartbeat, statSync(file).mtimeMs, env);
+  record.incomplete = { state: writer.state, note: writer.note, updatedAt: new Date(writer.updatedAtMs).toISOString() };
+  if (writer.state === 'in-progress') return record;
+  record.status = 'interrupted';
+  for (const c of record.combinations) {
+    if (c.status === 'pending') c.status = 'skipped';
+    else if (c.status === 'running') {
+      c.status = 'failed';
+      c.error = `the sweep stopped while this combination ran (${writer.note})`;
+    }
+  }
+  return record;
 }
 
 /** figureSource finds the results file (relative to the sweep folder) and phase a combination's figures came from. */

@@ -1,26 +1,44 @@
 /**
- * The results.json format (schemaVersion 1). Reports and gates read only this file (and the .hlog), never live
- * state. Times are microseconds, rates per second; docs/results.md documents every field.
+ * The results.json format (schemaVersion 2; readers still take 1, see read-results.ts). Reports and gates read
+ * only this file (and the .hlog), never live state. Times are microseconds, rates per second; docs/results.md
+ * documents every field.
  */
 import type { ErrorSample } from '../load/messages.js';
 import type { LatencySummary } from '../metrics/hdr.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
 
-/** RESULTS_SCHEMA_VERSION is bumped on any incompatible change to the format. */
-export const RESULTS_SCHEMA_VERSION = 1;
+/**
+ * RESULTS_SCHEMA_VERSION is bumped on any incompatible change to the format. 2: `valid` is null while the run
+ * goes, SLO checks of phases that did not run have `pass: null`, phases say how long they ran (`state`,
+ * `elapsedS`) and their rates are per second of that time, and the writer leaves a `heartbeat`.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
+/** READABLE_RESULTS_VERSIONS are the versions this gauntlet reads (older ones are upgraded in memory). */
+export const READABLE_RESULTS_VERSIONS: readonly number[] = [1, 2];
+
+/**
+ * PhaseState says how much of a phase ran: all of it, part of it (the run was stopped, or, in a snapshot written
+ * while the run goes, the phase is under way), or none of it.
+ */
+export type PhaseState = 'complete' | 'partial' | 'not-run';
 
 /** PhaseResult is one phase's measurements. */
 export interface PhaseResult {
   name: string;
   kind: 'open' | 'closed';
   startS: number;
+  /** The planned duration. */
   durationS: number;
-  /** Requests per second the plan asked for (open loop), or that were started (closed loop). */
+  /** How much of it ran (written since schemaVersion 2; absent: complete). */
+  state?: PhaseState;
+  /** Seconds the phase ran: from its start to the run's stop (durationS when complete); absent: durationS. */
+  elapsedS?: number;
+  /** Requests per second the plan asked for (open loop), or that were started (closed loop), over elapsedS. */
   offeredRps: number;
-  /** Requests per second actually sent. */
+  /** Requests per second actually sent, over elapsedS. */
   achievedRps: number;
-  /** Successful responses per second. */
+  /** Successful responses per second, over elapsedS. */
   throughputRps: number;
   scheduled: number;
   sent: number;
@@ -69,14 +87,19 @@ export interface Degradation {
   acceptedLatencyUs: { p50: number; p99: number };
 }
 
-/** SloCheck is one threshold checked for one phase. */
+/**
+ * SloCheck is one threshold checked for one phase. A phase that did not run has checks with `pass` and `actual`
+ * null (not run: neither met nor failed); a phase cut short is checked on what ran and marked `partial`.
+ */
 export interface SloCheck {
   phase: string;
   metric: string;
   threshold: number;
-  actual: number;
-  pass: boolean;
+  /** null: not run, or (latency) no successful response, which JSON writes for Infinity. */
+  actual: number | null;
+  pass: boolean | null;
   unit: 'ms' | 'ratio' | 'rps';
+  partial?: boolean;
 }
 
 /** IntervalResult is one second of one phase. */
@@ -173,6 +196,40 @@ export interface RecoveryResult {
   note?: string;
 }
 
+/**
+ * Heartbeat is how a reader tells a run that is still going from one whose writer died: the writer rewrites the
+ * file at least every intervalS seconds while the status is running (src/results/liveness.ts has the rule).
+ */
+export interface Heartbeat {
+  /** When the file was last written (ISO 8601). */
+  updatedAt: string;
+  intervalS: number;
+  /** The writing process and its host. */
+  pid: number;
+  host: string;
+}
+
+/**
+ * Incomplete is what gauntlet's reader found about a file left `running` (never written to the file): a dead
+ * writer (killed, crashed, its machine gone) or a run still in progress.
+ */
+export interface Incomplete {
+  state: 'writer-died' | 'in-progress';
+  /** The last heartbeat (ISO 8601); the file's modification time for files without one. */
+  updatedAt: string;
+  /** Seconds from that heartbeat to the reading. */
+  ageS: number;
+  /** Why, for people ("the run stopped updating its results at … — killed?"). */
+  note: string;
+  /** Seconds of the plan the file covers, and the whole seconds after the last finished one that have no data. */
+  measuredS: number;
+  missingSeconds: { from: number; to: number } | null;
+  /** Requests sent that have no outcome in the file (in flight when it was last written). */
+  unaccounted: number;
+  /** Latency histograms rebuilt from latency.hlog: how many (second, phase) lines were used, and any problem. */
+  hlog: { lines: number; lastSecond: number | null; problem?: string };
+}
+
 /** ResultsFile is the whole results.json. */
 export interface ResultsFile {
   schemaVersion: number;
@@ -196,9 +253,21 @@ export interface ResultsFile {
   /** running while the run goes (the file is rewritten each second), then complete, interrupted or failed. */
   status: 'running' | 'complete' | 'interrupted' | 'failed';
   interrupted: boolean;
-  /** False when the measurement cannot be trusted; invalidReasons says why. */
+  /**
+   * Seconds on the run's clock (t of intervals) that the figures cover: the plan's duration when complete, the
+   * moment of the stop when interrupted, the moment of the snapshot while running. Absent in version 1 files.
+   */
+  measuredS?: number;
+  /**
+   * False when the measurement cannot be trusted; invalidReasons says why. The file holds null while the run
+   * goes (not judged yet); readers (src/results/read-results.ts) turn that into false, with `incomplete` set.
+   */
   valid: boolean;
   invalidReasons: string[];
+  /** The writer's heartbeat (written since schemaVersion 2). */
+  heartbeat?: Heartbeat;
+  /** Set by gauntlet's reader, never written: the file was left running (see Incomplete). */
+  incomplete?: Incomplete;
   /** The generator's punctuality; checkedLateFraction leaves out the first second (warm-up), as the validity check does. */
   generator: {
     workers: number;
