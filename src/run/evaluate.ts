@@ -6,6 +6,7 @@ import { encodeHistogram, type LatencySummary, summarize } from '../metrics/hdr.
 import { errorCount, type RunAggregate } from '../metrics/run-aggregate.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { Plan, SloSpec } from '../scenario/plan.js';
+import { perSecond, phaseSpan } from '../results/phase-span.js';
 import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-schema.js';
 
 /** LATE_FRACTION_LIMIT: more than this share of sends over 1 ms late makes a run invalid. */
@@ -25,21 +26,26 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
  * phaseResults computes every phase's figures from the aggregate (and the server's view, if scraped). Encoding
  * the histograms costs milliseconds of CPU each, so snapshots written while the run goes leave them empty
  * (`withHistograms` false): the final results carry them, and latency.hlog has every second's histogram meanwhile.
+ * `measuredS` is when the run stopped (or the snapshot's time), on the run's clock; undefined when it ran to its
+ * end. A phase cut short has its rates over the time it ran (phase-span.ts).
  */
-export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterval[] = [], withHistograms = true): PhaseResult[] {
+export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterval[] = [], withHistograms = true, measuredS?: number): PhaseResult[] {
   return plan.phases.map((p, i) => {
     const c = agg.phaseCounts[i]!;
     const h = agg.phaseHists[i]!;
     const failed = errorCount(c);
     const attempted = c.sent + c.dropped;
+    const span = phaseSpan(p, measuredS, c.scheduled + attempted);
     const r: PhaseResult = {
       name: p.name,
       kind: p.load.kind,
       startS: p.startS,
       durationS: p.durationS,
-      offeredRps: (p.load.kind === 'open' ? c.scheduled : c.sent) / p.durationS,
-      achievedRps: c.sent / p.durationS,
-      throughputRps: c.ok / p.durationS,
+      state: span.state,
+      elapsedS: span.elapsedS,
+      offeredRps: perSecond(p.load.kind === 'open' ? c.scheduled : c.sent, span.elapsedS),
+      achievedRps: perSecond(c.sent, span.elapsedS),
+      throughputRps: perSecond(c.ok, span.elapsedS),
       scheduled: c.scheduled,
       sent: c.sent,
       completed: c.ok + failed - c.dropped,
@@ -55,7 +61,7 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
       histogram: withHistograms ? encodeHistogram(h.latency) : '',
       serviceHistogram: withHistograms ? encodeHistogram(h.service) : '',
     };
-    const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + p.durationS);
+    const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + span.elapsedS);
     if (seconds.length) {
       const mean = (f: (s: ServerInterval) => number): number => seconds.reduce((n, s) => n + f(s), 0) / seconds.length;
       r.server = { meanBatch: mean((s) => s.meanBatch), queueUs: mean((s) => s.queueUs), computeInferUs: mean((s) => s.computeInferUs), requestUs: mean((s) => s.requestUs), requestsPerS: mean((s) => s.requestsPerS) };
@@ -124,18 +130,27 @@ export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResul
   return reasons;
 }
 
-/** checkSlos checks every phase that has thresholds. */
+/**
+ * checkSlos checks every phase that has thresholds. A phase that did not run gets its checks marked not run
+ * (`pass` and `actual` null): they neither pass nor fail, and the overall verdict is that of the checks that ran.
+ * A phase cut short is checked on what it ran (throughput over the time it ran), and its checks say `partial`.
+ */
 export function checkSlos(plan: Plan, phases: PhaseResult[]): { pass: boolean; checks: SloCheck[] } {
   const checks: SloCheck[] = [];
   plan.phases.forEach((p, i) => {
     const r = phases[i];
     if (!p.slo || !r) return;
+    const state = r.state ?? 'complete';
+    const push = (metric: string, threshold: number, unit: SloCheck['unit'], actual: number, pass: boolean): void => {
+      if (state === 'not-run') checks.push({ phase: p.name, metric, threshold, actual: null, pass: null, unit });
+      else checks.push({ phase: p.name, metric, threshold, actual, pass, unit, ...(state === 'partial' && { partial: true }) });
+    };
     const ms = (key: keyof SloSpec, metric: string, valueUs: number): void => {
       const threshold = p.slo![key];
       if (threshold === undefined) return;
       // A phase with no successful response cannot meet a latency threshold.
       const actual = r.ok === 0 ? Infinity : valueUs / 1000;
-      checks.push({ phase: p.name, metric, threshold, actual, pass: actual <= threshold, unit: 'ms' });
+      push(metric, threshold, 'ms', actual, actual <= threshold);
     };
     ms('p50Ms', 'p50', r.latencyUs.p50);
     ms('p90Ms', 'p90', r.latencyUs.p90);
@@ -143,10 +158,10 @@ export function checkSlos(plan: Plan, phases: PhaseResult[]): { pass: boolean; c
     ms('p99Ms', 'p99', r.latencyUs.p99);
     ms('p999Ms', 'p99.9', r.latencyUs.p999);
     ms('maxMs', 'max', r.latencyUs.max);
-    if (p.slo.errorRate !== undefined) checks.push({ phase: p.name, metric: 'error_rate', threshold: p.slo.errorRate, actual: r.errorRate, pass: r.errorRate <= p.slo.errorRate, unit: 'ratio' });
-    if (p.slo.minRps !== undefined) checks.push({ phase: p.name, metric: 'throughput', threshold: p.slo.minRps, actual: r.throughputRps, pass: r.throughputRps >= p.slo.minRps, unit: 'rps' });
+    if (p.slo.errorRate !== undefined) push('error_rate', p.slo.errorRate, 'ratio', r.errorRate, r.errorRate <= p.slo.errorRate);
+    if (p.slo.minRps !== undefined) push('throughput', p.slo.minRps, 'rps', r.throughputRps, r.throughputRps >= p.slo.minRps);
   });
-  return { pass: checks.every((c) => c.pass), checks };
+  return { pass: checks.every((c) => c.pass !== false), checks };
 }
 
 function pct(x: number): string {

@@ -151,14 +151,16 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   scraper?.start();
   log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);
   let interrupted = false;
+  let stoppedAtMs: number | undefined;
   const onAbort = (): void => {
     interrupted = true;
+    stoppedAtMs ??= Date.now();
     log('interrupted: stopping sends and waiting for replies in flight …');
     pool.stop(opts.graceMs ?? 5000);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
-  const snapshot = (status: ResultsFile['status']): ResultsFile => buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted);
+  const snapshot = (status: ResultsFile['status']): ResultsFile => buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs });
   let lastRows = 0;
   let writeError: Error | undefined;
   const ticker = setInterval(() => {
@@ -179,6 +181,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     await pool.run(startEpochMs);
   } finally {
     clearInterval(ticker);
+    writer.close();
     opts.signal?.removeEventListener('abort', onAbort);
     await pool.terminate();
     await scraper?.stop();
@@ -204,9 +207,15 @@ function buildResults(
   startedAt: Date,
   status: ResultsFile['status'],
   interrupted: boolean,
+  clock: { startEpochMs: number; stoppedAtMs: number | undefined },
 ): ResultsFile {
   const final = status !== 'running';
-  const phases = phaseResults(plan, agg, scraper?.intervals, final);
+  // What the figures cover, on the run's clock: while running, the seconds every load worker has reported (the
+  // counts lag the clock by up to a second); once stopped early, up to the stop.
+  const reportedS = agg.rows.length ? agg.rows[agg.rows.length - 1]!.second + 1 : 0;
+  const stoppedS = clock.stoppedAtMs === undefined ? undefined : Math.max(0, (clock.stoppedAtMs - clock.startEpochMs) / 1000);
+  const measuredS = !final ? Math.min(reportedS, stoppedS ?? Infinity) : interrupted ? stoppedS : undefined;
+  const phases = phaseResults(plan, agg, scraper?.intervals, final, measuredS);
   for (const p of phases) p.degradation = degradationOf(p);
   const t = agg.totals();
   const failed = errorCount(t);
@@ -224,7 +233,9 @@ function buildResults(
     startedAt: startedAt.toISOString(),
     status,
     interrupted,
-    valid: reasons.length === 0,
+    measuredS: Math.min(measuredS ?? plan.durationS, plan.durationS),
+    // Not judged while running (the file says null, see ResultsWriter).
+    valid: status !== 'running' && reasons.length === 0,
     invalidReasons: reasons,
     generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
