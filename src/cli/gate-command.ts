@@ -1,7 +1,8 @@
 /**
  * `gauntlet baseline save` and `gauntlet gate`: store a baseline from results files, and compare later results
  * with it. The gate exits 1 on a regression or a failed SLO check (and on UNKNOWN with --unknown fail), 3 when the
- * candidate's measurement is invalid, 0 otherwise; it can write JUnit XML and a Markdown summary for CI.
+ * candidate's measurement is invalid or its run did not go to its end (interrupted, its writer died, still
+ * running), 0 otherwise; it can write JUnit XML and a Markdown summary for CI.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,7 +43,7 @@ export function saveOptions(y: Argv): Argv<SaveArgs> {
     .positional('results', { type: 'string', array: true, demandOption: true, describe: 'results.json files (repetitions of one scenario) or run folders' })
     .option('name', { type: 'string', describe: 'Baseline name (default: the scenario name)' })
     .option('out', { type: 'string', describe: `File to write (default ${BASELINE_DIR}/<name>.json)` })
-    .option('allow-invalid', { type: 'boolean', default: false, describe: 'Use runs whose measurement is invalid (e.g. generator lag on a small machine)' }) as unknown as Argv<SaveArgs>;
+    .option('allow-invalid', { type: 'boolean', default: false, describe: 'Use runs whose measurement is invalid (e.g. generator lag on a small machine), or that were interrupted (only the phases they ran); a run still in progress is always refused' }) as unknown as Argv<SaveArgs>;
 }
 
 /** gateOptions declares the options of `gauntlet gate`. */
@@ -56,7 +57,7 @@ export function gateOptions(y: Argv): Argv<GateArgs> {
     .option('junit', { type: 'string', describe: 'Write JUnit XML here' })
     .option('markdown', { type: 'string', describe: 'Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the gate report as JSON' })
-    .option('allow-invalid', { type: 'boolean', default: false, describe: 'Judge candidates whose measurement is invalid (listed as warnings) instead of exiting 3' }) as unknown as Argv<GateArgs>;
+    .option('allow-invalid', { type: 'boolean', default: false, describe: 'Judge candidates whose measurement is invalid (listed as warnings) instead of exiting 3; an interrupted or unfinished run still exits 3' }) as unknown as Argv<GateArgs>;
 }
 
 /** resultsPath accepts a results.json or the run folder holding it. */
@@ -107,18 +108,19 @@ export function writeOutputs(report: GateReport, args: { junit?: string; markdow
   if (args.markdown) writeFileSync(args.markdown, gateMarkdown(report), { flag: 'a' });
 }
 
-/** gateExitCode is 3 for an invalid candidate, 1 for a failed gate, 0 for a passed one. */
+/** gateExitCode is 3 for a candidate that cannot be judged (invalid, interrupted, unfinished), 1 for a failed gate, 0 for a passed one. */
 export function gateExitCode(report: GateReport): number {
   return report.invalid.length ? 3 : report.pass ? 0 : 1;
 }
 
 /** formatGate renders a gate report for the terminal. */
 export function formatGate(r: GateReport): string[] {
-  const out = [`gate '${r.scenario}' against baseline '${r.baseline}': ${r.pass ? 'PASSED' : 'FAILED'}`];
+  const out = [`gate '${r.scenario}' against baseline '${r.baseline}': ${r.pass ? 'PASSED' : r.invalid.length ? 'CANNOT JUDGE' : 'FAILED'}`];
   for (const reason of r.invalid) out.push(`  invalid: ${reason}`);
   for (const w of r.warnings) out.push(`  warning: ${w}`);
   for (const c of r.checks) {
-    if (c.kind === 'slo') out.push(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.phase} SLO ${c.metric}: ${c.actual === null ? 'n/a' : +c.actual.toPrecision(4)} ${c.unit} (threshold ${c.threshold})`);
+    if (c.kind === 'slo' && c.notRun) out.push(`  -    ${c.phase} SLO ${c.metric}: not run (the phase did not run; threshold ${c.threshold} ${c.unit})`);
+    else if (c.kind === 'slo') out.push(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.phase} SLO ${c.metric}: ${c.actual === null ? 'n/a' : +c.actual.toPrecision(4)} ${c.unit} (threshold ${c.threshold})${c.partial ? ' (partial phase)' : ''}`);
     else out.push(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.phase} ${c.metric}: ${c.verdict} — ${c.reason}`);
   }
   out.push(`  ${r.counts.regressed} regressed, ${r.counts.improved} improved, ${r.counts.same} same, ${r.counts.unknown} unknown, ${r.counts.sloFailed} SLO check(s) failed`);

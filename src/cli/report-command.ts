@@ -54,7 +54,8 @@ export function defaultOut(inputs: ReportInput[], format: ReportFormat, at = new
 export function runReport(args: ReportArgs, print: (line: string) => void, write: (text: string) => void = (t) => process.stdout.write(t)): number {
   if (!REPORT_FORMATS.includes(args.format)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}, got ${args.format}`);
   const inputs = loadInputs(args.inputs);
-  const out = args.out ?? defaultOut(inputs, args.format);
+  // yargs reads `--out -` (and `--out=-`) as an empty string: both mean stdout.
+  const out = args.out === '' ? '-' : (args.out ?? defaultOut(inputs, args.format));
   const text = renderReport(inputs, args.format);
   if (out === undefined || out === '-') {
     write(text);

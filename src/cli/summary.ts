@@ -13,15 +13,18 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   const header = ['phase', 'offered/s', 'sent/s', 'ok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'SLO'];
   const rows = r.phases.map((p) => {
     const checks = r.slo.checks.filter((c) => c.phase === p.name);
-    const slo = checks.length === 0 ? '-' : checks.every((c) => c.pass) ? 'pass' : 'FAIL';
+    const slo = checks.length === 0 ? '-' : checks.every((c) => c.pass === null) ? 'not run' : checks.some((c) => c.pass === false) ? 'FAIL' : 'pass';
     const failed = Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
-    return [p.name, p.offeredRps.toFixed(1), p.achievedRps.toFixed(1), p.throughputRps.toFixed(1), ms(p.latencyUs.p50), ms(p.latencyUs.p90), ms(p.latencyUs.p99), ms(p.latencyUs.p999), ms(p.latencyUs.max), failed, slo];
+    const name = p.state === 'partial' ? `${p.name} (ran ${(p.elapsedS ?? 0).toFixed(1)} of ${p.durationS} s)` : p.state === 'not-run' ? `${p.name} (not run)` : p.name;
+    return [name, p.offeredRps.toFixed(1), p.achievedRps.toFixed(1), p.throughputRps.toFixed(1), ms(p.latencyUs.p50), ms(p.latencyUs.p90), ms(p.latencyUs.p99), ms(p.latencyUs.p999), ms(p.latencyUs.max), failed, slo];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), ...rows.map(line)];
   out.push(...degradationLines(r), ...faultLines(r));
-  const failedChecks = r.slo.checks.filter((c) => !c.pass);
+  const failedChecks = r.slo.checks.filter((c) => c.pass === false);
+  const ranChecks = r.slo.checks.filter((c) => c.pass !== null).length;
+  const notRun = r.slo.checks.length - ranChecks;
   if (failedChecks.length) {
     out.push('', 'SLO violated:');
     for (const c of failedChecks) {
@@ -35,8 +38,10 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
     for (const e of r.errorSamples.slice(0, 5)) out.push(`  ${e.code}: ${e.message}`);
   }
   out.push('');
-  if (r.interrupted) out.push('Run INTERRUPTED: results cover the time until the interruption.');
-  if (!r.valid) {
+  if (r.interrupted) out.push(`Run INTERRUPTED${r.measuredS !== undefined && r.measuredS < r.plan.durationS ? ` at ${r.measuredS.toFixed(1)} s of ${r.plan.durationS} s` : ''}: results cover the time until the interruption; a phase cut short has its rates per second of the time it ran.`);
+  if (r.interrupted && r.valid) {
+    out.push(`Measurement of what ran (not judged as a whole: the run was interrupted): send lag p99 ${ms(r.generator.sendLagUs.p99)} ms, ${r.totals.lost} lost.`);
+  } else if (!r.valid) {
     out.push('Measurement INVALID:');
     for (const reason of r.invalidReasons) out.push(`  ${reason}`);
   } else {
@@ -44,7 +49,10 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
     const checked = r.generator.checkedLateFraction ?? r.generator.lateFraction;
     out.push(`Measurement valid: send lag p99 ${ms(lag.p99)} ms, ${(checked * 100).toFixed(2)} % of sends over 1 ms late after the first second (${(r.generator.lateFraction * 100).toFixed(2)} % in all); ${r.totals.lost} lost${r.generator.scheduling?.length ? `; sender scheduling: ${[...new Set(r.generator.scheduling)].join(', ')}` : ''}.`);
   }
-  out.push(r.slo.checks.length === 0 ? 'No SLO thresholds set.' : r.slo.pass ? `SLO met (${r.slo.checks.length} checks).` : `SLO VIOLATED (${failedChecks.length} of ${r.slo.checks.length} checks failed).`);
+  const notRunText = notRun ? `; ${notRun} check(s) of phases that did not run: not run` : '';
+  if (r.slo.checks.length === 0) out.push('No SLO thresholds set.');
+  else if (ranChecks === 0) out.push(`SLO not checked: no phase with thresholds ran (${notRun} check(s) not run).`);
+  else out.push(r.slo.pass ? `SLO met (${ranChecks} checks${notRunText}).` : `SLO VIOLATED (${failedChecks.length} of ${ranChecks} checks failed${notRunText}).`);
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
   return out;
 }

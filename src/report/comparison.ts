@@ -97,7 +97,8 @@ function phasesOf(i: RunInput | BaselineInput): string[] {
 function entryOf(i: RunInput | BaselineInput, phase: string): EqualLoadEntry[] {
   if (i.kind === 'run') {
     const p = i.results.phases.find((x) => x.name === phase);
-    if (!p) return [];
+    // A phase that did not run has no figures to set beside another run's.
+    if (!p || p.state === 'not-run') return [];
     const has = p.latencyUs.count > 0;
     return [{ label: i.label, offeredRps: p.offeredRps, throughputRps: p.throughputRps, p50Ms: has ? p.latencyUs.p50 / 1000 : null, p99Ms: has ? p.latencyUs.p99 / 1000 : null, errorRate: p.errorRate, valid: runVerdict(i.results).valid }];
   }

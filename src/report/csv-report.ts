@@ -10,7 +10,7 @@ import { CONFIG_ORDER } from '../sweep/combinations.js';
 import type { ComboConfig } from '../sweep/sweep-spec.js';
 import { median } from './comparison.js';
 import type { ReportInput, SweepInput } from './load-inputs.js';
-import { phaseSlo } from './run-facts.js';
+import { phaseSlo, runVerdict } from './run-facts.js';
 import { comboState } from '../sweep/sweep-record.js';
 import { comboRows } from './sweep-view.js';
 
@@ -43,6 +43,7 @@ export const RUN_COLUMNS = [
   'run', 'scenario', 'target', 'phase', 'kind', 'start_s', 'duration_s', 'offered_rps', 'achieved_rps', 'throughput_rps',
   'scheduled', 'sent', 'ok', 'failed', 'dropped', 'error_rate', 'p50_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'p999_ms', 'max_ms', 'mean_ms',
   'slo', 'errors', 'server_mean_batch', 'server_queue_ms', 'server_compute_infer_ms', 'server_request_ms', 'valid', 'interrupted', 'cost_per_hour',
+  'phase_state', 'elapsed_s', 'run_state',
 ];
 
 /** SETTING_COLUMNS name the swept settings as the sweep file does. */
@@ -69,7 +70,7 @@ function runCsv(inputs: ReportInput[]): string {
   for (const i of inputs) {
     if (i.kind === 'run') {
       const r = i.results;
-      const valid = r.valid && !r.interrupted && r.status === 'complete';
+      const v = runVerdict(r);
       for (const p of r.phases) {
         const has = p.latencyUs.count > 0;
         const failed = Object.values(p.errors).reduce((a, b) => a + b, 0);
@@ -78,10 +79,11 @@ function runCsv(inputs: ReportInput[]): string {
           text(i.label), text(r.scenario.name), text(r.target.name), text(p.name), p.kind, p.startS, p.durationS,
           r3(p.offeredRps), r3(p.achievedRps), r3(p.throughputRps), p.scheduled, p.sent, p.ok, failed, p.dropped, r6(p.errorRate),
           msOf(p.latencyUs.p50, has), msOf(p.latencyUs.p90, has), msOf(p.latencyUs.p95, has), msOf(p.latencyUs.p99, has), msOf(p.latencyUs.p999, has), msOf(p.latencyUs.max, has), msOf(p.latencyUs.mean, has),
-          slo === 'pass' ? 'pass' : slo === 'FAIL' ? 'fail' : 'unchecked',
+          slo === 'pass' ? 'pass' : slo === 'FAIL' ? 'fail' : slo === 'not run' ? 'not_run' : 'unchecked',
           text(Object.entries(p.errors).map(([k, n]) => `${k}:${n}`).join(';')),
           p.server ? r3(p.server.meanBatch) : null, p.server ? r3(p.server.queueUs / 1000) : null, p.server ? r3(p.server.computeInferUs / 1000) : null, p.server ? r3(p.server.requestUs / 1000) : null,
-          valid, r.interrupted, r.target.costPerHour ?? null,
+          v.valid, v.interrupted, r.target.costPerHour ?? null,
+          p.state ?? 'complete', r3(p.elapsedS ?? p.durationS), v.state,
         ]);
       }
     } else if (i.kind === 'baseline') {

@@ -16,7 +16,7 @@ function num(x: number | null, unit = ''): string {
 }
 
 function row(c: GateCheck): string {
-  if (c.kind === 'slo') return `| ${c.phase} | SLO ${c.metric} | ${c.threshold} ${c.unit} | ${num(c.actual, ` ${c.unit}`)} | | ${c.pass ? '✅ met' : '❌ violated'} |`;
+  if (c.kind === 'slo') return `| ${c.phase} | SLO ${c.metric} | ${c.threshold} ${c.unit} | ${c.notRun ? 'not run' : num(c.actual, ` ${c.unit}`)} | | ${c.notRun ? '➖ not run' : c.pass ? `✅ met${c.partial ? ' (partial phase)' : ''}` : `❌ violated${c.partial ? ' (partial phase)' : ''}`} |`;
   const unit = c.metric === 'throughput' ? '/s' : c.metric === 'error_rate' ? '' : ' ms';
   const change = c.metric === 'error_rate' ? num(c.change) : Number.isFinite(c.change) ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %` : 'n/a';
   const verdict = `${ICON[c.verdict]}${c.verdict === 'UNKNOWN' && c.needed ? ` (≈${c.needed} more runs)` : ''}${!c.pass && c.verdict === 'UNKNOWN' ? ' → fails' : ''}`;
@@ -26,7 +26,7 @@ function row(c: GateCheck): string {
 /** gateMarkdown renders a gate report as Markdown. */
 export function gateMarkdown(report: GateReport): string {
   const head = [
-    `## gauntlet gate: ${report.pass ? '✅ passed' : '❌ failed'}`,
+    `## gauntlet gate: ${report.pass ? '✅ passed' : report.invalid.length ? '⛔ cannot judge' : '❌ failed'}`,
     '',
     `Scenario **${report.scenario}** against baseline **${report.baseline}** (${report.candidates.length} candidate run${report.candidates.length > 1 ? 's' : ''}): ` +
       `${report.counts.regressed} regressed, ${report.counts.improved} improved, ${report.counts.same} same, ${report.counts.unknown} unknown, ${report.counts.sloFailed} SLO check(s) failed.`,

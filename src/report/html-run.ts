@@ -18,9 +18,10 @@ import { errorsChart, latencyChart, p99Limit, rateChart, secondsOf } from './tim
 /** verdictBadges shows a run's verdict as coloured badges. */
 export function verdictBadges(r: ResultsFile): Html {
   const v = runVerdict(r);
-  const slo = v.slo === 'none' ? html`<span class="badge neutral">no SLO set</span>` : v.slo === 'met' ? html`<span class="badge good">✓ SLO met</span>` : html`<span class="badge bad">✗ SLO violated</span>`;
-  const valid = v.valid ? html`<span class="badge good">✓ measurement valid</span>` : html`<span class="badge bad">⚠ measurement INVALID</span>`;
-  return html`<div class="verdict">${slo}${valid}${r.interrupted ? html`<span class="badge bad">interrupted</span>` : ''}</div>`;
+  const state = v.stateText ? html`<span class="badge bad">⛔ ${v.stateText}</span>` : '';
+  const slo = v.slo === 'none' || v.slo === 'not-run' ? html`<span class="badge neutral">${v.sloText}</span>` : v.slo === 'met' ? html`<span class="badge good">✓ ${v.sloText}</span>` : html`<span class="badge bad">✗ ${v.sloText}</span>`;
+  const valid = v.valid ? html`<span class="badge good">✓ measurement valid</span>` : html`<span class="badge bad">⚠ ${v.validityText}</span>`;
+  return html`<div class="verdict">${state}${slo}${valid}</div>`;
 }
 
 /** warningsBox lists warnings in a box nobody can miss (nothing when there are none). */
@@ -139,7 +140,7 @@ function phaseTable(r: ResultsFile): Html {
   return html`${table(
     ['phase', 'offered/s', 'sent/s', 'ok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'failed', 'error rate', 'SLO'],
     rows.map((p) => [
-      p.name,
+      p.ran ? html`${p.name} <span class="muted">(${p.ran})</span>` : p.name,
       p.offered,
       p.sent,
       p.ok,
@@ -150,10 +151,10 @@ function phaseTable(r: ResultsFile): Html {
       p.max,
       p.errors,
       p.errorRate,
-      p.slo === 'pass' ? html`<span class="pass">pass</span>` : p.slo === 'FAIL' ? html`<span class="fail" title="${p.failedChecks.join('; ')}">FAIL</span>` : '-',
+      p.slo === 'pass' ? html`<span class="pass">pass</span>` : p.slo === 'FAIL' ? html`<span class="fail" title="${p.failedChecks.join('; ')}">FAIL</span>` : p.slo,
     ]),
     { numeric: [1, 2, 3, 4, 5, 6, 7, 8, 10] },
-  )}<p class="muted">Latency is in milliseconds, of successful requests only (a fast error cannot make it look better); failures are counted by code. ${r.slo.checks.length ? 'SLO: every threshold of the phase held (pass) or one did not (FAIL); "-" phases are not checked (warm-up).' : ''}</p>`;
+  )}<p class="muted">Latency is in milliseconds, of successful requests only (a fast error cannot make it look better); failures are counted by code. ${r.slo.checks.length ? 'SLO: every threshold of the phase held (pass) or one did not (FAIL); "-" phases are not checked (warm-up).' : ''}${rows.some((p) => p.ran) ? ' A phase cut short shows how long it ran, and its rates are per second of that time; a phase that did not run has its SLO checks marked not run (neither met nor failed).' : ''}</p>`;
 }
 
 function faultSection(r: ResultsFile, prefix: string, secs: ReturnType<typeof secondsOf>, add: (c: ChartSpec | undefined) => ChartSpec | undefined): Html {
@@ -182,7 +183,9 @@ function faultSection(r: ResultsFile, prefix: string, secs: ReturnType<typeof se
 /** subtitle is the one-line context of a run: target, model, when, how long. */
 export function subtitle(r: ResultsFile): string {
   const total = r.phases.reduce((n, p) => n + p.durationS, 0);
-  return `${r.target.name}${r.target.model ? ` · model ${r.target.model}` : ''} · ${r.target.protocol} · started ${r.startedAt} · ${fmtSeconds(total)} · ${r.phases.length} phase${r.phases.length === 1 ? '' : 's'}`;
+  const ran = r.phases.reduce((n, p) => n + (p.elapsedS ?? p.durationS), 0);
+  const span = ran < total ? `${fmtSeconds(ran)} of ${fmtSeconds(total)}` : fmtSeconds(total);
+  return `${r.target.name}${r.target.model ? ` · model ${r.target.model}` : ''} · ${r.target.protocol} · started ${r.startedAt} · ${span} · ${r.phases.length} phase${r.phases.length === 1 ? '' : 's'}`;
 }
 
 function detailsBlock(input: RunInput): Html {
@@ -196,7 +199,8 @@ function detailsBlock(input: RunInput): Html {
     ['seed', String(r.scenario.seed)],
     ['duration scale', String(r.scenario.durationScale)],
     ['started, ended', `${r.startedAt} – ${r.endedAt ?? '(not ended)'}`],
-    ['status', r.status],
+    ['status', r.incomplete ? `running in the file; read as ${r.incomplete.state === 'in-progress' ? 'in progress' : 'interrupted'}: ${r.incomplete.note}` : r.status],
+    ...(r.heartbeat ? [['last written', `${r.heartbeat.updatedAt} by process ${r.heartbeat.pid} on ${r.heartbeat.host}`] as [string, string]] : []),
     ['load generator', `${r.generator.workers} worker(s); send lag p99 ${ms(r.generator.sendLagUs.p99)} ms; ${pct(r.generator.lateFraction)} of sends over 1 ms late`],
     ['totals', `${count(r.totals.scheduled)} scheduled, ${count(r.totals.sent)} sent, ${count(r.totals.ok)} ok, ${count(r.totals.failed)} failed, ${count(r.totals.dropped)} dropped, ${count(r.totals.lost)} lost`],
     ['gauntlet', r.tool.version],

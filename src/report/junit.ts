@@ -10,6 +10,7 @@ export function xmlEscape(s: string): string {
 }
 
 function describeCheck(c: GateCheck): { name: string; message: string; failed: boolean; skipped: boolean } {
+  if (c.kind === 'slo' && c.notRun) return { name: `SLO ${c.metric}`, message: `${c.metric}: not run (the phase did not run), threshold ${c.threshold} ${c.unit}`, failed: false, skipped: true };
   if (c.kind === 'slo') {
     const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : String(+c.actual.toPrecision(4));
     return { name: `SLO ${c.metric}`, message: `${c.metric} = ${actual} ${c.unit}, threshold ${c.threshold} ${c.unit}`, failed: !c.pass, skipped: false };

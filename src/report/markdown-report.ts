@@ -80,7 +80,7 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
   const r = input.results;
   const h = '#'.repeat(level);
   const v = runVerdict(r);
-  const icons = `${v.slo === 'met' ? '✅' : v.slo === 'violated' ? '❌' : '➖'} ${v.slo === 'none' ? 'no SLO set' : `SLO ${v.slo}`} · ${v.valid ? '✅ measurement valid' : '⚠️ measurement INVALID'}${v.interrupted ? ' · interrupted' : ''}`;
+  const icons = `${v.stateText ? `⛔ ${v.stateText} · ` : ''}${v.slo === 'met' ? '✅' : v.slo === 'violated' ? '❌' : '➖'} ${v.sloText} · ${v.valid ? '✅' : '⚠️'} ${v.validityText}`;
   const title = level === 2 ? `${h} gauntlet: ${esc(r.scenario.name)} — ${icons}` : `${h} ${esc(input.label)} — ${icons}`;
   const blocks = [title, esc(`${r.target.name}${r.target.model ? ` · model ${r.target.model}` : ''} · ${r.target.protocol} · started ${r.startedAt} · results ${input.path}`)];
   const ws = runWarnings(r);
@@ -89,7 +89,7 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
   blocks.push(
     mdTable(
       ['phase', 'offered/s', 'sent/s', 'ok/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'failed', 'error rate', 'SLO'],
-      phaseRows(r).map((p) => [p.name, p.offered, p.sent, p.ok, p.p50, p.p90, p.p99, p.p999, p.max, p.errors, p.errorRate, p.slo === 'FAIL' ? `❌ ${p.failedChecks.join('; ')}` : p.slo === 'pass' ? '✅' : '-']),
+      phaseRows(r).map((p) => [p.ran ? `${p.name} (${p.ran})` : p.name, p.offered, p.sent, p.ok, p.p50, p.p90, p.p99, p.p999, p.max, p.errors, p.errorRate, p.slo === 'FAIL' ? `❌ ${p.failedChecks.join('; ')}` : p.slo === 'pass' ? '✅' : p.slo === 'not run' ? '➖ not run' : '-']),
       [1, 2, 3, 4, 5, 6, 7, 8, 10],
     ),
   );

@@ -6,7 +6,7 @@
  */
 import type { ReportInput, RunInput, SweepInput } from './load-inputs.js';
 import { xmlEscape } from './junit.js';
-import { checkText } from './run-facts.js';
+import { checkText, incompleteText, runVerdict } from './run-facts.js';
 import { faultLabel } from './timeline-data.js';
 
 interface Case {
@@ -35,12 +35,15 @@ function runCases(i: RunInput): Case[] {
   const r = i.results;
   const cls = r.scenario.name;
   const cases: Case[] = [];
-  const reasons = [...(r.interrupted ? ['the run was interrupted'] : []), ...r.invalidReasons];
+  const v = runVerdict(r);
+  const reasons = [...(r.incomplete ? [incompleteText(r)] : v.interrupted ? [v.stateText.replace(/^INTERRUPTED/, 'the run was interrupted')] : []), ...r.invalidReasons];
   cases.push(reasons.length ? { classname: cls, name: 'measurement valid', failure: reasons.join('; ') } : { classname: cls, name: 'measurement valid', out: `${r.totals.sent} sent, ${r.totals.lost} lost, ${(r.generator.lateFraction * 100).toFixed(2)} % of sends over 1 ms late` });
   for (const c of r.slo.checks) {
     const name = `SLO ${c.metric}`;
     const classname = `${cls}.${c.phase}`;
-    cases.push(c.pass ? { classname, name, out: checkText(c) } : { classname, name, failure: checkText(c) });
+    // A phase that did not run has nothing to check: skipped, neither passed nor failed.
+    if (c.pass === null) cases.push({ classname, name, skipped: `phase ${c.phase} did not run` });
+    else cases.push(c.pass ? { classname, name, out: checkText(c) } : { classname, name, failure: checkText(c) });
   }
   for (const f of r.faults) {
     const name = `fault ${faultLabel(f)}`;

@@ -16,22 +16,62 @@ export interface Warning {
   text: string;
 }
 
+/** RunState is how far a run got: to its end, stopped (SIGINT/SIGTERM), its writer died, still going, or failed. */
+export type RunState = 'complete' | 'interrupted' | 'incomplete' | 'in-progress' | 'failed';
+
 /** RunVerdict is the report's headline. */
 export interface RunVerdict {
-  slo: 'met' | 'violated' | 'none';
+  state: RunState;
+  slo: 'met' | 'violated' | 'none' | 'not-run';
+  /** True only for a complete run whose measurement was judged valid. */
   valid: boolean;
   interrupted: boolean;
-  /** "SLO violated · measurement INVALID" and the like. */
+  /** 'INTERRUPTED at 8 s of 30 s' and the like; empty for a complete run. */
+  stateText: string;
+  /** 'SLO met', 'SLO violated', 'no SLO set', 'SLO not checked (no checked phase ran)'. */
+  sloText: string;
+  /** 'measurement valid', 'measurement INVALID', 'measurement incomplete', 'measurement not judged'. */
+  validityText: string;
+  /** "SLO violated · measurement INVALID" and the like, the state first when there is one. */
   text: string;
+}
+
+/** runState says how far a run got (readers set `incomplete` on files left running, see read-results.ts). */
+export function runState(r: ResultsFile): RunState {
+  if (r.incomplete) return r.incomplete.state === 'in-progress' ? 'in-progress' : 'incomplete';
+  if (r.status === 'running') return 'in-progress';
+  if (r.interrupted || r.status === 'interrupted') return 'interrupted';
+  return r.status === 'failed' ? 'failed' : 'complete';
 }
 
 /** runVerdict sums a run up in a few words. */
 export function runVerdict(r: ResultsFile): RunVerdict {
-  const slo = r.slo.checks.length === 0 ? 'none' : r.slo.pass ? 'met' : 'violated';
-  const valid = r.valid && !r.interrupted && r.status === 'complete';
-  const parts = [slo === 'none' ? 'no SLO set' : slo === 'met' ? 'SLO met' : 'SLO violated', valid ? 'measurement valid' : 'measurement INVALID'];
-  if (r.interrupted) parts.push('interrupted');
-  return { slo, valid, interrupted: r.interrupted, text: parts.join(' · ') };
+  const state = runState(r);
+  const ran = r.slo.checks.filter((c) => c.pass !== null);
+  const slo = r.slo.checks.length === 0 ? 'none' : ran.length === 0 ? 'not-run' : ran.every((c) => c.pass) ? 'met' : 'violated';
+  const valid = state === 'complete' && r.valid;
+  const at = measuredText(r);
+  const stateText = state === 'interrupted' ? `INTERRUPTED${at}` : state === 'incomplete' ? `INCOMPLETE${at} (its writer stopped)` : state === 'in-progress' ? `IN PROGRESS${at}` : state === 'failed' ? 'FAILED' : '';
+  const partial = slo !== 'none' && slo !== 'not-run' && state !== 'complete' ? ' in what ran' : '';
+  const sloText = slo === 'none' ? 'no SLO set' : slo === 'not-run' ? 'SLO not checked (no checked phase ran)' : `SLO ${slo}${partial}`;
+  const validityText =
+    state === 'incomplete' || state === 'in-progress' ? 'measurement not judged' : valid ? 'measurement valid' : state === 'interrupted' && r.invalidReasons.length === 0 ? 'measurement incomplete' : 'measurement INVALID';
+  const text = [stateText, sloText, validityText].filter(Boolean).join(' · ');
+  return { state, slo, valid, interrupted: state !== 'complete', stateText, sloText, validityText, text };
+}
+
+/** measuredText is " at 8.0 s of 30 s" for a run that did not cover its plan (empty when unknown). */
+function measuredText(r: ResultsFile): string {
+  const planned = r.plan?.durationS;
+  const done = r.incomplete?.measuredS ?? r.measuredS;
+  return done !== undefined && planned !== undefined && done < planned ? ` at ${seconds(done)} of ${seconds(planned)}` : '';
+}
+
+/** phaseRan describes how much of a phase ran: '' (all of it), 'partial: 8 s of 15 s', 'not run'. */
+export function phaseRan(p: PhaseResult): string {
+  if (p.state === 'not-run') return 'not run';
+  if (p.state === 'partial') return `partial: ${seconds(p.elapsedS ?? 0)} of ${seconds(p.durationS)}`;
+  return '';
 }
 
 /** SOFT_LAG_FRACTION: a valid run with more late sends than this gets a warning (a tenth of the invalidity limit). */
@@ -40,8 +80,10 @@ export const SOFT_LAG_FRACTION = LATE_FRACTION_LIMIT / 10;
 /** runWarnings lists everything that limits how far the numbers can be trusted, most serious first. */
 export function runWarnings(r: ResultsFile): Warning[] {
   const out: Warning[] = [];
-  if (r.interrupted || r.status === 'interrupted') out.push({ severity: 'error', text: 'The run was interrupted: its results cover the time until the interruption, and later phases are short or empty.' });
-  if (r.status === 'failed') out.push({ severity: 'error', text: 'The run failed before it finished: its results are partial.' });
+  const state = runState(r);
+  if (r.incomplete) out.push({ severity: 'error', text: incompleteText(r) });
+  else if (state === 'interrupted') out.push({ severity: 'error', text: `The run was interrupted${measuredText(r)}: its results cover the time until then.${phasesCutText(r)}` });
+  if (state === 'failed') out.push({ severity: 'error', text: 'The run failed before it finished: its results are partial.' });
   for (const reason of r.invalidReasons) out.push({ severity: 'error', text: `Measurement invalid: ${reason}.` });
   if (r.valid && r.generator.lateFraction > SOFT_LAG_FRACTION) {
     out.push({
@@ -58,23 +100,55 @@ export function runWarnings(r: ResultsFile): Warning[] {
   return out;
 }
 
+/** incompleteText explains a file left running: whose writer died, or that is still going, and what it covers. */
+export function incompleteText(r: ResultsFile): string {
+  const inc = r.incomplete!;
+  const head = inc.state === 'in-progress' ? `IN PROGRESS: ${inc.note}; the figures will change.` : `INCOMPLETE: ${inc.note}`;
+  const covered = ` The figures cover the first ${seconds(inc.measuredS)} of ${seconds(r.plan.durationS)}`;
+  const missing = inc.missingSeconds ? `; seconds ${inc.missingSeconds.from}–${inc.missingSeconds.to} were not measured` : '';
+  const lost = inc.unaccounted > 0 ? ` ${count(inc.unaccounted)} request(s) sent have no outcome in the file (in flight when it was last written).` : '';
+  const hlog =
+    inc.hlog.lines > 0
+      ? ` Latency histograms were rebuilt from latency.hlog (${plural(inc.hlog.lines, 'finished second and phase', 'finished seconds and phases')}, up to second ${inc.hlog.lastSecond}).`
+      : ' latency.hlog had no finished second to rebuild latency histograms from.';
+  const problem = inc.hlog.problem ? ` (${inc.hlog.problem}.)` : '';
+  return `${head}${covered}${missing}.${phasesCutText(r)}${lost}${hlog}${problem} Nothing here is judged valid.`;
+}
+
+/** phasesCutText names the phases cut short and those that did not run (empty when every phase ran). */
+function phasesCutText(r: ResultsFile): string {
+  const partial = r.phases.filter((p) => p.state === 'partial');
+  const notRun = r.phases.filter((p) => p.state === 'not-run');
+  const parts: string[] = [];
+  if (partial.length) parts.push(`${partial.slice(0, MAX_NAMED).map((p) => `${p.name} ran ${seconds(p.elapsedS ?? 0)} of ${seconds(p.durationS)}`).join(', ')} (its rates are per second of that time)`);
+  if (notRun.length) parts.push(`${plural(notRun.length, 'phase')} did not run (${notRun.slice(0, MAX_NAMED).map((p) => p.name).join(', ')}${notRun.length > MAX_NAMED ? ', …' : ''}): ${notRun.length === 1 ? 'its' : 'their'} SLO checks say not run`);
+  return parts.length ? ` ${parts.join('; ')}.` : '';
+}
+
 /** failedChecks describes the failed SLO checks of a phase: "p99 83.5 ms > 50 ms". */
 export function failedChecks(r: ResultsFile, phase: string): string[] {
-  return r.slo.checks.filter((c) => c.phase === phase && !c.pass).map(checkText);
+  return r.slo.checks.filter((c) => c.phase === phase && c.pass === false).map(checkText);
 }
 
-/** checkText renders one SLO check: "p99 83.5 ms > 50 ms". */
+/** checkText renders one SLO check: "p99 83.5 ms > 50 ms"; "p99 not run (limit 50 ms)". */
 export function checkText(c: SloCheck): string {
-  const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : c.unit === 'ratio' ? pct(c.actual) : c.unit === 'ms' ? `${msValue(c.actual)} ms` : `${rps(c.actual)} rps`;
+  const name = c.metric === 'error_rate' ? 'error rate' : c.metric;
   const limit = c.unit === 'ratio' ? pct(c.threshold) : `${c.threshold} ${c.unit}`;
+  if (c.pass === null) return `${name} not run (limit ${limit})`;
+  const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : c.unit === 'ratio' ? pct(c.actual) : c.unit === 'ms' ? `${msValue(c.actual)} ms` : `${rps(c.actual)} rps`;
   const op = c.metric === 'throughput' ? (c.pass ? '>=' : '<') : c.pass ? '<=' : '>';
-  return `${c.metric === 'error_rate' ? 'error rate' : c.metric} ${actual} ${op} ${limit}`;
+  return `${name} ${actual} ${op} ${limit}${c.partial ? ' (partial phase)' : ''}`;
 }
 
-/** phaseSlo is a phase's SLO state: 'pass', 'FAIL', or '-' when it is not checked. */
-export function phaseSlo(r: ResultsFile, phase: string): 'pass' | 'FAIL' | '-' {
+/** PhaseSlo is a phase's SLO state: every check held, one failed, not checked ('-'), or the phase did not run. */
+export type PhaseSlo = 'pass' | 'FAIL' | '-' | 'not run';
+
+/** phaseSlo is a phase's SLO state. */
+export function phaseSlo(r: ResultsFile, phase: string): PhaseSlo {
   const checks = r.slo.checks.filter((c) => c.phase === phase);
-  return checks.length === 0 ? '-' : checks.every((c) => c.pass) ? 'pass' : 'FAIL';
+  if (checks.length === 0) return '-';
+  if (checks.every((c) => c.pass === null)) return 'not run';
+  return checks.some((c) => c.pass === false) ? 'FAIL' : 'pass';
 }
 
 /** AtSlo is the highest throughput of a checked phase that met every SLO check (as sweeps read it). */
@@ -101,23 +175,29 @@ const MAX_NAMED = 5;
 /** whatHappened tells the run in a few sentences, for readers who never saw the terminal. */
 export function whatHappened(r: ResultsFile): string[] {
   const out: string[] = [];
-  const total = r.phases.reduce((n, p) => n + p.durationS, 0);
-  const offered = r.phases.map((p) => p.offeredRps);
+  const planned = r.phases.reduce((n, p) => n + p.durationS, 0);
+  const ran = r.phases.reduce((n, p) => n + (p.elapsedS ?? p.durationS), 0);
+  const span = ran < planned ? `${seconds(ran)} of the planned ${seconds(planned)}` : seconds(planned);
+  const offered = r.phases.filter((p) => p.state !== 'not-run').map((p) => p.offeredRps);
   const range = offered.length ? (Math.min(...offered) === Math.max(...offered) ? rps(offered[0]) : `${rps(Math.min(...offered))} to ${rps(Math.max(...offered))}`) : '0';
   const t = r.totals;
   out.push(
-    `${r.scenario.name} offered ${range} requests per second to ${r.target.name}${r.target.model ? ` (model ${r.target.model})` : ''} for ${seconds(total)} in ${plural(r.phases.length, 'phase')}: ` +
+    `${r.scenario.name} offered ${range} requests per second to ${r.target.name}${r.target.model ? ` (model ${r.target.model})` : ''} for ${span} in ${plural(r.phases.length, 'phase')}: ` +
       `${count(t.sent)} requests were sent${t.dropped ? ` (and ${count(t.dropped)} dropped unsent)` : ''}; ${count(t.ok)} succeeded and ${count(t.failed)} failed${t.sent + t.dropped > 0 ? ` (${pct(t.failed / (t.sent + t.dropped))})` : ''}.`,
   );
-  const checkedPhases = [...new Set(r.slo.checks.map((c) => c.phase))];
-  if (checkedPhases.length === 0) out.push('No SLO thresholds were set, so no phase was checked.');
-  else if (r.slo.pass) out.push(`Every SLO check passed (${plural(r.slo.checks.length, 'check')} in ${plural(checkedPhases.length, 'phase')}).`);
+  const notRunPhases = [...new Set(r.slo.checks.filter((c) => c.pass === null).map((c) => c.phase))];
+  const checkedPhases = [...new Set(r.slo.checks.filter((c) => c.pass !== null).map((c) => c.phase))];
+  const ranChecks = r.slo.checks.filter((c) => c.pass !== null).length;
+  if (r.slo.checks.length === 0) out.push('No SLO thresholds were set, so no phase was checked.');
+  else if (checkedPhases.length === 0) out.push('No phase with SLO thresholds ran, so nothing was checked.');
+  else if (r.slo.pass) out.push(`Every SLO check${notRunPhases.length ? ' that ran' : ''} passed (${plural(ranChecks, 'check')} in ${plural(checkedPhases.length, 'phase')}).`);
   else {
     const failing = checkedPhases.filter((p) => phaseSlo(r, p) === 'FAIL');
     const named = failing.slice(0, MAX_NAMED).map((p) => `${p} (${failedChecks(r, p).join('; ')})`);
     if (failing.length > MAX_NAMED) named.push(`${failing.length - MAX_NAMED} more`);
     out.push(`The SLO was violated in ${failing.length} of ${plural(checkedPhases.length, 'checked phase')}: ${named.join(', ')}.`);
   }
+  if (notRunPhases.length && checkedPhases.length) out.push(`The checks of ${plural(notRunPhases.length, 'phase')} that did not run (${notRunPhases.slice(0, MAX_NAMED).join(', ')}${notRunPhases.length > MAX_NAMED ? ', …' : ''}) say not run: they neither pass nor fail.`);
   const best = atSlo(r);
   if (checkedPhases.length > 0) {
     if (best.throughputRps > 0 && best.phase) out.push(`The highest throughput that met the SLO was ${rps(best.throughputRps)} requests per second (phase ${best.phase}, p99 ${msValue(best.p99Ms)} ms).`);
@@ -148,7 +228,9 @@ export function whatHappened(r: ResultsFile): string[] {
     const s = busiest.server;
     out.push(`In its busiest phase (${busiest.name}) the server ran ${s.meanBatch.toFixed(2)} requests per execution on average; a request spent ${ms(s.queueUs)} ms queued and ${ms(s.computeInferUs)} ms in inference of its ${ms(s.requestUs)} ms inside the server, against a client p50 of ${ms(busiest.latencyUs.p50)} ms.`);
   }
-  if (runVerdict(r).valid) out.push(`The measurement is valid: ${pct(1 - r.generator.lateFraction)} of requests went out within 1 ms of their intended time and none was lost.`);
+  const v = runVerdict(r);
+  if (v.valid) out.push(`The measurement is valid: ${pct(1 - r.generator.lateFraction)} of requests went out within 1 ms of their intended time and none was lost.`);
+  else if (v.validityText !== 'measurement INVALID') out.push('The run did not go to its end (see the warnings above): the numbers are what was measured until it stopped, and the measurement is not judged valid.');
   else out.push('The measurement is NOT valid (see the warnings above): read the numbers as indicative only.');
   return out;
 }
@@ -170,8 +252,10 @@ export interface PhaseRow {
   max: string;
   errors: string;
   errorRate: string;
-  slo: 'pass' | 'FAIL' | '-';
+  slo: PhaseSlo;
   failedChecks: string[];
+  /** How much of the phase ran ('' all of it; 'partial: 8 s of 15 s'; 'not run'). */
+  ran: string;
 }
 
 /** phaseRows formats every phase for the tables. */
@@ -193,6 +277,7 @@ export function phaseRows(r: ResultsFile): PhaseRow[] {
       errorRate: pct(p.errorRate),
       slo: phaseSlo(r, p.name),
       failedChecks: failedChecks(r, p.name),
+      ran: phaseRan(p),
     };
   });
 }

@@ -113,7 +113,7 @@ export function comboRows(s: SweepInput): ComboRow[] {
 
 /** sweepVerdict is the headline: what is recommended, or that nothing is. */
 export function sweepVerdict(r: SweepRecord): string {
-  if (r.status !== 'complete') return r.status === 'interrupted' ? 'interrupted' : 'still running';
+  if (r.status !== 'complete') return r.incomplete?.state === 'writer-died' ? 'INCOMPLETE (its writer stopped)' : r.status === 'interrupted' ? 'interrupted' : 'still running';
   const id = r.recommendation?.id;
   return id ? `recommended ${id}` : 'no recommendation';
 }
@@ -122,8 +122,10 @@ export function sweepVerdict(r: SweepRecord): string {
 export function sweepWarnings(s: SweepInput): Warning[] {
   const r = s.record;
   const out: Warning[] = [];
-  if (r.status === 'interrupted') out.push({ severity: 'error', text: 'The sweep was interrupted: the combinations not run are marked skipped.' });
-  if (r.status === 'running') out.push({ severity: 'error', text: 'The sweep has not finished (status running): figures and recommendation are incomplete.' });
+  if (r.incomplete?.state === 'writer-died') {
+    out.push({ severity: 'error', text: `INCOMPLETE: ${r.incomplete.note}. The combination it was measuring is marked failed, those it never reached skipped; there is no recommendation.` });
+  } else if (r.status === 'interrupted') out.push({ severity: 'error', text: 'The sweep was interrupted: the combinations not run are marked skipped.' });
+  if (r.status === 'running') out.push({ severity: 'error', text: `The sweep has not finished (${r.incomplete ? r.incomplete.note : 'status running'}): figures and recommendation are incomplete.` });
   const rec = r.combinations.find((c) => c.id === r.recommendation?.id);
   if (rec?.figures && !rec.figures.valid) out.push({ severity: 'error', text: `The recommended ${rec.id} was measured INVALIDLY (--allow-invalid): confirm it on a quieter machine before relying on it.` });
   const bounds = r.combinations.filter((c) => c.figures?.valid && c.figures.lowerBound);

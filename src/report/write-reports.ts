@@ -3,7 +3,7 @@
  * report.md next to results.json or sweep.json). Both read the files the run or sweep wrote, never live state,
  * so `gauntlet report DIR` later makes the same reports.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderCsv } from './csv-report.js';
 import { renderHtml } from './html-report.js';
@@ -37,8 +37,14 @@ export function renderReport(inputs: ReportInput[], format: ReportFormat, opts: 
 /** writeAtomic writes a file through a temporary name, so a reader never sees half a report. */
 export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    // A failed write leaves nothing behind (a folder named like the file, a full disk).
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** FolderReports are the paths of the reports written into a folder. */
