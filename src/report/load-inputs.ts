@@ -120,7 +120,7 @@ export function readSweepRecord(file: string, env: ReaderEnv = readerEnv()): Swe
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has sweep schemaVersion ${record?.schemaVersion}; this gauntlet reads ${SWEEP_SCHEMA_VERSION}`);
   }
   if (record.status !== 'running') return record;
-  const writer = writerState(record.heartbeat, statSync(file).mtimeMs, env);
+  const writer = writerState(record.heartbeat, statSync(file).mtimeMs, env, 'sweep');
   record.incomplete = { state: writer.state, note: writer.note, updatedAt: new Date(writer.updatedAtMs).toISOString() };
   if (writer.state === 'in-progress') return record;
   record.status = 'interrupted';

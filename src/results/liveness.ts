@@ -70,22 +70,23 @@ export function heartbeatOf(value: unknown): (Heartbeat & { updatedAtMs: number 
 
 /**
  * writerState judges the writer of a file whose status is running, from its heartbeat (or, without one, the
- * file's modification time `mtimeMs`).
+ * file's modification time `mtimeMs`); `subject` names what the file records, for the note.
  */
-export function writerState(heartbeat: unknown, mtimeMs: number, env: ReaderEnv): WriterState {
+export function writerState(heartbeat: unknown, mtimeMs: number, env: ReaderEnv, subject: 'run' | 'sweep' = 'run'): WriterState {
   const hb = heartbeatOf(heartbeat);
   const updatedAtMs = hb?.updatedAtMs ?? mtimeMs;
   const intervalS = hb?.intervalS ?? HEARTBEAT_INTERVAL_S;
   const ageS = Math.max(0, (env.nowMs - updatedAtMs) / 1000);
   const at = new Date(updatedAtMs).toISOString();
   const who = hb && hb.pid > 0 ? `process ${hb.pid} on ${hb.host || 'an unnamed host'}` : 'its writer';
+  const what = subject === 'run' ? 'its results' : 'its record';
   if (hb && hb.pid > 0 && hb.host === env.host && !env.isAlive(hb.pid)) {
-    return { state: 'writer-died', updatedAtMs, ageS, note: `the run stopped updating its results at ${at}, and ${who} is gone — killed?` };
+    return { state: 'writer-died', updatedAtMs, ageS, note: `the ${subject} stopped updating ${what} at ${at}, and ${who} is gone — killed?` };
   }
   const staleS = STALE_AFTER_INTERVALS * intervalS;
   if (ageS > staleS) {
     const since = hb ? `its heartbeat is ${ageS.toFixed(0)} s old (stale after ${staleS} s)` : `the file was last changed ${ageS.toFixed(0)} s ago (stale after ${staleS} s; it predates heartbeats)`;
-    return { state: 'writer-died', updatedAtMs, ageS, note: `the run stopped updating its results at ${at}: ${since} — killed?` };
+    return { state: 'writer-died', updatedAtMs, ageS, note: `the ${subject} stopped updating ${what} at ${at}: ${since} — killed?` };
   }
-  return { state: 'in-progress', updatedAtMs, ageS, note: `the run is still in progress: ${who} updated its results ${ageS.toFixed(0)} s ago (at ${at})` };
+  return { state: 'in-progress', updatedAtMs, ageS, note: `the ${subject} is still in progress: ${who} updated ${what} ${ageS.toFixed(0)} s ago (at ${at})` };
 }

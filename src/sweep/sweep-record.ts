@@ -1,10 +1,14 @@
 /**
  * sweep.json: what a sweep ran and measured, rewritten atomically (temp file + rename) after every combination
  * and search step, so it is always a complete document. Paths in it are relative to the sweep's folder.
- * docs/sweeps.md documents every field.
+ * docs/sweeps.md documents every field. Like results.json, a running sweep.json carries a heartbeat that its
+ * writer keeps fresh, so a reader can tell a sweep in progress from one whose process died (liveness.ts).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { HEARTBEAT_INTERVAL_S, type WriterState } from '../results/liveness.js';
+import type { Heartbeat } from '../results/results-schema.js';
 import type { SearchStep } from './rate-search.js';
 import type { Figures, Recommendation, Verdict } from './recommend.js';
 import type { AccuracyDelta } from './repository-variant.js';
@@ -74,14 +78,56 @@ export interface SweepRecord {
   combinations: ComboRecord[];
   /** The recommendation (final record only; null while running). */
   recommendation: Omit<Recommendation, 'verdicts'> | null;
+  /** The writer's heartbeat (absent in records written before it existed). */
+  heartbeat?: Heartbeat;
+  /** Set by gauntlet's reader, never written: the record was left running (see readSweepRecord in load-inputs.ts). */
+  incomplete?: Pick<WriterState, 'state' | 'note'> & { updatedAt: string };
 }
 
-/** writeSweepRecord replaces sweep.json in `dir` atomically. */
+/** The running records being kept fresh, by folder. */
+const beats = new Map<string, { record: SweepRecord; lastWriteMs: number; timer: NodeJS.Timeout }>();
+
+/**
+ * writeSweepRecord replaces sweep.json in `dir` atomically, with a fresh heartbeat. While the record's status is
+ * running, it is rewritten at least every HEARTBEAT_INTERVAL_S (a combination can take minutes between two
+ * saves); a final status stops that.
+ */
 export function writeSweepRecord(dir: string, record: SweepRecord): void {
+  writeFile(dir, record);
+  const key = path.resolve(dir);
+  const beat = beats.get(key);
+  if (record.status !== 'running') {
+    if (beat) clearInterval(beat.timer);
+    beats.delete(key);
+    return;
+  }
+  if (beat) {
+    beat.record = record;
+    beat.lastWriteMs = Date.now();
+    return;
+  }
+  const everyMs = HEARTBEAT_INTERVAL_S * 1000;
+  const entry = { record, lastWriteMs: Date.now(), timer: setInterval(() => {
+    if (Date.now() - entry.lastWriteMs < everyMs) return;
+    try {
+      writeFile(dir, entry.record);
+      entry.lastWriteMs = Date.now();
+    } catch {
+      // The next save reports the problem; a missed beat only ages the heartbeat.
+    }
+  }, everyMs) };
+  // The heartbeat never keeps a process alive on its own: when the process ends, the record goes stale.
+  entry.timer.unref();
+  beats.set(key, entry);
+}
+
+function writeFile(dir: string, record: SweepRecord): void {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, SWEEP_FILE);
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 1)}\n`);
+  const { incomplete: _reader, ...doc } = record;
+  const heartbeat: Heartbeat = { updatedAt: new Date().toISOString(), intervalS: HEARTBEAT_INTERVAL_S, pid: process.pid, host: os.hostname() };
+  writeFileSync(tmp, `${JSON.stringify({ ...doc, heartbeat }, null, 1)}\n`);
   renameSync(tmp, file);
 }
 
