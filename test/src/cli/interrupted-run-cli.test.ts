@@ -79,11 +79,6 @@ ${phases}`,
       });
     });
     expect(run.signal).toBe('SIGKILL');
-    // While the run went, the snapshot was not judged, and said who was writing it.
-    expect(snapshot!['status']).toBe('running');
-    expect(snapshot!['valid']).toBeNull();
-    expect(snapshot!['heartbeat'].host).toBe(os.hostname());
-    expect(snapshot!['heartbeat'].pid).toBeGreaterThan(0);
 
     const md = await gauntlet(['report', out, '--format', 'md', '--out', '-']);
     expect(md.stderr).toBe('');
@@ -131,6 +126,12 @@ ${phases}`,
     expect(gated.stdout).toMatch(/invalid: cannot judge: run 1 \(.*results\.json\) was interrupted: the run stopped updating its results at .* — killed\?/);
     const allowed = await gauntlet(['gate', out, '--baseline', baseline, '--allow-invalid']);
     expect(allowed.code).toBe(3);
+
+    // While the run went, the snapshot was not judged, and said who was writing it.
+    expect(snapshot!['status']).toBe('running');
+    expect(snapshot!['valid']).toBeNull();
+    expect(snapshot!['heartbeat'].host).toBe(os.hostname());
+    expect(snapshot!['heartbeat'].pid).toBeGreaterThan(0);
   }, 120_000);
 
   it('after SIGINT mid-phase: rates per second of the time the phase ran, later phases not run (exit 3)', async () => {
@@ -141,15 +142,15 @@ ${phases}`,
     });
     expect(run.code).toBe(3);
     const r = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    const [first, second] = r.phases;
+    // The plan offered 100 requests per second while the phase ran: so does the result (planned duration: ~30).
+    expect(Math.abs(first.offeredRps - 100) / 100).toBeLessThan(0.05);
     expect(r.schemaVersion).toBe(2);
     expect(r.status).toBe('interrupted');
-    const [first, second] = r.phases;
     expect(first.state).toBe('partial');
     expect(first.elapsedS).toBeGreaterThan(3);
     expect(first.elapsedS).toBeLessThan(15);
     expect(r.measuredS).toBeCloseTo(first.elapsedS, 9);
-    // The plan offered 100 requests per second while the phase ran: so does the result (planned duration: ~30).
-    expect(Math.abs(first.offeredRps - 100) / 100).toBeLessThan(0.05);
     expect(first.achievedRps).toBeGreaterThan(90);
     expect(second.state).toBe('not-run');
     expect(second.offeredRps).toBe(0);
