@@ -16,7 +16,9 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
     const slo = checks.length === 0 ? '-' : checks.every((c) => c.pass === null) ? 'not run' : checks.some((c) => c.pass === false) ? 'FAIL' : 'pass';
     const failed = Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
     const name = p.state === 'partial' ? `${p.name} (ran ${(p.elapsedS ?? 0).toFixed(1)} of ${p.durationS} s)` : p.state === 'not-run' ? `${p.name} (not run)` : p.name;
-    return [name, p.offeredRps.toFixed(1), p.achievedRps.toFixed(1), p.throughputRps.toFixed(1), ms(p.latencyUs.p50), ms(p.latencyUs.p90), ms(p.latencyUs.p99), ms(p.latencyUs.p999), ms(p.latencyUs.max), failed, slo];
+    // A phase without a successful response has no latency to show (not 0).
+    const l = (us: number): string => (p.latencyUs.count > 0 ? ms(us) : '-');
+    return [name, p.offeredRps.toFixed(1), p.achievedRps.toFixed(1), p.throughputRps.toFixed(1), l(p.latencyUs.p50), l(p.latencyUs.p90), l(p.latencyUs.p99), l(p.latencyUs.p999), l(p.latencyUs.max), failed, slo];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -39,7 +41,9 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   }
   out.push('');
   if (r.interrupted) out.push(`Run INTERRUPTED${r.measuredS !== undefined && r.measuredS < r.plan.durationS ? ` at ${r.measuredS.toFixed(1)} s of ${r.plan.durationS} s` : ''}: results cover the time until the interruption; a phase cut short has its rates per second of the time it ran.`);
-  if (r.interrupted && r.valid) {
+  if (r.incomplete) {
+    out.push(`Run ${r.incomplete.state === 'in-progress' ? 'IN PROGRESS' : 'INCOMPLETE'}: ${r.incomplete.note}; not judged.`);
+  } else if (r.interrupted && r.valid) {
     out.push(`Measurement of what ran (not judged as a whole: the run was interrupted): send lag p99 ${ms(r.generator.sendLagUs.p99)} ms, ${r.totals.lost} lost.`);
   } else if (!r.valid) {
     out.push('Measurement INVALID:');

@@ -181,11 +181,12 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     await pool.run(startEpochMs);
   } finally {
     clearInterval(ticker);
-    writer.close();
     opts.signal?.removeEventListener('abort', onAbort);
     await pool.terminate();
     await scraper?.stop();
     await faults.finish();
+    // The heartbeat bridged the wait above; the final write follows (or the run failed and its file goes stale).
+    writer.close();
   }
   agg.finish();
   const results = snapshot(interrupted ? 'interrupted' : 'complete');
