@@ -70,9 +70,9 @@ function mergeRows(t: number, rows: IntervalResult[]): Second {
   };
 }
 
-/** phaseBands are the phases as shaded spans of the time axis. */
+/** phaseBands are the phases as shaded spans of the time axis, as far as they ran (none for a phase that did not run). */
 export function phaseBands(r: ResultsFile): BandSpec[] {
-  return r.phases.map((p, i) => ({ from: p.startS, to: p.startS + p.durationS, label: p.name, shade: (i % 2) as 0 | 1 }));
+  return r.phases.flatMap((p, i) => (p.state === 'not-run' ? [] : [{ from: p.startS, to: p.startS + (p.elapsedS ?? p.durationS), label: p.name, shade: (i % 2) as 0 | 1 }]));
 }
 
 /** faultLabel names a fault for people: its number and what it does. */

@@ -14,6 +14,7 @@ import { decodeHistogram, type Histogram, newHistogram, recordUs } from '../../.
 import { readResults } from '../../../src/results/read-results.js';
 import type { ResultsFile } from '../../../src/results/results-schema.js';
 import { ResultsWriter } from '../../../src/results/results-writer.js';
+import { phaseBands } from '../../../src/report/timeline-data.js';
 import { GauntletError } from '../../../src/errors.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../report/fixtures');
@@ -99,6 +100,8 @@ describe('readResults', () => {
     // Version 1 did not record the stop: the end of the last second with data stands for it.
     expect(r.measuredS).toBe(CUT_S);
     expect(r.phases.map((p) => p.state)).toEqual(['complete', 'complete', 'complete', 'partial', 'not-run']);
+    // The charts shade the phases as far as they ran.
+    expect(phaseBands(r).map((b) => [b.label, b.to])).toEqual([['warmup', 1], ['steady', 3], ['double', 5], ['peak-5x', CUT_S]]);
     const burst = r.slo.checks.filter((c) => c.phase === 'burst');
     expect(burst.length).toBeGreaterThan(0);
     for (const c of burst) expect(c.pass).toBeNull();
