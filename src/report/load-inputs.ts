@@ -60,7 +60,7 @@ export function loadInputs(paths: string[]): ReportInput[] {
     try {
       inputs.push(loadInput(p));
     } catch (err) {
-      problems.push(err instanceof GauntletError ? err.message : `${p}: ${(err as Error).message}`);
+      problems.push(err instanceof GauntletError ? [err.message, ...err.details].join('; ') : `${p}: ${(err as Error).message}`);
     }
   }
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read ${problems.length === 1 ? 'an input' : `${problems.length} inputs`}`, problems);

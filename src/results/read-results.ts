@@ -21,12 +21,12 @@ export function readResults(file: string, env: ReaderEnv = readerEnv()): Results
   } catch (err) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read results ${file}: ${(err as Error).message}`);
   }
-  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.phases) || typeof doc.schemaVersion !== 'number' || !Array.isArray(doc.intervals) || typeof doc.plan !== 'object' || !Array.isArray(doc.slo?.checks)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`);
-  }
+  if (typeof doc !== 'object' || doc === null || typeof doc.schemaVersion !== 'number') throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`);
   if (!READABLE_RESULTS_VERSIONS.includes(doc.schemaVersion)) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has results schemaVersion ${doc.schemaVersion}; this gauntlet reads ${READABLE_RESULTS_VERSIONS.join(' and ')}`);
   }
+  const problems = shapeProblems(doc);
+  if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`, problems);
   if (doc.schemaVersion === 1) upgradeV1(doc);
   if (doc.status === 'running') markIncomplete(doc, file, env);
   // Version 2 writes null while running; anything but true is not a judged, valid measurement.
@@ -110,4 +110,48 @@ function markIncomplete(doc: ResultsFile, file: string, env: ReaderEnv): void {
       f.detail = 'not started: the run stopped before it was due';
     } else if (f.outcome === 'running') f.detail = `${f.detail ? `${f.detail}; ` : ''}the run stopped while it ran, so its outcome is unknown`;
   }
+}
+
+/** MAX_SHAPE_PROBLEMS bounds how many problems of a malformed file are listed. */
+const MAX_SHAPE_PROBLEMS = 10;
+
+/**
+ * shapeProblems checks what every reader relies on (the fields a report, gate or baseline reads without further
+ * checks), so a damaged or foreign file is refused with its paths rather than crashing a report.
+ */
+function shapeProblems(doc: ResultsFile): string[] {
+  const out: string[] = [];
+  const o = doc as unknown as Record<string, unknown>;
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const need = (v: unknown, where: string, keys: string[], kind: 'number' | 'string'): void => {
+    if (!isObj(v)) out.push(`${where}: must be an object`);
+    else for (const k of keys) if (typeof v[k] !== kind || (kind === 'number' && !Number.isFinite(v[k]))) out.push(`${where}.${k}: must be a ${kind === 'number' ? 'finite number' : 'string'}`);
+  };
+  need(o['plan'], 'plan', ['durationS'], 'number');
+  need(o['scenario'], 'scenario', ['name'], 'string');
+  need(o['target'], 'target', ['name', 'protocol', 'url'], 'string');
+  need(o['totals'], 'totals', ['scheduled', 'sent', 'ok', 'failed', 'dropped', 'lost'], 'number');
+  need(o['generator'], 'generator', ['workers', 'lateFraction'], 'number');
+  if (!isObj(o['slo']) || !Array.isArray(o['slo']['checks'])) out.push('slo.checks: must be a list');
+  else (o['slo']['checks'] as unknown[]).forEach((c, i) => need(c, `slo.checks[${i}]`, ['phase', 'metric', 'unit'], 'string'));
+  for (const key of ['phases', 'intervals', 'invalidReasons', 'errorSamples'] as const) if (!Array.isArray(o[key])) out.push(`${key}: must be a list`);
+  if (o['faults'] !== undefined && !Array.isArray(o['faults'])) out.push('faults: must be a list');
+  if (Array.isArray(o['phases'])) {
+    (o['phases'] as unknown[]).forEach((p, i) => {
+      if (!isObj(p)) return void out.push(`phases[${i}]: must be an object`);
+      need(p, `phases[${i}]`, ['name', 'kind'], 'string');
+      need(p, `phases[${i}]`, ['startS', 'durationS', 'scheduled', 'sent', 'ok', 'dropped', 'offeredRps', 'achievedRps', 'throughputRps', 'errorRate'], 'number');
+      need(p['latencyUs'], `phases[${i}].latencyUs`, ['count', 'p50', 'p99', 'max'], 'number');
+      if (!isObj(p['errors'])) out.push(`phases[${i}].errors: must be an object`);
+    });
+  }
+  if (Array.isArray(o['intervals'])) {
+    (o['intervals'] as unknown[]).forEach((r, i) => {
+      if (!isObj(r)) return void out.push(`intervals[${i}]: must be an object`);
+      need(r, `intervals[${i}]`, ['t', 'offeredRps', 'sentRps', 'okRps'], 'number');
+      need(r['latencyUs'], `intervals[${i}].latencyUs`, ['count', 'p50', 'p99', 'max'], 'number');
+      if (!isObj(r['errors'])) out.push(`intervals[${i}].errors: must be an object`);
+    });
+  }
+  return out.length > MAX_SHAPE_PROBLEMS ? [...out.slice(0, MAX_SHAPE_PROBLEMS), `…and ${out.length - MAX_SHAPE_PROBLEMS} more`] : out;
 }

@@ -155,6 +155,25 @@ describe('readResults', () => {
     expect(readResults(file).schemaVersion).toBe(1);
   });
 
+  it('refuses a damaged file with the path of each problem, for report, gate and baseline alike', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-damaged-'));
+    const file = path.join(dir, 'results.json');
+    const doc = demo() as unknown as Record<string, any>;
+    doc['phases'][2] = 7;
+    delete doc['phases'][1].errors;
+    doc['intervals'][3].t = 'soon';
+    doc['totals'] = null;
+    writeFileSync(file, JSON.stringify(doc));
+    let err: unknown;
+    try {
+      readResults(file);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GauntletError);
+    expect((err as GauntletError).details).toEqual(['totals: must be an object', 'phases[1].errors: must be an object', 'phases[2]: must be an object', 'intervals[3].t: must be a finite number']);
+  });
+
   it('makes no baseline of a run whose writer died, unless --allow-invalid (then of the phases it ran)', () => {
     const { dir } = leftRunning(() => {});
     utimesSync(path.join(dir, 'results.json'), HOUR_AGO, HOUR_AGO);
