@@ -163,5 +163,32 @@ export function readBaseline(file: string): Baseline {
   if (doc.schemaVersion !== BASELINE_SCHEMA_VERSION) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has baseline schemaVersion ${doc.schemaVersion}; this gauntlet reads ${BASELINE_SCHEMA_VERSION}`);
   }
+  const problems = baselineProblems(doc);
+  if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet baseline`, problems);
   return doc;
+}
+
+const SAMPLE_KEYS: (keyof MetricSamples)[] = ['throughput', 'p50', 'p95', 'p99', 'error_rate'];
+
+/** baselineProblems checks what the gate reads of each phase (at most 10 problems, with their paths). */
+function baselineProblems(doc: Baseline): string[] {
+  const out: string[] = [];
+  const samples = (v: unknown, where: string, optional = false): void => {
+    if (optional && v === undefined) return;
+    if (typeof v !== 'object' || v === null) return void out.push(`${where}: must be an object`);
+    for (const k of SAMPLE_KEYS) {
+      const list = (v as Record<string, unknown>)[k];
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isFinite(x))) out.push(`${where}.${k}: must be a list of finite numbers`);
+    }
+  };
+  if (typeof doc.scenario !== 'string') out.push('scenario: must be a string');
+  doc.phases.forEach((p, i) => {
+    if (typeof p !== 'object' || p === null) return void out.push(`phases[${i}]: must be an object`);
+    if (typeof p.name !== 'string') out.push(`phases[${i}].name: must be a string`);
+    if (typeof p.histogram !== 'string') out.push(`phases[${i}].histogram: must be a string`);
+    samples(p.repetitions, `phases[${i}].repetitions`);
+    samples(p.intervals, `phases[${i}].intervals`);
+    samples(p.intervalRuns, `phases[${i}].intervalRuns`, true);
+  });
+  return out.length > 10 ? [...out.slice(0, 10), `…and ${out.length - 10} more`] : out;
 }
