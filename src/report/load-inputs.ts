@@ -119,6 +119,8 @@ export function readSweepRecord(file: string, env: ReaderEnv = readerEnv()): Swe
   if (typeof record !== 'object' || record === null || record.schemaVersion !== SWEEP_SCHEMA_VERSION || !Array.isArray(record.combinations)) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has sweep schemaVersion ${record?.schemaVersion}; this gauntlet reads ${SWEEP_SCHEMA_VERSION}`);
   }
+  const problems = sweepProblems(record);
+  if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet sweep.json`, problems);
   if (record.status !== 'running') return record;
   const writer = writerState(record.heartbeat, statSync(file).mtimeMs, env, 'sweep');
   record.incomplete = { state: writer.state, note: writer.note, updatedAt: new Date(writer.updatedAtMs).toISOString() };
@@ -132,6 +134,22 @@ export function readSweepRecord(file: string, env: ReaderEnv = readerEnv()): Swe
     }
   }
   return record;
+}
+
+/** sweepProblems checks what the sweep views read of a record (at most 10 problems, with their paths). */
+function sweepProblems(r: SweepRecord): string[] {
+  const out: string[] = [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(r.sweep) || typeof r.sweep.name !== 'string' || !isObj(r.sweep.constraints)) out.push('sweep: must be an object with a name and constraints');
+  r.combinations.forEach((c, i) => {
+    if (!isObj(c)) return void out.push(`combinations[${i}]: must be an object`);
+    if (typeof c.id !== 'string' || typeof c.status !== 'string' || typeof c.label !== 'string') out.push(`combinations[${i}]: id, label and status must be strings`);
+    if (!isObj(c.config)) out.push(`combinations[${i}].config: must be an object`);
+    if (!Array.isArray(c.results) || !c.results.every((x) => typeof x === 'string')) out.push(`combinations[${i}].results: must be a list of paths`);
+    if (c.figures !== null && !isObj(c.figures)) out.push(`combinations[${i}].figures: must be an object or null`);
+    if (c.search !== undefined && (!isObj(c.search) || !Array.isArray(c.search.steps))) out.push(`combinations[${i}].search.steps: must be a list`);
+  });
+  return out.length > 10 ? [...out.slice(0, 10), `…and ${out.length - 10} more`] : out;
 }
 
 /** figureSource finds the results file (relative to the sweep folder) and phase a combination's figures came from. */

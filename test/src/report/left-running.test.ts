@@ -114,3 +114,14 @@ describe('a sweep whose writer died', () => {
     expect(renderMarkdown(loadInputs([dir]))).toMatch(/The sweep has not finished \(the sweep is still in progress: process \d+ on .* updated its record 0 s ago/);
   });
 });
+
+describe('a damaged sweep.json', () => {
+  it('is refused with the path of each problem', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-damaged-sweep-'));
+    const r = readJson(path.join(FIXTURES, 'sweep-search', 'sweep.json'));
+    r['combinations'][0].results = 'x';
+    r['combinations'][1] = 'y';
+    writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(r));
+    expect(() => loadInputs([dir])).toThrow(expect.objectContaining({ details: [expect.stringMatching(/sweep\.json is not a gauntlet sweep\.json; combinations\[0\]\.results: must be a list of paths; combinations\[1\]: must be an object$/)] }));
+  });
+});
