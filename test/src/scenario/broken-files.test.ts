@@ -58,7 +58,7 @@ const scenarios: [string, string, string[]][] = [
       '  - {name: c, duration: 10s, rate: 5, arrival: {type: poisson, burstiness: 2}}\n  - {name: d, duration: 10s, rate: 5, arrival: uniform}\n',
     [
       'bad.yaml:3: phases[0].arrival: gamma needs a burstiness: write {type: gamma, burstiness: 4}',
-      'bad.yaml:4: phases[1].arrival.burstiness: must be > 0, got 0',
+      'bad.yaml:4: phases[1].arrival.burstiness: must be >= 0.001, got 0',
       'bad.yaml:5: phases[2].arrival.burstiness: is only for gamma arrivals',
       'bad.yaml:6: phases[3].arrival: must be one of constant, poisson, gamma, got "uniform"',
     ],
@@ -137,8 +137,8 @@ const scenarios: [string, string, string[]][] = [
     REQ + 'phases:\n  - {name: a, trace: traces/bad.csv}\n  - {name: b, trace: traces/none.csv, speed: 0}\n  - {name: c, duration: 5s, rate: 5, speed: 2}\n',
     [
       `bad.yaml:3: phases[0].trace: ${dir}/traces/bad.csv: line 4: "not-a-time" is neither seconds nor an ISO timestamp`,
-      'bad.yaml:4: phases[1].speed: must be > 0, got 0',
-      `bad.yaml:4: phases[1].trace: cannot read ${dir}/traces/none.csv (ENOENT)`,
+      'bad.yaml:4: phases[1].speed: must be >= 0.001, got 0',
+      `bad.yaml:4: phases[1].trace: ${dir}/traces/none.csv: cannot read the file (ENOENT)`,
       'bad.yaml:5: phases[2].speed: is only for trace phases',
     ],
   ],
