@@ -27,7 +27,7 @@ export const FILE_LIMITS = {
   /** Scenario, target and sweep files. */
   bytes: 1 << 20,
   /** YAML values (scalars, lists and mappings; an alias counts as everything it repeats). */
-  yamlValues: 100_000,
+  yamlValues: 50_000,
   /** How deeply lists and mappings may nest. */
   depth: 64,
   /** Trace files. */

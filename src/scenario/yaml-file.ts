@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Document } from 'yaml';
 import { FILE_LIMITS } from './limits.js';
-import { formatPath, type PathKey, Problems } from './problems.js';
+import { type PathKey, Problems } from './problems.js';
 
 /** TextFile is a file's text, or why it cannot be used (a message without the file's name). */
 export type TextFile = { ok: true; text: string } | { ok: false; message: string };
@@ -278,7 +278,7 @@ class Converter {
     let k = node;
     if (isAlias(k)) k = this.anchors.get(k.source);
     if (k === null || k === undefined) return '';
-    if (!isScalar(k)) this.fail(node, `mapping keys must be strings, got a ${isSeq(k) ? 'list' : 'mapping'} (at ${formatPath(this.path) || 'the top'})`);
+    if (!isScalar(k)) this.fail(node, `mapping keys must be strings, got a ${isSeq(k) ? 'list' : 'mapping'}`);
     this.counted(node);
     return k.value === null ? '' : String(k.value);
   }
