@@ -204,7 +204,6 @@ function readMatrix(f: Fields): Matrix {
     if (list.length === 0) m.problem(name, 'must list at least one value');
     if (list.length > MAX_COMBINATIONS) {
       m.problem(name, `has ${list.length} values; a matrix has at most ${MAX_COMBINATIONS} combinations`);
-      combinations *= list.length;
       continue;
     }
     const values: MatrixValue[] = [];

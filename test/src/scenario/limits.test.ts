@@ -15,6 +15,8 @@ import { COUNT_LIMITS, FILE_LIMITS, MAX_DURATION_S, MAX_RATE_RPS, RANGES, TEXT_L
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 import { parseTarget } from '../../../src/scenario/parse-target.js';
 import { parseTraceText } from '../../../src/scenario/parse-trace.js';
+import { createRandom } from '../../../src/scenario/random.js';
+import { makeTensorData } from '../../../src/targets/tensor-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -145,6 +147,15 @@ describe('every field has a range, and so do the totals', () => {
     expect(parseScenario(JSON.stringify(doc), { baseDir: dir }).request.payloads).toBe(TOTAL_LIMITS.payloadElements / (4096 * 4096));
     doc.request.inputs[0].data = 'zeros';
     expect(parseScenario(JSON.stringify(doc), { baseDir: dir }).request.payloads).toBe(16);
+  });
+
+  it('a shape of [1e9, 1e9] is two problems, not an allocation, and tensor data made in code refuses it too', () => {
+    const doc = base();
+    doc.request.inputs[0].shape = [1e9, 1e9];
+    expect(problemsOf(doc)).toEqual(['request.inputs[0].shape[0]: must be <= 16777216, got 1000000000', 'request.inputs[0].shape[1]: must be <= 16777216, got 1000000000']);
+    expect(() => makeTensorData({ name: 'x', datatype: 'FP32', shape: [1e9, 1e9], data: { kind: 'zeros' } }, createRandom(1))).toThrow(
+      expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_CONFIG', message: 'input.shape: [1000000000, 1000000000] has 1000000000000000000 elements; at most 16777216' }),
+    );
   });
 
   it.each([
