@@ -4,7 +4,7 @@
  * validator reports it with its path) or at its limit (accepted); the generated JSON Schema agrees wherever a
  * schema can see the value.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 as Ajv } from 'ajv/dist/2020.js';
@@ -16,6 +16,8 @@ import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 import { parseTarget } from '../../../src/scenario/parse-target.js';
 import { parseTraceText } from '../../../src/scenario/parse-trace.js';
 import { createRandom } from '../../../src/scenario/random.js';
+import { formatDuration } from '../../../src/scenario/units.js';
+import { repositoryRoot } from '../../../src/scenario/write-schemas.js';
 import { makeTensorData } from '../../../src/targets/tensor-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-limits-'));
@@ -205,5 +207,24 @@ describe('trace files', () => {
     expect(problemsOf(doc)).toEqual(['phases[0].speed: must be >= 0.001, got 0.0001']);
     doc.phases[0].speed = RANGES['phases[].speed'].min; // 10 s of trace last 2h46m40s
     expect(problemsOf(doc)).toEqual([]);
+  });
+});
+
+describe('docs/scenarios.md', () => {
+  const doc = readFileSync(join(repositoryRoot(), 'docs', 'scenarios.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('\n## Limits'), doc.indexOf('\n## Editor support'));
+  const rows = section.split('\n').filter((l) => l.startsWith('|'));
+  const shown = (v: number): string[] => [v.toLocaleString('en-US'), formatDuration(v), `${v / 1048576} MiB`];
+
+  it.each(Object.entries(RANGES))('lists the range of %s under Limits', (key, b) => {
+    const name = key.replace(/^(phases\[\]\.|target\.|faults\[\]\.)/, '');
+    const row = rows.filter((r) => r.split('|')[1]!.includes(name) && (b.max === Number.MAX_SAFE_INTEGER || shown(b.max).some((v) => r.includes(v))));
+    expect(row, `a row for ${name} with its maximum ${b.max}`).not.toHaveLength(0);
+  });
+
+  it('lists every count, length, file and total limit under Limits', () => {
+    for (const v of [...Object.values(COUNT_LIMITS), ...Object.values(TEXT_LIMITS), ...Object.values(FILE_LIMITS), ...Object.values(TOTAL_LIMITS)]) {
+      expect(shown(v).some((s) => section.includes(s)), `limit ${v}`).toBe(true);
+    }
   });
 });
