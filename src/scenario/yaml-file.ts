@@ -136,14 +136,16 @@ export function countValues(text: string, limit: number): number {
   for (const token of new Lexer().lex(text)) {
     const first = token[0];
     if (afterScalarMark) afterScalarMark = false; // the scalar's source, already counted by its mark
-    else if (token === '\x1f') (count++, (afterScalarMark = true));
-    else if (first === '"' || first === "'" || first === '*' || token === '[' || token === '{' || token === '-') count++;
+    else if (token === '\x1f') {
+      count++;
+      afterScalarMark = true;
+    } else if (first === '"' || first === "'" || first === '*' || token === '[' || token === '{' || token === '-') count++;
     if (count > limit) break;
   }
   return count;
 }
 
-/** tooDeepAt returns the offset of the first collection nested deeper than maxDepth in a CST, if any (iteratively). */
+/** tooDeepAt returns the offset of a collection nested deeper than maxDepth in a CST, if there is one (iteratively). */
 function tooDeepAt(tokens: CST.Token[], maxDepth: number): number | undefined {
   const stack: [CST.Token, number][] = tokens.map((t) => [t, 0]);
   while (stack.length > 0) {
