@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const results = JSON.parse(readFileSync(path.join(tmp, 'run', 'results.json'), 'utf8')) as { phases: { sent: number; ok: number }[] };
   const atMinute = samples.find(([t]) => t >= 60) ?? samples[0]!;
   const last = samples[samples.length - 1]!;
-  const peak = Math.max(...samples.map(([, r]) => r));
+  const peak = samples.reduce((m, [, r]) => Math.max(m, r), -Infinity);
   console.log(`memory-soak: ${SECONDS} s at ${RPS} rps, ${results.phases[0]!.sent} sent, ${results.phases[0]!.ok} ok`);
   console.log('| t (s) | harness RSS (MiB) |\n|---|---|');
   for (const [t, r] of samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1)) console.log(`| ${t} | ${r.toFixed(1)} |`);

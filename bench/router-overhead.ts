@@ -97,7 +97,8 @@ async function main(): Promise<void> {
           const spec: LoadSpec = { protocol, host: '127.0.0.1', port, model: 'mlp', inputName: 'input', width: 256, rows: 1, concurrency: 1, seconds: SECONDS };
           const cpu0 = processCpuSeconds(server.pid);
           const r = await measureInChild(spec);
-          (samples[`${protocol} ${via}`] ??= []).push(...r.latenciesUs);
+          const into = (samples[`${protocol} ${via}`] ??= []);
+          for (const us of r.latenciesUs) into.push(us);
           if (via === 'router') {
             const c = (routerCpuUs[protocol] ??= { cpuS: 0, requests: 0 });
             c.cpuS += processCpuSeconds(server.pid) - cpu0;

@@ -12,10 +12,14 @@ import { writeFolderReports } from '../report/write-reports.js';
 import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
 import { formatGate, gateExitCode, writeOutputs } from './gate-command.js';
 import { describePlan } from '../scenario/describe-plan.js';
-import { loadScenario } from '../scenario/parse-scenario.js';
+import { DURATION_SCALE, MAX_WORKERS } from '../scenario/limits.js';
+import { checkDurationScale, loadScenario } from '../scenario/parse-scenario.js';
 import { progressPrinter } from './progress.js';
 import { formatSummary } from './summary.js';
 import { withInterrupt } from './interrupt.js';
+
+/** MAX_REPEAT bounds --repeat. */
+export const MAX_REPEAT = 1000;
 
 /** RunArgs are the parsed options of `gauntlet run`. */
 export interface RunArgs {
@@ -40,12 +44,12 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .positional('scenario', { type: 'string', describe: 'Scenario file (YAML)', demandOption: true })
     .option('target', { type: 'string', describe: "Target file (YAML); overrides the scenario's target" })
     .option('out', { type: 'string', describe: 'Folder for results.json and latency.hlog (default reports/runs/<UTC time>-<name>/)' })
-    .option('duration-scale', { type: 'number', default: 1, describe: 'Multiply every duration by this factor (e.g. 0.1 for a quick check)' })
-    .option('workers', { type: 'number', describe: 'Load-generator worker threads (default: as the peak rate needs)' })
+    .option('duration-scale', { type: 'number', default: 1, describe: `Multiply every duration by this factor (e.g. 0.1 for a quick check; ${DURATION_SCALE.min} to ${DURATION_SCALE.max})` })
+    .option('workers', { type: 'number', describe: `Load-generator worker threads, 1 to ${MAX_WORKERS} (default: as the peak rate needs)` })
     .option('json', { type: 'boolean', default: false, describe: 'Print results.json to stdout (human output goes to stderr)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and print the plan, send nothing' })
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' })
-    .option('repeat', { type: 'number', default: 1, describe: 'Run the scenario N times (folders rep-1 … rep-N); a gate then compares every repetition' })
+    .option('repeat', { type: 'number', default: 1, describe: `Run the scenario N times, 1 to ${MAX_REPEAT} (folders rep-1 … rep-N); a gate then compares every repetition` })
     .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression)' })
     .option('unknown', { choices: ['fail', 'pass'] as const, default: 'pass' as const, describe: 'With --gate: whether an UNKNOWN verdict fails' })
     .option('junit', { type: 'string', describe: 'With --gate: write JUnit XML here' })
@@ -70,14 +74,21 @@ function reportLine(dir: string, human: (line: string) => void, runs?: string[])
   }
 }
 
+/** checkWorkers throws GAUNTLET_ERR_INVALID_ARGUMENT unless --workers is absent or an integer from 1 to MAX_WORKERS. */
+export function checkWorkers(workers: number | undefined): void {
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`);
+  }
+}
+
 /** runRun executes `gauntlet run` and returns the exit code. */
 export async function runRun(args: RunArgs, stdout: (line: string) => void): Promise<number> {
   const human = args.json ? (line: string) => process.stderr.write(`${line}\n`) : stdout;
-  if (!(args.durationScale > 0)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--duration-scale must be > 0, got ${args.durationScale}`);
-  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--workers must be an integer from 1 to 64, got ${args.workers}`);
+  checkDurationScale(args.durationScale);
+  checkWorkers(args.workers);
+  if (!(Number.isInteger(args.repeat) && args.repeat >= 1 && args.repeat <= MAX_REPEAT)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--repeat must be an integer from 1 to ${MAX_REPEAT}, got ${args.repeat}`);
   }
-  if (!(Number.isInteger(args.repeat) && args.repeat >= 1 && args.repeat <= 1000)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--repeat must be an integer from 1 to 1000, got ${args.repeat}`);
   // Read the baseline first: a wrong path should fail before minutes of load, not after.
   const baseline = args.gate !== undefined ? readBaseline(args.gate) : undefined;
   const opts: { target?: string; durationScale: number } = { durationScale: args.durationScale };
@@ -109,7 +120,7 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       const report = reportLine(root, human, outcomes.map((o) => o.dir));
       if (report) human(report.replace('Report:', 'Repetitions compared:'));
     }
-    let code = Math.max(...outcomes.map((o) => o.exitCode));
+    let code = outcomes.reduce((worst, o) => Math.max(worst, o.exitCode), Number.NEGATIVE_INFINITY);
     if (baseline && outcomes.length && !signal.aborted) {
       const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), { unknown: args.unknown });
       writeOutputs(report, args);

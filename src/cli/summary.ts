@@ -20,10 +20,10 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
     const l = (us: number): string => (p.latencyUs.count > 0 ? ms(us) : '-');
     return [name, p.offeredRps.toFixed(1), p.achievedRps.toFixed(1), p.throughputRps.toFixed(1), l(p.latencyUs.p50), l(p.latencyUs.p90), l(p.latencyUs.p99), l(p.latencyUs.p999), l(p.latencyUs.max), failed, slo];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), ...rows.map(line)];
-  out.push(...degradationLines(r), ...faultLines(r));
+  for (const l of [...degradationLines(r), ...faultLines(r)]) out.push(l);
   const failedChecks = r.slo.checks.filter((c) => c.pass === false);
   const ranChecks = r.slo.checks.filter((c) => c.pass !== null).length;
   const notRun = r.slo.checks.length - ranChecks;
@@ -84,7 +84,7 @@ function faultLines(r: ResultsFile): string[] {
     const at = `${(f.startedAtS ?? f.atS).toFixed(1)} s`;
     return [String(f.index + 1), clip(describeFault({ action: f.action, params: f.params } as FaultPlan), 40), at, f.outcome, failed, recovery, d ? ms(d.worstP99Us) : '-', f.coldStartMs !== undefined ? `${(f.coldStartMs / 1000).toFixed(2)} s` : '-'];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = ['', 'Faults:', line(header), ...rows.map(line)];
   for (const f of r.faults) if (f.outcome !== 'ok') out.push(`  fault ${f.index + 1}: ${f.outcome}: ${f.detail}`);

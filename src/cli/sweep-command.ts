@@ -7,11 +7,14 @@ import type { Argv } from 'yargs';
 import { GauntletError } from '../errors.js';
 import { writeSweepReports } from '../report/write-reports.js';
 import { combinationsOf } from '../sweep/combinations.js';
+import { DURATION_SCALE, MAX_WORKERS } from '../scenario/limits.js';
+import { checkDurationScale } from '../scenario/parse-scenario.js';
 import { loadSweep } from '../sweep/parse-sweep.js';
 import { checkSource } from '../sweep/repository-variant.js';
 import { runSweep, type SweepOptions } from '../sweep/run-sweep.js';
 import { describeSweep, formatSweep } from '../sweep/sweep-table.js';
 import { withInterrupt } from './interrupt.js';
+import { checkWorkers } from './run-command.js';
 
 /** SweepArgs are the parsed options of `gauntlet sweep`. */
 export interface SweepArgs {
@@ -38,9 +41,9 @@ export function sweepOptions(y: Argv): Argv<SweepArgs> {
   return y
     .positional('file', { type: 'string', describe: 'Sweep file (YAML, docs/sweeps.md)', demandOption: true })
     .option('out', { type: 'string', describe: 'Folder for sweep.json and every combination\'s results (default reports/sweeps/<UTC time>-<name>/)' })
-    .option('duration-scale', { type: 'number', default: 1, describe: 'Multiply every duration (scenario phases, search steps) by this factor' })
+    .option('duration-scale', { type: 'number', default: 1, describe: `Multiply every duration (scenario phases, search steps) by this factor (${DURATION_SCALE.min} to ${DURATION_SCALE.max})` })
     .option('model-repository', { type: 'string', describe: 'Take the model and its precision variants (<model>_<precision>) from this repository instead of the bundled models' })
-    .option('workers', { type: 'number', describe: 'Load-generator worker threads per run (default: as the rate needs)' })
+    .option('workers', { type: 'number', describe: `Load-generator worker threads per run, 1 to ${MAX_WORKERS} (default: as the rate needs)` })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and list the combinations, run nothing' })
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the sweep has finished and written its results, whatever the outcome' })
     .option('allow-invalid', { type: 'boolean', default: false, describe: 'Recommend from combinations whose measurement is invalid too, and let the search judge invalid steps on their numbers (exploring on a busy machine)' })
@@ -49,10 +52,8 @@ export function sweepOptions(y: Argv): Argv<SweepArgs> {
 
 /** runSweepCommand executes `gauntlet sweep` and returns the exit code. */
 export async function runSweepCommand(args: SweepArgs, print: (line: string) => void): Promise<number> {
-  if (!(args.durationScale > 0) || !Number.isFinite(args.durationScale)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--duration-scale must be > 0, got ${args.durationScale}`);
-  if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= 64)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--workers must be an integer from 1 to 64, got ${args.workers}`);
-  }
+  checkDurationScale(args.durationScale);
+  checkWorkers(args.workers);
   const { spec, plan } = await loadSweep(args.file, { durationScale: args.durationScale });
   if (args.modelRepository !== undefined && spec.targets) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', '--model-repository is for matrix sweeps; this sweep compares targets');
   if (spec.model !== undefined) checkSource(spec.model, spec.matrix?.precision ?? [], args.modelRepository);

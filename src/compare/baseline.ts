@@ -103,7 +103,7 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
       seconds.error_rate.push(due > 0 ? failed / due : 0);
     }
     for (const m of Object.keys(seconds) as (keyof MetricSamples)[]) {
-      intervals[m].push(...seconds[m]);
+      for (const v of seconds[m]) intervals[m].push(v);
       intervalRuns[m].push(seconds[m].length);
     }
   }

@@ -46,7 +46,7 @@ interface Second {
 export function analyzeFaults(input: DrillInput): (FaultDrill | null)[] {
   const drill = input.plan.drill ?? DRILL_DEFAULTS;
   const seconds = bySecond(input.intervals);
-  const runEndS = Math.min(input.plan.durationS, seconds.size > 0 ? Math.max(...seconds.keys()) + 1 : input.plan.durationS);
+  const runEndS = Math.min(input.plan.durationS, seconds.size > 0 ? maxOf(seconds.keys(), -Infinity) + 1 : input.plan.durationS);
   return input.faults.map((f) => (f.startedAtS === null ? null : analyzeFault(f, input, seconds, drill, runEndS)));
 }
 
@@ -74,8 +74,8 @@ function analyzeFault(f: FaultRecord, input: DrillInput, seconds: Map<number, Se
     phase: phase.name,
     failedByCode,
     failed: Object.values(failedByCode).reduce((a, b) => a + b, 0),
-    worstP99Us: Math.max(0, ...inWindow.map((s) => s.p99Us)),
-    worstMaxUs: Math.max(0, ...inWindow.map((s) => s.maxUs)),
+    worstP99Us: maxOf(inWindow.map((s) => s.p99Us), 0),
+    worstMaxUs: maxOf(inWindow.map((s) => s.maxUs), 0),
     throughputRps: { before: mean(before, (s) => s.ok), during: mean(inWindow, (s) => s.ok), after: mean(after, (s) => s.ok) },
     offeredRps: { before: mean(before, (s) => s.offered), during: mean(inWindow, (s) => s.offered), after: mean(after, (s) => s.offered) },
     recovery: recovery(f, window, input, seconds, drill, runEndS, nextFaultS),
@@ -134,7 +134,7 @@ function windowP99s(span: (Second | undefined)[], w: number): number[] {
   const out: number[] = [];
   const exact = span.every((s) => s === undefined || s.histograms.every((h) => h !== ''));
   if (!exact) {
-    for (let i = 0; i + w <= span.length; i++) out.push(Math.max(0, ...span.slice(i, i + w).map((s) => s?.p99Us ?? 0)));
+    for (let i = 0; i + w <= span.length; i++) out.push(maxOf(span.slice(i, i + w).map((s) => s?.p99Us ?? 0), 0));
     return out;
   }
   const acc = newHistogram();
@@ -237,4 +237,11 @@ function mean(seconds: Second[], f: (s: Second) => number): number | null {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** maxOf is the largest value, or `floor` when it is larger (a loop: run-length arrays must never be spread into a call). */
+function maxOf(values: Iterable<number>, floor: number): number {
+  let max = floor;
+  for (const v of values) if (v > max) max = v;
+  return max;
 }

@@ -59,7 +59,7 @@ export function compare(inputs: (RunInput | BaselineInput)[]): Comparison {
   const contenders = inputs.map((i): Contender => {
     if (i.kind === 'baseline') {
       const b = i.baseline;
-      const reps = Math.max(0, ...b.phases.map((p) => p.repetitions.p99.length));
+      const reps = b.phases.reduce((m, p) => Math.max(m, p.repetitions.p99.length), 0);
       return { label: i.label, kind: 'baseline', target: b.target.name, scenario: b.scenario, verdict: `baseline of ${reps} repetition${reps === 1 ? '' : 's'}`, valid: true, atSlo: null, costPerHour: null, costPerMillion: null };
     }
     const r = i.results;
@@ -84,7 +84,7 @@ export function compare(inputs: (RunInput | BaselineInput)[]): Comparison {
     .filter((row) => row.entries.length > 1)
     .map((row) => {
       const offered = row.entries.flatMap((e) => (e.offeredRps !== null ? [e.offeredRps] : []));
-      const loadsDiffer = offered.length > 1 && Math.max(...offered) > Math.min(...offered) * 1.05;
+      const loadsDiffer = offered.length > 1 && offered.reduce((a, b) => Math.max(a, b)) > offered.reduce((a, b) => Math.min(a, b)) * 1.05;
       return { ...row, loadsDiffer };
     });
   return { contenders, equalLoad, priced: contenders.filter((c) => c.costPerHour !== null).length };

@@ -98,7 +98,7 @@ export function comparisonSections(inputs: (RunInput | BaselineInput)[], charts:
 
 function bars(items: Contender[], value: (c: Contender) => number, fmt: (v: number) => string, title: string, alt: boolean): Html {
   if (items.length === 0) return html``;
-  const max = Math.max(...items.map(value), 0);
+  const max = items.reduce((m, x) => Math.max(m, value(x)), 0);
   return html`<h3>${title}</h3><div class="bars">${items.map((x) => {
     const v = value(x);
     const width = max > 0 ? Math.max(0.5, (v / max) * 100) : 0;

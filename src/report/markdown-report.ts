@@ -47,13 +47,17 @@ export function renderMarkdown(inputs: ReportInput[], opts: MarkdownOptions = {}
   const sweeps = inputs.filter((i): i is SweepInput => i.kind === 'sweep');
   const compared = inputs.filter((i): i is RunInput | BaselineInput => i.kind !== 'sweep');
   const blocks: string[] = [];
-  if (runs.length === 1 && inputs.length === 1) blocks.push(...runBlocks(runs[0]!, 2));
-  else if (sweeps.length === 1 && inputs.length === 1) blocks.push(...sweepBlocks(sweeps[0]!, 2));
+  // Appended with a loop, not spread into push(): a block list grows with the runs' phases.
+  const add = (more: string[]): void => {
+    for (const b of more) blocks.push(b);
+  };
+  if (runs.length === 1 && inputs.length === 1) add(runBlocks(runs[0]!, 2));
+  else if (sweeps.length === 1 && inputs.length === 1) add(sweepBlocks(sweeps[0]!, 2));
   else {
-    if (compared.length > 1) blocks.push(...comparisonBlocks(compared));
-    for (const r of runs) blocks.push(...runBlocks(r, 3));
-    if (compared.length <= 1) for (const b of compared) if (b.kind === 'baseline') blocks.push(...baselineBlocks(b));
-    for (const s of sweeps) blocks.push(...sweepBlocks(s, 3));
+    if (compared.length > 1) add(comparisonBlocks(compared));
+    for (const r of runs) add(runBlocks(r, 3));
+    if (compared.length <= 1) for (const b of compared) if (b.kind === 'baseline') add(baselineBlocks(b));
+    for (const s of sweeps) add(sweepBlocks(s, 3));
   }
   if (opts.htmlReport) blocks.push(`<sub>Charts: ${esc(opts.htmlReport)} (open it in a browser; it is self-contained).</sub>`);
   return `${fit(blocks)}\n`;

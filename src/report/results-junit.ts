@@ -77,7 +77,7 @@ export function renderJunit(inputs: ReportInput[]): string {
   const tests = suites.reduce((n, s) => n + s.cases.length, 0);
   const failures = suites.reduce((n, s) => n + s.cases.filter((c) => c.failure !== undefined).length, 0);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="gauntlet report" tests="${tests}" failures="${failures}">`];
-  for (const s of suites) out.push(...suite(s.name, s.cases));
+  for (const s of suites) for (const l of suite(s.name, s.cases)) out.push(l);
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;
 }

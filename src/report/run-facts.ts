@@ -179,7 +179,9 @@ export function whatHappened(r: ResultsFile): string[] {
   const ran = r.phases.reduce((n, p) => n + (p.elapsedS ?? p.durationS), 0);
   const span = ran < planned ? `${seconds(ran)} of the planned ${seconds(planned)}` : seconds(planned);
   const offered = r.phases.filter((p) => p.state !== 'not-run').map((p) => p.offeredRps);
-  const range = offered.length ? (Math.min(...offered) === Math.max(...offered) ? rps(offered[0]) : `${rps(Math.min(...offered))} to ${rps(Math.max(...offered))}`) : '0';
+  const lo = offered.reduce((a, b) => Math.min(a, b), Infinity);
+  const hi = offered.reduce((a, b) => Math.max(a, b), -Infinity);
+  const range = offered.length ? (lo === hi ? rps(offered[0]) : `${rps(lo)} to ${rps(hi)}`) : '0';
   const t = r.totals;
   out.push(
     `${r.scenario.name} offered ${range} requests per second to ${r.target.name}${r.target.model ? ` (model ${r.target.model})` : ''} for ${span} in ${plural(r.phases.length, 'phase')}: ` +

@@ -63,7 +63,7 @@ export function spectrumChart(id: string, entries: SpectrumEntry[], threshold?: 
     .filter((s) => s.values.some((v) => v !== null));
   if (series.length === 0) return undefined;
   // Trim the grid after the last point any series has.
-  const last = Math.max(...series.map((s) => s.values.findLastIndex((v) => v !== null)));
+  const last = series.reduce((m, s) => Math.max(m, s.values.findLastIndex((v) => v !== null)), -Infinity);
   return {
     id,
     x: { kind: 'percentile', label: 'percentile', values: grid.slice(0, last + 1), log: true },

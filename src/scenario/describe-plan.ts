@@ -24,7 +24,8 @@ export function describePlan(plan: Plan): string {
   lines.push('Phases:');
   const rows = plan.phases.map((p, i) => phaseRow(p, i, plan));
   const header = ['#', 'name', 'start', 'duration', 'load', 'arrival', 'requests', 'slo'];
-  lines.push(...table([header, ...rows.map((r) => r.cells)]).map((l) => `  ${l}`));
+  // No spreads into calls: a plan's phases are user-sized (see "Limits" in docs/scenarios.md).
+  for (const l of table([header, ...rows.map((r) => r.cells)])) lines.push(`  ${l}`);
   const expected = rows.reduce((sum, r) => sum + (r.expected ?? 0), 0);
   const closed = rows.some((r) => r.expected === undefined);
   lines.push(`Expected requests: ${expected}${closed ? ' (open-loop phases; closed-loop phases send as fast as replies come)' : ''}`);
@@ -127,6 +128,6 @@ function sameSlo(a: SloSpec, b: SloSpec): boolean {
 
 /** table pads cells into left-aligned columns. */
 function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, (r[c] ?? '').length), 0));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));
 }

@@ -2,6 +2,7 @@
  * Typed readers over one mapping of a parsed file. A reader returns the value, or undefined when it is absent or
  * wrong, and records what is wrong at the field's path, so validation carries on and reports everything.
  */
+import { TEXT_LIMITS } from './limits.js';
 import { isMapping, type ConfigPath, type PathKey, type Problems } from './problems.js';
 import { parseDuration } from './units.js';
 
@@ -41,11 +42,12 @@ export class Fields {
     return undefined;
   }
 
-  /** string reads a non-empty string. */
-  string(key: string, required = false): string | undefined {
+  /** string reads a non-empty string of at most maxChars characters. */
+  string(key: string, required = false, maxChars: number = TEXT_LIMITS.text): string | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return this.absent(key, required);
     if (typeof v !== 'string' || v === '') return void this.problem(key, `must be a non-empty string, got ${show(v)}`);
+    if (v.length > maxChars) return void this.problem(key, tooLong(v, maxChars));
     return v;
   }
 
@@ -95,19 +97,25 @@ export class Fields {
     return checkBounds(parsed.value, bounds, (m) => this.problem(key, m), show(v));
   }
 
-  /** mapping reads a nested mapping as Fields. */
-  mapping(key: string, required = false): Fields | undefined {
+  /** mapping reads a nested mapping of at most maxEntries entries as Fields. */
+  mapping(key: string, required = false, maxEntries = Infinity): Fields | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return this.absent(key, required);
     if (!isMapping(v)) return void this.problem(key, `must be a mapping, got ${show(v)}`);
+    const n = Object.keys(v).length;
+    if (n > maxEntries) return void this.problem(key, `has ${n} entries; at most ${maxEntries} (see "Limits" in docs/scenarios.md)`);
     return new Fields(v, this.at(key), this.problems);
   }
 
-  /** list reads a list; each element is handed to `each` with its path, and undefined results are dropped. */
-  list<T>(key: string, each: (item: unknown, path: ConfigPath) => T | undefined, required = false): T[] | undefined {
+  /**
+   * list reads a list of at most maxItems items (counted before any is read); each element is handed to `each`
+   * with its path, and undefined results are dropped.
+   */
+  list<T>(key: string, each: (item: unknown, path: ConfigPath) => T | undefined, required = false, maxItems = Infinity): T[] | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return this.absent(key, required);
     if (!Array.isArray(v)) return void this.problem(key, `must be a list, got ${show(v)}`);
+    if (v.length > maxItems) return void this.problem(key, `has ${v.length} items; at most ${maxItems} (see "Limits" in docs/scenarios.md)`);
     const out: T[] = [];
     v.forEach((item, i) => {
       const r = each(item, this.at(key, i));
@@ -142,15 +150,22 @@ export function checkBounds(v: number, b: Bounds, report: (message: string) => v
   return v;
 }
 
-/** show renders a parsed value briefly for a message. */
+/** show renders a parsed value briefly for a message (a string longer than 60 characters is cut). */
 export function show(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (isMapping(v)) return 'a mapping';
+  if (typeof v === 'string' && v.length > 60) return `${JSON.stringify(v.slice(0, 50)).slice(0, -1)}…" (${v.length} characters)`;
   return JSON.stringify(v) ?? String(v);
+}
+
+/** tooLong is the message for a string over its limit. */
+export function tooLong(v: string, maxChars: number): string {
+  return `must have at most ${maxChars} characters, got ${v.length} (see "Limits" in docs/scenarios.md)`;
 }
 
 /** nearest returns the allowed name within edit distance 2 of a name, if there is exactly one best. */
 function nearest(name: string, allowed: readonly string[]): string | undefined {
+  if (name.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of allowed) {

@@ -6,8 +6,9 @@
  */
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
+import { COUNT_LIMITS, RANGES, TEXT_LIMITS } from './limits.js';
 import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS } from './parse-request.js';
-import { EMBEDDED_KEYS, HTTP_METHODS, MAX_REPLICAS, PROTOCOLS, ROUTER_POLICIES, TARGET_DEFAULTS } from './parse-target.js';
+import { EMBEDDED_KEYS, HTTP_METHODS, PROTOCOLS, ROUTER_POLICIES, TARGET_DEFAULTS } from './parse-target.js';
 import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
@@ -17,14 +18,28 @@ export type JsonSchema = { [key: string]: unknown };
 
 export const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 export const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
-export const str = (description: string): JsonSchema => ({ type: 'string', minLength: 1, description });
-
-/** DURATION_DEF is the subschema of a duration field. */
-export const DURATION_DEF: JsonSchema = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }], description: 'Seconds, or 500ms, 10s, 2m, 1h, 1m30s.' };
+/** str is a non-empty string of at most maxLength characters (the validator's TEXT_LIMITS). */
+export const str = (description: string, maxLength: number = TEXT_LIMITS.text): JsonSchema => ({ type: 'string', minLength: 1, maxLength, description });
 
 /** bounds turns a validator's numeric bounds into JSON Schema keywords. */
 export function bounds(b: Bounds): JsonSchema {
   return { ...(b.gt !== undefined && { exclusiveMinimum: b.gt }), ...(b.min !== undefined && { minimum: b.min }), ...(b.max !== undefined && { maximum: b.max }) };
+}
+
+/** num is a number (or integer) within a validator's bounds. */
+export const num = (b: Bounds, description?: string, type: 'number' | 'integer' = 'number'): JsonSchema => ({ type, ...bounds(b), ...(description !== undefined && { description }) });
+
+/**
+ * duration is the subschema of a duration field within bounds (seconds). Only the number form can carry the
+ * range; a string like `2h` is checked by the pattern alone (the validator checks its value).
+ */
+export function duration(b: Bounds, description = 'Seconds, or 500ms, 10s, 2m, 1h, 1m30s.'): JsonSchema {
+  return { anyOf: [{ type: 'number', ...bounds(b) }, { type: 'string', pattern: DURATION_PATTERN }], description };
+}
+
+/** rate is the subschema of a rate field within bounds (requests/second); `150rps` and `2x` match the pattern only. */
+function rate(b: Bounds, description = 'Requests/second (150, 150rps) or a multiple of peak_rps (2x).'): JsonSchema {
+  return { anyOf: [{ type: 'number', ...bounds(b) }, { type: 'string', pattern: RATE_PATTERN }], description };
 }
 
 /** targetDefs are the subschemas of a target mapping, shared by both schemas. */
@@ -40,20 +55,26 @@ export function targetDefs(): Record<string, JsonSchema> {
       additionalProperties: false,
       required: ['protocol', 'url'],
       properties: {
-        name: str('Name in reports (default: the file name).'),
+        name: str('Name in reports (default: the file name).', TEXT_LIMITS.name),
         protocol: { enum: [...PROTOCOLS], description: 'kserve-http, kserve-grpc (KServe v2) or http (any JSON endpoint).' },
         url: str('kserve-http and http: http://host:port; kserve-grpc: host:port or grpc://host:port.'),
-        model: str('kserve-*: the model to infer on (a scenario\'s request.model overrides it).'),
-        model_version: { type: 'string', description: 'kserve-*: the model version (empty: the server\'s choice).' },
+        model: str('kserve-*: the model to infer on (a scenario\'s request.model overrides it).', TEXT_LIMITS.name),
+        model_version: { type: 'string', maxLength: TEXT_LIMITS.name, description: 'kserve-*: the model version (empty: the server\'s choice).' },
         binary: { type: 'boolean', default: TARGET_DEFAULTS.binary, description: 'kserve-http: use the binary tensor data extension.' },
-        timeout_ms: { type: 'integer', minimum: 1, default: TARGET_DEFAULTS.timeoutMs, description: 'A request unanswered this long is a TIMEOUT.' },
-        max_in_flight: { type: 'integer', minimum: 1, default: TARGET_DEFAULTS.maxInFlight, description: 'Most requests outstanding; one more is DROPPED.' },
-        connections: { type: 'integer', minimum: 0, default: TARGET_DEFAULTS.connections, description: 'Keep-alive connections (0: as needed).' },
+        timeout_ms: { ...num(RANGES['target.timeout_ms'], 'A request unanswered this long is a TIMEOUT.', 'integer'), default: TARGET_DEFAULTS.timeoutMs },
+        max_in_flight: { ...num(RANGES['target.max_in_flight'], 'Most requests outstanding; one more is DROPPED.', 'integer'), default: TARGET_DEFAULTS.maxInFlight },
+        connections: { ...num(RANGES['target.connections'], 'Keep-alive connections (0: as needed).', 'integer'), default: TARGET_DEFAULTS.connections },
         metrics_url: str('Prometheus endpoint scraped each second during a run.'),
-        cost_per_hour: { type: 'number', minimum: 0, description: 'Price per hour, for cost per million inferences.' },
+        cost_per_hour: num(RANGES['target.cost_per_hour'], 'Price per hour, for cost per million inferences.'),
         method: { enum: [...HTTP_METHODS], description: 'http: the request method (default POST with a body, else GET).' },
-        path: { type: 'string', pattern: '^/', description: 'http: the request path.' },
-        headers: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, description: 'http: request headers.' },
+        path: { type: 'string', pattern: '^/', maxLength: TEXT_LIMITS.text, description: 'http: the request path.' },
+        headers: {
+          type: 'object',
+          maxProperties: COUNT_LIMITS.headers,
+          propertyNames: { maxLength: TEXT_LIMITS.text },
+          additionalProperties: { anyOf: [{ type: 'string', maxLength: TEXT_LIMITS.text }, { type: ['number', 'boolean'] }] },
+          description: 'http: request headers.',
+        },
         body: { type: ['string', 'object', 'array'], description: 'http: the request body (a mapping is sent as JSON).' },
       },
       allOf: [
@@ -83,32 +104,30 @@ export function scenarioJsonSchema(): JsonSchema {
     additionalProperties: false,
     required: ['phases'],
     properties: {
-      name: str('Name in reports (default: the file name).'),
-      description: { type: 'string' },
+      name: str('Name in reports (default: the file name).', TEXT_LIMITS.name),
+      description: { type: 'string', maxLength: TEXT_LIMITS.description },
       target: {
         description: 'A target file (relative to this file), an inline target, or {embedded: true}; absent: the embedded reference server.',
         anyOf: [{ type: 'string', minLength: 1 }, ref('embeddedTarget'), ref('target')],
       },
-      peak_rps: { type: 'number', exclusiveMinimum: 0, description: 'The production peak that rates like 2x multiply.' },
-      seed: { type: 'integer', minimum: 0, description: 'Seeds random arrivals and payloads (default 1).' },
+      peak_rps: num(RANGES.peak_rps, 'The production peak that rates like 2x multiply.'),
+      seed: num(RANGES.seed, 'Seeds random arrivals and payloads (default 1).', 'integer'),
       request: ref('request'),
       slo: { type: 'object', additionalProperties: false, properties: sloProperties(false), description: 'Thresholds every phase is checked against.' },
-      phases: { type: 'array', minItems: 1, items: ref('phase') },
-      faults: { type: 'array', items: ref('fault'), description: 'Scheduled fault actions (failure drills).' },
+      phases: { type: 'array', minItems: 1, maxItems: COUNT_LIMITS.phases, items: ref('phase') },
+      faults: { type: 'array', maxItems: COUNT_LIMITS.faults, items: ref('fault'), description: 'Scheduled fault actions (failure drills).' },
       drill: {
         type: 'object',
         additionalProperties: false,
         description: 'How drill measurements are computed (whole seconds; not scaled by --duration-scale).',
         properties: {
-          recovery_window: { ...ref('duration'), default: `${DRILL_DEFAULTS.recoveryWindowS}s`, description: 'Recovered: from then on the p99 of every window this long is within the SLO, with no errors.' },
-          compare_window: { ...ref('duration'), default: `${DRILL_DEFAULTS.compareWindowS}s`, description: 'Throughput before and after a fault is averaged over this long.' },
+          recovery_window: { ...duration(RANGES['drill.recovery_window'], 'Recovered: from then on the p99 of every window this long is within the SLO, with no errors.'), default: `${DRILL_DEFAULTS.recoveryWindowS}s` },
+          compare_window: { ...duration(RANGES['drill.compare_window'], 'Throughput before and after a fault is averaged over this long.'), default: `${DRILL_DEFAULTS.compareWindowS}s` },
         } satisfies Record<(typeof DRILL_KEYS)[number], JsonSchema>,
       },
     },
     $defs: {
       ...targetDefs(),
-      duration: DURATION_DEF,
-      rate: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: RATE_PATTERN }], description: 'Requests/second (150, 150rps) or a multiple of peak_rps (2x).' },
       embeddedTarget: {
         type: 'object',
         additionalProperties: false,
@@ -117,24 +136,29 @@ export function scenarioJsonSchema(): JsonSchema {
           embedded: { const: true },
           protocol: { enum: ['kserve-http', 'kserve-grpc'] },
           binary: { type: 'boolean' },
-          timeout_ms: { type: 'integer', minimum: 1 },
-          max_in_flight: { type: 'integer', minimum: 1 },
-          models: { type: 'array', items: { type: 'string', minLength: 1 } },
-          replicas: { type: 'integer', minimum: 1, maximum: MAX_REPLICAS, description: 'Replicas behind the stack\'s router (1: the single server). Replica faults need 2 or more.' },
+          timeout_ms: num(RANGES['target.timeout_ms'], undefined, 'integer'),
+          max_in_flight: num(RANGES['target.max_in_flight'], undefined, 'integer'),
+          models: { type: 'array', maxItems: COUNT_LIMITS.models, items: { type: 'string', minLength: 1, maxLength: TEXT_LIMITS.name } },
+          replicas: num(RANGES['target.replicas'], 'Replicas behind the stack\'s router (1: the single server). Replica faults need 2 or more.', 'integer'),
           router: { enum: [...ROUTER_POLICIES], description: 'The router\'s policy (replicas >= 2; default least-outstanding).' },
-          restart_delay: { anyOf: [ref('duration'), { const: 'never' }], description: 'Seconds before the supervisor restarts a dead replica (0: at once), or never.' },
+          restart_delay: { anyOf: [duration(RANGES['target.restart_delay']), { const: 'never' }], description: 'Seconds before the supervisor restarts a dead replica (0: at once), or never.' },
         } satisfies Record<(typeof EMBEDDED_KEYS)[number], JsonSchema>,
       },
       request: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          model: str('The model to infer on.'),
-          model_version: { type: 'string' },
-          inputs: { type: 'array', minItems: 1, items: ref('input') },
-          outputs: { type: 'array', items: { type: 'string', minLength: 1 } },
-          parameters: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-          payloads: { type: 'integer', minimum: 1, default: DEFAULT_PAYLOADS, description: 'Distinct random payloads to cycle through.' },
+          model: str('The model to infer on.', TEXT_LIMITS.name),
+          model_version: { type: 'string', maxLength: TEXT_LIMITS.name },
+          inputs: { type: 'array', minItems: 1, maxItems: COUNT_LIMITS.inputs, items: ref('input') },
+          outputs: { type: 'array', maxItems: COUNT_LIMITS.outputs, items: { type: 'string', minLength: 1, maxLength: TEXT_LIMITS.name } },
+          parameters: {
+            type: 'object',
+            maxProperties: COUNT_LIMITS.parameters,
+            propertyNames: { maxLength: TEXT_LIMITS.name },
+            additionalProperties: { anyOf: [{ type: 'string', maxLength: TEXT_LIMITS.text }, { type: ['number', 'boolean'] }] },
+          },
+          payloads: { ...num(RANGES['request.payloads'], 'Distinct random payloads to cycle through.', 'integer'), default: DEFAULT_PAYLOADS },
         },
       },
       input: {
@@ -142,9 +166,9 @@ export function scenarioJsonSchema(): JsonSchema {
         additionalProperties: false,
         required: ['name', 'datatype', 'shape'],
         properties: {
-          name: str('The input tensor name.'),
+          name: str('The input tensor name.', TEXT_LIMITS.name),
           datatype: { enum: Object.keys(DATATYPES) },
-          shape: { type: 'array', items: { type: 'integer', minimum: 0 }, description: 'The full shape, batch dimension included.' },
+          shape: { type: 'array', maxItems: COUNT_LIMITS.shapeRank, items: num(RANGES['request.inputs[].shape[]'], undefined, 'integer'), description: 'The full shape, batch dimension included.' },
           data: { anyOf: [{ enum: [...DATA_KINDS] }, { type: 'array' }], default: 'random', description: 'random, zeros, ones, or values (flat or nested).' },
         },
       },
@@ -153,12 +177,17 @@ export function scenarioJsonSchema(): JsonSchema {
         additionalProperties: false,
         required: ['name'],
         properties: {
-          name: str('Unique phase name.'),
-          duration: ref('duration'),
-          rate: { anyOf: [ref('rate'), { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: ref('rate'), to: ref('rate') } }] },
-          concurrency: { type: 'integer', minimum: 1, description: 'Closed loop: this many requests outstanding at all times.' },
+          name: str('Unique phase name.', TEXT_LIMITS.name),
+          duration: duration(RANGES['phases[].duration']),
+          rate: {
+            anyOf: [
+              rate(RANGES['phases[].rate']),
+              { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: rate(RANGES['phases[].rate.from']), to: rate(RANGES['phases[].rate.to']) } },
+            ],
+          },
+          concurrency: num(RANGES['phases[].concurrency'], 'Closed loop: this many requests outstanding at all times.', 'integer'),
           trace: str('Trace file (one send time per line), relative to this file.'),
-          speed: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Trace replay speed (2 = twice as fast).' },
+          speed: { ...num(RANGES['phases[].speed'], 'Trace replay speed (2 = twice as fast).'), default: 1 },
           arrival: {
             anyOf: [
               { enum: arrivalNames.filter((n) => n !== 'gamma') },
@@ -166,7 +195,7 @@ export function scenarioJsonSchema(): JsonSchema {
                 type: 'object',
                 additionalProperties: false,
                 required: ['type'],
-                properties: { type: { enum: arrivalNames }, burstiness: { type: 'number', exclusiveMinimum: 0, description: 'Squared coefficient of variation of the gaps.' } },
+                properties: { type: { enum: arrivalNames }, burstiness: num(RANGES['phases[].arrival.burstiness'], 'Squared coefficient of variation of the gaps.') },
                 if: { properties: { type: { const: 'gamma' } } },
                 then: { required: ['burstiness'] },
               },
@@ -176,7 +205,7 @@ export function scenarioJsonSchema(): JsonSchema {
             type: 'object',
             additionalProperties: false,
             required: ['every', 'length', 'rate'],
-            properties: { every: ref('duration'), length: ref('duration'), rate: ref('rate') },
+            properties: { every: duration(RANGES['phases[].burst.every']), length: duration(RANGES['phases[].burst.length']), rate: rate(RANGES['phases[].burst.rate']) },
           },
           slo: { anyOf: [{ const: 'off' }, { const: false }, { type: 'object', additionalProperties: false, properties: sloProperties(true) }] },
         },
@@ -194,13 +223,13 @@ function faultSchema(): JsonSchema {
   const params: Record<string, JsonSchema> = {
     replica: { type: 'string', pattern: '^(any|r(0|[1-9][0-9]*))$', default: 'any', description: 'kill-, stop-, restore-replica: any, or a replica id like r1.' },
     run: str('command: the shell command to run (sh -c).'),
-    timeout: { ...ref('duration'), default: `${COMMAND_TIMEOUT_S}s`, description: 'command: kill its process group after this long.' },
-    latency_ms: { type: 'number', minimum: 0, description: 'network: added delay per chunk, milliseconds.' },
-    jitter_ms: { type: 'number', minimum: 0, default: 0, description: 'network: ± uniform jitter around latency_ms (at most latency_ms).' },
+    timeout: { ...duration(RANGES['faults[].timeout'], 'command: kill its process group after this long.'), default: `${COMMAND_TIMEOUT_S}s` },
+    latency_ms: num(RANGES['faults[].latency_ms'], 'network: added delay per chunk, milliseconds.'),
+    jitter_ms: { ...num(RANGES['faults[].jitter_ms'], 'network: ± uniform jitter around latency_ms (at most latency_ms).'), default: 0 },
   };
   const common = {
-    at: { ...ref('duration'), description: 'When the fault fires, from the run\'s start.' },
-    duration: { ...ref('duration'), description: 'How long a timed fault lasts (its effect is undone at its end).' },
+    at: duration(RANGES['faults[].at'], 'When the fault fires, from the run\'s start.'),
+    duration: duration(RANGES['faults[].duration'], 'How long a timed fault lasts (its effect is undone at its end).'),
     action: { enum: FAULT_ACTION_NAMES, description: 'The fault action; the other fields are its parameters.' },
   } satisfies Record<(typeof FAULT_KEYS)[number], JsonSchema>;
   return {

@@ -6,6 +6,7 @@
  * executes the same action names.
  */
 import { Fields, show } from './fields.js';
+import { COUNT_LIMITS, RANGES } from './limits.js';
 import type { DrillSpec, EmbeddedTarget, FaultAction, FaultParams, FaultPlan } from './plan.js';
 import { formatPath, isMapping, type ConfigPath, type Problems } from './problems.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -47,7 +48,7 @@ export const FAULT_ACTIONS: { [A in FaultAction]: ActionRule<A> } = {
     needs: 'anything',
     read: (f) => {
       const run = f.string('run', true);
-      const timeoutS = f.duration('timeout', { gt: 0 }) ?? COMMAND_TIMEOUT_S;
+      const timeoutS = f.duration('timeout', RANGES['faults[].timeout']) ?? COMMAND_TIMEOUT_S;
       return run === undefined ? undefined : { run, timeoutS };
     },
   },
@@ -57,8 +58,8 @@ export const FAULT_ACTIONS: { [A in FaultAction]: ActionRule<A> } = {
     duration: 'required',
     needs: 'anything',
     read: (f) => {
-      const latencyMs = f.number('latency_ms', { min: 0 }, true);
-      const jitterMs = f.number('jitter_ms', { min: 0 }) ?? 0;
+      const latencyMs = f.number('latency_ms', RANGES['faults[].latency_ms'], true);
+      const jitterMs = f.number('jitter_ms', RANGES['faults[].jitter_ms']) ?? 0;
       if (latencyMs !== undefined && jitterMs > latencyMs) f.problem('jitter_ms', `must be <= latency_ms (${latencyMs}), got ${jitterMs}`);
       return latencyMs === undefined ? undefined : { latencyMs, jitterMs };
     },
@@ -84,7 +85,7 @@ export function readFaults(f: Fields, ctx: FaultContext): FaultPlan[] {
     const plan = readFault(item, path, ctx);
     if (plan) faults.push({ plan, path });
     return undefined;
-  });
+  }, false, COUNT_LIMITS.faults);
   checkNetworkOverlaps(faults, ctx.problems);
   return faults.map((x) => x.plan);
 }
@@ -93,8 +94,8 @@ function readFault(item: unknown, path: ConfigPath, ctx: FaultContext): FaultPla
   if (!isMapping(item)) return void ctx.problems.add(path, `must be a mapping, got ${show(item)}`);
   const f = new Fields(item, path, ctx.problems);
   const scale = ctx.durationScale;
-  const at = f.duration('at', { min: 0 }, true);
-  const duration = f.duration('duration', { gt: 0 });
+  const at = f.duration('at', RANGES['faults[].at'], true);
+  const duration = f.duration('duration', RANGES['faults[].duration']);
   const action = f.oneOf('action', FAULT_ACTION_NAMES, true);
   if (at !== undefined && ctx.runS > 0 && at * scale >= ctx.runS) f.problem('at', `is not before the run ends (${formatDuration(ctx.runS)}), got ${show(item.at)}`);
   // Without a known action its parameters cannot be checked; only the common fields were.
@@ -165,8 +166,8 @@ export function readDrill(f: Fields): DrillSpec {
   const d = f.mapping('drill');
   if (!d) return { ...DRILL_DEFAULTS };
   d.allowOnly(DRILL_KEYS);
-  const whole = (key: string, fallback: number): number => {
-    const v = d.duration(key, { min: 1 });
+  const whole = (key: (typeof DRILL_KEYS)[number], fallback: number): number => {
+    const v = d.duration(key, RANGES[`drill.${key}`]);
     if (v === undefined) return fallback;
     if (!Number.isInteger(v)) d.problem(key, `must be whole seconds (results are kept per second), got ${show(d.obj[key])}`);
     return v;

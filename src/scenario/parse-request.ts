@@ -5,6 +5,7 @@
  */
 import type { InputData, InputSpec, RequestSpec } from '../targets/target-spec.js';
 import { asFields, Fields, show } from './fields.js';
+import { COUNT_LIMITS, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
 import type { ConfigPath } from './problems.js';
 
 /** DatatypeKind says what JSON values a KServe datatype holds. */
@@ -34,26 +35,32 @@ export const REQUEST_KEYS = ['model', 'model_version', 'inputs', 'outputs', 'par
 export const INPUT_KEYS = ['name', 'datatype', 'shape', 'data'] as const;
 /** DATA_KINDS are the generated kinds of input data (otherwise data is a list of values). */
 export const DATA_KINDS = ['random', 'zeros', 'ones'] as const;
-/** DEFAULT_PAYLOADS is how many distinct random payloads a request cycles through unless told. */
+/** DEFAULT_PAYLOADS is how many distinct random payloads a request cycles through unless told (fewer for huge tensors). */
 export const DEFAULT_PAYLOADS = 16;
 
 /** readRequest validates a `request:` mapping (absent: an empty request, for http targets). */
 export function readRequest(f: Fields | undefined): RequestSpec {
   if (!f) return { inputs: [], payloads: DEFAULT_PAYLOADS };
   f.allowOnly(REQUEST_KEYS);
-  const model = f.string('model');
-  const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version');
-  const inputs = f.list('inputs', (item, path) => readInput(item, path, f)) ?? [];
+  const model = f.string('model', false, TEXT_LIMITS.name);
+  const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version', false, TEXT_LIMITS.name);
+  const inputs = f.list('inputs', (item, path) => readInput(item, path, f), false, COUNT_LIMITS.inputs) ?? [];
   const names = new Set<string>();
   inputs.forEach((input, i) => {
-    if (names.has(input.name)) f.problems.add(f.at('inputs', i, 'name'), `duplicate input name ${JSON.stringify(input.name)}`);
+    if (names.has(input.name)) f.problems.add(f.at('inputs', i, 'name'), `duplicate input name ${show(input.name)}`);
     names.add(input.name);
   });
-  const outputs = f.list('outputs', (o, path) => (typeof o === 'string' && o !== '' ? o : void f.problems.add(path, `must be an output name, got ${show(o)}`)));
-  const params = f.mapping('parameters');
+  const outputs = f.list(
+    'outputs',
+    (o, path) => (typeof o === 'string' && o !== '' && o.length <= TEXT_LIMITS.name ? o : void f.problems.add(path, `must be an output name (at most ${TEXT_LIMITS.name} characters), got ${show(o)}`)),
+    false,
+    COUNT_LIMITS.outputs,
+  );
+  const params = f.mapping('parameters', false, COUNT_LIMITS.parameters);
   const parameters: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(params?.obj ?? {})) {
-    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) parameters[key] = value;
+    if (key.length > TEXT_LIMITS.name || (typeof value === 'string' && value.length > TEXT_LIMITS.text)) params?.problem(key, `parameter names may have at most ${TEXT_LIMITS.name} characters and values ${TEXT_LIMITS.text}`);
+    else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) parameters[key] = value;
     else params?.problem(key, `must be a string, number or boolean, got ${show(value)}`);
   }
   return {
@@ -62,24 +69,66 @@ export function readRequest(f: Fields | undefined): RequestSpec {
     inputs,
     ...(outputs !== undefined && { outputs }),
     ...(params !== undefined && { parameters }),
-    payloads: f.integer('payloads', { min: 1 }) ?? DEFAULT_PAYLOADS,
+    payloads: readPayloads(f, inputs),
   };
+}
+
+/**
+ * readPayloads reads `payloads` and checks the tensors the run builds before it starts: each request's elements
+ * (all inputs) within TOTAL_LIMITS.requestElements, and payloads × elements within TOTAL_LIMITS.payloadElements
+ * when an input is random (otherwise one payload is built). Without `payloads`, the default shrinks to fit.
+ */
+function readPayloads(f: Fields, inputs: InputSpec[]): number {
+  const payloads = f.integer('payloads', RANGES['request.payloads']);
+  let elements = 0;
+  for (const input of inputs) elements += shapeElements(input.shape);
+  if (elements > TOTAL_LIMITS.requestElements) {
+    f.problem('inputs', `add up to ${elements} tensor elements per request; at most ${TOTAL_LIMITS.requestElements} (see "Limits" in docs/scenarios.md)`);
+    return payloads ?? 1;
+  }
+  if (!inputs.some((i) => i.data.kind === 'random') || elements === 0) return payloads ?? DEFAULT_PAYLOADS;
+  const fit = Math.max(1, Math.floor(TOTAL_LIMITS.payloadElements / elements));
+  if (payloads === undefined) return Math.min(DEFAULT_PAYLOADS, fit);
+  if (payloads > fit) {
+    f.problem('payloads', `${payloads} random payloads of ${elements} elements each are ${payloads * elements} elements to build before the run; at most ${TOTAL_LIMITS.payloadElements}: give at most ${fit} payloads`);
+  }
+  return payloads;
+}
+
+/** shapeElements is the element count of a shape, or Infinity once it passes TOTAL_LIMITS.requestElements (no overflow). */
+export function shapeElements(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) if (d === 0) return 0;
+  for (const d of shape) {
+    n *= d;
+    if (n > TOTAL_LIMITS.requestElements) return Infinity;
+  }
+  return n;
 }
 
 function readInput(item: unknown, path: ConfigPath, parent: Fields): InputSpec | undefined {
   const f = asFields(item, path, parent.problems);
   if (!f) return undefined;
   f.allowOnly(INPUT_KEYS);
-  const name = f.string('name', true);
+  const name = f.string('name', true, TEXT_LIMITS.name);
   const datatype = f.oneOf('datatype', Object.keys(DATATYPES), true);
+  const dim = RANGES['request.inputs[].shape[]'];
   const shape = f.list(
     'shape',
-    (d, p) => (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? d : void f.problems.add(p, `must be an integer >= 0, got ${show(d)}`)),
+    (d, p) =>
+      typeof d === 'number' && Number.isSafeInteger(d) && d >= dim.min && d <= dim.max
+        ? d
+        : void f.problems.add(p, typeof d === 'number' && Number.isSafeInteger(d) && d > dim.max ? `must be <= ${dim.max}, got ${d}` : `must be an integer >= 0, got ${show(d)}`),
     true,
+    COUNT_LIMITS.shapeRank,
   );
-  const shapeOk = shape !== undefined && Array.isArray(f.obj.shape) && shape.length === f.obj.shape.length;
+  let shapeOk = shape !== undefined && Array.isArray(f.obj.shape) && shape.length === f.obj.shape.length;
+  if (shapeOk && shapeElements(shape!) > TOTAL_LIMITS.requestElements) {
+    f.problem('shape', `[${shape!.join(', ')}] has more than ${TOTAL_LIMITS.requestElements} elements; at most ${TOTAL_LIMITS.requestElements} per request (see "Limits" in docs/scenarios.md)`);
+    shapeOk = false;
+  }
   const data = readData(f, datatype, shapeOk ? shape : undefined);
-  if (name === undefined || datatype === undefined || !shapeOk || data === undefined) return undefined;
+  if (name === undefined || datatype === undefined || !shapeOk || shape === undefined || data === undefined) return undefined;
   return { name, datatype, shape, data };
 }
 

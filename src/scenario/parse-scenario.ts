@@ -3,7 +3,6 @@
  * are validated together and every problem of both is thrown at once, as `file:line: path: message` lines in one
  * GAUNTLET_ERR_INVALID_CONFIG (exit code 2). Nothing downstream reads the YAML again.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { GauntletError } from '../errors.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -13,8 +12,10 @@ import { readDrill, readFaults } from './parse-faults.js';
 import { readPhases } from './parse-phases.js';
 import { readRequest } from './parse-request.js';
 import { readSlo } from './parse-slo.js';
-import { embeddedTarget, readEmbeddedTarget, readTarget, readTargetFileSync, unreadable } from './parse-target.js';
-import { isMapping, parseYamlFile, Problems, throwIfProblems } from './problems.js';
+import { embeddedTarget, fileProblem, readEmbeddedTarget, readTarget, readTargetFileSync } from './parse-target.js';
+import { DURATION_SCALE, FILE_LIMITS, RANGES, TEXT_LIMITS } from './limits.js';
+import { isMapping, Problems, throwIfProblems } from './problems.js';
+import { parseYamlFile, readTextFile } from './yaml-file.js';
 
 /** SCENARIO_KEYS are the top-level fields of a scenario. */
 export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults', 'drill'] as const;
@@ -36,9 +37,7 @@ export interface ParseScenarioOptions {
 /** parseScenario validates scenario text (and its target) into a Plan, or throws listing every problem. */
 export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const scale = opts.durationScale ?? 1;
-  if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--duration-scale must be a number > 0, got ${scale}`);
-  }
+  checkDurationScale(scale);
   const what = `scenario ${opts.file ?? '(text)'}`;
   const { value, problems } = parseYamlFile(text, opts.file);
   if (value === null) problems.add([], 'the file is empty');
@@ -48,10 +47,10 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
     throw new GauntletError('GAUNTLET_ERR_INTERNAL', `${what}: no problems but no scenario`);
   }
   const f = new Fields(value, [], problems).allowOnly(SCENARIO_KEYS);
-  const name = f.string('name') ?? (opts.file ? basename(opts.file, extname(opts.file)) : 'scenario');
-  const description = f.string('description');
-  const seed = f.integer('seed', { min: 0 }) ?? DEFAULT_SEED;
-  const peakRps = f.number('peak_rps', { gt: 0 });
+  const name = f.string('name', false, TEXT_LIMITS.name) ?? (opts.file ? basename(opts.file, extname(opts.file)) : 'scenario');
+  const description = f.string('description', false, TEXT_LIMITS.description);
+  const seed = f.integer('seed', RANGES.seed) ?? DEFAULT_SEED;
+  const peakRps = f.number('peak_rps', RANGES.peak_rps);
   const slo: SloSpec = f.has('slo') ? readSlo(f.obj.slo, ['slo'], problems) : {};
   const request = readRequest(f.mapping('request'));
   // An invalid peak_rps is already a problem; rates like `2x` are then read against 1 so they add no more.
@@ -85,19 +84,23 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
 
 /** loadScenario reads a scenario file and validates it into a Plan; `target` replaces the scenario's target. */
 export async function loadScenario(file: string, opts: { target?: string; durationScale?: number } = {}): Promise<Plan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throwIfProblems(`scenario ${file}`, [unreadable(file, err)]);
-    throw err;
-  }
+  if (opts.durationScale !== undefined) checkDurationScale(opts.durationScale);
+  const read = readTextFile(file, FILE_LIMITS.bytes);
+  if (!read.ok) throwIfProblems(`scenario ${file}`, [fileProblem(file, read.message)]);
+  const text = read.ok ? read.text : '';
   return parseScenario(text, {
     file,
     baseDir: dirname(file),
     ...(opts.target !== undefined && { targetOverride: opts.target }),
     ...(opts.durationScale !== undefined && { durationScale: opts.durationScale }),
   });
+}
+
+/** checkDurationScale throws GAUNTLET_ERR_INVALID_ARGUMENT unless --duration-scale is within DURATION_SCALE. */
+export function checkDurationScale(scale: number): void {
+  if (!(scale >= DURATION_SCALE.min && scale <= DURATION_SCALE.max)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--duration-scale must be a number from ${DURATION_SCALE.min} to ${DURATION_SCALE.max}, got ${scale}`);
+  }
 }
 
 /** resolveTarget finds the target: --target, a file named by `target:`, an inline mapping, or the embedded server. */

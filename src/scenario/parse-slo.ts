@@ -4,18 +4,21 @@
  */
 import type { SloSpec } from './plan.js';
 import { asFields, show, type Bounds } from './fields.js';
+import { MAX_LATENCY_MS, MAX_RATE_RPS } from './limits.js';
 import type { ConfigPath, Problems } from './problems.js';
+
+const LATENCY = { gt: 0, max: MAX_LATENCY_MS } as const;
 
 /** SLO_KEYS maps each threshold's name in files to its name in a SloSpec, with its allowed range. */
 export const SLO_KEYS = {
-  p50_ms: { key: 'p50Ms', bounds: { gt: 0 } },
-  p90_ms: { key: 'p90Ms', bounds: { gt: 0 } },
-  p95_ms: { key: 'p95Ms', bounds: { gt: 0 } },
-  p99_ms: { key: 'p99Ms', bounds: { gt: 0 } },
-  p999_ms: { key: 'p999Ms', bounds: { gt: 0 } },
-  max_ms: { key: 'maxMs', bounds: { gt: 0 } },
+  p50_ms: { key: 'p50Ms', bounds: LATENCY },
+  p90_ms: { key: 'p90Ms', bounds: LATENCY },
+  p95_ms: { key: 'p95Ms', bounds: LATENCY },
+  p99_ms: { key: 'p99Ms', bounds: LATENCY },
+  p999_ms: { key: 'p999Ms', bounds: LATENCY },
+  max_ms: { key: 'maxMs', bounds: LATENCY },
   error_rate: { key: 'errorRate', bounds: { min: 0, max: 1 } },
-  min_rps: { key: 'minRps', bounds: { min: 0 } },
+  min_rps: { key: 'minRps', bounds: { min: 0, max: MAX_RATE_RPS } },
 } as const satisfies Record<string, { key: keyof SloSpec; bounds: Bounds }>;
 
 type SloName = keyof typeof SLO_KEYS;

@@ -3,14 +3,14 @@
  * scenario), inline from a scenario's `target:` mapping, or names the embedded reference server. Every problem is
  * reported with its path and line, like scenarios.
  */
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { EmbeddedTarget, RouterPolicy } from './plan.js';
 import type { Protocol, TargetSpec } from '../targets/target-spec.js';
-import { asFields, Fields, show } from './fields.js';
-import { parseYamlFile, Problems, throwIfProblems } from './problems.js';
+import { asFields, checkBounds, Fields, show } from './fields.js';
+import { COUNT_LIMITS, FILE_LIMITS, MAX_REPLICAS, RANGES, TEXT_LIMITS } from './limits.js';
+import { Problems, throwIfProblems } from './problems.js';
 import { parseDuration } from './units.js';
+import { parseYamlFile, readTextFile } from './yaml-file.js';
 
 /** PROTOCOLS lists the target protocols. */
 export const PROTOCOLS = ['kserve-http', 'kserve-grpc', 'http'] as const satisfies readonly Protocol[];
@@ -24,8 +24,6 @@ export const HTTP_KEYS = ['method', 'path', 'headers', 'body'] as const;
 export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models', 'replicas', 'router', 'restart_delay'] as const;
 /** ROUTER_POLICIES are the embedded stack's router policies (docs/cluster.md). */
 export const ROUTER_POLICIES = ['least-outstanding', 'round-robin', 'latency-ewma'] as const satisfies readonly RouterPolicy[];
-/** MAX_REPLICAS bounds `replicas:` of an embedded target (each replica is a process with its own model sessions). */
-export const MAX_REPLICAS = 16;
 /** HTTP_METHODS are the methods a plain http target may use. */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** TARGET_DEFAULTS are the values of fields a target leaves out. */
@@ -45,23 +43,23 @@ export function readTarget(f: Fields, file?: string): TargetSpec {
     const wrong = protocol === 'kserve-grpc' ? checkGrpcAddress(url) : checkHttpUrl(url);
     if (wrong) f.problem('url', wrong);
   }
-  const maxInFlight = f.integer('max_in_flight', { min: 1 }) ?? TARGET_DEFAULTS.maxInFlight;
-  const connections = f.integer('connections', { min: 0 }) ?? TARGET_DEFAULTS.connections;
+  const maxInFlight = f.integer('max_in_flight', RANGES['target.max_in_flight']) ?? TARGET_DEFAULTS.maxInFlight;
+  const connections = f.integer('connections', RANGES['target.connections']) ?? TARGET_DEFAULTS.connections;
   if (connections > maxInFlight) f.problem('connections', `must be <= max_in_flight (${maxInFlight}), got ${connections}`);
   const metricsUrl = f.string('metrics_url');
   if (metricsUrl !== undefined) {
     const wrong = checkHttpUrl(metricsUrl);
     if (wrong) f.problem('metrics_url', wrong);
   }
-  const costPerHour = f.number('cost_per_hour', { min: 0 });
-  const model = f.string('model');
+  const costPerHour = f.number('cost_per_hour', RANGES['target.cost_per_hour']);
+  const model = f.string('model', false, TEXT_LIMITS.name);
   const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version');
   const spec: TargetSpec = {
-    name: f.string('name') ?? (file ? basename(file, extname(file)) : 'target'),
+    name: f.string('name', false, TEXT_LIMITS.name) ?? (file ? basename(file, extname(file)) : 'target'),
     protocol: protocol ?? 'kserve-http',
     url: url ?? '',
     binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
-    timeoutMs: f.integer('timeout_ms', { min: 1 }) ?? TARGET_DEFAULTS.timeoutMs,
+    timeoutMs: f.integer('timeout_ms', RANGES['target.timeout_ms']) ?? TARGET_DEFAULTS.timeoutMs,
     maxInFlight,
     connections,
     ...(model !== undefined && { model }),
@@ -84,9 +82,10 @@ function readHttpRequest(f: Fields): NonNullable<TargetSpec['http']> {
   const path = f.string('path', true);
   if (path !== undefined && !path.startsWith('/')) f.problem('path', `must start with /, got ${JSON.stringify(path)}`);
   const headers: Record<string, string> = {};
-  const h = f.mapping('headers');
+  const h = f.mapping('headers', false, COUNT_LIMITS.headers);
   for (const [name, value] of Object.entries(h?.obj ?? {})) {
-    if (['string', 'number', 'boolean'].includes(typeof value)) headers[name] = String(value);
+    if (name.length > TEXT_LIMITS.text || (typeof value === 'string' && value.length > TEXT_LIMITS.text)) h?.problem(name, `header names and values may have at most ${TEXT_LIMITS.text} characters`);
+    else if (['string', 'number', 'boolean'].includes(typeof value)) headers[name] = String(value);
     else h?.problem(name, `must be a string, got ${show(value)}`);
   }
   if (bodyText !== undefined && typeof body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
@@ -102,11 +101,16 @@ export function readEmbeddedTarget(f: Fields, requestModel: string | undefined):
   if (f.obj.embedded !== true) f.problem('embedded', `must be true (or write a target with protocol and url), got ${show(f.obj.embedded)}`);
   const protocol = f.oneOf('protocol', ['kserve-http', 'kserve-grpc'] as const) ?? 'kserve-http';
   if (protocol === 'kserve-grpc' && f.has('binary')) f.problem('binary', 'is only for kserve-http targets (gRPC is always binary)');
-  const models = f.list('models', (m, path) => (typeof m === 'string' && m !== '' ? m : void f.problems.add(path, `must be a model name, got ${show(m)}`)));
+  const models = f.list(
+    'models',
+    (m, path) => (typeof m === 'string' && m !== '' && m.length <= TEXT_LIMITS.name ? m : void f.problems.add(path, `must be a model name (at most ${TEXT_LIMITS.name} characters), got ${show(m)}`)),
+    false,
+    COUNT_LIMITS.models,
+  );
   if (models !== undefined && requestModel !== undefined && !models.includes(requestModel)) {
     f.problem('models', `must include the request's model ${JSON.stringify(requestModel)}`);
   }
-  const replicas = f.integer('replicas', { min: 1, max: MAX_REPLICAS });
+  const replicas = f.integer('replicas', RANGES['target.replicas']);
   const router = f.oneOf('router', ROUTER_POLICIES);
   const restartDelayS = readRestartDelay(f);
   for (const key of ['router', 'restart_delay'] as const) {
@@ -116,8 +120,8 @@ export function readEmbeddedTarget(f: Fields, requestModel: string | undefined):
   return embeddedTarget({
     protocol,
     binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
-    timeoutMs: f.integer('timeout_ms', { min: 1 }) ?? TARGET_DEFAULTS.timeoutMs,
-    maxInFlight: f.integer('max_in_flight', { min: 1 }) ?? TARGET_DEFAULTS.maxInFlight,
+    timeoutMs: f.integer('timeout_ms', RANGES['target.timeout_ms']) ?? TARGET_DEFAULTS.timeoutMs,
+    maxInFlight: f.integer('max_in_flight', RANGES['target.max_in_flight']) ?? TARGET_DEFAULTS.maxInFlight,
     models: models ?? (requestModel !== undefined ? [requestModel] : []),
     ...(replicas !== undefined && replicas > 1 && { replicas }),
     ...(router !== undefined && { router }),
@@ -132,7 +136,7 @@ function readRestartDelay(f: Fields): number | 'never' | undefined {
   if (v === 'never') return 'never';
   const parsed = parseDuration(v);
   if (!parsed.ok || parsed.value < 0) return void f.problem('restart_delay', `must be a duration like 5s, 0 (at once) or never, got ${show(v)}`);
-  return parsed.value;
+  return checkBounds(parsed.value, RANGES['target.restart_delay'], (m) => f.problem('restart_delay', m), show(v));
 }
 
 /** embeddedTarget is the embedded reference server with defaults for whatever is not given. */
@@ -174,21 +178,17 @@ export function readTargetText(text: string, file?: string): TargetFile {
   return { spec: readTarget(f ?? new Fields({}, [], new Problems()), file), problems };
 }
 
-/** readTargetFileSync reads and validates a target file; an unreadable file is one problem. */
+/** readTargetFileSync reads and validates a target file; a file that cannot be used (see readTextFile) is one problem. */
 export function readTargetFileSync(file: string): TargetFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return { spec: readTarget(new Fields({}, [], new Problems()), file), problems: unreadable(file, err) };
-  }
-  return readTargetText(text, file);
+  const read = readTextFile(file, FILE_LIMITS.bytes);
+  if (!read.ok) return { spec: readTarget(new Fields({}, [], new Problems()), file), problems: fileProblem(file, read.message) };
+  return readTargetText(read.text, file);
 }
 
-/** unreadable is the one problem of a file that cannot be read. */
-export function unreadable(file: string, err: unknown): Problems {
+/** fileProblem is the one problem of a file as a whole (it cannot be read, is too large, is not text). */
+export function fileProblem(file: string, message: string): Problems {
   const problems = new Problems(file);
-  problems.add([], `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  problems.add([], message);
   return problems;
 }
 
@@ -201,12 +201,7 @@ export function parseTarget(text: string, file?: string): TargetSpec {
 
 /** loadTarget reads and validates a target file. */
 export async function loadTarget(file: string): Promise<TargetSpec> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throwIfProblems(`target ${file}`, [unreadable(file, err)]);
-    throw err;
-  }
-  return parseTarget(text, file);
+  const { spec, problems } = readTargetFileSync(file);
+  throwIfProblems(`target ${file}`, [problems]);
+  return spec;
 }

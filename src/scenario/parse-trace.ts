@@ -4,20 +4,26 @@
  * line counts, so a log export with more columns works; a first line that is not a time is a header; blank lines
  * and `#` comments are skipped. Times need not be in order: they are sorted.
  */
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS } from './limits.js';
 import type { Parsed } from './units.js';
+import { readTextFile } from './yaml-file.js';
 
 const SECONDS = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/** parseTraceText reads trace text into send offsets in seconds, ascending. */
-export function parseTraceText(text: string): Parsed<number[]> {
+/** parseTraceText reads trace text into send offsets in seconds, ascending (at most maxSends of them). */
+export function parseTraceText(text: string, maxSends: number = FILE_LIMITS.traceSends): Parsed<number[]> {
   const times: number[] = [];
   let kind: 'seconds' | 'timestamps' | undefined;
   let seenLine = false;
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const field = (lines[i]!.split('#')[0] ?? '').split(/[,\t;]/)[0]!.trim().replace(/^"(.*)"$/, '$1');
+  // Line by line without splitting the whole text: a trace may have millions of lines.
+  for (let i = 0, start = 0; start <= text.length; i++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(start, end);
+    start = end + 1;
+    const cut = line.search(/[#,\t;]/);
+    const field = (cut < 0 ? line : line.slice(0, cut)).trim().replace(/^"(.*)"$/, '$1');
     if (field === '') continue;
     const firstLine = !seenLine;
     seenLine = true;
@@ -25,10 +31,12 @@ export function parseTraceText(text: string): Parsed<number[]> {
     const stamp = seconds === undefined ? timestampSeconds(field) : undefined;
     if (seconds === undefined && stamp === undefined) {
       if (firstLine) continue; // a header
-      return { ok: false, message: `line ${i + 1}: ${JSON.stringify(field)} is neither seconds nor an ISO timestamp` };
+      return { ok: false, message: `line ${i + 1}: ${JSON.stringify(field.length > 40 ? `${field.slice(0, 40)}…` : field)} is neither seconds nor an ISO timestamp` };
     }
     const lineKind = seconds !== undefined ? 'seconds' : 'timestamps';
     if (kind !== undefined && kind !== lineKind) return { ok: false, message: `line ${i + 1}: mixes seconds and timestamps` };
+    if (seconds !== undefined && !Number.isFinite(seconds)) return { ok: false, message: `line ${i + 1}: ${JSON.stringify(field.slice(0, 40))} is too large a number of seconds` };
+    if (times.length >= maxSends) return { ok: false, message: `has more than ${maxSends} send times; at most ${maxSends} (see "Limits" in docs/scenarios.md)` };
     kind = lineKind;
     times.push((seconds ?? stamp)!);
   }
@@ -50,14 +58,9 @@ function timestampSeconds(field: string): number | undefined {
   return ms / 1000 + (m[3] ? Number(`0${m[3]}`) : 0);
 }
 
-/** readTraceFile reads a trace file; an unreadable file is reported like a malformed one. */
+/** readTraceFile reads a trace file (at most FILE_LIMITS.traceBytes); a file that cannot be used is reported like a malformed one. */
 export function readTraceFile(file: string): Parsed<number[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return { ok: false, message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
-  }
-  const parsed = parseTraceText(text);
+  const read = readTextFile(file, FILE_LIMITS.traceBytes);
+  const parsed = read.ok ? parseTraceText(read.text) : read;
   return parsed.ok ? parsed : { ok: false, message: `${file}: ${parsed.message}` };
 }

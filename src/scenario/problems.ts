@@ -3,8 +3,9 @@
  * kept with the file it is in, its path (`phases[2].rate`) and, when the YAML source is at hand, its line, and the
  * whole list is thrown at the end as one GAUNTLET_ERR_INVALID_CONFIG.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import { GauntletError } from '../errors.js';
+import { MAX_LISTED_PROBLEMS } from './limits.js';
 
 /** PathKey is one step of a path: a mapping key or a list index. */
 export type PathKey = string | number;
@@ -21,10 +22,13 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** formatPath renders a path as `a.b[2].c`. */
+/** formatPath renders a path as `a.b[2].c` (a key longer than 64 characters is cut). */
 export function formatPath(path: ConfigPath): string {
   let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? key : `.${key}`;
+  for (const key of path) {
+    const k = typeof key === 'string' && key.length > 64 ? `${key.slice(0, 60)}…` : key;
+    out += typeof k === 'number' ? `[${k}]` : out === '' ? k : `.${k}`;
+  }
   return out;
 }
 
@@ -46,7 +50,11 @@ export class Problems {
 
   /** add records a problem at a path (the line is that of the deepest part of the path found in the source). */
   add(path: ConfigPath, message: string): void {
-    const line = this.lineOf(path);
+    this.addAt(this.lineOf(path), path, message);
+  }
+
+  /** addAt records a problem at a line already known (problems of the YAML text itself). */
+  addAt(line: number | undefined, path: ConfigPath, message: string): void {
     this.list.push({ ...(this.file !== undefined && { file: this.file }), ...(line !== undefined && { line }), path: formatPath(path), message });
   }
 
@@ -80,31 +88,24 @@ function rangeStart(node: unknown): number | undefined {
   return range?.[0];
 }
 
-/** YamlFile is a YAML text parsed to plain data, with a Problems collector that knows its lines. */
-export interface YamlFile {
-  /** The parsed value; undefined when the text has syntax errors (they are already in `problems`). */
-  value: unknown;
-  problems: Problems;
+/** problemLines renders the problems of every collector, file by file and in line order. */
+export function problemLines(collectors: readonly Problems[]): string[] {
+  // Within a file, problems are listed in line order (stable: same-line problems keep the order found).
+  const out: string[] = [];
+  for (const c of collectors) for (const p of [...c.list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) out.push(formatProblem(p));
+  return out;
 }
 
-/** parseYamlFile parses YAML text; syntax errors and duplicate keys become problems with lines, never exceptions. */
-export function parseYamlFile(text: string, file?: string): YamlFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems = new Problems(file, doc, lines);
-  for (const err of doc.errors) {
-    const line = lines.linePos(err.pos[0]).line;
-    problems.list.push({ ...(file !== undefined && { file }), line, path: '', message: `YAML syntax: ${err.message.split('\n')[0] ?? err.message}` });
-  }
-  return { value: doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }), problems };
+/** throwProblemLines throws one GAUNTLET_ERR_INVALID_CONFIG listing problems (at most MAX_LISTED_PROBLEMS, then a count), if any. */
+export function throwProblemLines(what: string, lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  const listed = lines.length > MAX_LISTED_PROBLEMS ? [...lines.slice(0, MAX_LISTED_PROBLEMS), `… and ${lines.length - MAX_LISTED_PROBLEMS} more problems`] : [...lines];
+  throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what} has ${lines.length} problem${lines.length === 1 ? '' : 's'}`, listed);
 }
 
 /** throwIfProblems throws one GAUNTLET_ERR_INVALID_CONFIG listing every problem of every collector (file by file, in line order), if any. */
 export function throwIfProblems(what: string, collectors: readonly Problems[]): void {
-  // Within a file, problems are listed in line order (stable: same-line problems keep the order found).
-  const all = collectors.flatMap((c) => [...c.list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  if (all.length === 0) return;
-  throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what} has ${all.length} problem${all.length === 1 ? '' : 's'}`, all.map(formatProblem));
+  throwProblemLines(what, problemLines(collectors));
 }
 
 /** isMapping tells whether a parsed value is a YAML mapping. */

@@ -4,7 +4,9 @@
  * validator remains the authority: the schema cannot check that the scenario file exists or that a search has a
  * p99 bound from somewhere.
  */
-import { bounds, DRAFT, DURATION_DEF, type JsonSchema, ref, str, targetDefs } from '../scenario/json-schema.js';
+import { TEXT_LIMITS } from '../scenario/limits.js';
+import { bounds, DRAFT, duration, type JsonSchema, ref, str, targetDefs } from '../scenario/json-schema.js';
+import type { Bounds } from '../scenario/fields.js';
 import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, MAX_COMBINATIONS, SEARCH_BOUNDS, SEARCH_DEFAULTS, type SEARCH_KEYS, type SWEEP_KEYS } from './parse-sweep.js';
 
 const CONSTRAINT_TEXT: Record<keyof typeof CONSTRAINT_KEYS, string> = {
@@ -30,14 +32,9 @@ export function sweepJsonSchema(): JsonSchema {
   };
   const matrixKey = (spec: MatrixKeySpec): JsonSchema => {
     const value = matrixValue(spec);
-    return { description: `${spec.description} One value or a list.`, anyOf: [value, { type: 'array', minItems: 1, uniqueItems: true, items: value }] };
+    return { description: `${spec.description} One value or a list.`, anyOf: [value, { type: 'array', minItems: 1, maxItems: MAX_COMBINATIONS, uniqueItems: true, items: value }] };
   };
-  const duration = (description: string, b: { gt?: number; min?: number }, fallback: number): JsonSchema => ({
-    ...DURATION_DEF,
-    ...(b.gt === 0 && { not: { const: 0 } }),
-    default: `${fallback}s`,
-    description,
-  });
+  const durationField = (description: string, b: Bounds, fallback: number): JsonSchema => ({ ...duration(b, description), default: `${fallback}s` });
   return {
     $schema: DRAFT,
     title: 'gauntlet sweep',
@@ -45,10 +42,10 @@ export function sweepJsonSchema(): JsonSchema {
     additionalProperties: false,
     required: ['scenario'],
     properties: {
-      name: str('Name in reports and of the output folder (default: the file name).'),
-      description: { type: 'string', description: 'Free text, shown by --dry-run.' },
+      name: str('Name in reports and of the output folder (default: the file name).', TEXT_LIMITS.name),
+      description: { type: 'string', maxLength: TEXT_LIMITS.description, description: 'Free text, shown by --dry-run.' },
       scenario: str('The base scenario, relative to this file.'),
-      model: str('Matrix sweeps: the model family (mlp, encoder, cnn) or a model of --model-repository.'),
+      model: str('Matrix sweeps: the model family (mlp, encoder, cnn) or a model of --model-repository.', TEXT_LIMITS.name),
       matrix: {
         type: 'object',
         additionalProperties: false,
@@ -58,6 +55,7 @@ export function sweepJsonSchema(): JsonSchema {
       targets: {
         type: 'array',
         minItems: 1,
+        maxItems: MAX_COMBINATIONS,
         description: 'Instead of matrix: external targets, as target files (relative to this file) or inline mappings.',
         items: { anyOf: [{ type: 'string', minLength: 1 }, ref('target')] },
       },
@@ -72,8 +70,8 @@ export function sweepJsonSchema(): JsonSchema {
           from_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.from_rps), description: 'The lowest rate, probed first.' },
           to_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.to_rps), description: 'The ceiling of the search (> from_rps; not probed itself).' },
           steps: { type: 'integer', ...bounds(SEARCH_BOUNDS.steps), default: SEARCH_DEFAULTS.steps, description: 'Bisection steps after the first probe.' },
-          step_duration: duration('How long each step runs.', SEARCH_BOUNDS.step_duration, SEARCH_DEFAULTS.stepDurationS),
-          warmup: duration('A run at from_rps before the first step (0: none).', SEARCH_BOUNDS.warmup, SEARCH_DEFAULTS.warmupS),
+          step_duration: durationField('How long each step runs.', SEARCH_BOUNDS.step_duration, SEARCH_DEFAULTS.stepDurationS),
+          warmup: durationField('A run at from_rps before the first step (0: none).', SEARCH_BOUNDS.warmup, SEARCH_DEFAULTS.warmupS),
         } satisfies Record<(typeof SEARCH_KEYS)[number], JsonSchema>,
       },
       constraints: {

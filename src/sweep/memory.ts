@@ -32,7 +32,7 @@ export function processTreeRssMib(pid: number | undefined): number | null {
     const p = stack.pop()!;
     const rss = rssBytes(p);
     if (rss !== undefined) [bytes, found] = [bytes + rss, true];
-    stack.push(...(children.get(p) ?? []));
+    for (const c of children.get(p) ?? []) stack.push(c);
   }
   return found ? bytes / MIB : null;
 }

@@ -3,43 +3,44 @@
  * (GAUNTLET_ERR_INVALID_CONFIG, exit 2); loadSweep also loads the base scenario and lists its problems in the
  * same error. The format is documented in docs/sweeps.md.
  */
-import { readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { GauntletError } from '../errors.js';
 import { asFields, Fields, show, type Bounds } from '../scenario/fields.js';
-import { loadScenario } from '../scenario/parse-scenario.js';
-import { readTarget, readTargetFileSync, unreadable } from '../scenario/parse-target.js';
+import { FILE_LIMITS, MAX_DURATION_S, MAX_LATENCY_MS, MAX_RATE_RPS, MAX_REPLICAS, TEXT_LIMITS } from '../scenario/limits.js';
+import { checkDurationScale, loadScenario } from '../scenario/parse-scenario.js';
+import { fileProblem, readTarget, readTargetFileSync } from '../scenario/parse-target.js';
 import type { Plan } from '../scenario/plan.js';
-import { formatProblem, isMapping, parseYamlFile, type ConfigPath, type Problems } from '../scenario/problems.js';
+import { isMapping, problemLines, throwProblemLines, type ConfigPath, type Problems } from '../scenario/problems.js';
+import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
 import { EXECUTION_PROVIDERS, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
 
 /** SWEEP_KEYS are the top-level fields of a sweep file. */
 export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints'] as const;
 /** SEARCH_KEYS are the fields of `search:`. */
 export const SEARCH_KEYS = ['p99_ms', 'error_rate', 'from_rps', 'to_rps', 'steps', 'step_duration', 'warmup'] as const;
-/** CONSTRAINT_KEYS map the fields of `constraints:` to Constraints, with their ranges. */
+/** CONSTRAINT_KEYS map the fields of `constraints:` to Constraints, with their ranges (the scenario's limits: docs/scenarios.md). */
 export const CONSTRAINT_KEYS = {
-  max_p99_ms: { key: 'maxP99Ms', bounds: { gt: 0 } },
+  max_p99_ms: { key: 'maxP99Ms', bounds: { gt: 0, max: MAX_LATENCY_MS } },
   max_error_rate: { key: 'maxErrorRate', bounds: { min: 0, max: 1 } },
   min_cosine: { key: 'minCosine', bounds: { min: -1, max: 1 } },
   min_top1: { key: 'minTop1', bounds: { min: 0, max: 1 } },
-  max_memory_mib: { key: 'maxMemoryMib', bounds: { gt: 0 } },
-  min_throughput_rps: { key: 'minThroughputRps', bounds: { min: 0 } },
+  max_memory_mib: { key: 'maxMemoryMib', bounds: { gt: 0, max: 1 << 24 } },
+  min_throughput_rps: { key: 'minThroughputRps', bounds: { min: 0, max: MAX_RATE_RPS } },
 } as const satisfies Record<string, { key: keyof Constraints; bounds: Bounds }>;
-/** SEARCH_BOUNDS are the ranges of the search's numeric fields (durations: step_duration > 0, warmup >= 0). */
+/** SEARCH_BOUNDS are the ranges of the search's numeric fields (durations in seconds). */
 export const SEARCH_BOUNDS = {
-  p99_ms: { gt: 0 },
+  p99_ms: { gt: 0, max: MAX_LATENCY_MS },
   error_rate: { min: 0, max: 1 },
-  from_rps: { gt: 0 },
-  to_rps: { gt: 0 },
+  from_rps: { gt: 0, max: MAX_RATE_RPS },
+  to_rps: { gt: 0, max: MAX_RATE_RPS },
   steps: { min: 0, max: 30 },
-  step_duration: { gt: 0 },
-  warmup: { min: 0 },
+  step_duration: { gt: 0, max: MAX_DURATION_S },
+  warmup: { min: 0, max: MAX_DURATION_S },
 } as const satisfies Record<(typeof SEARCH_KEYS)[number], Bounds>;
 /** SEARCH_DEFAULTS are the values of search fields a file leaves out (p99_ms and error_rate: see searchBounds). */
 export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2 } as const;
-/** MAX_COMBINATIONS bounds a matrix's cross product (each combination starts a server and runs a scenario). */
+/** MAX_COMBINATIONS bounds a matrix's cross product and a target list (each combination starts a server or runs a scenario). */
 export const MAX_COMBINATIONS = 256;
 
 type MatrixValue = string | number | boolean;
@@ -61,7 +62,7 @@ export const MATRIX_KEYS: Record<string, MatrixKeySpec> = {
   precision: { key: 'precision', kind: 'choice', values: PRECISION_NAMES, description: 'The model variant (its accuracy against fp32 is shown).' },
   instance_count: { key: 'instanceCount', kind: 'integer', min: 1, max: 64, description: 'ONNX Runtime sessions of the model (instance_group count).' },
   intra_op_threads: { key: 'intraOpThreads', kind: 'integer', min: 0, max: 1024, description: 'Threads per session (0: cores ÷ instances).' },
-  replicas: { key: 'replicas', kind: 'integer', min: 1, max: 16, description: 'Server processes behind the router.' },
+  replicas: { key: 'replicas', kind: 'integer', min: 1, max: MAX_REPLICAS, description: 'Server processes behind the router.' },
   execution_provider: { key: 'executionProvider', kind: 'choice', values: EXECUTION_PROVIDERS, description: 'Where the model runs.' },
 };
 
@@ -98,6 +99,7 @@ export interface ParsedSweep {
 /** parseSweep validates sweep text; problems are returned, not thrown (loadSweep throws them with the scenario's). */
 export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   const scale = opts.durationScale ?? 1;
+  checkDurationScale(scale);
   const { value, problems } = parseYamlFile(text, opts.file);
   const name = opts.file ? basename(opts.file, extname(opts.file)) : 'sweep';
   const empty: SweepSpec = { name, scenario: '', constraints: {}, durationScale: scale };
@@ -111,15 +113,15 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   const targets = f.has('targets') ? readTargets(f, opts.baseDir, extra) : undefined;
   const matrix = f.has('matrix') || !f.has('targets') ? readMatrix(f) : undefined;
   if (f.has('matrix') && f.has('targets')) f.problem('targets', 'give either matrix (configurations of the reference server) or targets (external servers), not both');
-  const model = f.string('model', !f.has('targets'));
+  const model = f.string('model', !f.has('targets'), TEXT_LIMITS.name);
   if (f.has('targets') && f.has('model')) f.problem('model', 'is only for matrix sweeps (each target serves its own model)');
   const spec: SweepSpec = {
-    name: f.string('name') ?? name,
+    name: f.string('name', false, TEXT_LIMITS.name) ?? name,
     scenario: scenario ?? '',
     constraints: readConstraints(f),
     durationScale: scale,
   };
-  const description = f.string('description');
+  const description = f.string('description', false, TEXT_LIMITS.description);
   if (description !== undefined) spec.description = description;
   if (opts.file !== undefined) spec.file = opts.file;
   if (model !== undefined && !f.has('targets')) spec.model = model;
@@ -132,13 +134,10 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
 
 /** loadSweep reads a sweep file and its base scenario, and throws every problem of both at once. */
 export async function loadSweep(file: string, opts: { durationScale?: number } = {}): Promise<{ spec: SweepSpec; plan: Plan }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throwProblems(`sweep ${file}`, [unreadable(file, err)], []);
-    throw err;
-  }
+  if (opts.durationScale !== undefined) checkDurationScale(opts.durationScale);
+  const read = readTextFile(file, FILE_LIMITS.bytes);
+  if (!read.ok) throwProblems(`sweep ${file}`, [fileProblem(file, read.message)], []);
+  const text = read.ok ? read.text : '';
   const { spec, problems } = parseSweep(text, { file, baseDir: dirname(file), ...(opts.durationScale !== undefined && { durationScale: opts.durationScale }) });
   let plan: Plan | undefined;
   let scenarioDetails: string[] = [];
@@ -170,10 +169,7 @@ export function searchBounds(spec: SweepSpec, plan: Plan): { p99Ms?: number; err
 
 /** throwProblems throws one GAUNTLET_ERR_INVALID_CONFIG with the sweep's problems (in line order) and the scenario's. */
 function throwProblems(what: string, collectors: readonly Problems[], scenarioDetails: string[]): void {
-  const own = collectors.flatMap((c) => [...c.list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))).map(formatProblem);
-  const all = [...own, ...scenarioDetails];
-  if (all.length === 0) return;
-  throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what} has ${all.length} problem${all.length === 1 ? '' : 's'}`, all);
+  throwProblemLines(what, [...problemLines(collectors), ...scenarioDetails]);
 }
 
 function resolvePath(baseDir: string, p: string): string {
@@ -206,6 +202,10 @@ function readMatrix(f: Fields): Matrix {
     const list = Array.isArray(raw) ? raw : [raw];
     const path = (i: number): ConfigPath => (Array.isArray(raw) ? m.at(name, i) : m.at(name));
     if (list.length === 0) m.problem(name, 'must list at least one value');
+    if (list.length > MAX_COMBINATIONS) {
+      m.problem(name, `has ${list.length} values; a matrix has at most ${MAX_COMBINATIONS} combinations`);
+      continue;
+    }
     const values: MatrixValue[] = [];
     const firstAt = new Map<MatrixValue, number>();
     list.forEach((v, i) => {
@@ -227,7 +227,7 @@ function readMatrix(f: Fields): Matrix {
 }
 
 function readTargets(f: Fields, baseDir: string, extra: Problems[]): SweepTarget[] {
-  const targets = f.list('targets', (item, path): SweepTarget | undefined => {
+  const read = (item: unknown, path: ConfigPath): SweepTarget | undefined => {
     if (typeof item === 'string' && item !== '') {
       const file = resolvePath(baseDir, item);
       const { spec, problems } = readTargetFileSync(file);
@@ -236,7 +236,8 @@ function readTargets(f: Fields, baseDir: string, extra: Problems[]): SweepTarget
     }
     const t = asFields(item, path, f.problems);
     return t ? { spec: readTarget(t) } : undefined;
-  });
+  };
+  const targets = f.list('targets', read, false, MAX_COMBINATIONS);
   if (Array.isArray(f.obj.targets) && f.obj.targets.length === 0) f.problem('targets', 'must list at least one target');
   const seen = new Map<string, number>();
   targets?.forEach((t, i) => {

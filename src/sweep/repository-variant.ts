@@ -4,9 +4,12 @@
  * model.onnx linked, not copied. It is written into the combination's folder, so
  * `gauntlet serve --model-repository <combination>/repository` serves exactly what was measured.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { FILE_LIMITS } from '../scenario/limits.js';
+import { problemLines } from '../scenario/problems.js';
+import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
 import { parseModelConfig } from '../../reference-server/config/validate-model-config.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { FAMILY_NAMES, variantName } from '../../reference-server/models/zoo.js';
@@ -82,7 +85,13 @@ export async function prepareSource(model: string, precisions: PrecisionName[], 
 export function writeVariantRepository(source: SourceRepository, model: string, c: ComboConfig, outDir: string): VariantRepository {
   const name = variantModel(model, c.precision);
   const from = path.join(source.dir, name);
-  const raw = parse(readFileSync(path.join(from, 'config.yaml'), 'utf8')) as unknown;
+  // A user's repository: read within the same limits as scenario files (size, YAML values, depth, aliases).
+  const read = readTextFile(path.join(from, 'config.yaml'), FILE_LIMITS.bytes);
+  const parsed = read.ok ? parseYamlFile(read.text, path.join(from, 'config.yaml')) : undefined;
+  if (!read.ok || parsed!.problems.count > 0) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${from}/config.yaml cannot be used`, read.ok ? problemLines([parsed!.problems]) : [read.message]);
+  }
+  const raw = parsed!.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${from}/config.yaml is not a mapping`);
   const config = rewriteConfig(raw as Record<string, unknown>, c);
   const text = `# Written by gauntlet sweep from ${path.join(from, 'config.yaml')}\n${stringify(config, { lineWidth: 0 })}`;

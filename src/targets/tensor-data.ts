@@ -6,6 +6,7 @@
  * in JSON and binary form), integers in a small range, FP16/BF16 as their bit patterns, short ASCII strings.
  */
 import { GauntletError } from '../errors.js';
+import { TOTAL_LIMITS } from '../scenario/limits.js';
 import { createRandom, type Random } from '../scenario/random.js';
 import type { InputSpec, RequestSpec } from './target-spec.js';
 
@@ -44,6 +45,8 @@ export function makeTensorData(input: InputSpec, prng: Random, where = 'input'):
   if (ELEMENT_BYTES[dt] === undefined && dt !== 'BYTES') throw config(`${where}.datatype: unknown datatype ${JSON.stringify(dt)}`);
   if (!input.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw config(`${where}.shape: must be integers >= 0, got [${input.shape.join(', ')}]`);
   const n = elementCount(input.shape);
+  // The scenario validator refuses larger shapes; this guards specs made in code from an allocation they cannot survive.
+  if (n > TOTAL_LIMITS.requestElements) throw config(`${where}.shape: [${input.shape.join(', ')}] has ${n} elements; at most ${TOTAL_LIMITS.requestElements}`);
   const data = input.data;
   let values: Value[];
   if (data.kind === 'random') values = Array.from({ length: n }, () => randomValue(dt, prng));

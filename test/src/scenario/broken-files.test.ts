@@ -2,13 +2,13 @@
  * Broken scenario and target files, each with the exact problems expected: every problem is reported, with its
  * path and the file's line, in one GAUNTLET_ERR_INVALID_CONFIG.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GauntletError } from '../../../src/errors.js';
-import { parseScenario } from '../../../src/scenario/parse-scenario.js';
-import { parseTarget } from '../../../src/scenario/parse-target.js';
+import { loadScenario, parseScenario } from '../../../src/scenario/parse-scenario.js';
+import { loadTarget, parseTarget } from '../../../src/scenario/parse-target.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-broken-'));
 mkdirSync(join(dir, 'targets'));
@@ -58,7 +58,7 @@ const scenarios: [string, string, string[]][] = [
       '  - {name: c, duration: 10s, rate: 5, arrival: {type: poisson, burstiness: 2}}\n  - {name: d, duration: 10s, rate: 5, arrival: uniform}\n',
     [
       'bad.yaml:3: phases[0].arrival: gamma needs a burstiness: write {type: gamma, burstiness: 4}',
-      'bad.yaml:4: phases[1].arrival.burstiness: must be > 0, got 0',
+      'bad.yaml:4: phases[1].arrival.burstiness: must be >= 0.001, got 0',
       'bad.yaml:5: phases[2].arrival.burstiness: is only for gamma arrivals',
       'bad.yaml:6: phases[3].arrival: must be one of constant, poisson, gamma, got "uniform"',
     ],
@@ -137,8 +137,8 @@ const scenarios: [string, string, string[]][] = [
     REQ + 'phases:\n  - {name: a, trace: traces/bad.csv}\n  - {name: b, trace: traces/none.csv, speed: 0}\n  - {name: c, duration: 5s, rate: 5, speed: 2}\n',
     [
       `bad.yaml:3: phases[0].trace: ${dir}/traces/bad.csv: line 4: "not-a-time" is neither seconds nor an ISO timestamp`,
-      'bad.yaml:4: phases[1].speed: must be > 0, got 0',
-      `bad.yaml:4: phases[1].trace: cannot read ${dir}/traces/none.csv (ENOENT)`,
+      'bad.yaml:4: phases[1].speed: must be >= 0.001, got 0',
+      `bad.yaml:4: phases[1].trace: ${dir}/traces/none.csv: cannot read the file (ENOENT)`,
       'bad.yaml:5: phases[2].speed: is only for trace phases',
     ],
   ],
@@ -158,6 +158,29 @@ const scenarios: [string, string, string[]][] = [
   ],
   ['a list instead of a mapping', '- a\n- b\n', ['bad.yaml:1: must be a mapping of scenario fields, got a list']],
   ['an empty file', '', ['bad.yaml: the file is empty']],
+  ['only comments', '# nothing here\n\n', ['bad.yaml: the file is empty']],
+  // Hostile YAML: each is a problem with its line, never an exception, a stack overflow or a hang.
+  [
+    'an alias bomb (billion laughs)',
+    REQ + ONE + 'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n' + 'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${`*${'abcdefghi'[i]}, `.repeat(8)}*${'abcdefghi'[i]}]\n`).join(''),
+    ['bad.yaml:8: e[5]: has more than 50000 YAML values once aliases are expanded (*d repeats 7381: an alias bomb?); at most 50000 (see "Limits" in docs/scenarios.md)'],
+  ],
+  ['an alias that contains itself', REQ + 'phases: &p [{name: a, duration: 1s, rate: 5}, *p]\n', ['bad.yaml:2: phases[1]: *p refers to a list or mapping that contains it (a cycle)']],
+  ['an alias without an anchor', REQ + 'phases: *nope\n', ['bad.yaml:2: phases: *nope names no anchor before it']],
+  ['a 100,000-deep list', `phases: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, ['bad.yaml: has more than 50000 YAML values (scalars, lists and mappings); at most 50000 (see "Limits" in docs/scenarios.md)']],
+  ['a 1,000-deep list', REQ + `phases: ${'['.repeat(1000)}${']'.repeat(1000)}\n`, ['bad.yaml:2: nests lists and mappings more than 64 levels deep']],
+  ['a 5,000-deep block list', REQ + `phases:\n${'- '.repeat(5000)}x\n`, ['bad.yaml:3: nests lists and mappings more than 64 levels deep']],
+  [
+    'data nested past the limit through aliases',
+    'x: &x [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\ny: &y [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*x]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n' + ONE,
+    ['bad.yaml:2: y[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: *x nests lists and mappings more than 64 levels deep'],
+  ],
+  ['too many values', `phases: [${'0,'.repeat(60_000)}0]\n`, ['bad.yaml: has more than 50000 YAML values (scalars, lists and mappings); at most 50000 (see "Limits" in docs/scenarios.md)']],
+  ['two documents', REQ + ONE + '---\nseed: 2\n', ['bad.yaml:4: YAML syntax: a file holds one document, but another one starts here']],
+  ['a list as a key', REQ + 'phases:\n  - {[a]: b, duration: 1s, rate: 5}\n', ['bad.yaml:3: phases[0]: mapping keys must be strings, got a list']],
+  ['__proto__ as a key', REQ + ONE + '__proto__: {polluted: true}\n', ['bad.yaml:4: __proto__: unknown field (allowed: name, description, target, peak_rps, seed, request, slo, phases, faults, drill)']],
+  ['a huge string value', REQ + ONE + `seed: "${'x'.repeat(5000)}"\n`, ['bad.yaml:4: seed: must be an integer, got "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (5000 characters)']],
+  ['a text past the size limit', `description: "${'x'.repeat(1 << 20)}"\n`, ['bad.yaml: has 1048592 characters; files may have at most 1048576 bytes (see "Limits" in docs/scenarios.md)']],
 ];
 
 describe('broken scenarios report every problem, with paths and lines', () => {
@@ -165,6 +188,19 @@ describe('broken scenarios report every problem, with paths and lines', () => {
     const { message, details } = problemsOf(() => parseScenario(text, { file: 'bad.yaml', baseDir: dir }));
     expect(details).toEqual(expected);
     expect(message).toBe(`scenario bad.yaml has ${expected.length} problem${expected.length === 1 ? '' : 's'}`);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('lists at most 1000 problems, then counts the rest', () => {
+    const text = `${REQ}phases:\n${Array.from({ length: 1001 }, () => '  - {name: a, duration: 1s, rate: 0}\n').join('')}`;
+    const { message, details } = problemsOf(() => parseScenario(text, { file: 'bad.yaml', baseDir: dir }));
+    expect(message).toBe('scenario bad.yaml has 1 problem');
+    expect(details).toEqual(['bad.yaml:2: phases: has 1001 items; at most 1000 (see "Limits" in docs/scenarios.md)']);
+    const many = `${REQ}phases:\n${Array.from({ length: 1000 }, (_, i) => `  - {name: p${i}, duration: 1s, rate: 0, concurrency: 0}\n`).join('')}`;
+    const all = problemsOf(() => parseScenario(many, { file: 'bad.yaml', baseDir: dir }));
+    expect(all.message).toBe('scenario bad.yaml has 2000 problems');
+    expect(all.details).toHaveLength(1001);
+    expect(all.details[1000]).toBe('… and 1000 more problems');
   });
 
   it('a file with many mistakes reports all of them, in line order', () => {
@@ -239,5 +275,41 @@ describe('broken targets report every problem', () => {
     const { message, details } = problemsOf(() => parseTarget(text, 't.yaml'));
     expect(details).toEqual(expected);
     expect(message).toBe(`target t.yaml has ${expected.length} problem${expected.length === 1 ? '' : 's'}`);
+  });
+});
+
+/** A file of this many bytes without writing them: a sparse file (its size is all that is looked at). */
+function sparse(file: string, bytes: number): string {
+  writeFileSync(file, '');
+  truncateSync(file, bytes);
+  return file;
+}
+
+describe('files that cannot be used are one problem each, found before they are read whole', () => {
+  const REQ_ONE = REQ + ONE;
+  it.each<[string, () => string, string]>([
+    ['a folder', () => (mkdirSync(join(dir, 'folder.yaml'), { recursive: true }), join(dir, 'folder.yaml')), 'is a folder, not a file'],
+    ['a 50 MB file', () => sparse(join(dir, 'huge.yaml'), 50 << 20), 'is 52428800 bytes; files may have at most 1048576 bytes (1 MiB, see "Limits" in docs/scenarios.md)'],
+    ['an endless device', () => '/dev/zero', 'is larger than the limit; files may have at most 1048576 bytes (1 MiB, see "Limits" in docs/scenarios.md)'],
+    ['a binary file', () => (writeFileSync(join(dir, 'bin.yaml'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00])), join(dir, 'bin.yaml')), 'is not a text file (line 1 has a NUL byte)'],
+    ['not UTF-8', () => (writeFileSync(join(dir, 'latin1.yaml'), Buffer.concat([Buffer.from(REQ_ONE), Buffer.from('name: caf\xe9\n', 'latin1')])), join(dir, 'latin1.yaml')), 'is not UTF-8 text (line 4 has bytes that are not UTF-8)'],
+    ['missing', () => join(dir, 'none.yaml'), 'cannot read the file (ENOENT)'],
+  ])('a scenario that is %s', async (_, make, expected) => {
+    const file = make();
+    await expect(loadScenario(file)).rejects.toMatchObject({ code: 'GAUNTLET_ERR_INVALID_CONFIG', details: [`${file}: ${expected}`] });
+  });
+
+  it('a UTF-8 file with a byte-order mark is read', async () => {
+    writeFileSync(join(dir, 'bom.yaml'), `\uFEFF${REQ_ONE}`);
+    await expect(loadScenario(join(dir, 'bom.yaml'))).resolves.toMatchObject({ name: 'bom' });
+  });
+
+  it('target files and trace files are read the same way', async () => {
+    const folder = join(dir, 'target-folder.yaml');
+    mkdirSync(folder, { recursive: true });
+    await expect(loadTarget(folder)).rejects.toMatchObject({ details: [`${folder}: is a folder, not a file`] });
+    const trace = sparse(join(dir, 'traces', 'huge.csv'), (64 << 20) + 1);
+    const { details } = problemsOf(() => parseScenario(REQ + 'phases:\n  - {name: r, trace: traces/huge.csv}\n', { file: 'bad.yaml', baseDir: dir }));
+    expect(details).toEqual([`bad.yaml:3: phases[0].trace: ${trace}: is 67108865 bytes; files may have at most 67108864 bytes (64 MiB, see "Limits" in docs/scenarios.md)`]);
   });
 });

@@ -83,3 +83,21 @@ describe('describePlan request counts', () => {
     expect(text).toContain(`Expected requests: ${count}`);
   });
 });
+
+describe('describePlan of huge plans', () => {
+  const phase = (i: number): string => `  - {name: p${i}, duration: 1s, rate: 5}\n`;
+  const text = (n: number): string => `request: {model: m, inputs: [{name: x, datatype: FP32, shape: [1]}]}\nphases:\n${Array.from({ length: n }, (_, i) => phase(i)).join('')}`;
+
+  it('a 200k-phase scenario (8.5 MB) is refused by the file-size limit before it is parsed', () => {
+    expect(() => parseScenario(text(200_000), { file: 'huge.yaml', baseDir: '.' })).toThrow(expect.objectContaining({ details: [expect.stringMatching(/^huge\.yaml: has \d+ characters; files may have at most 1048576 bytes/)] }));
+  });
+
+  it('lays out a plan of 200k phases (built in code) without spreading its rows into a call', () => {
+    const plan = parseScenario(text(1), { baseDir: '.' });
+    const one = plan.phases[0]!;
+    const phases = Array.from({ length: 200_000 }, (_, i) => ({ ...one, name: `p${i}`, startS: i }));
+    const lines = describePlan({ ...plan, phases, durationS: phases.length }).split('\n');
+    expect(lines.filter((l) => /^ {2}200000 +p199999 /.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toBe('Expected requests: 1000000');
+  });
+});

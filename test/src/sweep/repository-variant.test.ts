@@ -89,6 +89,21 @@ describe('writeVariantRepository', () => {
     );
   });
 
+  it('reads a repository\'s config.yaml within the limits of scenario files: an alias bomb is a problem, not a crash', async () => {
+    const bomb = `name: bomb\na: &a [x, x, x, x, x, x, x, x, x, x]\n${'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${`*${'abcdefgh'[i]}, `.repeat(9)}*${'abcdefgh'[i]}]\n`).join('')}`;
+    const bad = makeRepository({ bomb, broken: 'name: broken\nmax_batch_size: [\n' });
+    try {
+      const bombed = await prepareSource('bomb', [], bad, () => {});
+      expect(() => writeVariantRepository(bombed, 'bomb', {}, path.join(out, 'c'))).toThrow(
+        expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_CONFIG', details: [expect.stringMatching(/bomb\/config\.yaml:6: e\[3\]: has more than 50000 YAML values once aliases are expanded/)] }),
+      );
+      const broken = await prepareSource('broken', [], bad, () => {});
+      expect(() => writeVariantRepository(broken, 'broken', {}, path.join(out, 'd'))).toThrow(expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_CONFIG', details: [expect.stringMatching(/config\.yaml:\d: YAML syntax: /)] }));
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it('lists the precision variants a repository lacks', async () => {
     const err = await prepareSource('tiny', ['fp32', 'int8', 'int4'], repo, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GauntletError);
