@@ -64,7 +64,7 @@ async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: numb
   if (!m) throw new ClusterError(404, `no route for ${method} ${path}`);
   if (method !== 'POST') throw new ClusterError(405, `${method} is not allowed on ${path}; use POST`);
   const [, rawId, action] = m as unknown as [string, string, 'kill' | 'stop' | 'restore'];
-  const id = decodeURIComponent(rawId);
+  const id = decodeId(rawId);
   let replica: ReplicaInfo;
   if (id === 'any') {
     if (action === 'kill') {
@@ -80,6 +80,15 @@ async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: numb
   else if (action === 'stop') replica = await supervisor.stop(id, graceMs);
   else replica = await supervisor.restore(id);
   return { replica };
+}
+
+/** decodeId percent-decodes a replica id; malformed encoding is the client's error (400), not the server's. */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ClusterError(400, `malformed percent-encoding in the replica id: ${JSON.stringify(raw.slice(0, 100))}`);
+  }
 }
 
 function authorized(req: IncomingMessage, expected: Buffer): boolean {
