@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../core/listen.js';
+import { listen, type ServerTimeouts } from '../core/listen.js';
 import { ClusterError } from './cluster-error.js';
 import type { ReplicaInfo, Supervisor } from './supervisor.js';
 
@@ -19,6 +19,8 @@ export interface AdminOptions {
   stopGraceMs: number;
   /** Random numbers in [0, 1) for `any/kill`. */
   random?: () => number;
+  /** Client timeouts (default DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** AdminApi is the running admin server. */
@@ -50,7 +52,7 @@ export async function startAdminApi(supervisor: Supervisor, opts: AdminOptions):
       (err: Error) => send(res, err instanceof ClusterError ? err.status : 500, { error: err.message }),
     );
   });
-  return listen(server, opts.host, opts.port);
+  return listen(server, opts.host, opts.port, opts.timeouts);
 }
 
 async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: number, random: () => number): Promise<unknown> {
