@@ -4,6 +4,7 @@
  * included, with INTERNAL), a bound on how long a unary request may take to arrive (grpc-js has no timer for a
  * client that sends half a message), and a drain that does not wait on such clients.
  */
+import http2, { type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { DRAIN_BODY_TIMEOUT_MS } from '../core/listen.js';
 
@@ -67,6 +68,7 @@ export function grpcGuard(receiveTimeoutMs: number): GrpcGuard {
       if (ended) return;
       ended = true;
       call.sendStatus({ code, details: details.slice(0, MAX_DETAILS_CHARS), metadata: new grpc.Metadata() });
+      resetAfterStatus(call);
     };
     const started = Date.now();
     const shorten = (ms: number): void => {
@@ -113,4 +115,17 @@ export function grpcGuard(receiveTimeoutMs: number): GrpcGuard {
       for (const shorten of receiving) shorten(DRAIN_BODY_TIMEOUT_MS);
     },
   };
+}
+
+/**
+ * resetAfterStatus sends RST_STREAM(NO_ERROR) after the status of a call the server ended while its client was
+ * still sending, as RFC 9113 §8.1 asks: grpc-js only ends its own side, so a client that never finishes would
+ * keep the stream, and with it the connection and a graceful shutdown, open. grpc-js keeps the HTTP/2 stream
+ * in a field of its innermost call object (this interceptor's `call`); if a later grpc-js moves it, the stream
+ * is left to the client and the connection's keepalive, as before.
+ */
+function resetAfterStatus(call: grpc.ServerInterceptingCallInterface): void {
+  const stream = (call as unknown as { stream?: Partial<ServerHttp2Stream> }).stream;
+  if (typeof stream?.close !== 'function' || typeof stream.respond !== 'function' || stream.closed || stream.destroyed) return;
+  stream.close(http2.constants.NGHTTP2_NO_ERROR);
 }

@@ -46,11 +46,14 @@ export interface H2Request {
   timeoutMs?: number;
 }
 
-/** rawH2 sends one request over a fresh HTTP/2 connection and resolves with what came back. */
-export function rawH2(port: number, req: H2Request): Promise<GrpcAnswer & { elapsedMs: number }> {
+/**
+ * rawH2 sends one request over a fresh HTTP/2 connection to 127.0.0.1:port, or over `session` (left open: streams
+ * on one connection reach the server in order), and resolves with what came back.
+ */
+export function rawH2(target: number | http2.ClientHttp2Session, req: H2Request): Promise<GrpcAnswer & { elapsedMs: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const session = typeof target === 'number' ? http2.connect(`http://127.0.0.1:${target}`) : target;
     session.on('error', () => {});
     let httpStatus: number | undefined;
     let settled = false;
@@ -58,7 +61,7 @@ export function rawH2(port: number, req: H2Request): Promise<GrpcAnswer & { elap
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      session.destroy();
+      if (typeof target === 'number') session.destroy();
       resolve({ httpStatus, ...a, elapsedMs: performance.now() - started });
     };
     const timer = setTimeout(() => done({ details: '', reset: 'no answer before the deadline' }), req.timeoutMs ?? 15_000);
