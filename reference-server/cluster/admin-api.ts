@@ -29,6 +29,9 @@ export interface AdminApi {
   close(): Promise<void>;
 }
 
+/** ADMIN_TOKEN_ENV is the environment variable `gauntlet serve` reads the admin token from; no replica inherits it. */
+export const ADMIN_TOKEN_ENV = 'GAUNTLET_ADMIN_TOKEN';
+
 const ROUTE = /^\/admin\/replicas\/([^/]+)\/(kill|stop|restore)$/;
 
 /** isLoopback tells whether a host name or address is a loopback one. */
