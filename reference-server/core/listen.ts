@@ -1,7 +1,7 @@
 /**
- * What every listening part of the reference stack shares (front ends, router, metrics, admin API): binding a
- * server, hardening an HTTP/1.1 server against slow or broken clients, and counting requests in flight so that
- * closing waits for them up to a grace period.
+ * What every listening part of the reference stack shares (front ends, router, metrics, admin API): the client
+ * timeouts, binding a server, hardening an HTTP/1.1 server against slow or broken clients, and counting requests
+ * in flight so that closing waits for them up to a grace period.
  */
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Http2Server } from 'node:http2';
