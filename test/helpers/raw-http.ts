@@ -53,10 +53,12 @@ export function rawExchange(port: number, chunks: (string | Buffer)[], opts: Raw
   });
 }
 
-/** wholeResponse tells whether `text` holds a response's headers and all of its body (without a length: once closed). */
+/** wholeResponse tells whether `text` holds a response's headers and all of its body (with neither a length nor chunks: once closed). */
 function wholeResponse(text: string): boolean {
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return false;
-  const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+  const head = text.slice(0, end);
+  if (/\r\ntransfer-encoding: *chunked/i.test(head)) return text.endsWith('\r\n0\r\n\r\n');
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head);
   return length !== null && text.length - (end + 4) >= Number(length[1]);
 }
