@@ -58,7 +58,8 @@ function watchRequest(server: Http2Server, stream: ServerHttp2Stream, bodyTimeou
     }
     const why = draining ? `the server is shutting down and the request stalled for ${silentMs} ms` : `the request stalled: no data for ${silentMs} ms (body timeout)`;
     if (!stream.headersSent) {
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GRPC_DEADLINE_EXCEEDED), 'grpc-message': encodeURIComponent(why) }, { endStream: true });
+      // encodeURI, as grpc-js: its clients decode grpc-message with decodeURI, which leaves %3A or %2C as they are.
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GRPC_DEADLINE_EXCEEDED), 'grpc-message': encodeURI(why) }, { endStream: true });
     }
     // RST_STREAM after the answer tells the client to stop sending (RFC 9113 §8.1).
     stream.close(http2.constants.NGHTTP2_NO_ERROR);

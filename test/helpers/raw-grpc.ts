@@ -93,9 +93,10 @@ export function rawH2(target: number | http2.ClientHttp2Session, req: H2Request)
   });
 }
 
+/** safeDecode decodes grpc-message as grpc-js clients do (decodeURI: %2C or %3A would stay as they are). */
 function safeDecode(s: string): string {
   try {
-    return decodeURIComponent(s);
+    return decodeURI(s);
   } catch {
     return s;
   }
