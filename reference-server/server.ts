@@ -3,6 +3,7 @@
  * gRPC front ends and the metrics endpoint. Its `close` drains: readiness goes false, in-flight requests finish
  * (up to the grace period), then everything stops.
  */
+import type { ServerTimeouts } from './core/listen.js';
 import { ModelRepository } from './core/model-repository.js';
 import { startGrpcServer } from './grpc/server.js';
 import { startHttpServer } from './http/server.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   strictReadiness?: boolean;
   /** Cores shared among instances when a model's intra_op_threads is 0. */
   cores?: number;
+  /** Client timeouts of every listener (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
+  timeouts?: Partial<ServerTimeouts>;
   log?: (line: string) => void;
 }
 
@@ -57,11 +60,11 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
   const metrics = new Metrics(() => repository.models());
   const started: { close(graceMs?: number): Promise<void> }[] = [];
   try {
-    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody });
+    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, timeouts: opts.timeouts });
     started.push(http);
-    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody });
+    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody, timeouts: opts.timeouts });
     started.push(grpc);
-    const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002);
+    const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     started.push(metricsServer);
     let closing: Promise<void> | undefined;
     return {

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../core/listen.js';
+import { listen, type ServerTimeouts } from '../core/listen.js';
 import { ClusterError } from './cluster-error.js';
 import type { ReplicaInfo, Supervisor } from './supervisor.js';
 
@@ -19,6 +19,8 @@ export interface AdminOptions {
   stopGraceMs: number;
   /** Random numbers in [0, 1) for `any/kill`. */
   random?: () => number;
+  /** Client timeouts (default DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** AdminApi is the running admin server. */
@@ -26,6 +28,9 @@ export interface AdminApi {
   port: number;
   close(): Promise<void>;
 }
+
+/** ADMIN_TOKEN_ENV is the environment variable `gauntlet serve` reads the admin token from; no replica inherits it. */
+export const ADMIN_TOKEN_ENV = 'GAUNTLET_ADMIN_TOKEN';
 
 const ROUTE = /^\/admin\/replicas\/([^/]+)\/(kill|stop|restore)$/;
 
@@ -50,7 +55,7 @@ export async function startAdminApi(supervisor: Supervisor, opts: AdminOptions):
       (err: Error) => send(res, err instanceof ClusterError ? err.status : 500, { error: err.message }),
     );
   });
-  return listen(server, opts.host, opts.port);
+  return listen(server, opts.host, opts.port, opts.timeouts);
 }
 
 async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: number, random: () => number): Promise<unknown> {
@@ -64,7 +69,7 @@ async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: numb
   if (!m) throw new ClusterError(404, `no route for ${method} ${path}`);
   if (method !== 'POST') throw new ClusterError(405, `${method} is not allowed on ${path}; use POST`);
   const [, rawId, action] = m as unknown as [string, string, 'kill' | 'stop' | 'restore'];
-  const id = decodeURIComponent(rawId);
+  const id = decodeId(rawId);
   let replica: ReplicaInfo;
   if (id === 'any') {
     if (action === 'kill') {
@@ -80,6 +85,15 @@ async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: numb
   else if (action === 'stop') replica = await supervisor.stop(id, graceMs);
   else replica = await supervisor.restore(id);
   return { replica };
+}
+
+/** decodeId percent-decodes a replica id; malformed encoding is the client's error (400), not the server's. */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ClusterError(400, `malformed percent-encoding in the replica id: ${JSON.stringify(raw.slice(0, 100))}`);
+  }
 }
 
 function authorized(req: IncomingMessage, expected: Buffer): boolean {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import type { ServerTimeouts } from '../core/listen.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { isLoopback, startAdminApi } from './admin-api.js';
 import { createBalancer, type PolicyName } from './balancer.js';
@@ -47,6 +48,8 @@ export interface ClusterOptions {
   coresPerReplica?: number;
   /** Grace period of a replica's drain (stop, close), in milliseconds (default 30 s). */
   replicaGraceMs?: number;
+  /** Client timeouts of every listener, the router's and the replicas' (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
+  timeouts?: Partial<ServerTimeouts>;
   /** Extra environment per replica (tests and drills only, e.g. GAUNTLET_REPLICA_DELAY_US). */
   replicaEnv?: (id: string) => Record<string, string> | undefined;
   log?: (line: string) => void;
@@ -86,6 +89,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       strictReadiness: opts.strictReadiness,
       cores: opts.coresPerReplica ?? Math.max(1, Math.floor(os.availableParallelism() / opts.replicas)),
       gracePeriodMs: replicaGraceMs,
+      timeouts: opts.timeouts,
     },
     restartDelayMs: opts.restartDelayMs === undefined ? 5000 : opts.restartDelayMs,
     env: opts.replicaEnv,
@@ -104,13 +108,13 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   await supervisor.start();
   const closers: ((graceMs: number) => Promise<void>)[] = [];
   try {
-    const http = await startHttpRouter(routing, { host, port: opts.httpPort ?? 8000, maxBodyBytes });
+    const http = await startHttpRouter(routing, { host, port: opts.httpPort ?? 8000, maxBodyBytes, timeouts: opts.timeouts });
     closers.push(http.close);
-    const grpc = await startGrpcRouter(routing, { host, port: opts.grpcPort ?? 8001, maxBodyBytes });
+    const grpc = await startGrpcRouter(routing, { host, port: opts.grpcPort ?? 8001, maxBodyBytes, timeouts: opts.timeouts });
     closers.push(grpc.close);
-    const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002);
+    const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     closers.push(metricsServer.close);
-    const admin = await startAdminApi(supervisor, { host: adminHost, port: opts.adminPort ?? 8003, token: adminToken, stopGraceMs: replicaGraceMs, random });
+    const admin = await startAdminApi(supervisor, { host: adminHost, port: opts.adminPort ?? 8003, token: adminToken, stopGraceMs: replicaGraceMs, random, timeouts: opts.timeouts });
     health.start();
     metrics.startScraping();
     let closing: Promise<void> | undefined;

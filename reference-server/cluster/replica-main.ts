@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     maxBodyBytes: opts.maxBodyBytes,
     strictReadiness: opts.strictReadiness,
     cores: opts.cores,
+    timeouts: opts.timeouts,
     log: print,
   }).finally(removeOverlay);
   print(`Started GRPCInferenceService at 127.0.0.1:${server.grpcPort}`);

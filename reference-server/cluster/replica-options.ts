@@ -1,3 +1,5 @@
+import type { ServerTimeouts } from '../core/listen.js';
+
 /**
  * What a replica process is started with: its options (JSON on the command line) and the test-only knob that
  * makes one replica slow.
@@ -13,6 +15,8 @@ export interface ReplicaOptions {
   cores?: number;
   /** How long SIGTERM lets in-flight requests finish (default 30 s). */
   gracePeriodMs?: number;
+  /** Client timeouts of the replica's listeners (default DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /**

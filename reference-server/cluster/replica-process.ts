@@ -58,7 +58,7 @@ export class ReplicaProcess {
     const spawnedAt = performance.now();
     this.child = fork(entry, [JSON.stringify(options)], {
       execArgv,
-      env: { ...process.env, ...env },
+      env: { ...process.env, GAUNTLET_ADMIN_TOKEN: undefined, ...env }, // ADMIN_TOKEN_ENV (admin-api.ts): the token stays with the supervisor
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.pid = this.child.pid ?? -1;

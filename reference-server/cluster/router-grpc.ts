@@ -9,7 +9,8 @@
  * piped both ways to one replica, without retries or attempt timeout.
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { bind, InFlight } from '../core/listen.js';
+import { hardenHttp2Server } from '../core/harden-http2.js';
+import { bind, InFlight, type ServerTimeouts } from '../core/listen.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -19,6 +20,8 @@ export interface GrpcRouterOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Idle-session and stalled-request timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** GrpcRouter is the running gRPC router. */
@@ -81,6 +84,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
     if (path.endsWith('/ModelStreamInfer')) proxyStream(routing, sessionFor, stream, headers);
     else void proxyUnary(routing, sessionFor, opts.maxBodyBytes, stream, headers);
   });
+  hardenHttp2Server(server, opts.timeouts, (h) => String(h[':path'] ?? '').endsWith('/ModelStreamInfer'));
   const port = await bind(server, opts.host, opts.port);
   let closing: Promise<void> | undefined;
   return {

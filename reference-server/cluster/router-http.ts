@@ -9,7 +9,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { bind, hardenHttpServer, InFlight } from '../core/listen.js';
+import { bind, hardenHttpServer, InFlight, type ServerTimeouts } from '../core/listen.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -19,8 +19,8 @@ export interface HttpRouterOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
-  /** Seconds an idle client connection stays open (default 75, as the replicas). */
-  keepAliveSeconds?: number;
+  /** Headers, body and idle-connection timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** HttpRouter is the running HTTP router. */
@@ -62,7 +62,7 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
     res.on('close', () => inFlight.leave());
     handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
   });
-  const sockets = hardenHttpServer(server, opts.keepAliveSeconds);
+  const sockets = hardenHttpServer(server, opts.timeouts);
   const port = await bind(server, opts.host, opts.port);
   let closing: Promise<void> | undefined;
   return {

@@ -5,6 +5,8 @@
 import { invalid } from './errors.js';
 import { type Datatype, DATATYPE_SIZES, type Tensor } from './tensor.js';
 
+export { flattenJson } from './flatten-json.js';
+
 const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
   UINT8: [0, 0xff],
   UINT16: [0, 0xffff],
@@ -13,19 +15,6 @@ const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
   INT16: [-0x8000, 0x7fff],
   INT32: [-0x80000000, 0x7fffffff],
 };
-
-/** flattenJson flattens a (possibly nested) JSON array in row-major order; a scalar becomes a one-element list. */
-export function flattenJson(data: unknown): unknown[] {
-  if (!Array.isArray(data)) return [data];
-  if (!data.some(Array.isArray)) return data;
-  const out: unknown[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) for (const x of v) walk(x);
-    else out.push(v);
-  };
-  walk(data);
-  return out;
-}
 
 /** encodeValues turns a flat list of protocol values into the tensor's byte form, checking each element's type and range. */
 export function encodeValues(name: string, datatype: Datatype, values: ArrayLike<unknown>): Uint8Array | Uint8Array[] {
@@ -144,7 +133,7 @@ export function parseBytesTensor(name: string, raw: Uint8Array): Uint8Array[] {
 function toBigInt(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d{1,40}$/.test(v)) return BigInt(v); // longer strings are out of range, and BigInt of megabytes of digits blocks for seconds
   return undefined;
 }
 

@@ -9,6 +9,9 @@ import { invalid } from './errors.js';
 import { byteSize, elementCount, type Tensor } from './tensor.js';
 import type { InferRequest } from './types.js';
 
+/** MAX_TIMEOUT_US bounds the `timeout` parameter as the model configuration bounds default_timeout_microseconds (1 h). */
+export const MAX_TIMEOUT_US = 3_600_000_000;
+
 /** ValidatedRequest is what the scheduler needs of a request that passed validation. */
 export interface ValidatedRequest {
   /** Inputs in the model's declared order (optional inputs that were omitted are absent). */
@@ -109,11 +112,23 @@ function timeout(config: ModelConfig, req: InferRequest): { timeoutUs?: number }
   const v = req.parameters?.['timeout'];
   const policy = config.dynamic_batching?.default_queue_policy;
   if (v === undefined) return policy?.default_timeout_microseconds ? { timeoutUs: policy.default_timeout_microseconds } : {};
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw invalid(`parameter 'timeout' must be a non-negative integer (microseconds), got ${JSON.stringify(v)}`);
+  const n = typeof v === 'string' && /^\d{1,20}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw invalid(`parameter 'timeout' must be a non-negative integer (microseconds), got ${shown(v)}`);
+  if (n > MAX_TIMEOUT_US) throw invalid(`parameter 'timeout' must be at most ${MAX_TIMEOUT_US} microseconds (1 h, as default_timeout_microseconds), got ${shown(v)}`);
   // As in Triton, a request's own timeout is ignored unless the policy allows overriding it.
   if (!policy?.allow_timeout_override) {
     return policy?.default_timeout_microseconds ? { timeoutUs: policy.default_timeout_microseconds } : {};
   }
   return n > 0 ? { timeoutUs: n } : {};
+}
+
+/**
+ * shown prints a parameter value for an error message without walking it: a parameter may be any JSON value,
+ * nested arbitrarily deep (JSON.stringify would overflow the stack) or megabytes long.
+ */
+function shown(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return String(v);
 }

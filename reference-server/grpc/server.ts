@@ -3,8 +3,10 @@
  * gracefully (stop accepting, let in-flight calls finish within a grace period, then force).
  */
 import * as grpc from '@grpc/grpc-js';
+import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
 import { createHandlers } from './handlers.js';
+import { grpcGuard, tolerantService } from './hardening.js';
 import { loadInferenceProtos } from './load-protos.js';
 
 /** GrpcServerOptions says where to listen; port 0 picks any free port. */
@@ -13,7 +15,14 @@ export interface GrpcServerOptions {
   port: number;
   /** Largest request and response message; Triton's default is 2^31 - 1 bytes (effectively unbounded). */
   maxMessageBytes?: number;
+  /** Idle-connection and receive timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+/** KEEPALIVE_TIME_MS is how often the server pings a connection to find clients that vanished without closing it. */
+const KEEPALIVE_TIME_MS = 60_000;
+/** KEEPALIVE_TIMEOUT_MS is how long a ping may go unanswered before the connection is closed. */
+const KEEPALIVE_TIMEOUT_MS = 20_000;
 
 /** RunningGrpcServer is a bound server: its port and a graceful close. */
 export interface RunningGrpcServer {
@@ -37,11 +46,17 @@ function bindAddress(host: string, port: number): string {
 export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { service } = loadInferenceProtos('String');
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const guard = grpcGuard(timeouts.grpcReceiveTimeoutMs);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    'grpc.max_connection_idle_ms': timeouts.idleTimeoutMs,
+    'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+    interceptors: [guard.interceptor],
   });
-  server.addService(service, createHandlers(core));
+  server.addService(tolerantService(service), createHandlers(core));
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> => {
@@ -57,6 +72,7 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
         server.forceShutdown();
         finish();
       }, graceMs);
+      guard.drain();
       server.tryShutdown(() => finish());
     });
     return closing;

@@ -79,7 +79,7 @@ function parseInput(raw: unknown, i: number, binary: Buffer, offset: number): { 
     return { tensor, used: size };
   }
   if (raw['data'] === undefined) throw invalid(`input '${name}' has neither 'data' nor binary_data_size`);
-  tensor.data = encodeValues(name, datatype, flattenJson(raw['data']));
+  tensor.data = encodeValues(name, datatype, flattenJson(raw['data'], name, shape as number[]));
   return { tensor, used: 0 };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
-import { bind, hardenHttpServer, InFlight } from '../core/listen.js';
+import { bind, hardenHttpServer, InFlight, type ServerTimeouts } from '../core/listen.js';
 import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore } from '../core/types.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
@@ -18,8 +18,8 @@ export interface HttpOptions {
   port: number;
   /** Largest accepted request body in bytes (default 64 MiB). */
   maxBodyBytes?: number;
-  /** Seconds an idle keep-alive connection stays open (default 75, above common load-balancer idle timeouts). */
-  keepAliveSeconds?: number;
+  /** Headers, body and idle-connection timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /** HttpFrontEnd is a running HTTP front end. */
@@ -50,7 +50,7 @@ export async function startHttpServer(core: InferenceCore, opts: HttpOptions): P
     res.on('close', () => inFlight.leave());
     handle(core, req, res, limit).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
   });
-  const sockets = hardenHttpServer(server, opts.keepAliveSeconds);
+  const sockets = hardenHttpServer(server, opts.timeouts);
   const port = await bind(server, opts.host, opts.port);
   const close = async (graceMs = 10_000): Promise<void> => {
     const closed = new Promise<void>((r) => server.close(() => r()));

@@ -3,7 +3,7 @@
  * router of a replicated stack serves its own metrics the same way.
  */
 import { createServer } from 'node:http';
-import { type Listening, listen } from '../core/listen.js';
+import { type Listening, listen, type ServerTimeouts } from '../core/listen.js';
 
 /** MetricsFrontEnd is a running metrics server. */
 export type MetricsFrontEnd = Listening;
@@ -14,8 +14,8 @@ export interface MetricsSource {
   registry: { contentType: string };
 }
 
-/** startMetricsServer serves `metrics` on host:port (port 0 = any free port). */
-export function startMetricsServer(metrics: MetricsSource, host: string, port: number): Promise<MetricsFrontEnd> {
+/** startMetricsServer serves `metrics` on host:port (port 0 = any free port), with the stack's client timeouts. */
+export function startMetricsServer(metrics: MetricsSource, host: string, port: number, timeouts?: Partial<ServerTimeouts>): Promise<MetricsFrontEnd> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -34,5 +34,5 @@ export function startMetricsServer(metrics: MetricsSource, host: string, port: n
       },
     );
   });
-  return listen(server, host, port);
+  return listen(server, host, port, timeouts);
 }

@@ -7,10 +7,13 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { POLICY_NAMES, type PolicyName } from '../../reference-server/cluster/balancer.js';
+import { ADMIN_TOKEN_ENV } from '../../reference-server/cluster/admin-api.js';
 import { startCluster, type RunningCluster } from '../../reference-server/cluster/cluster.js';
+import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../../reference-server/core/listen.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { startReferenceServer, type RunningServer } from '../../reference-server/server.js';
 import { GauntletError } from '../errors.js';
+import { type AdminTokenChoice, chooseAdminToken, takeEnvToken } from './admin-token.js';
 
 /** ServeArgs are the parsed options of `gauntlet serve`. */
 export interface ServeArgs {
@@ -29,16 +32,22 @@ export interface ServeArgs {
   restartDelay: string;
   adminPort: number;
   adminToken?: string;
+  adminTokenFile?: string;
   healthIntervalMs: number;
   ejectAfter: number;
   attemptTimeoutMs: number;
   maxRetries: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  idleTimeoutMs: number;
+  grpcReceiveTimeoutMs: number;
 }
 
-/** ADMIN_TOKEN_ENV is the environment variable that supplies the admin token when --admin-token is absent. */
-export const ADMIN_TOKEN_ENV = 'GAUNTLET_ADMIN_TOKEN';
+export { ADMIN_TOKEN_ENV };
 
-const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries'];
+const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token-file', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries'];
+
+const TIMEOUT_OPTIONS = ['headers-timeout-ms', 'body-timeout-ms', 'idle-timeout-ms', 'grpc-receive-timeout-ms'];
 
 /** serveOptions declares the options of `gauntlet serve`. */
 export function serveOptions(y: Argv): Argv<ServeArgs> {
@@ -56,11 +65,17 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('router', { type: 'string', choices: POLICY_NAMES, default: 'least-outstanding', describe: 'Load-balancing policy over the ready replicas' })
     .option('restart-delay', { type: 'string', default: '5', describe: "Seconds before a dead replica is restarted (0 = at once, 'never' = not restarted)" })
     .option('admin-port', { type: 'number', default: 8003, describe: 'Admin API port, loopback only (0 = any free port)' })
-    .option('admin-token', { type: 'string', describe: `Admin API bearer token (default: $${ADMIN_TOKEN_ENV}, else 32 random hex characters, printed at start)` })
+    .option('admin-token-file', { type: 'string', describe: 'Read the admin API bearer token from this file (one line; warns when other users can read it)' })
+    .option('admin-token', { type: 'string', describe: `Admin API bearer token; visible to other users in \`ps\`: prefer --admin-token-file or $${ADMIN_TOKEN_ENV} (default: generated, 32 hex characters, and printed at start; a given token is never printed)` })
     .option('health-interval-ms', { type: 'number', default: 500, describe: 'Milliseconds between health checks of each replica' })
     .option('eject-after', { type: 'number', default: 3, describe: 'Consecutive failed health checks that take a replica out of rotation' })
     .option('attempt-timeout-ms', { type: 'number', default: 10_000, describe: 'Milliseconds one attempt on a replica may take (then 504 / DEADLINE_EXCEEDED, or a retry)' })
     .option('max-retries', { type: 'number', default: 1, describe: 'Retries on another replica of a request that got no response byte (within a 20 % retry budget)' })
+    .option('headers-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.headersTimeoutMs, describe: 'Milliseconds a client may take to send a request line and headers (then 408)' })
+    .option('body-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.bodyTimeoutMs, describe: 'Longest silence, in milliseconds, while a request body arrives (then 408 / DEADLINE_EXCEEDED; 0 = none)' })
+    .option('idle-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.idleTimeoutMs, describe: 'Milliseconds an idle keep-alive or HTTP/2 connection stays open' })
+    .option('grpc-receive-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.grpcReceiveTimeoutMs, describe: "Milliseconds a replica's gRPC server waits for a unary request's whole message (then DEADLINE_EXCEEDED; 0 = none)" })
+    .group(TIMEOUT_OPTIONS, 'Timeouts (docs/reference-server.md#timeouts):')
     .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'max-body-bytes', 'strict-readiness', 'grace-period'], 'Options:')
     .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):') as unknown as Argv<ServeArgs>;
 }
@@ -83,7 +98,12 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   }
   if (!Number.isInteger(args.maxBodyBytes) || args.maxBodyBytes < 1024) problems.push(`--max-body-bytes: must be an integer >= 1024, got ${args.maxBodyBytes}`);
   if (!(args.gracePeriod >= 0)) problems.push(`--grace-period: must be >= 0, got ${args.gracePeriod}`);
+  problems.push(...timeoutProblems(args));
   problems.push(...clusterProblems(args));
+  // Read and removed from the environment first, so that no child process inherits it, whatever happens next.
+  const envToken = takeEnvToken();
+  const token = args.replicas > 1 ? chooseAdminToken(args.adminToken, args.adminTokenFile, envToken) : undefined;
+  problems.push(...(token?.problems ?? []));
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'invalid arguments to serve', problems);
   let repo = args.modelRepository;
   if (repo === undefined) {
@@ -96,7 +116,10 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   } else if (!existsSync(repo) || !statSync(repo).isDirectory()) {
     throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', `model repository ${repo} is not a folder`);
   }
-  if (args.replicas > 1) return startServeCluster(args, repo, print);
+  if (args.replicas > 1 && token !== undefined) {
+    for (const w of token.warnings) print(`warning: ${w}`);
+    return startServeCluster(args, repo, print, token);
+  }
   try {
     const server = await startReferenceServer({
       modelRepository: repo,
@@ -107,6 +130,7 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
       models: args.loadModel,
       maxBodyBytes: args.maxBodyBytes,
       strictReadiness: args.strictReadiness,
+      timeouts: serveTimeouts(args),
       log: print,
     });
     printStarted(print, server);
@@ -132,6 +156,32 @@ function printStarted(print: (line: string) => void, s: { host: string; grpcPort
   print(`Started Metrics Service at ${hostPort(s.host, s.metricsPort)}`);
 }
 
+/** TIMEOUT_RANGES are each timeout flag's field, least value (0 allowed where it turns the timeout off) and most. */
+const TIMEOUT_RANGES: [flag: string, field: keyof ServerTimeouts & keyof ServeArgs, min: number, zeroAllowed: boolean][] = [
+  ['--headers-timeout-ms', 'headersTimeoutMs', 100, false],
+  ['--body-timeout-ms', 'bodyTimeoutMs', 100, true],
+  ['--idle-timeout-ms', 'idleTimeoutMs', 1000, false],
+  ['--grpc-receive-timeout-ms', 'grpcReceiveTimeoutMs', 100, true],
+];
+/** MAX_TIMEOUT_MS is the largest value of every timeout flag (1 h). */
+const MAX_TIMEOUT_MS = 3_600_000;
+
+/** timeoutProblems lists the timeout flags out of range. */
+function timeoutProblems(args: ServeArgs): string[] {
+  const problems: string[] = [];
+  for (const [flag, field, min, zeroAllowed] of TIMEOUT_RANGES) {
+    const v = args[field];
+    if (Number.isInteger(v) && ((v >= min && v <= MAX_TIMEOUT_MS) || (zeroAllowed && v === 0))) continue;
+    problems.push(`${flag}: must be an integer from ${min} to ${MAX_TIMEOUT_MS}${zeroAllowed ? ' (or 0 = none)' : ''}, got ${v}`);
+  }
+  return problems;
+}
+
+/** serveTimeouts gathers the timeout flags for the server or cluster. */
+function serveTimeouts(args: ServeArgs): ServerTimeouts {
+  return { headersTimeoutMs: args.headersTimeoutMs, bodyTimeoutMs: args.bodyTimeoutMs, idleTimeoutMs: args.idleTimeoutMs, grpcReceiveTimeoutMs: args.grpcReceiveTimeoutMs };
+}
+
 /** clusterProblems lists what is wrong with the replica options (checked only with --replicas above 1). */
 function clusterProblems(args: ServeArgs): string[] {
   const problems: string[] = [];
@@ -139,7 +189,6 @@ function clusterProblems(args: ServeArgs): string[] {
   if (!(args.replicas > 1)) return problems;
   if (parseRestartDelay(args.restartDelay) === undefined) problems.push(`--restart-delay: must be seconds >= 0 or 'never', got '${args.restartDelay}'`);
   if (!Number.isInteger(args.adminPort) || args.adminPort < 0 || args.adminPort > 65535) problems.push(`--admin-port: must be an integer from 0 to 65535, got ${args.adminPort}`);
-  if (args.adminToken !== undefined && !/^\S{8,}$/.test(args.adminToken)) problems.push('--admin-token: must be at least 8 characters without spaces');
   if (!Number.isInteger(args.healthIntervalMs) || args.healthIntervalMs < 10) problems.push(`--health-interval-ms: must be an integer >= 10, got ${args.healthIntervalMs}`);
   if (!Number.isInteger(args.ejectAfter) || args.ejectAfter < 1) problems.push(`--eject-after: must be an integer >= 1, got ${args.ejectAfter}`);
   if (!Number.isInteger(args.attemptTimeoutMs) || args.attemptTimeoutMs < 1) problems.push(`--attempt-timeout-ms: must be an integer >= 1, got ${args.attemptTimeoutMs}`);
@@ -148,8 +197,7 @@ function clusterProblems(args: ServeArgs): string[] {
 }
 
 /** startServeCluster starts N replicas behind the router and prints the start-up lines, the admin line included. */
-async function startServeCluster(args: ServeArgs, repo: string, print: (line: string) => void): Promise<RunningCluster> {
-  const envToken = process.env[ADMIN_TOKEN_ENV];
+async function startServeCluster(args: ServeArgs, repo: string, print: (line: string) => void, token: AdminTokenChoice): Promise<RunningCluster> {
   try {
     const cluster = await startCluster({
       modelRepository: repo,
@@ -159,7 +207,7 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       grpcPort: args.grpcPort,
       metricsPort: args.metricsPort,
       adminPort: args.adminPort,
-      adminToken: args.adminToken ?? (envToken || undefined),
+      adminToken: token.token,
       router: args.router,
       restartDelayMs: parseRestartDelay(args.restartDelay) ?? null,
       healthIntervalMs: args.healthIntervalMs,
@@ -170,10 +218,13 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       maxBodyBytes: args.maxBodyBytes,
       strictReadiness: args.strictReadiness,
       replicaGraceMs: args.gracePeriod * 1000,
+      timeouts: serveTimeouts(args),
       log: print,
     });
     printStarted(print, cluster);
-    print(`Started Admin API at ${hostPort(cluster.adminHost, cluster.adminPort)} (token: ${cluster.adminToken})`);
+    // Only a generated token is printed (the harness's embedded server reads it from this line).
+    const shown = token.source === undefined ? `token: ${cluster.adminToken}` : `token from ${token.source}`;
+    print(`Started Admin API at ${hostPort(cluster.adminHost, cluster.adminPort)} (${shown})`);
     print('Server is ready');
     return cluster;
   } catch (err) {
