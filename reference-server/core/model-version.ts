@@ -123,6 +123,10 @@ export class ModelVersion implements LoadedModel {
     return this.stats.snapshot();
   }
 
+  recordRejected(): void {
+    this.stats.recordFailure('REJECTED', 0);
+  }
+
   infer(request: InferRequest): Promise<InferResponse> {
     const ticket = this.gate?.ticket();
     const settle = <T>(fn: () => T): void => {

@@ -106,6 +106,8 @@ export interface LoadedModel {
   /** infer validates, queues, batches and runs the request; rejects with an InferError on any failure. */
   infer(request: InferRequest): Promise<InferResponse>;
   statistics(): ModelStatistics;
+  /** recordRejected counts a request refused before it reached the model (admission control) as failed, REJECTED. */
+  recordRejected(): void;
 }
 
 /** ServerMetadata is the body of `GET /v2`. */

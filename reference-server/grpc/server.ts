@@ -3,8 +3,9 @@
  * gracefully (stop accepting, let in-flight calls finish within a grace period, then force).
  */
 import * as grpc from '@grpc/grpc-js';
+import { Admission } from '../core/admission.js';
 import type { InferenceCore } from '../core/types.js';
-import { createHandlers } from './handlers.js';
+import { createHandlers, type Decode } from './handlers.js';
 import { loadInferenceProtos } from './load-protos.js';
 
 /** GrpcServerOptions says where to listen; port 0 picks any free port. */
@@ -13,7 +14,12 @@ export interface GrpcServerOptions {
   port: number;
   /** Largest request and response message; Triton's default is 2^31 - 1 bytes (effectively unbounded). */
   maxMessageBytes?: number;
+  /** Admission control shared with the other front ends (default: one of its own, with the default limits). */
+  admission?: Admission;
 }
+
+/** INFER_METHODS receive their messages undecoded: the handler decodes them only once admission said yes. */
+const INFER_METHODS = ['ModelInfer', 'ModelStreamInfer'];
 
 /** RunningGrpcServer is a bound server: its port and a graceful close. */
 export interface RunningGrpcServer {
@@ -41,7 +47,11 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
   });
-  server.addService(service, createHandlers(core));
+  const decode = service['ModelInfer']!.requestDeserialize as Decode;
+  const raw: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
+  for (const name of INFER_METHODS) raw[name] = { ...service[name]!, requestDeserialize: (bytes: Buffer) => bytes };
+  const admission = opts.admission ?? new Admission();
+  server.addService(raw, createHandlers({ core, admission, decode }));
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> => {
@@ -58,6 +68,8 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
         finish();
       }, graceMs);
       server.tryShutdown(() => finish());
+    }).then(() => {
+      if (!opts.admission) admission.close();
     });
     return closing;
   };
