@@ -5,9 +5,9 @@
  * - the event loop runs more than `maxEventLoopDelayMs` late, twice in a row (see LoopDelay): requests are then
  *   waiting in the kernel's socket buffers, where no queue policy sees them, and only cheap refusals let the
  *   loop catch up;
- * - its model already holds its limit of requests (being read, queued or executing): by default the model's
- *   `max_queue_size` plus what its instances execute at once (`count × max_batch_size`), so a request the
- *   model's queue could not take is refused before it is parsed;
+ * - its model's queue is full, counting the requests still being read or parsed: the model holds
+ *   `max_queue_size` requests that are not executing (plus what its free instances would start at once), so
+ *   the queue could not take this one after parsing it;
  * - the server already holds `maxInflightRequests` inference requests (all models together; 0 = no such limit);
  * - the request bodies held would exceed `maxInflightBytes`.
  * Every admitted request holds a Ticket until it is answered.
@@ -36,10 +36,10 @@ export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 100;
 export const RETRY_AFTER_SECONDS = 1;
 
 /** ShedReason says which limit refused a request (the `reason` label of gauntlet_inference_shed_total). */
-export type ShedReason = 'event_loop_delay' | 'model_in_flight' | 'in_flight' | 'bytes_in_flight';
+export type ShedReason = 'event_loop_delay' | 'model_queue_full' | 'in_flight' | 'bytes_in_flight';
 
 /** SHED_REASONS lists every ShedReason. */
-export const SHED_REASONS: readonly ShedReason[] = ['event_loop_delay', 'model_in_flight', 'in_flight', 'bytes_in_flight'];
+export const SHED_REASONS: readonly ShedReason[] = ['event_loop_delay', 'model_queue_full', 'in_flight', 'bytes_in_flight'];
 
 /** Ticket is an admitted request's place; `release` (idempotent) gives it back once the request is answered. */
 export interface Ticket {
@@ -54,7 +54,11 @@ export interface Shed {
   message: string;
 }
 
-/** modelAdmissionLimit is a model's default limit: its queue plus what its instances execute at once (0 = none). */
+/**
+ * modelAdmissionLimit is the most requests a model holds at once: its queue plus what its instances execute when
+ * every request has batch size 1 (0 = no bound: the queue is unbounded). The router sizes its default limit per
+ * replica with it.
+ */
 export function modelAdmissionLimit(config: ModelConfig): number {
   const queue = config.dynamic_batching?.default_queue_policy.max_queue_size ?? 0;
   if (queue <= 0) return 0; // an unbounded queue (Triton's default) asks for no bound
@@ -73,7 +77,6 @@ export class Admission {
   private requests = 0;
   private bytes = 0;
   private readonly perModel = new Map<LoadedModel, number>();
-  private readonly limits = new Map<LoadedModel, number>();
   private readonly loop: LoopDelay;
 
   constructor(opts: AdmissionOptions = {}) {
@@ -98,16 +101,6 @@ export class Admission {
   /** loopLateStreak is how many times in a row the event loop ran later than its limit, up to now. */
   get loopLateStreak(): number {
     return this.loop.lateStreak;
-  }
-
-  /** limitOf is the admission limit of a model (0 = none). */
-  limitOf(model: LoadedModel): number {
-    let limit = this.limits.get(model);
-    if (limit === undefined) {
-      limit = this.enabled ? modelAdmissionLimit(model.config) : 0;
-      this.limits.set(model, limit);
-    }
-    return limit;
   }
 
   /**
@@ -159,10 +152,11 @@ export class Admission {
       const delay = Math.round(this.loop.delayMs());
       return { reason: 'event_loop_delay', message: `the server is overloaded: its event loop runs ${delay} ms late (limit ${this.maxEventLoopDelayMs} ms); retry later` };
     }
-    if (model) {
-      const limit = this.limitOf(model);
-      if (limit > 0 && (this.perModel.get(model) ?? 0) >= limit) {
-        return { reason: 'model_in_flight', message: `model '${model.name}' version ${model.version} is at its limit of ${limit} requests in flight (queued or executing); retry later` };
+    if (model && this.enabled) {
+      const { maxQueueSize, executing, startable } = model.queueState();
+      if (maxQueueSize > 0 && (this.perModel.get(model) ?? 0) - executing >= maxQueueSize + startable) {
+        // The same words as the scheduler's own refusal after parsing: to the client it is the same condition.
+        return { reason: 'model_queue_full', message: `inference request for model '${model.name}' version ${model.version} rejected: the queue is full (max_queue_size ${maxQueueSize})` };
       }
     }
     if (this.maxInflightRequests > 0 && this.requests >= this.maxInflightRequests) {

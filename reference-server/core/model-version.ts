@@ -14,7 +14,7 @@ import { InferError, internal, unavailable } from './errors.js';
 import { ModelStats } from './model-stats.js';
 import { OrderGate } from './order-gate.js';
 import type { Tensor } from './tensor.js';
-import type { InferRequest, InferResponse, LoadedModel, ModelMetadata, ModelStatistics } from './types.js';
+import type { InferRequest, InferResponse, LoadedModel, ModelMetadata, ModelStatistics, QueueState } from './types.js';
 import { type ValidatedRequest, validateRequest } from './validate-request.js';
 
 interface ModelJob extends Job, ValidatedRequest {
@@ -125,6 +125,14 @@ export class ModelVersion implements LoadedModel {
 
   recordRejected(): void {
     this.stats.recordFailure('REJECTED', 0);
+  }
+
+  queueState(): QueueState {
+    return {
+      maxQueueSize: this.config.dynamic_batching?.default_queue_policy.max_queue_size ?? 0,
+      executing: this.scheduler?.executingJobs ?? 0,
+      startable: (this.scheduler?.idleInstances ?? 0) * Math.max(1, this.config.max_batch_size),
+    };
   }
 
   infer(request: InferRequest): Promise<InferResponse> {

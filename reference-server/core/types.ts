@@ -95,6 +95,16 @@ export interface RepositoryEntry {
   reason: string;
 }
 
+/** QueueState is what admission control needs to know of a model's queue (counts of requests). */
+export interface QueueState {
+  /** max_queue_size; 0 = unbounded. */
+  maxQueueSize: number;
+  /** Requests in the batches executing now. */
+  executing: number;
+  /** Requests that free instances would start at once (idle instances × max_batch_size). */
+  startable: number;
+}
+
 /** LoadedModel is one served model version. */
 export interface LoadedModel {
   readonly name: string;
@@ -108,6 +118,8 @@ export interface LoadedModel {
   statistics(): ModelStatistics;
   /** recordRejected counts a request refused before it reached the model (admission control) as failed, REJECTED. */
   recordRejected(): void;
+  /** queueState is the queue's bound (0 = none), the requests executing now, and how many more could start at once. */
+  queueState(): QueueState;
 }
 
 /** ServerMetadata is the body of `GET /v2`. */

@@ -110,11 +110,11 @@ describe('a server-wide limit of 2 inference requests in flight', () => {
   });
 });
 
-describe("a model's own limit: max_queue_size plus what its instances execute", () => {
+describe("a model's queue, counting the requests still being read", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    // One instance of batch size 1 and a queue of 1: two requests in flight at most (limit 1 + 1 × 1).
+    // One instance of batch size 1 and a queue of 1: one request executes, one waits, the rest are refused.
     server = await startTestServer({
       hold: tinyMlpConfig('hold', { artificial_delay_us: HOLD_US, max_batch_size: 1, dynamic_batching: { default_queue_policy: { max_queue_size: 1 } } }),
     });
@@ -123,13 +123,13 @@ describe("a model's own limit: max_queue_size plus what its instances execute", 
     await server?.close(2000);
   });
 
-  it('sheds requests past it before parsing them: a malformed body gets 503, not 400', async () => {
+  it('sheds requests it could not take before parsing them: a malformed body gets 503, not 400', async () => {
     const post = (body: string | object) => () => httpRequest(server.httpPort, { path: '/v2/models/hold/infer', body });
     const { replies } = await burst([post(inferBody(inputRows(1))), post(inferBody(inputRows(2))), post('{"inputs": ['), post(inferBody(inputRows(3)))]);
     expect(replies.map((r) => r.status)).toEqual([200, 200, 503, 503]);
-    expect(errorOf(replies[2]!)).toMatch(/model 'hold' version 1 is at its limit of 2 requests in flight \(queued or executing\); retry later/);
+    expect(errorOf(replies[2]!)).toBe("inference request for model 'hold' version 1 rejected: the queue is full (max_queue_size 1)");
     expect(replies[3]!.headers['retry-after']).toBe('1');
-    expect(await metricValue(server.metricsPort, 'gauntlet_inference_shed_total', { reason: 'model_in_flight', protocol: 'http' })).toBe(2);
+    expect(await metricValue(server.metricsPort, 'gauntlet_inference_shed_total', { reason: 'model_queue_full', protocol: 'http' })).toBe(2);
   });
 });
 
