@@ -57,7 +57,7 @@ export class Routing {
   ) {
     this.perReplica = opts.maxInflightPerReplica || Infinity;
     this.maxDelayMs = opts.maxEventLoopDelayMs ?? 0;
-    this.loop = new LoopDelay(this.maxDelayMs);
+    this.loop = new LoopDelay(this.maxDelayMs, 0); // a proxy's saturated loop is overloaded (see LoopDelay)
     if (this.maxDelayMs > 0) this.loop.start();
   }
 

@@ -8,6 +8,10 @@
  * - its model's queue is full, counting the requests still being read or parsed: the model holds
  *   `max_queue_size` requests that are not executing (plus what its free instances would start at once), so
  *   the queue could not take this one after parsing it;
+ * - its model's queue is standing: the request at its head has waited more than a tenth of the queue timeout
+ *   (REJECT models with a timeout only). Under sustained overload this keeps the queue at about a tenth of the
+ *   timeout's worth of work, so accepted requests wait little and clients' connections turn over fast; a burst
+ *   that arrives at once is still taken whole, since its requests find the queue young;
  * - the server already holds `maxInflightRequests` inference requests (all models together; 0 = no such limit);
  * - the request bodies held would exceed `maxInflightBytes`.
  * Every admitted request holds a Ticket until it is answered.
@@ -36,10 +40,10 @@ export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 100;
 export const RETRY_AFTER_SECONDS = 1;
 
 /** ShedReason says which limit refused a request (the `reason` label of gauntlet_inference_shed_total). */
-export type ShedReason = 'event_loop_delay' | 'model_queue_full' | 'in_flight' | 'bytes_in_flight';
+export type ShedReason = 'event_loop_delay' | 'model_queue_full' | 'model_queue_delay' | 'in_flight' | 'bytes_in_flight';
 
 /** SHED_REASONS lists every ShedReason. */
-export const SHED_REASONS: readonly ShedReason[] = ['event_loop_delay', 'model_queue_full', 'in_flight', 'bytes_in_flight'];
+export const SHED_REASONS: readonly ShedReason[] = ['event_loop_delay', 'model_queue_full', 'model_queue_delay', 'in_flight', 'bytes_in_flight'];
 
 /** Ticket is an admitted request's place; `release` (idempotent) gives it back once the request is answered. */
 export interface Ticket {
@@ -98,9 +102,9 @@ export class Admission {
     return this.bytes;
   }
 
-  /** loopLateStreak is how many times in a row the event loop ran later than its limit, up to now. */
-  get loopLateStreak(): number {
-    return this.loop.lateStreak;
+  /** loopCalm is true when the event loop's last measurement was on time and not saturated. */
+  get loopCalm(): boolean {
+    return this.loop.calm;
   }
 
   /**
@@ -153,10 +157,14 @@ export class Admission {
       return { reason: 'event_loop_delay', message: `the server is overloaded: its event loop runs ${delay} ms late (limit ${this.maxEventLoopDelayMs} ms); retry later` };
     }
     if (model && this.enabled) {
-      const { maxQueueSize, executing, startable } = model.queueState();
-      if (maxQueueSize > 0 && (this.perModel.get(model) ?? 0) - executing >= maxQueueSize + startable) {
+      const q = model.queueState();
+      const label = `inference request for model '${model.name}' version ${model.version} rejected`;
+      if (q.maxQueueSize > 0 && (this.perModel.get(model) ?? 0) - q.executing >= q.maxQueueSize + q.startable) {
         // The same words as the scheduler's own refusal after parsing: to the client it is the same condition.
-        return { reason: 'model_queue_full', message: `inference request for model '${model.name}' version ${model.version} rejected: the queue is full (max_queue_size ${maxQueueSize})` };
+        return { reason: 'model_queue_full', message: `${label}: the queue is full (max_queue_size ${q.maxQueueSize})` };
+      }
+      if (q.targetWaitMs > 0 && q.oldestWaitMs > q.targetWaitMs) {
+        return { reason: 'model_queue_delay', message: `${label}: the queue is overloaded (its oldest request has waited ${Math.round(q.oldestWaitMs)} ms, over a tenth of the queue timeout); retry later` };
       }
     }
     if (this.maxInflightRequests > 0 && this.requests >= this.maxInflightRequests) {

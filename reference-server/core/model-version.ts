@@ -128,10 +128,15 @@ export class ModelVersion implements LoadedModel {
   }
 
   queueState(): QueueState {
+    const policy = this.config.dynamic_batching?.default_queue_policy;
+    const oldest = this.scheduler?.oldestEnqueuedNs;
     return {
-      maxQueueSize: this.config.dynamic_batching?.default_queue_policy.max_queue_size ?? 0,
+      maxQueueSize: policy?.max_queue_size ?? 0,
       executing: this.scheduler?.executingJobs ?? 0,
       startable: (this.scheduler?.idleInstances ?? 0) * Math.max(1, this.config.max_batch_size),
+      oldestWaitMs: oldest === undefined ? 0 : Number(process.hrtime.bigint() - oldest) / 1e6,
+      // DELAY asks for late requests to be served anyway: its queue is never called standing.
+      targetWaitMs: policy && policy.timeout_action === 'REJECT' ? policy.default_timeout_microseconds / 10_000 : 0,
     };
   }
 

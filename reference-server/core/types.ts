@@ -103,6 +103,10 @@ export interface QueueState {
   executing: number;
   /** Requests that free instances would start at once (idle instances × max_batch_size). */
   startable: number;
+  /** How long the request at the head of the queue has waited, in milliseconds (0 when the queue is empty). */
+  oldestWaitMs: number;
+  /** The wait beyond which the queue counts as standing: a tenth of the queue timeout (0 = none, see Admission). */
+  targetWaitMs: number;
 }
 
 /** LoadedModel is one served model version. */

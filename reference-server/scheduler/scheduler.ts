@@ -66,6 +66,11 @@ export class Scheduler<J extends Job> {
     return this.busy;
   }
 
+  /** oldestEnqueuedNs is when the request at the head of the queue entered it (undefined when none waits in time). */
+  get oldestEnqueuedNs(): bigint | undefined {
+    return this.queue[this.head]?.enqueuedNs;
+  }
+
   /** idleInstances is the number of instances free to start a batch now. */
   get idleInstances(): number {
     return this.idle.length;

@@ -196,7 +196,7 @@ describe('the event-loop trigger', () => {
     }
     expect(health).toMatch(/^HTTP\/1.1 200/);
     // One late turn alone (a pause of the process, a collection) sheds nothing.
-    await waitUntil(() => server.admission.loopLateStreak === 0, 'the loop runs on time again');
+    await waitUntil(() => server.admission.loopCalm, 'the loop runs on time again');
     const again = sockets[0]!.request(infer);
     busy(150);
     expect(await again).toMatch(/^HTTP\/1.1 200/);
