@@ -10,7 +10,8 @@
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { RETRY_AFTER_SECONDS } from '../core/admission.js';
-import { bind, InFlight } from '../core/listen.js';
+import { bindBacklog } from '../core/bind-backlog.js';
+import { InFlight } from '../core/listen.js';
 import { encodeGrpcMessage } from './grpc-message.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
@@ -92,7 +93,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
     if (path.endsWith('/ModelStreamInfer')) proxyStream(routing, sessionFor, stream, headers);
     else void proxyUnary(routing, sessionFor, opts.maxBodyBytes, stream, headers, isInfer);
   });
-  const port = await bind(server, opts.host, opts.port);
+  const port = await bindBacklog(server, opts.host, opts.port);
   let closing: Promise<void> | undefined;
   return {
     port,

@@ -10,7 +10,8 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { RETRY_AFTER_SECONDS } from '../core/admission.js';
-import { bind, hardenHttpServer, InFlight } from '../core/listen.js';
+import { bindBacklog } from '../core/bind-backlog.js';
+import { hardenHttpServer, InFlight } from '../core/listen.js';
 import { answerUnread } from '../core/unread-body.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
@@ -65,7 +66,7 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
     handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
   });
   const sockets = hardenHttpServer(server, opts.keepAliveSeconds);
-  const port = await bind(server, opts.host, opts.port);
+  const port = await bindBacklog(server, opts.host, opts.port);
   let closing: Promise<void> | undefined;
   return {
     port,

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import os from 'node:os';
 import { Admission, isShed, RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
-import { bind, hardenHttpServer, InFlight } from '../core/listen.js';
+import { bindBacklog } from '../core/bind-backlog.js';
+import { hardenHttpServer, InFlight } from '../core/listen.js';
 import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore, LoadedModel } from '../core/types.js';
 import { answerUnread, bodyLength } from '../core/unread-body.js';
@@ -80,7 +81,7 @@ export async function startHttpServer(core: InferenceCore, opts: HttpOptions): P
     handle(ctx, req, res).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
   });
   const sockets = hardenHttpServer(server, opts.keepAliveSeconds);
-  const port = await bind(server, opts.host, opts.port);
+  const port = await bindBacklog(server, opts.host, opts.port);
   const close = async (graceMs = 10_000): Promise<void> => {
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeIdleConnections();
