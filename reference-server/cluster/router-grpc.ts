@@ -40,6 +40,11 @@ const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transf
 /** The error that ended each upstream session, to tell a refused connection from a lost one. */
 const sessionErrors = new WeakMap<ClientHttp2Session, NodeJS.ErrnoException>();
 const SESSION_OPTIONS: http2.SessionOptions = { maxSessionMemory: 64, settings: { initialWindowSize: 1 << 20 } };
+/**
+ * SESSION_WINDOW_BYTES is each connection's receive window, both ways (HTTP/2's default is 64 KiB: a busy router
+ * would let one 64 KiB message per connection through per turn of its event loop).
+ */
+const SESSION_WINDOW_BYTES = 16 << 20;
 
 interface Failure {
   reason: RetryReason;
@@ -55,6 +60,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
     if (known && known.generation === r.generation && !known.session.closed && !known.session.destroyed) return known.session;
     known?.session.destroy();
     const session = http2.connect(`http://127.0.0.1:${r.grpcPort}`, SESSION_OPTIONS);
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
     const entry = { generation: r.generation, session };
     const forget = (): void => {
       if (upstreams.get(r) === entry) upstreams.delete(r);
@@ -72,6 +78,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
   const sessions = new Set<ServerHttp2Session>();
   const inFlight = new InFlight();
   server.on('session', (s) => {
+    s.setLocalWindowSize(SESSION_WINDOW_BYTES);
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
     s.on('error', () => {});

@@ -14,6 +14,7 @@ import { encodeGrpcMessage } from '../../../reference-server/cluster/grpc-messag
 import { callUnary, createInferenceClient, type InferenceClient } from '../../../reference-server/grpc/client.js';
 import { errorOf, type HttpReply, httpRequest, inferBody, inputRows } from '../../helpers/reference-client.js';
 import { makeRepository, TINY_MLP, tinyMlpConfig } from '../../helpers/test-repo.js';
+import { windowsOf } from '../../helpers/http2-windows.js';
 import { metricSum } from './cluster-helpers.js';
 
 const f32 = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
@@ -75,6 +76,10 @@ describe('router admission: one request in flight per replica', () => {
     ]);
     expect(results).toEqual(['OK', 'OK', `${grpc.status.UNAVAILABLE} ${FULL} 1000`, 'OK']);
     expect(await metricSum(cluster.metricsPort, 'gauntlet_router_shed_total', { protocol: 'grpc', reason: 'replicas_full' })).toBe(1);
+  });
+
+  it('opens 16 MiB HTTP/2 connection windows, so a busy router does not hold messages back in its clients', async () => {
+    expect((await windowsOf(cluster.grpcPort, 16 << 20)).stream).toBe(1 << 20);
   });
 
   it("passes the router's own gRPC messages to clients as written, commas included", async () => {
