@@ -14,10 +14,11 @@
  * The load comes from separate processes (BENCH_LOADERS, default 2, sharing the rate; gauntlet's own clients,
  * up to 512 HTTP connections or 4 HTTP/2 sessions each, client timeout 10 s, at most 4096 requests outstanding in
  * all: a send due beyond that is DROPPED, as gauntlet's max_in_flight does). Latency counts from each request's
- * intended send time. Requests carry 16 rows (BENCH_ROWS) of binary tensors, so the server's work per request outweighs the load
- * process's and 5× can be offered from the same machine: single-row requests cost the load process about as much
- * as the server, and 16-row JSON bodies (80 KB each) are more than the load process can write at 5× on two
- * cores (the case `server:http-json` is there to try on a larger machine).
+ * intended send time. Requests carry 64 rows (BENCH_ROWS) of binary tensors, so that the server's work per
+ * request outweighs the load processes' and 5× can be offered from the same two cores: with single-row requests
+ * the load processes cost about as much as the server, with 16 rows they fall behind at 5× whenever the machine
+ * is quiet, and 16-row JSON bodies (80 KB each) are more than they can write at 5× (the case `server:http-json`
+ * is there for larger machines). A run whose load processes fell behind says so.
  * Run: `npm run build && node dist/bench/overload.js` (about 4 minutes; BENCH_SECONDS=N per 5× run, default 10;
  * BENCH_CASES=server:http-json,router:grpc,… to choose; BENCH_REPLICAS, default 2; BENCH_SERVE_ARGS for extra
  * `gauntlet serve` options).
@@ -28,7 +29,7 @@ import { type LoopResult, type LoopSpec, runSpread } from './lib/open-loop.js';
 import { type Served, startServe } from './lib/serve-process.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
-const ROWS = Number(process.env['BENCH_ROWS'] ?? 16);
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 64);
 const REPLICAS = Number(process.env['BENCH_REPLICAS'] ?? 2);
 const FACTOR = Number(process.env['BENCH_FACTOR'] ?? 5);
 /** Loops of the closed loop that measures capacity: enough to keep the router's replicas busy too. */
@@ -156,6 +157,11 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const met = r.on.promptShare >= 0.99 && r.on.okP99Us <= QUEUE_TIMEOUT_MS * 1000 && (r.on.byCode['TIMEOUT'] ?? 0) === 0 && r.on.goodputRps >= 0.9 * r.capacity;
     console.log(`| ${r.name} | ${(r.on.promptShare / r.off.promptShare).toFixed(2)}x | ${(r.on.goodputRps / r.off.goodputRps).toFixed(2)}x | ${met ? 'yes' : 'no'} | ${r.shed} |`);
+  }
+  for (const r of rows) {
+    for (const [label, x] of [['on', r.on], ['off', r.off]] as const) {
+      if (x.lateSends > 0.01 * x.sent) console.log(`note: ${r.name} ${label}: ${pct(x.lateSends / x.sent)} of the sends left over 5 ms late: the load processes could not keep up, so less than ${FACTOR}× was offered on time`);
+    }
   }
   console.log(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 }
