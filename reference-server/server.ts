@@ -4,6 +4,7 @@
  * (up to the grace period), then everything stops.
  */
 import type { ServerTimeouts } from './core/listen.js';
+import { Admission } from './core/admission.js';
 import { ModelRepository } from './core/model-repository.js';
 import { startGrpcServer } from './grpc/server.js';
 import { startHttpServer } from './http/server.js';
@@ -22,6 +23,16 @@ export interface ServerOptions {
   models?: string[];
   /** Largest request body / gRPC message in bytes (default 64 MiB). */
   maxBodyBytes?: number;
+  /** Largest JSON part of an HTTP infer body in bytes (default 8 MiB); binary tensors may fill maxBodyBytes. */
+  maxJsonBodyBytes?: number;
+  /** false turns admission control off (requests are refused only by the models' queue policies); default true. */
+  admission?: boolean;
+  /** Inference requests in the server at once, all models (default 0: only each model's own limit). */
+  maxInflightRequests?: number;
+  /** Request body bytes held by admitted inference requests at once (default 256 MiB; 0 = no limit). */
+  maxInflightBytes?: number;
+  /** Event-loop delay in ms beyond which inference requests are shed with 503 (default 100; 0 = off). */
+  maxEventLoopDelayMs?: number;
   strictReadiness?: boolean;
   /** Cores shared among instances when a model's intra_op_threads is 0. */
   cores?: number;
@@ -37,6 +48,7 @@ export interface RunningServer {
   grpcPort: number;
   metricsPort: number;
   repository: ModelRepository;
+  admission: Admission;
   metrics: Metrics;
   /** close drains and stops the server; in-flight requests get up to graceMs to finish, queued ones left then get 503. */
   close(graceMs?: number): Promise<void>;
@@ -57,12 +69,18 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
     serverVersion: packageVersion(),
     log: opts.log,
   });
-  const metrics = new Metrics(() => repository.models());
+  const admission = new Admission({
+    enabled: opts.admission,
+    maxInflightRequests: opts.maxInflightRequests,
+    maxInflightBytes: opts.maxInflightBytes,
+    maxEventLoopDelayMs: opts.maxEventLoopDelayMs,
+  });
+  const metrics = new Metrics(() => repository.models(), admission);
   const started: { close(graceMs?: number): Promise<void> }[] = [];
   try {
-    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, timeouts: opts.timeouts });
+    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, maxJsonBodyBytes: opts.maxJsonBodyBytes, admission, timeouts: opts.timeouts });
     started.push(http);
-    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody, timeouts: opts.timeouts });
+    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody, admission, timeouts: opts.timeouts });
     started.push(grpc);
     const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     started.push(metricsServer);
@@ -73,6 +91,7 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
       grpcPort: grpc.port,
       metricsPort: metricsServer.port,
       repository,
+      admission,
       metrics,
       close: (graceMs = 10_000) =>
         (closing ??= (async () => {
@@ -85,12 +104,14 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
           await frontEnds;
           await metricsServer.close();
           metrics.close();
+          admission.close();
         })()),
     };
   } catch (err) {
     await Promise.all(started.map((s) => s.close(0)));
     await repository.close(0);
     metrics.close();
+    admission.close();
     throw err;
   }
 }

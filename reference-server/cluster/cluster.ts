@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { ServerTimeouts } from '../core/listen.js';
+import { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../core/admission.js';
+import { repositoryAdmissionLimit } from '../core/repository-limit.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { isLoopback, startAdminApi } from './admin-api.js';
 import { createBalancer, type PolicyName } from './balancer.js';
@@ -38,11 +40,20 @@ export interface ClusterOptions {
   ejectAfter?: number;
   attemptTimeoutMs?: number;
   maxRetries?: number;
+  /** Requests the router sends one replica at once (default 0: the replicas' own limit, from the models' configs). */
+  maxInflightPerReplica?: number;
   /** Random numbers in [0, 1) for the least-outstanding policy and `any/kill` (default Math.random). */
   random?: () => number;
   /** Each replica's options, as `gauntlet serve` has them. */
   models?: string[];
   maxBodyBytes?: number;
+  maxJsonBodyBytes?: number;
+  /** false turns admission control off in the router and every replica (default true). */
+  admission?: boolean;
+  maxInflightRequests?: number;
+  maxInflightBytes?: number;
+  /** Event-loop delay (ms) beyond which the router and each replica shed (default 100; 0 = off). */
+  maxEventLoopDelayMs?: number;
   strictReadiness?: boolean;
   /** Cores each replica's instances share (default: the machine's cores ÷ replicas, at least 1). */
   coresPerReplica?: number;
@@ -86,6 +97,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       modelRepository: opts.modelRepository,
       models: opts.models,
       maxBodyBytes,
+      maxJsonBodyBytes: opts.maxJsonBodyBytes,
+      admission: opts.admission,
+      maxInflightRequests: opts.maxInflightRequests,
+      maxInflightBytes: opts.maxInflightBytes,
+      maxEventLoopDelayMs: opts.maxEventLoopDelayMs,
       strictReadiness: opts.strictReadiness,
       cores: opts.coresPerReplica ?? Math.max(1, Math.floor(os.availableParallelism() / opts.replicas)),
       gracePeriodMs: replicaGraceMs,
@@ -104,6 +120,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const routing = new Routing(supervisor, createBalancer(opts.router ?? 'least-outstanding', random), new RetryBudget(), health, metrics, {
     maxRetries: opts.maxRetries ?? 1,
     attemptTimeoutMs: opts.attemptTimeoutMs ?? 10_000,
+    ...(opts.admission !== false && {
+      maxInflightPerReplica: opts.maxInflightPerReplica || repositoryAdmissionLimit(opts.modelRepository, opts.models),
+      maxEventLoopDelayMs: opts.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+    }),
   });
   await supervisor.start();
   const closers: ((graceMs: number) => Promise<void>)[] = [];
@@ -135,6 +155,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           await admin.close();
           await supervisor.close(graceMs);
           metrics.close();
+          routing.close();
           await metricsServer.close();
         })()),
     };
@@ -142,6 +163,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await Promise.all(closers.map((c) => c(0)));
     health.stop();
     metrics.close();
+    routing.close();
     await supervisor.close(0);
     throw err;
   }

@@ -10,6 +10,11 @@ export interface ReplicaOptions {
   modelRepository: string;
   models?: string[];
   maxBodyBytes?: number;
+  maxJsonBodyBytes?: number;
+  admission?: boolean;
+  maxInflightRequests?: number;
+  maxInflightBytes?: number;
+  maxEventLoopDelayMs?: number;
   strictReadiness?: boolean;
   /** Cores the replica's instances share when a model's intra_op_threads is 0. */
   cores?: number;

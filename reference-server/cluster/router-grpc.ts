@@ -9,8 +9,10 @@
  * piped both ways to one replica, without retries or attempt timeout.
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { hardenHttp2Server } from '../core/harden-http2.js';
-import { bind, InFlight, type ServerTimeouts } from '../core/listen.js';
+import { bind, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
+import { encodeGrpcMessage } from '../core/grpc-message.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -40,6 +42,11 @@ const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transf
 /** The error that ended each upstream session, to tell a refused connection from a lost one. */
 const sessionErrors = new WeakMap<ClientHttp2Session, NodeJS.ErrnoException>();
 const SESSION_OPTIONS: http2.SessionOptions = { maxSessionMemory: 64, settings: { initialWindowSize: 1 << 20 } };
+/**
+ * SESSION_WINDOW_BYTES is each connection's receive window, both ways (HTTP/2's default is 64 KiB: a busy router
+ * would let one 64 KiB message per connection through per turn of its event loop).
+ */
+const SESSION_WINDOW_BYTES = 16 << 20;
 
 interface Failure {
   reason: RetryReason;
@@ -55,6 +62,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
     if (known && known.generation === r.generation && !known.session.closed && !known.session.destroyed) return known.session;
     known?.session.destroy();
     const session = http2.connect(`http://127.0.0.1:${r.grpcPort}`, SESSION_OPTIONS);
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
     const entry = { generation: r.generation, session };
     const forget = (): void => {
       if (upstreams.get(r) === entry) upstreams.delete(r);
@@ -72,6 +80,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
   const sessions = new Set<ServerHttp2Session>();
   const inFlight = new InFlight();
   server.on('session', (s) => {
+    s.setLocalWindowSize(SESSION_WINDOW_BYTES);
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
     s.on('error', () => {});
@@ -80,12 +89,21 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
     inFlight.enter();
     stream.on('close', () => inFlight.leave());
     stream.on('error', () => {});
+    // Inference is shed from its headers alone (a refused call costs no body buffering); health checks,
+    // metadata and statistics are never shed.
     const path = String(headers[':path'] ?? '');
+    const isInfer = path.endsWith('/ModelInfer') || path.endsWith('/ModelStreamInfer');
+    const shed = isInfer ? routing.admit('grpc') : undefined;
+    if (shed !== undefined) {
+      trailersOnly(stream, GRPC_STATUS.UNAVAILABLE, shed);
+      stream.resume(); // discard what the client still sends
+      return;
+    }
     if (path.endsWith('/ModelStreamInfer')) proxyStream(routing, sessionFor, stream, headers);
-    else void proxyUnary(routing, sessionFor, opts.maxBodyBytes, stream, headers);
+    else void proxyUnary(routing, sessionFor, opts.maxBodyBytes, stream, headers, isInfer);
   });
   hardenHttp2Server(server, opts.timeouts, (h) => String(h[':path'] ?? '').endsWith('/ModelStreamInfer'));
-  const port = await bind(server, opts.host, opts.port);
+  const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -101,7 +119,7 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
   };
 }
 
-async function proxyUnary(routing: Routing, sessionFor: (r: Replica) => ClientHttp2Session, limit: number, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+async function proxyUnary(routing: Routing, sessionFor: (r: Replica) => ClientHttp2Session, limit: number, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, isInfer: boolean): Promise<void> {
   const body = await readAll(stream, limit);
   if (body === undefined) return;
   if (typeof body === 'string') return trailersOnly(stream, GRPC_STATUS.RESOURCE_EXHAUSTED, body);
@@ -110,9 +128,10 @@ async function proxyUnary(routing: Routing, sessionFor: (r: Replica) => ClientHt
   let failure: Failure | undefined;
   for (let attempts = 0; ; attempts++) {
     if (stream.destroyed || stream.closed) return;
-    const replica = routing.pick(tried);
-    if (!replica) {
+    const replica = routing.pick(tried, isInfer);
+    if (typeof replica === 'string') {
       if (failure) return trailersOnly(stream, failure.status, failure.message);
+      if (replica === 'full') return trailersOnly(stream, GRPC_STATUS.UNAVAILABLE, routing.shedFull('grpc'));
       routing.metrics.countRequest(undefined, 'grpc', String(GRPC_STATUS.UNAVAILABLE));
       return trailersOnly(stream, GRPC_STATUS.UNAVAILABLE, 'no ready replica');
     }
@@ -126,7 +145,8 @@ async function proxyUnary(routing: Routing, sessionFor: (r: Replica) => ClientHt
 function proxyStream(routing: Routing, sessionFor: (r: Replica) => ClientHttp2Session, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   routing.received();
   const replica = routing.pick(new Set());
-  if (!replica) {
+  if (replica === 'full') return trailersOnly(stream, GRPC_STATUS.UNAVAILABLE, routing.shedFull('grpc'));
+  if (replica === 'none') {
     routing.metrics.countRequest(undefined, 'grpc', String(GRPC_STATUS.UNAVAILABLE));
     return trailersOnly(stream, GRPC_STATUS.UNAVAILABLE, 'no ready replica');
   }
@@ -170,7 +190,7 @@ function attempt(
     /** failAfterResponse ends a stream whose response headers were forwarded: the client gets error trailers. */
     const failAfterResponse = (code: string, status: number, message: string): void => {
       count(code);
-      trailers = { 'grpc-status': String(status), 'grpc-message': encodeURIComponent(message) };
+      trailers = { 'grpc-status': String(status), 'grpc-message': encodeGrpcMessage(message) };
       if (!down.destroyed && !down.closed) down.end();
       settle();
     };
@@ -213,7 +233,7 @@ function attempt(
         return;
       }
       // Once per client stream: only the attempt that got response headers answers it.
-      down.once('wantTrailers', () => down.sendTrailers(trailers ?? { 'grpc-status': String(GRPC_STATUS.UNAVAILABLE), 'grpc-message': encodeURIComponent(`replica ${r.id} ended the response without a status`) }));
+      down.once('wantTrailers', () => down.sendTrailers(trailers ?? { 'grpc-status': String(GRPC_STATUS.UNAVAILABLE), 'grpc-message': encodeGrpcMessage(`replica ${r.id} ended the response without a status`) }));
       down.respond(out, { waitForTrailers: true });
     });
     up.on('trailers', (t) => {
@@ -265,14 +285,16 @@ function responseHeaders(h: IncomingHttpHeaders, withStatus = true): OutgoingHtt
   return out;
 }
 
-/** trailersOnly answers a stream with a gRPC status and no message. */
+/** trailersOnly answers a stream with a gRPC status and no message; UNAVAILABLE says when to retry (gRFC A6). */
 function trailersOnly(stream: ServerHttp2Stream, status: number, message: string): void {
   if (stream.destroyed || stream.closed) return;
   if (stream.headersSent) {
     stream.close(NGHTTP2_CANCEL);
     return;
   }
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status), 'grpc-message': encodeURIComponent(message) }, { endStream: true });
+  const headers: OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status), 'grpc-message': encodeGrpcMessage(message) };
+  if (status === GRPC_STATUS.UNAVAILABLE) headers['grpc-retry-pushback-ms'] = String(RETRY_AFTER_SECONDS * 1000);
+  stream.respond(headers, { endStream: true });
 }
 
 /** readAll buffers a unary request; a string is a RESOURCE_EXHAUSTED message, undefined means the client went away. */

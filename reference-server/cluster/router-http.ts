@@ -9,7 +9,9 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { bind, hardenHttpServer, InFlight, type ServerTimeouts } from '../core/listen.js';
+import { RETRY_AFTER_SECONDS } from '../core/admission.js';
+import { bind, hardenHttpServer, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
+import { answerUnread } from '../core/unread-body.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -63,7 +65,7 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
     handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
   });
   const sockets = hardenHttpServer(server, opts.timeouts);
-  const port = await bind(server, opts.host, opts.port);
+  const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -80,11 +82,13 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
 }
 
 async function handle(routing: Routing, agentFor: (r: Replica) => http.Agent, limit: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Inference is shed from its headers alone (a refused request costs no body buffering); health checks,
+  // metadata and statistics are never shed.
+  const isInfer = req.method === 'POST' && INFER_PATH.test(req.url ?? '');
+  const shed = isInfer ? routing.admit('http') : undefined;
+  if (shed !== undefined) return answerError(req, res, 503, shed, RETRY_AFTER);
   const body = await readRaw(req, limit);
-  if (typeof body === 'string') {
-    if (!res.destroyed) sendError(res, 413, body, { connection: 'close' });
-    return;
-  }
+  if (typeof body === 'string') return answerError(req, res, 413, body);
   if (body === undefined) return; // the client went away while sending
   routing.received();
   const headers = forwardHeaders(req.headers, body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body.length : undefined);
@@ -92,11 +96,12 @@ async function handle(routing: Routing, agentFor: (r: Replica) => http.Agent, li
   let failure: AttemptFailure | undefined;
   for (let attempts = 0; ; attempts++) {
     if (res.destroyed) return;
-    const replica = routing.pick(tried);
-    if (!replica) {
+    const replica = routing.pick(tried, isInfer);
+    if (typeof replica === 'string') {
       if (failure) return sendError(res, failure.status, failure.message);
+      if (replica === 'full') return sendError(res, 503, routing.shedFull('http'), RETRY_AFTER);
       routing.metrics.countRequest(undefined, 'http', '503');
-      return sendError(res, 503, 'no ready replica');
+      return sendError(res, 503, 'no ready replica', RETRY_AFTER);
     }
     if (failure && !routing.mayRetry(attempts, failure.reason)) return sendError(res, failure.status, failure.message);
     tried.add(replica);
@@ -175,23 +180,32 @@ function attempt(routing: Routing, a: Attempt, agent: http.Agent, req: IncomingM
   });
 }
 
-/** readRaw buffers the request body; a string is a 413 message, undefined means the client went away. */
+/** INFER_PATH matches the inference route (the only one admission control applies to). */
+const INFER_PATH = /^\/v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer(?:\?|$)/;
+
+/** RETRY_AFTER is the header of the router's own 503s. */
+const RETRY_AFTER: Readonly<Record<string, string>> = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+
+/**
+ * readRaw buffers the request body; a string is a 413 message (answered at once, the rest unread), undefined
+ * means the client went away.
+ */
 function readRaw(req: IncomingMessage, limit: number): Promise<Buffer | string | undefined> {
   return new Promise((resolve) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limit) {
-      req.resume();
       return resolve(`the request body is ${declared} bytes, over the limit of ${limit} bytes`);
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? `the request body is over the limit of ${limit} bytes` : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      resolve(`the request body is over the limit of ${limit} bytes`);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on('error', () => resolve(undefined));
     req.on('close', () => {
       if (!req.complete) resolve(undefined);
@@ -224,7 +238,12 @@ function connectionTokens(v: string | undefined): ReadonlySet<string> {
   return new Set(v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
-function sendError(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+/** answerError sends `{"error": message}` for a request whose body may be unread (see answerUnread). */
+function answerError(req: IncomingMessage, res: ServerResponse, status: number, message: string, extra: Readonly<Record<string, string>> = {}): void {
+  answerUnread(req, res, status, { 'content-type': 'application/json', ...extra }, Buffer.from(JSON.stringify({ error: message }), 'utf8'));
+}
+
+function sendError(res: ServerResponse, status: number, message: string, extra: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;

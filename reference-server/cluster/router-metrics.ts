@@ -4,6 +4,7 @@
  * the replicas' Triton `nv_inference_*` series summed (TritonSums).
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { ROUTER_SHED_REASONS, type RouterShedReason } from './routing.js';
 import type { Replica, Supervisor } from './supervisor.js';
 import { TritonSums } from './triton-sums.js';
 
@@ -29,6 +30,7 @@ export class RouterMetrics {
   private readonly retries: Counter<'reason'>;
   private readonly budgetExhausted: Counter;
   private readonly ejections: Counter<'replica'>;
+  private readonly shed: Counter<'protocol' | 'reason'>;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly supervisor: Supervisor) {
@@ -45,6 +47,13 @@ export class RouterMetrics {
     this.budgetExhausted = new Counter({ name: 'gauntlet_router_retry_budget_exhausted_total', help: 'Retries refused because the retry budget was spent', registers });
     this.ejections = new Counter({ name: 'gauntlet_router_ejections_total', help: 'Replicas taken out of rotation by health checks or connection errors', labelNames: ['replica'], registers });
     for (const r of replicas) this.ejections.inc({ replica: r.id }, 0);
+    this.shed = new Counter({
+      name: 'gauntlet_router_shed_total',
+      help: 'Requests the router refused at once, before reading their body (503 / UNAVAILABLE): event_loop_delay or replicas_full',
+      labelNames: ['protocol', 'reason'],
+      registers,
+    });
+    for (const protocol of ['http', 'grpc'] satisfies Protocol[]) for (const reason of ROUTER_SHED_REASONS) this.shed.inc({ protocol, reason }, 0);
     new Gauge({
       name: 'gauntlet_router_in_flight',
       help: 'Requests in flight on each replica',
@@ -98,6 +107,11 @@ export class RouterMetrics {
   /** countRequest counts one attempt's outcome. */
   countRequest(replica: Replica | undefined, protocol: Protocol, code: string): void {
     this.requests.inc({ replica: replica?.id ?? NO_REPLICA, protocol, code });
+  }
+
+  /** countShed counts a request refused by the router's admission control. */
+  countShed(protocol: Protocol, reason: RouterShedReason): void {
+    this.shed.inc({ protocol, reason });
   }
 
   /** countRetry counts a retry and why. */

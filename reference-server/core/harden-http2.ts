@@ -5,6 +5,7 @@
  * after the body timeout, or after DRAIN_BODY_TIMEOUT_MS once the server stopped listening.
  */
 import http2, { type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { encodeGrpcMessage } from './grpc-message.js';
 import { DEFAULT_TIMEOUTS, DRAIN_BODY_TIMEOUT_MS, type ServerTimeouts } from './listen.js';
 
 /** GRPC_DEADLINE_EXCEEDED is the grpc-status a stalled request is answered with. */
@@ -58,8 +59,7 @@ function watchRequest(server: Http2Server, stream: ServerHttp2Stream, bodyTimeou
     }
     const why = draining ? `the server is shutting down and the request stalled for ${silentMs} ms` : `the request stalled: no data for ${silentMs} ms (body timeout)`;
     if (!stream.headersSent) {
-      // encodeURI, as grpc-js: its clients decode grpc-message with decodeURI, which leaves %3A or %2C as they are.
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GRPC_DEADLINE_EXCEEDED), 'grpc-message': encodeURI(why) }, { endStream: true });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GRPC_DEADLINE_EXCEEDED), 'grpc-message': encodeGrpcMessage(why) }, { endStream: true });
     }
     // RST_STREAM after the answer tells the client to stop sending (RFC 9113 §8.1).
     stream.close(http2.constants.NGHTTP2_NO_ERROR);

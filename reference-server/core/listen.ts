@@ -38,11 +38,20 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** bind starts `server` on host:port (port 0 = any free port); rejects on a bind error such as EADDRINUSE. */
-export async function bind(server: Server | Http2Server, host: string, port: number): Promise<number> {
+/**
+ * LISTEN_BACKLOG is the listen backlog of the ports that take inference traffic (the HTTP front end and the
+ * routers). Node listens with a backlog of 511: when an overloaded server accepts slower than clients connect (a
+ * load generator opening hundreds of connections at the start of a spike), the kernel drops the SYNs past it, and
+ * each dropped client waits for its SYN to be sent again, 1 s, then 3 s, then 7 s later; bench/overload.ts saw
+ * hundreds of such drops per run and accepted requests taking 5 s. The kernel caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/** bind starts `server` on host:port (port 0 = any free port), with Node's backlog unless one is given; rejects on a bind error such as EADDRINUSE. */
+export async function bind(server: Server | Http2Server, host: string, port: number, backlog?: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, ...(backlog !== undefined && { backlog }) }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -14,7 +14,7 @@ import { InferError, internal, unavailable } from './errors.js';
 import { ModelStats } from './model-stats.js';
 import { OrderGate } from './order-gate.js';
 import type { Tensor } from './tensor.js';
-import type { InferRequest, InferResponse, LoadedModel, ModelMetadata, ModelStatistics } from './types.js';
+import type { InferRequest, InferResponse, LoadedModel, ModelMetadata, ModelStatistics, QueueState } from './types.js';
 import { type ValidatedRequest, validateRequest } from './validate-request.js';
 
 interface ModelJob extends Job, ValidatedRequest {
@@ -121,6 +121,23 @@ export class ModelVersion implements LoadedModel {
 
   statistics(): ModelStatistics {
     return this.stats.snapshot();
+  }
+
+  recordRejected(): void {
+    this.stats.recordFailure('REJECTED', 0);
+  }
+
+  queueState(): QueueState {
+    const policy = this.config.dynamic_batching?.default_queue_policy;
+    const oldest = this.scheduler?.oldestEnqueuedNs;
+    return {
+      maxQueueSize: policy?.max_queue_size ?? 0,
+      executing: this.scheduler?.executingJobs ?? 0,
+      startable: (this.scheduler?.idleInstances ?? 0) * Math.max(1, this.config.max_batch_size),
+      oldestWaitMs: oldest === undefined ? 0 : Number(process.hrtime.bigint() - oldest) / 1e6,
+      // DELAY asks for late requests to be served anyway: its queue is never called standing.
+      targetWaitMs: policy && policy.timeout_action === 'REJECT' ? policy.default_timeout_microseconds / 10_000 : 0,
+    };
   }
 
   infer(request: InferRequest): Promise<InferResponse> {

@@ -95,6 +95,20 @@ export interface RepositoryEntry {
   reason: string;
 }
 
+/** QueueState is what admission control needs to know of a model's queue (counts of requests). */
+export interface QueueState {
+  /** max_queue_size; 0 = unbounded. */
+  maxQueueSize: number;
+  /** Requests in the batches executing now. */
+  executing: number;
+  /** Requests that free instances would start at once (idle instances × max_batch_size). */
+  startable: number;
+  /** How long the request at the head of the queue has waited, in milliseconds (0 when the queue is empty). */
+  oldestWaitMs: number;
+  /** The wait beyond which the queue counts as standing: a tenth of the queue timeout (0 = none, see Admission). */
+  targetWaitMs: number;
+}
+
 /** LoadedModel is one served model version. */
 export interface LoadedModel {
   readonly name: string;
@@ -106,6 +120,10 @@ export interface LoadedModel {
   /** infer validates, queues, batches and runs the request; rejects with an InferError on any failure. */
   infer(request: InferRequest): Promise<InferResponse>;
   statistics(): ModelStatistics;
+  /** recordRejected counts a request refused before it reached the model (admission control) as failed, REJECTED. */
+  recordRejected(): void;
+  /** queueState is the queue's bound (0 = none), the requests executing now, and how many more could start at once. */
+  queueState(): QueueState;
 }
 
 /** ServerMetadata is the body of `GET /v2`. */

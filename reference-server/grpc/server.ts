@@ -2,10 +2,12 @@
  * The gRPC front end of the reference server: binds GRPCInferenceService over an InferenceCore and shuts down
  * gracefully (stop accepting, let in-flight calls finish within a grace period, then force).
  */
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import { Admission } from '../core/admission.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
-import { createHandlers } from './handlers.js';
+import { createHandlers, type Decode } from './handlers.js';
 import { grpcGuard, tolerantService } from './hardening.js';
 import { loadInferenceProtos } from './load-protos.js';
 
@@ -17,12 +19,37 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** Idle-connection and receive timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Admission control shared with the other front ends (default: one of its own, with the default limits). */
+  admission?: Admission;
 }
 
 /** KEEPALIVE_TIME_MS is how often the server pings a connection to find clients that vanished without closing it. */
 const KEEPALIVE_TIME_MS = 60_000;
 /** KEEPALIVE_TIMEOUT_MS is how long a ping may go unanswered before the connection is closed. */
 const KEEPALIVE_TIMEOUT_MS = 20_000;
+
+/** SESSION_WINDOW_BYTES is each connection's receive window; STREAM_WINDOW_BYTES each call's. */
+export const SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
+const STREAM_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * widenWindows gives every connection of grpc-js's HTTP/2 listeners a 16 MiB receive window (and every call
+ * 1 MiB) instead of HTTP/2's 64 KiB. With 64 KiB a client can have one 64 KiB message in flight per connection
+ * until the server's busy event loop reads it and sends a WINDOW_UPDATE: under load, requests queued in the
+ * clients for seconds before the server even saw them, to be refused. grpc-js offers no option for the server's
+ * windows, so its listeners are reached through its private `http2Servers` map (grpc-js is pinned); if that map
+ * is gone, nothing changes.
+ */
+function widenWindows(server: grpc.Server): void {
+  const listeners = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  for (const listener of listeners?.keys() ?? []) {
+    listener.updateSettings({ initialWindowSize: STREAM_WINDOW_BYTES });
+    listener.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
+  }
+}
+
+/** INFER_METHODS receive their messages undecoded: the handler decodes them only once admission said yes. */
+const INFER_METHODS = ['ModelInfer', 'ModelStreamInfer'];
 
 /** RunningGrpcServer is a bound server: its port and a graceful close. */
 export interface RunningGrpcServer {
@@ -56,7 +83,11 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
     interceptors: [guard.interceptor],
   });
-  server.addService(tolerantService(service), createHandlers(core));
+  const decode = service['ModelInfer']!.requestDeserialize as Decode;
+  const raw: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
+  for (const name of INFER_METHODS) raw[name] = { ...service[name]!, requestDeserialize: (bytes: Buffer) => bytes };
+  const admission = opts.admission ?? new Admission();
+  server.addService(tolerantService(raw), createHandlers({ core, admission, decode }));
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> => {
@@ -74,6 +105,8 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
       }, graceMs);
       guard.drain();
       server.tryShutdown(() => finish());
+    }).then(() => {
+      if (!opts.admission) admission.close();
     });
     return closing;
   };
@@ -85,6 +118,7 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
         reject(new Error(`gRPC server cannot listen on ${bindAddress(opts.host, opts.port)}: ${err.message}`));
         return;
       }
+      widenWindows(server);
       resolve({ port, close });
     });
   });

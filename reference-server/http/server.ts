@@ -4,12 +4,16 @@
  * Errors are `{"error": "..."}` with Triton's status codes; the server never answers a bad request by crashing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import os from 'node:os';
+import { Admission, isShed, RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
-import { bind, hardenHttpServer, InFlight, type ServerTimeouts } from '../core/listen.js';
+import { bind, hardenHttpServer, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { modelMetadata } from '../core/model-metadata.js';
-import type { InferenceCore } from '../core/types.js';
+import type { InferenceCore, LoadedModel } from '../core/types.js';
+import { answerUnread, bodyLength } from '../core/unread-body.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
 import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from './infer-codec.js';
+import { JsonParsePool, PARSE_OFFLOAD_BYTES } from './json-parse-pool.js';
 import { BodyError, readBody } from './read-body.js';
 
 /** HttpOptions configures the HTTP front end. */
@@ -20,6 +24,12 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   /** Headers, body and idle-connection timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Largest JSON part of an infer body (the whole body without the binary extension) in bytes (default 8 MiB). */
+  maxJsonBodyBytes?: number;
+  /** Admission control shared with the other front ends (default: one of its own, with the default limits). */
+  admission?: Admission;
+  /** Threads that parse large JSON bodies (default: half the cores, 1 to 4). */
+  parseThreads?: number;
 }
 
 /** HttpFrontEnd is a running HTTP front end. */
@@ -29,6 +39,9 @@ export interface HttpFrontEnd {
   /** close stops accepting connections, lets in-flight requests finish up to graceMs, then closes the rest. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** DEFAULT_MAX_JSON_BODY_BYTES is the default limit of a JSON infer body (binary tensors have the body limit). */
+export const DEFAULT_MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|config|stats))?$/;
 
@@ -41,36 +54,58 @@ const FIXED_ROUTES: Readonly<Record<string, string>> = {
   '/v2/repository/index': 'POST',
 };
 
+/** Context is what every request handler needs. */
+interface Context {
+  core: InferenceCore;
+  admission: Admission;
+  parser: JsonParsePool;
+  maxBody: number;
+  maxJson: number;
+}
+
 /** startHttpServer binds the HTTP front end (port 0 = any free port). */
 export async function startHttpServer(core: InferenceCore, opts: HttpOptions): Promise<HttpFrontEnd> {
-  const limit = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const ownAdmission = opts.admission === undefined;
+  const ctx: Context = {
+    core,
+    admission: opts.admission ?? new Admission(),
+    parser: new JsonParsePool(opts.parseThreads ?? Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2)))),
+    maxBody: opts.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxJson: opts.maxJsonBodyBytes ?? DEFAULT_MAX_JSON_BODY_BYTES,
+  };
   const inFlight = new InFlight();
   const server = createServer((req, res) => {
     inFlight.enter();
     res.on('close', () => inFlight.leave());
-    handle(core, req, res, limit).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
+    handle(ctx, req, res).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
   });
   const sockets = hardenHttpServer(server, opts.timeouts);
-  const port = await bind(server, opts.host, opts.port);
+  const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   const close = async (graceMs = 10_000): Promise<void> => {
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeIdleConnections();
     await inFlight.drained(graceMs);
     for (const s of sockets) s.destroy();
     await closed;
+    await ctx.parser.close();
+    if (ownAdmission) ctx.admission.close();
   };
   return { port, server, close };
 }
 
-async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {
+async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedNs = process.hrtime.bigint();
+  const { core } = ctx;
   const url = req.url ?? '/';
   const path = url.split('?', 1)[0]!;
   const method = req.method ?? 'GET';
   const isPost = method === 'POST';
+  const m = MODEL_PATH.exec(path);
+  // Inference is decided before its body is read: a request that is refused costs no reading or parsing.
+  if (m && m[3] === 'infer' && isPost) return handleInfer(ctx, req, res, m, receivedNs);
   // Drain any body of requests that do not use it, so keep-alive connections stay usable.
-  const body = isPost ? await readBody(req, limit).catch((e: BodyError) => e) : undefined;
-  if (body instanceof BodyError) return sendError(res, body.status, body.message);
+  const body = isPost ? await readBody(req, ctx.maxBody).catch((e: BodyError) => e) : undefined;
+  if (body instanceof BodyError) return answerError(req, res, body.status, body.message);
   try {
     const fixed = Object.hasOwn(FIXED_ROUTES, path) ? FIXED_ROUTES[path] : undefined;
     if (fixed !== undefined && method !== fixed) return sendError(res, 405, `${method} is not allowed on ${path}; use ${fixed}`, { allow: fixed });
@@ -78,13 +113,12 @@ async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResp
     if (path === '/v2/health/ready' && method === 'GET') return sendStatus(res, core.ready(), 'the server is not ready');
     if (path === '/v2' && method === 'GET') return sendJson(res, 200, core.serverMetadata());
     if (path === '/v2/models/stats' && method === 'GET') {
-      return sendJson(res, 200, { model_stats: core.models().map((m) => m.statistics()) });
+      return sendJson(res, 200, { model_stats: core.models().map((x) => x.statistics()) });
     }
     if (path === '/v2/repository/index' && isPost) return sendJson(res, 200, repositoryIndex(core, body!));
     if (path.startsWith('/v2/repository/models/') && isPost) {
       return sendError(res, 400, 'explicit model control is not enabled: models are loaded from the repository at start-up');
     }
-    const m = MODEL_PATH.exec(path);
     if (!m) return sendError(res, 404, `no route for ${method} ${path}`);
     const name = decode(m[1]!);
     const version = m[2] === undefined ? '' : decode(m[2]);
@@ -98,8 +132,44 @@ async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResp
     const model = core.model(name, version);
     if (action === 'metadata') return sendJson(res, 200, modelMetadata(core, name, version));
     if (action === 'ready') return sendStatus(res, model.ready(), `model '${name}' is not ready`);
-    if (action === 'config') return sendJson(res, 200, { ...model.config, ...toProtoModelConfig(model.config) });
-    const request = parseInferBody(body!, header(req, HEADER_LENGTH), receivedNs);
+    return sendJson(res, 200, { ...model.config, ...toProtoModelConfig(model.config) });
+  } catch (err) {
+    if (err instanceof InferError) return sendError(res, HTTP_STATUS[err.status], err.message);
+    throw err;
+  }
+}
+
+/**
+ * handleInfer serves POST .../infer: the model and the limits are checked from the headers alone, then admission
+ * decides; only an admitted request has its body read and parsed (a large JSON part on a parsing thread).
+ */
+async function handleInfer(ctx: Context, req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, receivedNs: bigint): Promise<void> {
+  let model: LoadedModel;
+  try {
+    model = ctx.core.model(decode(m[1]!), m[2] === undefined ? '' : decode(m[2]));
+  } catch (err) {
+    if (err instanceof InferError) return answerError(req, res, HTTP_STATUS[err.status], err.message);
+    throw err;
+  }
+  const jsonLength = header(req, HEADER_LENGTH);
+  const declaredJson = jsonLength === undefined ? bodyLength(req) : /^\s*\d+\s*$/.test(jsonLength) ? Number(jsonLength) : 0;
+  const limit = jsonLength === undefined ? Math.min(ctx.maxBody, ctx.maxJson) : ctx.maxBody;
+  if (declaredJson !== Infinity && declaredJson > ctx.maxJson) {
+    return answerError(req, res, 413, `the JSON part of the request is ${declaredJson} bytes, over the limit of ${ctx.maxJson} bytes for JSON (binary tensors may use the binary data extension, up to ${ctx.maxBody} bytes)`);
+  }
+  const declared = bodyLength(req);
+  const admitted = ctx.admission.admit(model, declared === Infinity ? 0 : declared, 'http');
+  if (isShed(admitted)) return answerError(req, res, 503, admitted.message, RETRY_AFTER);
+  try {
+    const body = await readBody(req, limit).catch((e: BodyError) => e);
+    if (body instanceof BodyError) return answerError(req, res, body.status, body.message);
+    if (declared === Infinity && !admitted.grow(body.length)) {
+      ctx.admission.countShed('bytes_in_flight', 'http', model);
+      return sendError(res, 503, `the server holds too many request bytes (limit ${ctx.admission.maxInflightBytes}); retry later`, RETRY_AFTER);
+    }
+    const jsonBytes = jsonLength === undefined ? body.length : declaredJson;
+    const request =
+      jsonBytes >= PARSE_OFFLOAD_BYTES ? await ctx.parser.parse(body, jsonLength, receivedNs) : parseInferBody(body, jsonLength, receivedNs);
     const response = await model.infer(request);
     const encoded = encodeInferResponse(response, request);
     const headers: Record<string, string | number> = { 'content-length': encoded.length };
@@ -113,9 +183,20 @@ async function handle(core: InferenceCore, req: IncomingMessage, res: ServerResp
       res.end();
     } else res.end(encoded.body);
   } catch (err) {
-    if (err instanceof InferError) return sendError(res, HTTP_STATUS[err.status], err.message);
+    if (err instanceof InferError) return sendError(res, HTTP_STATUS[err.status], err.message, err.status === 'UNAVAILABLE' ? RETRY_AFTER : {});
     throw err;
+  } finally {
+    admitted.release();
   }
+}
+
+/** RETRY_AFTER is the header of every 503 of an inference request. */
+const RETRY_AFTER: Readonly<Record<string, string>> = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+
+/** answerError sends `{"error": message}` for a request whose body may not have been read (see answerUnread). */
+function answerError(req: IncomingMessage, res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  const json = Buffer.from(JSON.stringify({ error: message }), 'utf8');
+  answerUnread(req, res, status, { 'content-type': 'application/json', ...extra }, json);
 }
 
 function repositoryIndex(core: InferenceCore, body: Buffer): unknown {

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { type Admission, SHED_REASONS } from '../core/admission.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { GpuSampler } from './gpu-sampler.js';
 
@@ -14,7 +15,10 @@ export class Metrics {
   private readonly gpu = new GpuSampler();
   private lastCpu = cpuTimes();
 
-  constructor(private readonly models: () => ModelVersion[]) {
+  constructor(
+    private readonly models: () => ModelVersion[],
+    admission?: Admission,
+  ) {
     const r = [this.registry];
     const labelNames = ['model', 'version'] as const;
     const perModel = (name: string, help: string, value: (m: ModelVersion) => number): void => {
@@ -63,6 +67,7 @@ export class Metrics {
         for (const m of list()) this.set({ model: m.name, version: m.version }, m.stats.pendingSource());
       },
     });
+    if (admission) registerAdmission(r, admission);
     const batches = new Histogram({
       name: 'gauntlet_inference_batch_size',
       help: 'Batch size of each model execution (inferences per execution)',
@@ -99,6 +104,24 @@ export class Metrics {
   close(): void {
     this.gpu.stop();
   }
+}
+
+/** registerAdmission adds the admission-control series: requests shed before parsing, and what is in flight. */
+function registerAdmission(registers: Registry[], admission: Admission): void {
+  new Counter({
+    name: 'gauntlet_inference_shed_total',
+    help: 'Inference requests refused by admission control before their body was read (503 / UNAVAILABLE), by the limit that refused them',
+    labelNames: ['reason', 'protocol'],
+    registers,
+    collect() {
+      this.reset();
+      for (const reason of SHED_REASONS) {
+        for (const protocol of ['http', 'grpc']) this.inc({ reason, protocol }, admission.shed.get(`${reason}|${protocol}`) ?? 0);
+      }
+    },
+  });
+  new Gauge({ name: 'gauntlet_inference_in_flight', help: 'Inference requests admitted and not yet answered (being read, queued or executing)', registers, collect() { this.set(admission.inflightRequests); } });
+  new Gauge({ name: 'gauntlet_inference_in_flight_bytes', help: 'Request body bytes held by admitted inference requests', registers, collect() { this.set(admission.inflightBytes); } });
 }
 
 function us(ns: number): number {

@@ -41,6 +41,7 @@ export class Scheduler<J extends Job> {
   private late: J[] = [];
   private readonly idle: number[];
   private busy = 0;
+  private running = 0;
   private batchTimer?: () => void;
   private batchTimerAt?: bigint;
   private expiryTimer?: NodeJS.Timeout;
@@ -63,6 +64,21 @@ export class Scheduler<J extends Job> {
   /** executing is the number of instances running a batch now. */
   get executing(): number {
     return this.busy;
+  }
+
+  /** oldestEnqueuedNs is when the request at the head of the queue entered it (undefined when none waits in time). */
+  get oldestEnqueuedNs(): bigint | undefined {
+    return this.queue[this.head]?.enqueuedNs;
+  }
+
+  /** idleInstances is the number of instances free to start a batch now. */
+  get idleInstances(): number {
+    return this.idle.length;
+  }
+
+  /** executingJobs is the number of requests in the batches running now. */
+  get executingJobs(): number {
+    return this.running;
   }
 
   /** submit queues a job; it throws an UNAVAILABLE InferError when the queue is full or the scheduler closed. */
@@ -103,11 +119,13 @@ export class Scheduler<J extends Job> {
       if (!batch) break;
       const instance = this.idle.pop()!;
       this.busy++;
+      this.running += batch.length;
       let released = false;
       const release = (): void => {
         if (released) return;
         released = true;
         this.busy--;
+        this.running -= batch.length;
         this.idle.push(instance);
         this.schedule();
         this.checkDrained();

@@ -24,6 +24,11 @@ export interface ServeArgs {
   metricsPort: number;
   loadModel?: string[];
   maxBodyBytes: number;
+  maxJsonBodyBytes: number;
+  admission: boolean;
+  maxInflightRequests: number;
+  maxInflightBytes: number;
+  maxEventLoopDelayMs: number;
   strictReadiness: boolean;
   gracePeriod: number;
   replicas: number;
@@ -41,12 +46,14 @@ export interface ServeArgs {
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
   grpcReceiveTimeoutMs: number;
+  /** 0 = derived from the models' configs. */
+  maxInflightPerReplica: number;
 }
 
 export { ADMIN_TOKEN_ENV };
 
-const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token-file', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries'];
-
+const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token-file', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries', 'max-inflight-per-replica'];
+const LIMIT_OPTIONS = ['admission', 'max-body-bytes', 'max-json-body-bytes', 'max-inflight-requests', 'max-inflight-bytes', 'max-event-loop-delay-ms'];
 const TIMEOUT_OPTIONS = ['headers-timeout-ms', 'body-timeout-ms', 'idle-timeout-ms', 'grpc-receive-timeout-ms'];
 
 /** serveOptions declares the options of `gauntlet serve`. */
@@ -59,6 +66,11 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('metrics-port', { type: 'number', default: 8002, describe: 'Prometheus /metrics port (0 = any free port)' })
     .option('load-model', { type: 'string', array: true, describe: 'Load only this model (repeatable); default: every model in the repository' })
     .option('max-body-bytes', { type: 'number', default: 64 * 1024 * 1024, describe: 'Largest request body / gRPC message, in bytes' })
+    .option('max-json-body-bytes', { type: 'number', default: 8 * 1024 * 1024, describe: 'Largest JSON part of an HTTP infer body, in bytes (binary tensors may fill --max-body-bytes)' })
+    .option('admission', { type: 'boolean', default: true, describe: "Shed inference requests at once (503 / UNAVAILABLE, Retry-After) when a limit below is reached, before reading their body; --no-admission: only the models' queue policies refuse" })
+    .option('max-inflight-requests', { type: 'number', default: 0, describe: "Inference requests in the server at once, all models together; more get 503 at once (0 = only each model's limit: max_queue_size + instances × max_batch_size)" })
+    .option('max-inflight-bytes', { type: 'number', default: 256 * 1024 * 1024, describe: 'Request body bytes held by inference requests at once; more get 503 at once (0 = no limit)' })
+    .option('max-event-loop-delay-ms', { type: 'number', default: 100, describe: 'Shed inference requests (503 at once, before reading their body) while the event loop runs this late, twice in a row (0 = off)' })
     .option('strict-readiness', { type: 'boolean', default: true, describe: 'Report ready only when every model loaded' })
     .option('grace-period', { type: 'number', default: 30, describe: 'Seconds to let in-flight requests finish on SIGINT/SIGTERM' })
     .option('replicas', { type: 'number', default: 1, describe: 'Server processes behind a router on the public ports (1 = the plain server, no router)' })
@@ -71,12 +83,14 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('eject-after', { type: 'number', default: 3, describe: 'Consecutive failed health checks that take a replica out of rotation' })
     .option('attempt-timeout-ms', { type: 'number', default: 10_000, describe: 'Milliseconds one attempt on a replica may take (then 504 / DEADLINE_EXCEEDED, or a retry)' })
     .option('max-retries', { type: 'number', default: 1, describe: 'Retries on another replica of a request that got no response byte (within a 20 % retry budget)' })
+    .option('max-inflight-per-replica', { type: 'number', default: 0, describe: "Requests the router sends to one replica at once; beyond it on every replica, 503 at once (0 = the replicas' own limit, from the models' configs)" })
     .option('headers-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.headersTimeoutMs, describe: 'Milliseconds a client may take to send a request line and headers (then 408)' })
     .option('body-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.bodyTimeoutMs, describe: 'Longest silence, in milliseconds, while a request body arrives (then 408 / DEADLINE_EXCEEDED; 0 = none)' })
     .option('idle-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.idleTimeoutMs, describe: 'Milliseconds an idle keep-alive or HTTP/2 connection stays open' })
     .option('grpc-receive-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.grpcReceiveTimeoutMs, describe: "Milliseconds a replica's gRPC server waits for a unary request's whole message (then DEADLINE_EXCEEDED; 0 = none)" })
+    .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'strict-readiness', 'grace-period'], 'Options:')
+    .group(LIMIT_OPTIONS, 'Limits and shedding (see docs/reference-server.md):')
     .group(TIMEOUT_OPTIONS, 'Timeouts (docs/reference-server.md#timeouts):')
-    .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'max-body-bytes', 'strict-readiness', 'grace-period'], 'Options:')
     .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):') as unknown as Argv<ServeArgs>;
 }
 
@@ -96,7 +110,7 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   for (const [name, port] of [['--http-port', args.httpPort], ['--grpc-port', args.grpcPort], ['--metrics-port', args.metricsPort]] as const) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name}: must be an integer from 0 to 65535, got ${port}`);
   }
-  if (!Number.isInteger(args.maxBodyBytes) || args.maxBodyBytes < 1024) problems.push(`--max-body-bytes: must be an integer >= 1024, got ${args.maxBodyBytes}`);
+  problems.push(...limitProblems(args));
   if (!(args.gracePeriod >= 0)) problems.push(`--grace-period: must be >= 0, got ${args.gracePeriod}`);
   problems.push(...timeoutProblems(args));
   problems.push(...clusterProblems(args));
@@ -129,6 +143,11 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
       metricsPort: args.metricsPort,
       models: args.loadModel,
       maxBodyBytes: args.maxBodyBytes,
+      maxJsonBodyBytes: args.maxJsonBodyBytes,
+      admission: args.admission,
+      maxInflightRequests: args.maxInflightRequests,
+      maxInflightBytes: args.maxInflightBytes,
+      maxEventLoopDelayMs: args.maxEventLoopDelayMs,
       strictReadiness: args.strictReadiness,
       timeouts: serveTimeouts(args),
       log: print,
@@ -142,6 +161,26 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
     if (e.code === 'ENOENT' || e.code === 'EACCES') throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', e.message);
     throw err;
   }
+}
+
+/** INTEGER_RANGES are the accepted ranges of the numeric limit options. */
+const INTEGER_RANGES: readonly [flag: string, key: keyof ServeArgs, min: number, max: number][] = [
+  ['--max-body-bytes', 'maxBodyBytes', 1024, 2 ** 31 - 1],
+  ['--max-json-body-bytes', 'maxJsonBodyBytes', 1024, 2 ** 31 - 1],
+  ['--max-inflight-requests', 'maxInflightRequests', 0, 1_000_000],
+  ['--max-inflight-bytes', 'maxInflightBytes', 0, Number.MAX_SAFE_INTEGER],
+  ['--max-event-loop-delay-ms', 'maxEventLoopDelayMs', 0, 60_000],
+  ['--max-inflight-per-replica', 'maxInflightPerReplica', 0, 1_000_000],
+];
+
+/** limitProblems lists the limit options outside their ranges. */
+function limitProblems(args: ServeArgs): string[] {
+  const problems: string[] = [];
+  for (const [flag, key, min, max] of INTEGER_RANGES) {
+    const v = args[key] as number;
+    if (!Number.isInteger(v) || v < min || v > max) problems.push(`${flag}: must be an integer from ${min} to ${max}, got ${v}`);
+  }
+  return problems;
 }
 
 /** hostPort writes host:port, bracketing an IPv6 host. */
@@ -214,8 +253,14 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       ejectAfter: args.ejectAfter,
       attemptTimeoutMs: args.attemptTimeoutMs,
       maxRetries: args.maxRetries,
+      maxInflightPerReplica: args.maxInflightPerReplica,
       models: args.loadModel,
       maxBodyBytes: args.maxBodyBytes,
+      maxJsonBodyBytes: args.maxJsonBodyBytes,
+      admission: args.admission,
+      maxInflightRequests: args.maxInflightRequests,
+      maxInflightBytes: args.maxInflightBytes,
+      maxEventLoopDelayMs: args.maxEventLoopDelayMs,
       strictReadiness: args.strictReadiness,
       replicaGraceMs: args.gracePeriod * 1000,
       timeouts: serveTimeouts(args),

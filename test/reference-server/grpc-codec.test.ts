@@ -24,7 +24,11 @@ describe('toServiceError', () => {
     ['a plain Error', new Error('something broke'), grpc.status.INTERNAL, 'something broke'],
     ['a thrown string', 'oops', grpc.status.INTERNAL, 'oops'],
   ])('maps %s to status %i', (_what, err, code, details) => {
-    expect(toServiceError(err)).toEqual({ code, details });
+    const { metadata, ...status } = toServiceError(err);
+    expect(status).toEqual({ code, details });
+    // UNAVAILABLE (overload, queue full or timed out) tells the client when to retry: gRPC's Retry-After.
+    if (code === grpc.status.UNAVAILABLE) expect(metadata?.get('grpc-retry-pushback-ms')).toEqual(['1000']);
+    else expect(metadata).toBeUndefined();
   });
 });
 

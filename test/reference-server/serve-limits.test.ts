@@ -1,0 +1,83 @@
+/**
+ * The limit and shedding options of `gauntlet serve`: every value outside its range is a problem listed with
+ * its flag (exit code 2 through the CLI), and the values reach the server.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TIMEOUTS } from '../../reference-server/core/listen.js';
+import { type ServeArgs, startServe } from '../../src/cli/serve.js';
+import { GauntletError } from '../../src/errors.js';
+import { httpRequest, inferBody, inputRows } from '../helpers/reference-client.js';
+import { makeRepository, tinyMlpConfig } from '../helpers/test-repo.js';
+
+const repo = makeRepository({ hold: tinyMlpConfig('hold', { artificial_delay_us: 300_000, max_batch_size: 1 }) });
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+function args(over: Partial<ServeArgs> = {}): ServeArgs {
+  return {
+    modelRepository: repo,
+    host: '127.0.0.1',
+    httpPort: 0,
+    grpcPort: 0,
+    metricsPort: 0,
+    maxBodyBytes: 64 << 20,
+    maxJsonBodyBytes: 8 << 20,
+    admission: true,
+    maxInflightRequests: 0,
+    maxInflightBytes: 256 << 20,
+    maxEventLoopDelayMs: 100,
+    strictReadiness: true,
+    gracePeriod: 1,
+    replicas: 1,
+    router: 'least-outstanding',
+    restartDelay: '5',
+    adminPort: 0,
+    healthIntervalMs: 500,
+    ejectAfter: 3,
+    attemptTimeoutMs: 10_000,
+    maxRetries: 1,
+    maxInflightPerReplica: 0,
+    headersTimeoutMs: DEFAULT_TIMEOUTS.headersTimeoutMs,
+    bodyTimeoutMs: DEFAULT_TIMEOUTS.bodyTimeoutMs,
+    idleTimeoutMs: DEFAULT_TIMEOUTS.idleTimeoutMs,
+    grpcReceiveTimeoutMs: DEFAULT_TIMEOUTS.grpcReceiveTimeoutMs,
+    ...over,
+  };
+}
+
+describe('gauntlet serve limits', () => {
+  it('lists every limit outside its range with its flag', async () => {
+    const err = await startServe(
+      args({ maxJsonBodyBytes: 10, maxInflightRequests: -1, maxInflightBytes: 1.5, maxEventLoopDelayMs: 1e9, maxInflightPerReplica: Number.NaN, maxBodyBytes: 1e12 }),
+      () => {},
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GauntletError);
+    expect((err as GauntletError).code).toBe('GAUNTLET_ERR_INVALID_ARGUMENT');
+    expect((err as GauntletError).details).toEqual([
+      '--max-body-bytes: must be an integer from 1024 to 2147483647, got 1000000000000',
+      '--max-json-body-bytes: must be an integer from 1024 to 2147483647, got 10',
+      '--max-inflight-requests: must be an integer from 0 to 1000000, got -1',
+      '--max-inflight-bytes: must be an integer from 0 to 9007199254740991, got 1.5',
+      '--max-event-loop-delay-ms: must be an integer from 0 to 60000, got 1000000000',
+      '--max-inflight-per-replica: must be an integer from 0 to 1000000, got NaN',
+    ]);
+  });
+
+  it.each([
+    ['--max-inflight-requests 1', { maxInflightRequests: 1 }, [200, 503, 503]],
+    ['--no-admission', { maxInflightRequests: 1, admission: false }, [200, 200, 200]],
+  ])('passes %s to the server', async (_label, over, statuses) => {
+    const lines: string[] = [];
+    const served = await startServe(args(over), (l) => lines.push(l));
+    try {
+      const port = Number(/HTTPService at 127\.0\.0\.1:(\d+)/.exec(lines.join('\n'))?.[1]);
+      const replies = await Promise.all([1, 2, 3].map((s) => httpRequest(port, { path: '/v2/models/hold/infer', body: inferBody(inputRows(s)) })));
+      expect(replies.map((r) => r.status).sort()).toEqual(statuses);
+    } finally {
+      await served.close(1000);
+    }
+  });
+});
