@@ -154,10 +154,13 @@ async function handleInfer(ctx: Context, req: IncomingMessage, res: ServerRespon
   const jsonLength = header(req, HEADER_LENGTH);
   const declaredJson = jsonLength === undefined ? bodyLength(req) : /^\s*\d+\s*$/.test(jsonLength) ? Number(jsonLength) : 0;
   const limit = jsonLength === undefined ? Math.min(ctx.maxBody, ctx.maxJson) : ctx.maxBody;
+  const declared = bodyLength(req);
+  if (jsonLength !== undefined && declared !== Infinity && declaredJson > declared) {
+    return answerError(req, res, 400, `Inference-Header-Content-Length is ${declaredJson}, but the body has only ${declared} bytes`);
+  }
   if (declaredJson !== Infinity && declaredJson > ctx.maxJson) {
     return answerError(req, res, 413, `the JSON part of the request is ${declaredJson} bytes, over the limit of ${ctx.maxJson} bytes for JSON (binary tensors may use the binary data extension, up to ${ctx.maxBody} bytes)`);
   }
-  const declared = bodyLength(req);
   const admitted = ctx.admission.admit(model, declared === Infinity ? 0 : declared, 'http');
   if (isShed(admitted)) return answerError(req, res, 503, admitted.message, RETRY_AFTER);
   try {
