@@ -1,8 +1,9 @@
 /**
  * Exiting when the parent process dies, whatever killed it (Node has no PR_SET_PDEATHSIG). A child learns of it in
  * two ways: its IPC channel to the parent closes ('disconnect', at once), or it is reparented, which a poll of
- * process.ppid notices within PARENT_POLL_MS. A parent that is gone before the watch starts is noticed too: the
- * expected parent pid is compared, not merely remembered.
+ * process.ppid notices within PARENT_POLL_MS. A parent that is gone before the watch starts is noticed too: a
+ * closed channel is checked at the start, and an expected parent pid (PARENT_PID_ENV) is compared, not merely
+ * remembered (the default, the parent at the call, is only right while the parent is alive).
  *
  * Who watches: replicas (forked by the supervisor), GPU instance processes, the benches' load processes, and a
  * `gauntlet serve` started by the harness (which passes its own pid in PARENT_PID_ENV). A `gauntlet serve` that a
@@ -43,8 +44,8 @@ export function watchParent(onGone: () => void, parentPid: number = process.ppid
     clearInterval(timer);
     if (hasChannel) process.off('disconnect', fire);
   };
-  // Already reparented (the parent died before the watch began): at once, but after the caller's setup.
-  if (process.ppid !== parentPid) setImmediate(fire);
+  // The parent died before the watch began (reparented, or the channel already closed): at once, after the caller's setup.
+  if (process.ppid !== parentPid || (hasChannel && !process.connected)) setImmediate(fire);
   return { stop };
 }
 

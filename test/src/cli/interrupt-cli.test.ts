@@ -158,12 +158,13 @@ target: {name: t, protocol: kserve-http, url: "http://127.0.0.1:${server.httpPor
     }
   });
 
-  it('while a command fault runs: the command is ended too (SIGTERM)', async () => {
+  it('while a command fault runs: the command is ended too, even one that ignores SIGTERM (SIGTERM)', async () => {
     const out = path.join(dir, 'command');
     const pidFile = path.join(dir, 'command.pid');
     const file = scenario(
       'command',
-      tinyTarget() + `phases: [{name: a, duration: 30s, rate: 20}]\nfaults: [{at: 0s, action: command, run: "echo $$ > ${pidFile}; exec sleep 60", timeout: 60s}]\n`,
+      tinyTarget() +
+        `phases: [{name: a, duration: 30s, rate: 20}]\nfaults: [{at: 0s, action: command, run: "trap '' TERM; echo $$ > ${pidFile}; while true; do sleep 0.05; done", timeout: 60s}]\n`,
     );
     const cli = startCli(['run', file, '--out', out]);
     expect(await pollUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 20_000)).toBe(true);
