@@ -2,7 +2,8 @@
  * SIGINT and SIGTERM stop `gauntlet run` and `gauntlet sweep` within 2 s in every stage (exit 3), and leave
  * results.json marked interrupted wherever the run got as far as its results folder: starting the embedded
  * server, the preflight check against a target that never answers, the load workers' warm-up, sending, waiting
- * for replies in flight, a command fault in progress, the end of a run, and a sweep's combination. A second
+ * for replies in flight (while sending, and after the last send), a command fault in progress, the end of a run,
+ * and a sweep's combination. A second
  * signal exits at once. Stop times are measured from the signal to the exit, against a deadline.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,6 +154,24 @@ target: {name: t, protocol: kserve-http, url: "http://127.0.0.1:${server.httpPor
       expect(res.status).toBe('interrupted');
       expect(res.phases[0].errors.CANCELLED).toBeGreaterThan(10);
       expect(res.totals.lost).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('after the last send, while waiting for the last replies (SIGTERM)', async () => {
+    // Every request of the 1 s phase is held; the run would wait for them up to the 60 s request timeout.
+    const target = await heldServer(25);
+    const out = path.join(dir, 'last-replies');
+    try {
+      const cli = startCli(['run', scenario('last-replies', httpTarget(target.port) + 'phases: [{name: a, duration: 1s, rate: 20}]\n'), '--out', out]);
+      expect(await pollUntil(() => target.requests() >= 25 + 20, 20_000)).toBe(true);
+      const r = await interrupt(cli, 'SIGTERM', 'waiting for the last replies');
+      expect(r.code).toBe(3);
+      expect(r.ms).toBeLessThan(STOP_LIMIT_MS);
+      const res = results(out);
+      expect(res.status).toBe('interrupted');
+      expect(res.phases[0].errors.CANCELLED).toBe(20);
     } finally {
       await target.close();
     }
