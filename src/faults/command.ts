@@ -9,6 +9,7 @@
  * WATCHDOG_GRACE_S. The watchdog is ended with the command.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { onProcessExit } from '../util/on-exit.js';
 
 /** CommandResult is how a command ended. */
 export interface CommandResult {
@@ -70,8 +71,7 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
         // Already gone.
       }
     };
-    const killOnExit = (): void => killGroup('SIGKILL');
-    process.on('exit', killOnExit);
+    const forget = onProcessExit(() => killGroup('SIGKILL'));
     /** expire ends the group: SIGTERM now (once), SIGKILL after graceMs (a later, shorter grace wins). */
     const expire = (graceMs: number): void => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -99,7 +99,7 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
       opts.cancel?.removeEventListener('abort', onCancel);
       // Whatever it left behind in its group goes too.
       if (timedOut) killGroup('SIGKILL');
-      process.off('exit', killOnExit);
+      forget();
       watchdog?.kill('SIGKILL');
       const outcome = timedOut ? 'timeout' : exitCode === 0 ? 'ok' : 'failed';
       resolve({ outcome, exitCode, signal, durationMs: Math.round(performance.now() - started), output: tail.lines(), ...(error !== undefined && { error }) });

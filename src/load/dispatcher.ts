@@ -118,15 +118,15 @@ export class Dispatcher {
     const phaseEndUs = phaseStartUs + phase.durationS * 1e6;
     const own = new OwnArrivals(this.o.arrivals(phase, index), phaseStartUs, worker, workers);
     let next = own.next();
-    /** dropDue drops `next` and every arrival due before `now`, each counted in the second it was due in. */
+    /** dropDue drops `due` and every arrival due before `now`, each counted in the second it was due in. */
     const dropDue = (due: number, now: number): void => {
       recorder.scheduled(index, due);
       recorder.dropped(index, due);
-      for (let from = due; from < now; ) {
-        const to = Math.min(now, startUs + (recorder.secondOf(from) + 1) * 1e6);
-        const n = own.skip(to);
-        recorder.scheduled(index, from, n);
-        recorder.dropped(index, from, n);
+      // Second by second, counted by index: a boundary recomputed from a time could round back onto that time.
+      for (let second = recorder.secondOf(due), from = due; from < now; second++) {
+        const to = Math.min(now, startUs + (second + 1) * 1e6);
+        if (to <= from) continue;
+        recorder.droppedIn(index, second, own.skip(to));
         from = to;
       }
     };

@@ -78,6 +78,15 @@ export class IntervalRecorder {
     c.errors['DROPPED'] = (c.errors['DROPPED'] ?? 0) + n;
   }
 
+  /** droppedIn records `n` requests scheduled and dropped in the given second (a backlog dropped in bulk). */
+  droppedIn(phase: number, second: number, n: number): void {
+    if (n <= 0) return;
+    const c = this.cellAt(second, phase);
+    c.scheduled += n;
+    c.dropped += n;
+    c.errors['DROPPED'] = (c.errors['DROPPED'] ?? 0) + n;
+  }
+
   /** outcome records a request's result. */
   outcome(phase: number, intendedUs: number, o: Outcome): void {
     const c = this.cell(o.doneUs, phase);
@@ -123,7 +132,10 @@ export class IntervalRecorder {
   }
 
   private cell(us: number, phase: number): Cell {
-    const second = this.secondOf(us);
+    return this.cellAt(this.secondOf(us), phase);
+  }
+
+  private cellAt(second: number, phase: number): Cell {
     let phases = this.cells.get(second);
     if (!phases) this.cells.set(second, (phases = new Map()));
     let c = phases.get(phase);

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PARENT_PID_ENV } from '../../reference-server/core/parent-watch.js';
+import { onProcessExit } from '../util/on-exit.js';
 import { processCpuSeconds } from '../util/proc-stat.js';
 import { InterruptedError } from './abort.js';
 
@@ -71,13 +72,10 @@ export function startEmbeddedServer(args: string[], opts: EmbeddedStartOptions =
   const child = nice
     ? spawn(nice, ['-n', String(EMBEDDED_NICE), process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env })
     : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.on('exit', killOnExit);
+  const forget = onProcessExit(() => child.kill('SIGKILL'));
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
-      process.off('exit', killOnExit);
+      forget();
       resolve(code);
     });
   });

@@ -4,7 +4,11 @@
  * target answers, runs the load workers and fires the plan's faults, merges the workers' intervals, scrapes the
  * target's metrics, writes results.json and latency.hlog as the run goes, and returns the verdict with its exit
  * code (faults that fail are recorded, and do not change it).
- * An abort (SIGINT) stops sending, waits for replies in flight up to a grace period, and still writes results.
+ * An abort (SIGINT, SIGTERM) is heard in every stage, and every wait on another process or the network is bounded:
+ * before the results folder exists (the embedded server's start-up, the preflight check) the run throws an
+ * InterruptedError; after it, sending stops, replies in flight get INTERRUPT_GRACE_MS, fault actions and the
+ * metrics scrape in progress end, results are written marked interrupted, and the embedded server is stopped
+ * with a short grace.
  */
 import os from 'node:os';
 import path from 'node:path';

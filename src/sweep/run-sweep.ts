@@ -66,6 +66,8 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
   save();
   log(`sweep '${spec.name}': ${combinations.length} combination(s)${duplicates ? ` (${duplicates} duplicate(s) left out)` : ''}; results in ${dir}`);
 
+  /** Combinations whose measurement an interrupt cut short: kept, never recommended. */
+  const cutShort = new Set<number>();
   for (const [i, combo] of combinations.entries()) {
     const rec = record.combinations[i]!;
     if (opts.signal?.aborted) {
@@ -81,6 +83,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
       rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null };
       if (measured.search) rec.search = { rateRps: measured.search.rateRps, inconclusive: measured.search.inconclusive, note: measured.search.note, steps: relativeSteps(measured.search.steps, dir) };
       rec.status = 'done';
+      if (opts.signal?.aborted) cutShort.add(i);
       const f = rec.figures;
       log(`  → ${f.throughputAtSloRps.toFixed(1)} rps at the SLO, p99 ${f.p99Ms === null ? '-' : f.p99Ms.toFixed(2)} ms, ${(f.errorRate * 100).toFixed(2)} % errors${f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : ''}${f.valid ? '' : ' (INVALID measurement)'}`);
     } catch (err) {
@@ -102,7 +105,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
     save();
   }
 
-  const candidates: Candidate[] = record.combinations.map((c) => ({ id: c.id, label: c.label, figures: c.figures }));
+  const candidates: Candidate[] = record.combinations.map((c, i) => ({ id: c.id, label: c.label, figures: cutShort.has(i) ? null : c.figures }));
   const { verdicts, ...recommendation } = recommend(candidates, spec.constraints, { allowInvalid: !!opts.allowInvalid });
   verdicts.forEach((v, i) => (record.combinations[i]!.verdict = v));
   record.recommendation = recommendation;

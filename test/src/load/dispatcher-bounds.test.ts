@@ -4,7 +4,7 @@
  * up gives up a phase's leftovers soon after the phase's end, stop() is read within a turn of the event loop
  * whatever the backlog, and closed loops with absurd concurrency stay within max_in_flight.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Dispatcher, PHASE_OVERRUN_MS, TICK_MAX_SENDS } from '../../../src/load/dispatcher.js';
 import { IntervalRecorder, type IntervalSnapshot } from '../../../src/load/interval-recorder.js';
 import { OwnArrivals } from '../../../src/load/own-arrivals.js';
@@ -88,6 +88,32 @@ describe('Dispatcher bounds', () => {
     expect(dropped[1]).toBe(1e12);
     expect(cells.reduce((n, c) => n + (c.errors['DROPPED'] ?? 0), 0)).toBe(2.5e12 - 8);
     client.release();
+  });
+
+  it('drops across second boundaries whose times round back into the second before', async () => {
+    // A run that started 2.5 s ago with a 2 s phase: its arrivals are dropped in one go, across its seconds. On a
+    // (fake) clock just past 2^24 µs (16.8 s into the process), start + k s rounds when it crosses that power of two,
+    // and the start is picked so that it rounds down into second k − 1: recomputing a boundary from a time there
+    // would never move on. (Real runs cross 2^24, 2^25, … µs too.)
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      vi.advanceTimersByTime(Math.max(0, (2 ** 24 + 1_000_000) / 1000 - performance.now()));
+      let startUs = nowUs() - 2_500_000;
+      const roundsBack = (s0: number): boolean => [1, 2].some((k) => Math.floor((s0 + k * 1e6 - s0) / 1e6) < k);
+      for (let i = 0; i < 100_000 && !roundsBack(startUs); i++) startUs += 0.001;
+      expect(roundsBack(startUs)).toBe(true);
+      const client = testClient('held');
+      const recorder = new IntervalRecorder(startUs);
+      const d = new Dispatcher({ phases: [open(1e9, 2)], arrivals: (p, i) => createArrivals(p, 9, i), client, recorder, startUs, worker: 0, workers: 1, maxInFlight: 2 });
+      await d.run();
+      client.release();
+      const cells = recorder.take();
+      expect(cells.reduce((n, c) => n + c.scheduled, 0)).toBe(2e9);
+      expect(cells.reduce((n, c) => n + c.dropped, 0)).toBe(2e9 - 2);
+      expect(bySecond(cells, 'scheduled').slice(0, 2)).toEqual([1e9, 1e9]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it.each([[2], [3], [7]])('keeps the round-robin share exact over bulk drops with %i workers', async (workers) => {
