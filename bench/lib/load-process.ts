@@ -1,9 +1,10 @@
 /**
  * Runs one closed-loop measurement in a child process: the spec arrives as argv[2] (JSON), the LoadResult
- * leaves on stdout as one JSON line.
+ * leaves on stdout as one JSON line. The child exits as soon as its parent is gone.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { exitWithParent } from '../../reference-server/core/parent-watch.js';
 import { type LoadResult, type LoadSpec, runClosedLoop } from './closed-loop.js';
 
 /** measureInChild runs a LoadSpec in a separate Node process and resolves with its result. */
@@ -26,6 +27,8 @@ export function measureInChild(spec: LoadSpec): Promise<LoadResult> {
 }
 
 if (process.argv[2] && process.send) {
+  // A bench that is killed must not leave its load running.
+  exitWithParent();
   runClosedLoop(JSON.parse(process.argv[2]) as LoadSpec).then(
     (r) => {
       process.stdout.write(`${JSON.stringify(r)}\n`);

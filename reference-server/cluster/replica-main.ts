@@ -3,7 +3,8 @@
  * the start-up lines of `gauntlet serve` (the supervisor reads the ports from them), warms every model up with
  * one inference, then prints `Server is ready`. SIGTERM drains and exits 0; SIGINT is ignored (a terminal's
  * Ctrl-C reaches the whole process group, and only the supervisor decides when a replica stops); when the
- * supervisor's IPC channel closes (the supervisor died) the replica exits at once.
+ * supervisor dies (its IPC channel closes, or the replica is reparented) the replica exits within a second,
+ * even in the middle of a drain (reference-server/core/parent-watch.ts).
  *
  * Usage: node replica-main.js '<ReplicaOptions as JSON>'
  */
@@ -11,6 +12,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { exitWithParent } from '../core/parent-watch.js';
 import { startReferenceServer, type RunningServer } from '../server.js';
 import { DELAY_ENV, type ReplicaOptions } from './replica-options.js';
 import { warmUp } from './warm-up.js';
@@ -40,7 +42,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => {});
   process.once('SIGTERM', () => void stop(opts.gracePeriodMs ?? 30_000));
-  process.once('disconnect', () => void stop(0));
+  // The supervisor is gone (its IPC channel closed, or we were reparented): exit within a second, even mid-drain.
+  exitWithParent({
+    cleanUp: async () => {
+      if (!stopping) {
+        stopping = true;
+        await server?.close(0);
+      }
+      removeOverlay();
+    },
+  });
   server = await startReferenceServer({
     modelRepository: overlay ?? opts.modelRepository,
     host: '127.0.0.1',

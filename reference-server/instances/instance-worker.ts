@@ -4,9 +4,11 @@
  * It runs either in a worker thread (CPU instances: `session.run` blocks its thread, so each instance gets its
  * own) or in a child process (GPU instances: WebGPU sessions in several worker threads of one process share a
  * device context and break, so each GPU instance gets a process of its own). The message protocol is the same.
+ * A child process exits as soon as its parent (a server or replica) is gone, whatever killed it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { exitWithParent } from '../core/parent-watch.js';
 import { datatypeOfOrt, ortType, ownTypedArray } from './ort-types.js';
 import type { FromWorker, SessionInfo, SessionSpec, ToWorker, WireTensor } from './protocol.js';
 
@@ -123,13 +125,17 @@ if (parentPort) {
     () => port.close(),
   );
 } else if (process.send) {
-  // Child process: the spec arrives as the first message.
+  // Child process: the spec arrives as the first message. It exits with its parent, however the parent died.
+  const watch = exitWithParent();
   process.once('message', (spec: SessionSpec) => {
     void main(
       spec,
       (msg) => process.send!(msg),
       (fn) => process.on('message', (m) => fn(m as ToWorker)),
-      () => process.disconnect(),
+      () => {
+        watch.stop();
+        process.disconnect();
+      },
     );
   });
 }

@@ -85,6 +85,11 @@ export class Instance {
     });
   }
 
+  /** pid is the instance's process id (process isolation, once started); undefined for a thread. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** alive is false once the thread or process has exited. */
   get alive(): boolean {
     return this.dead === undefined;

@@ -9,6 +9,7 @@ import { readBaseline } from '../compare/baseline.js';
 import { gate } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
 import { writeFolderReports } from '../report/write-reports.js';
+import { InterruptedError } from '../run/abort.js';
 import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
 import { formatGate, gateExitCode, writeOutputs } from './gate-command.js';
 import { describePlan } from '../scenario/describe-plan.js';
@@ -93,21 +94,31 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
   const baseline = args.gate !== undefined ? readBaseline(args.gate) : undefined;
   const opts: { target?: string; durationScale: number } = { durationScale: args.durationScale };
   if (args.target !== undefined) opts.target = args.target;
-  const plan = await loadScenario(args.scenario, opts);
-  if (args.dryRun) {
-    for (const line of describePlan(plan).split('\n')) human(line);
-    return 0;
-  }
+  // Signals are heard from here on: loading the scenario, starting the server, every stage of every run.
   return withInterrupt(async (signal) => {
+    const plan = await loadScenario(args.scenario, opts);
+    if (args.dryRun) {
+      for (const line of describePlan(plan).split('\n')) human(line);
+      return 0;
+    }
     const root = args.out ?? defaultRunDir(plan.name);
     const outcomes: RunOutcome[] = [];
+    let early: InterruptedError | undefined;
     for (let i = 1; i <= args.repeat && !signal.aborted; i++) {
       if (args.repeat > 1) human(`repetition ${i} of ${args.repeat}`);
       const progress = progressPrinter();
       const runOpts: Parameters<typeof runPlan>[1] = { signal, onLine: (l) => human(l), onSecond: progress.onSecond };
       runOpts.outDir = args.repeat > 1 ? path.join(root, `rep-${i}`) : root;
       if (args.workers !== undefined) runOpts.workers = args.workers;
-      const outcome = await runPlan(plan, runOpts);
+      let outcome: RunOutcome;
+      try {
+        outcome = await runPlan(plan, runOpts);
+      } catch (err) {
+        progress.done();
+        if (!(err instanceof InterruptedError)) throw err;
+        early = err;
+        break;
+      }
       progress.done();
       const report = reportLine(outcome.dir, human);
       for (const line of formatSummary(outcome.results, outcome.dir)) human(line);
@@ -115,12 +126,16 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       if (args.json) process.stdout.write(`${JSON.stringify(outcome.results)}\n`);
       outcomes.push(outcome);
     }
+    if (signal.aborted && outcomes.length === 0) {
+      human(`INTERRUPTED ${early ? early.message.replace(/^interrupted /, '') : 'before the run started'}: nothing was measured, no results were written`);
+      return 3;
+    }
     if (outcomes.length > 1) {
       // The repetitions side by side, in the folder that holds them.
       const report = reportLine(root, human, outcomes.map((o) => o.dir));
       if (report) human(report.replace('Report:', 'Repetitions compared:'));
     }
-    let code = outcomes.reduce((worst, o) => Math.max(worst, o.exitCode), Number.NEGATIVE_INFINITY);
+    let code = outcomes.reduce((worst, o) => Math.max(worst, o.exitCode), early ? 3 : 0);
     if (baseline && outcomes.length && !signal.aborted) {
       const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), { unknown: args.unknown });
       writeOutputs(report, args);

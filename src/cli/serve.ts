@@ -10,6 +10,7 @@ import { POLICY_NAMES, type PolicyName } from '../../reference-server/cluster/ba
 import { ADMIN_TOKEN_ENV } from '../../reference-server/cluster/admin-api.js';
 import { startCluster, type RunningCluster } from '../../reference-server/cluster/cluster.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../../reference-server/core/listen.js';
+import { exitWithParent, parentPidFromEnv } from '../../reference-server/core/parent-watch.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { startReferenceServer, type RunningServer } from '../../reference-server/server.js';
 import { GauntletError } from '../errors.js';
@@ -281,8 +282,14 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
   }
 }
 
-/** runServe serves until a signal arrives, then drains and resolves (exit code 0). A second signal exits at once. */
+/**
+ * runServe serves until a signal arrives, then drains and resolves (exit code 0). A second signal exits at once.
+ * Started by the harness (its pid in PARENT_PID_ENV), it exits as soon as the harness is gone, from the first
+ * moment (model builds included); its replicas follow through their IPC channels.
+ */
 export async function runServe(args: ServeArgs, print: (line: string) => void): Promise<number> {
+  const parentPid = parentPidFromEnv();
+  if (parentPid !== undefined) exitWithParent({ parentPid });
   const server = await startServe(args, print);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -21,6 +21,8 @@ export interface FaultEnv {
   env: Record<string, string>;
   /** Aborted when the run is over: commands still running are ended. */
   signal: AbortSignal;
+  /** Aborted when the run is interrupted (SIGINT/SIGTERM): every action in progress ends at once. */
+  cancel: AbortSignal;
 }
 
 /** FaultStep is how one step of a fault (its start, or the undo of a timed one) went. */
@@ -52,17 +54,17 @@ export const FAULT_EXECUTORS: { [A in FaultAction]: Executor<A> } = {
   'stop-replica': (plan, env) => takeDown('stop', plan, env),
   'restore-replica': async (plan, env) => {
     if (!env.admin) return noAdmin();
-    return replicaCall(env.admin, 'restore', plan.params.replica);
+    return replicaCall(env.admin, 'restore', plan.params.replica, env.cancel);
   },
   command: async (plan, env) => {
-    const r = await runCommand(plan.params.run, { timeoutMs: plan.params.timeoutS * 1000, cwd: env.cwd, env: env.env, signal: env.signal });
+    const r = await runCommand(plan.params.run, { timeoutMs: plan.params.timeoutS * 1000, cwd: env.cwd, env: env.env, signal: env.signal, cancel: env.cancel });
     const last = r.output[r.output.length - 1];
     const took = `${(r.durationMs / 1000).toFixed(1)} s`;
     const detail =
       r.error !== undefined
         ? `could not start: ${r.error}`
         : r.outcome === 'timeout'
-          ? `${env.signal.aborted ? 'still running when the run ended' : `ran past its ${formatDuration(plan.params.timeoutS)} timeout`}: process group killed`
+          ? `${env.cancel.aborted ? 'still running when the run was interrupted' : env.signal.aborted ? 'still running when the run ended' : `ran past its ${formatDuration(plan.params.timeoutS)} timeout`}: process group killed`
           : `exit ${r.exitCode ?? `by ${r.signal}`} after ${took}${r.outcome === 'failed' && last ? `: ${last}` : ''}`;
     return { outcome: r.outcome, detail, exitCode: r.exitCode, signal: r.signal, output: r.output };
   },
@@ -96,24 +98,24 @@ export async function executeFault(plan: FaultPlan, env: FaultEnv): Promise<Faul
 async function takeDown(action: 'kill' | 'stop', plan: FaultPlanOf<'kill-replica' | 'stop-replica'>, env: FaultEnv): Promise<FaultEffect> {
   const admin = env.admin;
   if (!admin) return noAdmin();
-  const step = await replicaCall(admin, action, plan.params.replica);
+  const step = await replicaCall(admin, action, plan.params.replica, env.cancel);
   if (plan.durationS === undefined || step.outcome !== 'ok' || step.replica === undefined) return step;
   const replica = step.replica;
   return {
     ...step,
     undo: async () => {
-      const back = await replicaCall(admin, 'restore', replica);
+      const back = await replicaCall(admin, 'restore', replica, env.cancel);
       // The supervisor may have restarted it already: the fault's effect is over either way.
       return back.outcome === 'skipped' ? { outcome: 'ok', detail: `${replica} was already back (restarted by the supervisor)` } : back;
     },
   };
 }
 
-/** replicaCall makes one admin call and describes its answer as a fault step. */
-async function replicaCall(admin: AdminClient, action: 'kill' | 'stop' | 'restore', replica: string): Promise<FaultStep> {
+/** replicaCall makes one admin call and describes its answer as a fault step; `cancel` ends the call (the run was interrupted). */
+async function replicaCall(admin: AdminClient, action: 'kill' | 'stop' | 'restore', replica: string, cancel: AbortSignal): Promise<FaultStep> {
   const verb = { kill: 'killed', stop: 'stopped', restore: 'restored' }[action];
   try {
-    const r = await admin.act(action, replica, ADMIN_TIMEOUT_MS[action]);
+    const r = await admin.act(action, replica, ADMIN_TIMEOUT_MS[action], cancel);
     const rep = r.body.replica;
     if (r.status === 200 && rep) {
       const cold = rep.coldStartMs ?? undefined;

@@ -2,8 +2,14 @@
  * runCommand runs a fault's shell command (`sh -c`) in a process group of its own, keeps the last lines of its
  * output, and ends the whole group when it runs past its timeout (SIGTERM, then SIGKILL after a grace period),
  * so nothing it started outlives the fault. A failing command is a result, never an exception.
+ *
+ * Nothing it started outlives gauntlet either, however gauntlet ends: an exit that runs 'exit' handlers (a second
+ * Ctrl-C) SIGKILLs the group at once, and a small watchdog shell in a group of its own holds a pipe from us; when
+ * gauntlet dies (even by SIGKILL) the pipe closes, and the watchdog sends the group SIGTERM, then SIGKILL after
+ * WATCHDOG_GRACE_S. The watchdog is ended with the command.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { onProcessExit } from '../util/on-exit.js';
 
 /** CommandResult is how a command ended. */
 export interface CommandResult {
@@ -29,10 +35,18 @@ export interface CommandOptions {
   killGraceMs?: number;
   /** Aborting ends the command like a timeout (the run is over). */
   signal?: AbortSignal;
+  /** Aborting ends the command at once: SIGTERM, then SIGKILL after CANCEL_KILL_MS (the run was interrupted). */
+  cancel?: AbortSignal;
 }
 
 /** MAX_LINE_CHARS bounds each kept line of output. */
 const MAX_LINE_CHARS = 300;
+/** CANCEL_KILL_MS is the grace between SIGTERM and SIGKILL of a command's group when the run is interrupted. */
+export const CANCEL_KILL_MS = 200;
+/** WATCHDOG_GRACE_S is the watchdog's grace between SIGTERM and SIGKILL of the group once gauntlet is gone. */
+export const WATCHDOG_GRACE_S = 1;
+/** The watchdog: waits for EOF on stdin (our end of the pipe closing), then ends the group named by $1. */
+const WATCHDOG = `read _; kill -s TERM -- -"$1" 2>/dev/null; sleep ${WATCHDOG_GRACE_S}; kill -s KILL -- -"$1" 2>/dev/null`;
 
 /** runCommand runs `command` with sh -c and resolves when it has exited (or its group was killed). */
 export function runCommand(command: string, opts: CommandOptions): Promise<CommandResult> {
@@ -46,8 +60,10 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
       // Its own process group, so a timeout can end everything it started (kubectl, ssh, sleep …).
       detached: true,
     });
+    const watchdog = child.pid !== undefined ? startWatchdog(child.pid) : undefined;
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let killDeadline = Infinity;
     const killGroup = (sig: NodeJS.Signals): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, sig);
@@ -55,22 +71,36 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
         // Already gone.
       }
     };
-    const expire = (): void => {
-      if (timedOut || child.exitCode !== null || child.signalCode !== null) return;
-      timedOut = true;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 2000);
+    const forget = onProcessExit(() => killGroup('SIGKILL'));
+    /** expire ends the group: SIGTERM now (once), SIGKILL after graceMs (a later, shorter grace wins). */
+    const expire = (graceMs: number): void => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!timedOut) {
+        timedOut = true;
+        killGroup('SIGTERM');
+      }
+      if (performance.now() + graceMs >= killDeadline) return;
+      killDeadline = performance.now() + graceMs;
+      clearTimeout(killTimer);
+      killTimer = setTimeout(() => killGroup('SIGKILL'), graceMs);
     };
-    const timer = setTimeout(expire, opts.timeoutMs);
-    opts.signal?.addEventListener('abort', expire, { once: true });
+    const onTimeout = (): void => expire(opts.killGraceMs ?? 2000);
+    const onCancel = (): void => expire(CANCEL_KILL_MS);
+    const timer = setTimeout(onTimeout, opts.timeoutMs);
+    opts.signal?.addEventListener('abort', onTimeout, { once: true });
+    opts.cancel?.addEventListener('abort', onCancel, { once: true });
+    if (opts.cancel?.aborted) onCancel();
     child.stdout!.on('data', (d: Buffer) => tail.push('out', d));
     child.stderr!.on('data', (d: Buffer) => tail.push('err', d));
     const finish = (exitCode: number | null, signal: string | null, error?: string): void => {
       clearTimeout(timer);
       clearTimeout(killTimer);
-      opts.signal?.removeEventListener('abort', expire);
+      opts.signal?.removeEventListener('abort', onTimeout);
+      opts.cancel?.removeEventListener('abort', onCancel);
       // Whatever it left behind in its group goes too.
       if (timedOut) killGroup('SIGKILL');
+      forget();
+      watchdog?.kill('SIGKILL');
       const outcome = timedOut ? 'timeout' : exitCode === 0 ? 'ok' : 'failed';
       resolve({ outcome, exitCode, signal, durationMs: Math.round(performance.now() - started), output: tail.lines(), ...(error !== undefined && { error }) });
     };
@@ -91,6 +121,20 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
       }, 500).unref();
     });
   });
+}
+
+/** startWatchdog starts the watchdog of process group `pgid`; it holds nothing of ours alive (unref'd). */
+function startWatchdog(pgid: number): ChildProcess | undefined {
+  try {
+    const w = spawn('/bin/sh', ['-c', WATCHDOG, 'gauntlet-watchdog', String(pgid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    w.on('error', () => {});
+    w.stdin!.on('error', () => {});
+    w.unref();
+    (w.stdin as unknown as { unref?: () => void }).unref?.();
+    return w;
+  } catch {
+    return undefined;
+  }
 }
 
 /** OutputTail keeps the last complete lines of stdout and stderr, in the order they completed (and unfinished last lines). */

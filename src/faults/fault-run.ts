@@ -18,6 +18,8 @@ export interface FaultRunOptions {
   /** The folder command faults run in (the scenario's). */
   cwd: string;
   log: (line: string) => void;
+  /** The run's interrupt: every fault action in progress ends at once when it aborts. */
+  signal?: AbortSignal;
 }
 
 /** FaultRun holds one run's proxy, admin client and fault scheduler. */
@@ -53,7 +55,7 @@ export class FaultRun {
     const proxy = this.proxy;
     this.scheduler = new FaultScheduler(
       this.plan.faults,
-      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: this.opts.cwd, env },
+      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: this.opts.cwd, env, ...(this.opts.signal && { cancel: this.opts.signal }) },
       this.opts.log,
     );
     this.scheduler.start(startEpochMs);

@@ -6,6 +6,9 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../util/worker-entry.js';
 import type { ProxyDelay, ProxyStats, TcpProxyOptions } from './tcp-proxy.js';
 
+/** ASK_TIMEOUT_MS bounds the wait for the proxy thread's answer to a message (a stuck thread answers nothing). */
+export const ASK_TIMEOUT_MS = 1000;
+
 /** ToProxy is a message to the proxy thread; each is answered with a reply carrying the same id. */
 export type ToProxy = { kind: 'delay'; id: number; delay: ProxyDelay | null } | { kind: 'stats'; id: number } | { kind: 'close'; id: number };
 
@@ -79,11 +82,19 @@ export class ProxyThread implements ProxyControl {
     return stats;
   }
 
+  /** ask sends a message and resolves with the reply's counts, or with the last counts after ASK_TIMEOUT_MS. */
   private ask(m: ToProxy): Promise<ProxyStats> {
     const id = this.nextId++;
     if (this.exited) return Promise.resolve(this.lastStats);
     return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(this.lastStats);
+      }, ASK_TIMEOUT_MS);
+      this.waiting.set(id, (stats) => {
+        clearTimeout(timer);
+        resolve(stats);
+      });
       this.worker.postMessage({ ...m, id } satisfies ToProxy);
     });
   }

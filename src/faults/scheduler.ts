@@ -21,7 +21,7 @@ export class FaultScheduler {
 
   constructor(
     private readonly faults: FaultPlan[],
-    private readonly env: Omit<FaultEnv, 'signal'>,
+    private readonly env: Omit<FaultEnv, 'signal' | 'cancel'> & { cancel?: AbortSignal },
     private readonly log: (line: string) => void = () => {},
   ) {
     this.records = faults.map((f, index) => ({
@@ -55,7 +55,8 @@ export class FaultScheduler {
 
   /**
    * finish ends the schedule when the run is over: faults not yet due are skipped, timed faults still in effect
-   * are undone now, commands still running are ended; resolves when every fault has settled.
+   * are undone now, commands still running are ended; resolves when every fault has settled. After an interrupt
+   * (env.cancel) every admin call in progress or still to make fails at once, and commands are killed at once.
    */
   async finish(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
@@ -80,9 +81,9 @@ export class FaultScheduler {
       if (restore?.coldStart) setColdStart(down, restore.coldStart);
     }
     const missing = downs.filter((r) => r.coldStart === undefined);
-    if (missing.length === 0 || !this.env.admin) return;
+    if (missing.length === 0 || !this.env.admin || this.env.cancel?.aborted) return;
     try {
-      const replicas = await this.env.admin.replicas();
+      const replicas = await this.env.admin.replicas(10_000, this.env.cancel);
       for (const r of missing) {
         const cold = coldStartOf(
           replicas.find((x) => x.id === r.replica),
@@ -111,7 +112,7 @@ export class FaultScheduler {
     rec.startedAtS = this.nowS();
     rec.outcome = 'running';
     const label = `fault ${i + 1} (${describeFault(plan)})`;
-    const effect: FaultEffect = await executeFault(plan, { ...this.env, signal: this.over.signal });
+    const effect: FaultEffect = await executeFault(plan, { ...this.env, signal: this.over.signal, cancel: this.env.cancel ?? NEVER });
     apply(rec, effect);
     if (effect.restarts !== undefined) this.restartsAtFault.set(i, effect.restarts);
     const timed = plan.durationS !== undefined && effect.outcome === 'ok';
@@ -150,6 +151,9 @@ export class FaultScheduler {
     });
   }
 }
+
+/** NEVER is a signal that never aborts (no interrupt to hear). */
+const NEVER = new AbortController().signal;
 
 function apply(rec: FaultRecord, s: FaultStep): void {
   rec.outcome = s.outcome;

@@ -56,9 +56,9 @@ export class IntervalRecorder {
 
   constructor(private readonly startUs: number) {}
 
-  /** scheduled counts a request due at intendedUs. */
-  scheduled(phase: number, atUs: number): void {
-    this.cell(atUs, phase).scheduled++;
+  /** scheduled counts `n` requests (default 1) due at atUs (or given up then: see Dispatcher). */
+  scheduled(phase: number, atUs: number, n = 1): void {
+    this.cell(atUs, phase).scheduled += n;
   }
 
   /** sent records a request handed to the client at sentUs, intended for intendedUs. */
@@ -70,11 +70,21 @@ export class IntervalRecorder {
     c.lag.push(Math.round(lag));
   }
 
-  /** dropped records a request that was due while max_in_flight were outstanding. */
-  dropped(phase: number, atUs: number): void {
+  /** dropped records `n` requests (default 1) that were never sent: due while max_in_flight were outstanding (or given up, see Dispatcher). */
+  dropped(phase: number, atUs: number, n = 1): void {
+    if (n <= 0) return;
     const c = this.cell(atUs, phase);
-    c.dropped++;
-    c.errors['DROPPED'] = (c.errors['DROPPED'] ?? 0) + 1;
+    c.dropped += n;
+    c.errors['DROPPED'] = (c.errors['DROPPED'] ?? 0) + n;
+  }
+
+  /** droppedIn records `n` requests scheduled and dropped in the given second (a backlog dropped in bulk). */
+  droppedIn(phase: number, second: number, n: number): void {
+    if (n <= 0) return;
+    const c = this.cellAt(second, phase);
+    c.scheduled += n;
+    c.dropped += n;
+    c.errors['DROPPED'] = (c.errors['DROPPED'] ?? 0) + n;
   }
 
   /** outcome records a request's result. */
@@ -122,7 +132,10 @@ export class IntervalRecorder {
   }
 
   private cell(us: number, phase: number): Cell {
-    const second = this.secondOf(us);
+    return this.cellAt(this.secondOf(us), phase);
+  }
+
+  private cellAt(second: number, phase: number): Cell {
     let phases = this.cells.get(second);
     if (!phases) this.cells.set(second, (phases = new Map()));
     let c = phases.get(phase);

@@ -2,6 +2,8 @@
  * LoadPool runs the load in worker threads (one by default, more when one core cannot sustain the planned
  * rate): it starts them together at one wall-clock instant, forwards their per-second intervals as they
  * arrive, and can stop them early (SIGINT) while still collecting every reply that arrives within a grace period.
+ * Every wait is bounded: an abort during start() ends the workers at once (even one stuck building its client),
+ * and a worker that has not reported STOP_SLACK_MS after a stop's grace period is ended without its last report.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -10,6 +12,9 @@ import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../util/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
 import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
+
+/** STOP_SLACK_MS is how long past a stop's grace period the pool waits for a worker's last report before ending it. */
+export const STOP_SLACK_MS = 300;
 
 /** RATE_PER_WORKER is the open-loop rate one load worker is planned to carry before another is added. */
 export const RATE_PER_WORKER = 4000;
@@ -30,6 +35,9 @@ export function workersFor(plan: Plan, cores: number): number {
 export class LoadPool {
   private readonly workers: Worker[] = [];
   private done = 0;
+  /** Resolves run() early: set while it runs. */
+  private settle?: () => void;
+  private stopTimer?: NodeJS.Timeout;
   readonly errorSamples: ErrorSample[] = [];
   /** How each worker's sending thread is scheduled (known once start() resolved). */
   readonly scheduling: SenderScheduling[] = [];
@@ -41,10 +49,10 @@ export class LoadPool {
     private readonly onIntervals: (intervals: IntervalSnapshot[], worker: number, throughSecond: number) => void,
   ) {}
 
-  /** start creates the workers and their clients, and resolves when all are ready. */
-  async start(): Promise<void> {
+  /** start creates the workers and their clients, and resolves when all are ready; an abort ends them and rejects. */
+  async start(signal?: AbortSignal): Promise<void> {
     const entry = workerEntry(import.meta.url, 'load-worker');
-    await Promise.all(
+    const ready = Promise.all(
       Array.from({ length: this.count }, (_, worker) => {
         const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime: wantsRealtime(this.count) };
         // A large young generation: scavenges (each a pause of the sending thread) become rare.
@@ -56,11 +64,28 @@ export class LoadPool {
         });
       }),
     );
+    if (!signal) return void (await ready);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([ready, aborted]);
+    } catch (err) {
+      ready.catch(() => {});
+      await this.terminate();
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 
-  /** run starts every worker at `startEpochMs` and resolves when all have finished and reported. */
+  /** run starts every worker at `startEpochMs` and resolves when all have finished and reported (or a stop's deadline passed). */
   run(startEpochMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
+      this.settle = resolve;
       for (const [index, w] of this.workers.entries()) {
         w.on('message', (m: FromLoadWorker) => {
           if (m.kind === 'intervals') this.onIntervals(m.intervals, index, m.throughSecond);
@@ -72,12 +97,20 @@ export class LoadPool {
         w.on('error', reject);
         w.postMessage({ kind: 'start', startEpochMs } satisfies ToLoadWorker);
       }
+    }).finally(() => {
+      this.settle = undefined;
+      clearTimeout(this.stopTimer);
     });
   }
 
-  /** stop asks every worker to stop sending and give replies up to graceMs. */
+  /**
+   * stop asks every worker to stop sending and give replies up to graceMs; run() resolves at the latest
+   * STOP_SLACK_MS after that, without the reports of workers that had not finished by then.
+   */
   stop(graceMs: number): void {
     for (const w of this.workers) w.postMessage({ kind: 'stop', graceMs } satisfies ToLoadWorker);
+    clearTimeout(this.stopTimer);
+    this.stopTimer = setTimeout(() => this.settle?.(), graceMs + STOP_SLACK_MS);
   }
 
   /** terminate ends the workers at once (after run, or on failure). */

@@ -94,12 +94,15 @@ async function warmUp(c: Client): Promise<void> {
 let dispatcher: Dispatcher | undefined;
 let stopGraceMs: number | undefined;
 let finishing = false;
+/** While finish() waits for replies: cuts the wait short to `ms` from now (a stop during the normal end's wait). */
+let shortenGrace: ((ms: number) => void) | undefined;
 
 port.on('message', (msg: ToLoadWorker) => {
   if (msg.kind === 'start') void run(msg.startEpochMs);
   else {
     stopGraceMs = msg.graceMs;
-    if (dispatcher) dispatcher.stop();
+    if (shortenGrace) shortenGrace(msg.graceMs);
+    else if (dispatcher) dispatcher.stop();
     else void finish(undefined, 0);
   }
 });
@@ -121,8 +124,8 @@ async function run(startEpochMs: number): Promise<void> {
     const throughSecond = recorder.secondOf(performance.now() * 1000);
     post({ kind: 'intervals', intervals: recorder.take(throughSecond), throughSecond });
   }, 250);
-  const wait = startEpochMs - (performance.timeOrigin + performance.now());
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // A stop before the start makes run() return at once (the dispatcher is stopped already).
+  if (stopGraceMs !== undefined) dispatcher.stop();
   await dispatcher.run();
   // After the last send, replies get up to the request timeout (or the stop's grace period) to arrive.
   await finish(recorder, stopGraceMs ?? init.target.timeoutMs + 1000, flusher);
@@ -133,7 +136,20 @@ async function finish(recorder: IntervalRecorder | undefined, graceMs: number, f
   finishing = true;
   if (dispatcher) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([dispatcher.idle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    let deadline = performance.now() + graceMs;
+    await Promise.race([
+      dispatcher.idle(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        shortenGrace = (ms) => {
+          if (performance.now() + ms >= deadline) return;
+          deadline = performance.now() + ms;
+          clearTimeout(timer);
+          timer = setTimeout(resolve, ms);
+        };
+      }),
+    ]);
+    shortenGrace = undefined;
     clearTimeout(timer);
   }
   // Whatever is still outstanding resolves as CANCELLED when the client closes, and is recorded as such.

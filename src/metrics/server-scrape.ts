@@ -2,8 +2,14 @@
  * ServerScraper reads a target's Prometheus endpoint (Triton's metric names, which the reference server
  * exports too) once a second during a run, and turns counter deltas into the server's own view of each
  * second: requests, executions and mean batch size, queue and compute time per request, pending requests.
- * It is stored beside the client's view so reports can show where latency came from.
+ * It is stored beside the client's view so reports can show where latency came from. Every scrape is bounded
+ * (SCRAPE_TIMEOUT_MS, MAX_SCRAPE_BYTES), never overlaps the previous one, and stop() aborts one in flight.
  */
+
+/** SCRAPE_TIMEOUT_MS bounds one scrape, body included. */
+export const SCRAPE_TIMEOUT_MS = 900;
+/** MAX_SCRAPE_BYTES bounds the metrics text read in one scrape (16 MiB). */
+export const MAX_SCRAPE_BYTES = 16 * 1024 * 1024;
 
 /** ServerInterval is the server's view of one second (rates per second, times in µs per request). */
 export interface ServerInterval {
@@ -69,6 +75,8 @@ export class ServerScraper {
   private last?: { sample: Sample; atMs: number };
   private timer?: NodeJS.Timeout;
   private failures = 0;
+  private readonly stopped = new AbortController();
+  private inFlight?: Promise<void>;
   lastError?: string;
 
   constructor(
@@ -79,23 +87,39 @@ export class ServerScraper {
 
   /** start scrapes now and then every second until stop(). */
   start(): void {
-    void this.scrape();
-    this.timer = setInterval(() => void this.scrape(), 1000);
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 1000);
   }
 
-  /** stop ends polling after one last scrape. */
-  async stop(): Promise<void> {
+  /**
+   * stop ends polling: it waits for a scrape in flight and makes one last one, or (`final` false: the run was
+   * interrupted) aborts the one in flight and makes none.
+   */
+  async stop(opts: { final?: boolean } = {}): Promise<void> {
     clearInterval(this.timer);
+    if (opts.final === false) {
+      this.stopped.abort();
+      await this.inFlight;
+      return;
+    }
+    await this.inFlight;
     await this.scrape();
+  }
+
+  /** tick starts a scrape unless one is still in flight. */
+  private tick(): void {
+    if (this.inFlight || this.stopped.signal.aborted) return;
+    this.inFlight = this.scrape().finally(() => (this.inFlight = undefined));
   }
 
   private async scrape(): Promise<void> {
     const atMs = Date.now();
     let sample: Sample;
     try {
-      const res = await fetch(this.url, { signal: AbortSignal.timeout(900) });
+      const signal = AbortSignal.any([this.stopped.signal, AbortSignal.timeout(SCRAPE_TIMEOUT_MS)]);
+      const res = await fetch(this.url, { signal });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      sample = parseMetrics(await res.text(), this.model);
+      sample = parseMetrics(await readCapped(res, MAX_SCRAPE_BYTES), this.model);
     } catch (err) {
       this.failures++;
       this.lastError = (err as Error).message;
@@ -128,4 +152,17 @@ export class ServerScraper {
     if (sample.gpu !== undefined) row.gpuUtilization = sample.gpu;
     this.intervals.push(row);
   }
+}
+
+/** readCapped reads a response body as text, failing once it passes maxBytes. */
+async function readCapped(res: Response, maxBytes: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new Error(`metrics larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

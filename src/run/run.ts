@@ -4,7 +4,11 @@
  * target answers, runs the load workers and fires the plan's faults, merges the workers' intervals, scrapes the
  * target's metrics, writes results.json and latency.hlog as the run goes, and returns the verdict with its exit
  * code (faults that fail are recorded, and do not change it).
- * An abort (SIGINT) stops sending, waits for replies in flight up to a grace period, and still writes results.
+ * An abort (SIGINT, SIGTERM) is heard in every stage, and every wait on another process or the network is bounded:
+ * before the results folder exists (the embedded server's start-up, the preflight check) the run throws an
+ * InterruptedError; after it, sending stops, replies in flight get INTERRUPT_GRACE_MS, fault actions and the
+ * metrics scrape in progress end, results are written marked interrupted, and the embedded server is stopped
+ * with a short grace.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +22,12 @@ import { ServerScraper } from '../metrics/server-scrape.js';
 import type { EmbeddedTarget, Plan } from '../scenario/plan.js';
 import { GauntletError } from '../errors.js';
 import { createClient } from '../targets/registry.js';
+import { checkPayloadBudget } from '../targets/tensor-data.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../results/results-schema.js';
 import { HLOG_FILE, ResultsWriter } from '../results/results-writer.js';
 import { packageVersion } from '../util/package-version.js';
+import { bounded, InterruptedError, isInterrupt, throwIfInterrupted } from './abort.js';
 import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
 import { checkedLateFraction, checkSlos, intervalResults, invalidReasons, phaseResults } from './evaluate.js';
 
@@ -44,13 +50,23 @@ export interface RunOptions {
   outDir?: string;
   /** Load workers (default: as many as the peak rate needs, at most the cores). */
   workers?: number;
-  /** Aborting stops the run early; results are still written, marked interrupted. */
+  /**
+   * Aborting stops the run early, in whatever stage it is: before sending it throws an InterruptedError (there is
+   * nothing to write); once the results folder exists, results are still written, marked interrupted.
+   */
   signal?: AbortSignal;
-  /** How long replies in flight may take after an abort (default 5 s). */
+  /** How long replies in flight may take after an abort (default INTERRUPT_GRACE_MS, at most MAX_INTERRUPT_GRACE_MS). */
   graceMs?: number;
   onLine?: (line: string) => void;
   onSecond?: (s: SecondStatus) => void;
 }
+
+/** INTERRUPT_GRACE_MS is how long replies in flight may take after an interrupt, by default. */
+export const INTERRUPT_GRACE_MS = 500;
+/** MAX_INTERRUPT_GRACE_MS caps that grace, so that an interrupted run ends within 2 s. */
+export const MAX_INTERRUPT_GRACE_MS = 1000;
+/** PREFLIGHT_SLACK_MS is how long past the request timeout the preflight check may take (connecting included). */
+export const PREFLIGHT_SLACK_MS = 2000;
 
 /** RunOutcome is a finished run: its results, where they are, and the exit code they call for. */
 export interface RunOutcome {
@@ -65,9 +81,11 @@ export function defaultRunDir(name: string, at = new Date()): string {
   return path.join('reports', 'runs', `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
 }
 
-/** runPlan runs the plan and resolves with its outcome; setup failures throw GauntletErrors. */
+/** runPlan runs the plan and resolves with its outcome; setup failures throw GauntletErrors, early interrupts an InterruptedError. */
 export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOutcome> {
   const log = opts.onLine ?? (() => {});
+  const signal = opts.signal;
+  throwIfInterrupted(signal, 'starting the run');
   let embedded: EmbeddedServer | undefined;
   let target: TargetSpec;
   let admin: AdminEndpoint | undefined;
@@ -76,15 +94,16 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
     const replicas = plan.target.replicas;
     log(`starting the embedded reference server${replicas ? ` (${replicas} replicas)` : ''}${models ? ` (models: ${models.join(', ')})` : ''} …`);
     try {
-      embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target)]);
+      embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target)], { ...(signal && { signal }) });
     } catch (err) {
+      if (err instanceof InterruptedError) throw err;
       throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `could not start the embedded reference server: ${(err as Error).message}`);
     }
     target = embeddedTargetSpec(plan.target, embedded, plan.request.model);
     if (replicas !== undefined) {
       admin = embedded.adminPort !== undefined && embedded.adminToken !== undefined ? { host: '127.0.0.1', port: embedded.adminPort, token: embedded.adminToken } : undefined;
       if (!admin) {
-        await embedded.stop();
+        await embedded.stop({ ...(signal && { signal }) });
         throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `the embedded stack started without announcing its admin API ('Started Admin API at …'):\n${embedded.output()}`);
       }
     }
@@ -92,12 +111,13 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   } else target = plan.target;
   let faults: FaultRun | undefined;
   try {
-    faults = await FaultRun.prepare(plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log });
-    await preflight(faults.loadTarget, plan);
+    throwIfInterrupted(signal, 'starting the run');
+    faults = await FaultRun.prepare(plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }) });
+    await preflight(faults.loadTarget, plan, signal);
     return await measure(plan, faults, !!embedded, opts, log);
   } finally {
     await faults?.close();
-    if (embedded) await embedded.stop();
+    if (embedded) await embedded.stop({ ...(signal && { signal }) });
   }
 }
 
@@ -126,11 +146,18 @@ function embeddedTargetSpec(t: EmbeddedTarget, s: EmbeddedServer, model?: string
   return spec;
 }
 
-async function preflight(target: TargetSpec, plan: Plan): Promise<void> {
-  const client = createClient(target, plan.request, { seed: plan.seed });
+/**
+ * preflight sends the scenario's request once and throws unless the target serves it; it is bounded by the
+ * request timeout plus PREFLIGHT_SLACK_MS and ends at once on an interrupt. It builds one payload only, after
+ * checking that the workers' payloads fit their budget (exit 2 before anything is sent).
+ */
+async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | undefined): Promise<void> {
+  checkPayloadBudget(plan.request);
+  const client = createClient(target, { ...plan.request, payloads: 1 }, { seed: plan.seed });
   try {
-    await client.check();
+    await bounded(client.check(), { ...(signal && { signal }), timeoutMs: target.timeoutMs + PREFLIGHT_SLACK_MS, what: 'checking the target' });
   } catch (err) {
+    if (err instanceof InterruptedError) throw err;
     throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `target ${target.name} (${target.url}) cannot serve the scenario's request: ${(err as Error).message}`);
   } finally {
     await client.close();
@@ -145,22 +172,37 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   const writer = new ResultsWriter(dir, startedAt.getTime());
   const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
   const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through));
-  await pool.start();
-  const startEpochMs = Date.now() + 200;
-  const scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs) : undefined;
+  let interrupted = false;
+  let scraper: ServerScraper | undefined;
+  // The run's clock: its start (set once the workers are ready) and when an interrupt stopped it.
+  let startEpochMs = Date.now();
+  let stoppedAtMs: number | undefined;
+  const snapshot = (status: ResultsFile['status']): ResultsFile =>
+    buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs });
+  try {
+    await pool.start(opts.signal);
+  } catch (err) {
+    await pool.terminate();
+    if (!isInterrupt(err, opts.signal)) throw err;
+    // Interrupted while the workers started: nothing was sent, no phase ran, and the results say so.
+    interrupted = true;
+    stoppedAtMs = startEpochMs;
+    log('interrupted: stopping before the first send …');
+    return finalResults(agg, writer, snapshot, dir, true);
+  }
+  startEpochMs = Date.now() + 200;
+  scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs) : undefined;
   scraper?.start();
   log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);
-  let interrupted = false;
-  let stoppedAtMs: number | undefined;
   const onAbort = (): void => {
     interrupted = true;
     stoppedAtMs ??= Date.now();
-    log('interrupted: stopping sends and waiting for replies in flight …');
-    pool.stop(opts.graceMs ?? 5000);
+    const grace = Math.min(opts.graceMs ?? INTERRUPT_GRACE_MS, MAX_INTERRUPT_GRACE_MS);
+    log(`interrupted: stopping sends and waiting up to ${grace} ms for replies in flight …`);
+    pool.stop(grace);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
-  const snapshot = (status: ResultsFile['status']): ResultsFile => buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs });
   let lastRows = 0;
   let writeError: Error | undefined;
   const ticker = setInterval(() => {
@@ -183,11 +225,16 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     clearInterval(ticker);
     opts.signal?.removeEventListener('abort', onAbort);
     await pool.terminate();
-    await scraper?.stop();
+    await scraper?.stop({ final: !interrupted });
     await faults.finish();
     // The heartbeat bridged the wait above; the final write follows (or the run failed and its file goes stale).
     writer.close();
   }
+  return finalResults(agg, writer, snapshot, dir, interrupted);
+}
+
+/** finalResults writes the run's last results.json and returns the outcome with its exit code. */
+function finalResults(agg: RunAggregate, writer: ResultsWriter, snapshot: (status: ResultsFile['status']) => ResultsFile, dir: string, interrupted: boolean): RunOutcome {
   agg.finish();
   const results = snapshot(interrupted ? 'interrupted' : 'complete');
   results.endedAt = new Date().toISOString();

@@ -8,9 +8,18 @@
  * - poisson: unit-mean exponential gaps in Λ (a Poisson process with the shape's time-varying rate).
  * - gamma: gamma gaps in Λ with mean 1 and squared coefficient of variation `burstiness` (shape 1/burstiness).
  * Shapes that dictate their own send times (trace replay) are replayed as they are, whatever the arrival spec.
+ *
+ * Every process can also skip a stretch of arrivals and say how many there were without drawing them one by one
+ * (the dispatcher drops a backlog in bulk this way, so its work never grows with the planned rate):
+ * - constant: closed form, k advances to the last k with k − ½ below Λ(t);
+ * - poisson: the count in (a, b] is Poisson(b − a) and the process is memoryless, so it restarts at b: exact;
+ * - gamma: gaps are walked one by one while fewer than GAMMA_WALK_LIMIT are expected; beyond, the count is drawn
+ *   from the renewal process's normal approximation N(L, burstiness·L) for an area L, and the process restarts
+ *   at the skip's end as if an arrival were there (the residual gap after a long skip is drawn as a fresh gap);
+ * - trace replay: binary search.
  */
 import { GauntletError } from '../errors.js';
-import { exponential, gamma } from './distributions.js';
+import { exponential, gamma, normal, poisson } from './distributions.js';
 import { integralOf, type ShapeIntegral } from './integral.js';
 import type { ArrivalSpec, PhasePlan } from './plan.js';
 import { createRandom, type Random } from './random.js';
@@ -21,6 +30,19 @@ import { createShape, type LoadShape } from './shapes.js';
 export interface Arrivals {
   /** next returns the next send time (seconds since the phase started), or undefined once past the phase's end. */
   next(): number | undefined;
+  /**
+   * skip discards every coming arrival due before untilS (seconds since the phase started) and returns how many
+   * it discarded; its work does not grow with that count. The next call to next() returns the first one after.
+   */
+  skip(untilS: number): number;
+}
+
+/** AreaProcess is an arrival process in integrated-rate space: the Λ values of successive arrivals, ascending. */
+export interface AreaProcess {
+  /** next returns the Λ of the next arrival. */
+  next(): number;
+  /** skipBelow discards every coming arrival whose Λ is below `limit` and returns how many. */
+  skipBelow(limit: number): number;
 }
 
 /** ArrivalContext is what an arrival process is built from. */
@@ -46,48 +68,127 @@ export function registerArrival<K extends ArrivalSpec['type']>(
   ARRIVALS.register(type, (ctx) => make(ctx as ArrivalContext & { spec: Extract<ArrivalSpec, { type: K }> }));
 }
 
-/** timeChanged turns a sequence of Λ values (ascending) into send times, ending at the phase's duration. */
-function timeChanged(ctx: ArrivalContext, nextArea: () => number): Arrivals {
+/** GAMMA_WALK_LIMIT is the expected count up to which a gamma skip draws every gap (exact) instead of approximating. */
+export const GAMMA_WALK_LIMIT = 1000;
+
+/** timeChanged turns an area process into send times, ending at the phase's duration. */
+export function timeChanged(ctx: ArrivalContext, process: AreaProcess): Arrivals {
   let done = false;
   return {
     next() {
       if (done) return undefined;
-      const t = ctx.integral.timeAt(nextArea());
+      const t = ctx.integral.timeAt(process.next());
       if (t < ctx.durationS) return t;
       done = true;
       return undefined;
+    },
+    skip(untilS) {
+      if (done || !(untilS > 0)) return 0;
+      // Arrivals exist only before the phase's end: those are the ones whose Λ is below Λ(end).
+      return process.skipBelow(ctx.integral.at(Math.min(untilS, ctx.durationS)));
     },
   } satisfies Arrivals;
 }
 
 registerArrival('constant', (ctx) => {
   let k = 0;
-  return timeChanged(ctx, () => ++k - 0.5);
+  return timeChanged(ctx, {
+    next: () => ++k - 0.5,
+    skipBelow(limit) {
+      // The last k' with k' − ½ < limit.
+      const last = Math.ceil(limit + 0.5) - 1;
+      const n = Math.max(0, last - k);
+      k += n;
+      return n;
+    },
+  });
 });
 
 registerArrival('poisson', (ctx) => {
   let area = 0;
-  return timeChanged(ctx, () => (area += exponential(ctx.random)));
+  return timeChanged(ctx, {
+    next: () => (area += exponential(ctx.random)),
+    skipBelow(limit) {
+      if (!(limit > area)) return 0;
+      const n = poisson(ctx.random, limit - area);
+      area = limit;
+      return n;
+    },
+  });
 });
 
 registerArrival('gamma', (ctx) => {
   const { burstiness } = ctx.spec;
-  let area = 0;
   // Gamma(shape 1/b, scale b): mean 1, variance b, so CV² = b.
-  return timeChanged(ctx, () => (area += gamma(ctx.random, 1 / burstiness) * burstiness));
+  const gap = (): number => gamma(ctx.random, 1 / burstiness) * burstiness;
+  let area = 0;
+  /** The Λ of an arrival drawn while skipping that lies past the skip: next() returns it first. */
+  let pending: number | undefined;
+  return timeChanged(ctx, {
+    next() {
+      if (pending !== undefined) {
+        const a = pending;
+        pending = undefined;
+        return a;
+      }
+      return (area += gap());
+    },
+    skipBelow(limit) {
+      if (pending !== undefined) {
+        if (pending >= limit) return 0;
+        pending = undefined;
+        return 1 + this.skipBelow(limit);
+      }
+      if (!(limit > area)) return 0;
+      if (limit - area <= GAMMA_WALK_LIMIT) {
+        let n = 0;
+        for (;;) {
+          const a = area + gap();
+          area = a;
+          if (a >= limit) {
+            pending = a;
+            return n;
+          }
+          n++;
+        }
+      }
+      const expected = limit - area;
+      const n = Math.max(0, Math.round(expected + Math.sqrt(burstiness * expected) * normal(ctx.random)));
+      area = limit;
+      return n;
+    },
+  });
 });
 
 /** replay yields given send times up to and including the phase's end (a trace's last line is sent). */
 function replay(times: readonly number[], durationS: number): Arrivals {
   let i = 0;
+  /** The first index past the phase's end. */
+  const end = firstIndex(times, (t) => t > durationS);
   return {
     next() {
-      const t = times[i];
-      if (t === undefined || t > durationS) return undefined;
-      i++;
-      return t;
+      if (i >= end) return undefined;
+      return times[i++];
+    },
+    skip(untilS) {
+      const j = Math.min(end, firstIndex(times, (t) => t >= untilS));
+      const n = Math.max(0, j - i);
+      i += n;
+      return n;
     },
   } satisfies Arrivals;
+}
+
+/** firstIndex is the first index of an ascending array where `past` holds (its length when nowhere). */
+function firstIndex(times: readonly number[], past: (t: number) => boolean): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (past(times[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** arrivalsFor builds the arrival process of a shape over a phase of the given duration. */

@@ -1,7 +1,8 @@
 /**
  * Measuring one combination against a target that is already up: the scenario's phases as they are, or the rate
  * search (a warm-up, then one-phase Poisson plans at the candidate rates, each its own run and results.json).
- * Memory is sampled after every run and the highest sample kept.
+ * Memory is sampled after every run and the highest sample kept. An interrupt stops the run in progress (its
+ * results are kept), and one before a run's measurement began throws an InterruptedError.
  */
 import path from 'node:path';
 import { runPlan } from '../run/run.js';
@@ -51,6 +52,8 @@ export async function measureCombination(target: TargetSpec, model: string | und
       onLine: (l) => /^(warning|interrupted)/.test(l) && ctx.log(`  ${l}`),
     });
     ctx.onResults(path.join(dir, 'results.json'));
+    // An interrupted sweep stops at once: no memory sample (a remote target may take seconds to answer).
+    if (ctx.signal?.aborted) return outcome;
     const mem = await ctx.sampleMemory();
     if (mem !== null) memoryMib = Math.max(memoryMib ?? 0, mem);
     return outcome;

@@ -4,10 +4,12 @@
  * the rate search, with the same server throughout) and stops it; for a target sweep it measures each external
  * target. A combination that fails (its config would not load, the server did not start, the target is
  * unreachable) is recorded and the sweep goes on. sweep.json is rewritten after every run; at the end the
- * recommendation rule is applied (recommend.ts).
+ * recommendation rule is applied (recommend.ts). An interrupt stops the combination in progress within a second
+ * or so (its server is killed after INTERRUPT_STOP_MS), skips the rest, and the sweep ends `interrupted`.
  */
 import path from 'node:path';
 import { GauntletError } from '../errors.js';
+import { InterruptedError, isInterrupt } from '../run/abort.js';
 import { type EmbeddedServer, startEmbeddedServer } from '../run/embedded-server.js';
 import type { EmbeddedTarget, Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -64,6 +66,8 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
   save();
   log(`sweep '${spec.name}': ${combinations.length} combination(s)${duplicates ? ` (${duplicates} duplicate(s) left out)` : ''}; results in ${dir}`);
 
+  /** Combinations whose measurement an interrupt cut short: kept, never recommended. */
+  const cutShort = new Set<number>();
   for (const [i, combo] of combinations.entries()) {
     const rec = record.combinations[i]!;
     if (opts.signal?.aborted) {
@@ -79,9 +83,19 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
       rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null };
       if (measured.search) rec.search = { rateRps: measured.search.rateRps, inconclusive: measured.search.inconclusive, note: measured.search.note, steps: relativeSteps(measured.search.steps, dir) };
       rec.status = 'done';
+      if (opts.signal?.aborted) cutShort.add(i);
       const f = rec.figures;
       log(`  → ${f.throughputAtSloRps.toFixed(1)} rps at the SLO, p99 ${f.p99Ms === null ? '-' : f.p99Ms.toFixed(2)} ms, ${(f.errorRate * 100).toFixed(2)} % errors${f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : ''}${f.valid ? '' : ' (INVALID measurement)'}`);
     } catch (err) {
+      if (isInterrupt(err, opts.signal)) {
+        // Interrupted before anything was measured: the combination was not run.
+        rec.status = 'skipped';
+        rec.error = (err as Error).message;
+        log(`  ${(err as Error).message}`);
+        rec.elapsedS = Math.round((Date.now() - started) / 100) / 10;
+        save();
+        continue;
+      }
       if (!(err instanceof GauntletError)) throw err;
       rec.status = 'failed';
       rec.error = [err.message, ...err.details].join('\n');
@@ -91,7 +105,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
     save();
   }
 
-  const candidates: Candidate[] = record.combinations.map((c) => ({ id: c.id, label: c.label, figures: c.figures }));
+  const candidates: Candidate[] = record.combinations.map((c, i) => ({ id: c.id, label: c.label, figures: cutShort.has(i) ? null : c.figures }));
   const { verdicts, ...recommendation } = recommend(candidates, spec.constraints, { allowInvalid: !!opts.allowInvalid });
   verdicts.forEach((v, i) => (record.combinations[i]!.verdict = v));
   record.recommendation = recommendation;
@@ -146,8 +160,9 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
   const t0 = Date.now();
   let server: EmbeddedServer;
   try {
-    server = await startEmbeddedServer(args);
+    server = await startEmbeddedServer(args, { ...(ctx.opts.signal && { signal: ctx.opts.signal }) });
   } catch (err) {
+    if (err instanceof InterruptedError) throw err;
     throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', 'the reference server did not start with this configuration', [lastLines((err as Error).message, 8)]);
   }
   rec.startupMs = Date.now() - t0;
@@ -155,7 +170,7 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
   try {
     return await measure(serverTarget(ctx.plan.target, server, combo.id, variant.model), variant.model, async () => processTreeRssMib(server.child.pid) ?? metricsRssMib(`http://127.0.0.1:${server.metricsPort}/metrics`));
   } finally {
-    await server.stop();
+    await server.stop({ ...(ctx.opts.signal && { signal: ctx.opts.signal }) });
   }
 }
 

@@ -29,10 +29,33 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-/** buildPayloads builds the distinct payloads a client cycles through: `request.payloads` if any input is random, else one. */
+/** MAX_PAYLOAD_BYTES bounds what a client builds before a run: every payload's tensors together (64 MiB). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/** payloadCount is how many distinct payloads a request builds: `request.payloads` if any input is random, else one. */
+export function payloadCount(request: RequestSpec): number {
+  return request.inputs.some((i) => i.data.kind === 'random') ? Math.max(1, request.payloads) : 1;
+}
+
+/**
+ * checkPayloadBudget throws GAUNTLET_ERR_INVALID_CONFIG when building the request's payloads would take more than
+ * MAX_PAYLOAD_BYTES (a BYTES element counts 16 bytes, and every payload at least 64), before any is built.
+ */
+export function checkPayloadBudget(request: RequestSpec): void {
+  const count = payloadCount(request);
+  let each = 64;
+  for (const input of request.inputs) each += Math.max(1, elementCount(input.shape)) * (ELEMENT_BYTES[input.datatype] ?? 16);
+  if (!(count * each <= MAX_PAYLOAD_BYTES)) {
+    throw config(
+      `request.payloads: ${count} payload(s) of about ${each} bytes would take ${(count * each / 2 ** 20).toPrecision(3)} MiB to build, more than ${MAX_PAYLOAD_BYTES / 2 ** 20} MiB: use fewer payloads or smaller inputs`,
+    );
+  }
+}
+
+/** buildPayloads builds the distinct payloads a client cycles through (payloadCount), within MAX_PAYLOAD_BYTES. */
 export function buildPayloads(request: RequestSpec, seed: number): TensorData[][] {
-  const random = request.inputs.some((i) => i.data.kind === 'random');
-  const count = random ? Math.max(1, request.payloads) : 1;
+  checkPayloadBudget(request);
+  const count = payloadCount(request);
   const prng = createRandom(seed, 'payloads');
   const payloads: TensorData[][] = [];
   for (let p = 0; p < count; p++) payloads.push(request.inputs.map((input, i) => makeTensorData(input, prng, `request.inputs[${i}]`)));

@@ -175,7 +175,7 @@ describe('createArrivals', () => {
   });
 
   it('throws when an arrival type is registered twice', () => {
-    expect(() => registerArrival('poisson', () => ({ next: () => undefined }))).toThrow(/already registered/);
+    expect(() => registerArrival('poisson', () => ({ next: () => undefined, skip: () => 0 }))).toThrow(/already registered/);
   });
 
   it('keeps returning undefined after the end', () => {

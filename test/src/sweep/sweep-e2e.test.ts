@@ -108,7 +108,9 @@ describe('gauntlet sweep end to end', () => {
     const abort = new AbortController();
     const lines: string[] = [];
     const out = path.join(dir, 'interrupted');
-    // Abort once the first combination's server is up: its run then stops early, and nothing else starts.
+    // Abort once the first combination's run is measuring (its results.json exists): that run stops early, and
+    // nothing else starts. (An abort before a combination measures anything skips it: see test/src/cli/interrupt-cli.test.ts.)
+    let poll: NodeJS.Timeout | undefined;
     const outcome = await runSweep(spec, plan, {
       outDir: out,
       modelRepository: repo,
@@ -117,9 +119,13 @@ describe('gauntlet sweep end to end', () => {
       signal: abort.signal,
       onLine: (l) => {
         lines.push(l);
-        if (/server ready/.test(l)) abort.abort();
+        if (/server ready/.test(l)) {
+          const first = (JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as SweepRecord).combinations[0]!.dir;
+          poll = setInterval(() => existsSync(path.join(out, first, 'results.json')) && (clearInterval(poll), abort.abort()), 5);
+        }
       },
     });
+    clearInterval(poll);
     expect(outcome.exitCode).toBe(3);
     const onDisk = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8')) as SweepRecord;
     expect(onDisk.status).toBe('interrupted');
