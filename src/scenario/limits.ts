@@ -64,8 +64,8 @@ export const TOTAL_LIMITS = {
   plannedRequests: 1e10,
   /** Tensor elements of one request (all inputs together). */
   requestElements: 1 << 24,
-  /** Tensor elements built before a run: payloads × the request's elements. */
-  payloadElements: 1 << 26,
+  /** Bytes of tensor data built before a run: payloads × one payload's bytes (src/targets/tensor-data.ts payloadBytes). */
+  payloadBytes: 256 << 20,
 } as const;
 
 /** RANGES are the ranges of the numeric fields of scenario and target files, by their place in a file. */

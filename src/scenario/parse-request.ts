@@ -4,6 +4,7 @@
  * count against the shape.
  */
 import type { InputData, InputSpec, RequestSpec } from '../targets/target-spec.js';
+import { payloadBytes } from '../targets/tensor-data.js';
 import { asFields, Fields, show } from './fields.js';
 import { COUNT_LIMITS, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
 import type { ConfigPath } from './problems.js';
@@ -75,8 +76,9 @@ export function readRequest(f: Fields | undefined): RequestSpec {
 
 /**
  * readPayloads reads `payloads` and checks the tensors the run builds before it starts: each request's elements
- * (all inputs) within TOTAL_LIMITS.requestElements, and payloads × elements within TOTAL_LIMITS.payloadElements
- * when an input is random (otherwise one payload is built). Without `payloads`, the default shrinks to fit.
+ * (all inputs) within TOTAL_LIMITS.requestElements, and payloads × one payload's bytes within
+ * TOTAL_LIMITS.payloadBytes when an input is random (otherwise one payload is built). Without `payloads`, the
+ * default shrinks to fit.
  */
 function readPayloads(f: Fields, inputs: InputSpec[]): number {
   const payloads = f.integer('payloads', RANGES['request.payloads']);
@@ -87,10 +89,11 @@ function readPayloads(f: Fields, inputs: InputSpec[]): number {
     return payloads ?? 1;
   }
   if (!inputs.some((i) => i.data.kind === 'random') || elements === 0) return payloads ?? DEFAULT_PAYLOADS;
-  const fit = Math.max(1, Math.floor(TOTAL_LIMITS.payloadElements / elements));
+  const each = payloadBytes(inputs);
+  const fit = Math.max(1, Math.floor(TOTAL_LIMITS.payloadBytes / each));
   if (payloads === undefined) return Math.min(DEFAULT_PAYLOADS, fit);
   if (payloads > fit) {
-    f.problem('payloads', `${payloads} random payloads of ${elements} elements each are ${payloads * elements} elements to build before the run; at most ${TOTAL_LIMITS.payloadElements}: give at most ${fit} payloads`);
+    f.problem('payloads', `${payloads} random payloads of ${each} bytes each are ${payloads * each} bytes to build before the run; at most ${TOTAL_LIMITS.payloadBytes}: give at most ${fit} payloads`);
   }
   return payloads;
 }

@@ -29,8 +29,15 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-/** MAX_PAYLOAD_BYTES bounds what a client builds before a run: every payload's tensors together (64 MiB). */
-export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/** MAX_PAYLOAD_BYTES bounds what a client builds before a run: every payload's tensors together (TOTAL_LIMITS.payloadBytes). */
+export const MAX_PAYLOAD_BYTES = TOTAL_LIMITS.payloadBytes;
+
+/** payloadBytes is what one payload of these inputs takes to build, about: their raw bytes (a BYTES element counts 16), and at least 64. */
+export function payloadBytes(inputs: readonly InputSpec[]): number {
+  let each = 64;
+  for (const input of inputs) each += Math.max(1, elementCount(input.shape)) * (ELEMENT_BYTES[input.datatype] ?? 16);
+  return each;
+}
 
 /** payloadCount is how many distinct payloads a request builds: `request.payloads` if any input is random, else one. */
 export function payloadCount(request: RequestSpec): number {
@@ -39,12 +46,12 @@ export function payloadCount(request: RequestSpec): number {
 
 /**
  * checkPayloadBudget throws GAUNTLET_ERR_INVALID_CONFIG when building the request's payloads would take more than
- * MAX_PAYLOAD_BYTES (a BYTES element counts 16 bytes, and every payload at least 64), before any is built.
+ * MAX_PAYLOAD_BYTES (payloadBytes each), before any is built. The scenario validator applies the same budget
+ * (src/scenario/parse-request.ts); this is the second line, for plans made in code.
  */
 export function checkPayloadBudget(request: RequestSpec): void {
   const count = payloadCount(request);
-  let each = 64;
-  for (const input of request.inputs) each += Math.max(1, elementCount(input.shape)) * (ELEMENT_BYTES[input.datatype] ?? 16);
+  const each = payloadBytes(request.inputs);
   if (!(count * each <= MAX_PAYLOAD_BYTES)) {
     throw config(
       `request.payloads: ${count} payload(s) of about ${each} bytes would take ${(count * each / 2 ** 20).toPrecision(3)} MiB to build, more than ${MAX_PAYLOAD_BYTES / 2 ** 20} MiB: use fewer payloads or smaller inputs`,

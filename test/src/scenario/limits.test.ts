@@ -116,7 +116,7 @@ const rows: Row[] = [
   [
     'random payloads to build',
     (s) => ((s.request.inputs[0].shape = [4096, 4096]), (s.request.payloads = 5)),
-    'request.payloads: 5 random payloads of 16777216 elements each are 83886080 elements to build before the run; at most 67108864: give at most 4 payloads',
+    'request.payloads: 5 random payloads of 67108928 bytes each are 335544640 bytes to build before the run; at most 268435456: give at most 3 payloads',
     false,
   ],
 ];
@@ -146,7 +146,7 @@ describe('every field has a range, and so do the totals', () => {
   it('a huge request without payloads gets as many default payloads as fit', () => {
     const doc = base();
     doc.request.inputs[0].shape = [4096, 4096];
-    expect(parseScenario(JSON.stringify(doc), { baseDir: dir }).request.payloads).toBe(TOTAL_LIMITS.payloadElements / (4096 * 4096));
+    expect(parseScenario(JSON.stringify(doc), { baseDir: dir }).request.payloads).toBe(Math.floor(TOTAL_LIMITS.payloadBytes / (4096 * 4096 * 4 + 64)));
     doc.request.inputs[0].data = 'zeros';
     expect(parseScenario(JSON.stringify(doc), { baseDir: dir }).request.payloads).toBe(16);
   });
