@@ -63,6 +63,7 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
   checkRequestFitsTarget(f, target, model);
+  checkConcurrencyFitsTarget(f, target);
   throwIfProblems(what, [problems, ...(targetProblems ? [targetProblems] : [])]);
 
   return {
@@ -138,4 +139,20 @@ function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, 
   if (req.inputs === undefined || req.inputs === null || (Array.isArray(req.inputs) && req.inputs.length === 0)) {
     f.problems.add(['request', 'inputs'], `needs at least one input for ${target.protocol} targets`);
   }
+}
+
+/**
+ * checkConcurrencyFitsTarget reports a closed-loop phase whose concurrency is above the target's max_in_flight:
+ * the generator never has more than max_in_flight requests outstanding, so the phase would silently run at less.
+ */
+function checkConcurrencyFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget): void {
+  const raw = f.obj.phases;
+  if (!Array.isArray(raw)) return;
+  raw.forEach((phase, i) => {
+    const c = isMapping(phase) ? phase.concurrency : undefined;
+    // Only a concurrency that is otherwise valid: one out of its range already has its problem.
+    if (typeof c === 'number' && Number.isSafeInteger(c) && c <= RANGES['phases[].concurrency'].max && c > target.maxInFlight) {
+      f.problems.add(['phases', i, 'concurrency'], `${c} is more than the target's max_in_flight (${target.maxInFlight}), which bounds the requests outstanding: raise max_in_flight in the target`);
+    }
+  });
 }

@@ -175,3 +175,18 @@ describe('trace files', () => {
     expect(parseTraceText(text)).toEqual({ ok: false, message });
   });
 });
+
+describe('a closed loop within the target', () => {
+  it('refuses a concurrency above the target max_in_flight (the generator would silently keep fewer outstanding)', () => {
+    const text = `
+request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 16], data: random}]}
+target: {embedded: true, max_in_flight: 64}
+phases:
+  - {name: fits, duration: 1s, concurrency: 64}
+  - {name: over, duration: 1s, concurrency: 65}
+`;
+    expect(() => parseScenario(text, { file: 'c.yaml', baseDir: dir })).toThrow(
+      expect.objectContaining({ details: ["c.yaml:6: phases[1].concurrency: 65 is more than the target's max_in_flight (64), which bounds the requests outstanding: raise max_in_flight in the target"] }),
+    );
+  });
+});
