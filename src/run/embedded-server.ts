@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN_ENV } from '../../reference-server/cluster/admin-api.js';
 import { PARENT_PID_ENV } from '../../reference-server/core/parent-watch.js';
 import { onProcessExit } from '../util/on-exit.js';
 import { processCpuSeconds } from '../util/proc-stat.js';
@@ -66,7 +67,10 @@ export function startEmbeddedServer(args: string[], opts: EmbeddedStartOptions =
   if (signal?.aborted) return Promise.reject(new InterruptedError('starting the embedded reference server'));
   const execArgv = fromSource ? ['--import', 'tsx'] : [];
   const argv = [...execArgv, CLI, 'serve', '--http-port', '0', '--grpc-port', '0', '--metrics-port', '0', ...args];
-  const env = { ...process.env, [PARENT_PID_ENV]: String(process.pid) };
+  // The stack's admin token is its own: one in our environment would be taken by `serve` and not printed, and the
+  // run reads the token from the start-up line. The stack generates one and prints it on our pipe only.
+  const { [ADMIN_TOKEN_ENV]: _ours, ...inherited } = process.env;
+  const env = { ...inherited, [PARENT_PID_ENV]: String(process.pid) };
   // Through nice(1), so every thread the server starts inherits the priority (nice execs: the pid stays the server's).
   const nice = existsSync('/usr/bin/nice') ? '/usr/bin/nice' : undefined;
   const child = nice

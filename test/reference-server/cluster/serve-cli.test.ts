@@ -103,7 +103,14 @@ describe('gauntlet serve --replicas 2 (compiled CLI)', () => {
   });
 
   it('is what the harness embeds: startEmbeddedServer exposes the admin port and token; killed outright, it takes its replicas with it', async () => {
-    const embedded = await startEmbeddedServer(['--replicas', '2', '--model-repository', repo, '--admin-port', '0']);
+    // A token in the harness's own environment is not the stack's: the stack still generates and announces one.
+    process.env['GAUNTLET_ADMIN_TOKEN'] = 'the-users-own-token';
+    let embedded: Awaited<ReturnType<typeof startEmbeddedServer>>;
+    try {
+      embedded = await startEmbeddedServer(['--replicas', '2', '--model-repository', repo, '--admin-port', '0']);
+    } finally {
+      delete process.env['GAUNTLET_ADMIN_TOKEN'];
+    }
     try {
       expect(embedded.adminToken).toMatch(/^[0-9a-f]{32}$/); // generated
       const replicas = await replicaList({ adminPort: embedded.adminPort!, adminToken: embedded.adminToken! });
