@@ -157,17 +157,50 @@ async function waitForHealth(port: number, gaveUp: () => boolean): Promise<boole
  */
 export const controlAgent = new http.Agent({ keepAlive: true, maxSockets: 4, timeout: 30_000 });
 
-/** probeReady sends `GET /v2/health/ready`; true on 200, else the reason it failed. */
-export function probeReady(port: number, timeoutMs: number): Promise<true | string> {
+/** ControlAnswer is the status and body of one of the router's own requests to a replica, or why it failed. */
+export type ControlAnswer = { status: number; body: string } | { error: string };
+
+/**
+ * controlGet sends one of the router's own GET requests (health check, metrics scrape) to a replica's HTTP port.
+ * `timeoutMs` bounds the whole exchange, not only silence on the socket: a replica that trickles its answer a
+ * byte at a time must not keep a check or a scrape open for ever. A body past `maxBytes` fails it too.
+ */
+export function controlGet(port: number, path: string, timeoutMs: number, maxBytes: number): Promise<ControlAnswer> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/v2/health/ready', agent: controlAgent, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200 ? true : `HTTP ${res.statusCode}`));
-      res.on('error', (e) => resolve(e.message));
+    let settled = false;
+    const settle = (a: ControlAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(a);
+    };
+    const req = http.get({ host: '127.0.0.1', port, path, agent: controlAgent, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          req.destroy();
+          settle({ error: `the answer is over ${maxBytes} bytes` });
+        } else chunks.push(c);
+      });
+      res.on('end', () => settle({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (e) => settle({ error: e.message }));
     });
+    const timer = setTimeout(() => {
+      req.destroy();
+      settle({ error: `no whole answer within ${timeoutMs} ms` });
+    }, timeoutMs);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => resolve(e.message));
+    req.on('error', (e) => settle({ error: e.message }));
   });
+}
+
+/** probeReady sends `GET /v2/health/ready`; true on 200, else the reason it failed (at the latest after timeoutMs). */
+export async function probeReady(port: number, timeoutMs: number): Promise<true | string> {
+  const a = await controlGet(port, '/v2/health/ready', timeoutMs, 64 * 1024);
+  if ('error' in a) return a.error;
+  return a.status === 200 ? true : `HTTP ${a.status}`;
 }
 
 function round(ms: number): number {

@@ -4,9 +4,11 @@
  * restarts: when a replica's process ends, its last scraped counters are kept (retired), and the next process's
  * counters, which start again at zero, are added on top. Gauges are summed over the live processes only.
  */
-import http from 'node:http';
-import { controlAgent } from './replica-process.js';
+import { controlGet } from './replica-process.js';
 import type { Replica } from './supervisor.js';
+
+/** MAX_SCRAPE_BYTES bounds one replica's /metrics answer (a few hundred series take tens of KB). */
+const MAX_SCRAPE_BYTES = 16 * 1024 * 1024;
 
 const PREFIX = 'nv_inference_';
 
@@ -115,16 +117,7 @@ function parseSample(line: string): { key: string; value: number } | undefined {
   return { key: labels.length ? `${m[1]}{${labels.join(',')}}` : m[1]!, value };
 }
 
-function scrape(port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent: controlAgent, timeout: timeoutMs }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve(res.statusCode === 200 ? text : undefined));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
+async function scrape(port: number, timeoutMs: number): Promise<string | undefined> {
+  const a = await controlGet(port, '/metrics', timeoutMs, MAX_SCRAPE_BYTES);
+  return 'error' in a || a.status !== 200 ? undefined : a.body;
 }

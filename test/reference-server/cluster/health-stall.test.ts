@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_TIMEOUT_MS, checkReady, HealthChecker } from '../../../reference-server/cluster/health.js';
-import type { ReplicaProcess } from '../../../reference-server/cluster/replica-process.js';
+import { controlGet, type ReplicaProcess } from '../../../reference-server/cluster/replica-process.js';
 import { Supervisor } from '../../../reference-server/cluster/supervisor.js';
 import { waitUntil } from '../../helpers/reference-client.js';
 
@@ -41,6 +41,14 @@ describe('a replica that trickles its health answer', () => {
     const started = performance.now();
     expect(await checkReady(port, 300)).toBe('no whole answer within 300 ms');
     expect(performance.now() - started).toBeLessThan(300 + 3000);
+  });
+
+  it('a control request (check or metrics scrape) that ends at its deadline also closes its connection, and a body past its limit ends it at once', async () => {
+    // Before, only the check's promise gave up: the request itself stayed open, one more connection each time.
+    expect(await controlGet(port, '/metrics', 300, 1 << 20)).toEqual({ error: 'no whole answer within 300 ms' });
+    await waitUntil(() => sockets.size === 0, 'the trickling peer sees its connection closed', 3000);
+    expect(await controlGet(port, '/metrics', 10_000, 3)).toEqual({ error: 'the answer is over 3 bytes' });
+    await waitUntil(() => sockets.size === 0, 'the trickling peer sees its connection closed', 3000);
   });
 
   it('is ejected by the health checker after consecutive failed checks', async () => {
