@@ -183,7 +183,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     await pool.start(opts.signal);
   } catch (err) {
     await pool.terminate();
-    if (!isInterrupt(err, opts.signal)) throw err;
+    if (!isInterrupt(err, opts.signal)) return failedResults(err, agg, writer, snapshot, log);
     // Interrupted while the workers started: nothing was sent, no phase ran, and the results say so.
     interrupted = true;
     stoppedAtMs = startEpochMs;
@@ -220,17 +220,42 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   }, 1000);
   faults.start(startEpochMs, dir);
   try {
-    await pool.run(startEpochMs);
-  } finally {
-    clearInterval(ticker);
-    opts.signal?.removeEventListener('abort', onAbort);
-    await pool.terminate();
-    await scraper?.stop({ final: !interrupted });
-    await faults.finish();
-    // The heartbeat bridged the wait above; the final write follows (or the run failed and its file goes stale).
-    writer.close();
+    try {
+      await pool.run(startEpochMs);
+    } finally {
+      clearInterval(ticker);
+      opts.signal?.removeEventListener('abort', onAbort);
+      await pool.terminate();
+      await scraper?.stop({ final: !interrupted });
+      await faults.finish();
+      // The heartbeat bridged the wait above; the final write follows.
+      writer.close();
+    }
+  } catch (err) {
+    return failedResults(err, agg, writer, snapshot, log);
   }
   return finalResults(agg, writer, snapshot, dir, interrupted);
+}
+
+/**
+ * failedResults writes what a run that broke (a load worker died, say) measured until then, as status `failed`,
+ * never valid, with the error among the reasons, and throws the error on. Without it, the file would stay
+ * `running` until its heartbeat went stale and then read as interrupted.
+ */
+function failedResults(err: unknown, agg: RunAggregate, writer: ResultsWriter, snapshot: (status: ResultsFile['status']) => ResultsFile, log: (l: string) => void): never {
+  try {
+    agg.finish();
+    const results = snapshot('failed');
+    results.endedAt = new Date().toISOString();
+    results.valid = false;
+    results.invalidReasons.push(`the run failed: ${err instanceof Error ? err.message : String(err)}`);
+    writer.write(results);
+  } catch (writeErr) {
+    log(`warning: could not write the failed run's results: ${(writeErr as Error).message}`);
+  } finally {
+    writer.close();
+  }
+  throw err;
 }
 
 /** finalResults writes the run's last results.json and returns the outcome with its exit code. */

@@ -4,11 +4,12 @@
  * planned request counted as sent or DROPPED; a closed loop of 1e12 stays within max_in_flight; 1e12 payloads are
  * refused before anything is built. The plans are built directly: the validator would refuse them.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GauntletError } from '../../../src/errors.js';
+import type { ResultsFile } from '../../../src/results/results-schema.js';
 import { runPlan } from '../../../src/run/run.js';
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 import type { PhasePlan, Plan } from '../../../src/scenario/plan.js';
@@ -86,5 +87,17 @@ phases: [{name: a, duration: 1s, rate: 10}]
     const t0 = performance.now();
     await expect(runPlan(plan, { outDir: tmp(), workers: 1 })).rejects.toSatisfy((e: unknown) => e instanceof GauntletError && e.code === 'GAUNTLET_ERR_INVALID_CONFIG' && /payloads/.test(e.message));
     expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('a run that breaks mid-way (a load worker dies) leaves results that say failed, with why, never valid', async () => {
+    const dir = tmp();
+    // A shape no worker knows: the first phase runs, the second kills its worker as it starts.
+    const broken: PhasePlan = { ...open(10, 1, 2), load: { kind: 'open', shape: { type: 'no-such-shape' } as never, arrival: { type: 'constant' } } };
+    await expect(runPlan(withPhases([open(20, 2), broken]), { outDir: dir, workers: 1 })).rejects.toThrow(/no-such-shape/);
+    const written = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as ResultsFile;
+    expect(written.status).toBe('failed');
+    expect(written.valid).toBe(false);
+    expect(written.invalidReasons.at(-1)).toMatch(/^the run failed: .*no-such-shape/);
+    expect(written.phases[0]!.sent).toBeGreaterThan(0);
   });
 });
