@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { exitWithParent } from '../core/parent-watch.js';
 import { startReferenceServer, type RunningServer } from '../server.js';
-import { DELAY_ENV, type ReplicaOptions } from './replica-options.js';
+import { DELAY_ENV, REPLICA_NICE, type ReplicaOptions } from './replica-options.js';
 import { warmUp } from './warm-up.js';
 
 const print = (line: string): void => {
@@ -24,6 +24,7 @@ const print = (line: string): void => {
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as ReplicaOptions;
   if (typeof opts.modelRepository !== 'string') throw new Error(`usage: replica-main '{"modelRepository": "DIR", ...}'`);
+  lowerPriority(opts.nice ?? REPLICA_NICE);
   const delayUs = process.env[DELAY_ENV];
   const overlay = delayUs === undefined ? undefined : delayedRepository(opts.modelRepository, Number(delayUs));
   // The models are read at load: the mirror can go then, so a replica that is SIGKILLed leaves nothing behind
@@ -79,6 +80,30 @@ async function main(): Promise<void> {
   }
   for (const problem of await warmUp(server.repository.models())) print(`warm-up: ${problem}`);
   if (!stopping) print('Server is ready');
+}
+
+/**
+ * lowerPriority lowers this process's CPU priority by `by` (see REPLICA_NICE), before any model instance thread
+ * starts. On Linux the priority belongs to each thread, and a new thread inherits its creator's: so every thread
+ * that exists now (the main thread and Node's own) is lowered, and the model instances' threads, started later,
+ * inherit it.
+ */
+function lowerPriority(by: number): void {
+  if (!(by > 0)) return;
+  const nice = Math.min(19, os.getPriority() + by);
+  let threads: number[] = [0];
+  try {
+    threads = readdirSync('/proc/self/task').map(Number).filter((t) => Number.isInteger(t) && t > 0);
+  } catch {
+    // Not Linux: the process as a whole.
+  }
+  for (const tid of threads) {
+    try {
+      os.setPriority(tid, nice);
+    } catch {
+      // Not permitted or not supported: that thread runs at the router's priority.
+    }
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * replica is SIGKILLed before answering (HTTP and gRPC), a SIGKILL under sustained open-loop load with the
  * supervisor's restart, stop and restore, per-attempt timeouts, no ready replica, and bad clients.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
@@ -13,6 +13,7 @@ import { startAdminApi } from '../../../reference-server/cluster/admin-api.js';
 import { createBalancer } from '../../../reference-server/cluster/balancer.js';
 import { type RunningCluster, startCluster } from '../../../reference-server/cluster/cluster.js';
 import { HealthChecker } from '../../../reference-server/cluster/health.js';
+import { REPLICA_NICE } from '../../../reference-server/cluster/replica-options.js';
 import { RetryBudget } from '../../../reference-server/cluster/retry-budget.js';
 import { startGrpcRouter } from '../../../reference-server/cluster/router-grpc.js';
 import { startHttpRouter } from '../../../reference-server/cluster/router-http.js';
@@ -66,6 +67,17 @@ describe('cluster of two replicas', () => {
     client?.close();
     await cluster?.close(2000);
     if (repo) rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('runs every replica thread, model instances included, REPLICA_NICE below the router, so the router can always shed', () => {
+    const niceOf = (statPath: string): number => Number(readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const router = niceOf('/proc/self/stat');
+    for (const r of cluster.supervisor.replicas) {
+      const pid = r.process!.pid;
+      const threads = readdirSync(`/proc/${pid}/task`);
+      expect(threads.length).toBeGreaterThan(5); // the main thread, Node's own, and the model instances' workers
+      for (const tid of threads) expect(niceOf(`/proc/${pid}/task/${tid}/stat`), `thread ${tid} of replica ${r.id}`).toBe(Math.min(19, router + REPLICA_NICE));
+    }
   });
 
   it('serves HTTP through the router: same answers as a replica, every route, round-robin evenly', async () => {
