@@ -5,8 +5,8 @@
  * For each case (the single server or the router with replicas; a protocol and encoding) it starts
  * `gauntlet serve` on the bundled mlp (its own config: dynamic batching, 2 instances, max_queue_size 256, queue
  * timeout 1 s), measures capacity with a closed loop (128 loops), then offers 5× that rate open-loop for
- * BENCH_SECONDS, with admission control on (the default) and off (`--no-admission`, the old behaviour), and
- * prints against the goal:
+ * BENCH_SECONDS, with admission control on (the default) and off (`--no-admission`: no admission control; the
+ * listen backlog, the gRPC windows and the replicas' lower priority stay), and prints against the goal:
  * - share of requests answered (200 or 503) within the queue timeout + 100 ms (goal >= 99 %);
  * - accepted (200) p99 against the queue timeout (goal <=);
  * - client timeouts (10 s; goal 0) and sends dropped at the client's in-flight limit;
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(line(`${r.name} (capacity ${r.capacity.toFixed(0)}/s, offered ${r.offered.toFixed(0)}/s), on`, r.on, r.capacity));
-    console.log(line(`${r.name}, off (old behaviour)`, r.off, r.capacity));
+    console.log(line(`${r.name}, off (--no-admission)`, r.off, r.capacity));
   }
   console.log('\n| case | answered in time, on ÷ off | goodput, on ÷ off | goal met (on) | refusals counted (on, whole run) |\n|---|---|---|---|---|');
   for (const r of rows) {
