@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { readBaseline } from '../compare/baseline.js';
 import { gate } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
+import { RATE_PER_WORKER } from '../load/load-pool.js';
 import { writeFolderReports } from '../report/write-reports.js';
 import { InterruptedError } from '../run/abort.js';
 import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
@@ -46,7 +47,7 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('target', { type: 'string', describe: "Target file (YAML); overrides the scenario's target" })
     .option('out', { type: 'string', describe: 'Folder for results.json and latency.hlog (default reports/runs/<UTC time>-<name>/)' })
     .option('duration-scale', { type: 'number', default: 1, describe: `Multiply every duration by this factor (e.g. 0.1 for a quick check; ${DURATION_SCALE.min} to ${DURATION_SCALE.max})` })
-    .option('workers', { type: 'number', describe: `Load-generator worker threads, 1 to ${MAX_WORKERS} (default: as the peak rate needs)` })
+    .option('workers', { type: 'number', describe: `Load-generator worker threads, 1 to ${MAX_WORKERS} (default: one per ${RATE_PER_WORKER} rps of the peak rate, at most the cores, one core left to the embedded server)` })
     .option('json', { type: 'boolean', default: false, describe: 'Print results.json to stdout (human output goes to stderr)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and print the plan, send nothing' })
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' })

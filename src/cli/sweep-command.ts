@@ -8,6 +8,7 @@ import { GauntletError } from '../errors.js';
 import { writeSweepReports } from '../report/write-reports.js';
 import { combinationsOf } from '../sweep/combinations.js';
 import { DURATION_SCALE, MAX_WORKERS } from '../scenario/limits.js';
+import { RATE_PER_WORKER } from '../load/load-pool.js';
 import { checkDurationScale } from '../scenario/parse-scenario.js';
 import { loadSweep } from '../sweep/parse-sweep.js';
 import { checkSource } from '../sweep/repository-variant.js';
@@ -43,7 +44,7 @@ export function sweepOptions(y: Argv): Argv<SweepArgs> {
     .option('out', { type: 'string', describe: 'Folder for sweep.json and every combination\'s results (default reports/sweeps/<UTC time>-<name>/)' })
     .option('duration-scale', { type: 'number', default: 1, describe: `Multiply every duration (scenario phases, search steps) by this factor (${DURATION_SCALE.min} to ${DURATION_SCALE.max})` })
     .option('model-repository', { type: 'string', describe: 'Take the model and its precision variants (<model>_<precision>) from this repository instead of the bundled models' })
-    .option('workers', { type: 'number', describe: `Load-generator worker threads per run, 1 to ${MAX_WORKERS} (default: as the rate needs)` })
+    .option('workers', { type: 'number', describe: `Load-generator worker threads per run, 1 to ${MAX_WORKERS} (default: one per ${RATE_PER_WORKER} rps of the peak rate, at most the cores, one core left to the embedded server)` })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and list the combinations, run nothing' })
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the sweep has finished and written its results, whatever the outcome' })
     .option('allow-invalid', { type: 'boolean', default: false, describe: 'Recommend from combinations whose measurement is invalid too, and let the search judge invalid steps on their numbers (exploring on a busy machine)' })

@@ -19,8 +19,13 @@ export const STOP_SLACK_MS = 300;
 /** RATE_PER_WORKER is the open-loop rate one load worker is planned to carry before another is added. */
 export const RATE_PER_WORKER = 4000;
 
-/** workersFor picks how many load workers a plan needs, at most `cores`. */
-export function workersFor(plan: Plan, cores: number): number {
+/**
+ * workersFor picks how many load workers a plan needs, at most `cores`, and at most one fewer when the target
+ * runs on this machine (`sharesMachine`: the embedded server). A worker at a high rate never sleeps (it polls
+ * the clock for the next send), so workers on every core at high priority starve a target beside them: a cold
+ * jump to 4000 rps with two workers on two cores left the embedded stack 100 ok/s, one worker 3600.
+ */
+export function workersFor(plan: Plan, cores: number, sharesMachine = false): number {
   let peak = 0;
   for (const p of plan.phases) {
     if (p.load.kind === 'closed') continue;
@@ -28,7 +33,8 @@ export function workersFor(plan: Plan, cores: number): number {
     const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.offsetsS.length / Math.max(p.durationS, 1e-3);
     peak = Math.max(peak, rate);
   }
-  return Math.max(1, Math.min(cores, Math.ceil(peak / RATE_PER_WORKER)));
+  const usable = sharesMachine ? cores - 1 : cores;
+  return Math.max(1, Math.min(usable, Math.ceil(peak / RATE_PER_WORKER)));
 }
 
 /** LoadPool owns the load workers of one run. */

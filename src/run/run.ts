@@ -167,7 +167,7 @@ async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | u
 async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
   const target = faults.target;
   const dir = opts.outDir ?? defaultRunDir(plan.name);
-  const workers = opts.workers ?? workersFor(plan, os.availableParallelism());
+  const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded);
   const startedAt = new Date();
   const writer = new ResultsWriter(dir, startedAt.getTime());
   const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
