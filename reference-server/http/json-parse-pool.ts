@@ -6,24 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InferError, internal } from '../core/errors.js';
+import { workerEntry } from '../core/worker-entry.js';
 import type { InferRequest } from '../core/types.js';
 import { bodyTransfer, type ParseJob, type ParseResult } from './json-parse-protocol.js';
 
 /** PARSE_OFFLOAD_BYTES: an infer body whose JSON part is at least this large is parsed on a worker thread. */
 export const PARSE_OFFLOAD_BYTES = 512 * 1024;
 
-const here = new URL('.', import.meta.url);
-// Under the TypeScript sources (tests, tsx) a worker thread needs tsx's loader registered before it imports the
-// .ts worker (as in instances/instance.ts); compiled, the .js worker starts directly.
-const fromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromSource ? 'json-parse-worker.ts' : 'json-parse-worker.js', here);
-const entry = fromSource
-  ? new URL(
-      `data:text/javascript,${encodeURIComponent(
-        `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(workerUrl.href)});`,
-      )}`,
-    )
-  : workerUrl;
+const entry = workerEntry(import.meta.url, 'json-parse-worker');
 
 interface Waiting {
   job: ParseJob;

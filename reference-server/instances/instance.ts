@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../core/worker-entry.js';
 import type { FromWorker, SessionInfo, SessionSpec, ToWorker, WireTensor } from './protocol.js';
 
 /** RunResult is a finished batch: outputs plus the worker's own timing of each stage, in nanoseconds. */
@@ -14,19 +15,11 @@ export interface RunResult {
   outputNs: number;
 }
 
-const here = new URL('.', import.meta.url);
 // Under the TypeScript sources (tests, tsx) the worker is a .ts file that needs tsx's loader; compiled, it is .js.
-// A child process takes the loader as `--import tsx`; a worker thread does not, so it starts from a tiny module
-// that registers tsx first and then imports the worker.
+// A child process takes the loader as `--import tsx`; a worker thread starts from workerEntry's tiny module.
 const fromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromSource ? 'instance-worker.ts' : 'instance-worker.js', here);
-const threadEntry = fromSource
-  ? new URL(
-      `data:text/javascript,${encodeURIComponent(
-        `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(workerUrl.href)});`,
-      )}`,
-    )
-  : workerUrl;
+const workerUrl = new URL(fromSource ? 'instance-worker.ts' : 'instance-worker.js', import.meta.url);
+const threadEntry = workerEntry(import.meta.url, 'instance-worker');
 const execArgv = fromSource ? ['--import', 'tsx'] : [];
 
 /** Instance runs batches on one ONNX Runtime session in its own thread or process. */

@@ -3,7 +3,7 @@
  * the proxy a run puts in front of its target.
  */
 import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../util/worker-entry.js';
+import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { ProxyDelay, ProxyStats, TcpProxyOptions } from './tcp-proxy.js';
 
 /** ASK_TIMEOUT_MS bounds the wait for the proxy thread's answer to a message (a stuck thread answers nothing). */

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
-import { workerEntry } from '../util/worker-entry.js';
+import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
 import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
 

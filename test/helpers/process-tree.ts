@@ -6,12 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parentPid } from '../../src/util/proc-stat.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+import { CLI, ROOT } from './cli.js';
+
+export { CLI, ROOT };
 
 /** alive tells whether a process still runs (a zombie waiting to be reaped does not). */
 export function alive(pid: number): boolean {

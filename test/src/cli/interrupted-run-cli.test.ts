@@ -8,36 +8,13 @@
  * - SIGINT mid-phase: the cut phase's offered rate is the plan's (per second of the time it ran), and the phase
  *   after it says "not run" in its SLO checks, the summary and JUnit (skipped), instead of FAIL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gauntlet, ROOT } from '../../helpers/cli.js';
 import { startTestServer, type TestServer, waitUntil } from '../../helpers/reference-client.js';
 import { tinyMlpConfig } from '../../helpers/test-repo.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function gauntlet(args: string[], onSpawn?: (c: ChildProcess) => void): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.(child);
-  });
-}
 
 /** finishedSeconds counts the (second, phase) lines in a run's latency.hlog. */
 function finishedSeconds(out: string): number {
