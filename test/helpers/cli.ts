@@ -29,3 +29,36 @@ export function gauntlet(args: string[], onSpawn?: (c: ChildProcess) => void): P
     onSpawn?.(child);
   });
 }
+
+/** Served is a `gauntlet serve` child: what it printed so far, line by line, and its exit. */
+export interface Served {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+/**
+ * serveCli starts `gauntlet serve` with `args` and resolves once it printed `Server is ready`. If it exits first,
+ * it rejects with its output, or, with `mayExit`, resolves (for tests of a serve that must refuse to start).
+ */
+export function serveCli(args: string[], env: Record<string, string> = {}, mayExit = false): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (d: Buffer): void => {
+      buffered += d.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const p of parts) lines.push(p);
+      if (parts.includes('Server is ready')) resolve({ child, lines, exited });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => {
+      if (mayExit) resolve({ child, lines, exited });
+      else reject(new Error(`serve exited (${code}) before it was ready:\n${lines.join('\n')}${buffered}`));
+    });
+  });
+}

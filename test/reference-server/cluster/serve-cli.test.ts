@@ -5,44 +5,13 @@
  * server with replicas: its admin port and token are parsed, and when the supervisor is killed outright its
  * replicas go with it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, serveCli } from '../../helpers/cli.js';
 import { startEmbeddedServer } from '../../../src/run/embedded-server.js';
 import { infer, inputRows, waitUntil } from '../../helpers/reference-client.js';
 import { makeRepository, tinyMlpConfig } from '../../helpers/test-repo.js';
 import { replicaList } from './cluster-helpers.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-
-interface Served {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-/** serve starts the compiled CLI and resolves once it printed `Server is ready`. */
-function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (d: Buffer): void => {
-      buffered += d.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop()!;
-      lines.push(...parts);
-      if (parts.includes('Server is ready')) resolve({ child, lines, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`serve exited (${code}) before it was ready:\n${lines.join('\n')}${buffered}`)));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -69,7 +38,7 @@ describe('gauntlet serve --replicas 2 (compiled CLI)', () => {
   });
 
   it('prints the start-up lines with the admin line, serves through the router, and exits 0 on SIGTERM with its replicas gone', async () => {
-    const s = await serve(['--replicas', '2', '--model-repository', repo, ...ports, '--restart-delay', 'never', '--grace-period', '2'], { GAUNTLET_ADMIN_TOKEN: 'token-from-env-123' });
+    const s = await serveCli(['--replicas', '2', '--model-repository', repo, ...ports, '--restart-delay', 'never', '--grace-period', '2'], { GAUNTLET_ADMIN_TOKEN: 'token-from-env-123' });
     try {
       const startup = s.lines.filter((l) => /^(Started |Server is)/.test(l));
       expect(startup.map((l) => l.replace(/\d+/g, 'N'))).toEqual([

@@ -4,46 +4,21 @@
  * a token from --admin-token-file is used, named and never printed, with a warning when others can read the
  * file; out-of-range timeout flags are refused with exit code 2.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, serveCli } from '../../helpers/cli.js';
 import { DRAIN_BODY_TIMEOUT_MS } from '../../../reference-server/core/listen.js';
 import { rawExchange } from '../../helpers/raw-http.js';
 import { inferBody, inputRows, waitUntil } from '../../helpers/reference-client.js';
 import { makeRepository, tinyMlpConfig } from '../../helpers/test-repo.js';
 import { replicaList } from './cluster-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const SLACK_MS = 4000;
 const BODY = JSON.stringify(inferBody(inputRows(1)));
-
-interface Served {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-/** serve starts the compiled CLI; it resolves once `Server is ready` is printed, or with the exit when it ends first. */
-function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  let buffered = '';
-  const onData = (d: Buffer): void => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  return Promise.race([waitUntil(() => lines.includes('Server is ready'), 'serve is ready', 60_000), exited]).then(() => ({ child, lines, exited }));
-}
 
 const portOf = (lines: string[], what: string): number => Number(new RegExp(`^Started ${what} at 127\\.0\\.0\\.1:(\\d+)`).exec(lines.find((l) => l.startsWith(`Started ${what} `)) ?? '')?.[1]);
 const ports = ['--http-port', '0', '--grpc-port', '0', '--metrics-port', '0'];
@@ -66,7 +41,7 @@ afterAll(() => {
 
 describe('gauntlet serve with stalled clients', () => {
   it('exits within about a second of SIGTERM, not the 30 s grace period, answering a half-sent body with 408', async () => {
-    const s = await serve(['--model-repository', repo, ...ports]);
+    const s = await serveCli(['--model-repository', repo, ...ports]);
     children.push(s.child);
     const socket = net.connect(portOf(s.lines, 'HTTPService'), '127.0.0.1');
     let text = '';
@@ -87,7 +62,7 @@ describe('gauntlet serve with stalled clients', () => {
     const tokenFile = path.join(dir, 'token');
     writeFileSync(tokenFile, 'file-token-0123456789\n');
     chmodSync(tokenFile, 0o644);
-    const s = await serve(['--replicas', '2', '--model-repository', repo, ...ports, '--admin-port', '0', '--restart-delay', 'never', '--grace-period', '2', '--admin-token-file', tokenFile, '--body-timeout-ms', '300']);
+    const s = await serveCli(['--replicas', '2', '--model-repository', repo, ...ports, '--admin-port', '0', '--restart-delay', 'never', '--grace-period', '2', '--admin-token-file', tokenFile, '--body-timeout-ms', '300']);
     children.push(s.child);
     try {
       expect(s.lines).toContain(`warning: --admin-token-file: ${tokenFile} can be read by other users (mode 0644); chmod 600 it`);
@@ -105,7 +80,7 @@ describe('gauntlet serve with stalled clients', () => {
   });
 
   it('refuses out-of-range timeout flags with exit code 2, listing each', async () => {
-    const s = await serve(['--model-repository', repo, ...ports, '--body-timeout-ms', '-1', '--idle-timeout-ms', '10', '--headers-timeout-ms', '1e12']);
+    const s = await serveCli(['--model-repository', repo, ...ports, '--body-timeout-ms', '-1', '--idle-timeout-ms', '10', '--headers-timeout-ms', '1e12'], {}, true);
     expect(await s.exited).toBe(2);
     const out = s.lines.join('\n');
     expect(out).toMatch(/--body-timeout-ms: must be an integer from 100 to 3600000 \(or 0 = none\), got -1/);
