@@ -23,6 +23,8 @@ import { FAMILIES, FAMILY_NAMES, variantName } from './zoo.js';
 export const BUILDER_VERSION = 3;
 /** DEFAULT_SEED is the weight seed of the bundled repository. */
 export const DEFAULT_SEED = 0;
+/** MAX_SEED is the largest weight seed (the generators are seeded with 32 bits: larger seeds would repeat smaller ones). */
+export const MAX_SEED = 2 ** 32 - 1;
 
 /** BuildOptions choose what to build: families (`models`), precisions, weight seed, and whether to rebuild all. */
 export interface BuildOptions {
@@ -197,8 +199,8 @@ function checkOptions(opts: BuildOptions): { families: ModelFamily[]; precisions
     if (isPrecision(p)) precisions.push(p);
     else problems.push(`precisions: unknown precision ${p} (known: ${PRECISIONS.join(', ')})`);
   }
-  if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) {
-    problems.push(`seed: must be an integer >= 0, got ${opts.seed}`);
+  if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED)) {
+    problems.push(`seed: must be an integer from 0 to ${MAX_SEED}, got ${opts.seed}`);
   }
   if (problems.length > 0) throw new Error(`invalid model build options:\n  ${problems.join('\n  ')}`);
   return { families, precisions };

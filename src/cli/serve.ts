@@ -9,12 +9,13 @@ import type { Argv } from 'yargs';
 import { POLICY_NAMES, type PolicyName } from '../../reference-server/cluster/balancer.js';
 import { ADMIN_TOKEN_ENV } from '../../reference-server/cluster/admin-api.js';
 import { startCluster, type RunningCluster } from '../../reference-server/cluster/cluster.js';
-import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../../reference-server/core/listen.js';
+import { DEFAULT_TIMEOUTS } from '../../reference-server/core/listen.js';
 import { exitWithParent, parentPidFromEnv } from '../../reference-server/core/parent-watch.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { startReferenceServer, type RunningServer } from '../../reference-server/server.js';
 import { GauntletError } from '../errors.js';
 import { type AdminTokenChoice, chooseAdminToken, takeEnvToken } from './admin-token.js';
+import { parseRestartDelay, serveArgProblems, serveTimeouts } from './serve-args.js';
 
 /** ServeArgs are the parsed options of `gauntlet serve`. */
 export interface ServeArgs {
@@ -95,26 +96,12 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):') as unknown as Argv<ServeArgs>;
 }
 
-/** parseRestartDelay turns --restart-delay into milliseconds (null = never), or undefined when invalid. */
-function parseRestartDelay(v: string): number | null | undefined {
-  if (v.trim().toLowerCase() === 'never') return null;
-  const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : undefined;
-}
-
 /** Served is a running single server or cluster: what runServe needs to stop it. */
 type Served = Pick<RunningServer, 'close'> | Pick<RunningCluster, 'close'>;
 
 /** startServe validates the arguments, prepares the repository and starts the server, printing one line per bound port. */
 export async function startServe(args: ServeArgs, print: (line: string) => void): Promise<Served> {
-  const problems: string[] = [];
-  for (const [name, port] of [['--http-port', args.httpPort], ['--grpc-port', args.grpcPort], ['--metrics-port', args.metricsPort]] as const) {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name}: must be an integer from 0 to 65535, got ${port}`);
-  }
-  problems.push(...limitProblems(args));
-  if (!(args.gracePeriod >= 0)) problems.push(`--grace-period: must be >= 0, got ${args.gracePeriod}`);
-  problems.push(...timeoutProblems(args));
-  problems.push(...clusterProblems(args));
+  const problems = serveArgProblems(args);
   // Read and removed from the environment first, so that no child process inherits it, whatever happens next.
   const envToken = takeEnvToken();
   const token = args.replicas > 1 ? chooseAdminToken(args.adminToken, args.adminTokenFile, envToken) : undefined;
@@ -164,26 +151,6 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   }
 }
 
-/** INTEGER_RANGES are the accepted ranges of the numeric limit options. */
-const INTEGER_RANGES: readonly [flag: string, key: keyof ServeArgs, min: number, max: number][] = [
-  ['--max-body-bytes', 'maxBodyBytes', 1024, 2 ** 31 - 1],
-  ['--max-json-body-bytes', 'maxJsonBodyBytes', 1024, 2 ** 31 - 1],
-  ['--max-inflight-requests', 'maxInflightRequests', 0, 1_000_000],
-  ['--max-inflight-bytes', 'maxInflightBytes', 0, Number.MAX_SAFE_INTEGER],
-  ['--max-event-loop-delay-ms', 'maxEventLoopDelayMs', 0, 60_000],
-  ['--max-inflight-per-replica', 'maxInflightPerReplica', 0, 1_000_000],
-];
-
-/** limitProblems lists the limit options outside their ranges. */
-function limitProblems(args: ServeArgs): string[] {
-  const problems: string[] = [];
-  for (const [flag, key, min, max] of INTEGER_RANGES) {
-    const v = args[key] as number;
-    if (!Number.isInteger(v) || v < min || v > max) problems.push(`${flag}: must be an integer from ${min} to ${max}, got ${v}`);
-  }
-  return problems;
-}
-
 /** hostPort writes host:port, bracketing an IPv6 host. */
 function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -194,46 +161,6 @@ function printStarted(print: (line: string) => void, s: { host: string; grpcPort
   print(`Started GRPCInferenceService at ${hostPort(s.host, s.grpcPort)}`);
   print(`Started HTTPService at ${hostPort(s.host, s.httpPort)}`);
   print(`Started Metrics Service at ${hostPort(s.host, s.metricsPort)}`);
-}
-
-/** TIMEOUT_RANGES are each timeout flag's field, least value (0 allowed where it turns the timeout off) and most. */
-const TIMEOUT_RANGES: [flag: string, field: keyof ServerTimeouts & keyof ServeArgs, min: number, zeroAllowed: boolean][] = [
-  ['--headers-timeout-ms', 'headersTimeoutMs', 100, false],
-  ['--body-timeout-ms', 'bodyTimeoutMs', 100, true],
-  ['--idle-timeout-ms', 'idleTimeoutMs', 1000, false],
-  ['--grpc-receive-timeout-ms', 'grpcReceiveTimeoutMs', 100, true],
-];
-/** MAX_TIMEOUT_MS is the largest value of every timeout flag (1 h). */
-const MAX_TIMEOUT_MS = 3_600_000;
-
-/** timeoutProblems lists the timeout flags out of range. */
-function timeoutProblems(args: ServeArgs): string[] {
-  const problems: string[] = [];
-  for (const [flag, field, min, zeroAllowed] of TIMEOUT_RANGES) {
-    const v = args[field];
-    if (Number.isInteger(v) && ((v >= min && v <= MAX_TIMEOUT_MS) || (zeroAllowed && v === 0))) continue;
-    problems.push(`${flag}: must be an integer from ${min} to ${MAX_TIMEOUT_MS}${zeroAllowed ? ' (or 0 = none)' : ''}, got ${v}`);
-  }
-  return problems;
-}
-
-/** serveTimeouts gathers the timeout flags for the server or cluster. */
-function serveTimeouts(args: ServeArgs): ServerTimeouts {
-  return { headersTimeoutMs: args.headersTimeoutMs, bodyTimeoutMs: args.bodyTimeoutMs, idleTimeoutMs: args.idleTimeoutMs, grpcReceiveTimeoutMs: args.grpcReceiveTimeoutMs };
-}
-
-/** clusterProblems lists what is wrong with the replica options (checked only with --replicas above 1). */
-function clusterProblems(args: ServeArgs): string[] {
-  const problems: string[] = [];
-  if (!Number.isInteger(args.replicas) || args.replicas < 1 || args.replicas > 64) problems.push(`--replicas: must be an integer from 1 to 64, got ${args.replicas}`);
-  if (!(args.replicas > 1)) return problems;
-  if (parseRestartDelay(args.restartDelay) === undefined) problems.push(`--restart-delay: must be seconds >= 0 or 'never', got '${args.restartDelay}'`);
-  if (!Number.isInteger(args.adminPort) || args.adminPort < 0 || args.adminPort > 65535) problems.push(`--admin-port: must be an integer from 0 to 65535, got ${args.adminPort}`);
-  if (!Number.isInteger(args.healthIntervalMs) || args.healthIntervalMs < 10) problems.push(`--health-interval-ms: must be an integer >= 10, got ${args.healthIntervalMs}`);
-  if (!Number.isInteger(args.ejectAfter) || args.ejectAfter < 1) problems.push(`--eject-after: must be an integer >= 1, got ${args.ejectAfter}`);
-  if (!Number.isInteger(args.attemptTimeoutMs) || args.attemptTimeoutMs < 1) problems.push(`--attempt-timeout-ms: must be an integer >= 1, got ${args.attemptTimeoutMs}`);
-  if (!Number.isInteger(args.maxRetries) || args.maxRetries < 0) problems.push(`--max-retries: must be an integer >= 0, got ${args.maxRetries}`);
-  return problems;
 }
 
 /** startServeCluster starts N replicas behind the router and prints the start-up lines, the admin line included. */

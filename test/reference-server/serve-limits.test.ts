@@ -66,6 +66,28 @@ describe('gauntlet serve limits', () => {
     ]);
   });
 
+  it('gives every other numeric option a range too: the replica options, the grace period and the restart delay', async () => {
+    // Before, these took any number: an --attempt-timeout-ms past 2^31 ms fires Node's timer at once (every
+    // attempt timed out), a --grace-period of 1e12 s never ends a drain.
+    const err = await startServe(
+      args({ gracePeriod: 1e12, healthIntervalMs: 1e12, ejectAfter: 1e12, attemptTimeoutMs: 1e12, maxRetries: 1e12, restartDelay: '1e12', adminPort: 70_000, httpPort: -1 }),
+      () => {},
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as GauntletError).details).toEqual([
+      '--http-port: must be an integer from 0 to 65535, got -1',
+      '--grace-period: must be a number from 0 to 3600, got 1000000000000',
+      '--admin-port: must be an integer from 0 to 65535, got 70000',
+      '--health-interval-ms: must be an integer from 10 to 60000, got 1000000000000',
+      '--eject-after: must be an integer from 1 to 100, got 1000000000000',
+      '--attempt-timeout-ms: must be an integer from 1 to 3600000, got 1000000000000',
+      '--max-retries: must be an integer from 0 to 10, got 1000000000000',
+      "--restart-delay: must be seconds from 0 to 3600 or 'never', got '1e12'",
+    ]);
+  });
+
   it.each([
     ['--max-inflight-requests 1', { maxInflightRequests: 1 }, [200, 503, 503]],
     ['--no-admission', { maxInflightRequests: 1, admission: false }, [200, 200, 200]],
