@@ -11,7 +11,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { isPlainObject, parseYaml } from '../config/problems.js';
 import { exitWithParent } from '../core/parent-watch.js';
 import { startReferenceServer, type RunningServer } from '../server.js';
 import { DELAY_ENV, REPLICA_NICE, type ReplicaOptions } from './replica-options.js';
@@ -121,8 +122,10 @@ function delayedRepository(dir: string, delayUs: number): string {
         mkdirSync(target);
         mirror(source, target, depth + 1);
       } else if (depth === 1 && entry.name === 'config.yaml') {
-        const config = (parse(readFileSync(source, 'utf8')) ?? {}) as Record<string, unknown>;
-        writeFileSync(target, stringify({ ...config, artificial_delay_us: delayUs }));
+        // A config that cannot be read safely is copied as it is: the server reports its problems when it loads.
+        const parsed = parseYaml(readFileSync(source, 'utf8'));
+        if (isPlainObject(parsed.value)) writeFileSync(target, stringify({ ...parsed.value, artificial_delay_us: delayUs }));
+        else symlinkSync(source, target);
       } else symlinkSync(source, target);
     }
   };

@@ -2,7 +2,8 @@
  * Problem collection for configuration files: every problem is kept with its path (`dynamic_batching.preferred_batch_size[1]`)
  * and, where the YAML source is known, its line, so a broken file is reported whole rather than one error at a time.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, type LineCounter, type Document } from 'yaml';
+import { parseYamlSafely, type YamlLimits } from '../core/safe-yaml.js';
 
 /** ConfigProblem is one thing wrong with a configuration file. */
 export interface ConfigProblem {
@@ -61,18 +62,22 @@ export interface ParsedYaml {
   problems: Problems;
 }
 
-/** parseYaml parses YAML text; syntax errors become problems (with lines) instead of exceptions. */
+/**
+ * CONFIG_YAML_LIMITS bound a config.yaml: a model's configuration is a few hundred lines, so these are far above
+ * any real one and keep a hostile one (an alias bomb, a file of a million values, deep nesting) from stalling or
+ * crashing the server.
+ */
+export const CONFIG_YAML_LIMITS: YamlLimits = { bytes: 1 << 20, values: 50_000, depth: 64, see: ' (config.yaml limits, see docs/reference-server.md)' };
+
+/** parseYaml parses YAML text within CONFIG_YAML_LIMITS; syntax errors and limits become problems (with lines) instead of exceptions. */
 export function parseYaml(text: string): ParsedYaml {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems = new Problems(doc, lines);
-  for (const e of doc.errors) {
-    // With prettyErrors off the parser leaves linePos unset; the error's offset gives the line.
-    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
-    problems.list.push({ path: '(syntax)', message: e.message.split('\n')[0] ?? e.message, line });
+  const parsed = parseYamlSafely(text, CONFIG_YAML_LIMITS);
+  const problems = new Problems(parsed.doc, parsed.lines);
+  for (const p of parsed.problems) {
+    const syntax = p.message.startsWith('YAML syntax: ');
+    problems.list.push({ path: p.path.length ? formatPath(p.path) : syntax ? '(syntax)' : '(file)', message: syntax ? p.message.slice('YAML syntax: '.length) : p.message, line: p.line });
   }
-  const value = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
-  return { value, problems };
+  return { value: parsed.value, problems };
 }
 
 /** isPlainObject tells whether a parsed value is a mapping. */

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelConfig } from '../config/model-config.js';
-import { formatProblem } from '../config/problems.js';
+import { CONFIG_YAML_LIMITS, formatProblem } from '../config/problems.js';
 import { parseModelConfig } from '../config/validate-model-config.js';
 import { notFound, unavailable } from './errors.js';
 import { ModelVersion, type ModelVersionOptions } from './model-version.js';
@@ -77,6 +77,13 @@ export class ModelRepository implements InferenceCore {
     const configPath = path.join(folder, 'config.yaml');
     let text: string;
     try {
+      const size = (await stat(configPath)).size;
+      if (size > CONFIG_YAML_LIMITS.bytes) {
+        const reason = `${configPath}: is ${size} bytes; a config.yaml may have at most ${CONFIG_YAML_LIMITS.bytes}`;
+        entry.failures.push({ version: '', reason });
+        log(`model ${name}: not loaded: ${reason}`);
+        return;
+      }
       text = await readFile(configPath, 'utf8');
     } catch {
       entry.failures.push({ version: '', reason: `no config.yaml in ${folder}` });

@@ -4,8 +4,9 @@
  * loading any model. The router uses it as its default in-flight limit per replica, so it sends a replica no
  * more than the replica itself would take.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CONFIG_YAML_LIMITS } from '../config/problems.js';
 import { parseModelConfig } from '../config/validate-model-config.js';
 import { modelAdmissionLimit } from './admission.js';
 
@@ -27,7 +28,9 @@ export function repositoryAdmissionLimit(dir: string, models?: readonly string[]
     if (models && !models.includes(name)) continue;
     let text: string;
     try {
-      text = readFileSync(path.join(dir, name, 'config.yaml'), 'utf8');
+      const file = path.join(dir, name, 'config.yaml');
+      if (statSync(file).size > CONFIG_YAML_LIMITS.bytes) continue; // refused when the model loads
+      text = readFileSync(file, 'utf8');
     } catch {
       continue; // no config: the model is not served
     }

@@ -9,6 +9,9 @@ import { parseModelConfig } from '../../reference-server/config/validate-model-c
 import { errorOf, httpRequest, infer, inputRows, json, startTestServer, type TestServer } from '../helpers/reference-client.js';
 import { tinyMlpConfig } from '../helpers/test-repo.js';
 
+/** ALIAS_BOMB appends a billion-laughs tower to a config: each level repeats the one below ten times. */
+const ALIAS_BOMB = ['a: &a [' + Array(10).fill('x').join(',') + ']', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n') + '\n';
+
 /** BASE is a valid config; rows change a line or append lines (line numbers below count from its first line). */
 const BASE = `name: mlp
 max_batch_size: 8
@@ -26,8 +29,8 @@ const change = (from: string, to: string): string => {
   return BASE.replace(from, to);
 };
 
-type Expected = { path: string; line: number; message: RegExp };
-const p = (path: string, line: number, message: RegExp): Expected => ({ path, line, message });
+type Expected = { path: string; line: number | undefined; message: RegExp };
+const p = (path: string, line: number | undefined, message: RegExp): Expected => ({ path, line, message });
 
 const ROWS: [label: string, yaml: string, problems: Expected[]][] = [
   ['an unknown field', BASE + 'max_batch: 8\n', [p('max_batch', 11, /unknown field \(allowed: name, platform, backend, max_batch_size, /)]],
@@ -57,6 +60,12 @@ const ROWS: [label: string, yaml: string, problems: Expected[]][] = [
   ['a YAML syntax error', change('dims: [16]', 'dims: [16'), [p('(syntax)', 7, /Flow sequence .* must .*end with a \]/)]],
   ['a key given twice', BASE + 'max_batch_size: 4\n', [p('(syntax)', 11, /Map keys must be unique/)]],
   ['a list instead of a mapping', '- name: mlp\n', [p('(root)', 1, /must be a mapping/)]],
+  // Hostile files: each a problem with its line, never an exception (before, the alias bomb threw yaml's
+  // ReferenceError out of the server's start, and deep nesting overflowed the stack).
+  ['an alias bomb', BASE + ALIAS_BOMB, [p('e[3]', 15, /more than 50000 YAML values once aliases are expanded \(\*d repeats 11111: an alias bomb\?\)/)]],
+  ['lists nested 100 deep', BASE + `deep: ${'['.repeat(100)}${']'.repeat(100)}\n`, [p('(file)', 11, /nests lists and mappings more than 64 levels deep/)]],
+  ['lists nested 400,000 deep (larger than a config.yaml may be)', BASE + `deep: ${'['.repeat(400_000)}${']'.repeat(400_000)}\n`, [p('(file)', undefined, /has 800017 characters; files may have at most 1048576 bytes|more than 50000 YAML values/)]],
+  ['60,000 values', BASE + `many: [${'1,'.repeat(60_000)}1]\n`, [p('(file)', undefined, /has more than 50000 YAML values/)]],
   [
     'several problems at once (all are listed)',
     `name: other
