@@ -5,6 +5,7 @@
  * 2. open loop at 50 % and 80 % of gauntlet's closed-loop maximum: send lag p50 and p99 (p99 < 1 ms at 80 %).
  * Run: `npm run build && node dist/bench/harness-throughput.js` (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS).
  */
+import { PARENT_PID_ENV } from '../reference-server/core/parent-watch.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,7 +27,7 @@ interface Measured {
 }
 
 function startTarget(): Promise<{ port: number; stop(): void }> {
-  const child = spawn('taskset', ['-c', TARGET_CORE, process.execPath, path.join(dist, 'bench/lib/fixed-target.js'), '0', '--raw'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('taskset', ['-c', TARGET_CORE, process.execPath, path.join(dist, 'bench/lib/fixed-target.js'), '0', '--raw'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const m = /listening (\d+)/.exec(d.toString());

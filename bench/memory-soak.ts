@@ -4,6 +4,7 @@
  * the end is printed. Histograms, not per-request arrays, keep it flat.
  * Run: `npm run build && node dist/bench/memory-soak.js` (SOAK_SECONDS, SOAK_RPS).
  */
+import { PARENT_PID_ENV } from '../reference-server/core/parent-watch.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,7 @@ function rssMiB(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const target = spawn(process.execPath, [path.join(dist, 'bench/lib/fixed-target.js'), '0', '--raw'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const target = spawn(process.execPath, [path.join(dist, 'bench/lib/fixed-target.js'), '0', '--raw'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
   const port = await new Promise<number>((resolve) => target.stdout.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(d.toString())![1]))));
   const scenario = path.join(tmp, 'soak.yaml');
   writeFileSync(scenario, `name: soak\ntarget: {name: fixed, protocol: http, url: "http://127.0.0.1:${port}", method: GET, path: /}\nphases:\n  - {name: soak, duration: ${SECONDS}s, rate: ${RPS}}\n`);

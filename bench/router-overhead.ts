@@ -12,10 +12,9 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { defaultModelRepository, ensureModelRepository } from '../reference-server/models/build.js';
 import { processCpuSeconds } from '../src/util/proc-stat.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { LoadSpec } from './lib/closed-loop.js';
 import { measureInChild } from './lib/load-process.js';
+import { startServe } from './lib/serve-process.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -35,54 +34,13 @@ function prepareRepository(bundled: string): string {
   return dir;
 }
 
-interface Served {
-  pid: number;
-  httpPort: number;
-  grpcPort: number;
-  adminPort: number;
-  adminToken: string;
-  stop(): Promise<void>;
-}
-
-/**
- * serve starts `gauntlet serve` at normal priority (the harness's embedded server runs niced, which on a shared
- * machine would add scheduling delay twice on the routed path: router and replica) and waits until it is ready.
- */
-function serve(args: string[]): Promise<Served> {
-  const cli = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../src/cli/main.ts' : '../src/cli/main.js', import.meta.url));
-  const execArgv = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...execArgv, cli, 'serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${out}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!out.includes('Server is ready')) return;
-      const port = (what: string): number => Number(new RegExp(`Started ${what} at [^\\s]*:(\\d+)`).exec(out)?.[1]);
-      resolve({
-        pid: child.pid!,
-        httpPort: port('HTTPService'),
-        grpcPort: port('GRPCInferenceService'),
-        adminPort: port('Admin API'),
-        adminToken: /\(token: (\S+)\)/.exec(out)![1]!,
-        stop: () =>
-          new Promise((r) => {
-            child.removeAllListeners('exit');
-            child.once('exit', () => r());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const bundled = defaultModelRepository();
   await ensureModelRepository(bundled, { models: ['mlp'], precisions: ['fp32'], log: (l) => console.log(`models: ${l}`) });
   const repo = prepareRepository(bundled);
-  const server = await serve(['--model-repository', repo, '--replicas', '2', '--http-port', '0', '--grpc-port', '0', '--metrics-port', '0', '--admin-port', '0', '--restart-delay', 'never']);
+  const server = await startServe(['--model-repository', repo, '--replicas', '2', '--http-port', '0', '--grpc-port', '0', '--metrics-port', '0', '--admin-port', '0', '--restart-delay', 'never']);
   try {
-    const list = (await (await fetch(`http://127.0.0.1:${server.adminPort}/admin/replicas`, { headers: { authorization: `Bearer ${server.adminToken}` } })).json()) as {
+    const list = (await (await fetch(`http://127.0.0.1:${server.adminPort!}/admin/replicas`, { headers: { authorization: `Bearer ${server.adminToken!}` } })).json()) as {
       replicas: { id: string; httpPort: number; grpcPort: number; coldStartMs: { totalMs: number } }[];
     };
     const r0 = list.replicas[0]!;

@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { exitWithParent, parentPidFromEnv } from '../../reference-server/core/parent-watch.js';
 
 /** FIXED_BODY is the body of every response. */
 export const FIXED_BODY = Buffer.from('{"model_name":"fixed","outputs":[{"name":"output","datatype":"FP32","shape":[1,1],"data":[0.5]}]}');
@@ -87,6 +88,9 @@ export async function startRawTarget(port = 0, host = '127.0.0.1'): Promise<{ po
 
 /** main runs the target as a process: `[port] [--workers N] [--raw]` (workers share the port through node:cluster). */
 async function main(args: string[]): Promise<void> {
+  // Started by a benchmark: die with it, whatever kills it (a target a user starts by hand keeps running).
+  const parentPid = parentPidFromEnv();
+  if (parentPid !== undefined) exitWithParent({ parentPid });
   if (args.includes('--raw')) {
     const raw = await startRawTarget(Number(args.find((a) => /^\d+$/.test(a)) ?? 0));
     process.stdout.write(`listening ${raw.port}\n`);

@@ -1,10 +1,12 @@
 /**
  * Starts `gauntlet serve` as a child process at normal priority, waits for `Server is ready` and reads its ports
  * from the start-up lines. `stop` sends SIGTERM and SIGKILL after a few seconds; every started process is also
- * killed when this process exits, so an interrupted benchmark leaves no server behind.
+ * killed when this process exits, and dies by itself with it whatever kills it (PARENT_PID_ENV), so an
+ * interrupted benchmark leaves no server behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PARENT_PID_ENV } from '../../reference-server/core/parent-watch.js';
 
 /** Served is a running `gauntlet serve`. */
 export interface Served {
@@ -12,6 +14,9 @@ export interface Served {
   httpPort: number;
   grpcPort: number;
   metricsPort: number;
+  /** The admin API, with --replicas above 1. */
+  adminPort?: number;
+  adminToken?: string;
   stop(): Promise<void>;
 }
 
@@ -24,7 +29,8 @@ process.once('exit', () => {
 export function startServe(args: string[]): Promise<Served> {
   const cli = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../src/cli/main.ts' : '../../src/cli/main.js', import.meta.url));
   const execArgv = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...execArgv, cli, 'serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, [PARENT_PID_ENV]: String(process.pid) };
+  const child = spawn(process.execPath, [...execArgv, cli, 'serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   children.add(child);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   exited.then(() => children.delete(child), () => undefined);
@@ -52,6 +58,7 @@ export function startServe(args: string[]): Promise<Served> {
         httpPort: port('HTTPService'),
         grpcPort: port('GRPCInferenceService'),
         metricsPort: port('Metrics Service'),
+        ...(out.includes('Started Admin API') && { adminPort: port('Admin API'), adminToken: /\(token: (\S+)\)/.exec(out)?.[1] ?? '' }),
         stop: async () => {
           if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGTERM');

@@ -137,6 +137,21 @@ describe('children die with their parent', () => {
     }
   });
 
+  it("a bench's own gauntlet serve and fixed target exit when the bench is SIGKILLed", async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'serve-parent.ts'), repo], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await pollUntil(() => /ready \d+ \d+/.test(out), 60_000)).toBe(true);
+      const pids = /ready (\d+) (\d+)/.exec(out)!.slice(1).map(Number);
+      const ms = await killAndWatch(parent.pid!, pids);
+      times.push(`a bench's serve and fixed target of a SIGKILLed bench: ${ms.toFixed(0)} ms`);
+      expect(ms).toBeGreaterThanOrEqual(0);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('a gauntlet serve whose harness is already gone when it starts exits at once', async () => {
     // A pid that is not its parent: the harness died (and its pid may even be reused) before the watch began.
     const cli = startCli(['serve', '--model-repository', repo, '--load-model', 'tiny', ...PORTS], { [PARENT_PID_ENV]: String(process.ppid) });
