@@ -4,7 +4,7 @@
  * (a phase that could not send its plan, an unreachable target, lost requests), and which figures of which
  * phases the generator's lag made invalid, or could have made fail their SLO check.
  */
-import type { PhaseResult, SloCheck } from '../results/results-schema.js';
+import type { PhaseResult, ResultsFile, SloCheck } from '../results/results-schema.js';
 import { INVALID_SHARE, type MetricValidity, msText, type PhaseRow, type PhaseValidity, pctText, rowCounts, type ValidityMetric } from './metric-validity.js';
 
 /** ValidityRule: `effect` judges each figure by what the generator's lag could do to it; `strict` is the old rule. */
@@ -93,4 +93,28 @@ export function lagReasons(phases: readonly PhaseResult[], checked: (phase: stri
 
 function checkValue(x: number, unit: SloCheck['unit']): string {
   return unit === 'ms' ? msText(x * 1000) : unit === 'ratio' ? pctText(x) : `${x.toFixed(1)} rps`;
+}
+
+/** MarginalFigure is a judged figure the generator's lag could account for a noticeable part of. */
+export interface MarginalFigure {
+  phase: string;
+  metric: ValidityMetric;
+  validity: MetricValidity;
+}
+
+/**
+ * marginalFigures lists a run's judged figures (checked phases that ran) whose stored verdict is marginal: valid,
+ * but a change smaller than the lag's part could be the lag. Files without stored verdicts have none.
+ */
+export function marginalFigures(r: Pick<ResultsFile, 'phases' | 'slo'> & { plan?: ResultsFile['plan'] }): MarginalFigure[] {
+  const off = new Set((r.plan?.phases ?? []).filter((p) => p.slo === null).map((p) => p.name));
+  const out: MarginalFigure[] = [];
+  for (const p of r.phases) {
+    if (off.has(p.name) || p.state === 'not-run' || !p.validity) continue;
+    for (const metric of judgedMetrics(p.name, r.slo.checks)) {
+      const v = p.validity[metric];
+      if (v?.status === 'marginal') out.push({ phase: p.name, metric, validity: v });
+    }
+  }
+  return out;
 }
