@@ -174,7 +174,7 @@ export function formatGate(r: GateReport): string[] {
       out.push(`  ${mark} ${c.phase} SLO ${c.metric}: ${c.actual === null ? 'n/a' : +c.actual.toPrecision(4)} ${c.unit} (threshold ${c.threshold})${c.partial ? ' (partial phase)' : ''}${c.baselineFails ? ' (the baseline fails it too)' : ''}`);
       if (c.inDoubt) out.push(`         the generator's lag could explain it: ${c.inDoubt}`);
     } else {
-      out.push(`  ${c.pass ? (c.undecided ? '??  ' : 'ok  ') : 'FAIL'} ${c.phase} ${c.metric}: ${c.verdict} — ${c.reason}`);
+      out.push(`  ${c.pass ? (c.undecided ? '??  ' : 'ok  ') : 'FAIL'} ${c.phase} ${c.metric}: ${c.verdict} (${c.source === 'intervals' ? 'per second' : 'per run'}) — ${c.reason}`);
       for (const n of c.notes ?? []) out.push(`         note: ${n}`);
     }
   }

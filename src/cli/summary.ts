@@ -54,8 +54,9 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
     const lag = r.generator.sendLagUs;
     const checked = r.generator.checkedLateFraction ?? r.generator.lateFraction;
     out.push(`Measurement valid${ruleText(r)}: send lag p99 ${ms(lag.p99)} ms, ${(checked * 100).toFixed(2)} % of sends over 1 ms late after the first second (${(r.generator.lateFraction * 100).toFixed(2)} % in all); ${r.totals.lost} lost${r.generator.scheduling?.length ? `; sender scheduling: ${[...new Set(r.generator.scheduling)].join(', ')}` : ''}.`);
-    for (const m of marginalFigures(r)) out.push(`  marginal: ${m.phase} ${m.validity.reason} (a change smaller than that could be the lag)`);
-    if (r.generator.advice) out.push(`  ${r.generator.advice}`);
+    const marginal = marginalFigures(r);
+    for (const m of marginal) out.push(`  marginal: ${m.phase} ${m.validity.reason} (a change smaller than that could be the lag)`);
+    if (r.generator.advice && marginal.length) out.push(`  ${r.generator.advice}`);
   }
   const notRunText = notRun ? `; ${notRun} check(s) of phases that did not run: not run` : '';
   if (r.slo.checks.length === 0) out.push('No SLO thresholds set.');

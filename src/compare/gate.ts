@@ -135,8 +135,9 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
     }
     const lag = new LagView(runs, names, bp.name);
     const cand = samplesOf(runs, bp.name, rule === 'effect' ? lag.keep : undefined);
+    // One source per phase, chosen on p99 as always (a metric's dropped repetitions shorten that metric alone).
+    const source = chooseSource(opts.samples ?? 'auto', bp, cand);
     for (const metric of GATED_METRICS) {
-      const source = chooseSource(opts.samples ?? 'auto', bp, cand, metric);
       const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
       let v = inRuns(judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, cand.repetitions[metric].length, cand.intervals[metric].length);
       const notes = rule === 'effect' ? lag.dropped(metric) : [];
@@ -213,12 +214,11 @@ export const MIN_REPETITIONS = 6;
  * baseline saved before run structure was kept is compared by repetitions when both sides have 6 or more, as the
  * whole-series correction alone let run-to-run shifts pass for evidence.
  */
-export function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: BaselinePhase, cand: { repetitions: MetricSamples; intervals: MetricSamples }, metric: keyof MetricSamples = 'p99'): 'repetitions' | 'intervals' {
+export function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: BaselinePhase, cand: { repetitions: MetricSamples; intervals: MetricSamples }): 'repetitions' | 'intervals' {
   if (mode !== 'auto') return mode;
-  // Per metric: repetitions the generator's lag made invalid for one metric are left out of that metric alone.
-  const reps = Math.min(base.repetitions[metric].length, cand.repetitions[metric].length);
+  const reps = Math.min(base.repetitions.p99.length, cand.repetitions.p99.length);
   // Phases shorter than a second have no per-second values to speak of.
-  const seconds = Math.min(base.intervals[metric].length, cand.intervals[metric].length);
+  const seconds = Math.min(base.intervals.p99.length, cand.intervals.p99.length);
   if (base.intervalRuns !== undefined && seconds > reps) return 'intervals';
   return reps >= MIN_REPETITIONS ? 'repetitions' : 'intervals';
 }

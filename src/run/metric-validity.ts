@@ -40,6 +40,8 @@ export const VALID_SHARE: Readonly<Record<ValidityMetric, number>> = { throughpu
 export const INVALID_SHARE = 0.25;
 
 const LATENCY_KEY: Record<string, keyof LatencySummary> = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', 'p99.9': 'p999', max: 'max' };
+/** The send-lag percentile one step further into the tail than each latency percentile (see judgePhase). */
+const TAIL_KEY: Record<string, [keyof LatencySummary, string]> = { p50: ['p90', 'p90'], p90: ['p95', 'p95'], p95: ['p99', 'p99'], p99: ['p999', 'p99.9'], 'p99.9': ['max', 'max'], max: ['max', 'max'] };
 
 /** ValidityInput is what the rule reads of one phase (from a run's aggregate, or from a results file). */
 export interface ValidityInput {
@@ -84,8 +86,11 @@ export function rowCounts(p: { startS: number; durationS: number }, rows: readon
 
 /**
  * judgePhase judges every figure of one phase. Latency: per request, latency = send lag + client-side wait +
- * service time, so what the lag adds at a percentile is at most latency minus service time there, and about the
- * lag at that percentile when late sends were also slow ones: the smaller of the two is the generator's part.
+ * service time, so what the lag adds at a percentile is at most latency minus service time there (which also
+ * holds the wait for a free connection, the target's doing), and at most about the lag itself when the late sends
+ * were also slow ones. The lag is read one step further into the tail (p99.9 for p99): sends late more rarely
+ * than the percentile's own tail can still move it when they were slow ones. The smaller of the two is the
+ * generator's part.
  * Throughput: the share of the plan not sent (or dropped) within the phase's time. Error rate: arrivals the
  * generator gave up unsent (they count as DROPPED). Closed-loop phases have no send lag.
  */
@@ -94,11 +99,12 @@ export function judgePhase(p: ValidityInput): PhaseValidity {
   if (p.latencyUs.count > 0) {
     for (const metric of ['p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const) {
       const k = LATENCY_KEY[metric]!;
+      const [tail, tailName] = TAIL_KEY[metric]!;
       const value = p.latencyUs[k];
-      const lag = p.sendLagUs[k];
+      const lag = p.sendLagUs[tail];
       const partUs = Math.max(0, Math.min(lag, value - p.serviceTimeUs[k]));
       const share = value > 0 ? partUs / value : 0;
-      const reason = `${metric} ${msText(value)}, of which up to ${msText(partUs)} (${pctText(share)}) could be the generator's send lag (send lag ${metric} ${msText(lag)}, service time ${msText(p.serviceTimeUs[k])})`;
+      const reason = `${metric} ${msText(value)}, of which up to ${msText(partUs)} (${pctText(share)}) could be the generator's send lag (send lag ${tailName} ${msText(lag)}, service time ${metric} ${msText(p.serviceTimeUs[k])})`;
       out[metric] = { status: statusOf(metric, share), generatorPart: partUs / 1000, unit: 'ms', share, reason };
     }
   }

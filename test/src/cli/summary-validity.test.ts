@@ -11,7 +11,7 @@ const zero = { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 
 const at = (ms: number) => ({ count: 500, p50: ms * 500, p90: ms * 800, p95: ms * 900, p99: ms * 1000, p999: ms * 1100, max: ms * 1200, mean: ms * 600 });
 
 function results(o: Partial<ResultsFile>, lagP99Ms: number): ResultsFile {
-  const phase = { name: 'steady', kind: 'open' as const, startS: 0, durationS: 10, offeredRps: 50, achievedRps: 50, throughputRps: 50, scheduled: 500, sent: 500, completed: 500, ok: 500, dropped: 0, lateSends: 10, errors: {}, errorRate: 0, latencyUs: at(9.2), serviceTimeUs: at(7.2), ttfbUs: zero, sendLagUs: { ...zero, p99: lagP99Ms * 1000 }, histogram: '', serviceHistogram: '' };
+  const phase = { name: 'steady', kind: 'open' as const, startS: 0, durationS: 10, offeredRps: 50, achievedRps: 50, throughputRps: 50, scheduled: 500, sent: 500, completed: 500, ok: 500, dropped: 0, lateSends: 10, errors: {}, errorRate: 0, latencyUs: at(9.2), serviceTimeUs: { ...at(9.2), p99: 7200 }, ttfbUs: zero, sendLagUs: { ...zero, p99: lagP99Ms * 1000, p999: lagP99Ms * 1000, max: lagP99Ms * 1000 }, histogram: '', serviceHistogram: '' };
   const validity = judgePhase({ ...phase, handledInTime: 500, givenUp: 0, attempted: 500 });
   return {
     phases: [{ ...phase, validity }],
@@ -35,7 +35,7 @@ describe('formatSummary: validity', () => {
     const lines = formatSummary(results({}, 2), '/tmp/run');
     const at = lines.findIndex((l) => l.startsWith('Measurement valid'));
     expect(lines[at]).toMatch(/^Measurement valid \(per figure: the generator's lag could not account for a quarter of any judged figure\): send lag p99 2\.00 ms, 2\.00 % of sends over 1 ms late/);
-    expect(lines[at + 1]).toBe("  marginal: steady p99 9.20 ms, of which up to 2.00 ms (21.7 %) could be the generator's send lag (send lag p99 2.00 ms, service time 7.20 ms) (a change smaller than that could be the lag)");
+    expect(lines[at + 1]).toBe("  marginal: steady p99 9.20 ms, of which up to 2.00 ms (21.7 %) could be the generator's send lag (send lag p99.9 2.00 ms, service time p99 7.20 ms) (a change smaller than that could be the lag)");
     expect(lines[at + 2]).toBe('  what would help: a quieter runner would help, more workers would not');
   });
 

@@ -49,14 +49,21 @@ export function handRun(s: RunSpec): ResultsFile {
   const lagP99 = Math.round((s.lagP99 ?? 0.05) * 1000);
   const lag: LatencySummary = { count: n, p50: 20, p90: 40, p95: 50, p99: lagP99, p999: Math.round(lagP99 * 1.5), max: lagP99 * 2, mean: 30 };
   const slo = s.sloP99 ?? 100;
+  // Service time: latency less a little below p99; at p99 and beyond, less the lag's part (latency p99 − service p99).
+  const service = (l: LatencySummary, svcP99Us: number): LatencySummary => {
+    const gap = l.p99 - svcP99Us;
+    return { ...l, p50: Math.round(l.p50 * 0.98), p90: Math.round(l.p90 * 0.98), p95: Math.round(l.p95 * 0.98), p99: svcP99Us, p999: l.p999 - gap, max: l.max - gap };
+  };
   const intervals: IntervalResult[] = Array.from({ length: SECONDS }, (_, t) => {
     const w = 1 + 0.03 * Math.sin(t * 1.7 + p99);
-    return { t, phase: 'steady', offeredRps: RATE, sentRps: RATE, okRps: RATE, errors: {}, latencyUs: summary(p50 * w, p99 * w, RATE, p95 && p95 * w), serviceTimeUs: summary(p50 * w * 0.98, svc99 * w, RATE, p95 && p95 * w * 0.98), sendLagP99Us: lag.p99, lateSends: 0, histogram: '' };
+    const latencyUs = summary(p50 * w, p99 * w, RATE, p95 && p95 * w);
+    return { t, phase: 'steady', offeredRps: RATE, sentRps: RATE, okRps: RATE, errors: {}, latencyUs, serviceTimeUs: service(latencyUs, Math.round(svc99 * w * 1000)), sendLagP99Us: lag.p99, lateSends: 0, histogram: '' };
   });
+  const latencyUs = summary(p50, p99, n, p95);
   const phase: PhaseResult = {
     name: 'steady', kind: 'open', startS: 0, durationS: SECONDS, state: 'complete', elapsedS: SECONDS,
     offeredRps: RATE, achievedRps: RATE, throughputRps: RATE, scheduled: n, sent: n, completed: n, ok: n, dropped: 0, lateSends: 0,
-    errors: {}, errorRate: 0, latencyUs: summary(p50, p99, n, p95), serviceTimeUs: summary(p50 * 0.98, svc99, n, p95 && p95 * 0.98), ttfbUs: summary(p50 * 0.9, svc99 * 0.9, n), sendLagUs: lag, histogram: '', serviceHistogram: '',
+    errors: {}, errorRate: 0, latencyUs, serviceTimeUs: service(latencyUs, Math.round(svc99 * 1000)), ttfbUs: summary(p50 * 0.9, svc99 * 0.9, n), sendLagUs: lag, histogram: '', serviceHistogram: '',
   };
   const plan = { name: 'hand', seed: 1, durationS: SECONDS, durationScale: 1, phases: [{ name: 'steady', startS: 0, durationS: SECONDS, load: { kind: 'open', shape: { type: 'constant', rps: RATE }, arrival: { type: 'constant' } }, slo: { p99Ms: slo } }] } as unknown as Plan;
   const pass = p99 <= slo;
