@@ -137,8 +137,8 @@ export interface RunJudgement {
 export function judgeRun(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number, facts: JudgeFacts): RunJudgement {
   const t = agg.totals();
   const rows = rowsByPhase(plan, agg);
-  const facts2 = plan.phases.map((p, i) => ({ name: p.name, kind: p.load.kind, startS: p.startS, durationS: p.durationS, scheduled: phases[i]?.scheduled ?? 0, rows: rows[i]! }));
-  const whole = measurementReasons(facts2, t.errors, t.ok, lost);
+  const phaseFacts = plan.phases.map((p, i) => ({ name: p.name, kind: p.load.kind, startS: p.startS, durationS: p.durationS, scheduled: phases[i]?.scheduled ?? 0, rows: rows[i]! }));
+  const whole = measurementReasons(phaseFacts, t.errors, t.ok, lost);
   const checked = new Set(plan.phases.filter((p) => p.slo !== null).map((p) => p.name));
   const slo = checkSlos(plan, phases);
   const lagged = lagReasons(phases, (name) => checked.has(name), slo.checks, (p) => p.validity);
