@@ -73,13 +73,13 @@ export const GATE_FLAGS = {
 
 /** GATE_EPILOG documents a gate's exit codes. */
 export const GATE_EPILOG = `Exit codes of a gate:
-  0  nothing regressed and every SLO check of the candidate passed (UNKNOWN passes unless --unknown fail)
-  1  a metric REGRESSED (by more than the generator's lag could explain), an SLO check of the candidate failed,
-     or UNKNOWN with --unknown fail; the first line says which
+  0  nothing regressed; every SLO check of the candidate passed (UNKNOWN passes without --unknown fail)
+  1  a metric REGRESSED (more than the generator's lag could explain), an SLO check of the candidate
+     failed, or UNKNOWN with --unknown fail; the first line says which
   2  invalid input (every problem is listed)
-  3  cannot judge: the candidate is invalid as a whole (plan not sent, target unreachable, lost requests; with
-     --strict-validity also over 1 % of sends late), did not finish, or the generator's lag could explain a change
-     or a failed check (--allow-invalid judges those anyway)
+  3  cannot judge: a candidate invalid as a whole (plan not sent, target unreachable, lost requests;
+     with --strict-validity also over 1 % of sends late), a run that did not finish, or a change or
+     failed check the generator's lag could explain (--allow-invalid judges those anyway)
   4  internal error`;
 
 /** saveOptions declares the options of `gauntlet baseline save`. */

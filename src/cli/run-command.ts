@@ -49,13 +49,13 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and print the plan, send nothing' })
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' })
     .option('repeat', { type: 'number', default: 1, describe: `Run the scenario N times, 1 to ${MAX_REPEAT} (folders rep-1 … rep-N); a gate then compares every repetition` })
-    .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression); the options below except --strict-validity need it' })
+    .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression)' })
     .options(GATE_FLAGS)
-    .group(Object.keys(GATE_FLAGS).map((k) => `--${k}`).filter((k) => k !== '--strict-validity'), 'Gate options (with --gate, as in gauntlet gate):')
+    .group(['gate', ...Object.keys(GATE_FLAGS).filter((k) => k !== 'strict-validity')], 'Gate (as in gauntlet gate; the options need --gate):')
     .epilog(
       'Exit codes: 0 valid and SLOs met, 1 SLO violated, 2 invalid input, 3 measurement invalid, interrupted or target unreachable, 4 internal error. ' +
-        "Valid: nothing about the measurement as a whole failed, and the generator's lag could not account for more than a quarter of any judged figure nor explain a failed SLO check (--strict-validity: the 1 % / 1 ms rule; docs/results.md).\n" +
-        `With --gate the gate's exit code is the run's:\n${GATE_EPILOG}\n` +
+        "Valid: nothing about the measurement as a whole failed, and the generator's lag could not account for more than a quarter of any judged figure nor explain a failed SLO check (--strict-validity: the 1 % / 1 ms rule; docs/results.md).\n\n" +
+        `With --gate, the gate's exit code is the run's. ${GATE_EPILOG}\n\n` +
         'Environment: GAUNTLET_REALTIME=0 keeps the sending threads at nice -10 instead of real-time priority (docs/results.md).',
     ) as unknown as Argv<RunArgs>;
 }

@@ -10,7 +10,7 @@ import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { Plan, SloSpec } from '../scenario/plan.js';
 import { perSecond, phaseSpan } from '../results/phase-span.js';
 import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-schema.js';
-import { generatorAdvice } from './generator-advice.js';
+import { generatorAdvice, STALL_MS } from './generator-advice.js';
 import { judgedMetrics, lagReasons, measurementReasons, type ValidityRule } from './judge-validity.js';
 import { judgePhase, type PhaseRow, rowCounts } from './metric-validity.js';
 
@@ -148,7 +148,11 @@ export function judgeRun(plan: Plan, agg: RunAggregate, phases: PhaseResult[], l
     late > LATE_FRACTION_LIMIT
       ? `the load generator could not keep up: ${pct(late)} of requests went out more than 1 ms late (after the first ${GENERATOR_WARMUP_S} s; p99 send lag ${(lag.p99 / 1000).toFixed(1)} ms; limit ${pct(LATE_FRACTION_LIMIT)})`
       : undefined;
-  const generator = facts.rule === 'strict' ? (strictReason ? [strictReason] : []) : lagged;
+  const stalled = facts.machineStallMs !== undefined && facts.machineStallMs >= STALL_MS;
+  // A machine that held every thread of this process off the CPU at once is named, not the generator's load.
+  const blame = (reason: string): string =>
+    stalled ? reason.replace(/^the load generator could not keep up/, `the machine stalled (every thread of this process waited ${facts.machineStallMs!.toFixed(0)} ms at once), so the load generator could not keep up`) : reason;
+  const generator = (facts.rule === 'strict' ? (strictReason ? [strictReason] : []) : lagged).map(blame);
   const marginal = phases.some((p) => checked.has(p.name) && p.state !== 'not-run' && judgedMetrics(p.name, slo.checks).some((m) => p.validity?.[m]?.status === 'marginal'));
   const out: RunJudgement = { reasons: [...generator, ...whole] };
   if (generator.length || marginal || strictReason) {

@@ -105,11 +105,11 @@ function aggregate(serviceMs: number, lateMs: number): RunAggregate {
   return agg;
 }
 
-function judge(serviceMs: number, lateMs: number, rule: 'effect' | 'strict', sloP99 = 100): ReturnType<typeof judgeRun> {
+function judge(serviceMs: number, lateMs: number, rule: 'effect' | 'strict', sloP99 = 100, machineStallMs?: number): ReturnType<typeof judgeRun> {
   const agg = aggregate(serviceMs, lateMs);
   const p = { ...plan, phases: [{ ...phases[0]!, slo: { p99Ms: sloP99 } }] } as Plan;
   const results = phaseResults(p, agg);
-  return judgeRun(p, agg, results, 0, { sendLagUs: summarize(agg.lagAll()), checkedLateFraction: checkedLateFraction(agg), rule, workers: 2, cores: 2, scheduling: ['high-priority', 'high-priority'], localTarget: true });
+  return judgeRun(p, agg, results, 0, { sendLagUs: summarize(agg.lagAll()), checkedLateFraction: checkedLateFraction(agg), rule, workers: 2, cores: 2, scheduling: ['high-priority', 'high-priority'], localTarget: true, ...(machineStallMs !== undefined && { machineStallMs }) });
 }
 
 describe('judgeRun', () => {
@@ -126,6 +126,13 @@ describe('judgeRun', () => {
     // Two workers on two cores beside a local target: the advice is one worker, never more.
     expect(j.advice).toMatch(/use --workers 1: 2 load workers on 2 cores cannot have real-time scheduling/);
     expect(j.advice).not.toMatch(/--workers [2-9]/);
+  });
+
+  it('names a machine that stalled every thread of the process, where the run measured it (the hook for such a measure)', () => {
+    const j = judge(1.25, 2, 'effect', 100, 40);
+    expect(j.reasons[0]).toMatch(/^the machine stalled \(every thread of this process waited 40 ms at once\), so the load generator could not keep up in phase 'steady': p99/);
+    expect(j.advice).toMatch(/^what would help: the machine stalled/);
+    expect(judge(1.25, 2, 'effect', 100, 2).reasons[0]).toMatch(/^the load generator could not keep up/);
   });
 
   it('doubts a failed SLO check that the lag could explain, and not one it could not', () => {
