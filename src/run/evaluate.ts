@@ -10,7 +10,7 @@ import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { Plan, SloSpec } from '../scenario/plan.js';
 import { perSecond, phaseSpan } from '../results/phase-span.js';
 import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-schema.js';
-import { generatorAdvice, STALL_MS } from './generator-advice.js';
+import { generatorAdvice, type MachineStall, machineStalled, stallText } from './generator-advice.js';
 import { judgedMetrics, lagReasons, measurementReasons, type ValidityRule } from './judge-validity.js';
 import { judgePhase, type PhaseRow, rowCounts } from './metric-validity.js';
 
@@ -117,8 +117,8 @@ export interface JudgeFacts {
   localTarget?: boolean;
   /** Cores of this machine (default: os.availableParallelism()). */
   cores?: number;
-  /** Hook for a measure of stalls of the whole process (ms), where the run has one (see generator-advice.ts). */
-  machineStallMs?: number;
+  /** Stalls of the whole process, where the run measured them (generator-advice.ts MachineStall). */
+  machineStall?: MachineStall;
 }
 
 /** RunJudgement is the validity verdict: why the measurement cannot be trusted (empty: it can), and what would help. */
@@ -148,10 +148,9 @@ export function judgeRun(plan: Plan, agg: RunAggregate, phases: PhaseResult[], l
     late > LATE_FRACTION_LIMIT
       ? `the load generator could not keep up: ${pct(late)} of requests went out more than 1 ms late (after the first ${GENERATOR_WARMUP_S} s; p99 send lag ${(lag.p99 / 1000).toFixed(1)} ms; limit ${pct(LATE_FRACTION_LIMIT)})`
       : undefined;
-  const stalled = facts.machineStallMs !== undefined && facts.machineStallMs >= STALL_MS;
   // A machine that held every thread of this process off the CPU at once is named, not the generator's load.
-  const blame = (reason: string): string =>
-    stalled ? reason.replace(/^the load generator could not keep up/, `the machine stalled (every thread of this process waited ${facts.machineStallMs!.toFixed(0)} ms at once), so the load generator could not keep up`) : reason;
+  const stall = facts.machineStall;
+  const blame = (reason: string): string => (machineStalled(stall) ? reason.replace(/^the load generator could not keep up/, `the machine stalled (${stallText(stall)}), so the load generator could not keep up`) : reason);
   const generator = (facts.rule === 'strict' ? (strictReason ? [strictReason] : []) : lagged).map(blame);
   const marginal = phases.some((p) => checked.has(p.name) && p.state !== 'not-run' && judgedMetrics(p.name, slo.checks).some((m) => p.validity?.[m]?.status === 'marginal'));
   const out: RunJudgement = { reasons: [...generator, ...whole] };
@@ -162,7 +161,7 @@ export function judgeRun(plan: Plan, agg: RunAggregate, phases: PhaseResult[], l
       scheduling: facts.scheduling ?? [],
       localTarget: facts.localTarget ?? false,
       sendLagUs: lag,
-      ...(facts.machineStallMs !== undefined && { machineStallMs: facts.machineStallMs }),
+      ...(stall !== undefined && { machineStall: stall }),
     });
   }
   return out;

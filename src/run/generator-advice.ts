@@ -17,11 +17,29 @@ export interface GeneratorFacts {
   /** The target runs on this machine (the embedded server, or a loopback address). */
   localTarget: boolean;
   sendLagUs: LatencySummary;
-  /**
-   * The longest time every thread of this process was held off the CPU at once (a descheduled VM, a CPU hog), in
-   * ms, where the run measured it; absent when not measured.
-   */
-  machineStallMs?: number;
+  /** Stalls of the whole process, where the run measured them (see MachineStall); absent when not measured. */
+  machineStall?: MachineStall;
+}
+
+/**
+ * MachineStall is what a watchdog of the process (a thread that only sleeps and measures how late it wakes) saw:
+ * the longest time every thread was held off the CPU at once, and the share of the late sends that fell in such
+ * stalls. It is the hook for the generator's stall measure (results.json `generator.stalls`, where present).
+ */
+export interface MachineStall {
+  maxMs: number;
+  /** Late sends in a stall ÷ late sends (absent: not matched). */
+  lateShareInStalls?: number;
+}
+
+/** machineStalled says whether the machine's stalls, not the generator's load, explain the lateness. */
+export function machineStalled(s: MachineStall | undefined): s is MachineStall {
+  return s !== undefined && s.maxMs >= STALL_MS && (s.lateShareInStalls === undefined || s.lateShareInStalls >= 0.5);
+}
+
+/** stallText says it in words: "every thread of this process waited 40 ms at once; 80 % of the late sends fell in such stalls". */
+export function stallText(s: MachineStall): string {
+  return `every thread of this process waited ${s.maxMs.toFixed(0)} ms at once${s.lateShareInStalls === undefined ? '' : `; ${(s.lateShareInStalls * 100).toFixed(0)} % of the late sends fell in such stalls`}`;
 }
 
 /** STALL_MS: a stall of the whole process this long is the machine's, and named first. */
@@ -43,10 +61,8 @@ export function generatorAdvice(f: GeneratorFacts): string {
   const tips: string[] = [];
   const cap = maxWorkers(f.cores);
   const lag = f.sendLagUs;
-  if (f.machineStallMs !== undefined && f.machineStallMs >= STALL_MS) {
-    tips.push(
-      `the machine stalled (every thread of this process waited ${f.machineStallMs.toFixed(0)} ms at once): that is the machine (a descheduled VM, another busy process), not the target or the generator's load; a quieter runner or fewer jobs beside this one would help, more workers would not`,
-    );
+  if (machineStalled(f.machineStall)) {
+    tips.push(`the machine stalled (${stallText(f.machineStall)}): that is the machine (a descheduled VM, another busy process), not the target or the generator's load; a quieter runner or fewer jobs beside this one would help, more workers would not`);
   }
   if (f.workers > cap) {
     tips.push(`use --workers ${cap}: ${f.workers} load workers on ${f.cores} core${f.cores === 1 ? '' : 's'} cannot have real-time scheduling (it needs a core left free)${f.localTarget ? ' and take the CPU of the target beside them' : ''}`);

@@ -18,7 +18,8 @@ describe('generatorAdvice', () => {
     ['a saturated generator with cores to spare, remote target: one more worker', facts({ cores: 8, localTarget: false, sendLagUs: lag(2, 6) }), /the generator is saturated; --workers 2 spreads the sends over more cores$/],
     ['saturated at cores minus one: no more workers', facts({ workers: 7, cores: 8, localTarget: false, sendLagUs: lag(2, 6) }), /saturated on 8 cores; a lower rate, a bigger machine would help$/],
     ['saturated beside a local target: the target elsewhere', facts({ workers: 1, cores: 4, sendLagUs: lag(2, 6) }), /saturated on 4 cores shared with the target; a lower rate, a bigger machine or the target on another machine would help$/],
-    ['the machine stalled: named first', facts({ machineStallMs: 40 }), /^what would help: the machine stalled \(every thread of this process waited 40 ms at once\): that is the machine/],
+    ['the machine stalled: named first', facts({ machineStall: { maxMs: 40 } }), /^what would help: the machine stalled \(every thread of this process waited 40 ms at once\): that is the machine/],
+    ['stalls that explain few late sends are not blamed', facts({ machineStall: { maxMs: 40, lateShareInStalls: 0.1 } }), /^what would help: the lag came in bursts/],
   ])('%s', (_what, f, expected) => {
     expect(generatorAdvice(f)).toMatch(expected);
   });

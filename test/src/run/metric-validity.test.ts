@@ -109,7 +109,7 @@ function judge(serviceMs: number, lateMs: number, rule: 'effect' | 'strict', slo
   const agg = aggregate(serviceMs, lateMs);
   const p = { ...plan, phases: [{ ...phases[0]!, slo: { p99Ms: sloP99 } }] } as Plan;
   const results = phaseResults(p, agg);
-  return judgeRun(p, agg, results, 0, { sendLagUs: summarize(agg.lagAll()), checkedLateFraction: checkedLateFraction(agg), rule, workers: 2, cores: 2, scheduling: ['high-priority', 'high-priority'], localTarget: true, ...(machineStallMs !== undefined && { machineStallMs }) });
+  return judgeRun(p, agg, results, 0, { sendLagUs: summarize(agg.lagAll()), checkedLateFraction: checkedLateFraction(agg), rule, workers: 2, cores: 2, scheduling: ['high-priority', 'high-priority'], localTarget: true, ...(machineStallMs !== undefined && { machineStall: { maxMs: machineStallMs, lateShareInStalls: 0.8 } }) });
 }
 
 describe('judgeRun', () => {
@@ -130,7 +130,7 @@ describe('judgeRun', () => {
 
   it('names a machine that stalled every thread of the process, where the run measured it (the hook for such a measure)', () => {
     const j = judge(1.25, 2, 'effect', 100, 40);
-    expect(j.reasons[0]).toMatch(/^the machine stalled \(every thread of this process waited 40 ms at once\), so the load generator could not keep up in phase 'steady': p99/);
+    expect(j.reasons[0]).toMatch(/^the machine stalled \(every thread of this process waited 40 ms at once; 80 % of the late sends fell in such stalls\), so the load generator could not keep up in phase 'steady': p99/);
     expect(j.advice).toMatch(/^what would help: the machine stalled/);
     expect(judge(1.25, 2, 'effect', 100, 2).reasons[0]).toMatch(/^the load generator could not keep up/);
   });
