@@ -16,7 +16,11 @@ const value = (v: number | null | undefined): string => (v === null || v === und
 
 function xText(spec: ChartSpec, x: number): string {
   if (spec.x.kind === 'time') return String(Math.floor(x));
-  if (spec.x.kind === 'percentile') return `${+percentileOfX(x).toFixed(4)} %`;
+  if (spec.x.kind === 'percentile') {
+    // As many decimals as the tail needs: 50.0, 90.0, 99.00, 99.900, 99.9900 %.
+    const p = percentileOfX(x);
+    return `${p.toFixed(p >= 100 ? 1 : Math.min(6, Math.max(1, Math.ceil(-Math.log10(100 - p) + 1e-9) + 1)))} %`;
+  }
   return sig(x);
 }
 

@@ -67,7 +67,9 @@ export function renderCsv(inputs: ReportInput[]): string {
 
 function runCsv(inputs: ReportInput[]): string {
   const rows: Cell[][] = [];
-  for (const i of inputs) {
+  // A repetitions folder gives each repetition's rows, named "<label> rep-N".
+  const flat = inputs.flatMap((i) => (i.kind === 'repeat' ? i.reps.map((r) => ({ ...r, label: `${i.label} ${r.label}` })) : [i]));
+  for (const i of flat) {
     if (i.kind === 'run') {
       const r = i.results;
       const v = runVerdict(r);

@@ -30,6 +30,7 @@ const PAGES: { name: string; inputs: string[]; charts: number }[] = [
   { name: 'compare-targets', inputs: ['cmp-http.json', 'cmp-grpc.json'], charts: 15 },
   { name: 'sweep-search', inputs: ['sweep-search'], charts: 3 },
   { name: 'sweep-precision', inputs: ['sweep-precision'], charts: 3 },
+  { name: 'repeat', inputs: ['repeat'], charts: 2 },
 ];
 
 interface PageState {
