@@ -100,6 +100,12 @@ function report(err: unknown): void {
   }
 }
 
+// A reader that stops early (`gauntlet report … --out - | head`) closes the pipe: what is left to print has nobody
+// to read it, which is no error of the command's (a run goes on to write its results and reports).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;

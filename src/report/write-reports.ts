@@ -3,7 +3,7 @@
  * report.md next to results.json or sweep.json). Both read the files the run or sweep wrote, never live state,
  * so `gauntlet report DIR` later makes the same reports.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderCsv } from './csv-report.js';
 import { renderHtml } from './html-report.js';
@@ -37,8 +37,12 @@ export function renderReport(inputs: ReportInput[], format: ReportFormat, opts: 
   }
 }
 
-/** writeAtomic writes a file through a temporary name, so a reader never sees half a report. */
+/**
+ * writeAtomic writes a file through a temporary name, so a reader never sees half a report. A temporary file left
+ * by a writer that was killed between its write and its rename (its process is gone) is removed.
+ */
 export function writeAtomic(file: string, text: string): void {
+  removeStaleTemporaries(file);
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, text);
@@ -47,6 +51,32 @@ export function writeAtomic(file: string, text: string): void {
     // A failed write leaves nothing behind (a folder named like the file, a full disk).
     rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+/** removeStaleTemporaries removes `FILE.tmp-PID` files beside `file` whose process no longer runs. */
+function removeStaleTemporaries(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const prefix = `${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * `gauntlet report` from the compiled CLI, as a user runs it: `--out -` (yargs reads it as an empty string) writes
- * every format to stdout and leaves no file behind, an --out that cannot be written exits 2 leaving no temporary
- * file, and a `run --repeat` folder is taken as its repetitions.
+ * every format to stdout and leaves no file behind, a reader that closes the pipe early ends it quietly, an --out
+ * that cannot be written exits 2 leaving no temporary file, a temporary file left by a killed writer is cleared,
+ * and a `run --repeat` folder is taken as its repetitions.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,27 @@ describe.skipIf(!BUILT)('gauntlet report --out', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cannot write the report \(ENAMETOOLONG\)/);
     expect(files(cwd)).toEqual(before);
+  });
+
+  it('stops quietly, exit 0, when its reader closes the pipe early (| head)', async () => {
+    const { cwd } = workspace();
+    const child = spawn(process.execPath, [CLI, 'report', 'run', '--out', '-'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Read the first chunk, then close our end, as `head -c 100` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('removes a temporary file left by a writer that was killed, and keeps a live one\'s', () => {
+    const { cwd, run } = workspace();
+    writeFileSync(path.join(run, 'report.html.tmp-999999999'), 'half a report');
+    writeFileSync(path.join(run, 'report.html.tmp-1'), 'pid 1 is alive');
+    expect(report(cwd, ['run']).status).toBe(0);
+    expect(files(run)).toEqual(['report.html', 'report.html.tmp-1', 'results.json']);
   });
 
   it('takes a run --repeat folder as its repetitions, next to which the page goes', () => {
