@@ -12,7 +12,7 @@ import { sweepSections, sweepSubtitle, sweepTitle } from './html-sweep.js';
 import { type Html, html, table } from './html.js';
 import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
 import { repeatBadges, type RepeatPageOptions, repeatSections } from './html-repeat.js';
-import { repeatSummary, repeatTitle, repeatWarnings } from './repeat-view.js';
+import { repeatSubtitle, repeatSummary, repeatTitle, repeatWarnings } from './repeat-view.js';
 import { runVerdict, runWarnings, whatHappened } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { sweepVerdict, sweepWarnings } from './sweep-view.js';
@@ -47,7 +47,7 @@ export function renderHtml(inputs: ReportInput[], opts: RepeatPageOptions = {}):
     const rep = repeats[0]!;
     const first = rep.reps[0]!.results;
     title = `${first.scenario.name}: ${repeatTitle(rep)}`;
-    parts.push(html`<header><h1>${title}</h1><p class="subtitle">${subtitle(first).replace(/ · started [^·]+/, '')} · started ${first.startedAt} · ${rep.dir}</p>${repeatBadges(rep)}</header>`);
+    parts.push(html`<header><h1>${title}</h1><p class="subtitle">${repeatSubtitle(rep)}</p>${repeatBadges(rep)}</header>`);
     parts.push(warningsBox(repeatWarnings(rep)));
     parts.push(html`<section class="summary"><strong>What happened</strong><ul>${repeatSummary(rep).map((s) => html`<li>${s}</li>`)}</ul></section>`);
     parts.push(repeatSections(rep, 'repeat', charts, { ...opts, level: 2 }));

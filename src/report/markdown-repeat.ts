@@ -6,7 +6,7 @@
 import { escapeMarkdown as esc } from './format.js';
 import { gateHeadline, gateRows } from './gate-view.js';
 import type { RepeatInput } from './load-inputs.js';
-import { FIGURES, repeatPhases, repeatSummary, repeatTitle, repeatWarnings, spreadText } from './repeat-view.js';
+import { FIGURES, repeatPhases, repeatSubtitle, repeatSummary, repeatTitle, repeatWarnings, spreadText } from './repeat-view.js';
 import type { Warning } from './run-facts.js';
 
 /** RepeatMarkdownParts are the helpers of the Markdown report that these blocks share. */
@@ -23,7 +23,7 @@ export function repeatBlocks(input: RepeatInput, level: 2 | 3, md: RepeatMarkdow
   const g = input.gate ? gateHeadline(input.gate) : undefined;
   const icon = g ? (g.status === 'passed' ? '✅' : g.status === 'failed' ? '❌' : '⛔') : '';
   const title = `${h} ${level === 2 ? `gauntlet: ${esc(first.scenario.name)}` : esc(input.label)} — ${icon ? `${icon} ` : ''}${esc(repeatTitle(input))}`;
-  const blocks = [title, esc(`${first.target.name}${first.target.model ? ` · model ${first.target.model}` : ''} · ${first.target.protocol} · started ${first.startedAt} · ${input.dir}`)];
+  const blocks = [title, esc(repeatSubtitle(input))];
   const ws = repeatWarnings(input);
   if (ws.length) blocks.push(md.warningLines(ws));
   if (input.gate && g) {

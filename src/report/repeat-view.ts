@@ -121,12 +121,20 @@ export function repeatWarnings(input: RepeatInput): Warning[] {
   return out;
 }
 
+/** repeatSubtitle is the one-line context: target, model, protocol, how many repetitions of how long, when. */
+export function repeatSubtitle(input: RepeatInput): string {
+  const first = input.reps[0]!.results;
+  const each = first.phases.reduce((s, p) => s + p.durationS, 0);
+  const n = input.reps.length + input.missing.length;
+  return `${first.target.name}${first.target.model ? ` · model ${first.target.model}` : ''} · ${first.target.protocol} · ${n} × ${seconds(each)} · ${plural(first.phases.length, 'phase')} · first started ${first.startedAt} · ${input.dir}`;
+}
+
 /** repeatSummary tells the repetitions in a few sentences. */
 export function repeatSummary(input: RepeatInput): string[] {
   const first = input.reps[0]!.results;
   const n = input.reps.length + input.missing.length;
   const each = first.phases.reduce((s, p) => s + p.durationS, 0);
-  const out = [`${plural(n, 'repetition')} of ${first.scenario.name} against ${first.target.name}, each ${seconds(each)} (${plural(first.phases.length, 'phase')}); the figures below are the median over the repetitions with the lowest and highest in brackets, each repetition's own figures under them.`];
+  const out = [`${plural(n, 'repetition')} of ${first.scenario.name} against ${first.target.name}, each ${seconds(each)} (${plural(first.phases.length, 'phase')}); each figure below is the median over the repetitions, with the lowest and the highest, and each repetition's own figures follow.`];
   for (const p of repeatPhases(input)) {
     const p99 = p.spread.p99;
     const tp = p.spread.throughput;
