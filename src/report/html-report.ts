@@ -62,7 +62,7 @@ export function renderHtml(inputs: ReportInput[], opts: RepeatPageOptions = {}):
     parts.push(warningsBox(warnings));
     if (compared.length > 1) {
       const headline = comparisonHeadline(compare(compared));
-      parts.push(html`<section class="summary"><strong>In short</strong><ul>${headline.map((s) => html`<li>${s}</li>`)}${runs.map((r) => html`<li>${r.label}: ${runVerdict(r.results).text}.</li>`)}</ul></section>`);
+      parts.push(html`<section class="summary"><strong>In short</strong><ul>${headline.map((s) => html`<li>${s}</li>`)}${runs.map((r) => html`<li>${r.label}: ${runVerdict(r.results).text}.</li>`)}${repeats.map((r) => html`<li>${r.label}: ${repeatTitle(r)}.</li>`)}</ul></section>`);
       parts.push(html`<nav class="toc">Jump to: <a href="#at-slo">at the SLO</a><a href="#equal-load">at equal load</a>${runs.map((r, i) => html`<a href="#run-${i + 1}">${r.label}</a>`)}${repeats.map((r, i) => html`<a href="#repeat-${i + 1}">${r.label}</a>`)}</nav>`);
       parts.push(comparisonSections(compared, charts));
     }
