@@ -219,7 +219,7 @@ describe('loadInputs', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-report-'));
     writeFileSync(path.join(dir, 'bad.json'), '{not json');
     expect(() => loadInputs([path.join(dir, 'missing.json'), path.join(dir, 'bad.json'), dir])).toThrow(
-      expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_ARGUMENT', details: [expect.stringMatching(/no such file/), expect.stringMatching(/not JSON/), expect.stringMatching(/without results\.json or sweep\.json/)] }),
+      expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_ARGUMENT', details: [expect.stringMatching(/no such file/), expect.stringMatching(/not JSON/), expect.stringMatching(/without results\.json, sweep\.json or repetitions/)] }),
     );
   });
 
