@@ -13,7 +13,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
-import { analyzeFaults, degradationOf } from '../faults/drill-analysis.js';
+import { degradationsOf } from '../faults/degradation.js';
+import { analyzeFaults } from '../faults/drill-analysis.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
 import { summarize } from '../metrics/hdr.js';
@@ -289,7 +290,7 @@ function buildResults(
   const stoppedS = clock.stoppedAtMs === undefined ? undefined : Math.max(0, (clock.stoppedAtMs - clock.startEpochMs) / 1000);
   const measuredS = !final ? Math.min(reportedS, stoppedS ?? Infinity) : interrupted ? stoppedS : undefined;
   const phases = phaseResults(plan, agg, scraper?.intervals, final, measuredS);
-  for (const p of phases) p.degradation = degradationOf(p);
+  degradationsOf(plan, phases).forEach((d, i) => (phases[i]!.degradation = d));
   const t = agg.totals();
   const failed = errorCount(t);
   // Every request sent must have an outcome once the run is over; during the run, replies are still coming.
