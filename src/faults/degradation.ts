@@ -1,13 +1,13 @@
 /**
  * Graceful degradation per phase: how requests split between served and turned away, and whether the served
  * requests' latency degraded. The rule for "degraded" (docs/drills.md) is in numbers: the accepted requests'
- * p99 is over the p99 threshold that applies to the phase (its SLO's, or the scenario's for a phase with
- * `slo: off`); where no p99 threshold applies, it is more than DEGRADED_P99_FACTOR times the lowest p99 of the
- * run's other phases (the stack's unloaded latency) and at least DEGRADED_MIN_P99_MS above it.
+ * p99 is over the phase's own p99 threshold; in a phase without one (`slo: off`, or an SLO without p99), it is
+ * more than DEGRADED_P99_FACTOR times the lowest p99 of the run's other phases (the stack's unloaded latency)
+ * and at least DEGRADED_MIN_P99_MS above it. (A warm-up with `slo: off` is thus not held to the scenario's SLO,
+ * only to the run's other phases.)
  */
 import type { PhasePlan, SloSpec } from '../scenario/plan.js';
 import { REJECTION_CODES, type Degradation, type PhaseResult } from '../results/results-schema.js';
-import { p99Limit } from './drill-recovery.js';
 
 /** DEGRADED_P99_FACTOR: without a p99 threshold, a phase's p99 this many times the run's best phase's is degraded. */
 export const DEGRADED_P99_FACTOR = 5;
@@ -47,14 +47,14 @@ function latencyDegraded(plan: { phases: PhasePlan[]; slo: SloSpec }, phases: Ph
   const p = phases[i]!;
   if (p.latencyUs.count === 0 || p.state === 'not-run') return undefined;
   const p99Ms = p.latencyUs.p99 / 1000;
-  const limitMs = p99Limit(plan, i);
+  const limitMs = plan.phases[i]?.slo?.p99Ms;
   if (limitMs !== undefined) return p99Ms > limitMs ? `p99 ${fmtMs(p99Ms)} ms, over the ${limitMs} ms p99 of the SLO` : undefined;
   let best: PhaseResult | undefined;
   for (const q of phases) if (q !== p && q.latencyUs.count > 0 && q.state !== 'not-run' && (!best || q.latencyUs.p99 < best.latencyUs.p99)) best = q;
   if (!best) return undefined;
   const bestMs = best.latencyUs.p99 / 1000;
   if (p99Ms <= DEGRADED_P99_FACTOR * bestMs || p99Ms - bestMs < DEGRADED_MIN_P99_MS) return undefined;
-  return `p99 ${fmtMs(p99Ms)} ms, ${(p99Ms / bestMs).toFixed(1)}× the ${fmtMs(bestMs)} ms of phase ${best.name} (no p99 in the SLO)`;
+  return `p99 ${fmtMs(p99Ms)} ms, ${(p99Ms / bestMs).toFixed(1)}× the ${fmtMs(bestMs)} ms of phase ${best.name} (no p99 threshold in the phase)`;
 }
 
 function fmtMs(ms: number): string {

@@ -29,14 +29,15 @@ describe('degradationsOf', () => {
     expect(phases.map(showsDegradation)).toEqual([false, true, false]);
   });
 
-  it('reads a phase with slo: off against the scenario\'s p99, and a phase without a p99 threshold against the run\'s best phase', () => {
-    const phases = [phase('warmup', 300), phase('steady', 8), phase('bursts', 8 * DEGRADED_P99_FACTOR + 1), phase('ramp', 39)];
-    const d = degradationsOf(plan([null, { errorRate: 0.01 }, { errorRate: 0.01 }, { errorRate: 0.01 }], { p99Ms: 250 }), phases);
-    expect(d[0]!.latencyDegraded).toBe('p99 300.0 ms, over the 250 ms p99 of the SLO');
+  it('reads a phase without a p99 threshold (slo: off, or none in its SLO) against the run\'s best phase, not the scenario\'s SLO', () => {
+    const phases = [phase('warmup', 39), phase('steady', 8), phase('bursts', 8 * DEGRADED_P99_FACTOR + 1), phase('ramp', 39), phase('cold', 300)];
+    const d = degradationsOf(plan([null, { p99Ms: 20 }, null, { errorRate: 0.01 }, null], { p99Ms: 20 }), phases);
+    // A warm-up over the scenario's 20 ms, but under 5x the best phase: not degraded.
+    expect(d[0]!.latencyDegraded).toBeUndefined();
     expect(d[1]!.latencyDegraded).toBeUndefined();
-    expect(d[2]!.latencyDegraded).toBe('p99 41.0 ms, 5.1× the 8.00 ms of phase steady (no p99 in the SLO)');
-    // Under the factor: not degraded.
+    expect(d[2]!.latencyDegraded).toBe('p99 41.0 ms, 5.1× the 8.00 ms of phase steady (no p99 threshold in the phase)');
     expect(d[3]!.latencyDegraded).toBeUndefined();
+    expect(d[4]!.latencyDegraded).toBe('p99 300.0 ms, 37.5× the 8.00 ms of phase steady (no p99 threshold in the phase)');
   });
 
   it('leaves a few milliseconds alone however large the factor, and phases that did not run or served nothing', () => {
