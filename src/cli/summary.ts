@@ -3,7 +3,8 @@
  * results are. Read from the results file's data only.
  */
 import { showsDegradation } from '../faults/degradation.js';
-import type { RecoveryResult, ResultsFile } from '../results/results-schema.js';
+import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
+import type { ResultsFile } from '../results/results-schema.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
 import { percent, sloValue } from './slo-value.js';
@@ -87,7 +88,7 @@ function faultLines(r: ResultsFile): string[] {
   const rows = r.faults.map((f) => {
     const d = f.drill;
     const failed = d ? Object.entries(d.failedByCode).map(([k, v]) => `${k}:${v}`).join(' ') || '0' : '-';
-    const recovery = !d ? '-' : d.recovery.recoveryS === null ? `not seen${d.recovery.notSeen ? ` (${NOT_SEEN[d.recovery.notSeen]})` : ''}` : `${d.recovery.recoveryS.toFixed(1)} s`;
+    const recovery = !d ? '-' : d.recovery.recoveryS === null ? `not seen${d.recovery.notSeen ? ` (${NOT_SEEN_TEXT[d.recovery.notSeen]})` : ''}` : `${d.recovery.recoveryS.toFixed(1)} s`;
     const at = `${(f.startedAtS ?? f.atS).toFixed(1)} s`;
     return [String(f.index + 1), clip(describeFault({ action: f.action, params: f.params } as FaultPlan), 40), at, f.outcome, failed, recovery, d ? ms(d.worstP99Us) : '-', f.coldStartMs !== undefined ? `${(f.coldStartMs / 1000).toFixed(2)} s` : '-'];
   });
@@ -101,9 +102,6 @@ function faultLines(r: ResultsFile): string[] {
   }
   return out;
 }
-
-/** NOT_SEEN says in a few words why recovery was not seen (RecoveryResult.notSeen). */
-const NOT_SEEN: Record<NonNullable<RecoveryResult['notSeen']>, string> = { 'too-short': 'too short to tell', errors: 'still failing', p99: 'p99 over SLO' };
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -8,6 +8,9 @@ import type { PhasePlan, SloSpec } from '../scenario/plan.js';
 import type { RecoveryResult } from '../results/results-schema.js';
 import { round3, type Second } from './drill-seconds.js';
 
+/** NOT_SEEN_TEXT says in a few words why recovery was not seen (RecoveryResult.notSeen), for tables: the summary's and the reports'. */
+export const NOT_SEEN_TEXT: Record<NonNullable<RecoveryResult['notSeen']>, string> = { 'too-short': 'too short to tell', errors: 'still failing', p99: 'p99 over SLO' };
+
 /** RecoverySpan is where recovery is searched: from `fromS` up to `horizonS`, which is `horizon` (in words). */
 export interface RecoverySpan {
   fromS: number;
