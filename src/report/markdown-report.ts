@@ -4,6 +4,7 @@
  * long tables are cut with a line saying how many rows were left out, and sections that do not fit are named.
  * Text from results is escaped so it cannot break a table or inject markup.
  */
+import { showsDegradation } from '../faults/degradation.js';
 import { type Compared, compare, median } from './comparison.js';
 import { faultRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
@@ -111,14 +112,14 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
       )}`,
     );
   }
-  const shed = r.phases.filter((p) => p.degradation && p.degradation.rejected + p.degradation.otherFailed > 0);
+  const shed = r.phases.filter(showsDegradation);
   if (shed.length) {
     blocks.push(
       `${h}# Graceful degradation\n\n${mdTable(
-        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms'],
+        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms', 'latency degraded'],
         shed.map((p) => {
           const d = p.degradation!;
-          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99)];
+          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-'];
         }),
         [1, 2, 3, 4, 5],
       )}`,
