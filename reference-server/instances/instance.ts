@@ -22,6 +22,29 @@ const workerUrl = new URL(fromSource ? 'instance-worker.ts' : 'instance-worker.j
 const threadEntry = workerEntry(import.meta.url, 'instance-worker');
 const execArgv = fromSource ? ['--import', 'tsx'] : [];
 
+/** NATIVE_OUTPUT_LIMIT bounds what a GPU instance's process printed while loading that is kept for its error. */
+const NATIVE_OUTPUT_LIMIT = 4096;
+
+/**
+ * nativeOutput collects a child's stderr while its session loads; done() returns it (colour codes and blank lines
+ * removed, lines joined) and from then on passes the child's stderr through to ours.
+ */
+function nativeOutput(c: ChildProcess): { done: () => string } {
+  let text = '';
+  let loading = true;
+  c.stderr?.on('data', (d: Buffer) => {
+    if (!loading) process.stderr.write(d);
+    else if (text.length < NATIVE_OUTPUT_LIMIT) text += d.toString();
+  });
+  return {
+    done: () => {
+      loading = false;
+      const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter(Boolean);
+      return lines.join(' ').slice(0, NATIVE_OUTPUT_LIMIT);
+    },
+  };
+}
+
 /** Instance runs batches on one ONNX Runtime session in its own thread or process. */
 export class Instance {
   private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
@@ -68,11 +91,26 @@ export class Instance {
         w.on('error', (e) => onExit(`failed: ${e.message}`));
         w.on('exit', (code) => onExit(`exited (code ${code})`));
       } else {
-        const c = fork(workerUrl, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const c = fork(workerUrl, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
         this.child = c;
-        c.on('message', (m) => onMessage(m as FromWorker));
+        const loading = nativeOutput(c);
+        c.on('message', (m) => {
+          const msg = m as FromWorker;
+          // What ONNX Runtime and Dawn printed while the session loaded says why a GPU provider did not load: it
+          // goes into the load error (or the CPU fallback's reason), not raw onto the server's stderr.
+          if (msg.kind === 'load-error' || msg.kind === 'ready') {
+            const said = loading.done();
+            if (msg.kind === 'load-error' && said) msg.message = `${msg.message.trim()} (native output: ${said})`;
+            else if (msg.kind === 'ready' && said && msg.info.fallbackReason) msg.info.fallbackReason = `${msg.info.fallbackReason.trim()} (native output: ${said})`;
+            else if (said) process.stderr.write(`${said}\n`);
+          }
+          onMessage(msg);
+        });
         c.on('error', (e) => onExit(`failed: ${e.message}`));
-        c.on('exit', (code, signal) => onExit(`exited (${signal ?? `code ${code}`})`));
+        c.on('exit', (code, signal) => {
+          const said = settled ? '' : loading.done();
+          onExit(`exited (${signal ?? `code ${code}`})${said ? `: ${said}` : ''}`);
+        });
         c.send(this.spec);
       }
     });

@@ -24,19 +24,26 @@ const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** main parses argv, runs the command and returns its exit code. */
+/** NO_COMMAND are the messages of a command line that names no command (or no action of `baseline`, `models`). */
+const NO_COMMAND = ['name a command', 'name an action: save', 'name an action: build'];
+/** TOP_USAGE is the first line of the top-level usage: a mistake at that level is answered with the commands. */
+const TOP_USAGE = 'gauntlet <command> [options]';
+
+/** main parses argv, runs the command and returns its exit code; usage and errors go to stderr. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  // Set when yargs itself refuses the command line (not when a command fails): what to print after the error.
+  let usage: string | undefined;
   const cli = yargs(argv)
     .scriptName('gauntlet')
-    .usage('$0 <command> [options]')
+    .usage(TOP_USAGE.replace('gauntlet', '$0'))
     .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
       code = await runRun(args as unknown as RunArgs, print);
     })
     .command('sweep <file>', 'Run a scenario against every combination of server configurations (or targets) and recommend one', sweepOptions, async (args) => {
       code = await runSweepCommand(args as unknown as SweepArgs, print);
     })
-    .command('baseline <action>', 'Manage regression baselines', (y) =>
+    .command('baseline', 'Manage regression baselines', (y) =>
       y
         .command('save <results..>', 'Save a baseline from results.json files (repetitions) of one scenario', saveOptions, (args) => {
           code = runSave(args as unknown as SaveArgs, print);
@@ -52,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
       code = await runServe(args as unknown as ServeArgs, print);
     })
-    .command('models <action>', 'Manage the bundled model repository', (y) =>
+    .command('models', 'Manage the bundled model repository', (y) =>
       y.command('build', 'Build the bundled models (mlp, encoder, cnn × fp32/fp16/int8/int4)', buildOptions, async (args) => {
         code = await runBuild(args as unknown as BuildArgs, print);
       }).demandCommand(1, 'name an action: build'),
@@ -63,13 +70,22 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .version()
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
+      if (!err) {
+        // A command line yargs cannot take: no command at all gets the whole usage (the commands, or the actions
+        // of `baseline` and `models`); any other mistake its command's usage line.
+        y.showHelp((help: string) => {
+          const first = help.split('\n')[0] ?? '';
+          usage = NO_COMMAND.includes(msg) || first === TOP_USAGE ? help : `usage: ${first} (--help lists the options)`;
+        });
+      }
       throw err ?? new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', msg);
     });
   try {
     await cli.parseAsync();
   } catch (err) {
     report(err);
+    if (usage) process.stderr.write(`\n${usage}\n`);
     return exitCodeOf(err);
   }
   return code;
@@ -83,6 +99,12 @@ function report(err: unknown): void {
     process.stderr.write(`gauntlet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }
 }
+
+// A reader that stops early (`gauntlet report … --out - | head`) closes the pipe: what is left to print has nobody
+// to read it, which is no error of the command's (a run goes on to write its results and reports).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
 main(hideBin(process.argv)).then(
   (code) => {

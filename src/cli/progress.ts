@@ -1,26 +1,40 @@
 /**
- * Progress display for a running scenario: on a terminal one line rewritten every second; elsewhere (CI logs)
- * a plain line every few seconds. It only listens to the run's per-second status; it never measures.
+ * Progress display for a running scenario. On a terminal: one line rewritten every second with the phase so far
+ * (rates over the phase's finished seconds, p50 and p99 over its replies so far) and the last second alone.
+ * Elsewhere (CI logs): a plain line with the phase-so-far figures every few seconds and when a phase begins. It
+ * only listens to the run's per-second status; it never measures.
  */
-import type { SecondStatus } from '../run/run.js';
+import type { Figures, SecondStatus } from '../run/second-status.js';
+import { percent } from './slo-value.js';
+
+/** PROGRESS_EVERY_S is how often a line is printed when the output is not a terminal. */
+export const PROGRESS_EVERY_S = 5;
+
+/** ProgressStream is where progress goes: a terminal (rewritten in place) or anything else (lines). */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
 
 /** progressPrinter returns the onSecond handler for a stream (stderr by default). */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr, everyS = 5): { onSecond: (s: SecondStatus) => void; done: () => void } {
+export function progressPrinter(stream: ProgressStream = process.stderr, everyS = PROGRESS_EVERY_S): { onSecond: (s: SecondStatus) => void; done: () => void } {
   const tty = stream.isTTY === true;
   let lastPrinted = -Infinity;
+  let lastPhase: string | undefined;
   let drewLine = false;
   return {
     onSecond: (s) => {
-      const text =
-        `[${fmt(s.elapsedS)}/${fmt(s.totalS)}] ${s.phase}: offered ${s.offeredRps}/s, sent ${s.sentRps}/s, ok ${s.okRps}/s, ` +
-        `p50 ${(s.p50Us / 1000).toFixed(1)} ms, p99 ${(s.p99Us / 1000).toFixed(1)} ms, errors ${s.errors}`;
       if (tty) {
-        stream.write(`\r\x1b[K${text}`);
+        // A line longer than the terminal wraps, and \r would then rewrite only its last row.
+        const width = stream.columns !== undefined && stream.columns > 20 ? stream.columns - 1 : Infinity;
+        stream.write(`\r\x1b[K${clip(progressLine(s, true), width)}`);
         drewLine = true;
-      } else if (s.elapsedS - lastPrinted >= everyS) {
+      } else if (s.elapsedS - lastPrinted >= everyS || s.phase !== lastPhase) {
         lastPrinted = s.elapsedS;
-        stream.write(`${text}\n`);
+        stream.write(`${progressLine(s, false)}\n`);
       }
+      lastPhase = s.phase;
     },
     done: () => {
       if (tty && drewLine) stream.write('\n');
@@ -28,7 +42,33 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr, eve
   };
 }
 
-function fmt(s: number): string {
+/** progressLine is the text of one status: the phase so far, and with `lastSecond` the newest second as well. */
+export function progressLine(s: SecondStatus, lastSecond: boolean): string {
+  const head = `[${clock(s.elapsedS)}/${clock(s.totalS)}] ${s.phase} ${Math.round(s.phaseElapsedS)}/${Math.round(s.phaseDurationS)} s`;
+  const so = s.phaseSoFar;
+  const phase = `offered ${rate(so.offeredRps)}/s, sent ${rate(so.sentRps)}/s, ok ${rate(so.okRps)}/s, p50 ${ms(so.p50Us)}, p99 ${ms(so.p99Us)}, ${errors(so)}`;
+  if (!lastSecond) return `${head} so far: ${phase}`;
+  const l = s.lastSecond;
+  return `${head}: ${phase} | last second: ok ${rate(l.okRps)}/s, p99 ${ms(l.p99Us)}, ${errors(l)}`;
+}
+
+function errors(f: Figures): string {
+  return f.errors === 0 ? '0 errors' : `${f.errors} errors (${percent(f.errorShare)})`;
+}
+
+function rate(r: number): string {
+  return r >= 100 ? r.toFixed(0) : r.toFixed(1);
+}
+
+function ms(us: number): string {
+  return `${(us / 1000).toFixed(us < 10_000 ? 1 : 0)} ms`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function clock(s: number): string {
   const m = Math.floor(s / 60);
   const sec = Math.floor(s % 60);
   return `${m}:${String(sec).padStart(2, '0')}`;

@@ -2,10 +2,13 @@
  * The end-of-run summary: a table per phase, the SLO checks that failed, the validity verdict and where the
  * results are. Read from the results file's data only.
  */
+import { showsDegradation } from '../faults/degradation.js';
+import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
+import { percent, sloValue } from './slo-value.js';
 
 const ms = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
 
@@ -15,7 +18,8 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   const rows = r.phases.map((p) => {
     const checks = r.slo.checks.filter((c) => c.phase === p.name);
     const slo = checks.length === 0 ? '-' : checks.every((c) => c.pass === null) ? 'not run' : checks.some((c) => c.pass === false) ? 'FAIL' : 'pass';
-    const failed = Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
+    // Failed requests by code, and the phase's error rate as a percentage (what an error_rate SLO checks).
+    const failed = Object.keys(p.errors).length === 0 ? '0' : `${Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(' ')} (${percent(p.errorRate)})`;
     const name = p.state === 'partial' ? `${p.name} (ran ${(p.elapsedS ?? 0).toFixed(1)} of ${p.durationS} s)` : p.state === 'not-run' ? `${p.name} (not run)` : p.name;
     // A phase without a successful response has no latency to show (not 0).
     const l = (us: number): string => (p.latencyUs.count > 0 ? ms(us) : '-');
@@ -31,9 +35,8 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   if (failedChecks.length) {
     out.push('', 'SLO violated:');
     for (const c of failedChecks) {
-      const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : c.unit === 'ratio' ? `${(c.actual * 100).toFixed(2)} %` : `${c.actual.toFixed(2)} ${c.unit}`;
-      const limit = c.unit === 'ratio' ? `${(c.threshold * 100).toFixed(2)} %` : `${c.threshold} ${c.unit}`;
-      out.push(`  ${c.phase}: ${c.metric} ${actual} (limit ${c.metric === 'throughput' ? '>=' : '<='} ${limit})`);
+      const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : sloValue(c.unit, c.actual);
+      out.push(`  ${c.phase}: ${c.metric} ${actual} (limit ${c.metric === 'throughput' ? '>=' : '<='} ${sloValue(c.unit, c.threshold)})`);
     }
   }
   if (r.errorSamples.length) {
@@ -72,14 +75,19 @@ function ruleText(r: ResultsFile): string {
   return r.validityRule === 'strict' ? ' (strict rule: at most 1 % of sends over 1 ms late)' : '';
 }
 
-/** degradationLines shows, for each phase with failures, how requests split between served and turned away. */
+/**
+ * degradationLines shows, for each phase where requests failed or the accepted ones' latency degraded
+ * (showsDegradation, docs/drills.md), how requests split between served and turned away, and why latency counts
+ * as degraded.
+ */
 function degradationLines(r: ResultsFile): string[] {
-  const shed = r.phases.filter((p) => p.degradation !== undefined && p.degradation.rejected + p.degradation.otherFailed > 0);
-  if (shed.length === 0) return [];
+  const shown = r.phases.filter(showsDegradation);
+  if (shown.length === 0) return [];
   const out = ['', 'Graceful degradation (rejected = 503 / UNAVAILABLE / RESOURCE_EXHAUSTED):'];
-  for (const p of shed) {
+  for (const p of shown) {
     const d = p.degradation!;
-    out.push(`  ${p.name}: ${d.accepted} accepted (p50 ${ms(d.acceptedLatencyUs.p50)} ms, p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${d.rejected} rejected (${(d.rejectedShare * 100).toFixed(1)} %), ${d.otherFailed} other failures`);
+    const latency = d.latencyDegraded !== undefined ? `; latency degraded: ${d.latencyDegraded}` : '';
+    out.push(`  ${p.name}: ${d.accepted} accepted (p50 ${ms(d.acceptedLatencyUs.p50)} ms, p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${d.rejected} rejected (${(d.rejectedShare * 100).toFixed(1)} %), ${d.otherFailed} other failures${latency}`);
   }
   return out;
 }
@@ -91,14 +99,18 @@ function faultLines(r: ResultsFile): string[] {
   const rows = r.faults.map((f) => {
     const d = f.drill;
     const failed = d ? Object.entries(d.failedByCode).map(([k, v]) => `${k}:${v}`).join(' ') || '0' : '-';
-    const recovery = !d ? '-' : d.recovery.recoveryS === null ? 'not seen' : `${d.recovery.recoveryS.toFixed(1)} s`;
+    const recovery = !d ? '-' : d.recovery.recoveryS === null ? `not seen${d.recovery.notSeen ? ` (${NOT_SEEN_TEXT[d.recovery.notSeen]})` : ''}` : `${d.recovery.recoveryS.toFixed(1)} s`;
     const at = `${(f.startedAtS ?? f.atS).toFixed(1)} s`;
     return [String(f.index + 1), clip(describeFault({ action: f.action, params: f.params } as FaultPlan), 40), at, f.outcome, failed, recovery, d ? ms(d.worstP99Us) : '-', f.coldStartMs !== undefined ? `${(f.coldStartMs / 1000).toFixed(2)} s` : '-'];
   });
   const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = ['', 'Faults:', line(header), ...rows.map(line)];
-  for (const f of r.faults) if (f.outcome !== 'ok') out.push(`  fault ${f.index + 1}: ${f.outcome}: ${f.detail}`);
+  for (const f of r.faults) {
+    if (f.outcome !== 'ok') out.push(`  fault ${f.index + 1}: ${f.outcome}: ${f.detail}`);
+    const rec = f.drill?.recovery;
+    if (rec && rec.recoveryS === null && rec.note) out.push(`  fault ${f.index + 1}: recovery ${rec.note}`);
+  }
   return out;
 }
 

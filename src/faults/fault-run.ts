@@ -3,6 +3,7 @@
  * network faults (started before the load workers, which are given the proxy's address instead of the
  * target's), the admin API of the embedded replicated stack, and the scheduler that fires the faults.
  */
+import path from 'node:path';
 import type { FaultRecord, ResultsFile } from '../results/results-schema.js';
 import type { Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -48,14 +49,17 @@ export class FaultRun {
     return new FaultRun(plan, target, throughProxy(target, proxy.port), proxy, admin, opts);
   }
 
-  /** start fires the faults relative to the run's start; env tells command faults about the run. */
+  /**
+   * start fires the faults relative to the run's start; env tells command faults about the run. Paths are made
+   * absolute here: a command runs in the scenario's folder, not in gauntlet's working directory.
+   */
   start(startEpochMs: number, runDir: string): void {
     if (this.plan.faults.length === 0) return;
-    const env = { GAUNTLET_TARGET_URL: this.target.url, GAUNTLET_RUN_DIR: runDir, GAUNTLET_SCENARIO: this.plan.name };
+    const env = { GAUNTLET_TARGET_URL: this.target.url, GAUNTLET_RUN_DIR: path.resolve(runDir), GAUNTLET_SCENARIO: this.plan.name };
     const proxy = this.proxy;
     this.scheduler = new FaultScheduler(
       this.plan.faults,
-      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: this.opts.cwd, env, ...(this.opts.signal && { cancel: this.opts.signal }) },
+      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: path.resolve(this.opts.cwd), env, ...(this.opts.signal && { cancel: this.opts.signal }) },
       this.opts.log,
     );
     this.scheduler.start(startEpochMs);

@@ -70,7 +70,11 @@ export interface PointLabel {
 export interface ChartSpec {
   /** Unique in the page; the container's data-chart attribute. */
   id: string;
-  x: { kind: XKind; label: string; values: number[]; log?: boolean };
+  /**
+   * The x axis. `min`/`max` fix its range: the time charts of one run all span the run's seconds (client and
+   * server), so stacked charts share one time axis instead of each fitting its own data.
+   */
+  x: { kind: XKind; label: string; values: number[]; log?: boolean; min?: number; max?: number };
   y: AxisSpec;
   y2?: AxisSpec;
   series: SeriesSpec[];

@@ -3,8 +3,12 @@
  * they share by name, which in one scenario offer the same rate) and at their maximum throughput under the SLO,
  * with the cost per million inferences when a target has a price per hour (results.target.costPerHour).
  */
-import type { BaselineInput, RunInput } from './load-inputs.js';
+import type { BaselineInput, RepeatInput, RunInput } from './load-inputs.js';
+import { repeatPhases, repeatTitle } from './repeat-view.js';
 import { atSlo, type AtSlo, runVerdict } from './run-facts.js';
+
+/** Compared is an input a comparison sets beside others: a run, a baseline, or a run's repetitions (their medians). */
+export type Compared = RunInput | BaselineInput | RepeatInput;
 
 /** costPerMillion is what a million successful inferences cost at a throughput: cost_per_hour / (rps × 3600) × 1e6. */
 export function costPerMillion(costPerHour: number | undefined, throughputRps: number): number | null {
@@ -15,10 +19,10 @@ export function costPerMillion(costPerHour: number | undefined, throughputRps: n
 /** Contender is one input of a comparison. */
 export interface Contender {
   label: string;
-  kind: 'run' | 'baseline';
+  kind: 'run' | 'baseline' | 'repeat';
   target: string;
   scenario: string;
-  /** Runs: the verdict text; baselines: how many repetitions they hold. */
+  /** Runs: the verdict text; baselines: how many repetitions they hold; repetitions: how many met the SLO, validly. */
   verdict: string;
   valid: boolean;
   /** Runs only. */
@@ -27,7 +31,7 @@ export interface Contender {
   costPerMillion: number | null;
 }
 
-/** EqualLoadEntry is one contender's figures in one phase (medians of the repetitions for baselines). */
+/** EqualLoadEntry is one contender's figures in one phase (medians of the repetitions for baselines and repetitions). */
 export interface EqualLoadEntry {
   label: string;
   offeredRps: number | null;
@@ -55,8 +59,13 @@ export interface Comparison {
 }
 
 /** compare builds the comparison of runs and baselines (in the order given). */
-export function compare(inputs: (RunInput | BaselineInput)[]): Comparison {
+export function compare(inputs: Compared[]): Comparison {
   const contenders = inputs.map((i): Contender => {
+    if (i.kind === 'repeat') {
+      const first = i.reps[0]!.results;
+      const valid = i.missing.length === 0 && i.reps.every((r) => runVerdict(r.results).valid);
+      return { label: i.label, kind: 'repeat', target: first.target.name, scenario: first.scenario.name, verdict: repeatTitle(i), valid, atSlo: null, costPerHour: first.target.costPerHour ?? null, costPerMillion: null };
+    }
     if (i.kind === 'baseline') {
       const b = i.baseline;
       const reps = b.phases.reduce((m, p) => Math.max(m, p.repetitions.p99.length), 0);
@@ -90,11 +99,18 @@ export function compare(inputs: (RunInput | BaselineInput)[]): Comparison {
   return { contenders, equalLoad, priced: contenders.filter((c) => c.costPerHour !== null).length };
 }
 
-function phasesOf(i: RunInput | BaselineInput): string[] {
+function phasesOf(i: Compared): string[] {
+  if (i.kind === 'repeat') return repeatPhases(i).map((p) => p.name);
   return i.kind === 'run' ? i.results.phases.map((p) => p.name) : i.baseline.phases.map((p) => p.name);
 }
 
-function entryOf(i: RunInput | BaselineInput, phase: string): EqualLoadEntry[] {
+function entryOf(i: Compared, phase: string): EqualLoadEntry[] {
+  if (i.kind === 'repeat') {
+    const p = repeatPhases(i).find((x) => x.name === phase);
+    const s = p?.spread;
+    if (!s?.throughput) return [];
+    return [{ label: i.label, offeredRps: s.offered?.median ?? null, throughputRps: s.throughput.median, p50Ms: s.p50?.median ?? null, p99Ms: s.p99?.median ?? null, errorRate: s.errorRate?.median ?? 0, valid: i.reps.every((r) => runVerdict(r.results).valid) }];
+  }
   if (i.kind === 'run') {
     const p = i.results.phases.find((x) => x.name === phase);
     // A phase that did not run has no figures to set beside another run's.

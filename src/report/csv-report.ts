@@ -41,7 +41,7 @@ const msOf = (us: number, has: boolean): number | null => (has ? us / 1000 : nul
 /** RUN_COLUMNS are the columns of the per-phase CSV. */
 export const RUN_COLUMNS = [
   'run', 'scenario', 'target', 'phase', 'kind', 'start_s', 'duration_s', 'offered_rps', 'achieved_rps', 'throughput_rps',
-  'scheduled', 'sent', 'ok', 'failed', 'dropped', 'error_rate', 'p50_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'p999_ms', 'max_ms', 'mean_ms',
+  'scheduled', 'sent', 'ok', 'failed', 'dropped', 'error_rate_ratio', 'p50_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'p999_ms', 'max_ms', 'mean_ms',
   'slo', 'errors', 'server_mean_batch', 'server_queue_ms', 'server_compute_infer_ms', 'server_request_ms', 'valid', 'interrupted', 'cost_per_hour',
   'phase_state', 'elapsed_s', 'run_state',
 ];
@@ -67,7 +67,9 @@ export function renderCsv(inputs: ReportInput[]): string {
 
 function runCsv(inputs: ReportInput[]): string {
   const rows: Cell[][] = [];
-  for (const i of inputs) {
+  // A repetitions folder gives each repetition's rows, named "<label> rep-N".
+  const flat = inputs.flatMap((i) => (i.kind === 'repeat' ? i.reps.map((r) => ({ ...r, label: `${i.label} ${r.label}` })) : [i]));
+  for (const i of flat) {
     if (i.kind === 'run') {
       const r = i.results;
       const v = runVerdict(r);
@@ -100,7 +102,7 @@ function runCsv(inputs: ReportInput[]): string {
         set('target', text(b.target.name));
         set('phase', text(p.name));
         set('throughput_rps', r3(median(m.throughput)));
-        set('error_rate', r6(median(m.error_rate)));
+        set('error_rate_ratio', r6(median(m.error_rate)));
         set('p50_ms', r3(median(m.p50)));
         set('p95_ms', r3(median(m.p95)));
         set('p99_ms', r3(median(m.p99)));
@@ -113,7 +115,7 @@ function runCsv(inputs: ReportInput[]): string {
 
 function sweepCsv(sweeps: SweepInput[]): string {
   const settings = CONFIG_ORDER.filter((k) => sweeps.some((s) => s.record.combinations.some((c) => c.config[k] !== undefined)));
-  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error'];
+  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate_ratio', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error'];
   const rows: Cell[][] = [];
   for (const s of sweeps) {
     const formatted = comboRows(s);

@@ -5,11 +5,12 @@
  */
 import type { ChartSpec, SeriesSpec } from './chart-spec.js';
 import { colorAt } from './chart-spec.js';
-import { type Comparison, compare, type Contender } from './comparison.js';
+import { type Compared, type Comparison, compare, type Contender } from './comparison.js';
 import { money, msValue, pct, rps } from './format.js';
 import { chartFigure } from './html-page.js';
 import { type Html, html, table } from './html.js';
-import type { BaselineInput, RunInput } from './load-inputs.js';
+import type { RunInput } from './load-inputs.js';
+import { mergedHistogram, repeatWarnings } from './repeat-view.js';
 import { runWarnings, type Warning } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { p99Limit, secondsOf } from './timeline-data.js';
@@ -18,8 +19,8 @@ import { p99Limit, secondsOf } from './timeline-data.js';
 export const MAX_SPECTRUM_PHASES = 8;
 
 /** comparisonWarnings gathers every contender's warnings, each prefixed with its name. */
-export function comparisonWarnings(inputs: (RunInput | BaselineInput)[]): Warning[] {
-  return inputs.flatMap((i) => (i.kind === 'run' ? runWarnings(i.results).map((w) => ({ ...w, text: `${i.label}: ${w.text}` })) : []));
+export function comparisonWarnings(inputs: Compared[]): Warning[] {
+  return inputs.flatMap((i) => (i.kind === 'run' ? runWarnings(i.results) : i.kind === 'repeat' ? repeatWarnings(i) : []).map((w) => ({ ...w, text: `${i.label}: ${w.text}` })));
 }
 
 /** comparisonHeadline names the best at the SLO and the cheapest per million. */
@@ -36,7 +37,7 @@ export function comparisonHeadline(c: Comparison): string[] {
 }
 
 /** comparisonSections renders the comparison part of a page (the runs' own sections follow it). */
-export function comparisonSections(inputs: (RunInput | BaselineInput)[], charts: ChartSpec[]): Html {
+export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Html {
   const c = compare(inputs);
   const parts: Html[] = [];
   parts.push(html`<h2 id="at-slo">At the maximum throughput within the SLO</h2>`);
@@ -66,7 +67,7 @@ export function comparisonSections(inputs: (RunInput | BaselineInput)[], charts:
   parts.push(bars(c.contenders.filter((x) => x.atSlo), (x) => x.atSlo!.throughputRps, (v) => `${rps(v)} /s`, 'Throughput at the SLO (longer is better)', false));
   if (c.priced) parts.push(bars(c.contenders.filter((x) => x.costPerMillion !== null), (x) => x.costPerMillion!, (v) => money(v), 'Cost per million inferences at the SLO (shorter is better)', true));
   if (c.equalLoad.length) {
-    parts.push(html`<h2 id="equal-load">At equal load</h2><p>The phases the runs share, side by side: in one scenario a phase offers every target the same rate, so latency and errors compare directly. ${c.equalLoad.some((r) => r.loadsDiffer) ? 'Rows marked ≠ offered rates more than 5 % apart: not the same load.' : ''} Baselines show the median of their repetitions.</p>`);
+    parts.push(html`<h2 id="equal-load">At equal load</h2><p>The phases the runs share, side by side: in one scenario a phase offers every target the same rate, so latency and errors compare directly. ${c.equalLoad.some((r) => r.loadsDiffer) ? 'Rows marked ≠ offered rates more than 5 % apart: not the same load.' : ''} Baselines and repeated runs show the median of their repetitions.</p>`);
     parts.push(
       table(
         ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate'],
@@ -78,14 +79,14 @@ export function comparisonSections(inputs: (RunInput | BaselineInput)[], charts:
     );
     c.equalLoad.slice(0, MAX_SPECTRUM_PHASES).forEach((row, n) => {
       const entries = inputs.flatMap((i, k) => {
-        const hist = i.kind === 'run' ? i.results.phases.find((p) => p.name === row.phase)?.histogram : i.baseline.phases.find((p) => p.name === row.phase)?.histogram;
+        const hist = i.kind === 'run' ? i.results.phases.find((p) => p.name === row.phase)?.histogram : i.kind === 'repeat' ? mergedHistogram(i, row.phase) : i.baseline.phases.find((p) => p.name === row.phase)?.histogram;
         return hist ? [{ label: i.label, histogram: hist, color: colorAt(k) }] : [];
       });
       const first = inputs.find((i): i is RunInput => i.kind === 'run');
       const limit = first ? p99Limit(first.results) : undefined;
       const spec = spectrumChart(`cmp-spectrum-${n + 1}`, entries, limit !== undefined ? { y: limit, label: `SLO p99 ${limit} ms` } : undefined);
       if (spec) charts.push(spec);
-      parts.push(chartFigure(spec, `Percentile spectrum of ${row.phase}, every run`, 'One line per run (or baseline) for this phase: the latency (log scale) below which a share of requests finished, on HdrHistogram\'s percentile axis (90 %, 99 %, 99.9 % equally spaced). The lower line is faster at that percentile; lines that cross trade median speed for tail latency.'));
+      parts.push(chartFigure(spec, `Percentile spectrum of ${row.phase}, every run`, 'One line per run (or baseline, or a run\'s repetitions merged) for this phase: the latency (log scale) below which a share of requests finished, on HdrHistogram\'s percentile axis (90 %, 99 %, 99.9 % equally spaced). The lower line is faster at that percentile; lines that cross trade median speed for tail latency.'));
     });
   }
   const over = p99OverTime(inputs.filter((i): i is RunInput => i.kind === 'run'));

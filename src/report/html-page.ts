@@ -1,9 +1,10 @@
 /**
  * The HTML page around a report's sections: one self-contained file (styles, uPlot, the client script and the
  * charts' data inlined; no fonts, images or scripts from anywhere else), readable printed and without
- * JavaScript (every chart has its numbers in a table nearby).
+ * JavaScript (every chart has its numbers in a table in its place, src/report/chart-table.ts).
  */
 import type { ChartSpec } from './chart-spec.js';
+import { chartTable } from './chart-table.js';
 import { clientAssets, jsonScript, scriptText } from './client-assets.js';
 import { Html, html, raw } from './html.js';
 
@@ -37,12 +38,17 @@ figure { margin: 20px 0 28px; }
 figure h3 { margin: 0 0 6px; }
 figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; max-width: 90ch; }
 .chart { width: 100%; min-height: 120px; }
+.chart:empty { min-height: 0; }
+details.chart-data > summary { color: var(--muted); font-size: 13px; cursor: pointer; }
+details.chart-data .table-wrap { max-height: 460px; overflow: auto; }
+@media print { details.chart-data .table-wrap { max-height: none; } }
 .chart-empty { color: var(--muted); font-style: italic; padding: 24px 0; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f1f3f4; font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.compact th, table.compact td { padding: 4px 7px; }
 tr.recommended td { background: var(--good-bg); font-weight: 600; }
 .pass { color: var(--good); font-weight: 600; }
 .fail { color: var(--bad); font-weight: 600; }
@@ -85,8 +91,8 @@ export function htmlPage(parts: PageParts): string {
 </head>
 <body>
 <main>
+<noscript><p class="warnings soft">The charts need JavaScript (inlined in this file; nothing is fetched from the network). Without it, each chart's numbers are in the table in its place.</p></noscript>
 ${parts.body}
-<noscript><p class="warnings soft">The charts need JavaScript (inlined in this file; nothing is fetched from the network). Every figure is also in the tables.</p></noscript>
 </main>
 <script type="application/json" id="gauntlet-charts">${raw(jsonScript(parts.charts))}</script>
 <script>${raw(scriptText(assets.uplotJs))}</script>
@@ -97,8 +103,11 @@ ${parts.body}
   return doc.markup;
 }
 
-/** chartFigure is a chart's place in the page: a title, the canvas's container, and how to read it. */
+/**
+ * chartFigure is a chart's place in the page: a title, the canvas's container, how to read it, and its numbers in
+ * a table (open until the chart is drawn, so a page read without JavaScript shows them in the chart's place).
+ */
 export function chartFigure(spec: ChartSpec | undefined, title: string, caption: Html | string): Html {
   if (!spec) return html``;
-  return html`<figure><h3>${title}</h3><div class="chart" data-chart="${spec.id}" role="img" aria-label="${title}"></div><figcaption>${caption}</figcaption></figure>`;
+  return html`<figure><h3>${title}</h3><div class="chart" data-chart="${spec.id}" role="img" aria-label="${title}"></div><figcaption>${caption}</figcaption>${chartTable(spec)}</figure>`;
 }

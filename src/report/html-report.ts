@@ -10,20 +10,23 @@ import { chartFigure, htmlPage } from './html-page.js';
 import { runSections, subtitle, verdictBadges, warningsBox } from './html-run.js';
 import { sweepSections, sweepSubtitle, sweepTitle } from './html-sweep.js';
 import { type Html, html, table } from './html.js';
-import type { BaselineInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import { repeatBadges, type RepeatPageOptions, repeatSections } from './html-repeat.js';
+import { repeatSubtitle, repeatSummary, repeatTitle, repeatWarnings } from './repeat-view.js';
 import { runVerdict, runWarnings, whatHappened } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { sweepVerdict, sweepWarnings } from './sweep-view.js';
-import { compare, median } from './comparison.js';
+import { type Compared, compare, median } from './comparison.js';
 import { msValue, pct, rps } from './format.js';
 
-/** renderHtml renders the inputs as one HTML document. */
-export function renderHtml(inputs: ReportInput[]): string {
+/** renderHtml renders the inputs as one HTML document; `pageDir`, where it will be written, makes links relative to it. */
+export function renderHtml(inputs: ReportInput[], opts: RepeatPageOptions = {}): string {
   const charts: ChartSpec[] = [];
   const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
   const baselines = inputs.filter((i): i is BaselineInput => i.kind === 'baseline');
   const sweeps = inputs.filter((i): i is SweepInput => i.kind === 'sweep');
-  const compared = inputs.filter((i): i is RunInput | BaselineInput => i.kind !== 'sweep');
+  const repeats = inputs.filter((i): i is RepeatInput => i.kind === 'repeat');
+  const compared = inputs.filter((i): i is Compared => i.kind !== 'sweep');
   const parts: Html[] = [];
   let title: string;
   if (runs.length === 1 && inputs.length === 1) {
@@ -40,6 +43,14 @@ export function renderHtml(inputs: ReportInput[]): string {
     parts.push(html`<header><h1>${title}</h1><p class="subtitle">${sweepSubtitle(s)}</p>${sweepBadges(s)}</header>`);
     parts.push(warningsBox(sweepWarnings(s)));
     parts.push(sweepSections(s, 'sweep', charts));
+  } else if (repeats.length === 1 && inputs.length === 1) {
+    const rep = repeats[0]!;
+    const first = rep.reps[0]!.results;
+    title = `${first.scenario.name}: ${repeatTitle(rep)}`;
+    parts.push(html`<header><h1>${title}</h1><p class="subtitle">${repeatSubtitle(rep)}</p>${repeatBadges(rep)}</header>`);
+    parts.push(warningsBox(repeatWarnings(rep)));
+    parts.push(html`<section class="summary"><strong>What happened</strong><ul>${repeatSummary(rep).map((s) => html`<li>${s}</li>`)}</ul></section>`);
+    parts.push(repeatSections(rep, 'repeat', charts, { ...opts, level: 2 }));
   } else if (baselines.length === 1 && inputs.length === 1) {
     const b = baselines[0]!;
     title = `Baseline ${b.baseline.name}`;
@@ -51,16 +62,19 @@ export function renderHtml(inputs: ReportInput[]): string {
     parts.push(warningsBox(warnings));
     if (compared.length > 1) {
       const headline = comparisonHeadline(compare(compared));
-      parts.push(html`<section class="summary"><strong>In short</strong><ul>${headline.map((s) => html`<li>${s}</li>`)}${runs.map((r) => html`<li>${r.label}: ${runVerdict(r.results).text}.</li>`)}</ul></section>`);
-      parts.push(html`<nav class="toc">Jump to: <a href="#at-slo">at the SLO</a><a href="#equal-load">at equal load</a>${runs.map((r, i) => html`<a href="#run-${i + 1}">${r.label}</a>`)}</nav>`);
+      parts.push(html`<section class="summary"><strong>In short</strong><ul>${headline.map((s) => html`<li>${s}</li>`)}${runs.map((r) => html`<li>${r.label}: ${runVerdict(r.results).text}.</li>`)}${repeats.map((r) => html`<li>${r.label}: ${repeatTitle(r)}.</li>`)}</ul></section>`);
+      parts.push(html`<nav class="toc">Jump to: <a href="#at-slo">at the SLO</a><a href="#equal-load">at equal load</a>${runs.map((r, i) => html`<a href="#run-${i + 1}">${r.label}</a>`)}${repeats.map((r, i) => html`<a href="#repeat-${i + 1}">${r.label}</a>`)}</nav>`);
       parts.push(comparisonSections(compared, charts));
     }
     runs.forEach((r, i) => parts.push(html`<section class="run-section">${runSections(r, `run-${i + 1}`, charts, { standalone: false })}</section>`));
+    repeats.forEach((r, i) =>
+      parts.push(html`<section class="run-section"><h2 id="repeat-${i + 1}">${r.label}: ${repeatTitle(r)}</h2>${repeatBadges(r)}${warningsBox(repeatWarnings(r), `Warnings for ${r.label}`)}<div class="summary"><strong>What happened</strong><ul>${repeatSummary(r).map((s) => html`<li>${s}</li>`)}</ul></div>${repeatSections(r, `repeat-${i + 1}`, charts, { ...opts, level: 3 })}</section>`),
+    );
     if (compared.length <= 1) baselines.forEach((b) => parts.push(html`<h2>${b.label}</h2>`, baselineSection(b, charts)));
     sweeps.forEach((s, i) => parts.push(html`<section class="run-section"><h2>${sweepTitle(s)}</h2><p class="subtitle">${sweepSubtitle(s)}</p>${sweepSections(s, `sweep-${i + 1}`, charts)}</section>`));
   }
-  const tool = inputs.map((i) => (i.kind === 'run' ? i.results.tool.version : i.kind === 'sweep' ? i.record.tool.version : i.baseline.tool.version))[0];
-  parts.push(html`<footer>Made by gauntlet ${tool ?? ''} from ${inputs.map((i) => (i.kind === 'sweep' ? i.dir : i.path)).join(', ')}. This page is self-contained: it loads nothing from the network.</footer>`);
+  const tool = inputs.map((i) => (i.kind === 'run' ? i.results.tool.version : i.kind === 'sweep' ? i.record.tool.version : i.kind === 'repeat' ? i.reps[0]!.results.tool.version : i.baseline.tool.version))[0];
+  parts.push(html`<footer>Made by gauntlet ${tool ?? ''} from ${inputs.map((i) => (i.kind === 'sweep' || i.kind === 'repeat' ? i.dir : i.path)).join(', ')}. This page is self-contained: it loads nothing from the network.</footer>`);
   return htmlPage({ title: `gauntlet · ${title}`, body: html`${parts}`, charts });
 }
 

@@ -3,6 +3,7 @@
  * (latency, rates, failures over time; the percentile spectrum; the server's view; each fault up close), each
  * with a caption on how to read it, and the details a reader may need to reproduce the run.
  */
+import { showsDegradation } from '../faults/degradation.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import type { ChartSpec } from './chart-spec.js';
 import { faultChart, faultRows } from './drill-data.js';
@@ -111,16 +112,16 @@ export function runSections(input: RunInput, prefix: string, charts: ChartSpec[]
       );
     }
   } else if (r.server?.scrapeError) parts.push(html`<p class="muted">The server's metrics could not be read (${r.server.scrapeError}).</p>`);
-  const shed = r.phases.filter((p) => p.degradation && p.degradation.rejected + p.degradation.otherFailed > 0);
+  const shed = r.phases.filter(showsDegradation);
   if (shed.length) {
     parts.push(heading('Graceful degradation'));
-    parts.push(html`<p>How each phase with failures split its requests: served (accepted), turned away fast (rejected: 503, UNAVAILABLE, RESOURCE_EXHAUSTED), and everything else (timeouts, resets, DROPPED). A stack that degrades gracefully rejects the excess quickly and keeps the accepted requests' latency within the SLO.</p>`);
+    parts.push(html`<p>How each phase with failures, or whose latency degraded, split its requests: served (accepted), turned away fast (rejected: 503, UNAVAILABLE, RESOURCE_EXHAUSTED), and everything else (timeouts, resets, DROPPED). A stack that degrades gracefully rejects the excess quickly and keeps the accepted requests' latency within the SLO.</p>`);
     parts.push(
       table(
-        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p50 ms', 'accepted p99 ms'],
+        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p50 ms', 'accepted p99 ms', 'latency degraded'],
         shed.map((p) => {
           const d = p.degradation!;
-          return [p.name, count(d.accepted), count(d.rejected), pct(d.rejectedShare), count(d.otherFailed), ms(d.acceptedLatencyUs.p50), ms(d.acceptedLatencyUs.p99)];
+          return [p.name, count(d.accepted), count(d.rejected), pct(d.rejectedShare), count(d.otherFailed), ms(d.acceptedLatencyUs.p50), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-'];
         }),
         { numeric: [1, 2, 3, 4, 5, 6] },
       ),

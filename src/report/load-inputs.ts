@@ -1,16 +1,19 @@
 /**
  * What `gauntlet report` reads: results files (or run folders holding results.json), sweep folders (sweep.json,
- * and the results file behind each combination's figures) and baselines. Files only, never live state. Every
- * unreadable input is listed at once (GAUNTLET_ERR_INVALID_ARGUMENT).
+ * and the results file behind each combination's figures), the folders of `gauntlet run --repeat` (rep-1 …
+ * rep-N) and baselines. Files only, never live state. Every unreadable input is listed at once
+ * (GAUNTLET_ERR_INVALID_ARGUMENT).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Baseline, readBaseline } from '../compare/baseline.js';
+import type { GateReport } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
 import { type ReaderEnv, readerEnv, writerState } from '../results/liveness.js';
 import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import { SWEEP_FILE, SWEEP_SCHEMA_VERSION, type SweepRecord } from '../sweep/sweep-record.js';
+import { loadRepeat, repFolders } from './load-repeat.js';
 
 /** RunInput is one run's results. */
 export interface RunInput {
@@ -48,8 +51,25 @@ export interface BaselineInput {
   baseline: Baseline;
 }
 
+/**
+ * RepeatInput is the folder of `gauntlet run --repeat N` (src/report/load-repeat.ts): one run measured N times,
+ * its repetitions labelled rep-1 … rep-N, and the gate's verdict on them when they were gated.
+ */
+export interface RepeatInput {
+  kind: 'repeat';
+  label: string;
+  dir: string;
+  /** The repetitions that could be read, in order. */
+  reps: RunInput[];
+  /** Repetitions that left no readable results, each with why. */
+  missing: string[];
+  gate?: GateReport;
+  /** Why gate.json could not be read. */
+  gateProblem?: string;
+}
+
 /** ReportInput is anything a report can be made from. */
-export type ReportInput = RunInput | SweepInput | BaselineInput;
+export type ReportInput = RunInput | SweepInput | BaselineInput | RepeatInput;
 
 /** loadInputs reads every input; all problems are reported together. */
 export function loadInputs(paths: string[]): ReportInput[] {
@@ -73,7 +93,8 @@ function loadInput(p: string): ReportInput {
   if (statSync(p).isDirectory()) {
     if (existsSync(path.join(p, SWEEP_FILE))) return loadSweep(path.join(p, SWEEP_FILE));
     if (existsSync(path.join(p, 'results.json'))) return run(path.join(p, 'results.json'));
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json or ${SWEEP_FILE}`);
+    if (repFolders(p).length) return loadRepeat(p);
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE} or repetitions (rep-1 …)`);
   }
   let doc: unknown;
   try {
@@ -170,18 +191,21 @@ export function figureSource(c: SweepRecord['combinations'][number]): { file: st
  * in target, else the scenario's; the folder's name is added where names repeat, then a number.
  */
 export function labelInputs(inputs: ReportInput[]): void {
-  const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
-  const targetsDiffer = new Set(runs.map((r) => r.results.target.name)).size > 1;
-  const scenariosDiffer = new Set(runs.map((r) => r.results.scenario.name)).size > 1;
+  // A repetitions folder is named like a run, after its first repetition.
+  const first = (i: ReportInput): ResultsFile | undefined => (i.kind === 'run' ? i.results : i.kind === 'repeat' ? i.reps[0]?.results : undefined);
+  const runs = inputs.flatMap((i) => first(i) ?? []);
+  const targetsDiffer = new Set(runs.map((r) => r.target.name)).size > 1;
+  const scenariosDiffer = new Set(runs.map((r) => r.scenario.name)).size > 1;
   for (const i of inputs) {
-    if (i.kind === 'run') {
-      const t = i.results.target.name;
-      const s = i.results.scenario.name;
+    const r = first(i);
+    if (r) {
+      const t = r.target.name;
+      const s = r.scenario.name;
       i.label = targetsDiffer && scenariosDiffer ? `${t} / ${s}` : targetsDiffer ? t : s;
     } else if (i.kind === 'baseline') i.label = `baseline ${i.baseline.name}`;
   }
   const repeated = (i: ReportInput): boolean => inputs.filter((o) => o.label === i.label).length > 1;
-  const where = (i: ReportInput): string => (i.kind === 'sweep' ? path.basename(path.resolve(i.dir)) : folderName(i.path));
+  const where = (i: ReportInput): string => (i.kind === 'sweep' || i.kind === 'repeat' ? path.basename(path.resolve(i.dir)) : folderName(i.path));
   const firstPass = inputs.filter(repeated);
   for (const i of firstPass) i.label = `${i.label} (${where(i)})`;
   inputs.forEach((i, n) => {

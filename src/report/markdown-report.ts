@@ -4,12 +4,14 @@
  * long tables are cut with a line saying how many rows were left out, and sections that do not fit are named.
  * Text from results is escaped so it cannot break a table or inject markup.
  */
-import { compare, median } from './comparison.js';
+import { showsDegradation } from '../faults/degradation.js';
+import { type Compared, compare, median } from './comparison.js';
 import { faultRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
 import { comparisonHeadline, comparisonWarnings } from './html-compare.js';
 import { sweepSubtitle, sweepSummary, sweepTitle } from './html-sweep.js';
-import type { BaselineInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import { repeatBlocks } from './markdown-repeat.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { serverPhaseRows } from './server-data.js';
 import { comboRows, SETTING_NAMES, sweptSettings, sweepWarnings } from './sweep-view.js';
@@ -45,7 +47,9 @@ function bullets(lines: string[]): string {
 export function renderMarkdown(inputs: ReportInput[], opts: MarkdownOptions = {}): string {
   const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
   const sweeps = inputs.filter((i): i is SweepInput => i.kind === 'sweep');
-  const compared = inputs.filter((i): i is RunInput | BaselineInput => i.kind !== 'sweep');
+  const repeats = inputs.filter((i): i is RepeatInput => i.kind === 'repeat');
+  const compared = inputs.filter((i): i is Compared => i.kind !== 'sweep');
+  const parts = { mdTable, warningLines, bullets };
   const blocks: string[] = [];
   // Appended with a loop, not spread into push(): a block list grows with the runs' phases.
   const add = (more: string[]): void => {
@@ -53,9 +57,11 @@ export function renderMarkdown(inputs: ReportInput[], opts: MarkdownOptions = {}
   };
   if (runs.length === 1 && inputs.length === 1) add(runBlocks(runs[0]!, 2));
   else if (sweeps.length === 1 && inputs.length === 1) add(sweepBlocks(sweeps[0]!, 2));
+  else if (repeats.length === 1 && inputs.length === 1) add(repeatBlocks(repeats[0]!, 2, parts));
   else {
     if (compared.length > 1) add(comparisonBlocks(compared));
     for (const r of runs) add(runBlocks(r, 3));
+    for (const r of repeats) add(repeatBlocks(r, 3, parts));
     if (compared.length <= 1) for (const b of compared) if (b.kind === 'baseline') add(baselineBlocks(b));
     for (const s of sweeps) add(sweepBlocks(s, 3));
   }
@@ -106,14 +112,14 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
       )}`,
     );
   }
-  const shed = r.phases.filter((p) => p.degradation && p.degradation.rejected + p.degradation.otherFailed > 0);
+  const shed = r.phases.filter(showsDegradation);
   if (shed.length) {
     blocks.push(
       `${h}# Graceful degradation\n\n${mdTable(
-        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms'],
+        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms', 'latency degraded'],
         shed.map((p) => {
           const d = p.degradation!;
-          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99)];
+          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-'];
         }),
         [1, 2, 3, 4, 5],
       )}`,
@@ -145,7 +151,7 @@ function baselineBlocks(b: BaselineInput): string[] {
   ];
 }
 
-function comparisonBlocks(inputs: (RunInput | BaselineInput)[]): string[] {
+function comparisonBlocks(inputs: Compared[]): string[] {
   const c = compare(inputs);
   const blocks = [`## gauntlet: ${esc(inputs.map((i) => i.label).join(' vs '))}`];
   const ws = comparisonWarnings(inputs);

@@ -3,6 +3,7 @@
  * valid or not), the warnings that must be seen before any number (invalid measurement, interruption, generator
  * lag, lost requests), a short "what happened", and one row per phase. Read from the results file only.
  */
+import { showsDegradation } from '../faults/degradation.js';
 import { LATE_FRACTION_LIMIT } from '../run/evaluate.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import type { PhaseResult, ResultsFile, SloCheck } from '../results/results-schema.js';
@@ -211,13 +212,17 @@ export function whatHappened(r: ResultsFile): string[] {
   }
   const slowest = r.phases.filter((p) => p.latencyUs.count > 0).reduce<PhaseResult | undefined>((a, p) => (!a || p.latencyUs.p99 > a.latencyUs.p99 ? p : a), undefined);
   if (slowest && r.phases.length > 1) out.push(`The longest tail was in ${slowest.name}: p99 ${ms(slowest.latencyUs.p99)} ms, slowest request ${ms(slowest.latencyUs.max)} ms (p50 ${ms(slowest.latencyUs.p50)} ms).`);
-  const failing = r.phases.filter((p) => p.degradation && p.degradation.rejected + p.degradation.otherFailed > 0);
+  const failing = r.phases.filter(showsDegradation);
   for (const p of failing.slice(0, MAX_NAMED)) {
     const d = p.degradation!;
+    if (d.rejected + d.otherFailed === 0) {
+      out.push(`In ${p.name}, every request was served, but its latency degraded: ${d.latencyDegraded ?? `p99 ${ms(d.acceptedLatencyUs.p99)} ms`}.`);
+      continue;
+    }
     const how = d.rejected > 0 && d.otherFailed === 0 ? 'it shed load' : d.rejected === 0 ? 'it queued rather than shed load' : 'it shed some load and lost some to other failures';
     out.push(`In ${p.name}, ${count(d.accepted)} requests were served (p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${count(d.rejected)} turned away (${pct(d.rejectedShare)}) and ${count(d.otherFailed)} failed otherwise (${errorsText(otherErrors(p))}): ${how}.`);
   }
-  if (failing.length > MAX_NAMED) out.push(`${failing.length - MAX_NAMED} more phases had failures (see the degradation table).`);
+  if (failing.length > MAX_NAMED) out.push(`${failing.length - MAX_NAMED} more phases had failures or degraded latency (see the degradation table).`);
   if (r.faults.length) {
     const parts = r.faults.slice(0, MAX_NAMED).map((f) => {
       const d = f.drill;

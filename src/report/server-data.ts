@@ -7,7 +7,7 @@
 import type { ResultsFile } from '../results/results-schema.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { ChartSpec } from './chart-spec.js';
-import { phaseBands, faultMarkers, type Second } from './timeline-data.js';
+import { faultMarkers, phaseBands, runTimeAxis, type Second } from './timeline-data.js';
 
 /** hasServerView is true when the run has the server's per-second metrics. */
 export function hasServerView(r: ResultsFile): boolean {
@@ -42,7 +42,7 @@ export function serverTimeChart(id: string, r: ResultsFile, seconds: Second[]): 
   const { xs, bySecond, client } = axis(r, seconds);
   return {
     id,
-    x: { kind: 'time', label: 'seconds since the start', values: xs.map((t) => t + 0.5) },
+    x: { ...runTimeAxis(r, seconds), values: xs.map((t) => t + 0.5) },
     y: { label: 'time per request (ms)', log: true },
     series: [
       { label: 'client p50 (latency)', values: xs.map((t) => positiveMs(client.get(t)?.p50Us)), color: '#000000', width: 2, unit: 'ms' },
@@ -62,7 +62,7 @@ export function batchChart(id: string, r: ResultsFile, seconds: Second[]): Chart
   const v = (f: (s: ServerInterval) => number) => xs.map((t) => { const s = bySecond.get(t); return s ? round(f(s)) : null; });
   return {
     id,
-    x: { kind: 'time', label: 'seconds since the start', values: xs.map((t) => t + 0.5) },
+    x: { ...runTimeAxis(r, seconds), values: xs.map((t) => t + 0.5) },
     y: { label: 'mean batch size', fromZero: true },
     y2: { label: 'per second', fromZero: true },
     series: [

@@ -92,6 +92,18 @@ export function faultMarkers(r: ResultsFile): MarkerSpec[] {
 }
 
 const mid = (s: Second): number => s.t + 0.5;
+
+/**
+ * runTimeAxis is the x axis every time chart of a run shares: whole seconds from the first second anything was
+ * measured (by the client or in the server's metrics) to the end of the last, so the charts stacked on the page
+ * line up second for second.
+ */
+export function runTimeAxis(r: ResultsFile, seconds: Second[]): { kind: 'time'; label: string; min?: number; max?: number } {
+  const ts = [...seconds.map((s) => s.t), ...(r.server?.intervals ?? []).map((s) => s.second)];
+  const axis = { kind: 'time' as const, label: 'seconds since the start' };
+  if (ts.length === 0) return axis;
+  return { ...axis, min: ts.reduce((a, b) => Math.min(a, b)), max: ts.reduce((a, b) => Math.max(a, b)) + 1 };
+}
 const msOrNull = (us: number | null): number | null => (us === null || us <= 0 ? null : us / 1000);
 
 /** p99Limit is the p99 threshold to draw: the scenario's, else the one every checked phase shares. */
@@ -106,7 +118,7 @@ export function latencyChart(id: string, r: ResultsFile, seconds: Second[]): Cha
   const limit = p99Limit(r);
   return {
     id,
-    x: { kind: 'time', label: 'seconds since the start', values: seconds.map(mid) },
+    x: { ...runTimeAxis(r, seconds), values: seconds.map(mid) },
     y: { label: 'latency (ms)', log: true },
     series: [
       { label: 'p50', values: seconds.map((s) => msOrNull(s.p50Us)), color: PERCENTILE_COLORS.p50, unit: 'ms' },
@@ -123,7 +135,7 @@ export function latencyChart(id: string, r: ResultsFile, seconds: Second[]): Cha
 export function rateChart(id: string, r: ResultsFile, seconds: Second[]): ChartSpec {
   return {
     id,
-    x: { kind: 'time', label: 'seconds since the start', values: seconds.map(mid) },
+    x: { ...runTimeAxis(r, seconds), values: seconds.map(mid) },
     y: { label: 'requests per second', fromZero: true },
     series: [
       { label: 'offered', values: seconds.map((s) => s.offered), color: '#7F7F7F', dash: [6, 4], width: 2, unit: '/s' },
@@ -148,7 +160,7 @@ export function errorsChart(id: string, r: ResultsFile, seconds: Second[]): Char
   if (codes.length === 0) return undefined;
   return {
     id,
-    x: { kind: 'time', label: 'seconds since the start', values: seconds.map(mid) },
+    x: { ...runTimeAxis(r, seconds), values: seconds.map(mid) },
     y: { label: 'failed requests per second', fromZero: true },
     series: codes.map((code, i) => ({ label: code, values: seconds.map((s) => s.errors[code] ?? 0), color: colorAt(i + 1), style: 'step' as const, width: 2, unit: '/s' })),
     bands: phaseBands(r),

@@ -92,6 +92,8 @@ export interface Degradation {
   rejectedShare: number;
   /** Latency of the accepted requests (µs). */
   acceptedLatencyUs: { p50: number; p99: number };
+  /** Why the accepted requests' latency counts as degraded (docs/drills.md), e.g. "p99 1277 ms, over the SLO's 250 ms"; absent when it does not. */
+  latencyDegraded?: string;
 }
 
 /**
@@ -181,6 +183,8 @@ export interface FaultDrill {
   throughputRps: { before: number | null; during: number | null; after: number | null };
   /** Offered requests per second over the same seconds. */
   offeredRps: { before: number | null; during: number | null; after: number | null };
+  /** The seconds `before` and `after` were averaged over: compare_window, clipped to phases of the fault's load and to other faults (null: none). */
+  compareSpans?: { before: { startS: number; endS: number } | null; after: { startS: number; endS: number } | null };
   recovery: RecoveryResult;
   /** The replacement replica's cold start (replica faults), else null. */
   coldStartMs: number | null;
@@ -201,6 +205,8 @@ export interface RecoveryResult {
   p99LimitMs: number | null;
   /** Why recovery was not observed, or how it was judged. */
   note?: string;
+  /** Why recovery was not seen, in a word for tables: the span was shorter than the window, requests still failed, or the p99 stayed over the limit. */
+  notSeen?: 'too-short' | 'errors' | 'p99';
 }
 
 /**

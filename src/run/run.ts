@@ -13,7 +13,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
-import { analyzeFaults, degradationOf } from '../faults/drill-analysis.js';
+import { degradationsOf } from '../faults/degradation.js';
+import { analyzeFaults } from '../faults/drill-analysis.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
 import { summarize } from '../metrics/hdr.js';
@@ -28,22 +29,12 @@ import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../results/results-sch
 import { HLOG_FILE, ResultsWriter } from '../results/results-writer.js';
 import { packageVersion } from '../util/package-version.js';
 import { bounded, InterruptedError, isInterrupt, throwIfInterrupted } from './abort.js';
+import { SecondStatusBuilder, type SecondStatus } from './second-status.js';
 import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
 import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults } from './evaluate.js';
 import { isLocalUrl } from './generator-advice.js';
 
-/** SecondStatus is the live view of the newest finished second, for progress displays. */
-export interface SecondStatus {
-  elapsedS: number;
-  totalS: number;
-  phase: string;
-  offeredRps: number;
-  sentRps: number;
-  okRps: number;
-  errors: number;
-  p50Us: number;
-  p99Us: number;
-}
+export type { SecondStatus } from './second-status.js';
 
 /** RunOptions configure one run. */
 export interface RunOptions {
@@ -207,6 +198,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
   let lastRows = 0;
+  const progress = new SecondStatusBuilder(plan, agg);
   let writeError: Error | undefined;
   const ticker = setInterval(() => {
     try {
@@ -218,7 +210,8 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     }
     if (agg.rows.length > lastRows) {
       lastRows = agg.rows.length;
-      opts.onSecond?.(secondStatus(plan, agg));
+      const status = progress.next();
+      if (status) opts.onSecond?.(status);
     }
   }, 1000);
   faults.start(startEpochMs, dir);
@@ -293,7 +286,7 @@ function buildResults(
   const stoppedS = clock.stoppedAtMs === undefined ? undefined : Math.max(0, (clock.stoppedAtMs - clock.startEpochMs) / 1000);
   const measuredS = !final ? Math.min(reportedS, stoppedS ?? Infinity) : interrupted ? stoppedS : undefined;
   const phases = phaseResults(plan, agg, scraper?.intervals, final, measuredS);
-  for (const p of phases) p.degradation = degradationOf(p);
+  degradationsOf(plan, phases).forEach((d, i) => (phases[i]!.degradation = d));
   const t = agg.totals();
   const failed = errorCount(t);
   // Every request sent must have an outcome once the run is over; during the run, replies are still coming.
@@ -342,21 +335,4 @@ function buildResults(
     if (scraper.lastError && scraper.intervals.length === 0) results.server.scrapeError = scraper.lastError;
   }
   return results;
-}
-
-function secondStatus(plan: Plan, agg: RunAggregate): SecondStatus {
-  const newest = agg.rows[agg.rows.length - 1]!;
-  const rows = agg.rows.filter((r) => r.second === newest.second);
-  const main = rows.reduce((a, b) => (b.scheduled > a.scheduled ? b : a));
-  return {
-    elapsedS: newest.second + 1,
-    totalS: plan.durationS,
-    phase: plan.phases[main.phase]?.name ?? '',
-    offeredRps: rows.reduce((n, r) => n + r.scheduled, 0),
-    sentRps: rows.reduce((n, r) => n + r.sent, 0),
-    okRps: rows.reduce((n, r) => n + r.ok, 0),
-    errors: rows.reduce((n, r) => n + errorCount(r), 0),
-    p50Us: main.latencyUs.p50,
-    p99Us: main.latencyUs.p99,
-  };
 }

@@ -119,7 +119,7 @@ export function scenarioJsonSchema(): JsonSchema {
       drill: {
         type: 'object',
         additionalProperties: false,
-        description: 'How drill measurements are computed (whole seconds; not scaled by --duration-scale).',
+        description: 'How drill measurements are computed (whole seconds; scaled by --duration-scale to whole seconds, at least 1 s).',
         properties: {
           recovery_window: { ...duration(RANGES['drill.recovery_window'], 'Recovered: from then on the p99 of every window this long is within the SLO, with no errors.'), default: `${DRILL_DEFAULTS.recoveryWindowS}s` },
           compare_window: { ...duration(RANGES['drill.compare_window'], 'Throughput before and after a fault is averaged over this long.'), default: `${DRILL_DEFAULTS.compareWindowS}s` },

@@ -161,16 +161,25 @@ function checkNetworkOverlaps(faults: { plan: FaultPlan; path: ConfigPath }[], p
   }
 }
 
-/** readDrill validates `drill:`; absent fields take DRILL_DEFAULTS. These windows are not scaled by --duration-scale. */
-export function readDrill(f: Fields): DrillSpec {
+/**
+ * readDrill validates `drill:` (absent fields take DRILL_DEFAULTS) and scales its windows by --duration-scale like
+ * every other duration of the schedule, to whole seconds (the results' resolution) and at least 1 s. Undefined
+ * when there is nothing to record: no `drill:` and no scale, so the defaults apply.
+ */
+export function readDrill(f: Fields, durationScale = 1): DrillSpec | undefined {
   const d = f.mapping('drill');
-  if (!d) return { ...DRILL_DEFAULTS };
-  d.allowOnly(DRILL_KEYS);
+  if (!d && durationScale === 1) return undefined;
+  d?.allowOnly(DRILL_KEYS);
   const whole = (key: (typeof DRILL_KEYS)[number], fallback: number): number => {
-    const v = d.duration(key, RANGES[`drill.${key}`]);
-    if (v === undefined) return fallback;
-    if (!Number.isInteger(v)) d.problem(key, `must be whole seconds (results are kept per second), got ${show(d.obj[key])}`);
-    return v;
+    const v = d?.duration(key, RANGES[`drill.${key}`]);
+    if (v === undefined) return scaleWindow(fallback, durationScale);
+    if (!Number.isInteger(v)) d!.problem(key, `must be whole seconds (results are kept per second), got ${show(d!.obj[key])}`);
+    return scaleWindow(v, durationScale);
   };
   return { recoveryWindowS: whole('recovery_window', DRILL_DEFAULTS.recoveryWindowS), compareWindowS: whole('compare_window', DRILL_DEFAULTS.compareWindowS) };
+}
+
+/** scaleWindow is a drill window of `s` seconds scaled by `scale`: the nearest whole second, at least 1. */
+export function scaleWindow(s: number, scale: number): number {
+  return Math.max(1, Math.round(s * scale));
 }

@@ -58,7 +58,7 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const durationS = phases.reduce((sum, p) => sum + p.durationS, 0);
   const { target, targetProblems } = resolveTarget(f, opts, request.model);
   const faults = readFaults(f, { problems, durationScale: scale, runS: durationS, target });
-  const drill = f.has('drill') ? readDrill(f) : undefined;
+  const drill = readDrill(f, scale);
   // The request's model and version win over the target's; a target file may name them for any scenario.
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);

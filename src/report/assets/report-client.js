@@ -3,11 +3,17 @@
  * Inlined into every report.html next to uPlot, so the page needs no network. Text from results reaches the
  * page only through textContent, uPlot's legend (textContent) and the canvas (fillText): never as markup.
  * Sets data-drawn="<series count>" on each chart once drawn, and window.gauntletReport ({charts, drawn, empty,
- * failed}) for tests.
+ * failed, plots, labels}) for tests: each plot area's place, each text label drawn on a plot and the marker lines
+ * beside it, in CSS pixels relative to the chart's container.
+ * Each chart's numbers are also in a table under it (server-rendered, open for readers without JavaScript);
+ * once the chart is drawn, the table is folded away.
  */
 (function () {
   'use strict';
-  var state = { charts: 0, drawn: 0, empty: [], failed: [] };
+  var state = { charts: 0, drawn: 0, empty: [], failed: [], plots: [], labels: [] };
+  // The width of a right-hand y axis (its labelSize + size below): time charts without one keep the same gutter,
+  // so every time chart's plot area has the same left edge and width and their axes line up when stacked.
+  var Y2_GUTTER = 30 + 56;
   window.gauntletReport = state;
 
   var BAND_FILL = ['rgba(0, 0, 0, 0.045)', 'rgba(0, 0, 0, 0)', 'rgba(204, 121, 167, 0.18)'];
@@ -92,13 +98,100 @@
       ctx.moveTo(x0, top);
       ctx.lineTo(x0, top + height);
       ctx.stroke();
-      var w = ctx.measureText(b.label).width;
-      if (w + 6 * pr < x1 - x0) {
+      // The label stays inside its band, between the marker lines that cross it (a fault, a recovery): in the
+      // first gap it fits in whole, else shortened in the widest.
+      var cuts = [x0].concat(markerXs(u, spec).filter(function (mx) { return mx > x0 + pr && mx < x1 - pr; }).sort(function (a, c) { return a - c; }), [x1]);
+      var gaps = [];
+      for (var g = 0; g + 1 < cuts.length; g++) gaps.push([cuts[g], cuts[g + 1]]);
+      var full = ctx.measureText(b.label).width;
+      var gap = gaps.filter(function (p) { return full + 6 * pr <= p[1] - p[0]; })[0] || gaps.reduce(function (a, p) { return p[1] - p[0] > a[1] - a[0] ? p : a; });
+      var text = fitText(ctx, b.label, gap[1] - gap[0] - 6 * pr);
+      if (text) {
         ctx.fillStyle = '#555';
-        ctx.fillText(b.label, x0 + 3 * pr, top + 3 * pr);
+        ctx.fillText(text, gap[0] + 3 * pr, top + 3 * pr);
+        noteLabel(u, spec, text, gap[0] + 3 * pr, ctx.measureText(text).width, top + 3 * pr, null);
       }
     });
     ctx.restore();
+  }
+
+  function markerXs(u, spec) {
+    return (spec.markers || []).map(function (m) { return u.valToPos(m.x, 'x', true); }).filter(function (x) {
+      return x >= u.bbox.left && x <= u.bbox.left + u.bbox.width;
+    });
+  }
+
+  /** fitText shortens text with an ellipsis to fit `room` canvas pixels ('' when not even a few letters fit). */
+  function fitText(ctx, text, room) {
+    if (ctx.measureText(text).width <= room) return text;
+    for (var n = text.length - 1; n >= 4; n--) {
+      var t = text.slice(0, n).replace(/\s+$/, '') + '…';
+      if (ctx.measureText(t).width <= room) return t;
+    }
+    return '';
+  }
+
+  /** noteLabel records a drawn label for tests, in CSS pixels; `own` is the x of the marker line it names. */
+  function noteLabel(u, spec, text, x, w, y, own) {
+    var pr = window.devicePixelRatio || 1;
+    state.labels.push({
+      chart: spec.id,
+      text: text,
+      x0: x / pr,
+      x1: (x + w) / pr,
+      y: y / pr,
+      own: own === null ? null : own / pr,
+      lines: markerXs(u, spec).map(function (m) { return m / pr; }),
+    });
+  }
+
+  /**
+   * placeMarkerLabels puts each marker's label beside its line, in one of three rows, right of the line or else
+   * left of it, where it crosses no other marker line and no label already placed in that row; failing that, it
+   * is shortened to the room it has right of its line (the legend and the fault table name it in full).
+   */
+  function placeMarkerLabels(u, spec, ctx, pr) {
+    var b = u.bbox;
+    var lines = markerXs(u, spec);
+    var taken = [[], [], []];
+    var gap = 4 * pr;
+    function free(row, x0, x1, own) {
+      if (x0 < b.left || x1 > b.left + b.width) return false;
+      for (var i = 0; i < lines.length; i++) if (lines[i] !== own && lines[i] >= x0 - gap / 2 && lines[i] <= x1 + gap / 2) return false;
+      return taken[row].every(function (r) { return x1 + gap <= r[0] || x0 >= r[1] + gap; });
+    }
+    var placed = [];
+    (spec.markers || []).forEach(function (m) {
+      var x = u.valToPos(m.x, 'x', true);
+      if (!(x >= b.left && x <= b.left + b.width)) return;
+      var w = ctx.measureText(m.label).width;
+      var spot = null;
+      for (var row = 0; row < 3 && !spot; row++) {
+        if (free(row, x + gap, x + gap + w, x)) spot = { row: row, x0: x + gap, text: m.label, w: w };
+        else if (free(row, x - gap - w, x - gap, x)) spot = { row: row, x0: x - gap - w, text: m.label, w: w };
+      }
+      if (!spot) {
+        // Shorten it to the room right of its line: up to the next line or label in the emptiest row.
+        for (var r = 0; r < 3 && !spot; r++) {
+          var end = b.left + b.width;
+          lines.forEach(function (l) { if (l > x + gap && l < end) end = l; });
+          taken[r].forEach(function (t) { if (t[0] > x && t[0] < end) end = t[0]; });
+          var text = fitText(ctx, m.label, end - x - 2 * gap);
+          if (text && free(r, x + gap, x + gap + ctx.measureText(text).width, x)) spot = { row: r, x0: x + gap, text: text, w: ctx.measureText(text).width };
+        }
+      }
+      if (!spot) return;
+      taken[spot.row].push([spot.x0, spot.x0 + spot.w]);
+      placed.push({ m: m, x: x, spot: spot });
+    });
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    placed.forEach(function (p) {
+      var y = b.top + (16 + 14 * p.spot.row) * pr;
+      ctx.fillStyle = p.m.color;
+      ctx.fillText(p.spot.text, p.spot.x0, y);
+      noteLabel(u, spec, p.spot.text, p.spot.x0, p.spot.w, y, p.x);
+    });
   }
 
   function drawOverlays(u, spec) {
@@ -123,7 +216,6 @@
       ctx.textBaseline = 'bottom';
       ctx.fillText(l.label, b.left + b.width - 4 * pr, y - 2 * pr);
     });
-    var row = 0;
     (spec.markers || []).forEach(function (m) {
       var x = u.valToPos(m.x, 'x', true);
       if (!(x >= b.left && x <= b.left + b.width)) return;
@@ -135,14 +227,8 @@
       ctx.lineTo(x, b.top + b.height);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = m.color;
-      ctx.textBaseline = 'top';
-      var w = ctx.measureText(m.label).width;
-      var right = x + 4 * pr + w < b.left + b.width;
-      ctx.textAlign = right ? 'left' : 'right';
-      ctx.fillText(m.label, right ? x + 4 * pr : x - 4 * pr, b.top + (16 + 14 * (row % 3)) * pr);
-      row++;
     });
+    placeMarkerLabels(u, spec, ctx, pr);
     (spec.pointLabels || []).forEach(function (p) {
       var x = u.valToPos(p.x, 'x', true);
       var y = u.valToPos(p.y, 'y', true);
@@ -187,7 +273,9 @@
       x: { time: false, distr: spec.x.log ? 3 : 1, log: 10 },
       y: { distr: spec.y.log ? 3 : 1, log: 10, range: rangeFn(spec.y) },
     };
-    if (spec.x.kind === 'linear' && !spec.x.log) {
+    if (spec.x.min != null && spec.x.max != null) {
+      scales.x.range = function () { return [spec.x.min, spec.x.max]; };
+    } else if (spec.x.kind === 'linear' && !spec.x.log) {
       scales.x.range = function (u, min, max) {
         // From zero, so distances between points are honest proportions.
         return [Math.min(0, min), max > 0 ? max * 1.08 : 1];
@@ -220,10 +308,15 @@
       scales: scales,
       axes: axes,
       series: series,
+      // Time charts without a right axis keep its gutter (see Y2_GUTTER); the others pad as uPlot does.
+      padding: spec.x.kind === 'time' && !spec.y2 ? [null, Y2_GUTTER, null, null] : undefined,
       legend: { live: true },
       cursor: { points: { size: 6 } },
       hooks: {
-        drawClear: [function (u) { drawBands(u, spec); }],
+        drawClear: [function (u) {
+          state.labels = state.labels.filter(function (l) { return l.chart !== spec.id; });
+          drawBands(u, spec);
+        }],
         draw: [function (u) { drawOverlays(u, spec); }],
       },
     };
@@ -252,6 +345,13 @@
         var u = build(spec, el);
         plots.push({ u: u, el: el, spec: spec });
         el.setAttribute('data-drawn', String(u.series.length - 1));
+        var over = el.querySelector('.u-over');
+        var box = over ? over.getBoundingClientRect() : null;
+        var at = el.getBoundingClientRect();
+        state.plots.push({ id: spec.id, kind: spec.x.kind, left: box ? box.left - at.left : null, width: box ? box.width : null, xMin: u.scales.x.min, xMax: u.scales.x.max });
+        // The table of the chart's numbers (open for readers without JavaScript) folds away under the chart.
+        var data = el.parentNode && el.parentNode.querySelector('details.chart-data');
+        if (data) data.open = false;
         state.drawn++;
       } catch (err) {
         state.failed.push(spec.id + ': ' + (err && err.message));

@@ -49,19 +49,20 @@ describe('formatSummary', () => {
     const lines = formatSummary(
       results([
         { index: 0, action: 'kill-replica', params: { replica: 'any' }, atS: 40, startedAtS: 40.002, endedAtS: 40.05, outcome: 'ok', detail: 'killed r1', replica: 'r1', coldStartMs: 1234, drill: drill({ failedByCode: { ECONNRESET: 2 }, failed: 2, coldStartMs: 1234 }) },
-        { index: 1, action: 'restore-replica', params: { replica: 'any' }, atS: 70, startedAtS: 70, endedAtS: 70.1, outcome: 'skipped', detail: 'nothing to restore: no replica is down', drill: drill({ recovery: { fromS: 70, recoveredAtS: null, recoveryS: null, windowS: 3, p99LimitMs: 50, note: 'x' } }) },
+        { index: 1, action: 'restore-replica', params: { replica: 'any' }, atS: 70, startedAtS: 70, endedAtS: 70.1, outcome: 'skipped', detail: 'nothing to restore: no replica is down', drill: drill({ recovery: { fromS: 70, recoveredAtS: null, recoveryS: null, windowS: 3, p99LimitMs: 50, notSeen: 'errors', note: 'not recovered by 80 s (the end of the phase): 3 request(s) failed in the second from 79 s' } }) },
         { index: 2, action: 'command', params: { run: 'kubectl delete pod -l app=model --wait=false --namespace serving', timeoutS: 30 }, atS: 90, startedAtS: null, endedAtS: null, outcome: 'skipped', detail: 'the run ended before it was due' },
       ]),
       '/tmp/run',
     );
     const at = lines.indexOf('Faults:');
-    expect(lines.slice(at, at + 7)).toEqual([
+    expect(lines.slice(at, at + 8)).toEqual([
       'Faults:',
-      '#  fault                                     at      outcome  failed in window  recovery  worst p99 ms  cold start',
-      '1  kill-replica any                          40.0 s  ok       ECONNRESET:2      2.5 s     45.0          1.23 s',
-      '2  restore-replica any                       70.0 s  skipped  0                 not seen  45.0          -',
-      '3  command "kubectl delete pod -l app=mode…  90.0 s  skipped  -                 -         -             -',
+      '#  fault                                     at      outcome  failed in window  recovery                  worst p99 ms  cold start',
+      '1  kill-replica any                          40.0 s  ok       ECONNRESET:2      2.5 s                     45.0          1.23 s',
+      '2  restore-replica any                       70.0 s  skipped  0                 not seen (still failing)  45.0          -',
+      '3  command "kubectl delete pod -l app=mode…  90.0 s  skipped  -                 -                         -             -',
       '  fault 2: skipped: nothing to restore: no replica is down',
+      '  fault 2: recovery not recovered by 80 s (the end of the phase): 3 request(s) failed in the second from 79 s',
       '  fault 3: skipped: the run ended before it was due',
     ]);
   });
@@ -79,5 +80,43 @@ describe('formatSummary', () => {
     expect(formatSummary(results([], [queued]), '/tmp/run')).toContain('  overload: 900 accepted (p50 900.0 ms, p99 4500.0 ms), 0 rejected (0.0 %), 100 other failures');
     expect(lines.some((l) => l.startsWith('  steady:'))).toBe(false);
     expect(lines).not.toContain('Faults:');
+  });
+
+  it('says in the fault table why recovery was not seen, for each reason', () => {
+    const notSeen = (index: number, why: 'too-short' | 'errors' | 'p99', note: string): FaultRecord => ({
+      index, action: 'kill-replica', params: { replica: 'any' }, atS: 10 * index, startedAtS: 10 * index, endedAtS: 10 * index, outcome: 'ok', detail: 'killed r1',
+      drill: drill({ recovery: { fromS: 10 * index, recoveredAtS: null, recoveryS: null, windowS: 3, p99LimitMs: 50, notSeen: why, note } }),
+    });
+    const lines = formatSummary(results([notSeen(0, 'too-short', 'not judged: only 2 s …'), notSeen(1, 'errors', 'not recovered by …: 3 request(s) failed …'), notSeen(2, 'p99', 'not recovered by …: p99 …')]), '/tmp/run');
+    const rows = lines.slice(lines.indexOf('Faults:') + 2, lines.indexOf('Faults:') + 5);
+    expect(rows.map((l) => /not seen \(([^)]*)\)/.exec(l)?.[1])).toEqual(['too short to tell', 'still failing', 'p99 over SLO']);
+    expect(lines.filter((l) => l.startsWith('  fault ') && l.includes(': recovery not '))).toHaveLength(3);
+  });
+
+  it('lists a phase whose latency degraded with no request failed (peak-5x: p99 1277 ms over a 250 ms SLO)', () => {
+    const peak = phase('peak-5x', {
+      offeredRps: 900,
+      degradation: { accepted: 54000, rejected: 0, otherFailed: 0, rejectedShare: 0, acceptedLatencyUs: { p50: 300_000, p99: 1_277_000 }, latencyDegraded: 'p99 1277.0 ms, over the 250 ms p99 of the SLO' },
+    });
+    const lines = formatSummary(results([], [phase('steady'), peak]), '/tmp/run');
+    expect(lines).toContain('Graceful degradation (rejected = 503 / UNAVAILABLE / RESOURCE_EXHAUSTED):');
+    expect(lines).toContain('  peak-5x: 54000 accepted (p50 300.0 ms, p99 1277.0 ms), 0 rejected (0.0 %), 0 other failures; latency degraded: p99 1277.0 ms, over the 250 ms p99 of the SLO');
+  });
+
+  it('prints error rates as percentages: the errors column and the error_rate SLO checks', () => {
+    const bad = phase('peak', { errors: { HTTP_503: 30, TIMEOUT: 12 }, errorRate: 0.042, ok: 958 });
+    const r = results([], [bad]);
+    r.slo = {
+      pass: false,
+      checks: [
+        { phase: 'peak', metric: 'error_rate', threshold: 0.001, actual: 0.042, pass: false, unit: 'ratio' },
+        { phase: 'peak', metric: 'p99', threshold: 250, actual: 1277.431, pass: false, unit: 'ms' },
+      ],
+    };
+    const lines = formatSummary(r, '/tmp/run');
+    expect(lines.find((l) => l.startsWith('peak '))).toMatch(/ HTTP_503:30 TIMEOUT:12 \(4\.20 %\) +FAIL$/);
+    expect(lines).toContain('  peak: error_rate 4.20 % (limit <= 0.10 %)');
+    expect(lines).toContain('  peak: p99 1277.43 ms (limit <= 250 ms)');
+    expect(lines.join('\n')).not.toMatch(/ratio/);
   });
 });

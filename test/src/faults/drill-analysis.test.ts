@@ -79,9 +79,9 @@ function fault(index: number, plan: FaultPlan, startedAtS: number | null, endedA
   };
 }
 
-function input(phases: PhasePlan[], intervals: IntervalResult[], faults: FaultRecord[], o: { slo?: SloSpec; recoveryWindowS?: number; results?: Partial<PhaseResult>[] } = {}): DrillInput {
+function input(phases: PhasePlan[], intervals: IntervalResult[], faults: FaultRecord[], o: { slo?: SloSpec; recoveryWindowS?: number; compareWindowS?: number; results?: Partial<PhaseResult>[] } = {}): DrillInput {
   return {
-    plan: { phases, slo: o.slo ?? { p99Ms: 50 }, durationS: phases.reduce((n, p) => n + p.durationS, 0), drill: { recoveryWindowS: o.recoveryWindowS ?? 3, compareWindowS: 10 } },
+    plan: { phases, slo: o.slo ?? { p99Ms: 50 }, durationS: phases.reduce((n, p) => n + p.durationS, 0), drill: { recoveryWindowS: o.recoveryWindowS ?? 3, compareWindowS: o.compareWindowS ?? 10 } },
     phases: phases.map((p, i) => phaseResult(p, o.results?.[i])),
     intervals,
     faults,
@@ -147,10 +147,18 @@ describe('analyzeFaults', () => {
     const bad = Array.from({ length: 20 }, (_, t) => second(t, t >= 10 ? { errors: { HTTP_503: 4 } } : {}));
     const phases = [phasePlan('steady', 0, 20)];
     const [never, late, skipped] = analyzeFaults(input(phases, bad, [fault(0, KILL, 10, 10.1), fault(1, RESTORE, 18.5, 19), fault(2, { ...KILL, atS: 19 }, null, null)]));
-    expect(never!.recovery).toMatchObject({ recoveredAtS: null, recoveryS: null, note: 'not recovered before 18.5 s (the next fault or the end of the phase)' });
+    expect(never!.recovery).toMatchObject({ recoveredAtS: null, recoveryS: null, notSeen: 'errors', note: 'not recovered by 18.5 s (the next fault): 4 request(s) failed in the second from 17 s' });
     expect(never!.failedByCode).toEqual({ HTTP_503: 36 });
-    expect(late!.recovery).toMatchObject({ recoveredAtS: null, note: 'not observed: 1.5 s until the next fault or the end of the phase, less than the 3 s window' });
+    expect(late!.recovery).toMatchObject({ recoveredAtS: null, notSeen: 'too-short', note: 'not judged: only 1.5 s from 18.5 s to the end of the phase (20 s), less than the 3 s recovery window' });
     expect(skipped).toBeNull();
+  });
+
+  it('names a p99 over the limit as the reason when no error kept recovery from being seen', () => {
+    const slow = Array.from({ length: 20 }, (_, t) => second(t, t >= 10 && t < 18 ? { ms: 30, slow: 5, slowMs: 400 } : {}));
+    const [kill] = analyzeFaults(input([phasePlan('steady', 0, 20)], slow, [fault(0, KILL, 10, 10.1)]));
+    // Seconds 18 and 19 are fine, but a 3 s window needs three of them: the window from 17 s is the last slow one.
+    expect(kill!.recovery).toMatchObject({ recoveredAtS: null, notSeen: 'p99' });
+    expect(kill!.recovery.note).toMatch(/^not recovered by 20 s \(the end of the phase\): the 3 s window from 17 s had p99 \d+(\.\d)? ms, over the 50 ms limit$/);
   });
 
   it('checks only errors without a p99 threshold, and reads a phase without an SLO against the scenario\'s', () => {
@@ -172,6 +180,53 @@ describe('analyzeFaults', () => {
     expect(net).toMatchObject({ phase: 'one', lost: 3, window: { startS: 8, endS: 12, endsAt: 'fault-end' } });
     // Recovery is searched from 12 s to the end of phase two.
     expect(net!.recovery).toMatchObject({ fromS: 12, recoveredAtS: 12 });
+  });
+});
+
+describe('comparison spans (throughput before and after a fault)', () => {
+  // 1x, 2x, 1x (the failover), 5x: each second serves its phase's rate, so a mean over mixed phases shows.
+  const ladder = (): { phases: PhasePlan[]; intervals: IntervalResult[] } => {
+    const rates = [['steady', 100, 0, 10], ['double', 200, 10, 10], ['failover', 100, 20, 15], ['peak', 500, 35, 10]] as const;
+    const phases = rates.map(([name, rps, start, dur]) => ({ ...phasePlan(name, start, dur), load: { kind: 'open' as const, shape: { type: 'constant' as const, rps }, arrival: { type: 'poisson' as const } } }));
+    const intervals = Array.from({ length: 45 }, (_, t) => {
+      const [name, rps] = rates.find(([, , start, dur]) => t >= start && t < start + dur)!;
+      return second(t, { phase: name, ok: rps });
+    });
+    return { phases, intervals };
+  };
+
+  it('never reach into a phase of another load: clipped to the fault\'s phase, and null when nothing is left', () => {
+    const { phases, intervals } = ladder();
+    // The kill at 22 s: 10 s before it reach back into the 2x phase, 10 s after its window (the phase's end) into 5x.
+    const [kill] = analyzeFaults(input(phases, intervals, [fault(0, { atS: 22, action: 'kill-replica', params: { replica: 'any' } }, 22, 22.1)]));
+    expect(kill!.window).toEqual({ startS: 22, endS: 35, endsAt: 'phase-end' });
+    expect(kill!.compareSpans).toEqual({ before: { startS: 20, endS: 22 }, after: null });
+    expect(kill!.throughputRps).toEqual({ before: 100, during: 100, after: null });
+    expect(kill!.offeredRps.before).toBe(100);
+  });
+
+  it('run on into neighbouring phases of the same rate, but stop at another fault', () => {
+    const { phases, intervals } = ladder();
+    // A 1x phase 'slow' after 'failover' (the peak moved later), and a network fault in it at 38 s.
+    const more: PhasePlan[] = [...phases.slice(0, 3), { ...phases[2]!, name: 'slow', startS: 35, durationS: 10 }];
+    const flat = intervals.map((r) => (r.t >= 35 ? second(r.t, { phase: 'slow', ok: 100 }) : r));
+    const net: FaultPlan = { atS: 38, durationS: 4, action: 'network', params: { latencyMs: 50, jitterMs: 0 } };
+    const [kill, network] = analyzeFaults(input(more, flat, [fault(0, { atS: 30, action: 'kill-replica', params: { replica: 'any' } }, 30, 30.1), fault(1, net, 38, 42)], { compareWindowS: 6 }));
+    // The kill's window ends at the failover's end (35 s): `after` goes on at the same rate, up to the network fault.
+    expect(kill!.compareSpans).toEqual({ before: { startS: 24, endS: 30 }, after: { startS: 35, endS: 38 } });
+    // The network fault's `before` starts where the kill's window ended, not inside it.
+    expect(network!.compareSpans).toEqual({ before: { startS: 35, endS: 38 }, after: { startS: 42, endS: 45 } });
+  });
+
+  it('average an interrupted run\'s last second over the part of it that ran', () => {
+    const phases = [phasePlan('steady', 0, 30)];
+    // The run stopped at 12.5 s: second 12 has half a second's requests.
+    const intervals = Array.from({ length: 13 }, (_, t) => second(t, { ok: t === 12 ? 50 : 100 }));
+    const [kill] = analyzeFaults({ ...input(phases, intervals, [fault(0, KILL, 10, 10.1)]), measuredS: 12.5 });
+    expect(kill!.window).toEqual({ startS: 10, endS: 12.5, endsAt: 'run-end' });
+    expect(kill!.throughputRps.during).toBe(100);
+    expect(kill!.offeredRps.during).toBe(100);
+    expect(kill!.recovery).toMatchObject({ notSeen: 'too-short', note: 'not judged: only 2.5 s from 10 s to the end of the run (12.5 s), less than the 3 s recovery window' });
   });
 });
 

@@ -35,6 +35,10 @@ const CASES: { name: string; inputs: string[]; format: ReportFormat }[] = [
   { name: 'sweep-search.junit.xml', inputs: ['sweep-search'], format: 'junit' },
   { name: 'sweep-precision.md', inputs: ['sweep-precision'], format: 'md' },
   { name: 'sweep-precision.csv', inputs: ['sweep-precision'], format: 'csv' },
+  { name: 'repeat.md', inputs: ['repeat'], format: 'md' },
+  { name: 'repeat.csv', inputs: ['repeat'], format: 'csv' },
+  { name: 'repeat.junit.xml', inputs: ['repeat'], format: 'junit' },
+  { name: 'repeat-vs-run.md', inputs: ['repeat', 'demo.json'], format: 'md' },
 ];
 
 describe('report golden files', () => {

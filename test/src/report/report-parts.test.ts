@@ -21,7 +21,7 @@ import { loadInputs } from '../../../src/report/load-inputs.js';
 import { MARKDOWN_LIMIT, renderMarkdown } from '../../../src/report/markdown-report.js';
 import { percentileOfX, spectrumChart, spectrumGrid, spectrumValues } from '../../../src/report/spectrum-data.js';
 import { secondsOf } from '../../../src/report/timeline-data.js';
-import { atSlo, runWarnings } from '../../../src/report/run-facts.js';
+import { atSlo, runWarnings, whatHappened } from '../../../src/report/run-facts.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const readFixture = (name: string): ResultsFile => JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as ResultsFile;
@@ -125,6 +125,20 @@ describe('escaping text from results', () => {
   });
 });
 
+describe('graceful degradation in the reports', () => {
+  it('lists a phase whose latency degraded although nothing failed, with why, in HTML, Markdown and the narrative', () => {
+    const r = readFixture('demo.json');
+    const p = r.phases.find((x) => x.name === 'steady')!;
+    p.degradation = { accepted: p.ok, rejected: 0, otherFailed: 0, rejectedShare: 0, acceptedLatencyUs: { p50: 900_000, p99: 1_277_000 }, latencyDegraded: 'p99 1277 ms, over the 50 ms p99 of the SLO' };
+    const input = { kind: 'run' as const, label: 'x', path: 'x', results: r };
+    const md = renderMarkdown([input]);
+    expect(md.split('\n').find((l) => l.startsWith('| steady |') && l.includes('over the 50 ms p99'))).toBeDefined();
+    const page = renderHtml([input]);
+    expect(page).toContain('p99 1277 ms, over the 50 ms p99 of the SLO');
+    expect(whatHappened(r).join(' ')).toContain('In steady, every request was served, but its latency degraded: p99 1277 ms, over the 50 ms p99 of the SLO.');
+  });
+});
+
 describe('figures', () => {
   it.each([
     [1, 100, 2.7777777777777777],
@@ -219,7 +233,7 @@ describe('loadInputs', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-report-'));
     writeFileSync(path.join(dir, 'bad.json'), '{not json');
     expect(() => loadInputs([path.join(dir, 'missing.json'), path.join(dir, 'bad.json'), dir])).toThrow(
-      expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_ARGUMENT', details: [expect.stringMatching(/no such file/), expect.stringMatching(/not JSON/), expect.stringMatching(/without results\.json or sweep\.json/)] }),
+      expect.objectContaining({ code: 'GAUNTLET_ERR_INVALID_ARGUMENT', details: [expect.stringMatching(/no such file/), expect.stringMatching(/not JSON/), expect.stringMatching(/without results\.json, sweep\.json or repetitions/)] }),
     );
   });
 

@@ -38,6 +38,13 @@ const SHOTS: { inputs: string[]; parts: { selector: string; file: string }[] }[]
     ],
   },
   {
+    inputs: ['repeat'],
+    parts: [
+      { selector: 'header, .warnings, .summary, #repeat-gate, #repeat-gate + div', file: 'report-repeat-top.png' },
+      { selector: '#repeat-repetitions, #repeat-repetitions + .table-wrap', file: 'report-repeat.png' },
+    ],
+  },
+  {
     inputs: ['sweep-search'],
     parts: [
       { selector: 'figure:has([data-chart="sweep-pareto"])', file: 'report-pareto.png' },
@@ -46,12 +53,14 @@ const SHOTS: { inputs: string[]; parts: { selector: string; file: string }[] }[]
   },
 ];
 
+process.chdir(ROOT);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 mkdirSync(IMG, { recursive: true });
 mkdirSync(TMP, { recursive: true });
 for (const [n, shot] of SHOTS.entries()) {
   const file = path.join(TMP, `page-${n}.html`);
-  writeFileSync(file, renderHtml(loadInputs(shot.inputs.map((i) => path.join(HERE, 'fixtures', i)))));
+  // Fixture paths relative to the repository, as a user's would be: the pages print them.
+  writeFileSync(file, renderHtml(loadInputs(shot.inputs.map((i) => path.relative(ROOT, path.join(HERE, 'fixtures', i))))));
   const page = await browser.newPage({ viewport: { width: 960, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(`file://${file}`);
   await page.waitForFunction('(() => { const s = window.gauntletReport; return !!s && s.drawn + s.empty.length + s.failed.length === s.charts; })()');

@@ -1,6 +1,7 @@
 /**
  * Makes a report fixture from a real run: `npx tsx test/src/report/trim-fixture.ts RUN_OR_SWEEP_DIR NAME`
- * copies its results.json (or sweep.json and the results behind each combination's figures) into
+ * copies its results.json (or sweep.json and the results behind each combination's figures, or a --repeat
+ * folder's rep-N/results.json and gate.json) into
  * test/src/report/fixtures/NAME, trimmed: per-second histograms, service-time histograms and error samples
  * beyond a few are dropped, the server's per-second figures rounded. Reports never need the dropped parts (they
  * merge per-second rows from their summaries when the histograms are gone). The runs behind a sweep's
@@ -12,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { ServerInterval } from '../../../src/metrics/server-scrape.js';
 import type { ResultsFile } from '../../../src/results/results-schema.js';
 import type { SweepRecord } from '../../../src/sweep/sweep-record.js';
+import type { GateReport } from '../../../src/compare/gate.js';
 import { figureSource } from '../../../src/report/load-inputs.js';
+import { GATE_FILE, repFolders } from '../../../src/report/load-repeat.js';
 
 const round = (v: number): number => (Number.isFinite(v) && v !== 0 ? +v.toPrecision(3) : v);
 
@@ -48,6 +51,14 @@ if (src && name && process.argv[1] === fileURLToPath(import.meta.url)) {
       for (const s of c.search?.steps ?? []) s.invalidReasons = s.invalidReasons.map((x) => x.slice(0, 120));
     }
     writeJson(path.join(out, 'sweep.json'), record);
+  } else if (repFolders(src).length) {
+    // A --repeat folder: each repetition trimmed, and the gate's verdict with its paths made relative to the folder.
+    for (const rep of repFolders(src)) writeJson(path.join(out, rep, 'results.json'), trimResults(JSON.parse(readFileSync(path.join(src, rep, 'results.json'), 'utf8')) as ResultsFile));
+    if (existsSync(path.join(src, GATE_FILE))) {
+      const gate = JSON.parse(readFileSync(path.join(src, GATE_FILE), 'utf8')) as GateReport;
+      const rel = (x: string): string => x.split(`${path.resolve(src)}/`).join('');
+      writeJson(path.join(out, GATE_FILE), { ...gate, baseline: path.basename(gate.baseline), candidates: gate.candidates.map(rel), invalid: gate.invalid.map(rel), warnings: gate.warnings.map(rel) });
+    }
   } else {
     const file = src.endsWith('.json') ? src : path.join(src, 'results.json');
     writeJson(out.endsWith('.json') ? out : `${out}.json`, trimResults(JSON.parse(readFileSync(file, 'utf8')) as ResultsFile));

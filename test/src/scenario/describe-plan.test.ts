@@ -55,7 +55,7 @@ describe('describePlan', () => {
         'Expected requests: 17104 (open-loop phases; closed-loop phases send as fast as replies come)',
         'Faults:',
         '  at 30s for 5s: network +50 ms ± 10 ms',
-        'Drill: recovery window 3s · compare window 10s',
+        'Drill: recovery window 2s · compare window 5s',
       ].join('\n'),
     );
   });

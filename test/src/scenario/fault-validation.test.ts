@@ -122,7 +122,21 @@ describe('valid faults', () => {
       { atS: 45, action: 'command', params: { run: 'kubectl delete pod -l app=model --wait=false', timeoutS: 30 } },
       { atS: 50, durationS: 10, action: 'network', params: { latencyMs: 50, jitterMs: 10 } },
     ]);
-    expect(plan.drill).toEqual({ recoveryWindowS: 5, compareWindowS: 10 });
+    // The drill windows scale like every other duration (to whole seconds): 5 s and the default 10 s, halved.
+    expect(plan.drill).toEqual({ recoveryWindowS: 3, compareWindowS: 5 });
+  });
+
+  it.each([
+    // [scale, drill: as written, windows in the plan]
+    [0.25, '', { recoveryWindowS: 1, compareWindowS: 3 }],
+    [0.25, 'drill: {recovery_window: 3s, compare_window: 10s}\n', { recoveryWindowS: 1, compareWindowS: 3 }],
+    [0.1, 'drill: {recovery_window: 20s, compare_window: 1m}\n', { recoveryWindowS: 2, compareWindowS: 6 }],
+    [0.001, 'drill: {recovery_window: 3s}\n', { recoveryWindowS: 1, compareWindowS: 1 }],
+    [2, '', { recoveryWindowS: 6, compareWindowS: 20 }],
+    [1, 'drill: {compare_window: 20s}\n', { recoveryWindowS: 3, compareWindowS: 20 }],
+  ])('drill windows at --duration-scale %s (%s) are scaled to whole seconds, at least 1 s', (scale, drill, expected) => {
+    const text = withFaults('  - {at: 40s, action: kill-replica}\n', 'target: {embedded: true, replicas: 3}\n').concat(drill);
+    expect(parseScenario(text, { baseDir: '.', durationScale: scale }).drill).toEqual(expected);
   });
 
   it('command and network faults work against external targets', () => {
