@@ -6,10 +6,10 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { readBaseline } from '../compare/baseline.js';
-import { gate } from '../compare/gate.js';
+import { gate, type GateReport } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
 import { RATE_PER_WORKER } from '../load/load-pool.js';
-import { writeFolderReports } from '../report/write-reports.js';
+import { writeFolderReports, writeRepeatReports } from '../report/write-reports.js';
 import { InterruptedError } from '../run/abort.js';
 import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
 import { formatGate, GATE_EPILOG, GATE_FLAGS, type GateFlags, gateExitCode, gateOptionsOf, parseMinEffect, writeOutputs } from './gate-command.js';
@@ -64,9 +64,10 @@ export function runOptions(y: Argv): Argv<RunArgs> {
  * reportLine writes report.html and report.md (from the results files just written) and returns the line that
  * names them; a report that cannot be written is a warning, never a changed verdict.
  */
-function reportLine(dir: string, human: (line: string) => void, runs?: string[]): string | undefined {
+function reportLine(dir: string, human: (line: string) => void, runs?: string[], gated?: { report: GateReport; code: number }): string | undefined {
   try {
-    const files = writeFolderReports(dir, runs);
+    // A gated --repeat folder keeps the gate's verdict (gate.json) and shows it in its report.
+    const files = runs && gated ? writeRepeatReports(dir, runs, gated.report, gated.code) : writeFolderReports(dir, runs);
     return `Report: ${files.html} (open it in a browser; summary for pull requests: ${files.markdown})`;
   } catch (err) {
     human(`warning: could not write the report in ${dir}: ${(err as Error).message}`);
@@ -147,17 +148,19 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       human(`INTERRUPTED ${early ? early.message.replace(/^interrupted /, '') : 'before the run started'}: nothing was measured, no results were written`);
       return 3;
     }
-    if (outcomes.length > 1) {
-      // The repetitions side by side, in the folder that holds them.
-      const report = reportLine(root, human, outcomes.map((o) => o.dir));
-      if (report) human(report.replace('Report:', 'Repetitions compared:'));
-    }
     let code = outcomes.reduce((worst, o) => Math.max(worst, o.exitCode), early ? 3 : 0);
+    let gated: { report: GateReport; code: number } | undefined;
     if (baseline && outcomes.length && !signal.aborted) {
       const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), gateOptionsOf(args));
       writeOutputs(report, args);
       for (const line of formatGate(report)) human(line);
       code = gateExitCode(report);
+      gated = { report, code };
+    }
+    if (outcomes.length > 1) {
+      // The repetitions as one run measured several times, in the folder that holds them (with the gate's verdict).
+      const report = reportLine(root, human, outcomes.map((o) => o.dir), gated);
+      if (report) human(report.replace('Report:', 'Repetitions:'));
     }
     return args.exitZero ? 0 : code;
   });

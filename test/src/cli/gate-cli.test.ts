@@ -58,6 +58,10 @@ phases:
     expect(gated.stdout).toMatch(/ steady p99: \w+ \(per second\) — .*50\.0 %/);
     expect(readFileSync(md, 'utf8')).toMatch(/^## gauntlet gate: /);
     expect(readFileSync(junit, 'utf8')).toMatch(/^<\?xml/);
+    // The --repeat folder keeps the gate's verdict beside its repetitions, and its report shows it.
+    const kept = JSON.parse(readFileSync(path.join(dir, 'cand', 'gate.json'), 'utf8'));
+    expect(kept).toMatchObject({ exitCode: gated.code, rule: 'effect' });
+    expect(readFileSync(path.join(dir, 'cand', 'report.md'), 'utf8')).toMatch(/gate (PASSED|FAILED)/);
   }, 120_000);
 
   it('gates a --repeat folder, appending the Markdown summary by default and replacing it on request', async () => {
