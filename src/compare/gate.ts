@@ -135,7 +135,7 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
     }
     const lag = new LagView(runs, names, bp.name);
     const cand = samplesOf(runs, bp.name, rule === 'effect' ? lag.keep : undefined);
-    // One source per phase, chosen on p99 as always (a metric's dropped repetitions shorten that metric alone).
+    // One source per phase (a metric's dropped repetitions shorten that metric alone, see chooseSource).
     const source = chooseSource(opts.samples ?? 'auto', bp, cand);
     for (const metric of GATED_METRICS) {
       const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
@@ -212,13 +212,15 @@ export const MIN_REPETITIONS = 6;
  * second came from (the design effect then accounts for runs and neighbouring seconds; measured in docs/gates.md,
  * this detects p99 regressions far more often than one value per repetition at the same false-positive rate). A
  * baseline saved before run structure was kept is compared by repetitions when both sides have 6 or more, as the
- * whole-series correction alone let run-to-run shifts pass for evidence.
+ * whole-series correction alone let run-to-run shifts pass for evidence. The runs and seconds are counted on
+ * throughput, the phase's structure: a repetition the generator's lag made invalid for p99 leaves p99's sample,
+ * and must not switch every metric of the phase to another kind of sample.
  */
 export function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: BaselinePhase, cand: { repetitions: MetricSamples; intervals: MetricSamples }): 'repetitions' | 'intervals' {
   if (mode !== 'auto') return mode;
-  const reps = Math.min(base.repetitions.p99.length, cand.repetitions.p99.length);
+  const reps = Math.min(base.repetitions.throughput.length, cand.repetitions.throughput.length);
   // Phases shorter than a second have no per-second values to speak of.
-  const seconds = Math.min(base.intervals.p99.length, cand.intervals.p99.length);
+  const seconds = Math.min(base.intervals.throughput.length, cand.intervals.throughput.length);
   if (base.intervalRuns !== undefined && seconds > reps) return 'intervals';
   return reps >= MIN_REPETITIONS ? 'repetitions' : 'intervals';
 }
