@@ -6,13 +6,13 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { readBaseline } from '../compare/baseline.js';
-import { gate } from '../compare/gate.js';
+import { gate, type GateReport } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
 import { RATE_PER_WORKER } from '../load/load-pool.js';
-import { writeFolderReports } from '../report/write-reports.js';
+import { writeFolderReports, writeRepeatReports } from '../report/write-reports.js';
 import { InterruptedError } from '../run/abort.js';
 import { defaultRunDir, type RunOutcome, runPlan } from '../run/run.js';
-import { formatGate, gateExitCode, writeOutputs } from './gate-command.js';
+import { formatGate, GATE_EPILOG, GATE_FLAGS, type GateFlags, gateExitCode, gateOptionsOf, parseMinEffect, writeOutputs } from './gate-command.js';
 import { describePlan } from '../scenario/describe-plan.js';
 import { DURATION_SCALE, MAX_WORKERS } from '../scenario/limits.js';
 import { checkDurationScale, loadScenario } from '../scenario/parse-scenario.js';
@@ -23,8 +23,8 @@ import { withInterrupt } from './interrupt.js';
 /** MAX_REPEAT bounds --repeat. */
 export const MAX_REPEAT = 1000;
 
-/** RunArgs are the parsed options of `gauntlet run`. */
-export interface RunArgs {
+/** RunArgs are the parsed options of `gauntlet run` (the gate's options are GateFlags, used with --gate). */
+export interface RunArgs extends GateFlags {
   scenario: string;
   target?: string;
   out?: string;
@@ -35,9 +35,6 @@ export interface RunArgs {
   exitZero: boolean;
   repeat: number;
   gate?: string;
-  unknown: 'fail' | 'pass';
-  junit?: string;
-  markdown?: string;
 }
 
 /** runOptions declares the arguments of `gauntlet run`. */
@@ -53,11 +50,12 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' })
     .option('repeat', { type: 'number', default: 1, describe: `Run the scenario N times, 1 to ${MAX_REPEAT} (folders rep-1 … rep-N); a gate then compares every repetition` })
     .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression)' })
-    .option('unknown', { choices: ['fail', 'pass'] as const, default: 'pass' as const, describe: 'With --gate: whether an UNKNOWN verdict fails' })
-    .option('junit', { type: 'string', describe: 'With --gate: write JUnit XML here' })
-    .option('markdown', { type: 'string', describe: 'With --gate: append a Markdown summary here' })
+    .options(GATE_FLAGS)
+    .group(['gate', ...Object.keys(GATE_FLAGS).filter((k) => k !== 'strict-validity')], 'Gate (as in gauntlet gate; the options need --gate):')
     .epilog(
-      'Exit codes: 0 valid and SLOs met, 1 SLO violated, 2 invalid input, 3 measurement invalid, interrupted or target unreachable, 4 internal error.\n' +
+      'Exit codes: 0 valid and SLOs met, 1 SLO violated, 2 invalid input, 3 measurement invalid, interrupted or target unreachable, 4 internal error. ' +
+        "Valid: nothing about the measurement as a whole failed, and the generator's lag could not account for more than a quarter of any judged figure nor explain a failed SLO check (--strict-validity: the 1 % / 1 ms rule; docs/results.md).\n\n" +
+        `With --gate, the gate's exit code is the run's. ${GATE_EPILOG}\n\n` +
         'Environment: GAUNTLET_REALTIME=0 keeps the sending threads at nice -10 instead of real-time priority (docs/results.md).',
     ) as unknown as Argv<RunArgs>;
 }
@@ -66,9 +64,10 @@ export function runOptions(y: Argv): Argv<RunArgs> {
  * reportLine writes report.html and report.md (from the results files just written) and returns the line that
  * names them; a report that cannot be written is a warning, never a changed verdict.
  */
-function reportLine(dir: string, human: (line: string) => void, runs?: string[]): string | undefined {
+function reportLine(dir: string, human: (line: string) => void, runs?: string[], gated?: { report: GateReport; code: number }): string | undefined {
   try {
-    const files = writeFolderReports(dir, runs);
+    // A gated --repeat folder keeps the gate's verdict (gate.json) and shows it in its report.
+    const files = runs && gated ? writeRepeatReports(dir, runs, gated.report, gated.code) : writeFolderReports(dir, runs);
     return `Report: ${files.html} (open it in a browser; summary for pull requests: ${files.markdown})`;
   } catch (err) {
     human(`warning: could not write the report in ${dir}: ${(err as Error).message}`);
@@ -83,6 +82,21 @@ export function checkWorkers(workers: number | undefined): void {
   }
 }
 
+/** checkGateFlags refuses gate options without --gate: they would be ignored silently. */
+export function checkGateFlags(args: RunArgs): void {
+  if (args.gate !== undefined) return;
+  const given = [
+    args.minEffect?.length ? '--min-effect' : '',
+    args.junit !== undefined ? '--junit' : '',
+    args.markdown !== undefined ? '--markdown' : '',
+    args.allowInvalid ? '--allow-invalid' : '',
+    args.unknown === 'fail' ? '--unknown fail' : '',
+    args.samples !== undefined && args.samples !== 'auto' ? `--samples ${args.samples}` : '',
+    args.markdownMode === 'replace' ? '--markdown-mode replace' : '',
+  ].filter(Boolean);
+  if (given.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --gate BASELINE`);
+}
+
 /** runRun executes `gauntlet run` and returns the exit code. */
 export async function runRun(args: RunArgs, stdout: (line: string) => void): Promise<number> {
   const human = args.json ? (line: string) => process.stderr.write(`${line}\n`) : stdout;
@@ -91,8 +105,10 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
   if (!(Number.isInteger(args.repeat) && args.repeat >= 1 && args.repeat <= MAX_REPEAT)) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--repeat must be an integer from 1 to ${MAX_REPEAT}, got ${args.repeat}`);
   }
-  // Read the baseline first: a wrong path should fail before minutes of load, not after.
+  checkGateFlags(args);
+  // Read the baseline and the gate's options first: a wrong path or value should fail before minutes of load, not after.
   const baseline = args.gate !== undefined ? readBaseline(args.gate) : undefined;
+  parseMinEffect(args.minEffect);
   const opts: { target?: string; durationScale: number } = { durationScale: args.durationScale };
   if (args.target !== undefined) opts.target = args.target;
   // Signals are heard from here on: loading the scenario, starting the server, every stage of every run.
@@ -111,6 +127,7 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       const runOpts: Parameters<typeof runPlan>[1] = { signal, onLine: (l) => human(l), onSecond: progress.onSecond };
       runOpts.outDir = args.repeat > 1 ? path.join(root, `rep-${i}`) : root;
       if (args.workers !== undefined) runOpts.workers = args.workers;
+      if (args.strictValidity) runOpts.strictValidity = true;
       let outcome: RunOutcome;
       try {
         outcome = await runPlan(plan, runOpts);
@@ -131,17 +148,19 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       human(`INTERRUPTED ${early ? early.message.replace(/^interrupted /, '') : 'before the run started'}: nothing was measured, no results were written`);
       return 3;
     }
-    if (outcomes.length > 1) {
-      // The repetitions side by side, in the folder that holds them.
-      const report = reportLine(root, human, outcomes.map((o) => o.dir));
-      if (report) human(report.replace('Report:', 'Repetitions compared:'));
-    }
     let code = outcomes.reduce((worst, o) => Math.max(worst, o.exitCode), early ? 3 : 0);
+    let gated: { report: GateReport; code: number } | undefined;
     if (baseline && outcomes.length && !signal.aborted) {
-      const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), { unknown: args.unknown });
+      const report = gate(baseline, args.gate!, outcomes.map((o) => o.results), outcomes.map((o) => path.join(o.dir, 'results.json')), gateOptionsOf(args));
       writeOutputs(report, args);
       for (const line of formatGate(report)) human(line);
       code = gateExitCode(report);
+      gated = { report, code };
+    }
+    if (outcomes.length > 1) {
+      // The repetitions as one run measured several times, in the folder that holds them (with the gate's verdict).
+      const report = reportLine(root, human, outcomes.map((o) => o.dir), gated);
+      if (report) human(report.replace('Report:', 'Repetitions:'));
     }
     return args.exitZero ? 0 : code;
   });

@@ -5,6 +5,7 @@
 import { showsDegradation } from '../faults/degradation.js';
 import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
 import type { ResultsFile } from '../results/results-schema.js';
+import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
 import { percent, sloValue } from './slo-value.js';
@@ -49,12 +50,16 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   } else if (r.interrupted && r.valid) {
     out.push(`Measurement of what ran (not judged as a whole: the run was interrupted): send lag p99 ${ms(r.generator.sendLagUs.p99)} ms, ${r.totals.lost} lost.`);
   } else if (!r.valid) {
-    out.push('Measurement INVALID:');
+    out.push(`Measurement INVALID${r.validityRule === 'strict' ? ' (strict rule)' : ''}:`);
     for (const reason of r.invalidReasons) out.push(`  ${reason}`);
+    if (r.generator.advice) out.push(`  ${r.generator.advice}`);
   } else {
     const lag = r.generator.sendLagUs;
     const checked = r.generator.checkedLateFraction ?? r.generator.lateFraction;
-    out.push(`Measurement valid: send lag p99 ${ms(lag.p99)} ms, ${(checked * 100).toFixed(2)} % of sends over 1 ms late after the first second (${(r.generator.lateFraction * 100).toFixed(2)} % in all); ${r.totals.lost} lost${r.generator.scheduling?.length ? `; sender scheduling: ${[...new Set(r.generator.scheduling)].join(', ')}` : ''}.`);
+    out.push(`Measurement valid${ruleText(r)}: send lag p99 ${ms(lag.p99)} ms, ${(checked * 100).toFixed(2)} % of sends over 1 ms late after the first second (${(r.generator.lateFraction * 100).toFixed(2)} % in all); ${r.totals.lost} lost${r.generator.scheduling?.length ? `; sender scheduling: ${[...new Set(r.generator.scheduling)].join(', ')}` : ''}.`);
+    const marginal = marginalFigures(r);
+    for (const m of marginal) out.push(`  marginal: ${m.phase} ${m.validity.reason} (a change smaller than that could be the lag)`);
+    if (r.generator.advice && marginal.length) out.push(`  ${r.generator.advice}`);
   }
   const notRunText = notRun ? `; ${notRun} check(s) of phases that did not run: not run` : '';
   if (r.slo.checks.length === 0) out.push('No SLO thresholds set.');
@@ -62,6 +67,12 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   else out.push(r.slo.pass ? `SLO met (${ranChecks} checks${notRunText}).` : `SLO VIOLATED (${failedChecks.length} of ${ranChecks} checks failed${notRunText}).`);
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
   return out;
+}
+
+/** ruleText says by what rule a valid run was judged valid (nothing for files from before the rules had names). */
+function ruleText(r: ResultsFile): string {
+  if (r.validityRule === 'effect') return " (per figure: the generator's lag could not account for a quarter of any judged figure)";
+  return r.validityRule === 'strict' ? ' (strict rule: at most 1 % of sends over 1 ms late)' : '';
 }
 
 /**

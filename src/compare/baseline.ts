@@ -10,6 +10,7 @@ import { decodeHistogram, encodeHistogram, newHistogram } from '../metrics/hdr.j
 import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import { packageVersion } from '../util/package-version.js';
+import { invalidReasonsBy, metricValidity, runLabel, type ValidityRule } from './run-validity.js';
 
 /** BASELINE_SCHEMA_VERSION is bumped on any incompatible change to the baseline format. */
 export const BASELINE_SCHEMA_VERSION = 1;
@@ -37,6 +38,11 @@ export interface BaselinePhase {
   intervalRuns?: MetricSamples;
   /** Merged latency histogram (compressed base64, µs). */
   histogram: string;
+  /**
+   * Repetitions left out of a metric's samples because the generator's lag made that figure invalid, with why
+   * ("rep-2: p99 1.50 ms, of which up to …"); absent when none was (and in baselines written before it existed).
+   */
+  dropped?: Partial<Record<keyof MetricSamples, string[]>>;
 }
 
 /** Baseline is a saved baseline file. */
@@ -50,6 +56,8 @@ export interface Baseline {
   target: { name: string; protocol: string; url: string; model?: string };
   /** The results files it was made from (as given). */
   sources: string[];
+  /** The validity rule it was saved by: `effect` (repetitions dropped per metric) or `strict`; absent: strict. */
+  validityRule?: 'effect' | 'strict';
   phases: BaselinePhase[];
 }
 
@@ -73,21 +81,26 @@ export function ranPhase(r: ResultsFile, phase: string): boolean {
   return p !== undefined && p.state !== 'not-run';
 }
 
-/** samplesOf extracts the gated metrics of one phase from a set of results files (repetitions). */
-export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: MetricSamples; intervals: MetricSamples; intervalRuns: MetricSamples; histogram: string } {
+/**
+ * samplesOf extracts the gated metrics of one phase from a set of results files (repetitions); `keep` leaves a
+ * run out of one metric's samples (a figure the generator's lag made invalid).
+ */
+export function samplesOf(
+  runs: ResultsFile[],
+  phase: string,
+  keep: (run: number, metric: keyof MetricSamples) => boolean = () => true,
+): { repetitions: MetricSamples; intervals: MetricSamples; intervalRuns: MetricSamples; histogram: string } {
   const empty = (): MetricSamples => ({ throughput: [], p50: [], p95: [], p99: [], error_rate: [] });
   const repetitions = empty();
   const intervals = empty();
   const intervalRuns = empty();
   const merged = newHistogram();
-  for (const r of runs) {
+  runs.forEach((r, run) => {
     const p = r.phases.find((x) => x.name === phase);
-    if (!p || p.state === 'not-run') continue;
-    repetitions.throughput.push(p.throughputRps);
-    repetitions.p50.push(p.latencyUs.p50 / 1000);
-    repetitions.p95.push(p.latencyUs.p95 / 1000);
-    repetitions.p99.push(p.latencyUs.p99 / 1000);
-    repetitions.error_rate.push(p.errorRate);
+    if (!p || p.state === 'not-run') return;
+    const values: MetricSamples = { throughput: [p.throughputRps], p50: [p.latencyUs.p50 / 1000], p95: [p.latencyUs.p95 / 1000], p99: [p.latencyUs.p99 / 1000], error_rate: [p.errorRate] };
+    const kept = new Set(SAMPLE_KEYS.filter((m) => keep(run, m)));
+    for (const m of kept) repetitions[m].push(values[m][0]!);
     if (p.histogram) merged.add(decodeHistogram(p.histogram));
     // Full seconds only: the first and last second of a phase are partial.
     const seconds = empty();
@@ -102,21 +115,25 @@ export function samplesOf(runs: ResultsFile[], phase: string): { repetitions: Me
       }
       seconds.error_rate.push(due > 0 ? failed / due : 0);
     }
-    for (const m of Object.keys(seconds) as (keyof MetricSamples)[]) {
+    for (const m of SAMPLE_KEYS) {
+      if (!kept.has(m)) continue;
       for (const v of seconds[m]) intervals[m].push(v);
       intervalRuns[m].push(seconds[m].length);
     }
-  }
+  });
   return { repetitions, intervals, intervalRuns, histogram: encodeHistogram(merged) };
 }
 
 /**
- * makeBaseline builds a baseline from one or more results files of the same scenario. Runs whose measurement is
- * invalid, or that were interrupted (or whose writer died), are refused unless `allowInvalid` (for machines where
- * the generator cannot be punctual; the baseline is then only as good as those runs, and holds only the phases
- * they ran). A run still in progress is always refused.
+ * makeBaseline builds a baseline from one or more results files of the same scenario. A run still in progress is
+ * always refused. By the effect rule (the default), a run whose measurement is invalid as a whole (a phase that
+ * could not send its plan, an unreachable target, lost requests) or that was interrupted (or whose writer died)
+ * is refused unless `allowInvalid` (the baseline then holds only the phases it ran), and a repetition whose figure
+ * the generator's lag made invalid is left out of that metric's samples alone, with a note (`dropped`): a metric
+ * left with too few samples is UNKNOWN at the gate, not a refused baseline. By the strict rule, a run over 1 % of
+ * sends late is refused as a whole, unless `allowInvalid` (which then keeps every figure as measured).
  */
-export function makeBaseline(name: string, files: string[], allowInvalid = false): Baseline {
+export function makeBaseline(name: string, files: string[], allowInvalid = false, rule: ValidityRule = 'effect'): Baseline {
   if (files.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results.json');
   const runs = files.map((f) => readResults(f));
   const first = runs[0]!;
@@ -126,11 +143,24 @@ export function makeBaseline(name: string, files: string[], allowInvalid = false
     if (r.incomplete?.state === 'in-progress') return [`${files[i]}: the run ${early}; wait for it to finish`];
     if (allowInvalid) return [];
     if (early) return [`${files[i]}: the run ${early}, so it does not cover its plan; --allow-invalid uses the phases it ran anyway`];
-    return !r.valid ? [`${files[i]}: the measurement is invalid (${r.invalidReasons.join('; ')}); --allow-invalid uses it anyway`] : [];
+    const reasons = invalidReasonsBy(r, rule);
+    return reasons.length ? [`${files[i]}: the measurement is invalid (${reasons.join('; ')}); --allow-invalid uses it anyway`] : [];
   });
   if (problems.length || invalid.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'these results cannot make one baseline', [...problems, ...invalid]);
   const target: Baseline['target'] = { name: first.target.name, protocol: first.target.protocol, url: first.target.url };
   if (first.target.model !== undefined) target.model = first.target.model;
+  const phases = first.phases.filter((p) => runs.some((r) => ranPhase(r, p.name))).map((p): BaselinePhase => {
+    const dropped: Partial<Record<keyof MetricSamples, string[]>> = {};
+    const keep = (run: number, m: keyof MetricSamples): boolean => {
+      if (rule === 'strict') return true;
+      const v = metricValidity(runs[run]!, p.name, m);
+      if (v?.status !== 'invalid') return true;
+      (dropped[m] ??= []).push(`${runLabel(files[run], run)}: ${v.reason}`);
+      return false;
+    };
+    const samples = samplesOf(runs, p.name, keep);
+    return { name: p.name, ...samples, ...(Object.keys(dropped).length > 0 && { dropped }) };
+  });
   return {
     schemaVersion: BASELINE_SCHEMA_VERSION,
     kind: 'gauntlet-baseline',
@@ -140,7 +170,8 @@ export function makeBaseline(name: string, files: string[], allowInvalid = false
     scenario: first.scenario.name,
     target,
     sources: files,
-    phases: first.phases.filter((p) => runs.some((r) => ranPhase(r, p.name))).map((p) => ({ name: p.name, ...samplesOf(runs, p.name) })),
+    validityRule: rule,
+    phases,
   };
 }
 
@@ -189,6 +220,9 @@ function baselineProblems(doc: Baseline): string[] {
     samples(p.repetitions, `phases[${i}].repetitions`);
     samples(p.intervals, `phases[${i}].intervals`);
     samples(p.intervalRuns, `phases[${i}].intervalRuns`, true);
+    if (p.dropped !== undefined && (typeof p.dropped !== 'object' || p.dropped === null || !Object.values(p.dropped).every((l) => Array.isArray(l) && l.every((x) => typeof x === 'string')))) {
+      out.push(`phases[${i}].dropped: must map metrics to lists of strings`);
+    }
   });
   return out.length > 10 ? [...out.slice(0, 10), `…and ${out.length - 10} more`] : out;
 }

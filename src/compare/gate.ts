@@ -1,12 +1,16 @@
 /**
  * The gate: a candidate (one or more results.json of the same scenario) against a baseline, per phase and
  * metric (throughput, p50, p95, p99, error rate), plus the candidate's own SLO checks. It fails on a REGRESSED
- * metric or a failed SLO check, and on UNKNOWN when asked to.
+ * metric or a failed SLO check, and on UNKNOWN when asked to; it cannot judge (exit 3) a candidate invalid as a
+ * whole, or what the generator's own lag could explain (docs/gates.md, "Validity at the gate").
  */
 import { GauntletError } from '../errors.js';
 import { readResults } from '../results/read-results.js';
-import type { ResultsFile } from '../results/results-schema.js';
+import type { ResultsFile, SloCheck } from '../results/results-schema.js';
 import { type Baseline, type BaselinePhase, type MetricSamples, ranPhase, samplesOf, stoppedEarly } from './baseline.js';
+import { LagView, sloDoubt } from './gate-lag.js';
+import { invalidReasonsBy, runLabel, type ValidityRule } from './run-validity.js';
+import { median } from './stats.js';
 import { DEFAULT_ALPHA, judge, type MetricRule, type MetricVerdict } from './verdict.js';
 
 /** GATED_METRICS are the metrics a gate compares, in report order. */
@@ -26,16 +30,33 @@ export interface GateOptions {
   /** Which samples to compare: per-repetition values, per-second values, or auto (see chooseSource). */
   samples?: 'auto' | 'repetitions' | 'intervals';
   /**
-   * Judge candidates whose measurement is invalid instead of refusing them (they are listed as warnings). A run
-   * that was interrupted, or whose writer died, is never judged: it does not cover its plan.
+   * Judge candidates instead of exiting 3: a measurement invalid as a whole is listed as a warning, and what the
+   * generator's lag leaves undecided is UNKNOWN. A run that was interrupted, or whose writer died, is never
+   * judged: it does not cover its plan.
    */
   allowInvalid?: boolean;
+  /** The strict rule: a candidate with over 1 % of sends more than 1 ms late is invalid as a whole (exit 3). */
+  strictValidity?: boolean;
 }
 
 /** GateCheck is one line of a gate: a metric verdict or an SLO check of the candidate. */
 export type GateCheck =
-  | ({ kind: 'verdict'; phase: string; pass: boolean; source: 'repetitions' | 'intervals' } & MetricVerdict)
-  | { kind: 'slo'; phase: string; metric: string; threshold: number; actual: number | null; pass: boolean; unit: string; notRun?: boolean; partial?: boolean };
+  | ({ kind: 'verdict'; phase: string; pass: boolean; source: 'repetitions' | 'intervals'; notes?: string[]; undecided?: boolean } & MetricVerdict)
+  | {
+      kind: 'slo';
+      phase: string;
+      metric: string;
+      threshold: number;
+      actual: number | null;
+      pass: boolean;
+      unit: string;
+      notRun?: boolean;
+      partial?: boolean;
+      /** A failed check the generator's lag could explain: not counted as failed, but undecided. */
+      inDoubt?: string;
+      /** The baseline's median fails the same threshold (gated metrics only): the threshold, not the change, fails. */
+      baselineFails?: boolean;
+    };
 
 /** GateReport is a gate's outcome. */
 export interface GateReport {
@@ -43,11 +64,15 @@ export interface GateReport {
   scenario: string;
   candidates: string[];
   pass: boolean;
+  /** The validity rule it judged by. */
+  rule: ValidityRule;
   /** Why the candidate cannot be judged (invalid measurement, interrupted or unfinished run); the gate then exits 3. */
   invalid: string[];
-  /** Invalid measurements judged anyway (allowInvalid). */
+  /** What the generator's lag left undecided (a change it could explain, a failed check it could explain): exit 3 unless allowInvalid. */
+  undecided: string[];
+  /** Invalid measurements judged anyway (allowInvalid), phases not compared, repetitions dropped from a metric. */
   warnings: string[];
-  counts: { regressed: number; improved: number; same: number; unknown: number; sloFailed: number };
+  counts: { regressed: number; improved: number; same: number; unknown: number; sloFailed: number; undecided: number };
   checks: GateCheck[];
 }
 
@@ -65,27 +90,40 @@ export function gateFiles(baseline: Baseline, baselineName: string, files: strin
   return gate(baseline, baselineName, files.map((f) => readResults(f)), files, opts);
 }
 
-/** gate compares candidate runs with the baseline. */
+/**
+ * gate compares candidate runs with the baseline. By the effect rule (the default) a run is invalid as a whole
+ * only for what concerns the whole measurement; the generator's lag is judged per metric: runs whose figure it
+ * made invalid leave that metric's samples, a regression no larger than the lag could add is undecided, and a
+ * failed SLO check it could explain is undecided too. By the strict rule, a late run is invalid as a whole.
+ */
 export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile[], names: string[], opts: GateOptions = {}): GateReport {
   const minEffect = { ...DEFAULT_MIN_EFFECT, ...opts.minEffect };
   const rules = RULES(minEffect);
+  const rule: ValidityRule = opts.strictValidity ? 'strict' : 'effect';
   const first = runs[0]!;
   const report: GateReport = {
     baseline: baselineName,
     scenario: first.scenario.name,
     candidates: names,
     pass: true,
+    rule,
     invalid: [],
+    undecided: [],
     warnings: [],
-    counts: { regressed: 0, improved: 0, same: 0, unknown: 0, sloFailed: 0 },
+    counts: { regressed: 0, improved: 0, same: 0, unknown: 0, sloFailed: 0, undecided: 0 },
     checks: [],
   };
   runs.forEach((r, i) => {
     if (r.scenario.name !== baseline.scenario) report.invalid.push(`${names[i]}: scenario '${r.scenario.name}', but the baseline is of '${baseline.scenario}'`);
     const early = stoppedEarly(r);
+    const reasons = early ? [] : invalidReasonsBy(r, rule);
     if (early) report.invalid.push(`cannot judge: run ${i + 1} (${names[i]}) ${early}`);
-    else if (!r.valid) (opts.allowInvalid ? report.warnings : report.invalid).push(`${names[i]}: the measurement is invalid (${r.invalidReasons.join('; ')})`);
+    else if (reasons.length) (opts.allowInvalid ? report.warnings : report.invalid).push(`${names[i]}: the measurement is invalid (${reasons.join('; ')})`);
   });
+  const undecided = (what: string): void => {
+    report.counts.undecided++;
+    report.undecided.push(what);
+  };
   for (const bp of baseline.phases) {
     const planned = first.plan.phases.find((p) => p.name === bp.name);
     // Phases that are not checked (warm-up: slo off) are not gated either.
@@ -95,13 +133,30 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
       report.warnings.push(`phase ${bp.name} did not run in ${runs.length > 1 ? 'any candidate' : 'the candidate'}: not compared`);
       continue;
     }
-    const cand = samplesOf(runs, bp.name);
+    const lag = new LagView(runs, names, bp.name);
+    const cand = samplesOf(runs, bp.name, rule === 'effect' ? lag.keep : undefined);
+    // One source per phase (a metric's dropped repetitions shorten that metric alone, see chooseSource).
     const source = chooseSource(opts.samples ?? 'auto', bp, cand);
     for (const metric of GATED_METRICS) {
       const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
-      const v = inRuns(judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, cand.repetitions[metric].length, cand.intervals[metric].length);
-      const pass = v.verdict !== 'REGRESSED' && !(v.verdict === 'UNKNOWN' && opts.unknown === 'fail');
-      report.checks.push({ kind: 'verdict', phase: bp.name, pass, source, ...v });
+      let v = inRuns(judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, cand.repetitions[metric].length, cand.intervals[metric].length);
+      const notes = rule === 'effect' ? lag.dropped(metric) : [];
+      const baseDropped = bp.dropped?.[metric]?.length ?? 0;
+      if (baseDropped > 0) notes.push(`the baseline left ${baseDropped} repetition(s) out of ${metric} (the generator's lag made the figure invalid): ${bp.repetitions[metric].length} kept`);
+      let isUndecided = false;
+      const emptied = rule === 'effect' ? lag.emptied(metric, cand.repetitions[metric].length) : undefined;
+      if (emptied) {
+        v = { ...v, verdict: 'UNKNOWN', reason: emptied };
+        isUndecided = true;
+      } else if (rule === 'effect') {
+        const held = lag.check(v, metric);
+        v = held.verdict;
+        isUndecided = held.undecided;
+        notes.push(...held.notes);
+      }
+      if (isUndecided && !opts.allowInvalid) undecided(`${bp.name} ${metric}: ${v.reason}`);
+      const pass = v.verdict !== 'REGRESSED' && !(v.verdict === 'UNKNOWN' && opts.unknown === 'fail' && !(isUndecided && !opts.allowInvalid));
+      report.checks.push({ kind: 'verdict', phase: bp.name, pass, source, ...v, ...(notes.length > 0 && { notes }), ...(isUndecided && { undecided: true }) });
       report.counts[v.verdict === 'REGRESSED' ? 'regressed' : v.verdict === 'IMPROVED' ? 'improved' : v.verdict === 'SAME' ? 'same' : 'unknown']++;
     }
   }
@@ -110,12 +165,30 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
     for (const c of r.slo.checks) {
       // A check of a phase that did not run neither passes nor fails; it is shown as not run.
       const notRun = c.pass === null;
-      report.checks.push({ kind: 'slo', phase: runs.length > 1 ? `${c.phase} (run ${i + 1})` : c.phase, metric: c.metric, threshold: c.threshold, actual: c.actual, pass: c.pass !== false, unit: c.unit, ...(notRun && { notRun }), ...(c.partial && { partial: true }) });
-      if (c.pass === false) report.counts.sloFailed++;
+      const doubt = rule === 'effect' && c.pass === false ? sloDoubt(r, c) : undefined;
+      const phase = runs.length > 1 ? `${c.phase} (${runLabel(names[i], i)})` : c.phase;
+      const failed = c.pass === false && (!doubt || (opts.allowInvalid === true && opts.unknown === 'fail'));
+      const baselineFails = c.pass === false ? baselineFailsToo(baseline, c) : undefined;
+      report.checks.push({
+        kind: 'slo', phase, metric: c.metric, threshold: c.threshold, actual: c.actual, pass: !failed, unit: c.unit,
+        ...(notRun && { notRun }), ...(c.partial && { partial: true }), ...(doubt && { inDoubt: doubt }), ...(baselineFails !== undefined && { baselineFails }),
+      });
+      if (failed) report.counts.sloFailed++;
+      else if (doubt && !opts.allowInvalid) undecided(`${phase} SLO ${c.metric} failed, but ${doubt}`);
     }
   });
-  report.pass = report.invalid.length === 0 && report.checks.every((c) => c.pass);
+  report.pass = report.invalid.length === 0 && report.undecided.length === 0 && report.checks.every((c) => c.pass);
   return report;
+}
+
+/** baselineFailsToo says whether the baseline's median (of its repetitions) fails an SLO threshold of a gated metric. */
+function baselineFailsToo(baseline: Baseline, c: SloCheck): boolean | undefined {
+  if (!(GATED_METRICS as readonly string[]).includes(c.metric)) return undefined;
+  const bp = baseline.phases.find((p) => p.name === c.phase);
+  const values = bp?.repetitions[c.metric as GatedMetric];
+  if (!values || values.length === 0) return undefined;
+  const m = median(values);
+  return c.metric === 'throughput' ? m < c.threshold : m > c.threshold;
 }
 
 /**
@@ -139,13 +212,15 @@ export const MIN_REPETITIONS = 6;
  * second came from (the design effect then accounts for runs and neighbouring seconds; measured in docs/gates.md,
  * this detects p99 regressions far more often than one value per repetition at the same false-positive rate). A
  * baseline saved before run structure was kept is compared by repetitions when both sides have 6 or more, as the
- * whole-series correction alone let run-to-run shifts pass for evidence.
+ * whole-series correction alone let run-to-run shifts pass for evidence. The runs and seconds are counted on
+ * throughput, the phase's structure: a repetition the generator's lag made invalid for p99 leaves p99's sample,
+ * and must not switch every metric of the phase to another kind of sample.
  */
 export function chooseSource(mode: 'auto' | 'repetitions' | 'intervals', base: BaselinePhase, cand: { repetitions: MetricSamples; intervals: MetricSamples }): 'repetitions' | 'intervals' {
   if (mode !== 'auto') return mode;
-  const reps = Math.min(base.repetitions.p99.length, cand.repetitions.p99.length);
+  const reps = Math.min(base.repetitions.throughput.length, cand.repetitions.throughput.length);
   // Phases shorter than a second have no per-second values to speak of.
-  const seconds = Math.min(base.intervals.p99.length, cand.intervals.p99.length);
+  const seconds = Math.min(base.intervals.throughput.length, cand.intervals.throughput.length);
   if (base.intervalRuns !== undefined && seconds > reps) return 'intervals';
   return reps >= MIN_REPETITIONS ? 'repetitions' : 'intervals';
 }

@@ -4,6 +4,7 @@
  * comment's 65,536 characters is not): rows beyond the budget are summarised in a line.
  */
 import type { GateCheck, GateReport } from '../compare/gate.js';
+import { gateHeadline } from '../compare/gate-headline.js';
 
 /** MARKDOWN_LIMIT is the largest summary written, in characters. */
 export const MARKDOWN_LIMIT = 60_000;
@@ -16,24 +17,36 @@ function num(x: number | null, unit = ''): string {
 }
 
 function row(c: GateCheck): string {
-  if (c.kind === 'slo') return `| ${c.phase} | SLO ${c.metric} | ${c.threshold} ${c.unit} | ${c.notRun ? 'not run' : num(c.actual, ` ${c.unit}`)} | | ${c.notRun ? '➖ not run' : c.pass ? `✅ met${c.partial ? ' (partial phase)' : ''}` : `❌ violated${c.partial ? ' (partial phase)' : ''}`} |`;
+  if (c.kind === 'slo') {
+    const state = c.notRun ? '➖ not run' : c.inDoubt && c.pass ? "❔ violated, but the generator's lag could explain it" : c.pass ? '✅ met' : `❌ violated${c.baselineFails ? ' (the baseline too)' : ''}`;
+    return `| ${c.phase} | SLO ${c.metric} | ${c.threshold} ${c.unit} | ${c.notRun ? 'not run' : num(c.actual, ` ${c.unit}`)} | | ${state}${c.partial ? ' (partial phase)' : ''} |`;
+  }
   const unit = c.metric === 'throughput' ? '/s' : c.metric === 'error_rate' ? '' : ' ms';
   const change = c.metric === 'error_rate' ? num(c.change) : Number.isFinite(c.change) ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %` : 'n/a';
-  const verdict = `${ICON[c.verdict]}${c.verdict === 'UNKNOWN' && c.needed ? ` (≈${c.needed} more runs)` : ''}${!c.pass && c.verdict === 'UNKNOWN' ? ' → fails' : ''}`;
+  const verdict = `${ICON[c.verdict]}${c.undecided ? " (the generator's lag could explain it)" : c.verdict === 'UNKNOWN' && c.needed ? ` (≈${c.needed} more runs)` : ''}${!c.pass && c.verdict === 'UNKNOWN' ? ' → fails' : ''}`;
   return `| ${c.phase} | ${c.metric} | ${num(c.baseline, unit)} | ${num(c.candidate, unit)} | ${change} | ${verdict} |`;
+}
+
+/** clip keeps one note to 600 characters, so a few long reasons cannot take the whole budget. */
+function clip(text: string): string {
+  return text.length > 600 ? `${text.slice(0, 599)}…` : text;
 }
 
 /** gateMarkdown renders a gate report as Markdown. */
 export function gateMarkdown(report: GateReport): string {
+  const h = gateHeadline(report);
   const head = [
-    `## gauntlet gate: ${report.pass ? '✅ passed' : report.invalid.length ? '⛔ cannot judge' : '❌ failed'}`,
+    `## gauntlet gate: ${h.status === 'PASSED' ? '✅ passed' : h.status === 'CANNOT JUDGE' ? `⛔ cannot judge (${h.short})` : `❌ failed (${h.short})`}`,
+    '',
+    `**${h.status}**: ${h.summary}.`,
+    ...h.meaning.map((m) => `- ${m}`),
     '',
     `Scenario **${report.scenario}** against baseline **${report.baseline}** (${report.candidates.length} candidate run${report.candidates.length > 1 ? 's' : ''}): ` +
       `${report.counts.regressed} regressed, ${report.counts.improved} improved, ${report.counts.same} same, ${report.counts.unknown} unknown, ${report.counts.sloFailed} SLO check(s) failed.`,
     '',
   ];
-  for (const reason of [...report.invalid, ...report.warnings]) head.push(`> ⚠️ ${reason}`);
-  if (report.invalid.length + report.warnings.length) head.push('');
+  for (const reason of [...report.invalid, ...report.undecided.map((u) => `undecided: ${u}`), ...report.warnings]) head.push(`> ⚠️ ${clip(reason)}`);
+  if (report.invalid.length + report.undecided.length + report.warnings.length) head.push('');
   head.push('| phase | metric | baseline | candidate | change | verdict |', '|---|---|---|---|---|---|');
   const lines = [...head];
   let size = lines.join('\n').length;
@@ -49,6 +62,18 @@ export function gateMarkdown(report: GateReport): string {
     size += r.length + 1;
   }
   if (left) lines.push('', `…and ${left} more passing checks (see the JUnit report).`);
-  lines.push('', '<sub>Verdicts: Mann-Whitney U and Kolmogorov-Smirnov at α = 0.01 with a minimum effect; see docs/gates.md.</sub>');
+  const notes = ordered.flatMap((c) => (c.kind === 'verdict' ? (c.notes ?? []).map((n) => `- ${c.phase} ${c.metric}: ${clip(n)}`) : c.inDoubt ? [`- ${c.phase} SLO ${c.metric}: ${clip(c.inDoubt)}`] : []));
+  if (notes.length) lines.push('', 'Notes on the generator\'s lag:');
+  let skipped = 0;
+  for (const n of notes) {
+    if (size + n.length + 300 > MARKDOWN_LIMIT) skipped++;
+    else {
+      lines.push(n);
+      size += n.length + 1;
+    }
+  }
+  if (skipped) lines.push(`- …and ${skipped} more notes (see the JUnit report).`);
+  const rule = report.rule === 'strict' ? 'strict validity: over 1 % of sends more than 1 ms late invalidates a run' : "validity per metric, by what the generator's lag could add";
+  lines.push('', `<sub>Verdicts: Mann-Whitney U and Kolmogorov-Smirnov at α = 0.01 with a minimum effect; ${rule}; see docs/gates.md.</sub>`);
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  * baseline, or an SLO threshold), failures carrying the numbers. Rendered from a GateReport only.
  */
 import type { GateCheck, GateReport } from '../compare/gate.js';
+import { gateHeadline } from '../compare/gate-headline.js';
 
 /** xmlEscape escapes text for XML attributes and content. */
 export function xmlEscape(s: string): string {
@@ -11,13 +12,14 @@ export function xmlEscape(s: string): string {
 
 function describeCheck(c: GateCheck): { name: string; message: string; failed: boolean; skipped: boolean } {
   if (c.kind === 'slo' && c.notRun) return { name: `SLO ${c.metric}`, message: `${c.metric}: not run (the phase did not run), threshold ${c.threshold} ${c.unit}`, failed: false, skipped: true };
+  if (c.kind === 'slo' && c.inDoubt && c.pass) return { name: `SLO ${c.metric}`, message: `${c.metric} = ${c.actual} ${c.unit} over the threshold ${c.threshold} ${c.unit}, but the generator's lag could explain it: ${c.inDoubt}`, failed: false, skipped: true };
   if (c.kind === 'slo') {
     const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : String(+c.actual.toPrecision(4));
     return { name: `SLO ${c.metric}`, message: `${c.metric} = ${actual} ${c.unit}, threshold ${c.threshold} ${c.unit}`, failed: !c.pass, skipped: false };
   }
   return {
     name: `${c.metric} vs baseline`,
-    message: `${c.verdict}: baseline ${fmt(c.baseline)}, candidate ${fmt(c.candidate)}; ${c.reason}`,
+    message: `${c.verdict}: baseline ${fmt(c.baseline)}, candidate ${fmt(c.candidate)}; ${c.reason}${c.notes?.length ? `. Notes: ${c.notes.join(' | ')}` : ''}`,
     failed: !c.pass,
     skipped: c.pass && c.verdict === 'UNKNOWN',
   };
@@ -31,11 +33,15 @@ function fmt(x: number): string {
 export function gateJunit(report: GateReport): string {
   const phases = [...new Set(report.checks.map((c) => c.phase))];
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const failures = report.checks.filter((c) => !c.pass).length + report.invalid.length;
-  out.push(`<testsuites name="gauntlet gate: ${xmlEscape(report.scenario)} vs ${xmlEscape(report.baseline)}" tests="${report.checks.length + report.invalid.length}" failures="${failures}">`);
-  if (report.invalid.length) {
-    out.push(`  <testsuite name="measurement" tests="${report.invalid.length}" failures="${report.invalid.length}">`);
+  const cannot = report.invalid.length + report.undecided.length;
+  const failures = report.checks.filter((c) => !c.pass).length + cannot;
+  // The headline (what failed: regressions, the candidate's SLO checks, or both) is the name CI systems show first.
+  const h = gateHeadline(report);
+  out.push(`<testsuites name="gauntlet gate: ${xmlEscape(report.scenario)} vs ${xmlEscape(report.baseline)}: ${h.status} — ${xmlEscape(h.summary)}" tests="${report.checks.length + cannot}" failures="${failures}">`);
+  if (cannot) {
+    out.push(`  <testsuite name="measurement" tests="${cannot}" failures="${cannot}">`);
     for (const reason of report.invalid) out.push(`    <testcase classname="measurement" name="valid"><failure message="${xmlEscape(reason)}"/></testcase>`);
+    for (const u of report.undecided) out.push(`    <testcase classname="measurement" name="not explained by the generator's lag"><failure message="${xmlEscape(u)}"/></testcase>`);
     out.push('  </testsuite>');
   }
   for (const phase of phases) {

@@ -5,6 +5,7 @@
  * (src/report/junit.ts) with verdicts against a baseline.
  */
 import type { ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import { marginalFigures } from '../run/judge-validity.js';
 import { xmlEscape } from './junit.js';
 import { checkText, incompleteText, runVerdict } from './run-facts.js';
 import { faultLabel } from './timeline-data.js';
@@ -37,7 +38,13 @@ function runCases(i: RunInput): Case[] {
   const cases: Case[] = [];
   const v = runVerdict(r);
   const reasons = [...(r.incomplete ? [incompleteText(r)] : v.interrupted ? [v.stateText.replace(/^INTERRUPTED/, 'the run was interrupted')] : []), ...r.invalidReasons];
-  cases.push(reasons.length ? { classname: cls, name: 'measurement valid', failure: reasons.join('; ') } : { classname: cls, name: 'measurement valid', out: `${r.totals.sent} sent, ${r.totals.lost} lost, ${(r.generator.lateFraction * 100).toFixed(2)} % of sends over 1 ms late` });
+  const advice = r.generator.advice ? `; ${r.generator.advice}` : '';
+  const marginal = marginalFigures(r).map((m) => `; marginal: ${m.phase} ${m.validity.reason}`).join('');
+  cases.push(
+    reasons.length
+      ? { classname: cls, name: 'measurement valid', failure: `${reasons.join('; ')}${advice}` }
+      : { classname: cls, name: 'measurement valid', out: `${r.totals.sent} sent, ${r.totals.lost} lost, ${(r.generator.lateFraction * 100).toFixed(2)} % of sends over 1 ms late${marginal}${marginal ? advice : ''}` },
+  );
   for (const c of r.slo.checks) {
     const name = `SLO ${c.metric}`;
     const classname = `${cls}.${c.phase}`;

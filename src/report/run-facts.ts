@@ -5,6 +5,7 @@
  */
 import { showsDegradation } from '../faults/degradation.js';
 import { LATE_FRACTION_LIMIT } from '../run/evaluate.js';
+import { marginalFigures } from '../run/judge-validity.js';
 import type { PhaseResult, ResultsFile, SloCheck } from '../results/results-schema.js';
 import { phaseFigures } from '../sweep/figures.js';
 import { count, errorsText, ms, msValue, pct, plural, rps, seconds } from './format.js';
@@ -86,12 +87,15 @@ export function runWarnings(r: ResultsFile): Warning[] {
   else if (state === 'interrupted') out.push({ severity: 'error', text: `The run was interrupted${measuredText(r)}: its results cover the time until then.${phasesCutText(r)}` });
   if (state === 'failed') out.push({ severity: 'error', text: 'The run failed before it finished: its results are partial.' });
   for (const reason of r.invalidReasons) out.push({ severity: 'error', text: `Measurement invalid: ${reason}.` });
-  if (r.valid && r.generator.lateFraction > SOFT_LAG_FRACTION) {
+  if (r.valid && r.validityRule === 'effect') {
+    for (const m of marginalFigures(r).slice(0, MAX_NAMED)) out.push({ severity: 'warning', text: `Generator lag, marginal: in ${m.phase}, ${m.validity.reason}. A change smaller than that could be the lag.` });
+  } else if (r.valid && r.generator.lateFraction > SOFT_LAG_FRACTION) {
     out.push({
       severity: 'warning',
       text: `Generator lag: ${pct(r.generator.lateFraction)} of requests went out more than 1 ms late (p99 send lag ${ms(r.generator.sendLagUs.p99)} ms). Below the ${pct(LATE_FRACTION_LIMIT)} limit, but the load generator was close to its capacity.`,
     });
   }
+  if (r.generator.advice && (!r.valid || marginalFigures(r).length > 0)) out.push({ severity: 'warning', text: `Generator lag, ${r.generator.advice}.` });
   if (r.totals.lost > 0 && !r.invalidReasons.some((x) => x.includes('never got an outcome'))) out.push({ severity: 'error', text: `${r.totals.lost} request(s) were sent and never got an outcome.` });
   if (r.totals.dropped > 0) {
     out.push({ severity: 'warning', text: `${count(r.totals.dropped)} request(s) were not sent (DROPPED): the target's max_in_flight requests were already outstanding. They count as failures; their latency was never measured.` });
@@ -236,7 +240,8 @@ export function whatHappened(r: ResultsFile): string[] {
     out.push(`In its busiest phase (${busiest.name}) the server ran ${s.meanBatch.toFixed(2)} requests per execution on average; a request spent ${ms(s.queueUs)} ms queued and ${ms(s.computeInferUs)} ms in inference of its ${ms(s.requestUs)} ms inside the server, against a client p50 of ${ms(busiest.latencyUs.p50)} ms.`);
   }
   const v = runVerdict(r);
-  if (v.valid) out.push(`The measurement is valid: ${pct(1 - r.generator.lateFraction)} of requests went out within 1 ms of their intended time and none was lost.`);
+  const perFigure = r.validityRule === 'effect' ? "; the generator's lag could not account for a quarter of any figure checked" : '';
+  if (v.valid) out.push(`The measurement is valid: ${pct(1 - r.generator.lateFraction)} of requests went out within 1 ms of their intended time and none was lost${perFigure}.`);
   else if (v.validityText !== 'measurement INVALID') out.push('The run did not go to its end (see the warnings above): the numbers are what was measured until it stopped, and the measurement is not judged valid.');
   else out.push('The measurement is NOT valid (see the warnings above): read the numbers as indicative only.');
   return out;

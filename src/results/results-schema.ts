@@ -6,6 +6,7 @@
 import type { ErrorSample } from '../load/messages.js';
 import type { LatencySummary } from '../metrics/hdr.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
+import type { PhaseValidity } from '../run/metric-validity.js';
 import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
 
 /**
@@ -68,6 +69,12 @@ export interface PhaseResult {
   server?: { meanBatch: number; queueUs: number; computeInferUs: number; requestUs: number; requestsPerS: number };
   /** Graceful degradation: requests the target turned away (503 / UNAVAILABLE) against those it served. */
   degradation?: Degradation;
+  /**
+   * Per figure, whether the generator's own lateness could explain it (src/run/metric-validity.ts): valid,
+   * marginal or invalid, with the numbers. Added in schema 2 without a bump; absent in older files (readers
+   * judge those from the phase's figures).
+   */
+  validity?: PhaseValidity;
 }
 
 /** REJECTION_CODES are the outcome codes that mean the target turned a request away (load shedding). */
@@ -270,6 +277,12 @@ export interface ResultsFile {
    */
   valid: boolean;
   invalidReasons: string[];
+  /**
+   * Which rule made `valid`: `effect` (each judged figure by what the generator's lag could do to it) or `strict`
+   * (more than 1 % of sends over 1 ms late makes the whole run invalid; `--strict-validity`). Absent in files
+   * written before it existed, which used the strict rule.
+   */
+  validityRule?: 'effect' | 'strict';
   /** The writer's heartbeat (written since schemaVersion 2). */
   heartbeat?: Heartbeat;
   /** Set by gauntlet's reader, never written: the file was left running (see Incomplete). */
@@ -283,6 +296,8 @@ export interface ResultsFile {
     lateSends: number;
     lateFraction: number;
     checkedLateFraction: number;
+    /** What would make the generator more punctual, when its lag made a judged figure marginal or invalid. */
+    advice?: string;
   };
   totals: { scheduled: number; sent: number; ok: number; failed: number; dropped: number; lost: number };
   phases: PhaseResult[];

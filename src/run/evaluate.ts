@@ -2,14 +2,21 @@
  * Turning a run's merged measurements into results: per-phase figures, per-second rows, the validity verdict
  * (can these numbers be trusted?) and the SLO checks (did the target meet its thresholds?).
  */
+import os from 'node:os';
+import type { SenderScheduling } from '../load/messages.js';
 import { encodeHistogram, type LatencySummary, summarize } from '../metrics/hdr.js';
 import { errorCount, type RunAggregate } from '../metrics/run-aggregate.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { Plan, SloSpec } from '../scenario/plan.js';
 import { perSecond, phaseSpan } from '../results/phase-span.js';
 import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-schema.js';
+import { generatorAdvice, type MachineStall, machineStalled, stallText } from './generator-advice.js';
+import { judgedMetrics, lagReasons, measurementReasons, type ValidityRule } from './judge-validity.js';
+import { judgePhase, type PhaseRow, rowCounts } from './metric-validity.js';
 
-/** LATE_FRACTION_LIMIT: more than this share of sends over 1 ms late makes a run invalid. */
+export { SHORTFALL_LIMIT } from './judge-validity.js';
+
+/** LATE_FRACTION_LIMIT: by the strict rule, more than this share of sends over 1 ms late makes a run invalid. */
 export const LATE_FRACTION_LIMIT = 0.01;
 /**
  * GENERATOR_WARMUP_S: sends in the run's first seconds are left out of the lateness check (they are measured and
@@ -18,9 +25,6 @@ export const LATE_FRACTION_LIMIT = 0.01;
  * runs invalid for a start-up cost that says nothing about the rest of the measurement.
  */
 export const GENERATOR_WARMUP_S = 1;
-/** SHORTFALL_LIMIT: an open-loop phase that sent (or dropped) less than 95 % of its plan within its time is invalid. */
-export const SHORTFALL_LIMIT = 0.05;
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
 
 /**
  * phaseResults computes every phase's figures from the aggregate (and the server's view, if scraped). Encoding
@@ -30,6 +34,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
  * end. A phase cut short has its rates over the time it ran (phase-span.ts).
  */
 export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterval[] = [], withHistograms = true, measuredS?: number): PhaseResult[] {
+  const rows = rowsByPhase(plan, agg);
   return plan.phases.map((p, i) => {
     const c = agg.phaseCounts[i]!;
     const h = agg.phaseHists[i]!;
@@ -61,6 +66,7 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
       histogram: withHistograms ? encodeHistogram(h.latency) : '',
       serviceHistogram: withHistograms ? encodeHistogram(h.service) : '',
     };
+    r.validity = judgePhase({ ...r, ...rowCounts(p, rows[i]!), attempted });
     const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + span.elapsedS);
     if (seconds.length) {
       const mean = (f: (s: ServerInterval) => number): number => seconds.reduce((n, s) => n + f(s), 0) / seconds.length;
@@ -99,35 +105,78 @@ export function checkedLateFraction(agg: RunAggregate): number {
   return sent > 0 ? late / sent : 0;
 }
 
+/** JudgeFacts are what the validity verdict reads besides the aggregate: the generator's lag and the rule. */
+export interface JudgeFacts {
+  sendLagUs: LatencySummary;
+  checkedLateFraction: number;
+  /** `effect` (default): per figure, by what the lag could do to it; `strict`: the 1 % / 1 ms rule for the whole run. */
+  rule?: ValidityRule;
+  /** For the advice: load workers, how each sending thread was scheduled, whether the target shares the machine. */
+  workers?: number;
+  scheduling?: readonly SenderScheduling[];
+  localTarget?: boolean;
+  /** Cores of this machine (default: os.availableParallelism()). */
+  cores?: number;
+  /** Stalls of the whole process, where the run measured them (generator-advice.ts MachineStall). */
+  machineStall?: MachineStall;
+}
+
+/** RunJudgement is the validity verdict: why the measurement cannot be trusted (empty: it can), and what would help. */
+export interface RunJudgement {
+  reasons: string[];
+  /** Set when the generator's lag made a judged figure marginal or invalid (or, strict, broke the 1 % rule). */
+  advice?: string;
+}
+
 /**
- * invalidReasons says why a run's measurement cannot be trusted (empty when it can); `generator` is the run's
- * send-lag summary and checked late fraction, computed once by the caller.
+ * judgeRun says why a run's measurement cannot be trusted. Whatever the rule: a phase that could not send its
+ * plan, an unreachable target, lost requests. The generator's lag, by the `effect` rule: a judged figure of a
+ * checked phase that the lag could account for more than a quarter of, or a failed SLO check it could explain; by
+ * the `strict` rule: more than 1 % of sends (after the first second) over 1 ms late, whatever they did.
  */
-export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number, generator: { sendLagUs: LatencySummary; checkedLateFraction: number }): string[] {
-  const reasons: string[] = [];
+export function judgeRun(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number, facts: JudgeFacts): RunJudgement {
   const t = agg.totals();
-  const lag = generator.sendLagUs;
-  const late = generator.checkedLateFraction;
-  if (late > LATE_FRACTION_LIMIT) {
-    reasons.push(
-      `the load generator could not keep up: ${pct(late)} of requests went out more than 1 ms late ` +
-        `(after the first ${GENERATOR_WARMUP_S} s; p99 send lag ${(lag.p99 / 1000).toFixed(1)} ms; limit ${pct(LATE_FRACTION_LIMIT)}); try --workers or a less loaded machine`,
-    );
+  const rows = rowsByPhase(plan, agg);
+  const phaseFacts = plan.phases.map((p, i) => ({ name: p.name, kind: p.load.kind, startS: p.startS, durationS: p.durationS, scheduled: phases[i]?.scheduled ?? 0, rows: rows[i]! }));
+  const whole = measurementReasons(phaseFacts, t.errors, t.ok, lost);
+  const checked = new Set(plan.phases.filter((p) => p.slo !== null).map((p) => p.name));
+  const slo = checkSlos(plan, phases);
+  const lagged = lagReasons(phases, (name) => checked.has(name), slo.checks, (p) => p.validity);
+  const late = facts.checkedLateFraction;
+  const lag = facts.sendLagUs;
+  const strictReason =
+    late > LATE_FRACTION_LIMIT
+      ? `the load generator could not keep up: ${pct(late)} of requests went out more than 1 ms late (after the first ${GENERATOR_WARMUP_S} s; p99 send lag ${(lag.p99 / 1000).toFixed(1)} ms; limit ${pct(LATE_FRACTION_LIMIT)})`
+      : undefined;
+  // A machine that held every thread of this process off the CPU at once is named, not the generator's load.
+  const stall = facts.machineStall;
+  const blame = (reason: string): string => (machineStalled(stall) ? reason.replace(/^the load generator could not keep up/, `the machine stalled (${stallText(stall)}), so the load generator could not keep up`) : reason);
+  const generator = (facts.rule === 'strict' ? (strictReason ? [strictReason] : []) : lagged).map(blame);
+  const marginal = phases.some((p) => checked.has(p.name) && p.state !== 'not-run' && judgedMetrics(p.name, slo.checks).some((m) => p.validity?.[m]?.status === 'marginal'));
+  const out: RunJudgement = { reasons: [...generator, ...whole] };
+  if (generator.length || marginal || strictReason) {
+    out.advice = generatorAdvice({
+      workers: facts.workers ?? 1,
+      cores: facts.cores ?? os.availableParallelism(),
+      scheduling: facts.scheduling ?? [],
+      localTarget: facts.localTarget ?? false,
+      sendLagUs: lag,
+      ...(stall !== undefined && { machineStall: stall }),
+    });
   }
-  plan.phases.forEach((p, i) => {
-    if (p.load.kind !== 'open' || !phases[i]) return;
-    const inTime = agg.rows.filter((r) => r.phase === i && r.second < Math.ceil(p.startS + p.durationS) + 1);
-    const handled = inTime.reduce((n, r) => n + r.sent + r.dropped, 0);
-    const planned = phases[i].scheduled;
-    if (planned > 0 && handled < planned * (1 - SHORTFALL_LIMIT)) {
-      reasons.push(`phase '${p.name}': the generator sent only ${pct(handled / planned)} of the planned requests within the phase (limit ${pct(1 - SHORTFALL_LIMIT)})`);
-    }
-  });
-  const failed = errorCount(t);
-  const unreachable = Object.entries(t.errors).filter(([k]) => UNREACHABLE.has(k)).reduce((n, [, v]) => n + v, 0);
-  if (t.ok === 0 && failed > 0 && unreachable === failed) reasons.push(`the target was unreachable: every request failed to connect (${Object.keys(t.errors).join(', ')})`);
-  if (lost > 0) reasons.push(`${lost} request(s) were sent and never got an outcome`);
-  return reasons;
+  return out;
+}
+
+/** invalidReasons is judgeRun's reasons alone. */
+export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number, facts: JudgeFacts): string[] {
+  return judgeRun(plan, agg, phases, lost, facts).reasons;
+}
+
+/** rowsByPhase groups the aggregate's per-second rows by phase, in one pass. */
+function rowsByPhase(plan: Plan, agg: RunAggregate): PhaseRow[][] {
+  const out: PhaseRow[][] = plan.phases.map(() => []);
+  for (const r of agg.rows) out[r.phase]?.push({ second: r.second, sent: r.sent, dropped: r.dropped });
+  return out;
 }
 
 /**

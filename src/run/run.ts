@@ -31,7 +31,8 @@ import { packageVersion } from '../util/package-version.js';
 import { bounded, InterruptedError, isInterrupt, throwIfInterrupted } from './abort.js';
 import { SecondStatusBuilder, type SecondStatus } from './second-status.js';
 import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
-import { checkedLateFraction, checkSlos, intervalResults, invalidReasons, phaseResults } from './evaluate.js';
+import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults } from './evaluate.js';
+import { isLocalUrl } from './generator-advice.js';
 
 export type { SecondStatus } from './second-status.js';
 
@@ -50,6 +51,8 @@ export interface RunOptions {
   graceMs?: number;
   onLine?: (line: string) => void;
   onSecond?: (s: SecondStatus) => void;
+  /** Judge validity by the strict rule (more than 1 % of sends over 1 ms late invalidates the run), not per figure. */
+  strictValidity?: boolean;
 }
 
 /** INTERRUPT_GRACE_MS is how long replies in flight may take after an interrupt, by default. */
@@ -169,7 +172,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   let startEpochMs = Date.now();
   let stoppedAtMs: number | undefined;
   const snapshot = (status: ResultsFile['status']): ResultsFile =>
-    buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs });
+    buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
   try {
     await pool.start(opts.signal);
   } catch (err) {
@@ -274,6 +277,7 @@ function buildResults(
   status: ResultsFile['status'],
   interrupted: boolean,
   clock: { startEpochMs: number; stoppedAtMs: number | undefined },
+  rule: 'effect' | 'strict' = 'effect',
 ): ResultsFile {
   const final = status !== 'running';
   // What the figures cover, on the run's clock: while running, the seconds every load worker has reported (the
@@ -289,7 +293,8 @@ function buildResults(
   const lost = status === 'running' ? 0 : Math.max(0, t.sent - (t.ok + failed - t.dropped));
   const lag = summarize(agg.lagAll());
   const late = checkedLateFraction(agg);
-  const reasons = status === 'running' ? [] : invalidReasons(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late });
+  const judged = status === 'running' ? { reasons: [] } : judgeRun(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late, rule, workers, scheduling: pool.scheduling, localTarget: embedded || isLocalUrl(target.url) });
+  const reasons = judged.reasons;
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'gauntlet', version: packageVersion() },
@@ -303,7 +308,8 @@ function buildResults(
     // Not judged while running (the file says null, see ResultsWriter).
     valid: status !== 'running' && reasons.length === 0,
     invalidReasons: reasons,
-    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late },
+    validityRule: rule,
+    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late, ...(judged.advice && { advice: judged.advice }) },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),

@@ -42,6 +42,12 @@ describe('chooseSource (auto)', () => {
     expect(chooseSource('auto', phase(5, 20, false), cand(6, 20))).toBe('intervals');
   });
 
+  it('counts runs on throughput: a repetition dropped from p99 alone (the generator\'s lag) does not switch the phase to per-second values', () => {
+    const c = cand(6, 1);
+    const dropped = { repetitions: { ...c.repetitions, p99: c.repetitions.p99.slice(1) }, intervals: { ...c.intervals, p99: c.intervals.p99.slice(1) } };
+    expect(chooseSource('auto', phase(6, 1, true), dropped)).toBe('repetitions');
+  });
+
   it('does what it is told outside auto', () => {
     expect(chooseSource('repetitions', phase(1, 20, true), cand(1, 20))).toBe('repetitions');
     expect(chooseSource('intervals', phase(6, 20, false), cand(6, 20))).toBe('intervals');

@@ -37,7 +37,7 @@ describe('gate on an interrupted candidate', () => {
     expect(report.invalid).toEqual([`cannot judge: run 1 (${file}) was interrupted at 6.0 s of 12 s`]);
     expect(report.pass).toBe(false);
     expect(gateExitCode(report)).toBe(3);
-    expect(formatGate(report)[0]).toMatch(/: CANNOT JUDGE$/);
+    expect(formatGate(report)[0]).toMatch(/: CANNOT JUDGE — the candidate's measurement is invalid, or its run did not go to its end$/);
   });
 
   it('does not compare the phase that never ran, and shows its SLO checks as not run', () => {
@@ -50,6 +50,6 @@ describe('gate on an interrupted candidate', () => {
     expect(formatGate(report).filter((l) => l.includes('burst SLO'))).toEqual(slo.map((c) => `  -    burst SLO ${c.metric}: not run (the phase did not run; threshold ${c.threshold} ${c.unit})`));
     expect(gateJunit(report)).toMatch(/classname="demo\.burst" name="SLO p99"><skipped message="p99: not run/);
     expect(gateMarkdown(report)).toMatch(/\| burst \| SLO p99 \| .* \| not run \| \| ➖ not run \|/);
-    expect(gateMarkdown(report)).toMatch(/^## gauntlet gate: ⛔ cannot judge$/m);
+    expect(gateMarkdown(report)).toMatch(/^## gauntlet gate: ⛔ cannot judge \(invalid measurement\)$/m);
   });
 });
