@@ -4,6 +4,7 @@
  * error rates in percent. Read from the gate report (gate.json), never recomputed.
  */
 import type { GateCheck, GateReport } from '../compare/gate.js';
+import { gateExitCode, gateHeadline as compareHeadline } from '../compare/gate-headline.js';
 import { msValue, pct, plural, rps } from './format.js';
 
 /** GateHeadline is the gate's verdict in a few words, and the exit code it gave. */
@@ -14,19 +15,18 @@ export interface GateHeadline {
   exitCode: number;
 }
 
-/** gateHeadline says whether the gate passed and, when it failed, which of its parts failed. */
+/**
+ * gateHeadline says whether the gate passed and, when it failed, which of its parts failed: the gate's own
+ * headline (src/compare/gate-headline.ts), so a report never words a verdict differently from the gate that gave
+ * it. The exit code is the one gate.json states, when it states one.
+ */
 export function gateHeadline(g: GateReport): GateHeadline {
+  // A gate.json written before `undecided` existed has none.
+  const report: GateReport = { ...g, undecided: Array.isArray(g.undecided) ? g.undecided : [] };
+  const h = compareHeadline(report);
   const stated = (g as { exitCode?: unknown }).exitCode;
-  if (g.invalid.length) return { status: 'cannot-judge', text: `gate CANNOT JUDGE: ${g.invalid.length === 1 ? 'the candidate' : `${g.invalid.length} problems`} (${g.invalid[0]})`, exitCode: typeof stated === 'number' ? stated : 3 };
-  if (g.pass) return { status: 'passed', text: `gate PASSED: ${g.counts.regressed} regressed, ${g.counts.improved} improved, ${g.counts.same} same, ${g.counts.unknown} unknown; the candidate's own SLO met`, exitCode: typeof stated === 'number' ? stated : 0 };
-  const unknownFailed = g.checks.filter((c) => c.kind === 'verdict' && c.verdict === 'UNKNOWN' && !c.pass).length;
-  const parts = [
-    ...(g.counts.regressed ? [`${plural(g.counts.regressed, 'metric')} REGRESSED against the baseline`] : []),
-    ...(g.counts.sloFailed ? [`the candidate's own SLO failed (${plural(g.counts.sloFailed, 'check')})`] : []),
-    ...(unknownFailed ? [`${unknownFailed} UNKNOWN counted as failures (--unknown fail)`] : []),
-  ];
-  if (!g.counts.regressed && parts.length) parts.push('no metric regressed');
-  return { status: 'failed', text: `gate FAILED: ${parts.length ? parts.join('; ') : 'a check failed'}`, exitCode: typeof stated === 'number' ? stated : 1 };
+  const status = h.status === 'PASSED' ? 'passed' : h.status === 'FAILED' ? 'failed' : 'cannot-judge';
+  return { status, text: `gate ${h.status}: ${h.summary}`, exitCode: typeof stated === 'number' ? stated : gateExitCode(report) };
 }
 
 /** GateRow is one check of a gate, ready to print. */
