@@ -11,6 +11,7 @@ import { makeBaseline, readBaseline, writeBaseline } from '../compare/baseline.j
 import { DEFAULT_MIN_EFFECT, type GatedMetric, GATED_METRICS, type GateOptions, type GateReport, gateFiles, MIN_REPETITIONS } from '../compare/gate.js';
 import { gateExitCode, gateHeadline } from '../compare/gate-headline.js';
 import { GauntletError } from '../errors.js';
+import { valueText } from '../report/gate-view.js';
 import { gateJunit } from '../report/junit.js';
 import { gateMarkdown } from '../report/gate-markdown.js';
 import { expandResults } from './results-paths.js';
@@ -168,10 +169,10 @@ export function formatGate(r: GateReport): string[] {
   for (const u of r.undecided) out.push(`  undecided: ${u}`);
   for (const w of r.warnings) out.push(`  warning: ${w}`);
   for (const c of r.checks) {
-    if (c.kind === 'slo' && c.notRun) out.push(`  -    ${c.phase} SLO ${c.metric}: not run (the phase did not run; threshold ${c.threshold} ${c.unit})`);
+    if (c.kind === 'slo' && c.notRun) out.push(`  -    ${c.phase} SLO ${c.metric}: not run (the phase did not run; threshold ${valueText(c.metric, c.threshold, c.unit)})`);
     else if (c.kind === 'slo') {
       const mark = c.inDoubt && c.pass ? '??  ' : c.pass ? 'ok  ' : 'FAIL';
-      out.push(`  ${mark} ${c.phase} SLO ${c.metric}: ${c.actual === null ? 'n/a' : +c.actual.toPrecision(4)} ${c.unit} (threshold ${c.threshold})${c.partial ? ' (partial phase)' : ''}${c.baselineFails ? ' (the baseline fails it too)' : ''}`);
+      out.push(`  ${mark} ${c.phase} SLO ${c.metric}: ${c.actual === null ? 'n/a' : valueText(c.metric, c.actual, c.unit)} (threshold ${valueText(c.metric, c.threshold, c.unit)})${c.partial ? ' (partial phase)' : ''}${c.baselineFails ? ' (the baseline fails it too)' : ''}`);
       if (c.inDoubt) out.push(`         the generator's lag could explain it: ${c.inDoubt}`);
     } else {
       out.push(`  ${c.pass ? (c.undecided ? '??  ' : 'ok  ') : 'FAIL'} ${c.phase} ${c.metric}: ${c.verdict} (${c.source === 'intervals' ? 'per second' : 'per run'}) — ${c.reason}`);

@@ -5,6 +5,7 @@
  */
 import type { GateCheck, GateReport } from '../compare/gate.js';
 import { gateHeadline } from '../compare/gate-headline.js';
+import { valueText } from './gate-view.js';
 
 /** MARKDOWN_LIMIT is the largest summary written, in characters. */
 export const MARKDOWN_LIMIT = 60_000;
@@ -19,12 +20,17 @@ function num(x: number | null, unit = ''): string {
 function row(c: GateCheck): string {
   if (c.kind === 'slo') {
     const state = c.notRun ? '➖ not run' : c.inDoubt && c.pass ? "❔ violated, but the generator's lag could explain it" : c.pass ? '✅ met' : `❌ violated${c.baselineFails ? ' (the baseline too)' : ''}`;
-    return `| ${c.phase} | SLO ${c.metric} | ${c.threshold} ${c.unit} | ${c.notRun ? 'not run' : num(c.actual, ` ${c.unit}`)} | | ${state}${c.partial ? ' (partial phase)' : ''} |`;
+    return `| ${c.phase} | SLO ${c.metric} | ${valueText(c.metric, c.threshold, c.unit)} | ${c.notRun ? 'not run' : valueText(c.metric, c.actual, c.unit)} | | ${state}${c.partial ? ' (partial phase)' : ''} |`;
   }
-  const unit = c.metric === 'throughput' ? '/s' : c.metric === 'error_rate' ? '' : ' ms';
-  const change = c.metric === 'error_rate' ? num(c.change) : Number.isFinite(c.change) ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %` : 'n/a';
-  const verdict = `${ICON[c.verdict]}${c.undecided ? " (the generator's lag could explain it)" : c.verdict === 'UNKNOWN' && c.needed ? ` (≈${c.needed} more runs)` : ''}${!c.pass && c.verdict === 'UNKNOWN' ? ' → fails' : ''}`;
-  return `| ${c.phase} | ${c.metric} | ${num(c.baseline, unit)} | ${num(c.candidate, unit)} | ${change} | ${verdict} |`;
+  const unit = c.metric === 'throughput' ? '/s' : ' ms';
+  // Error rates in percent and their change in percentage points (an absolute rule); the others relative.
+  const change = !Number.isFinite(c.change) ? 'n/a' : c.metric === 'error_rate' ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(2)} pp` : `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %`;
+  if (c.metric === 'error_rate') return `| ${c.phase} | ${c.metric} | ${valueText(c.metric, c.baseline)} | ${valueText(c.metric, c.candidate)} | ${change} | ${verdictText(c)} |`;
+  return `| ${c.phase} | ${c.metric} | ${num(c.baseline, unit)} | ${num(c.candidate, unit)} | ${change} | ${verdictText(c)} |`;
+}
+
+function verdictText(c: Extract<GateCheck, { kind: 'verdict' }>): string {
+  return `${ICON[c.verdict]}${c.undecided ? " (the generator's lag could explain it)" : c.verdict === 'UNKNOWN' && c.needed ? ` (≈${c.needed} more runs)` : ''}${!c.pass && c.verdict === 'UNKNOWN' ? ' → fails' : ''}`;
 }
 
 /** clip keeps one note to 600 characters, so a few long reasons cannot take the whole budget. */

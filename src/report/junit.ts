@@ -4,6 +4,7 @@
  */
 import type { GateCheck, GateReport } from '../compare/gate.js';
 import { gateHeadline } from '../compare/gate-headline.js';
+import { valueText } from './gate-view.js';
 
 /** xmlEscape escapes text for XML attributes and content. */
 export function xmlEscape(s: string): string {
@@ -11,11 +12,11 @@ export function xmlEscape(s: string): string {
 }
 
 function describeCheck(c: GateCheck): { name: string; message: string; failed: boolean; skipped: boolean } {
-  if (c.kind === 'slo' && c.notRun) return { name: `SLO ${c.metric}`, message: `${c.metric}: not run (the phase did not run), threshold ${c.threshold} ${c.unit}`, failed: false, skipped: true };
-  if (c.kind === 'slo' && c.inDoubt && c.pass) return { name: `SLO ${c.metric}`, message: `${c.metric} = ${c.actual} ${c.unit} over the threshold ${c.threshold} ${c.unit}, but the generator's lag could explain it: ${c.inDoubt}`, failed: false, skipped: true };
+  if (c.kind === 'slo' && c.notRun) return { name: `SLO ${c.metric}`, message: `${c.metric}: not run (the phase did not run), threshold ${valueText(c.metric, c.threshold, c.unit)}`, failed: false, skipped: true };
+  if (c.kind === 'slo' && c.inDoubt && c.pass) return { name: `SLO ${c.metric}`, message: `${c.metric} = ${valueText(c.metric, c.actual, c.unit)} over the threshold ${valueText(c.metric, c.threshold, c.unit)}, but the generator's lag could explain it: ${c.inDoubt}`, failed: false, skipped: true };
   if (c.kind === 'slo') {
-    const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : String(+c.actual.toPrecision(4));
-    return { name: `SLO ${c.metric}`, message: `${c.metric} = ${actual} ${c.unit}, threshold ${c.threshold} ${c.unit}`, failed: !c.pass, skipped: false };
+    const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : valueText(c.metric, c.actual, c.unit);
+    return { name: `SLO ${c.metric}`, message: `${c.metric} = ${actual}, threshold ${valueText(c.metric, c.threshold, c.unit)}`, failed: !c.pass, skipped: false };
   }
   return {
     name: `${c.metric} vs baseline`,

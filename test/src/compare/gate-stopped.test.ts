@@ -2,6 +2,7 @@
  * Gating a run that was interrupted: the gate cannot judge it (exit 3, even with --allow-invalid), does not
  * compare the phases it never ran, and shows their SLO checks as not run (skipped in JUnit), never as failed.
  */
+import { valueText } from '../../../src/report/gate-view.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +48,9 @@ describe('gate on an interrupted candidate', () => {
     const slo = report.checks.flatMap((c) => (c.phase === 'burst' && c.kind === 'slo' ? [c] : []));
     expect(slo.length).toBeGreaterThan(0);
     for (const c of slo) expect(c).toMatchObject({ notRun: true, pass: true, actual: null });
-    expect(formatGate(report).filter((l) => l.includes('burst SLO'))).toEqual(slo.map((c) => `  -    burst SLO ${c.metric}: not run (the phase did not run; threshold ${c.threshold} ${c.unit})`));
+    expect(formatGate(report).filter((l) => l.includes('burst SLO'))).toEqual(slo.map((c) => `  -    burst SLO ${c.metric}: not run (the phase did not run; threshold ${valueText(c.metric, c.threshold, c.unit)})`));
+    // Error rates read in percent, never as a bare ratio.
+    expect(formatGate(report).join('\n')).not.toMatch(/\bratio\b/);
     expect(gateJunit(report)).toMatch(/classname="demo\.burst" name="SLO p99"><skipped message="p99: not run/);
     expect(gateMarkdown(report)).toMatch(/\| burst \| SLO p99 \| .* \| not run \| \| ➖ not run \|/);
     expect(gateMarkdown(report)).toMatch(/^## gauntlet gate: ⛔ cannot judge \(invalid measurement\)$/m);
