@@ -18,7 +18,7 @@ export interface ProgressStream {
 }
 
 /** progressPrinter returns the onSecond handler for a stream (stderr by default). */
-export function progressPrinter(stream: ProgressStream = process.stderr, everyS = PROGRESS_EVERY_S): { onSecond: (s: SecondStatus) => void; done: () => void } {
+export function progressPrinter(stream: ProgressStream = process.stderr, everyS = PROGRESS_EVERY_S): { onSecond: (s: SecondStatus) => void; clear: () => void; done: () => void } {
   const tty = stream.isTTY === true;
   let lastPrinted = -Infinity;
   let lastPhase: string | undefined;
@@ -35,6 +35,12 @@ export function progressPrinter(stream: ProgressStream = process.stderr, everyS 
         stream.write(`${progressLine(s, false)}\n`);
       }
       lastPhase = s.phase;
+    },
+    /** clear erases the line drawn on a terminal, so that a log line printed now starts at the left margin (the next second redraws it). */
+    clear: () => {
+      if (!tty || !drewLine) return;
+      stream.write('\r\x1b[K');
+      drewLine = false;
     },
     done: () => {
       if (tty && drewLine) stream.write('\n');

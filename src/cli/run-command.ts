@@ -124,7 +124,12 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
     for (let i = 1; i <= args.repeat && !signal.aborted; i++) {
       if (args.repeat > 1) human(`repetition ${i} of ${args.repeat}`);
       const progress = progressPrinter();
-      const runOpts: Parameters<typeof runPlan>[1] = { signal, onLine: (l) => human(l), onSecond: progress.onSecond };
+      // A log line mid-run (a fault firing) first erases the progress line a terminal shows, or it lands on it.
+      const onLine = (l: string): void => {
+        progress.clear();
+        human(l);
+      };
+      const runOpts: Parameters<typeof runPlan>[1] = { signal, onLine, onSecond: progress.onSecond };
       runOpts.outDir = args.repeat > 1 ? path.join(root, `rep-${i}`) : root;
       if (args.workers !== undefined) runOpts.workers = args.workers;
       if (args.strictValidity) runOpts.strictValidity = true;

@@ -64,6 +64,25 @@ describe('progress', () => {
     expect(narrow[10]!.endsWith('…')).toBe(true);
   });
 
+  it('on a terminal, clear erases the drawn line before a log line, and only then', () => {
+    const out: string[] = [];
+    const printer = progressPrinter({ write: (t: string) => out.push(t), isTTY: true, columns: 400 });
+    printer.clear(); // nothing drawn yet: nothing to erase
+    expect(out).toEqual([]);
+    run(printer.onSecond);
+    const drawn = out.length;
+    printer.clear();
+    expect(out.slice(drawn)).toEqual(['\r\x1b[K']);
+    printer.done(); // the line was erased: no newline left to end it
+    expect(out).toHaveLength(drawn + 1);
+    const plain: string[] = [];
+    const log = progressPrinter({ write: (t: string) => plain.push(t), isTTY: false });
+    run(log.onSecond);
+    const lines = plain.length;
+    log.clear();
+    expect(plain).toHaveLength(lines);
+  });
+
   it('shows rates of a phase cut short over the seconds it ran', () => {
     const s = { elapsedS: 4, totalS: 30, phase: 'first', phaseElapsedS: 3, phaseDurationS: 15, phaseSoFar: { offeredRps: 100, sentRps: 100, okRps: 99.5, errors: 1, errorShare: 0.0033, p50Us: 2500, p99Us: 9000 }, lastSecond: { offeredRps: 100, sentRps: 100, okRps: 100, errors: 0, errorShare: 0, p50Us: 2400, p99Us: 8000 } };
     expect(progressLine(s, false)).toBe('[0:04/0:30] first 3/15 s so far: offered 100/s, sent 100/s, ok 99.5/s, p50 2.5 ms, p99 9.0 ms, 1 errors (0.33 %)');
