@@ -39,7 +39,6 @@ describe('serve in the background, stopped with kill $!', () => {
 
   it.each([
     ['a checkout, node', () => ROOT, `node dist/src/cli/main.js ${ARGS}`],
-    ['a checkout, npx --package=. with exec', () => ROOT, `npx --package=. -c 'exec gauntlet ${ARGS}'`],
     ['a project that installed it, its bin', consumer, `node_modules/.bin/gauntlet ${ARGS}`],
     ['a project that installed it, npx with exec', consumer, `npx -c 'exec gauntlet ${ARGS}'`],
   ])('%s: the port closes and every process ends', async (_what, cwd, line) => {
