@@ -12,6 +12,7 @@ import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
 import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
+import { tuneSenderHeap } from './sender-heap.js';
 
 /** STOP_SLACK_MS is how long past a stop's grace period the pool waits for a worker's last report before ending it. */
 export const STOP_SLACK_MS = 300;
@@ -58,6 +59,8 @@ export class LoadPool {
   /** start creates the workers and their clients, and resolves when all are ready; an abort ends them and rejects. */
   async start(signal?: AbortSignal): Promise<void> {
     const entry = workerEntry(import.meta.url, 'load-worker');
+    // Before the workers' isolates exist: their young generation's size is read when they are created.
+    tuneSenderHeap();
     const ready = Promise.all(
       Array.from({ length: this.count }, (_, worker) => {
         const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime: wantsRealtime(this.count) };
