@@ -4,6 +4,8 @@
  * arrive, and can stop them early (SIGINT) while still collecting every reply that arrives within a grace period.
  * Every wait is bounded: an abort during start() ends the workers at once (even one stuck building its client),
  * and a worker that has not reported STOP_SLACK_MS after a stop's grace period is ended without its last report.
+ * Beside the workers runs the stall watchdog (stall-watchdog.ts), which tells the machine's stalls from the
+ * generator's own lateness.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -11,8 +13,9 @@ import type { Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
-import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
+import type { ErrorSample, FromLoadWorker, SenderScheduling, StallSecondReport, ToLoadWorker, WorkerInit } from './messages.js';
 import { tuneSenderHeap } from './sender-heap.js';
+import { StallWatchdog } from './stall-watchdog.js';
 
 /** STOP_SLACK_MS is how long past a stop's grace period the pool waits for a worker's last report before ending it. */
 export const STOP_SLACK_MS = 300;
@@ -48,21 +51,27 @@ export class LoadPool {
   readonly errorSamples: ErrorSample[] = [];
   /** How each worker's sending thread is scheduled (known once start() resolved). */
   readonly scheduling: SenderScheduling[] = [];
+  /** The stall watchdog beside the workers (src/load/stall-watchdog.ts); its seconds go to `onStallSecond`. */
+  readonly watchdog: StallWatchdog;
 
   constructor(
     private readonly plan: Plan,
     private readonly target: TargetSpec,
     private readonly count: number,
     private readonly onIntervals: (intervals: IntervalSnapshot[], worker: number, throughSecond: number) => void,
-  ) {}
+    onStallSecond: (r: StallSecondReport) => void = () => {},
+  ) {
+    this.watchdog = new StallWatchdog(onStallSecond);
+  }
 
   /** start creates the workers and their clients, and resolves when all are ready; an abort ends them and rejects. */
   async start(signal?: AbortSignal): Promise<void> {
     const entry = workerEntry(import.meta.url, 'load-worker');
     // Before the workers' isolates exist: their young generation's size is read when they are created.
     tuneSenderHeap();
-    const ready = Promise.all(
-      Array.from({ length: this.count }, (_, worker) => {
+    const ready = Promise.all([
+      this.watchdog.start(wantsRealtime(this.count)),
+      ...Array.from({ length: this.count }, (_, worker) => {
         const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime: wantsRealtime(this.count) };
         // A large young generation: scavenges (each a pause of the sending thread) become rare.
         const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
@@ -72,7 +81,7 @@ export class LoadPool {
           w.once('message', (m: FromLoadWorker) => (m.kind === 'ready' ? ((this.scheduling[worker] = m.scheduling), resolve()) : reject(new Error(m.kind === 'init-error' ? m.message : `unexpected ${m.kind}`))));
         });
       }),
-    );
+    ]);
     if (!signal) return void (await ready);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -93,6 +102,7 @@ export class LoadPool {
 
   /** run starts every worker at `startEpochMs` and resolves when all have finished and reported (or a stop's deadline passed). */
   run(startEpochMs: number): Promise<void> {
+    this.watchdog.begin(startEpochMs);
     return new Promise<void>((resolve, reject) => {
       this.settle = resolve;
       for (const [index, w] of this.workers.entries()) {
@@ -106,9 +116,10 @@ export class LoadPool {
         w.on('error', reject);
         w.postMessage({ kind: 'start', startEpochMs } satisfies ToLoadWorker);
       }
-    }).finally(() => {
+    }).finally(async () => {
       this.settle = undefined;
       clearTimeout(this.stopTimer);
+      await this.watchdog.stop();
     });
   }
 
@@ -122,9 +133,9 @@ export class LoadPool {
     this.stopTimer = setTimeout(() => this.settle?.(), graceMs + STOP_SLACK_MS);
   }
 
-  /** terminate ends the workers at once (after run, or on failure). */
+  /** terminate ends the workers and the watchdog at once (after run, or on failure). */
   async terminate(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers.map((w) => w.terminate()), this.watchdog.terminate()]);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { ErrorSample } from '../load/messages.js';
 import type { LatencySummary } from '../metrics/hdr.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
+import type { GeneratorStalls } from '../metrics/stalls.js';
 import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
 
 /**
@@ -277,6 +278,8 @@ export interface ResultsFile {
     lateSends: number;
     lateFraction: number;
     checkedLateFraction: number;
+    /** Stalls of the whole machine seen by a watchdog thread, and the late sends they explain (absent before issue 10). */
+    stalls?: GeneratorStalls;
   };
   totals: { scheduled: number; sent: number; ok: number; failed: number; dropped: number; lost: number };
   phases: PhaseResult[];

@@ -171,7 +171,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   const startedAt = new Date();
   const writer = new ResultsWriter(dir, startedAt.getTime());
   const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
-  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through));
+  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through), (s) => agg.stalls.addSecond(s));
   let interrupted = false;
   let scraper: ServerScraper | undefined;
   // The run's clock: its start (set once the workers are ready) and when an interrupt stopped it.
@@ -310,7 +310,7 @@ function buildResults(
     // Not judged while running (the file says null, see ResultsWriter).
     valid: status !== 'running' && reasons.length === 0,
     invalidReasons: reasons,
-    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late },
+    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late, stalls: agg.stalls.summary(pool.watchdog.scheduling) },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),
