@@ -14,6 +14,7 @@ import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
 import type { ErrorSample, FromLoadWorker, SenderScheduling, StallSecondReport, ToLoadWorker, WorkerInit } from './messages.js';
+import { raiseHelperThreads } from './helper-threads.js';
 import { tuneSenderHeap } from './sender-heap.js';
 import { StallWatchdog } from './stall-watchdog.js';
 
@@ -48,6 +49,8 @@ export class LoadPool {
   /** Resolves run() early: set while it runs. */
   private settle?: () => void;
   private stopTimer?: NodeJS.Timeout;
+  /** Puts node's helper threads back to normal priority (set while the workers run). */
+  private restoreHelpers = (): void => {};
   readonly errorSamples: ErrorSample[] = [];
   /** How each worker's sending thread is scheduled (known once start() resolved). */
   readonly scheduling: SenderScheduling[] = [];
@@ -69,6 +72,8 @@ export class LoadPool {
     const entry = workerEntry(import.meta.url, 'load-worker');
     // Before the workers' isolates exist: their young generation's size is read when they are created.
     tuneSenderHeap();
+    this.restoreHelpers();
+    this.restoreHelpers = raiseHelperThreads(wantsRealtime(this.count));
     const ready = Promise.all([
       this.watchdog.start(wantsRealtime(this.count)),
       ...Array.from({ length: this.count }, (_, worker) => {
@@ -136,6 +141,7 @@ export class LoadPool {
   /** terminate ends the workers and the watchdog at once (after run, or on failure). */
   async terminate(): Promise<void> {
     await Promise.all([...this.workers.map((w) => w.terminate()), this.watchdog.terminate()]);
+    this.restoreHelpers();
   }
 }
 

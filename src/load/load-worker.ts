@@ -15,7 +15,8 @@ import { raiseThreadPriority } from './thread-priority.js';
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (msg: FromLoadWorker): void => port.postMessage(msg);
-const scheduling = raiseThreadPriority(init.realtime);
+// SCHED_FIFO 2: above node's helper threads (1, see helper-threads.ts), below the stall watchdog (3).
+const scheduling = raiseThreadPriority(init.realtime, 2);
 
 /** WARM_UP_REQUESTS is how many unmeasured requests each worker sends before the run (see warmUp). */
 const WARM_UP_REQUESTS = 24;

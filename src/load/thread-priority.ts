@@ -23,10 +23,11 @@ export function threadId(): number | undefined {
  * timer fires, instead of waiting for the scheduler to preempt whatever runs on the core, which on a shared 2-vCPU
  * machine took the share of sends over 1 ms late from about 2 % to under 1 %. The kernel's real-time throttling
  * still leaves 5 % of every core to ordinary threads. Otherwise (or where real time is not permitted) nice -10.
- * Where neither is allowed, nothing changes and send lag shows the cost. `rtPriority` is the SCHED_FIFO priority
- * (the stall watchdog takes 2, above the senders, so that a sender busy on its core never delays it).
+ * Where neither is allowed, nothing changes and send lag shows the cost. `rtPriority` is the SCHED_FIFO priority:
+ * senders take 2, above node's helper threads (1, helper-threads.ts), and the stall watchdog 3, so that a sender
+ * busy on its core never delays it.
  */
-export function raiseThreadPriority(realtime: boolean, rtPriority = 1): SenderScheduling {
+export function raiseThreadPriority(realtime: boolean, rtPriority: number): SenderScheduling {
   const tid = threadId();
   if (tid === undefined) return 'normal';
   let result: SenderScheduling = 'normal';
