@@ -170,7 +170,8 @@ for (const b of builds) {
   if (quiet.length) console.log(`${b.name}: no hog: late ${range(quiet.map((r) => r.late), pct)}, lag p99 ${range(quiet.map((r) => r.lagP99), us)}`);
   if (hogged.length) console.log(`${b.name}: hog:    late ${range(hogged.map((r) => r.late), pct)}, lag p99 ${range(hogged.map((r) => r.lagP99), us)}`);
   if (!quiet.length || !hogged.length) continue;
-  const ratio = (a: number, q: number): string => (q > 0 ? `${(a / q).toFixed(2)}x` : a > 0 ? 'inf' : '1.00x');
+  // No late send at all without the hog makes the ratio meaningless: say so rather than print infinity.
+  const ratio = (a: number, q: number): string => (q > 0 ? `${(a / q).toFixed(2)}x` : a > 0 ? 'n/a (none without the hog)' : '1.00x');
   console.log(
     `${b.name}: hog ÷ no hog: late ${ratio(median(hogged.map((r) => r.late)), median(quiet.map((r) => r.late)))}, lag p99 ${ratio(median(hogged.map((r) => r.lagP99)), median(quiet.map((r) => r.lagP99)))}; goal < ${pct(GOAL)} late beside the hog: ${median(hogged.map((r) => r.late)) < GOAL ? 'met' : 'NOT met'} (median), worst run ${pct(Math.max(...hogged.map((r) => r.late)))}`,
   );
