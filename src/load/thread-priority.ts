@@ -19,13 +19,13 @@ export function threadId(): number | undefined {
 /**
  * raiseThreadPriority asks the kernel to run the calling thread ahead of ordinary work where it is allowed to
  * (Linux, with the privilege to raise priority): a sending thread that waits a few milliseconds for a core makes
- * sends late. With `realtime`, the thread gets SCHED_FIFO (priority `rtPriority`, through chrt(1)): it then runs the moment its
- * timer fires, instead of waiting for the scheduler to preempt whatever runs on the core, which on a shared 2-vCPU
- * machine took the share of sends over 1 ms late from about 2 % to under 1 %. The kernel's real-time throttling
- * still leaves 5 % of every core to ordinary threads. Otherwise (or where real time is not permitted) nice -10.
- * Where neither is allowed, nothing changes and send lag shows the cost. `rtPriority` is the SCHED_FIFO priority:
- * senders take 2, above node's helper threads (1, helper-threads.ts), and the stall watchdog 3, so that a sender
- * busy on its core never delays it.
+ * sends late. With `realtime`, the thread gets SCHED_FIFO at `rtPriority` (through chrt(1)): it then runs the
+ * moment its timer fires, instead of waiting for the scheduler to preempt whatever runs on the core, which on a
+ * shared 2-vCPU machine took the share of sends over 1 ms late from about 2 % to under 1 %. The kernel's real-time
+ * throttling still leaves 5 % of every core to ordinary threads. Otherwise (or where real time is not permitted)
+ * nice -10. Where neither is allowed, nothing changes and send lag shows the cost. Senders take priority 2, above
+ * node's helper threads (1, helper-threads.ts), and the stall watchdog 3, so that a sender busy on its core never
+ * delays it.
  */
 export function raiseThreadPriority(realtime: boolean, rtPriority: number): SenderScheduling {
   const tid = threadId();
