@@ -31,6 +31,12 @@ export const RATE_PER_WORKER = 4000;
  * jump to 4000 rps with two workers on two cores left the embedded stack 100 ok/s, one worker 3600.
  */
 export function workersFor(plan: Plan, cores: number, sharesMachine = false): number {
+  const usable = sharesMachine ? cores - 1 : cores;
+  return Math.max(1, Math.min(usable, Math.ceil(peakOpenRps(plan) / RATE_PER_WORKER)));
+}
+
+/** peakOpenRps is the highest rate of the plan's open-loop phases (closed-loop phases are left out). */
+export function peakOpenRps(plan: Plan): number {
   let peak = 0;
   for (const p of plan.phases) {
     if (p.load.kind === 'closed') continue;
@@ -38,8 +44,19 @@ export function workersFor(plan: Plan, cores: number, sharesMachine = false): nu
     const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.offsetsS.length / Math.max(p.durationS, 1e-3);
     peak = Math.max(peak, rate);
   }
-  const usable = sharesMachine ? cores - 1 : cores;
-  return Math.max(1, Math.min(usable, Math.ceil(peak / RATE_PER_WORKER)));
+  return peak;
+}
+
+/**
+ * REALTIME_ALL_CORES_RPS is the open-loop rate per load worker up to which the workers get real-time scheduling
+ * even with one on every core: a sender spins the last SPIN_MS (2 ms) before each send, so at 100 sends a second it
+ * spins a fifth of its core and leaves the rest to a server beside it.
+ */
+export const REALTIME_ALL_CORES_RPS = 100;
+
+/** senderRate is the per-worker rate wantsRealtime weighs: Infinity when the plan has a closed-loop phase (never idle). */
+export function senderRate(plan: Plan, workers: number): number {
+  return plan.phases.some((p) => p.load.kind === 'closed') ? Infinity : peakOpenRps(plan) / Math.max(1, workers);
 }
 
 /** LoadPool owns the load workers of one run. */
@@ -73,11 +90,14 @@ export class LoadPool {
     // Before the workers' isolates exist: their young generation's size is read when they are created.
     tuneSenderHeap();
     this.restoreHelpers();
-    this.restoreHelpers = raiseHelperThreads(wantsRealtime(this.count));
+    const realtime = wantsRealtime(this.count, os.availableParallelism(), senderRate(this.plan, this.count));
+    this.restoreHelpers = raiseHelperThreads(realtime);
     const ready = Promise.all([
-      this.watchdog.start(wantsRealtime(this.count)),
+      // Real time whenever allowed, even where the senders do without: it uses about 2 % of a core, and at an
+      // ordinary priority its wake-ups would wait behind the senders and every other busy thread.
+      this.watchdog.start(process.env['GAUNTLET_REALTIME'] !== '0'),
       ...Array.from({ length: this.count }, (_, worker) => {
-        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime: wantsRealtime(this.count) };
+        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime };
         // A large young generation: scavenges (each a pause of the sending thread) become rare.
         const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
         this.workers.push(w);
@@ -146,9 +166,12 @@ export class LoadPool {
 }
 
 /**
- * wantsRealtime says whether load workers ask for real-time scheduling: only when at least one core is left to
- * everything else (the run's main thread, a server on the same machine), and not when GAUNTLET_REALTIME=0.
+ * wantsRealtime says whether load workers ask for real-time scheduling: when at least one core is left to
+ * everything else (the run's main thread, a server on the same machine), or when each worker's open-loop rate
+ * (`perWorkerRps`) is at most REALTIME_ALL_CORES_RPS, so that its spinning leaves most of its core to the rest; not
+ * when GAUNTLET_REALTIME=0. (With a worker on every core at nice −10 instead, 200 rps beside a CPU hog went out
+ * 0.68–1.00 % late.)
  */
-export function wantsRealtime(workers: number, cores = os.availableParallelism()): boolean {
-  return process.env['GAUNTLET_REALTIME'] !== '0' && workers < cores;
+export function wantsRealtime(workers: number, cores = os.availableParallelism(), perWorkerRps = Infinity): boolean {
+  return process.env['GAUNTLET_REALTIME'] !== '0' && (workers < cores || perWorkerRps <= REALTIME_ALL_CORES_RPS);
 }

@@ -22,7 +22,8 @@ const init = workerData as WatchdogInit;
 const control = new Int32Array(init.control);
 const post = (m: FromWatchdog): void => port.postMessage(m);
 
-// Above the senders (SCHED_FIFO 3 against 2): a sender that spins on the watchdog's core must not look like a stall.
+// Above the senders (SCHED_FIFO 3 against 2, or against their nice −10 where they do without real time): a sender
+// that spins on the watchdog's core must not look like a stall.
 post({ kind: 'ready', scheduling: raiseThreadPriority(init.realtime, 3) });
 port.once('message', (m: { kind: 'start'; startEpochMs: number }) => {
   Atomics.compareExchange(control, 0, 0, WATCHDOG_RUN);
