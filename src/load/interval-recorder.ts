@@ -41,6 +41,8 @@ export interface IntervalSnapshot extends Counts {
   lag: Float64Array;
   /** Actual send → first response byte, OK responses only (µs). */
   ttfb: Float64Array;
+  /** Each late send as [intended, actual] send time, in µs from the run's start (matched with machine stalls). */
+  lateSpans: Float64Array;
 }
 
 interface Cell extends Counts {
@@ -48,6 +50,7 @@ interface Cell extends Counts {
   service: number[];
   lag: number[];
   ttfb: number[];
+  lateSpans: number[];
 }
 
 /** IntervalRecorder records one worker's events; `startUs` is the run's start on this thread's nowUs clock. */
@@ -66,7 +69,10 @@ export class IntervalRecorder {
     const c = this.cell(sentUs, phase);
     c.sent++;
     const lag = sentUs - intendedUs;
-    if (lag > LATE_US) c.late++;
+    if (lag > LATE_US) {
+      c.late++;
+      c.lateSpans.push(intendedUs - this.startUs, sentUs - this.startUs);
+    }
     c.lag.push(Math.round(lag));
   }
 
@@ -119,6 +125,7 @@ export class IntervalRecorder {
           service: Float64Array.from(c.service),
           lag: Float64Array.from(c.lag),
           ttfb: Float64Array.from(c.ttfb),
+          lateSpans: Float64Array.from(c.lateSpans),
         });
       }
       this.cells.delete(second);
@@ -140,7 +147,7 @@ export class IntervalRecorder {
     if (!phases) this.cells.set(second, (phases = new Map()));
     let c = phases.get(phase);
     if (!c) {
-      c = { scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {}, latency: [], service: [], lag: [], ttfb: [] };
+      c = { scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {}, latency: [], service: [], lag: [], ttfb: [], lateSpans: [] };
       phases.set(phase, c);
     }
     return c;

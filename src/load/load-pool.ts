@@ -4,6 +4,8 @@
  * arrive, and can stop them early (SIGINT) while still collecting every reply that arrives within a grace period.
  * Every wait is bounded: an abort during start() ends the workers at once (even one stuck building its client),
  * and a worker that has not reported STOP_SLACK_MS after a stop's grace period is ended without its last report.
+ * Beside the workers runs the stall watchdog (stall-watchdog.ts), which tells the machine's stalls from the
+ * generator's own lateness.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -11,7 +13,10 @@ import type { Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
-import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
+import type { ErrorSample, FromLoadWorker, SenderScheduling, StallSecondReport, ToLoadWorker, WorkerInit } from './messages.js';
+import { raiseHelperThreads } from './helper-threads.js';
+import { tuneSenderHeap } from './sender-heap.js';
+import { StallWatchdog } from './stall-watchdog.js';
 
 /** STOP_SLACK_MS is how long past a stop's grace period the pool waits for a worker's last report before ending it. */
 export const STOP_SLACK_MS = 300;
@@ -26,15 +31,32 @@ export const RATE_PER_WORKER = 4000;
  * jump to 4000 rps with two workers on two cores left the embedded stack 100 ok/s, one worker 3600.
  */
 export function workersFor(plan: Plan, cores: number, sharesMachine = false): number {
+  const usable = sharesMachine ? cores - 1 : cores;
+  return Math.max(1, Math.min(usable, Math.ceil(peakOpenRps(plan) / RATE_PER_WORKER)));
+}
+
+/** peakOpenRps is the highest rate of the plan's open-loop phases (closed-loop phases are left out). */
+export function peakOpenRps(plan: Plan): number {
   let peak = 0;
   for (const p of plan.phases) {
     if (p.load.kind === 'closed') continue;
     const s = p.load.shape;
-    const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.offsetsS.length / Math.max(p.durationS, 1e-3);
+    const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.type === 'trace' ? s.offsetsS.length / Math.max(p.durationS, 1e-3) : 0; // an unknown shape: the workers refuse it
     peak = Math.max(peak, rate);
   }
-  const usable = sharesMachine ? cores - 1 : cores;
-  return Math.max(1, Math.min(usable, Math.ceil(peak / RATE_PER_WORKER)));
+  return peak;
+}
+
+/**
+ * REALTIME_ALL_CORES_RPS is the open-loop rate per load worker up to which the workers get real-time scheduling
+ * even with one on every core: a sender spins the last SPIN_MS (2 ms) before each send, so at 100 sends a second it
+ * spins a fifth of its core and leaves the rest to a server beside it.
+ */
+export const REALTIME_ALL_CORES_RPS = 100;
+
+/** senderRate is the per-worker rate wantsRealtime weighs: Infinity when the plan has a closed-loop phase (never idle). */
+export function senderRate(plan: Plan, workers: number): number {
+  return plan.phases.some((p) => p.load.kind === 'closed') ? Infinity : peakOpenRps(plan) / Math.max(1, workers);
 }
 
 /** LoadPool owns the load workers of one run. */
@@ -44,23 +66,38 @@ export class LoadPool {
   /** Resolves run() early: set while it runs. */
   private settle?: () => void;
   private stopTimer?: NodeJS.Timeout;
+  /** Puts node's helper threads back to normal priority (set while the workers run). */
+  private restoreHelpers = (): void => {};
   readonly errorSamples: ErrorSample[] = [];
   /** How each worker's sending thread is scheduled (known once start() resolved). */
   readonly scheduling: SenderScheduling[] = [];
+  /** The stall watchdog beside the workers (src/load/stall-watchdog.ts); its seconds go to `onStallSecond`. */
+  readonly watchdog: StallWatchdog;
 
   constructor(
     private readonly plan: Plan,
     private readonly target: TargetSpec,
     private readonly count: number,
     private readonly onIntervals: (intervals: IntervalSnapshot[], worker: number, throughSecond: number) => void,
-  ) {}
+    onStallSecond: (r: StallSecondReport) => void = () => {},
+  ) {
+    this.watchdog = new StallWatchdog(onStallSecond);
+  }
 
   /** start creates the workers and their clients, and resolves when all are ready; an abort ends them and rejects. */
   async start(signal?: AbortSignal): Promise<void> {
     const entry = workerEntry(import.meta.url, 'load-worker');
-    const ready = Promise.all(
-      Array.from({ length: this.count }, (_, worker) => {
-        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime: wantsRealtime(this.count) };
+    // Before the workers' isolates exist: their young generation's size is read when they are created.
+    tuneSenderHeap();
+    this.restoreHelpers();
+    const realtime = wantsRealtime(this.count, os.availableParallelism(), senderRate(this.plan, this.count));
+    this.restoreHelpers = raiseHelperThreads(realtime);
+    const ready = Promise.all([
+      // Real time whenever allowed, even where the senders do without: it uses about 2 % of a core, and at an
+      // ordinary priority its wake-ups would wait behind the senders and every other busy thread.
+      this.watchdog.start(process.env['GAUNTLET_REALTIME'] !== '0'),
+      ...Array.from({ length: this.count }, (_, worker) => {
+        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime };
         // A large young generation: scavenges (each a pause of the sending thread) become rare.
         const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
         this.workers.push(w);
@@ -69,7 +106,7 @@ export class LoadPool {
           w.once('message', (m: FromLoadWorker) => (m.kind === 'ready' ? ((this.scheduling[worker] = m.scheduling), resolve()) : reject(new Error(m.kind === 'init-error' ? m.message : `unexpected ${m.kind}`))));
         });
       }),
-    );
+    ]);
     if (!signal) return void (await ready);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -90,6 +127,7 @@ export class LoadPool {
 
   /** run starts every worker at `startEpochMs` and resolves when all have finished and reported (or a stop's deadline passed). */
   run(startEpochMs: number): Promise<void> {
+    this.watchdog.begin(startEpochMs);
     return new Promise<void>((resolve, reject) => {
       this.settle = resolve;
       for (const [index, w] of this.workers.entries()) {
@@ -103,9 +141,10 @@ export class LoadPool {
         w.on('error', reject);
         w.postMessage({ kind: 'start', startEpochMs } satisfies ToLoadWorker);
       }
-    }).finally(() => {
+    }).finally(async () => {
       this.settle = undefined;
       clearTimeout(this.stopTimer);
+      await this.watchdog.stop();
     });
   }
 
@@ -119,16 +158,20 @@ export class LoadPool {
     this.stopTimer = setTimeout(() => this.settle?.(), graceMs + STOP_SLACK_MS);
   }
 
-  /** terminate ends the workers at once (after run, or on failure). */
+  /** terminate ends the workers and the watchdog at once (after run, or on failure). */
   async terminate(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers.map((w) => w.terminate()), this.watchdog.terminate()]);
+    this.restoreHelpers();
   }
 }
 
 /**
- * wantsRealtime says whether load workers ask for real-time scheduling: only when at least one core is left to
- * everything else (the run's main thread, a server on the same machine), and not when GAUNTLET_REALTIME=0.
+ * wantsRealtime says whether load workers ask for real-time scheduling: when at least one core is left to
+ * everything else (the run's main thread, a server on the same machine), or when each worker's open-loop rate
+ * (`perWorkerRps`) is at most REALTIME_ALL_CORES_RPS, so that its spinning leaves most of its core to the rest; not
+ * when GAUNTLET_REALTIME=0. (With a worker on every core at nice −10 instead, 200 rps beside a CPU hog went out
+ * 0.68–1.00 % late.)
  */
-export function wantsRealtime(workers: number, cores = os.availableParallelism()): boolean {
-  return process.env['GAUNTLET_REALTIME'] !== '0' && workers < cores;
+export function wantsRealtime(workers: number, cores = os.availableParallelism(), perWorkerRps = Infinity): boolean {
+  return process.env['GAUNTLET_REALTIME'] !== '0' && (workers < cores || perWorkerRps <= REALTIME_ALL_CORES_RPS);
 }

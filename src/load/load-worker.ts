@@ -3,56 +3,20 @@
  * and posts each second's intervals to the run as soon as the second is over, so the run can write results as
  * it goes and nothing measured is lost if the run is cut short.
  */
-import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createArrivals } from '../scenario/arrivals.js';
 import { createClient } from '../targets/registry.js';
 import type { Client } from '../targets/client.js';
 import { Dispatcher } from './dispatcher.js';
 import { IntervalRecorder } from './interval-recorder.js';
-import type { ErrorSample, FromLoadWorker, SenderScheduling, ToLoadWorker, WorkerInit } from './messages.js';
+import type { ErrorSample, FromLoadWorker, ToLoadWorker, WorkerInit } from './messages.js';
+import { raiseThreadPriority } from './thread-priority.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (msg: FromLoadWorker): void => port.postMessage(msg);
-const scheduling = raisePriority(init.realtime);
-
-/**
- * raisePriority asks the kernel to run this thread ahead of ordinary work where it is allowed to (Linux, with the
- * privilege to raise priority): a sending thread that waits a few milliseconds for a core makes sends late. With
- * `realtime`, the thread gets SCHED_FIFO priority 1 (through chrt(1)): it then runs the moment its timer fires,
- * instead of waiting for the scheduler to preempt whatever runs on the core, which on a shared 2-vCPU machine took
- * the share of sends over 1 ms late from about 2 % to under 1 %. The kernel's real-time throttling still leaves 5 %
- * of every core to ordinary threads. Otherwise (or where real time is not permitted) nice -10. Where neither is
- * allowed, nothing changes and send lag shows the cost.
- */
-function raisePriority(realtime: boolean): SenderScheduling {
-  let tid: number;
-  try {
-    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!(Number.isInteger(tid) && tid > 0)) return 'normal';
-  } catch {
-    return 'normal'; // not Linux
-  }
-  let result: SenderScheduling = 'normal';
-  try {
-    os.setPriority(tid, -10);
-    result = 'high-priority';
-  } catch {
-    // Not permitted: keep the normal priority.
-  }
-  if (realtime) {
-    try {
-      execFileSync('chrt', ['--fifo', '--pid', '1', String(tid)], { stdio: 'ignore', timeout: 5000 });
-      result = 'realtime';
-    } catch {
-      // No chrt, or not permitted (no CAP_SYS_NICE): stay as above.
-    }
-  }
-  return result;
-}
+// SCHED_FIFO 2: above node's helper threads (1, see helper-threads.ts), below the stall watchdog (3).
+const scheduling = raiseThreadPriority(init.realtime, 2);
 
 /** WARM_UP_REQUESTS is how many unmeasured requests each worker sends before the run (see warmUp). */
 const WARM_UP_REQUESTS = 24;

@@ -7,6 +7,8 @@
 import type { Counts, IntervalSnapshot } from '../load/interval-recorder.js';
 import type { PhasePlan } from '../scenario/plan.js';
 import { encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordUs, summarize } from './hdr.js';
+import { StallLog } from './stalls.js';
+import { STALL_SLEEP_MS, STALL_US } from '../load/messages.js';
 
 export type { Counts } from '../load/interval-recorder.js';
 
@@ -54,6 +56,8 @@ export class RunAggregate {
   readonly phaseCounts: Counts[];
   readonly phaseHists: Hists[];
   readonly rows: IntervalRow[] = [];
+  /** The machine's stalls (fed by the stall watchdog) and the late sends they explain. */
+  readonly stalls = new StallLog(STALL_SLEEP_MS * 1000, STALL_US);
   private readonly open = new Map<number, Map<number, { counts: Counts; hists: Hists }>>();
   /** Per worker: every second before this one has been reported. */
   private readonly watermarks: number[];
@@ -88,6 +92,7 @@ export class RunAggregate {
       recordAll(s.service, phase.service, cell.hists.service);
       recordAll(s.lag, phase.lag, cell.hists.lag);
       recordAll(s.ttfb, phase.ttfb, cell.hists.ttfb);
+      if (s.lateSpans.length) this.stalls.addLateSends(s.lateSpans);
     }
     if (throughSecond !== undefined) {
       this.watermarks[worker] = Math.max(this.watermarks[worker] ?? 0, throughSecond);

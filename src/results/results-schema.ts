@@ -7,6 +7,7 @@ import type { ErrorSample } from '../load/messages.js';
 import type { LatencySummary } from '../metrics/hdr.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { PhaseValidity } from '../run/metric-validity.js';
+import type { GeneratorStalls } from '../metrics/stalls.js';
 import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
 
 /**
@@ -298,6 +299,8 @@ export interface ResultsFile {
     checkedLateFraction: number;
     /** What would make the generator more punctual, when its lag made a judged figure marginal or invalid. */
     advice?: string;
+    /** Stalls of the whole machine seen by a watchdog thread, and the late sends they explain (absent before issue 10). */
+    stalls?: GeneratorStalls;
   };
   totals: { scheduled: number; sent: number; ok: number; failed: number; dropped: number; lost: number };
   phases: PhaseResult[];

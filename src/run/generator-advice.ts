@@ -64,7 +64,8 @@ export function generatorAdvice(f: GeneratorFacts): string {
   if (machineStalled(f.machineStall)) {
     tips.push(`the machine stalled (${stallText(f.machineStall)}): that is the machine (a descheduled VM, another busy process), not the target or the generator's load; a quieter runner or fewer jobs beside this one would help, more workers would not`);
   }
-  if (f.workers > cap) {
+  // More workers than cores less one lose real-time scheduling, unless each sends so little that they kept it (load-pool.ts wantsRealtime).
+  if (f.workers > cap && (f.scheduling.length === 0 || f.scheduling.some((s) => s !== 'realtime'))) {
     tips.push(`use --workers ${cap}: ${f.workers} load workers on ${f.cores} core${f.cores === 1 ? '' : 's'} cannot have real-time scheduling (it needs a core left free)${f.localTarget ? ' and take the CPU of the target beside them' : ''}`);
   }
   if (f.scheduling.includes('normal')) {

@@ -165,7 +165,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   const startedAt = new Date();
   const writer = new ResultsWriter(dir, startedAt.getTime());
   const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
-  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through));
+  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through), (s) => agg.stalls.addSecond(s));
   let interrupted = false;
   let scraper: ServerScraper | undefined;
   // The run's clock: its start (set once the workers are ready) and when an interrupt stopped it.
@@ -293,7 +293,12 @@ function buildResults(
   const lost = status === 'running' ? 0 : Math.max(0, t.sent - (t.ok + failed - t.dropped));
   const lag = summarize(agg.lagAll());
   const late = checkedLateFraction(agg);
-  const judged = status === 'running' ? { reasons: [] } : judgeRun(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late, rule, workers, scheduling: pool.scheduling, localTarget: embedded || isLocalUrl(target.url) });
+  const stalls = agg.stalls.summary(pool.watchdog.scheduling);
+  // Only a watchdog at real-time priority measures the machine alone (docs/results.md): at an ordinary priority its
+  // late wake-ups are the busy threads beside it, which must not be blamed on the machine.
+  const machineStall =
+    stalls.watchdog === 'realtime' ? { maxMs: stalls.maxUs / 1000, ...(stalls.checkedLateSends > 0 && { lateShareInStalls: stalls.checkedLateSendsInStalls / stalls.checkedLateSends }) } : undefined;
+  const judged = status === 'running' ? { reasons: [] } : judgeRun(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late, rule, workers, scheduling: pool.scheduling, localTarget: embedded || isLocalUrl(target.url), ...(machineStall && { machineStall }) });
   const reasons = judged.reasons;
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -309,7 +314,7 @@ function buildResults(
     valid: status !== 'running' && reasons.length === 0,
     invalidReasons: reasons,
     validityRule: rule,
-    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late, ...(judged.advice && { advice: judged.advice }) },
+    generator: { workers, scheduling: [...pool.scheduling], sendLagUs: lag, lateSends: t.late, lateFraction: t.sent ? t.late / t.sent : 0, checkedLateFraction: late, stalls, ...(judged.advice && { advice: judged.advice }) },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed, dropped: t.dropped, lost },
     phases,
     slo: checkSlos(plan, phases),

@@ -16,7 +16,7 @@ const plan = { name: 'p', durationS: 25, phases: [phase('steady', 0, 5, 100), ph
 /** feed reports one finished second of one phase: `n` requests sent, `ok` of them served in `ms`, the rest failed. */
 function feed(agg: RunAggregate, second: number, phaseIndex: number, n: number, ok: number, ms: number): void {
   const latency = new Float64Array(ok).fill(ms * 1000);
-  agg.add([{ second, phase: phaseIndex, scheduled: n, sent: n, dropped: 0, late: 0, ok, errors: n > ok ? { HTTP_503: n - ok } : {}, latency, service: latency, lag: new Float64Array(n).fill(50), ttfb: latency }], 0, second + 1);
+  agg.add([{ second, phase: phaseIndex, scheduled: n, sent: n, dropped: 0, late: 0, ok, errors: n > ok ? { HTTP_503: n - ok } : {}, latency, service: latency, lag: new Float64Array(n).fill(50), ttfb: latency, lateSpans: new Float64Array(0) }], 0, second + 1);
 }
 
 /** run drives a 25 s run through the builder: 5 s steady at 100/s, then bursts of 750/s in the first second of every 5. */

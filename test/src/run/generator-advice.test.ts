@@ -12,6 +12,7 @@ const facts = (o: Partial<GeneratorFacts>): GeneratorFacts => ({ workers: 1, cor
 describe('generatorAdvice', () => {
   it.each([
     ['2 workers on 2 cores beside a local target: one', facts({ workers: 2, scheduling: ['high-priority', 'high-priority'] }), /^what would help: use --workers 1: 2 load workers on 2 cores cannot have real-time scheduling \(it needs a core left free\) and take the CPU of the target beside them/],
+    ['2 workers on 2 cores that kept real time (a low rate each): not told they cannot', facts({ workers: 2, scheduling: ['realtime', 'realtime'] }), /^what would help: the lag came in bursts/],
     ['1 worker, real-time, bursts: the machine, not more workers', facts({}), /the lag came in bursts \(send lag p50 0\.02 ms, p99 2\.00 ms, max 4\.00 ms\): the sending thread was kept off the CPU by other work on this machine \(the target shares it: running the target on another machine helps most\); a quieter runner would help, more workers would not$/],
     ['no right to raise the priority', facts({ scheduling: ['normal'] }), /ran at normal priority: this process may not raise it \(no root or CAP_SYS_NICE\)/],
     ['nice but not real time with a core free', facts({ scheduling: ['high-priority'] }), /got nice -10 but not real-time scheduling/],
