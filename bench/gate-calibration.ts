@@ -8,6 +8,9 @@
  * Runs are interleaved (A, B10, A, B25, …) so drift of the machine hits all configurations alike. Comparisons
  * re-partition the pools of runs, so they are not independent; the numbers estimate the procedure's rates.
  * Run: `npm run build && node dist/bench/gate-calibration.js` (CAL_RUNS=12 per slowed configuration, CAL_SECONDS=5, CAL_RPS=100, CAL_REPS=6).
+ * CAL_HOG=1 measures beside a CPU hog (bench/lib/cpu-hog.ts: one busy loop at nice 0, as a neighbour on a shared CI
+ * runner). Besides the verdict rates (judged with allowInvalid, as before), it prints the gate's exit codes as a CI
+ * job gets them: baseline and gate without --allow-invalid, samples chosen by the gate (auto), CAL_REPS runs per side.
  * The runs stay in the folder printed first; `CAL_FROM=<that folder>` judges them again without measuring (e.g. with
  * another CAL_REPS), so the procedure can be studied on the same data.
  */
@@ -18,11 +21,13 @@ import { parse, stringify } from 'yaml';
 import { defaultModelRepository, ensureModelRepository } from '../reference-server/models/build.js';
 import { type Baseline, makeBaseline } from '../src/compare/baseline.js';
 import { gate, type GateCheck } from '../src/compare/gate.js';
+import { gateExitCode } from '../src/compare/gate-headline.js';
 import type { ResultsFile } from '../src/results/results-schema.js';
 import { runPlan } from '../src/run/run.js';
 import { startEmbeddedServer } from '../src/run/embedded-server.js';
 import { parseScenario } from '../src/scenario/parse-scenario.js';
 import { createRandom } from '../src/scenario/random.js';
+import { type CpuHog, startCpuHog } from './lib/cpu-hog.js';
 
 const RUNS = Number(process.env['CAL_RUNS'] ?? 12);
 const SECONDS = Number(process.env['CAL_SECONDS'] ?? 5);
@@ -34,6 +39,7 @@ const COMPARISONS = Number(process.env['CAL_COMPARISONS'] ?? 200);
 /** PILOT_DELAY_US is the trial delay per execution the pilot measures the p99 slope with. */
 const PILOT_DELAY_US = 1000;
 const FROM = process.env['CAL_FROM'];
+const HOG = process.env['CAL_HOG'] === '1';
 /** PILOT_SEED is the first seed of the pilot's runs (measured runs have smaller seeds). */
 const PILOT_SEED = 1000;
 const POOL_NAMES = ['cal_a', 'cal_b10', 'cal_b25'] as const;
@@ -68,29 +74,61 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-function baselineOf(runs: ResultsFile[], dir: string): Baseline {
+function baselineOf(runs: ResultsFile[], dir: string, allowInvalid = true): Baseline {
   const files = runs.map((r, i) => {
     const f = path.join(dir, `b-${i}.json`);
     writeFileSync(f, JSON.stringify(r));
     return f;
   });
-  return makeBaseline('cal', files, true);
+  return makeBaseline('cal', files, allowInvalid);
 }
 
-/** trial partitions pools and returns the verdicts of one comparison. */
-function trial(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: number, seed: number, samples: 'repetitions' | 'intervals'): GateCheck[] {
+/** draw partitions the pools for one comparison: a baseline's runs and a candidate's. */
+function draw(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: number, seed: number): { base: ResultsFile[]; other: ResultsFile[] } {
   const r = createRandom(seed, 'cal');
   const shuffled = [...pool].sort(() => r.next() - 0.5);
   const base = shuffled.slice(0, reps);
   const other = cand ? [...cand].sort(() => r.next() - 0.5).slice(0, reps) : shuffled.slice(reps, 2 * reps);
+  return { base, other };
+}
+
+/** trial partitions pools and returns the verdicts of one comparison. */
+function trial(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: number, seed: number, samples: 'repetitions' | 'intervals'): GateCheck[] {
+  const { base, other } = draw(pool, cand, reps, seed);
   const dir = mkdtempSync(path.join(tmp, 't-'));
   const report = gate(baselineOf(base, dir), 'cal', other, other.map((_, i) => `c${i}`), { samples, allowInvalid: true });
   return report.checks.filter((c) => c.kind === 'verdict');
 }
 
+/**
+ * ciExit is the exit code a CI job gets for one comparison: `baseline save` and `gate` without --allow-invalid,
+ * the samples the gate chooses. A baseline the runs cannot make counts as exit 3 (the example script's "cannot
+ * judge").
+ */
+function ciExit(pool: ResultsFile[], cand: ResultsFile[] | undefined, reps: number, seed: number): number {
+  const { base, other } = draw(pool, cand, reps, seed);
+  const dir = mkdtempSync(path.join(tmp, 'ci-'));
+  let baseline: Baseline;
+  try {
+    baseline = baselineOf(base, dir, false);
+  } catch {
+    return 3;
+  }
+  return gateExitCode(gate(baseline, 'cal', other, other.map((_, i) => `c${i}`), {}));
+}
+
 /** measure runs the pilot and the interleaved runs of the three configurations, and returns the pools. */
 async function measure(): Promise<Record<string, ResultsFile[]>> {
-  console.log(`gate-calibration: runs kept in ${tmp} (CAL_FROM=${tmp} judges them again)`);
+  console.log(`gate-calibration: runs kept in ${tmp} (CAL_FROM=${tmp} judges them again)${HOG ? '; beside a CPU hog (one busy loop at nice 0)' : ''}`);
+  const hog: CpuHog | undefined = HOG ? startCpuHog() : undefined;
+  try {
+    return await measureRuns();
+  } finally {
+    await hog?.stop();
+  }
+}
+
+async function measureRuns(): Promise<Record<string, ResultsFile[]>> {
   await ensureModelRepository(defaultModelRepository(), { models: ['mlp'], precisions: ['fp32'] });
   // Pilot: p99 without delay and with a trial delay per execution, interleaved after a discarded warm-up run of
   // each (a fresh server's first runs are slow). A delay per execution does not add to p99 one for one (queueing
@@ -171,6 +209,21 @@ async function main(): Promise<void> {
       console.log(`| ${label} | ${samples} (${reps} run${reps > 1 ? 's' : ''} per side) | ${COMPARISONS} | ${pct(p99Regressed)} | ${pct(anyRegressed)} | ${pct(unknown)} | ${target} |`);
       breakdown.push(`${label}, ${samples}: ${[...byMetric].map(([m, n]) => `${m} ${pct(n)}`).join(', ') || 'none'}`);
     }
+  }
+  console.log(`\nAs a CI job gets it (baseline save and gate without --allow-invalid, samples chosen by the gate, ${REPS} runs per side): exit codes\n`);
+  console.log('| comparison | trials | exit 0 (pass) | exit 1 (fail) | exit 3 (cannot judge) | target |\n|---|---|---|---|---|---|');
+  for (const [label, cand, target] of [
+    ['A/A', undefined, 'exit 1 ≤ 1 %, exit 3 < 5 %'],
+    [`A/B +10 % (achieved ${achieved('cal_b10')})`, pools['cal_b10'], ''],
+    [`A/B +25 % (achieved ${achieved('cal_b25')})`, pools['cal_b25'], 'exit 1 ≥ 90 %, exit 3 < 5 %'],
+  ] as const) {
+    const codes = new Map<number, number>();
+    for (let t = 0; t < COMPARISONS; t++) {
+      const code = ciExit(a, cand, REPS, t + 1);
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+    const pct = (code: number): string => `${(((codes.get(code) ?? 0) / COMPARISONS) * 100).toFixed(1)} %`;
+    console.log(`| ${label} | ${COMPARISONS} | ${pct(0)} | ${pct(1)} | ${pct(3)} | ${target} |`);
   }
   console.log(`\nREGRESSED by metric:\n${breakdown.map((b) => `  ${b}`).join('\n')}`);
   console.log(`\np99 of each run, ms:\n${Object.entries(pools).map(([n, pool]) => `  ${n}: ${pool.map((r) => (p99Of(r) / 1000).toFixed(1)).join(' ')}`).join('\n')}`);

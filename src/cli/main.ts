@@ -12,6 +12,7 @@ import { reportOptions, runReport, type ReportArgs } from './report-command.js';
 import { runOptions, runRun, type RunArgs } from './run-command.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
 import { runSweepCommand, type SweepArgs, sweepOptions } from './sweep-command.js';
+import { packageVersion } from '../util/package-version.js';
 
 const EPILOG = `Exit codes:
   0  success (run valid and SLOs met)
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .epilog(EPILOG)
     .help()
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err, y) => {
       if (!err) {
