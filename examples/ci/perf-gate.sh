@@ -49,8 +49,9 @@ trap 'exit 143' TERM
 # start_server NAME MODELS: serves MODELS on free loopback ports; writes $out/NAME-target.yaml once it is ready.
 start_server() {
   local name=$1 models=$2 log="$out/$1-server.log"
-  # The command itself in the background (not npx): $! is then the server, and `kill` reaches it.
-  "$gauntlet" serve --model-repository "$models" --http-port 0 --grpc-port 0 --metrics-port 0 > "$log" 2>&1 &
+  # The command itself in the background (not npx): $! is then the server, and `kill` reaches it. With
+  # GAUNTLET_PARENT_PID it also exits when this script dies without a chance to stop it (kill -9, a cancelled job).
+  GAUNTLET_PARENT_PID=$$ "$gauntlet" serve --model-repository "$models" --http-port 0 --grpc-port 0 --metrics-port 0 > "$log" 2>&1 &
   pids+=($!)
   local pid=$! deadline=$((SECONDS + 180))
   until grep -q '^Server is ready' "$log"; do
