@@ -15,10 +15,9 @@
  * another CAL_REPS), so the procedure can be studied on the same data. CAL_DELAYS_US=B10,B25 sets the slowed
  * configurations' delays per execution instead of the pilot's estimate.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { defaultModelRepository, ensureModelRepository } from '../reference-server/models/build.js';
 import { type Baseline, makeBaseline } from '../src/compare/baseline.js';
 import { gate, type GateCheck } from '../src/compare/gate.js';
@@ -29,6 +28,7 @@ import { startEmbeddedServer } from '../src/run/embedded-server.js';
 import { parseScenario } from '../src/scenario/parse-scenario.js';
 import { createRandom } from '../src/scenario/random.js';
 import { type CpuHog, startCpuHog } from './lib/cpu-hog.js';
+import { delayedMlpRepository } from './lib/delayed-models.js';
 
 const RUNS = Number(process.env['CAL_RUNS'] ?? 12);
 const SECONDS = Number(process.env['CAL_SECONDS'] ?? 5);
@@ -47,17 +47,7 @@ const POOL_NAMES = ['cal_a', 'cal_b10', 'cal_b25'] as const;
 const tmp = mkdtempSync(path.join(os.tmpdir(), FROM === undefined ? 'gauntlet-cal-' : 'gauntlet-cal-judge-'));
 
 function repository(delays: Record<string, number>): string {
-  const bundled = defaultModelRepository();
-  const dir = path.join(tmp, `repo-${Object.values(delays).join('-')}`);
-  const base = parse(readFileSync(path.join(bundled, 'mlp', 'config.yaml'), 'utf8')) as Record<string, unknown>;
-  for (const [name, delay] of Object.entries(delays)) {
-    mkdirSync(path.join(dir, name, '1'), { recursive: true });
-    copyFileSync(path.join(bundled, 'mlp', '1', 'model.onnx'), path.join(dir, name, '1', 'model.onnx'));
-    const config: Record<string, unknown> = { ...base, name, artificial_delay_us: delay };
-    delete config['accuracy'];
-    writeFileSync(path.join(dir, name, 'config.yaml'), stringify(config));
-  }
-  return dir;
+  return delayedMlpRepository(path.join(tmp, `repo-${Object.values(delays).join('-')}`), delays);
 }
 
 async function runOnce(port: number, metricsPort: number, model: string, seed: number): Promise<ResultsFile> {

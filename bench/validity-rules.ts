@@ -7,10 +7,9 @@
  * run it beside the usual work (or a CPU hog) to see a shared runner.
  * Run: `npm run build && node dist/bench/validity-rules.js` (VR_RUNS=6, VR_SECONDS=10, VR_RPS=50, VR_DELAY_US=3000).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { defaultModelRepository, ensureModelRepository } from '../reference-server/models/build.js';
 import { formatGate } from '../src/cli/gate-command.js';
 import { type Baseline, makeBaseline } from '../src/compare/baseline.js';
@@ -21,6 +20,7 @@ import type { ResultsFile } from '../src/results/results-schema.js';
 import { startEmbeddedServer } from '../src/run/embedded-server.js';
 import { runPlan } from '../src/run/run.js';
 import { parseScenario } from '../src/scenario/parse-scenario.js';
+import { delayedMlpRepository } from './lib/delayed-models.js';
 
 const RUNS = Number(process.env['VR_RUNS'] ?? 6);
 const SECONDS = Number(process.env['VR_SECONDS'] ?? 10);
@@ -29,16 +29,7 @@ const DELAY_US = Number(process.env['VR_DELAY_US'] ?? 3000);
 const SIDES = [['base', 'mlp'], ['same', 'mlp'], ['slow', 'slow']] as const;
 
 function repository(dir: string): string {
-  const bundled = defaultModelRepository();
-  const base = parse(readFileSync(path.join(bundled, 'mlp', 'config.yaml'), 'utf8')) as Record<string, unknown>;
-  for (const [name, delay] of [['mlp', 0], ['slow', DELAY_US]] as const) {
-    mkdirSync(path.join(dir, name, '1'), { recursive: true });
-    copyFileSync(path.join(bundled, 'mlp', '1', 'model.onnx'), path.join(dir, name, '1', 'model.onnx'));
-    const config: Record<string, unknown> = { ...base, name, artificial_delay_us: delay };
-    delete config['accuracy'];
-    writeFileSync(path.join(dir, name, 'config.yaml'), stringify(config));
-  }
-  return dir;
+  return delayedMlpRepository(dir, { mlp: 0, slow: DELAY_US });
 }
 
 function verdicts(r: ResultsFile): string {
