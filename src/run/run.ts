@@ -33,6 +33,7 @@ import { SecondStatusBuilder, type SecondStatus } from './second-status.js';
 import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
 import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults } from './evaluate.js';
 import { isLocalUrl } from './generator-advice.js';
+import { redactTarget } from '../targets/target-headers.js';
 
 export type { SecondStatus } from './second-status.js';
 
@@ -304,7 +305,8 @@ function buildResults(
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'gauntlet', version: packageVersion() },
     scenario: { name: plan.name, seed: plan.seed, durationScale: plan.durationScale },
-    plan,
+    // Header values (API keys) are hidden; a bearer token is never in the plan at all (src/targets/target-headers.ts).
+    plan: { ...plan, target: redactTarget(plan.target) },
     target: { name: target.name, protocol: target.protocol, url: target.url, embedded },
     startedAt: startedAt.toISOString(),
     status,

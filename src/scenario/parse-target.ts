@@ -15,11 +15,11 @@ import { parseYamlFile, readTextFile } from './yaml-file.js';
 /** PROTOCOLS lists the target protocols. */
 export const PROTOCOLS = ['kserve-http', 'kserve-grpc', 'http'] as const satisfies readonly Protocol[];
 /** TARGET_KEYS are the fields every target may have. */
-export const TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour'] as const;
+export const TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour', 'headers', 'bearer_token_env'] as const;
 /** KSERVE_KEYS are the fields of kserve-* targets only (binary: kserve-http only). */
 export const KSERVE_KEYS = ['model', 'model_version', 'binary'] as const;
 /** HTTP_KEYS are the fields of plain http targets only. */
-export const HTTP_KEYS = ['method', 'path', 'headers', 'body'] as const;
+export const HTTP_KEYS = ['method', 'path', 'body'] as const;
 /** EMBEDDED_KEYS are the fields of `target: {embedded: true, …}` in a scenario. */
 export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models', 'replicas', 'router', 'restart_delay'] as const;
 /** ROUTER_POLICIES are the embedded stack's router policies (docs/cluster.md). */
@@ -52,6 +52,13 @@ export function readTarget(f: Fields, file?: string): TargetSpec {
     if (wrong) f.problem('metrics_url', wrong);
   }
   const costPerHour = f.number('cost_per_hour', RANGES['target.cost_per_hour']);
+  const bearerTokenEnv = f.string('bearer_token_env', false, TEXT_LIMITS.name);
+  if (bearerTokenEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(bearerTokenEnv)) f.problem('bearer_token_env', `must name an environment variable (letters, digits, _), got ${JSON.stringify(bearerTokenEnv)}`);
+  else if (bearerTokenEnv !== undefined && !process.env[bearerTokenEnv]) f.problem('bearer_token_env', `the environment variable ${bearerTokenEnv} is not set or empty`);
+  const headers = protocol === undefined ? undefined : readHeaders(f, protocol);
+  if (bearerTokenEnv !== undefined && headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) {
+    f.problem('bearer_token_env', 'and an authorization header cannot both be given');
+  }
   const model = f.string('model', false, TEXT_LIMITS.name);
   const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version');
   const spec: TargetSpec = {
@@ -66,14 +73,52 @@ export function readTarget(f: Fields, file?: string): TargetSpec {
     ...(modelVersion !== undefined && { modelVersion }),
     ...(metricsUrl !== undefined && { metricsUrl }),
     ...(costPerHour !== undefined && { costPerHour }),
+    ...(bearerTokenEnv !== undefined && { bearerTokenEnv }),
+    ...(protocol !== 'http' && headers !== undefined && Object.keys(headers).length > 0 && { headers }),
     ...(file !== undefined && { file }),
   };
-  if (protocol === 'http') spec.http = readHttpRequest(f);
+  if (protocol === 'http') spec.http = readHttpRequest(f, headers ?? {});
   return spec;
 }
 
+/**
+ * RESERVED_HEADERS are set by gauntlet's clients and may not be given: HTTP framing, and for gRPC its pseudo and
+ * protocol headers (names beginning with grpc- are the protocol's own).
+ */
+const RESERVED_HEADERS: Record<'http' | 'grpc', ReadonlySet<string>> = {
+  http: new Set(['host', 'content-length', 'transfer-encoding', 'connection']),
+  grpc: new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type', 'te', 'user-agent', 'upgrade', 'keep-alive', 'proxy-connection']),
+};
+
+/** readHeaders reads `headers`: names as HTTP tokens, values without line breaks; gRPC metadata in lower case. */
+function readHeaders(f: Fields, protocol: Protocol): Record<string, string> | undefined {
+  const h = f.mapping('headers', false, COUNT_LIMITS.headers);
+  if (h === undefined) return undefined;
+  const grpc = protocol === 'kserve-grpc';
+  const reserved = RESERVED_HEADERS[grpc ? 'grpc' : 'http'];
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h.obj)) {
+    if (name.length > TEXT_LIMITS.text || (typeof value === 'string' && value.length > TEXT_LIMITS.text)) {
+      h.problem(name, `header names and values may have at most ${TEXT_LIMITS.text} characters`);
+    } else if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      h.problem(name, `must be a string, got ${show(value)}`);
+    } else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      h.problem(name, 'is not a header name (letters, digits and !#$%&\'*+.^_`|~-)');
+    } else if (/[\r\n\0]/.test(String(value))) {
+      h.problem(name, 'must not contain a line break or NUL');
+    } else if (reserved.has(name.toLowerCase()) || (grpc && name.toLowerCase().startsWith('grpc-'))) {
+      h.problem(name, `is set by gauntlet itself${grpc ? ' (gRPC)' : ''} and cannot be given`);
+    } else if (grpc && /[A-Z]/.test(name)) {
+      h.problem(name, `gRPC metadata names are lower case: write ${JSON.stringify(name.toLowerCase())}`);
+    } else {
+      headers[name] = String(value);
+    }
+  }
+  return headers;
+}
+
 /** readHttpRequest reads the request of a plain http target: method, path, headers, body (a mapping is sent as JSON). */
-function readHttpRequest(f: Fields): NonNullable<TargetSpec['http']> {
+function readHttpRequest(f: Fields, headers: Record<string, string>): NonNullable<TargetSpec['http']> {
   const body = f.obj.body;
   let bodyText: string | undefined;
   if (typeof body === 'string') bodyText = body;
@@ -81,13 +126,6 @@ function readHttpRequest(f: Fields): NonNullable<TargetSpec['http']> {
   else if (body !== undefined && body !== null) f.problem('body', `must be a string or a mapping (sent as JSON), got ${show(body)}`);
   const path = f.string('path', true);
   if (path !== undefined && !path.startsWith('/')) f.problem('path', `must start with /, got ${JSON.stringify(path)}`);
-  const headers: Record<string, string> = {};
-  const h = f.mapping('headers', false, COUNT_LIMITS.headers);
-  for (const [name, value] of Object.entries(h?.obj ?? {})) {
-    if (name.length > TEXT_LIMITS.text || (typeof value === 'string' && value.length > TEXT_LIMITS.text)) h?.problem(name, `header names and values may have at most ${TEXT_LIMITS.text} characters`);
-    else if (['string', 'number', 'boolean'].includes(typeof value)) headers[name] = String(value);
-    else h?.problem(name, `must be a string, got ${show(value)}`);
-  }
   if (bodyText !== undefined && typeof body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/json';
   }

@@ -19,6 +19,8 @@ export interface ChannelOptions {
   sessions: number;
   timeoutMs: number;
   samples?: ErrorSamples;
+  /** Metadata sent with every call (lower-case names, validated by the target file). */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 /** GrpcResponse is a call's outcome with its response kept (for `check()`). */
@@ -75,7 +77,7 @@ export class GrpcChannel {
 
   constructor(readonly opts: ChannelOptions) {
     this.sessions = new Array<http2.ClientHttp2Session | null>(Math.max(1, opts.sessions)).fill(null);
-    this.headers = { ':method': 'POST', ':path': opts.path, ':scheme': 'http', ':authority': opts.authority, 'content-type': 'application/grpc', te: 'trailers' };
+    this.headers = { ...opts.metadata, ':method': 'POST', ':path': opts.path, ':scheme': 'http', ':authority': opts.authority, 'content-type': 'application/grpc', te: 'trailers' };
   }
 
   /** call sends one framed message and resolves with the outcome. */

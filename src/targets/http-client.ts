@@ -7,6 +7,7 @@ import type { Outcome } from './client.js';
 import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
 import { Http1Pool } from './http1-pool.js';
 import { parseHttpUrl, serializeRequest } from './http1-request.js';
+import { requestHeaders } from './target-headers.js';
 import type { ClientFactory, TargetClient } from './registry.js';
 import type { TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
@@ -25,7 +26,7 @@ export class HttpClient implements TargetClient {
     const endpoint = parseHttpUrl(target.url, `target ${target.name}: url`);
     const method = spec.method.toUpperCase();
     const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'utf8');
-    this.payload = serializeRequest(method, `${endpoint.basePath}${spec.path}`, endpoint, spec.headers, body);
+    this.payload = serializeRequest(method, `${endpoint.basePath}${spec.path}`, endpoint, { ...spec.headers, ...requestHeaders(target) }, body);
     this.noBody = method === 'HEAD';
     this.label = `http target ${target.name} (${method} ${target.url}${spec.path})`;
     this.pool = new Http1Pool({

@@ -12,6 +12,7 @@ import { checkInferSummary, decodeModelInferResponse, encodeModelInferRequest, f
 import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { buildPayloads } from './tensor-data.js';
+import { requestHeaders } from './target-headers.js';
 
 /** parseGrpcAddress reads `host:port` or `grpc://host:port` into an HTTP/2 authority; anything else is a configuration error. */
 export function parseGrpcAddress(url: string, what = 'url'): string {
@@ -46,6 +47,7 @@ export class KserveGrpcClient implements TargetClient {
       sessions: Math.max(1, target.connections),
       timeoutMs: target.timeoutMs,
       samples: this.samples,
+      metadata: requestHeaders(target),
     });
   }
 

@@ -8,6 +8,7 @@ import type { Outcome } from './client.js';
 import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
 import { Http1Pool } from './http1-pool.js';
 import { headerValue, type HttpEndpoint, parseHttpUrl, serializeRequest } from './http1-request.js';
+import { requestHeaders } from './target-headers.js';
 import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
@@ -82,9 +83,10 @@ export class KserveHttpClient implements TargetClient {
     const endpoint = parseHttpUrl(target.url, `target ${target.name}: url`);
     const { model, version } = modelOf(target, request);
     const path = inferPath(endpoint, model, version);
+    const extra = requestHeaders(target);
     this.payloads = buildPayloads(request, opts.seed).map((tensors) => {
       const { body, headers } = encodeInferBody(request, tensors, target.binary);
-      return serializeRequest('POST', path, endpoint, headers, body);
+      return serializeRequest('POST', path, endpoint, { ...extra, ...headers }, body);
     });
     this.label = `kserve-http target ${target.name} (${target.url}), model ${model}`;
     const maxConnections = connectionLimit(target);

@@ -23,6 +23,10 @@ export interface TargetSpec {
   maxInFlight: number;
   /** Keep-alive connections to open (HTTP); 0 = as many as needed up to maxInFlight. */
   connections: number;
+  /** kserve-*: headers (gRPC: metadata) added to every request; an http target's headers are in `http`. */
+  headers?: Record<string, string>;
+  /** The environment variable holding a bearer token, sent as `Authorization: Bearer …` (read when the client is made). */
+  bearerTokenEnv?: string;
   /** http: the request to send. */
   http?: { method: string; path: string; headers: Record<string, string>; body?: string };
   /** Prometheus endpoint of the target, scraped every second during a run (optional). */

@@ -114,7 +114,7 @@ const scenarios: [string, string, string[]][] = [
       `${dir}/targets/bad.yaml:4: timeout_ms: must be >= 1, got 0`,
       `${dir}/targets/bad.yaml:6: connections: must be <= max_in_flight (10), got 20`,
       `${dir}/targets/bad.yaml:7: method: is only for protocol http`,
-      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, model, model_version, binary, method, path, headers, body)`,
+      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, headers, bearer_token_env, model, model_version, binary, method, path, body)`,
     ],
   ],
   ['a missing target file', REQ + 'target: targets/nope.yaml\n' + ONE, [`${dir}/targets/nope.yaml: cannot read the file (ENOENT)`]],
