@@ -189,6 +189,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs) : undefined;
   scraper?.start();
   log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);
+  if (target.tls?.insecureSkipVerify) log(`WARNING: target ${target.name}: tls.insecure_skip_verify is on: the server's certificate is NOT checked; anyone between here and ${target.url} can read and change this traffic`);
   const onAbort = (): void => {
     interrupted = true;
     stoppedAtMs ??= Date.now();

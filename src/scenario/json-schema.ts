@@ -57,7 +57,7 @@ export function targetDefs(): Record<string, JsonSchema> {
       properties: {
         name: str('Name in reports (default: the file name).', TEXT_LIMITS.name),
         protocol: { enum: [...PROTOCOLS], description: 'kserve-http, kserve-grpc (KServe v2) or http (any JSON endpoint).' },
-        url: str('kserve-http and http: http://host:port; kserve-grpc: host:port or grpc://host:port.'),
+        url: str('kserve-http and http: http(s)://host:port; kserve-grpc: host:port, grpc://host:port or grpcs://host:port (TLS).'),
         model: str('kserve-*: the model to infer on (a scenario\'s request.model overrides it).', TEXT_LIMITS.name),
         model_version: { type: 'string', maxLength: TEXT_LIMITS.name, description: 'kserve-*: the model version (empty: the server\'s choice).' },
         binary: { type: 'boolean', default: TARGET_DEFAULTS.binary, description: 'kserve-http: use the binary tensor data extension.' },
@@ -74,6 +74,18 @@ export function targetDefs(): Record<string, JsonSchema> {
           propertyNames: { maxLength: TEXT_LIMITS.text },
           additionalProperties: { anyOf: [{ type: 'string', maxLength: TEXT_LIMITS.text }, { type: ['number', 'boolean'] }] },
           description: 'Headers sent with every request (kserve-grpc: metadata, lower-case names); values are hidden in results.',
+        },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'TLS for https:// and grpcs:// URLs (a kserve-grpc target with tls uses TLS too): files relative to the target file.',
+          properties: {
+            ca_file: str('PEM CA bundle to check the server certificate against (default: the system CAs).'),
+            cert_file: str('PEM client certificate (mTLS); needs key_file.'),
+            key_file: str('PEM client key (mTLS); needs cert_file.'),
+            server_name: str('Name sent in SNI and checked in the certificate (default: the URL host name).', TEXT_LIMITS.name),
+            insecure_skip_verify: { type: 'boolean', default: false, description: 'Do not check the server certificate (warned about loudly).' },
+          },
         },
         bearer_token_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: TEXT_LIMITS.name, description: 'An environment variable holding a token, sent as Authorization: Bearer <token>; never written to results.' },
         body: { type: ['string', 'object', 'array'], description: 'http: the request body (a mapping is sent as JSON).' },

@@ -121,7 +121,7 @@ function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | un
     return { target: embeddedTarget() };
   }
   const t = new Fields(v, ['target'], f.problems);
-  return { target: 'embedded' in t.obj ? readEmbeddedTarget(t, model) : readTarget(t) };
+  return { target: 'embedded' in t.obj ? readEmbeddedTarget(t, model) : readTarget(t, undefined, opts.baseDir) };
 }
 
 /** checkRequestFitsTarget reports what a KServe target needs from the request: a model, and inputs. */

@@ -3,7 +3,8 @@
  * scenario), inline from a scenario's `target:` mapping, or names the embedded reference server. Every problem is
  * reported with its path and line, like scenarios.
  */
-import { basename, extname } from 'node:path';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { EmbeddedTarget, RouterPolicy } from './plan.js';
 import type { Protocol, TargetSpec } from '../targets/target-spec.js';
 import { asFields, checkBounds, Fields, show } from './fields.js';
@@ -15,7 +16,7 @@ import { parseYamlFile, readTextFile } from './yaml-file.js';
 /** PROTOCOLS lists the target protocols. */
 export const PROTOCOLS = ['kserve-http', 'kserve-grpc', 'http'] as const satisfies readonly Protocol[];
 /** TARGET_KEYS are the fields every target may have. */
-export const TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour', 'headers', 'bearer_token_env'] as const;
+export const TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour', 'headers', 'bearer_token_env', 'tls'] as const;
 /** KSERVE_KEYS are the fields of kserve-* targets only (binary: kserve-http only). */
 export const KSERVE_KEYS = ['model', 'model_version', 'binary'] as const;
 /** HTTP_KEYS are the fields of plain http targets only. */
@@ -30,7 +31,7 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const TARGET_DEFAULTS = { binary: true, timeoutMs: 10_000, maxInFlight: 1024, connections: 0 } as const;
 
 /** readTarget validates a target mapping; problems go to the mapping's collector, and a spec is returned anyway. */
-export function readTarget(f: Fields, file?: string): TargetSpec {
+export function readTarget(f: Fields, file?: string, baseDir?: string): TargetSpec {
   const protocol = f.oneOf('protocol', PROTOCOLS, true);
   const kserve = protocol === 'kserve-http' || protocol === 'kserve-grpc';
   f.allowOnly([...TARGET_KEYS, ...KSERVE_KEYS, ...HTTP_KEYS]);
@@ -40,9 +41,10 @@ export function readTarget(f: Fields, file?: string): TargetSpec {
 
   const url = f.string('url', true);
   if (url !== undefined && protocol !== undefined) {
-    const wrong = protocol === 'kserve-grpc' ? checkGrpcAddress(url) : checkHttpUrl(url);
+    const wrong = protocol === 'kserve-grpc' ? checkGrpcAddress(url) : checkHttpUrl(url, true);
     if (wrong) f.problem('url', wrong);
   }
+  const tls = readTls(f, protocol, url, file !== undefined ? dirname(file) : (baseDir ?? process.cwd()));
   const maxInFlight = f.integer('max_in_flight', RANGES['target.max_in_flight']) ?? TARGET_DEFAULTS.maxInFlight;
   const connections = f.integer('connections', RANGES['target.connections']) ?? TARGET_DEFAULTS.connections;
   if (connections > maxInFlight) f.problem('connections', `must be <= max_in_flight (${maxInFlight}), got ${connections}`);
@@ -74,11 +76,58 @@ export function readTarget(f: Fields, file?: string): TargetSpec {
     ...(metricsUrl !== undefined && { metricsUrl }),
     ...(costPerHour !== undefined && { costPerHour }),
     ...(bearerTokenEnv !== undefined && { bearerTokenEnv }),
+    ...(tls !== undefined && { tls }),
     ...(protocol !== 'http' && headers !== undefined && Object.keys(headers).length > 0 && { headers }),
     ...(file !== undefined && { file }),
   };
   if (protocol === 'http') spec.http = readHttpRequest(f, headers ?? {});
   return spec;
+}
+
+/** TLS_KEYS are the fields of a target's `tls` mapping. */
+export const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify'] as const;
+/** TLS_FILE_BYTES bounds a CA bundle, certificate or key file. */
+const TLS_FILE_BYTES = 1 << 20;
+
+/**
+ * readTls reads `tls`: TLS is on for https:// and grpcs:// URLs, and for a kserve-grpc target with a `tls` mapping.
+ * Files are named relative to the target file (or the scenario's folder for a target written in it) and checked here;
+ * the client reads them (the spec keeps paths, so no key reaches results.json).
+ */
+function readTls(f: Fields, protocol: Protocol | undefined, url: string | undefined, base: string): TargetSpec['tls'] {
+  const secureUrl = url !== undefined && /^(https|grpcs):\/\//.test(url);
+  const t = f.mapping('tls', false, TLS_KEYS.length);
+  if (t === undefined) return secureUrl ? { insecureSkipVerify: false } : undefined;
+  t.allowOnly(TLS_KEYS);
+  if (!secureUrl && protocol !== 'kserve-grpc') f.problem('tls', 'needs an https:// url');
+  const readable = (key: 'ca_file' | 'cert_file' | 'key_file'): string | undefined => {
+    const name = t.string(key, false, TEXT_LIMITS.text);
+    if (name === undefined) return undefined;
+    const abs = resolve(base, name);
+    try {
+      const st = statSync(abs);
+      if (!st.isFile()) return void t.problem(key, `${abs} is not a file`);
+      if (st.size > TLS_FILE_BYTES) return void t.problem(key, `${abs} has more than ${TLS_FILE_BYTES} bytes`);
+      accessSync(abs, fsConstants.R_OK);
+    } catch (err) {
+      return void t.problem(key, `cannot read ${abs} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    return abs;
+  };
+  const caFile = readable('ca_file');
+  const certFile = readable('cert_file');
+  const keyFile = readable('key_file');
+  if (t.has('cert_file') !== t.has('key_file')) t.problem(t.has('cert_file') ? 'key_file' : 'cert_file', 'a client certificate needs both cert_file and key_file');
+  const serverName = t.string('server_name', false, TEXT_LIMITS.name);
+  const insecureSkipVerify = t.boolean('insecure_skip_verify') ?? false;
+  if (insecureSkipVerify && caFile !== undefined) t.problem('insecure_skip_verify', 'and ca_file cannot both be given (nothing would be checked against the CA)');
+  return {
+    insecureSkipVerify,
+    ...(caFile !== undefined && { caFile }),
+    ...(certFile !== undefined && { certFile }),
+    ...(keyFile !== undefined && { keyFile }),
+    ...(serverName !== undefined && { serverName }),
+  };
 }
 
 /**
@@ -183,22 +232,23 @@ export function embeddedTarget(over: Partial<Omit<EmbeddedTarget, 'embedded'>> =
 }
 
 /** checkHttpUrl returns what is wrong with an http:// URL, or undefined when it is fine. */
-export function checkHttpUrl(url: string): string | undefined {
+export function checkHttpUrl(url: string, httpsToo = false): string | undefined {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return `must be a URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`;
   }
-  if (u.protocol === 'https:') return `must be an http:// URL (https is not supported), got ${JSON.stringify(url)}`;
+  if (u.protocol === 'https:' && httpsToo) return undefined;
+  if (u.protocol === 'https:') return `must be an http:// URL (https is not supported here), got ${JSON.stringify(url)}`;
   if (u.protocol !== 'http:') return `must be a URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`;
   return undefined;
 }
 
 /** checkGrpcAddress returns what is wrong with a gRPC address (host:port or grpc://host:port), or undefined. */
 export function checkGrpcAddress(address: string): string | undefined {
-  const m = /^(?:grpc:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/.exec(address);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `must be host:port or grpc://host:port, got ${JSON.stringify(address)}`;
+  const m = /^(?:grpcs?:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/.exec(address);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `must be host:port, grpc://host:port or grpcs://host:port (TLS), got ${JSON.stringify(address)}`;
   return undefined;
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { GauntletError } from '../errors.js';
+import { isTlsError } from './tls-options.js';
 
 /** ErrorSample is one distinct failure seen during a run: its outcome code and a readable message. */
 export interface ErrorSample {
@@ -31,7 +32,9 @@ export function transportCode(err: unknown): string {
     case 'ETIMEDOUT':
       return 'TIMEOUT';
     default:
-      return 'SOCKET_ERROR';
+      // A failed TLS handshake or certificate check is its own outcome: the target is up, but gauntlet cannot
+      // talk to it as configured (tls.ca_file, tls.server_name, a client certificate).
+      return isTlsError(code) ? 'TLS_ERROR' : 'SOCKET_ERROR';
   }
 }
 

@@ -8,6 +8,8 @@
 import http2 from 'node:http2';
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { type ErrorSamples, grpcCode, grpcStatusOfHttp, transportCode } from './failures.js';
+import type tls from 'node:tls';
+import { isTlsError } from './tls-options.js';
 
 /** ChannelOptions configures a channel for one RPC path. */
 export interface ChannelOptions {
@@ -21,6 +23,8 @@ export interface ChannelOptions {
   samples?: ErrorSamples;
   /** Metadata sent with every call (lower-case names, validated by the target file). */
   metadata?: Readonly<Record<string, string>>;
+  /** TLS options (absent: plain HTTP/2 over TCP, h2c). */
+  tls?: tls.ConnectionOptions;
 }
 
 /** GrpcResponse is a call's outcome with its response kept (for `check()`). */
@@ -63,6 +67,9 @@ class Call {
   }
 }
 
+/** CLOSE_WAIT_MS bounds how long close() waits for each session to report that it closed. */
+const CLOSE_WAIT_MS = 1000;
+
 /** GrpcChannel makes unary calls of one RPC to one server. */
 export class GrpcChannel {
   closed = false;
@@ -77,7 +84,7 @@ export class GrpcChannel {
 
   constructor(readonly opts: ChannelOptions) {
     this.sessions = new Array<http2.ClientHttp2Session | null>(Math.max(1, opts.sessions)).fill(null);
-    this.headers = { ...opts.metadata, ':method': 'POST', ':path': opts.path, ':scheme': 'http', ':authority': opts.authority, 'content-type': 'application/grpc', te: 'trailers' };
+    this.headers = { ...opts.metadata, ':method': 'POST', ':path': opts.path, ':scheme': opts.tls ? 'https' : 'http', ':authority': opts.authority, 'content-type': 'application/grpc', te: 'trailers' };
   }
 
   /** call sends one framed message and resolves with the outcome. */
@@ -94,15 +101,19 @@ export class GrpcChannel {
   async close(): Promise<void> {
     this.closed = true;
     this.sessions.fill(null);
+    // Each session's 'close', but at most CLOSE_WAIT_MS: a session whose TLS handshake the server refused after it
+    // had begun may never emit it, and an await on it alone would leave nothing to keep the process alive.
     await Promise.all(
       [...this.live].map(
         (s) =>
           new Promise<void>((r) => {
-            s.once('close', () => r());
+            const timer = setTimeout(r, CLOSE_WAIT_MS);
+            s.once('close', () => (clearTimeout(timer), r()));
             s.destroy();
           }),
       ),
     );
+    this.live.clear();
   }
 
   private start(frame: Buffer, keep: boolean): Promise<Outcome | GrpcResponse> {
@@ -134,7 +145,7 @@ export class GrpcChannel {
     this.next = i + 1 === this.sessions.length ? 0 : i + 1;
     const s = this.sessions[i];
     if (s != null && !s.closed && !s.destroyed) return s;
-    const fresh = http2.connect(`http://${this.opts.authority}`, { settings: { enablePush: false, initialWindowSize: STREAM_WINDOW }, maxSessionMemory: 64 });
+    const fresh = http2.connect(`${this.opts.tls ? 'https' : 'http'}://${this.opts.authority}`, { ...this.opts.tls, settings: { enablePush: false, initialWindowSize: STREAM_WINDOW }, maxSessionMemory: 64 });
     this.connectsTotal++;
     const drop = (): void => {
       if (this.sessions[i] === fresh) this.sessions[i] = null;
@@ -190,6 +201,7 @@ function onClose(this: CallStream): void {
   if (call.channel.closed) return finish(call, 'CANCELLED', 'the client was closed');
   const err = call.err as (NodeJS.ErrnoException & { cause?: unknown }) | null;
   if (err?.cause !== undefined) return finish(call, transportCode(err.cause), (err.cause as Error).message); // e.g. connect ECONNREFUSED
+  if (isTlsError(err?.code)) return finish(call, 'TLS_ERROR', err!.message); // a refused handshake or certificate
   if (err?.code === 'ERR_HTTP2_ERROR') return finish(call, 'BAD_RESPONSE', `HTTP/2 ${err.message.toLowerCase()}`); // not HTTP/2, or broken framing
   if (call.session.destroyed) return finish(call, 'ECONNRESET', 'the connection closed before the call completed');
   const rst = this.rstCode ?? 0;

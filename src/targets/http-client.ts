@@ -8,6 +8,7 @@ import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
 import { Http1Pool } from './http1-pool.js';
 import { parseHttpUrl, serializeRequest } from './http1-request.js';
 import { requestHeaders } from './target-headers.js';
+import { tlsOptions } from './tls-options.js';
 import type { ClientFactory, TargetClient } from './registry.js';
 import type { TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
@@ -35,6 +36,7 @@ export class HttpClient implements TargetClient {
       maxConnections: connectionLimit(target),
       timeoutMs: target.timeoutMs,
       samples: this.samples,
+      ...(endpoint.secure && { tls: tlsOptions(target, endpoint.host, 'http/1.1') ?? {} }),
     });
   }
 

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { httpCode, transportCode } from './failures.js';
 import { COMPLETE, MALFORMED, ResponseParser } from './http1-parser.js';
+import tls from 'node:tls';
 
 /** HttpResponse is an outcome with its response kept, as `fetch` returns it (used by `check()`). */
 export interface HttpResponse {
@@ -45,7 +46,7 @@ function noop(): void {}
 
 /** ConnectionOwner is what a connection needs of its pool. */
 export interface ConnectionOwner {
-  readonly opts: { host: string; port: number; timeoutMs: number };
+  readonly opts: { host: string; port: number; timeoutMs: number; tls?: tls.ConnectionOptions };
   readonly closed: boolean;
   /** dispatch sends a job on some connection (used to resend after a keep-alive race). */
   dispatch(job: Job): void;
@@ -71,8 +72,16 @@ export class Http1Connection {
   private dead = false;
 
   constructor(private readonly pool: ConnectionOwner) {
-    const { host, port, timeoutMs } = pool.opts;
-    this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.onRead } });
+    const { host, port, timeoutMs, tls: secure } = pool.opts;
+    if (secure === undefined) {
+      this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.onRead } });
+    } else {
+      // TLS sockets take no onread buffer: their decrypted chunks come as 'data'. The request may be written
+      // before the handshake ends (it is buffered until then).
+      this.socket = tls.connect({ host, port, ...secure });
+      this.socket.setNoDelay(true);
+      this.socket.on('data', (chunk: Buffer) => void this.onRead(chunk.length, chunk));
+    }
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
     this.timer = setTimeout(this.onTimeout, timeoutDelayMs(timeoutMs));

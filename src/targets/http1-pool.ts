@@ -7,6 +7,7 @@
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import type { ErrorSamples } from './failures.js';
 import { type ConnectionOwner, deliver, failure, Http1Connection, type HttpResponse, Job } from './http1-connection.js';
+import type tls from 'node:tls';
 
 export type { HttpResponse } from './http1-connection.js';
 
@@ -22,6 +23,8 @@ export interface PoolOptions {
   samples?: ErrorSamples;
   /** describeError turns a non-2xx response body into a message for the samples (default: the body as text). */
   describeError?: (status: number, body: Buffer) => string;
+  /** TLS options for every connection (absent: plain TCP). */
+  tls?: tls.ConnectionOptions;
 }
 
 /** ERROR_BODY_BYTES is how much of a non-2xx body is kept for the error samples. */

@@ -13,6 +13,8 @@ export interface HttpEndpoint {
   hostHeader: string;
   /** Path prefix from the URL, without a trailing slash ('' when none). */
   basePath: string;
+  /** An https:// URL: the connections use TLS. */
+  secure?: boolean;
 }
 
 /** parseHttpUrl reads an `http://host[:port][/prefix]` target URL; anything else is a configuration error. */
@@ -23,15 +25,16 @@ export function parseHttpUrl(url: string, what = 'url'): HttpEndpoint {
   } catch {
     throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what}: ${JSON.stringify(url)} is not a URL`);
   }
-  if (u.protocol !== 'http:') {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what}: only http:// URLs are supported, got ${JSON.stringify(url)}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what}: only http:// and https:// URLs are supported, got ${JSON.stringify(url)}`);
   }
   if (u.search !== '' || u.hash !== '') {
     throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what}: a target URL cannot have a query or fragment: ${JSON.stringify(url)}`);
   }
-  const port = u.port === '' ? 80 : Number(u.port);
+  const secure = u.protocol === 'https:';
+  const port = u.port === '' ? (secure ? 443 : 80) : Number(u.port);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { host, port, hostHeader: u.host, basePath: u.pathname.replace(/\/+$/, '') };
+  return { host, port, hostHeader: u.host, basePath: u.pathname.replace(/\/+$/, ''), secure };
 }
 
 /** BODYLESS_METHODS are the methods that send no body and so no Content-Length when none is given. */

@@ -13,10 +13,11 @@ import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { buildPayloads } from './tensor-data.js';
 import { requestHeaders } from './target-headers.js';
+import { tlsOptions } from './tls-options.js';
 
 /** parseGrpcAddress reads `host:port` or `grpc://host:port` into an HTTP/2 authority; anything else is a configuration error. */
 export function parseGrpcAddress(url: string, what = 'url'): string {
-  const m = /^(?:grpc:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})\/?$/.exec(url);
+  const m = /^(?:grpcs?:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})\/?$/.exec(url);
   const port = Number(m?.[2]);
   if (!m || port < 1 || port > 65535) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `${what}: must be host:port or grpc://host:port, got ${JSON.stringify(url)}`);
@@ -48,6 +49,7 @@ export class KserveGrpcClient implements TargetClient {
       timeoutMs: target.timeoutMs,
       samples: this.samples,
       metadata: requestHeaders(target),
+      ...(target.tls && { tls: tlsOptions(target, authority.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), 'h2') }),
     });
   }
 

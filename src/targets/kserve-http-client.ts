@@ -9,6 +9,7 @@ import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
 import { Http1Pool } from './http1-pool.js';
 import { headerValue, type HttpEndpoint, parseHttpUrl, serializeRequest } from './http1-request.js';
 import { requestHeaders } from './target-headers.js';
+import { tlsOptions } from './tls-options.js';
 import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
@@ -97,6 +98,7 @@ export class KserveHttpClient implements TargetClient {
       timeoutMs: target.timeoutMs,
       samples: this.samples,
       describeError: kserveErrorMessage,
+      ...(endpoint.secure && { tls: tlsOptions(target, endpoint.host, 'http/1.1') ?? {} }),
     });
   }
 

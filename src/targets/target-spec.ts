@@ -27,6 +27,8 @@ export interface TargetSpec {
   headers?: Record<string, string>;
   /** The environment variable holding a bearer token, sent as `Authorization: Bearer …` (read when the client is made). */
   bearerTokenEnv?: string;
+  /** TLS (https://, grpcs://, or a kserve-grpc target with a `tls` mapping): absolute paths of its files. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string; insecureSkipVerify: boolean };
   /** http: the request to send. */
   http?: { method: string; path: string; headers: Record<string, string>; body?: string };
   /** Prometheus endpoint of the target, scraped every second during a run (optional). */

@@ -15,7 +15,7 @@ mkdirSync(join(dir, 'targets'));
 mkdirSync(join(dir, 'traces'));
 writeFileSync(
   join(dir, 'targets', 'bad.yaml'),
-  'name: bad\nprotocol: kserve-http\nurl: https://example.com:8000\ntimeout_ms: 0\nmax_in_flight: 10\nconnections: 20\nmethod: POST\ncolour: blue\n',
+  'name: bad\nprotocol: kserve-http\nurl: ftp://example.com:8000\ntimeout_ms: 0\nmax_in_flight: 10\nconnections: 20\nmethod: POST\ncolour: blue\n',
 );
 writeFileSync(join(dir, 'traces', 'bad.csv'), 'time\n0.5\n0.25\nnot-a-time\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,11 +110,11 @@ const scenarios: [string, string, string[]][] = [
     'a target file with problems',
     REQ + 'target: targets/bad.yaml\n' + ONE,
     [
-      `${dir}/targets/bad.yaml:3: url: must be an http:// URL (https is not supported), got "https://example.com:8000"`,
+      `${dir}/targets/bad.yaml:3: url: must be a URL like http://127.0.0.1:8000, got "ftp://example.com:8000"`,
       `${dir}/targets/bad.yaml:4: timeout_ms: must be >= 1, got 0`,
       `${dir}/targets/bad.yaml:6: connections: must be <= max_in_flight (10), got 20`,
       `${dir}/targets/bad.yaml:7: method: is only for protocol http`,
-      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, headers, bearer_token_env, model, model_version, binary, method, path, body)`,
+      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, headers, bearer_token_env, tls, model, model_version, binary, method, path, body)`,
     ],
   ],
   ['a missing target file', REQ + 'target: targets/nope.yaml\n' + ONE, [`${dir}/targets/nope.yaml: cannot read the file (ENOENT)`]],
@@ -238,7 +238,7 @@ describe('broken scenarios report every problem, with paths and lines', () => {
     );
     expect(details).toHaveLength(6);
     expect(details[0]).toBe('bad.yaml:3: phases[0].rate: must be > 0, got 0');
-    expect(details[1]).toBe(`${dir}/targets/bad.yaml:3: url: must be an http:// URL (https is not supported), got "https://example.com:8000"`);
+    expect(details[1]).toBe(`${dir}/targets/bad.yaml:3: url: must be a URL like http://127.0.0.1:8000, got "ftp://example.com:8000"`);
   });
 });
 
@@ -260,14 +260,14 @@ const targets: [string, string, string[]][] = [
     'a gRPC target',
     'protocol: kserve-grpc\nurl: http://h:8001\nbinary: true\nmetrics_url: nope\ncost_per_hour: -1\n',
     [
-      't.yaml:2: url: must be host:port or grpc://host:port, got "http://h:8001"',
+      't.yaml:2: url: must be host:port, grpc://host:port or grpcs://host:port (TLS), got "http://h:8001"',
       't.yaml:3: binary: is only for kserve-http targets (gRPC is always binary)',
       't.yaml:4: metrics_url: must be a URL like http://127.0.0.1:8000, got "nope"',
       't.yaml:5: cost_per_hour: must be >= 0, got -1',
     ],
   ],
   ['a path without a slash', 'protocol: http\nurl: http://h:1\npath: v1/chat\n', ['t.yaml:3: path: must start with /, got "v1/chat"']],
-  ['a port out of range', 'protocol: kserve-grpc\nurl: grpc://h:70000\n', ['t.yaml:2: url: must be host:port or grpc://host:port, got "grpc://h:70000"']],
+  ['a port out of range', 'protocol: kserve-grpc\nurl: grpc://h:70000\n', ['t.yaml:2: url: must be host:port, grpc://host:port or grpcs://host:port (TLS), got "grpc://h:70000"']],
 ];
 
 describe('broken targets report every problem', () => {

@@ -87,8 +87,9 @@ describe('request serialisation', () => {
   const endpoint = parseHttpUrl('http://[::1]:8000/prefix/');
 
   it('reads URLs', () => {
-    expect(endpoint).toEqual({ host: '::1', port: 8000, hostHeader: '[::1]:8000', basePath: '/prefix' });
-    expect(parseHttpUrl('http://example.com')).toMatchObject({ port: 80, basePath: '' });
+    expect(endpoint).toEqual({ host: '::1', port: 8000, hostHeader: '[::1]:8000', basePath: '/prefix', secure: false });
+    expect(parseHttpUrl('http://example.com')).toMatchObject({ port: 80, basePath: '', secure: false });
+    expect(parseHttpUrl('https://example.com')).toMatchObject({ port: 443, basePath: '', secure: true });
     expect(() => parseHttpUrl('ftp://x')).toThrow(/only http/);
     expect(() => parseHttpUrl('not a url')).toThrow(/not a URL/);
   });

@@ -115,7 +115,7 @@ describe('kserve-http client', () => {
 
   it('rejects targets it cannot send to as configuration errors', () => {
     expect(() => client({ model: undefined })).toThrow(/no model/);
-    expect(() => client({ url: 'https://127.0.0.1:1' })).toThrow(/only http:\/\//);
+    expect(() => client({ url: 'ftp://127.0.0.1:1' })).toThrow(/only http:\/\/ and https:\/\//);
     expect(() => client({}, { inputs: [{ name: 'input', datatype: 'FP99', shape: [1], data: { kind: 'random' } }] })).toThrow(/unknown datatype/);
   });
 });
