@@ -18,10 +18,10 @@ const LIMIT_MS = 2000;
 const times: string[] = [];
 
 /** killAndWatch SIGKILLs `pid` and resolves with the time until every process is gone and every port refuses (-1: not within LIMIT_MS). */
-async function killAndWatch(pid: number, tree: number[], ports: number[]): Promise<number> {
+async function killAndWatch(pid: number, tree: number[], ports: number[], limitMs = LIMIT_MS): Promise<number> {
   const killedAt = performance.now();
   process.kill(pid, 'SIGKILL');
-  const gone = await pollUntil(async () => tree.every((p) => !alive(p)) && (await Promise.all(ports.map(refuses))).every(Boolean), LIMIT_MS);
+  const gone = await pollUntil(async () => tree.every((p) => !alive(p)) && (await Promise.all(ports.map(refuses))).every(Boolean), limitMs);
   return gone ? performance.now() - killedAt : -1;
 }
 
@@ -64,7 +64,9 @@ describe('kill -9 of gauntlet run', () => {
     });
     afterAll(() => server.close());
 
-    it('takes the command and everything it started with it within 2 s', async () => {
+    // The watchdog shell ends the group at once (12–14 ms on a quiet machine), SIGKILL after WATCHDOG_GRACE_S;
+    // on a busy CI machine a shell can wait seconds for a core, so the bound here is 5 s.
+    it('takes the command and everything it started with it within 5 s', async () => {
       const out = path.join(dir, 'command');
       const pids = path.join(dir, 'command.pids');
       const file = path.join(dir, 'command.yaml');
@@ -82,7 +84,7 @@ faults: [{at: 0s, action: command, run: "sleep 60 & echo $$ $! > ${pids}; wait",
         expect(await pollUntil(() => existsSync(pids) && readFileSync(pids, 'utf8').endsWith('\n'), 20_000)).toBe(true);
         const [shell, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
         expect(alive(shell) && alive(sleeper)).toBe(true);
-        const ms = await killAndWatch(cli.child.pid!, [shell, sleeper], []);
+        const ms = await killAndWatch(cli.child.pid!, [shell, sleeper], [], 5000);
         times.push(`a command fault's process group: ${ms.toFixed(0)} ms`);
         expect(ms).toBeGreaterThanOrEqual(0);
       } finally {
