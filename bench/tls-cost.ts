@@ -8,14 +8,13 @@
  *
  * Run: `npm run build && node dist/bench/tls-cost.js` (about 30 s per round).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { startServe } from './lib/serve-process.js';
+import { makeCerts, startPipeProxy } from './lib/tls-fixtures.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -24,32 +23,6 @@ const NAME = 'bench.gauntlet.test';
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-tls-cost-'));
 const file = (n: string): string => path.join(dir, n);
-
-function makeCerts(): void {
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench CA');
-  writeFileSync(file('server.ext'), `subjectAltName=DNS:${NAME}\n`);
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=server');
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
-}
-
-/** proxy passes the bytes of each connection to the upstream port, in the clear or after a TLS handshake. */
-async function proxy(upstream: number, secure: boolean): Promise<{ port: number; connections: () => number; close: () => void }> {
-  let connections = 0;
-  const pipe = (client: net.Socket): void => {
-    connections++;
-    const up = net.connect(upstream, '127.0.0.1');
-    client.setNoDelay(true);
-    up.setNoDelay(true);
-    client.pipe(up).pipe(client);
-    const end = (): void => void (client.destroy(), up.destroy());
-    client.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
-  };
-  const server = secure ? tls.createServer({ key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')) }, pipe) : net.createServer(pipe);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as net.AddressInfo).port, connections: () => connections, close: () => void server.close() };
-}
 
 interface RunFigures {
   okPerS: number;
@@ -81,10 +54,10 @@ function run(kind: 'plain' | 'tls', port: number, round: number): Promise<RunFig
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function main(): Promise<void> {
-  makeCerts();
+  makeCerts(dir, NAME);
   const served = await startServe(['--load-model', 'mlp', '--http-port', '0', '--grpc-port', '0', '--metrics-port', '0']);
-  const plain = await proxy(served.httpPort, false);
-  const secure = await proxy(served.httpPort, true);
+  const plain = await startPipeProxy(served.httpPort);
+  const secure = await startPipeProxy(served.httpPort, { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')) });
   const figures: Record<'plain' | 'tls', RunFigures[]> = { plain: [], tls: [] };
   console.log(`tls-cost: closed loop, ${CONCURRENCY} outstanding, ${SECONDS} s per run, ${ROUNDS} round(s), bundled mlp; ${os.availableParallelism()} cores`);
   console.log('run    round  ok/s     p50 ms  p99 ms');
@@ -98,8 +71,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    plain.close();
-    secure.close();
+    await plain.close();
+    await secure.close();
     await served.stop();
     rmSync(dir, { recursive: true, force: true });
   }

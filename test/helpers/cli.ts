@@ -17,10 +17,13 @@ export interface Ran {
   stderr: string;
 }
 
-/** gauntlet runs the CLI with `args` from ROOT and resolves when it exits; `onSpawn` gets the child (to signal it). */
-export function gauntlet(args: string[], onSpawn?: (c: ChildProcess) => void): Promise<Ran> {
+/**
+ * gauntlet runs the CLI with `args` from ROOT and resolves when it exits; `onSpawn` gets the child (to signal it),
+ * `env` is added to this process's environment.
+ */
+export function gauntlet(args: string[], onSpawn?: (c: ChildProcess) => void, env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -5,7 +5,6 @@
  * answers 401 / UNAUTHENTICATED unless the token and the key are right, and passes the rest on; the run goes
  * through the CLI, so results.json and the reports are written as a user gets them.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GauntletError } from '../../../src/errors.js';
 import { parseTarget } from '../../../src/scenario/parse-target.js';
 import { redactTarget, REDACTED } from '../../../src/targets/target-headers.js';
-import { CLI } from '../../helpers/process-tree.js';
+import { gauntlet } from '../../helpers/cli.js';
 import { startTestServer, type TestServer } from '../../helpers/reference-client.js';
 import { tinyMlpConfig } from '../../helpers/test-repo.js';
 
@@ -61,16 +60,6 @@ describe('headers and bearer_token_env in target files', () => {
     expect(redactTarget(spec).http!.headers).toEqual({ 'X-Api-Key': REDACTED, 'content-type': 'application/json' });
   });
 });
-
-/** cli runs the CLI without blocking this process (the gateways live here), and resolves with its code and stderr. */
-function cli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (status) => resolve({ status, stderr }));
-  });
-}
 
 /** authorized says whether a request carries the token and the key (HTTP/1.1 headers or HTTP/2 metadata). */
 function authorized(h: http.IncomingHttpHeaders): boolean {
@@ -148,8 +137,8 @@ describe('a run through a gateway that checks the token and the key', () => {
     );
     const out = path.join(dir, `${protocol}-run`);
     const before = { ...seen };
-    const r = await cli(['run', scenario, '--out', out, '--exit-zero'], { GAUNTLET_TEST_TOKEN: TOKEN });
-    expect(r.status, r.stderr).toBe(0);
+    const r = await gauntlet(['run', scenario, '--out', out, '--exit-zero'], undefined, { GAUNTLET_TEST_TOKEN: TOKEN });
+    expect(r.code, r.stderr).toBe(0);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.totals.ok).toBe(results.totals.sent);
     expect(results.totals.sent).toBeGreaterThanOrEqual(70);
@@ -172,8 +161,8 @@ describe('a run through a gateway that checks the token and the key', () => {
       `name: auth\ntarget: {name: gw, protocol: kserve-http, url: "http://127.0.0.1:${port}", headers: {x-api-key: ${KEY}}, bearer_token_env: GAUNTLET_TEST_TOKEN}\n` +
         'request: {model: tiny, inputs: [{name: input, datatype: FP32, shape: [1, 16]}]}\nphases: [{name: a, duration: 1s, rate: 20}]\n',
     );
-    const r = await cli(['run', scenario, '--out', path.join(dir, 'wrong-run')], { GAUNTLET_TEST_TOKEN: 'not-the-token' });
-    expect(r.status).toBe(3);
+    const r = await gauntlet(['run', scenario, '--out', path.join(dir, 'wrong-run')], undefined, { GAUNTLET_TEST_TOKEN: 'not-the-token' });
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/401/);
     expect(r.stderr).not.toContain('not-the-token');
   }, 60_000);

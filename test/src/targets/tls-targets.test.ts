@@ -5,16 +5,14 @@
  * name checked in the certificate (server_name, sent in SNI), a client certificate the proxy requires (mTLS),
  * a handshake that fails as its own outcome (TLS_ERROR), and insecure_skip_verify, which works and warns.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GauntletError } from '../../../src/errors.js';
 import { parseTarget } from '../../../src/scenario/parse-target.js';
-import { CLI } from '../../helpers/process-tree.js';
+import { makeCerts, type PipeProxy, startPipeProxy } from '../../../bench/lib/tls-fixtures.js';
+import { gauntlet } from '../../helpers/cli.js';
 import { startTestServer, type TestServer } from '../../helpers/reference-client.js';
 import { tinyMlpConfig } from '../../helpers/test-repo.js';
 
@@ -22,68 +20,18 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-tls-'));
 const file = (n: string): string => path.join(dir, n);
 const SERVER_NAME = 'inference.gauntlet.test';
 
-/** makeCerts writes ca.pem, server.pem/server.key (for SERVER_NAME only, not 127.0.0.1) and client.pem/client.key. */
-function makeCerts(): void {
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=gauntlet test CA');
-  for (const [name, ext] of [
-    ['server', `subjectAltName=DNS:${SERVER_NAME}\nextendedKeyUsage=serverAuth\n`],
-    ['client', 'extendedKeyUsage=clientAuth\n'],
-  ] as const) {
-    writeFileSync(file(`${name}.ext`), ext);
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-  }
-}
-
-/** tlsProxy terminates TLS (optionally requiring a client certificate) and passes the bytes to a plain port. */
-async function tlsProxy(upstreamPort: number, requireClientCert: boolean): Promise<{ port: number; handshakes: () => number; close: () => Promise<void> }> {
-  let handshakes = 0;
-  const sockets = new Set<net.Socket>();
-  const server = tls.createServer(
-    { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ca: readFileSync(file('ca.pem')), requestCert: requireClientCert, rejectUnauthorized: requireClientCert, ALPNProtocols: ['h2', 'http/1.1'] },
-    (clear) => {
-      handshakes++;
-      const up = net.connect(upstreamPort, '127.0.0.1');
-      sockets.add(clear).add(up);
-      clear.pipe(up).pipe(clear);
-      const end = (): void => void (clear.destroy(), up.destroy());
-      clear.on('error', end).on('close', end);
-      up.on('error', end).on('close', end);
-    },
-  );
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    handshakes: () => handshakes,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
-function cli(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (status, signal) => resolve({ status: status ?? (signal ? -1 : null), stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr }));
-  });
-}
-
 describe('TLS targets', () => {
   let server: TestServer;
-  let https: Awaited<ReturnType<typeof tlsProxy>>;
-  let grpcs: Awaited<ReturnType<typeof tlsProxy>>;
+  let https: PipeProxy;
+  let grpcs: PipeProxy;
 
   beforeAll(async () => {
-    makeCerts();
+    makeCerts(dir, SERVER_NAME);
     server = await startTestServer({ tiny: tinyMlpConfig('tiny') });
-    https = await tlsProxy(server.httpPort, false);
-    grpcs = await tlsProxy(server.grpcPort, true);
+    const certs = { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ca: readFileSync(file('ca.pem')), ALPNProtocols: ['h2', 'http/1.1'] };
+    https = await startPipeProxy(server.httpPort, certs);
+    // The gRPC proxy requires a client certificate signed by the CA (mTLS).
+    grpcs = await startPipeProxy(server.grpcPort, { ...certs, requestCert: true, rejectUnauthorized: true });
   });
   afterAll(async () => {
     await https?.close();
@@ -93,7 +41,7 @@ describe('TLS targets', () => {
   });
 
   /** run writes a target file and a scenario using it, runs it, and returns the exit code, stderr and results. */
-  async function run(name: string, target: string, exitZero = true): Promise<{ status: number | null; stderr: string; results: Record<string, any> | undefined }> {
+  async function run(name: string, target: string, exitZero = true): Promise<{ code: number | null; output: string; results: Record<string, any> | undefined }> {
     writeFileSync(file(`${name}-target.yaml`), target);
     writeFileSync(
       file(`${name}.yaml`),
@@ -101,30 +49,30 @@ describe('TLS targets', () => {
     );
     const out = file(`${name}-run`);
     // --exit-zero where the run should go through: its validity on a busy machine is not what is tested here.
-    const r = await cli(['run', file(`${name}.yaml`), '--out', out, ...(exitZero ? ['--exit-zero'] : [])]);
+    const r = await gauntlet(['run', file(`${name}.yaml`), '--out', out, ...(exitZero ? ['--exit-zero'] : [])]);
     let results: Record<string, any> | undefined;
     try {
       results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     } catch {
       results = undefined;
     }
-    return { ...r, results };
+    return { code: r.code, output: r.stdout + r.stderr, results };
   }
 
   it('kserve-http over https:// with a custom CA and server_name: every request served', async () => {
-    const before = https.handshakes();
+    const before = https.connections();
     const r = await run('https', `name: gw\nprotocol: kserve-http\nurl: https://127.0.0.1:${https.port}\ntls: {ca_file: ca.pem, server_name: ${SERVER_NAME}}\n`);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.output).toBe(0);
     expect(r.results!.totals.ok).toBe(r.results!.totals.sent);
     expect(r.results!.totals.sent).toBeGreaterThanOrEqual(70);
     // Keep-alive connections: a handful of handshakes, not one per request.
-    expect(https.handshakes() - before).toBeGreaterThan(0);
-    expect(https.handshakes() - before).toBeLessThan(r.results!.totals.sent / 2);
+    expect(https.connections() - before).toBeGreaterThan(0);
+    expect(https.connections() - before).toBeLessThan(r.results!.totals.sent / 2);
   }, 60_000);
 
   it('kserve-grpc over grpcs:// with a client certificate the proxy requires (mTLS)', async () => {
     const r = await run('grpcs', `name: gw\nprotocol: kserve-grpc\nurl: grpcs://127.0.0.1:${grpcs.port}\ntls: {ca_file: ca.pem, server_name: ${SERVER_NAME}, cert_file: client.pem, key_file: client.key}\n`);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.output).toBe(0);
     expect(r.results!.totals.ok).toBe(r.results!.totals.sent);
     expect(r.results!.plan.target.tls.keyFile).toBe(file('client.key'));
     expect(JSON.stringify(r.results)).not.toContain('PRIVATE KEY');
@@ -135,22 +83,22 @@ describe('TLS targets', () => {
     ['the name not in the certificate', 'tls: {ca_file: ca.pem}'],
   ])('a failed certificate check is TLS_ERROR, and the run cannot start (exit 3): %s', async (_what, tlsLine) => {
     const r = await run('bad', `name: gw\nprotocol: kserve-http\nurl: https://127.0.0.1:${https.port}\n${tlsLine}\n`, false);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/TLS_ERROR/);
+    expect(r.code).toBe(3);
+    expect(r.output).toMatch(/TLS_ERROR/);
   }, 60_000);
 
   it('gRPC without the client certificate the proxy requires fails', async () => {
     const r = await run('nocert', `name: gw\nprotocol: kserve-grpc\nurl: grpcs://127.0.0.1:${grpcs.port}\ntls: {ca_file: ca.pem, server_name: ${SERVER_NAME}}\n`, false);
     // (It once ended with exit 0 and no output: closing the channel waited for a 'close' the refused session never sent.)
-    expect(r.status, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/TLS_ERROR: .*certificate required/);
+    expect(r.code, r.output).toBe(3);
+    expect(r.output).toMatch(/TLS_ERROR: .*certificate required/);
   }, 60_000);
 
   it('insecure_skip_verify works without the CA and warns loudly', async () => {
     const r = await run('insecure', `name: gw\nprotocol: kserve-http\nurl: https://127.0.0.1:${https.port}\ntls: {insecure_skip_verify: true}\n`);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.output).toBe(0);
     expect(r.results!.totals.ok).toBe(r.results!.totals.sent);
-    expect(r.stderr).toMatch(/WARNING: target gw: tls\.insecure_skip_verify is on: the server's certificate is NOT checked/);
+    expect(r.output).toMatch(/WARNING: target gw: tls\.insecure_skip_verify is on: the server's certificate is NOT checked/);
   }, 60_000);
 
   it.each([
