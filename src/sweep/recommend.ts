@@ -35,6 +35,12 @@ export interface Figures {
   lowerBound?: boolean;
   /** What the figures were read from: a phase's name, or the search step's rate. */
   source: string;
+  /** What the combination costs to run, in the sweep's currency per hour (target or matrix `cost_per_hour`). */
+  costPerHour?: number;
+  /** costPerHour spread over the throughput at the SLO: the cost of one million inferences; null at 0 rps. */
+  costPerMillion?: number | null;
+  /** The search passed its top step: capacity lies above what was tried, so the throughput is no ranking figure. */
+  ceilingTooLow?: boolean;
 }
 
 /** Candidate is one combination as the rule sees it; figures are null when the combination failed to run. */
@@ -67,7 +73,21 @@ export interface Recommendation {
   verdicts: Verdict[];
   /** Ids on the Pareto frontier, by throughput, highest first. */
   frontier: string[];
+  /** What the ranking was on (`recommend:` in the sweep file; throughput when absent). */
+  basis?: RecommendBasis;
+  /**
+   * How the rule ended: a winner; a tie (the best candidates differ by less than the run-to-run noise, `tie`
+   * names them); the search ceiling was too low for some candidate; or nothing qualified.
+   */
+  outcome?: 'recommended' | 'tie' | 'ceiling-too-low' | 'none';
+  /** With outcome tie: the tied ids (best first), their margin and the noise it is inside, both as shares. */
+  tie?: { ids: string[]; marginShare: number; noiseShare: number };
 }
+
+/** RECOMMEND_BASES are what a sweep may rank on: throughput at the SLO, cost per 1M inferences, or p99. */
+export const RECOMMEND_BASES = ['throughput', 'cost', 'p99'] as const;
+/** RecommendBasis is one ranking basis. */
+export type RecommendBasis = (typeof RECOMMEND_BASES)[number];
 
 /** recommend applies the rule to every candidate. */
 export function recommend(candidates: Candidate[], constraints: Constraints, opts: { allowInvalid?: boolean } = {}): Recommendation {
