@@ -10,21 +10,38 @@ import type { Figures } from './recommend.js';
 /** MeasuredFigures are the figures a run gives (memory and accuracy come from elsewhere). */
 export type MeasuredFigures = Omit<Figures, 'memoryMib' | 'accuracy'>;
 
-/** phaseFigures reads the figures of a run of the scenario's own phases. */
-export function phaseFigures(r: ResultsFile): MeasuredFigures {
+/**
+ * phaseFigures reads the figures of a run of the scenario's own phases, and names the phase they come from. The
+ * capacity lies between that phase's offered rate and the lowest higher offered rate of a checked phase that
+ * missed the SLO; when no higher phase missed it, the scenario's rates stopped below capacity (ceilingTooLow).
+ */
+export function phaseMeasure(r: ResultsFile): { figures: MeasuredFigures; bestPhase?: string } {
   const checked = r.phases.filter((p) => r.plan.phases.find((pp) => pp.name === p.name)?.slo !== null);
-  const passed = checked.filter((p) => r.slo.checks.every((c) => c.phase !== p.name || c.pass));
+  const met = (p: PhaseResult): boolean => r.slo.checks.every((c) => c.phase !== p.name || c.pass === true);
+  const passed = checked.filter(met);
   const best = passed.reduce<PhaseResult | undefined>((a, p) => (a === undefined || p.throughputRps > a.throughputRps ? p : a), undefined);
   // Nothing met the SLO: show the last checked phase's latency, with a throughput at the SLO of 0.
   const shown = best ?? checked[checked.length - 1] ?? r.phases[r.phases.length - 1];
-  return {
+  const valid = r.valid && !r.interrupted;
+  const missedAbove = best ? checked.filter((p) => p.offeredRps > best.offeredRps && !met(p) && p.state !== 'not-run' && p.state !== 'partial').map((p) => p.offeredRps) : [];
+  const higher = best ? checked.some((p) => p.offeredRps > best.offeredRps) : false;
+  const figures: MeasuredFigures = {
     throughputAtSloRps: best?.throughputRps ?? 0,
     p50Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p50 / 1000 : null,
     p99Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p99 / 1000 : null,
     errorRate: shown?.errorRate ?? 0,
-    valid: r.valid && !r.interrupted,
+    valid,
     source: shown ? `phase ${shown.name}${best ? '' : ' (no phase met the SLO)'}` : 'no phases',
+    ...(best && { rateRps: best.offeredRps, notMetRps: missedAbove.length ? Math.min(...missedAbove) : null }),
+    // Met the SLO in the highest-rate checked phase (or in every higher one): the capacity is above the scenario's rates.
+    ...(best && valid && missedAbove.length === 0 && (!higher || passed.length === checked.length) && { ceilingTooLow: true }),
   };
+  return best ? { figures, bestPhase: best.name } : { figures };
+}
+
+/** phaseFigures is phaseMeasure's figures alone. */
+export function phaseFigures(r: ResultsFile): MeasuredFigures {
+  return phaseMeasure(r).figures;
 }
 
 /** judgeStep reads one search step's run: feasible when valid, p99 within the bound and errors within theirs. */

@@ -7,7 +7,8 @@
 import { TEXT_LIMITS } from '../scenario/limits.js';
 import { bounds, DRAFT, duration, type JsonSchema, ref, str, targetDefs } from '../scenario/json-schema.js';
 import type { Bounds } from '../scenario/fields.js';
-import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, MAX_COMBINATIONS, SEARCH_BOUNDS, SEARCH_DEFAULTS, type SEARCH_KEYS, type SWEEP_KEYS } from './parse-sweep.js';
+import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, MAX_COMBINATIONS, SEARCH_BOUNDS, SEARCH_DEFAULTS, type SEARCH_KEYS, SWEEP_BOUNDS, SWEEP_DEFAULTS, type SWEEP_KEYS } from './parse-sweep.js';
+import { RECOMMEND_BASES } from './recommend.js';
 
 const CONSTRAINT_TEXT: Record<keyof typeof CONSTRAINT_KEYS, string> = {
   max_p99_ms: 'p99 at the throughput at the SLO, milliseconds.',
@@ -62,16 +63,21 @@ export function sweepJsonSchema(): JsonSchema {
       search: {
         type: 'object',
         additionalProperties: false,
-        required: ['from_rps', 'to_rps'],
+        required: ['from_rps'],
         description: 'Search each combination\'s highest rate that meets the bounds.',
         properties: {
           p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.p99_ms), description: 'The p99 bound (default: constraints.max_p99_ms, else the scenario\'s slo.p99_ms).' },
           error_rate: { type: 'number', ...bounds(SEARCH_BOUNDS.error_rate), description: 'The error-rate bound (default: constraints.max_error_rate, else the scenario\'s, else 0.001).' },
           from_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.from_rps), description: 'The lowest rate, probed first.' },
-          to_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.to_rps), description: 'The ceiling of the search (> from_rps; not probed itself).' },
+          to_rps: {
+            anyOf: [{ type: 'number', ...bounds(SEARCH_BOUNDS.to_rps) }, { const: 'auto' }],
+            default: 'auto',
+            description: 'The ceiling of the search (> from_rps; not probed itself). auto: 1.5x what a closed-loop probe of each combination sustains.',
+          },
           steps: { type: 'integer', ...bounds(SEARCH_BOUNDS.steps), default: SEARCH_DEFAULTS.steps, description: 'Bisection steps after the first probe.' },
           step_duration: durationField('How long each step runs.', SEARCH_BOUNDS.step_duration, SEARCH_DEFAULTS.stepDurationS),
           warmup: durationField('A run at from_rps before the first step (0: none).', SEARCH_BOUNDS.warmup, SEARCH_DEFAULTS.warmupS),
+          probe_duration: durationField('How long the closed-loop capacity probe of to_rps: auto runs.', SEARCH_BOUNDS.probe_duration, SEARCH_DEFAULTS.probeS),
         } satisfies Record<(typeof SEARCH_KEYS)[number], JsonSchema>,
       },
       constraints: {
@@ -82,6 +88,9 @@ export function sweepJsonSchema(): JsonSchema {
           Object.entries(CONSTRAINT_KEYS).map(([name, c]) => [name, { type: 'number', ...bounds(c.bounds), description: CONSTRAINT_TEXT[name as keyof typeof CONSTRAINT_KEYS] }]),
         ),
       },
+      recommend: { enum: [...RECOMMEND_BASES], default: SWEEP_DEFAULTS.recommend, description: 'What the recommendation ranks on: throughput at the SLO, cost per 1M inferences at the SLO, or p99 (sweeps without search).' },
+      cost_per_hour: { type: 'number', ...bounds(SWEEP_BOUNDS.cost_per_hour), description: 'Matrix sweeps: what one combination costs per hour (targets carry their own cost_per_hour).' },
+      repeats: { type: 'integer', ...bounds(SWEEP_BOUNDS.repeats), default: SWEEP_DEFAULTS.repeats, description: 'Repeats of each combination\'s deciding run, to measure run-to-run noise (0: not measured, so no margin can be called real).' },
     } satisfies Record<(typeof SWEEP_KEYS)[number], JsonSchema>,
     // Either a matrix or targets; a matrix sweep names its model, a target sweep must not.
     not: { required: ['matrix', 'targets'] },

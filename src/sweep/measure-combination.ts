@@ -8,8 +8,9 @@ import path from 'node:path';
 import { runPlan } from '../run/run.js';
 import type { PhasePlan, Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
-import { judgeStep, type MeasuredFigures, phaseFigures } from './figures.js';
-import { type ProbeResult, searchMaxRate, type SearchOutcome, type SearchStep } from './rate-search.js';
+import { judgeStep, type MeasuredFigures, phaseMeasure } from './figures.js';
+import { MAX_RATE_RPS } from '../scenario/limits.js';
+import { type ProbeResult, roundRate, searchMaxRate, type SearchOutcome, type SearchStep } from './rate-search.js';
 import type { SearchSpec } from './sweep-spec.js';
 
 /** MeasureContext is what measuring needs besides the target. */
@@ -31,6 +32,8 @@ export interface MeasureContext {
   onProgress: (steps: SearchStep[]) => void;
   /** Samples the server's memory (MiB) after a run; null when unknown. */
   sampleMemory: () => Promise<number | null>;
+  /** Repeats of the deciding run (search: the best rate; phases: the best phase), for run-to-run noise. */
+  repeats?: number;
 }
 
 /** Measured is one combination's measurements. */
@@ -38,7 +41,47 @@ export interface Measured {
   figures: MeasuredFigures;
   memoryMib: number | null;
   search?: SearchOutcome;
+  /** The closed-loop capacity probe that set the search's ceiling (to_rps: auto). */
+  probe?: CapacityProbe;
+  /** The repeats of the deciding run (repeats:), to measure run-to-run noise. */
+  repeats?: RepeatRun[];
 }
+
+/** CapacityProbe is what the closed-loop probe measured and the ceiling it gave. */
+export interface CapacityProbe {
+  concurrency: number;
+  durationS: number;
+  /** Successful responses per second with `concurrency` requests always in flight. */
+  throughputRps: number;
+  p50Ms: number | null;
+  errorRate: number;
+  /** The search's ceiling: PROBE_HEADROOM × throughputRps, at least twice from_rps. */
+  ceilingRps: number;
+  results: string;
+}
+
+/** RepeatRun is one repeat of a combination's deciding run at the same rate. */
+export interface RepeatRun {
+  rateRps: number;
+  valid: boolean;
+  /** Valid and within the bounds (the SLO for phase sweeps). */
+  met: boolean;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errorRate: number;
+  throughputRps: number;
+  results: string;
+}
+
+/**
+ * PROBE_HEADROOM: the search's ceiling over the probe's closed-loop throughput. A closed loop at saturation
+ * sustains at least the open-loop capacity within a latency bound (open-loop arrivals queue up), so 1.5x leaves
+ * room for a probe that did not quite saturate; a search that still passes its top step says the ceiling was
+ * too low.
+ */
+export const PROBE_HEADROOM = 1.5;
+/** PROBE_MAX_CONCURRENCY bounds the probe's requests in flight (the target's max_in_flight bounds it too). */
+export const PROBE_MAX_CONCURRENCY = 64;
 
 /** measureCombination runs the scenario (or the search) against the target. */
 export async function measureCombination(target: TargetSpec, model: string | undefined, ctx: MeasureContext): Promise<Measured> {
@@ -61,14 +104,31 @@ export async function measureCombination(target: TargetSpec, model: string | und
 
   if (!ctx.search) {
     const { results } = await run(base, ctx.dir);
-    const figures = phaseFigures(results);
+    const { figures, bestPhase } = phaseMeasure(results);
     for (const p of results.phases) {
       const checks = results.slo.checks.filter((c) => c.phase === p.name);
       const slo = checks.length === 0 ? '' : checks.every((c) => c.pass) ? ', SLO pass' : ', SLO FAIL';
       ctx.log(`  ${p.name}: ${p.throughputRps.toFixed(1)} ok/s, p50 ${(p.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(p.latencyUs.p99 / 1000).toFixed(2)} ms, ${(p.errorRate * 100).toFixed(2)} % errors${slo}`);
     }
     if (!figures.valid) ctx.log(`  measurement INVALID: ${results.invalidReasons.join('; ')}`);
-    return { figures, memoryMib };
+    const phase = bestPhase && figures.valid ? base.phases.find((p) => p.name === bestPhase) : undefined;
+    if (!phase || figures.rateRps === undefined) return { figures, memoryMib };
+    const repeats = await repeatAt(figures.rateRps, ctx.repeats ?? 0, async (k) => {
+      const dir = path.join(ctx.dir, 'repeats', `${String(k).padStart(2, '0')}-${phase.name}`);
+      const { results: again } = await run({ ...base, name: `${base.name}-${phase.name}`, phases: [{ ...phase, startS: 0 }], durationS: phase.durationS }, dir);
+      const p = again.phases[0];
+      const valid = again.valid && !again.interrupted;
+      const met = valid && again.slo.checks.every((c) => c.phase !== phase.name || c.pass === true);
+      const ms = (us: number | undefined): number | null => (p && p.latencyUs.count > 0 && us !== undefined ? us / 1000 : null);
+      return { rateRps: figures.rateRps!, valid, met, p50Ms: ms(p?.latencyUs.p50), p99Ms: ms(p?.latencyUs.p99), errorRate: p?.errorRate ?? 1, throughputRps: p?.throughputRps ?? 0, results: path.join(dir, 'results.json') };
+    }, ctx);
+    Object.assign(figures, noiseFigures({ p99Ms: figures.p99Ms, rateRps: figures.rateRps }, repeats));
+    if (repeats.some((r) => r.valid && !r.met)) {
+      // The best phase met the SLO once and missed it when repeated: its rate is not confirmed capacity.
+      ctx.log(`  → phase ${phase.name} not confirmed: the throughput at the SLO is not known better than below ${figures.rateRps} rps`);
+      Object.assign(figures, { throughputAtSloRps: 0, notMetRps: figures.rateRps, ceilingTooLow: false, source: `phase ${phase.name} met the SLO once, not when repeated` });
+    }
+    return { figures, memoryMib, ...(repeats.length && { repeats }) };
   }
 
   const search = ctx.search;
@@ -90,8 +150,25 @@ export async function measureCombination(target: TargetSpec, model: string | und
     ctx.onProgress(steps);
     return step;
   };
-  const outcome = await searchMaxRate(search, probe, { ...(ctx.signal && { signal: ctx.signal }), acceptInvalid: !!ctx.acceptInvalid });
+  let probeRecord: CapacityProbe | undefined;
+  let toRps = search.toRps;
+  if (toRps === undefined) {
+    probeRecord = await probeCapacity(base, search, ctx, run);
+    toRps = probeRecord.ceilingRps;
+    ctx.log(`  probe: ${probeRecord.throughputRps.toFixed(1)} ok/s with ${probeRecord.concurrency} in flight (p50 ${probeRecord.p50Ms === null ? '-' : probeRecord.p50Ms.toFixed(2)} ms) → search ceiling ${toRps} rps`);
+  }
+  const outcome = await searchMaxRate({ ...search, toRps }, probe, { ...(ctx.signal && { signal: ctx.signal }), acceptInvalid: !!ctx.acceptInvalid });
   ctx.log(`  search: ${outcome.note}`);
+  const repeats = outcome.best && !ctx.signal?.aborted ? await repeatAt(outcome.best.rateRps, ctx.repeats ?? 0, async (k) => {
+    const rate = outcome.best!.rateRps;
+    const slo = { p99Ms: search.p99Ms, errorRate: search.errorRate };
+    const dir = path.join(ctx.dir, 'repeats', `${String(k).padStart(2, '0')}-${rate}rps`);
+    const { results } = await run(onePhasePlan(base, `rate-${rate}`, rate, search.stepDurationS, slo, 'poisson'), dir);
+    const j = judgeStep(results, slo);
+    return { rateRps: rate, valid: j.valid, met: j.feasible, p50Ms: j.p50Ms, p99Ms: j.p99Ms, errorRate: j.errorRate, throughputRps: j.throughputRps, results: path.join(dir, 'results.json') };
+  }, ctx) : [];
+  const noise = outcome.best ? noiseFigures(outcome.best, repeats) : undefined;
+  demoteUnconfirmed(outcome, repeats, ctx.log);
   const best = outcome.best;
   // Nothing passed: show the last attempt at from_rps (the retry, when there was one).
   const shown = best ?? [...outcome.steps].reverse().find((s) => s.rateRps === search.fromRps);
@@ -105,8 +182,71 @@ export async function measureCombination(target: TargetSpec, model: string | und
     valid: best ? best.valid : !outcome.inconclusive && (shown?.valid ?? false),
     ...(outcome.inconclusive && best?.valid ? { lowerBound: true } : {}),
     source: best ? `search step at ${best.rateRps} rps` : `search (not feasible at ${search.fromRps} rps)`,
+    ...(best && { rateRps: best.rateRps, notMetRps: outcome.notMetRps, ...noise }),
+    ...(outcome.ceilingTooLow && { ceilingTooLow: true }),
   };
-  return { figures, memoryMib, search: outcome };
+  return { figures, memoryMib, search: outcome, ...(probeRecord && { probe: probeRecord }), ...(repeats.length && { repeats }) };
+}
+
+type RunFn = (plan: Plan, dir: string) => ReturnType<typeof runPlan>;
+
+/** probeCapacity runs the closed-loop burst whose throughput sets the search's ceiling. */
+async function probeCapacity(base: Plan, search: SearchSpec, ctx: MeasureContext, run: RunFn): Promise<CapacityProbe> {
+  const concurrency = Math.max(1, Math.min(PROBE_MAX_CONCURRENCY, base.target.maxInFlight));
+  const phase: PhasePlan = { name: 'probe', startS: 0, durationS: search.probeS, load: { kind: 'closed', concurrency }, slo: null };
+  const dir = path.join(ctx.dir, 'probe');
+  const { results } = await run({ ...base, name: `${base.name}-probe`, phases: [phase], durationS: search.probeS, slo: {} }, dir);
+  const p = results.phases[0];
+  const throughputRps = p?.throughputRps ?? 0;
+  return {
+    concurrency,
+    durationS: search.probeS,
+    throughputRps,
+    p50Ms: p && p.latencyUs.count > 0 ? p.latencyUs.p50 / 1000 : null,
+    errorRate: p?.errorRate ?? 1,
+    ceilingRps: roundRate(Math.min(MAX_RATE_RPS, Math.max(2 * search.fromRps, PROBE_HEADROOM * throughputRps))),
+    results: path.join(dir, 'results.json'),
+  };
+}
+
+/** repeatAt runs the deciding run `n` more times at its rate (stopping early on an interrupt) and logs each. */
+async function repeatAt(rate: number, n: number, once: (k: number) => Promise<RepeatRun>, ctx: MeasureContext): Promise<RepeatRun[]> {
+  const out: RepeatRun[] = [];
+  for (let k = 1; k <= n && !ctx.signal?.aborted; k++) {
+    const r = await once(k);
+    out.push(r);
+    ctx.onResults(r.results);
+    ctx.log(`  repeat ${k} at ${rate} rps: p99 ${r.p99Ms === null ? '-' : r.p99Ms.toFixed(2)} ms, ${(r.errorRate * 100).toFixed(2)} % errors → ${!r.valid ? 'INVALID (not counted)' : r.met ? 'met again' : 'NOT met: the rate is not confirmed'}`);
+  }
+  return out;
+}
+
+/**
+ * demoteUnconfirmed: a valid repeat that missed the bounds means the best rate was luck, not capacity. The
+ * result falls back to the highest other rate that met the bounds below it, and the missed rate becomes the
+ * lowest rate known not met.
+ */
+function demoteUnconfirmed(outcome: SearchOutcome, repeats: RepeatRun[], log: (l: string) => void): void {
+  const best = outcome.best;
+  if (!best || !repeats.some((r) => r.valid && !r.met)) return;
+  const below = outcome.steps.filter((s) => s.feasible && s.rateRps < best.rateRps).sort((a, b) => b.rateRps - a.rateRps)[0];
+  outcome.notMetRps = best.rateRps;
+  outcome.ceilingTooLow = false;
+  if (below) {
+    outcome.best = below;
+    outcome.rateRps = below.rateRps;
+  } else {
+    delete outcome.best;
+    outcome.rateRps = 0;
+  }
+  outcome.note += `; ${best.rateRps} rps was not met again when repeated, so the result is ${outcome.rateRps} rps`;
+  log(`  → ${best.rateRps} rps not confirmed; throughput at the SLO ${outcome.rateRps} rps`);
+}
+
+/** noiseFigures: the p99 spread over the deciding run and its valid repeats at the same rate. */
+function noiseFigures(best: { p99Ms: number | null; rateRps: number }, repeats: RepeatRun[]): { p99NoiseShare: number | null; noiseRuns: number } {
+  const p99s = [best.p99Ms, ...repeats.filter((r) => r.valid && r.rateRps === best.rateRps).map((r) => r.p99Ms)].filter((v): v is number => v !== null && v > 0);
+  return { p99NoiseShare: p99s.length >= 2 ? (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s) : null, noiseRuns: p99s.length };
 }
 
 /** brief shortens an invalid reason for a progress line (results.json keeps it whole). */

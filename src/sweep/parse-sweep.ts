@@ -13,12 +13,20 @@ import { fileProblem, readTarget, readTargetFileSync } from '../scenario/parse-t
 import type { Plan } from '../scenario/plan.js';
 import { isMapping, problemLines, throwProblemLines, type ConfigPath, type Problems } from '../scenario/problems.js';
 import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
+import { RECOMMEND_BASES, type RecommendBasis } from './recommend.js';
 import { EXECUTION_PROVIDERS, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
 
 /** SWEEP_KEYS are the top-level fields of a sweep file. */
-export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints'] as const;
+export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints', 'recommend', 'cost_per_hour', 'repeats'] as const;
 /** SEARCH_KEYS are the fields of `search:`. */
-export const SEARCH_KEYS = ['p99_ms', 'error_rate', 'from_rps', 'to_rps', 'steps', 'step_duration', 'warmup'] as const;
+export const SEARCH_KEYS = ['p99_ms', 'error_rate', 'from_rps', 'to_rps', 'steps', 'step_duration', 'warmup', 'probe_duration'] as const;
+/** SWEEP_BOUNDS are the ranges of the sweep's own numeric fields. */
+export const SWEEP_BOUNDS = {
+  cost_per_hour: { min: 0, max: 1e6 },
+  repeats: { min: 0, max: 3 },
+} as const satisfies Record<string, Bounds>;
+/** SWEEP_DEFAULTS are the values of sweep fields a file leaves out. */
+export const SWEEP_DEFAULTS = { recommend: 'throughput', repeats: 1 } as const;
 /** CONSTRAINT_KEYS map the fields of `constraints:` to Constraints, with their ranges (the scenario's limits: docs/scenarios.md). */
 export const CONSTRAINT_KEYS = {
   max_p99_ms: { key: 'maxP99Ms', bounds: { gt: 0, max: MAX_LATENCY_MS } },
@@ -37,9 +45,10 @@ export const SEARCH_BOUNDS = {
   steps: { min: 0, max: 30 },
   step_duration: { gt: 0, max: MAX_DURATION_S },
   warmup: { min: 0, max: MAX_DURATION_S },
+  probe_duration: { gt: 0, max: 3600 },
 } as const satisfies Record<(typeof SEARCH_KEYS)[number], Bounds>;
 /** SEARCH_DEFAULTS are the values of search fields a file leaves out (p99_ms and error_rate: see searchBounds). */
-export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2 } as const;
+export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2, probeS: 2 } as const;
 /** MAX_COMBINATIONS bounds a matrix's cross product and a target list (each combination starts a server or runs a scenario). */
 export const MAX_COMBINATIONS = 256;
 
@@ -102,7 +111,7 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   checkDurationScale(scale);
   const { value, problems } = parseYamlFile(text, opts.file);
   const name = opts.file ? basename(opts.file, extname(opts.file)) : 'sweep';
-  const empty: SweepSpec = { name, scenario: '', constraints: {}, durationScale: scale };
+  const empty: SweepSpec = { name, scenario: '', constraints: {}, durationScale: scale, recommend: SWEEP_DEFAULTS.recommend, repeats: SWEEP_DEFAULTS.repeats };
   if (value === null) problems.add([], 'the file is empty');
   else if (value !== undefined && !isMapping(value)) problems.add([], `must be a mapping of sweep fields, got ${show(value)}`);
   if (!isMapping(value)) return { spec: empty, problems: [problems] };
@@ -120,7 +129,14 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
     scenario: scenario ?? '',
     constraints: readConstraints(f),
     durationScale: scale,
+    recommend: f.oneOf<RecommendBasis>('recommend', RECOMMEND_BASES) ?? SWEEP_DEFAULTS.recommend,
+    repeats: f.integer('repeats', SWEEP_BOUNDS.repeats) ?? SWEEP_DEFAULTS.repeats,
   };
+  const costPerHour = f.number('cost_per_hour', SWEEP_BOUNDS.cost_per_hour);
+  if (costPerHour !== undefined) {
+    if (f.has('targets')) f.problem('cost_per_hour', 'is for matrix sweeps; give each target its own cost_per_hour');
+    else spec.costPerHour = costPerHour;
+  }
   const description = f.string('description', false, TEXT_LIMITS.description);
   if (description !== undefined) spec.description = description;
   if (opts.file !== undefined) spec.file = opts.file;
@@ -129,6 +145,9 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   else if (matrix !== undefined) spec.matrix = matrix;
   const search = f.has('search') ? readSearch(f, scale) : undefined;
   if (search !== undefined) spec.search = search;
+  if (spec.recommend === 'p99' && f.has('search')) {
+    f.problem('recommend', 'p99 needs the scenario\'s phases (no search): a rate search drives every combination\'s p99 up to the bound, so comparing them says nothing');
+  }
   return { spec, problems: [problems, ...extra] };
 }
 
@@ -253,11 +272,12 @@ function readSearch(f: Fields, scale: number): SearchSpec | undefined {
   if (!s) return undefined;
   s.allowOnly(SEARCH_KEYS);
   const fromRps = s.number('from_rps', SEARCH_BOUNDS.from_rps, true);
-  const toRps = s.number('to_rps', SEARCH_BOUNDS.to_rps, true);
+  const toRps = s.obj.to_rps === 'auto' ? undefined : s.number('to_rps', SEARCH_BOUNDS.to_rps);
   if (fromRps !== undefined && toRps !== undefined && !(toRps > fromRps)) s.problem('to_rps', `must be > from_rps (${fromRps}), got ${toRps}`);
   const search: SearchSpec = {
     fromRps: fromRps ?? 1,
-    toRps: toRps ?? 2,
+    ...(toRps !== undefined && { toRps }),
+    probeS: (s.duration('probe_duration', SEARCH_BOUNDS.probe_duration) ?? SEARCH_DEFAULTS.probeS) * scale,
     steps: s.integer('steps', SEARCH_BOUNDS.steps) ?? SEARCH_DEFAULTS.steps,
     stepDurationS: (s.duration('step_duration', SEARCH_BOUNDS.step_duration) ?? SEARCH_DEFAULTS.stepDurationS) * scale,
     warmupS: (s.duration('warmup', SEARCH_BOUNDS.warmup) ?? SEARCH_DEFAULTS.warmupS) * scale,

@@ -53,6 +53,10 @@ export interface SearchOutcome {
   steps: SearchStep[];
   /** Some rate stayed invalid after its retry: the result is a lower bound. */
   inconclusive: boolean;
+  /** Every rate probed was feasible: the capacity lies above the ceiling, unknown. */
+  ceilingTooLow: boolean;
+  /** The lowest rate above the result measured validly and found not feasible; null when none was. */
+  notMetRps: number | null;
   /** One sentence on how the search ended. */
   note: string;
 }
@@ -84,14 +88,17 @@ export async function searchMaxRate(range: SearchRange, probe: Probe, opts: Sear
     else if (!step.feasible) validInfeasible.push(rate);
     return step;
   };
+  let allFeasible = true;
   const done = (rateRps: number, best: SearchStep | undefined, note: string): SearchOutcome => {
     const cap = Math.min(...validInfeasible);
+    const above = validInfeasible.filter((r) => r > rateRps);
     const mattering = invalidRates.filter((r) => r < cap);
     const moot = invalidRates.filter((r) => r >= cap);
     const inconclusive = mattering.length > 0;
     let why = inconclusive ? `; inconclusive: invalid measurement at ${mattering.map(fmt).join(', ')} rps even after a retry` : '';
     if (moot.length) why += `; the invalid measurement at ${moot.map(fmt).join(', ')} rps lies above ${fmt(cap)} rps, validly not feasible, and does not change the result`;
-    return { rateRps, ...(best && { best }), steps, inconclusive, note: note + why };
+    const ceilingTooLow = best !== undefined && allFeasible && !signal?.aborted;
+    return { rateRps, ...(best && { best }), steps, inconclusive, ceilingTooLow, notMetRps: above.length ? Math.min(...above) : null, note: note + why };
   };
 
   const first = await measure(range.fromRps);
@@ -99,7 +106,6 @@ export async function searchMaxRate(range: SearchRange, probe: Probe, opts: Sear
   let lo = range.fromRps;
   let best = first;
   let hi = range.toRps;
-  let allFeasible = true;
   for (let i = 0; i < range.steps && !signal?.aborted; i++) {
     const mid = roundRate(Math.sqrt(lo * hi));
     if (mid <= lo || mid >= hi) break;
@@ -108,7 +114,7 @@ export async function searchMaxRate(range: SearchRange, probe: Probe, opts: Sear
     else [hi, allFeasible] = [mid, false];
   }
   const note = allFeasible
-    ? `feasible at every rate probed, up to ${fmt(lo)} rps; the ceiling to_rps ${fmt(range.toRps)} may be too low`
+    ? `feasible at every rate probed, up to ${fmt(lo)} rps: the ceiling ${fmt(range.toRps)} rps is too low, the capacity lies above it`
     : `highest feasible rate ${fmt(lo)} rps; not feasible at ${fmt(hi)} rps`;
   return done(lo, best, signal?.aborted ? `${note} (interrupted)` : note);
 }

@@ -4,14 +4,14 @@
  * combination's figures, so the rule can be tested on made-up numbers.
  *
  * The rule: among combinations with a valid measurement (any, with allowInvalid) that meet every constraint,
- * the highest throughput at the SLO; throughputs within TIE_SHARE of the best count as tied (a short run cannot
- * tell them apart), and ties go to the lower p99, then to less memory, then to the earlier combination.
+ * the best on the basis (throughput at the SLO, cost per 1M inferences, or p99), but only where the measurements
+ * can tell it from the others; otherwise the lower p99 beyond the run-to-run noise; otherwise a tie, and no
+ * winner (rank.ts). A combination whose capacity lies above every rate tried (ceiling too low) stops a ranking on
+ * throughput or cost.
  */
+import { decide } from './rank.js';
 import type { AccuracyDelta } from './repository-variant.js';
 import type { Constraints } from './sweep-spec.js';
-
-/** TIE_SHARE: throughputs within this share of the best are tied. */
-export const TIE_SHARE = 0.01;
 
 /** Figures are what one combination measured, the numbers the table shows and the rule reads. */
 export interface Figures {
@@ -41,6 +41,20 @@ export interface Figures {
   costPerMillion?: number | null;
   /** The search passed its top step: capacity lies above what was tried, so the throughput is no ranking figure. */
   ceilingTooLow?: boolean;
+  /** The offered rate the figures were measured at (the search step's rate, or the phase's offered rate). */
+  rateRps?: number;
+  /**
+   * The lowest offered rate above rateRps that was measured validly and did not meet the bounds: the capacity
+   * lies between rateRps and it. null: no such rate was measured (a lower bound, or the ceiling was too low).
+   */
+  notMetRps?: number | null;
+  /**
+   * Run-to-run noise of p99, measured by repeating the deciding run (`repeats:`): (highest − lowest) ÷ lowest
+   * over the runs at rateRps. null: not measured.
+   */
+  p99NoiseShare?: number | null;
+  /** How many valid runs at one rate the p99 noise was measured over (the deciding run and its repeats). */
+  noiseRuns?: number;
 }
 
 /** Candidate is one combination as the rule sees it; figures are null when the combination failed to run. */
@@ -81,7 +95,12 @@ export interface Recommendation {
    */
   outcome?: 'recommended' | 'tie' | 'ceiling-too-low' | 'none';
   /** With outcome tie: the tied ids (best first), their margin and the noise it is inside, both as shares. */
-  tie?: { ids: string[]; marginShare: number; noiseShare: number };
+  tie?: { ids: string[]; marginShare: number; noiseShare: number | null };
+}
+
+/** costPerMillion is what a million inferences cost at a throughput: cost per hour ÷ (rps × 3600) × 1e6; null at 0 rps. */
+export function costPerMillion(costPerHour: number, throughputRps: number): number | null {
+  return throughputRps > 0 ? (costPerHour / (throughputRps * 3600)) * 1e6 : null;
 }
 
 /** RECOMMEND_BASES are what a sweep may rank on: throughput at the SLO, cost per 1M inferences, or p99. */
@@ -90,10 +109,12 @@ export const RECOMMEND_BASES = ['throughput', 'cost', 'p99'] as const;
 export type RecommendBasis = (typeof RECOMMEND_BASES)[number];
 
 /** recommend applies the rule to every candidate. */
-export function recommend(candidates: Candidate[], constraints: Constraints, opts: { allowInvalid?: boolean } = {}): Recommendation {
+export function recommend(candidates: Candidate[], constraints: Constraints, opts: { allowInvalid?: boolean; basis?: RecommendBasis } = {}): Recommendation {
+  const basis = opts.basis ?? 'throughput';
   const considered = (c: Candidate): c is Candidate & { figures: Figures } => c.figures !== null && (c.figures.valid || !!opts.allowInvalid);
   const verdicts = candidates.map((c): Verdict => {
     const failures = c.figures ? constraintFailures(c.figures, constraints) : ['did not run'];
+    if (c.figures && basis === 'cost' && c.figures.costPerHour === undefined) failures.push('no cost_per_hour, needed by recommend: cost');
     const ok = considered(c);
     return { id: c.id, considered: ok, meets: ok && failures.length === 0, failures, pareto: false };
   });
@@ -101,10 +122,8 @@ export function recommend(candidates: Candidate[], constraints: Constraints, opt
   const frontier = paretoFrontier(pool.map((c) => ({ id: c.id, throughput: c.figures.throughputAtSloRps, p99: c.figures.p99Ms })));
   for (const v of verdicts) v.pareto = frontier.includes(v.id);
   const eligible = pool.filter((c) => verdicts.find((v) => v.id === c.id)!.meets);
-  if (eligible.length === 0) return { id: null, reason: noneReason(candidates, pool.length, verdicts, !!opts.allowInvalid), verdicts, frontier };
-  const ranked = rank(eligible);
-  const best = ranked[0]!;
-  return { id: best.id, reason: reasonFor(best, ranked, eligible.length, candidates.length), verdicts, frontier };
+  if (eligible.length === 0) return { id: null, reason: noneReason(candidates, pool.length, verdicts, !!opts.allowInvalid), verdicts, frontier, basis, outcome: 'none' };
+  return { ...decide(eligible, basis, candidates.length), verdicts, frontier, basis };
 }
 
 /** constraintFailures lists the constraints some figures miss (a throughput at the SLO of 0 always misses). */
@@ -145,49 +164,6 @@ export function paretoFrontier(points: { id: string; throughput: number; p99: nu
     .map((p) => p.id);
 }
 
-/** rank orders eligible candidates by the rule: throughput (ties within TIE_SHARE), then p99, memory, position. */
-function rank<C extends Candidate & { figures: Figures }>(eligible: C[]): C[] {
-  const top = Math.max(...eligible.map((c) => c.figures.throughputAtSloRps));
-  const tied = (c: C): boolean => c.figures.throughputAtSloRps >= top * (1 - TIE_SHARE);
-  const order = (a: C, b: C): number =>
-    Number(tied(b)) - Number(tied(a)) ||
-    (tied(a) ? 0 : b.figures.throughputAtSloRps - a.figures.throughputAtSloRps) ||
-    (a.figures.p99Ms ?? Infinity) - (b.figures.p99Ms ?? Infinity) ||
-    (a.figures.memoryMib ?? Infinity) - (b.figures.memoryMib ?? Infinity) ||
-    eligible.indexOf(a) - eligible.indexOf(b);
-  return [...eligible].sort(order);
-}
-
-function reasonFor(best: Candidate & { figures: Figures }, ranked: (Candidate & { figures: Figures })[], meeting: number, total: number): string {
-  const f = best.figures;
-  const acc = f.accuracy && f.accuracy.maxAbsError > 0 ? `, cosine ${f.accuracy.cosine} against fp32` : '';
-  const mem = f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : '';
-  let text =
-    `${best.id} (${best.label}) has the highest throughput at the SLO among the ${meeting} of ${total} combinations that meet the constraints: ` +
-    `${rps(f.throughputAtSloRps)} rps with p99 ${ms(f.p99Ms)} ms (p50 ${ms(f.p50Ms)} ms), ${pct(f.errorRate)} errors${mem}${acc}`;
-  if (f.lowerBound) text += ' (at least: its search could not measure a higher rate validly)';
-  const top = f.throughputAtSloRps;
-  const ties = ranked.slice(1).filter((c) => c.figures.throughputAtSloRps >= top * (1 - TIE_SHARE));
-  if (ties.length) {
-    text += `; ${ties.map((c) => `${c.id} (${rps(c.figures.throughputAtSloRps)} rps, p99 ${ms(c.figures.p99Ms)} ms)`).join(', ')} ${ties.length === 1 ? 'is' : 'are'} within ${TIE_SHARE * 100} % of its throughput, and it ${tieBreak(f, ties)}`;
-  } else if (ranked[1]) {
-    const next = ranked[1];
-    text += `; next: ${next.id} ${next.figures.lowerBound ? 'with at least' : 'at'} ${rps(next.figures.throughputAtSloRps)} rps (p99 ${ms(next.figures.p99Ms)} ms)`;
-  }
-  const unsure = ranked.filter((c) => c !== best && c.figures.lowerBound);
-  if (unsure.length) text += `; ${unsure.map((c) => c.id).join(', ')} may sustain more than measured (lower bound${unsure.length > 1 ? 's' : ''}): a quieter machine or more load workers would tell`;
-  return `${text}.`;
-}
-
-/** tieBreak says why the best of tied candidates won. */
-function tieBreak(f: Figures, ties: Candidate[]): string {
-  const p99 = (g: Figures | null): number => g?.p99Ms ?? Infinity;
-  if (ties.every((c) => p99(c.figures) > p99(f))) return 'has the lowest p99';
-  const mem = (g: Figures | null): number => g?.memoryMib ?? Infinity;
-  if (ties.every((c) => p99(c.figures) > p99(f) || mem(c.figures) > mem(f))) return 'has the lowest p99, then the least memory';
-  return 'comes first among equals';
-}
-
 function noneReason(candidates: Candidate[], consideredCount: number, verdicts: Verdict[], allowInvalid: boolean): string {
   if (consideredCount === 0) {
     const ran = candidates.filter((c) => c.figures !== null).length;
@@ -198,14 +174,17 @@ function noneReason(candidates: Candidate[], consideredCount: number, verdicts: 
   return `No recommendation: none of the ${consideredCount} combinations${allowInvalid ? '' : ' with a valid measurement'} meets the constraints (${misses.join('; ')}).`;
 }
 
-function rps(v: number): string {
+/** rps formats a rate: whole from 100 up, tenths below. */
+export function rps(v: number): string {
   return v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
-function ms(v: number | null): string {
+/** ms formats milliseconds (two decimals below 10, one above; '-' for none). */
+export function ms(v: number | null): string {
   return v === null ? '-' : v.toFixed(v < 10 ? 2 : 1);
 }
 
-function pct(v: number): string {
+/** pct formats a share as a percentage with two decimals. */
+export function pct(v: number): string {
   return `${(v * 100).toFixed(2)} %`;
 }

@@ -19,7 +19,7 @@ import { type Measured, measureCombination } from './measure-combination.js';
 import { metricsRssMib, processTreeRssMib } from './memory.js';
 import { searchBounds } from './parse-sweep.js';
 import type { SearchStep } from './rate-search.js';
-import { type Candidate, recommend } from './recommend.js';
+import { type Candidate, costPerMillion, recommend } from './recommend.js';
 import { prepareSource, type SourceRepository, writeVariantRepository } from './repository-variant.js';
 import { type ComboRecord, SWEEP_SCHEMA_VERSION, type SweepRecord, writeSweepRecord } from './sweep-record.js';
 import type { SweepSpec } from './sweep-spec.js';
@@ -80,12 +80,18 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
     const started = Date.now();
     try {
       const measured = await runCombination(combo, rec, { spec, plan, dir, source, search, opts, log, save });
-      rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null };
-      if (measured.search) rec.search = { rateRps: measured.search.rateRps, inconclusive: measured.search.inconclusive, note: measured.search.note, steps: relativeSteps(measured.search.steps, dir) };
+      rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null, ...costFigures(combo, spec, measured.figures.throughputAtSloRps) };
+      if (measured.search) {
+        const s = measured.search;
+        const ceilingRps = spec.search?.toRps ?? measured.probe?.ceilingRps;
+        rec.search = { rateRps: s.rateRps, inconclusive: s.inconclusive, note: s.note, steps: relativeSteps(s.steps, dir), ...(ceilingRps !== undefined && { ceilingRps }), ceilingTooLow: s.ceilingTooLow, notMetRps: s.notMetRps };
+      }
+      if (measured.probe) rec.probe = { ...measured.probe, results: path.relative(dir, measured.probe.results) };
+      if (measured.repeats) rec.repeats = measured.repeats.map((r) => ({ ...r, results: path.relative(dir, r.results) }));
       rec.status = 'done';
       if (opts.signal?.aborted) cutShort.add(i);
       const f = rec.figures;
-      log(`  → ${f.throughputAtSloRps.toFixed(1)} rps at the SLO, p99 ${f.p99Ms === null ? '-' : f.p99Ms.toFixed(2)} ms, ${(f.errorRate * 100).toFixed(2)} % errors${f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : ''}${f.valid ? '' : ' (INVALID measurement)'}`);
+      log(`  → ${f.throughputAtSloRps.toFixed(1)} rps at the SLO${f.ceilingTooLow ? ' (CEILING TOO LOW: met the SLO at every rate tried)' : ''}, p99 ${f.p99Ms === null ? '-' : f.p99Ms.toFixed(2)} ms, ${(f.errorRate * 100).toFixed(2)} % errors${f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : ''}${f.costPerMillion != null ? `, ${f.costPerMillion.toFixed(3)} per 1M` : ''}${f.valid ? '' : ' (INVALID measurement)'}`);
     } catch (err) {
       if (isInterrupt(err, opts.signal)) {
         // Interrupted before anything was measured: the combination was not run.
@@ -106,7 +112,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
   }
 
   const candidates: Candidate[] = record.combinations.map((c, i) => ({ id: c.id, label: c.label, figures: cutShort.has(i) ? null : c.figures }));
-  const { verdicts, ...recommendation } = recommend(candidates, spec.constraints, { allowInvalid: !!opts.allowInvalid });
+  const { verdicts, ...recommendation } = recommend(candidates, spec.constraints, { allowInvalid: !!opts.allowInvalid, basis: spec.recommend });
   verdicts.forEach((v, i) => (record.combinations[i]!.verdict = v));
   record.recommendation = recommendation;
   record.status = opts.signal?.aborted ? 'interrupted' : 'complete';
@@ -137,6 +143,7 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
       dir,
       ...(ctx.search && { search: ctx.search }),
       acceptInvalid: !!ctx.opts.allowInvalid,
+      repeats: ctx.spec.repeats,
       ...(ctx.opts.workers !== undefined && { workers: ctx.opts.workers }),
       ...(ctx.opts.signal && { signal: ctx.opts.signal }),
       log: ctx.log,
@@ -190,6 +197,13 @@ function serverTarget(base: TargetSpec | EmbeddedTarget, s: EmbeddedServer, id: 
   };
 }
 
+/** costFigures: the combination's cost per hour (its target's, or the sweep's) and per 1M inferences at the SLO. */
+function costFigures(combo: Combination, spec: SweepSpec, throughputRps: number): { costPerHour?: number; costPerMillion?: number | null } {
+  const perHour = combo.target ? combo.target.spec.costPerHour : spec.costPerHour;
+  if (perHour === undefined) return {};
+  return { costPerHour: perHour, costPerMillion: costPerMillion(perHour, throughputRps) };
+}
+
 /** relativeSteps makes the steps' results paths relative to the sweep's folder. */
 function relativeSteps(steps: SearchStep[], dir: string): SearchStep[] {
   return steps.map((s) => ({ ...s, ...(s.results && { results: path.relative(dir, s.results) }) }));
@@ -223,6 +237,9 @@ function initialRecord(
       mode: spec.targets ? 'targets' : 'matrix',
       ...(spec.model !== undefined && { model: spec.model }),
       ...(modelRepository !== undefined && { modelRepository }),
+      recommend: spec.recommend,
+      repeats: spec.repeats,
+      ...(spec.costPerHour !== undefined && { costPerHour: spec.costPerHour }),
       durationScale: spec.durationScale,
       ...(search && { search }),
       constraints: spec.constraints,

@@ -8,6 +8,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HEARTBEAT_INTERVAL_S, type WriterState } from '../results/liveness.js';
+import type { CapacityProbe, RepeatRun } from './measure-combination.js';
+import type { RecommendBasis } from './recommend.js';
 import type { Heartbeat } from '../results/results-schema.js';
 import type { SearchStep } from './rate-search.js';
 import type { Figures, Recommendation, Verdict } from './recommend.js';
@@ -47,7 +49,11 @@ export interface ComboRecord {
   elapsedS?: number;
   accuracy?: AccuracyDelta | null;
   figures: Figures | null;
-  search?: { rateRps: number; inconclusive: boolean; note: string; steps: StepRecord[] };
+  search?: { rateRps: number; inconclusive: boolean; note: string; steps: StepRecord[]; ceilingRps?: number; ceilingTooLow?: boolean; notMetRps?: number | null };
+  /** The closed-loop probe that set the search's ceiling (to_rps: auto). */
+  probe?: CapacityProbe;
+  /** Repeats of the deciding run, for run-to-run noise (repeats:). */
+  repeats?: RepeatRun[];
   /** The recommendation rule's view (final record only). */
   verdict?: Verdict;
 }
@@ -65,6 +71,12 @@ export interface SweepRecord {
     model?: string;
     modelRepository?: string;
     durationScale: number;
+    /** What the recommendation ranked on (absent in records written before it existed: throughput). */
+    recommend?: RecommendBasis;
+    /** Repeats of each deciding run (absent in older records: none). */
+    repeats?: number;
+    /** Matrix sweeps: the cost per hour of every combination. */
+    costPerHour?: number;
     /** The search as run, bounds resolved. */
     search?: SearchSpec & { p99Ms: number; errorRate: number };
     constraints: Constraints;

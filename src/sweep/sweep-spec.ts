@@ -4,6 +4,7 @@
  * a list of external targets, and recommends one. Times are seconds, rates requests/second.
  */
 import type { TargetSpec } from '../targets/target-spec.js';
+import type { RecommendBasis } from './recommend.js';
 
 /** PRECISION_NAMES are the precision variants a matrix may name (the bundled models' variants). */
 export const PRECISION_NAMES = ['fp32', 'fp16', 'int8', 'int4'] as const;
@@ -42,8 +43,13 @@ export interface SearchSpec {
   errorRate?: number;
   /** The lowest rate tried (probed first). */
   fromRps: number;
-  /** The ceiling of the search (not probed itself). */
-  toRps: number;
+  /**
+   * The ceiling of the search (not probed itself). Absent (`to_rps: auto`, the default): each combination's
+   * ceiling comes from its own capacity probe (probe-capacity.ts), so the top step is never below capacity.
+   */
+  toRps?: number;
+  /** How long the closed-loop capacity probe runs before the search (already scaled). */
+  probeS: number;
   /** Bisection steps after the first probe. */
   steps: number;
   /** How long each step runs (already multiplied by the duration scale). */
@@ -90,4 +96,10 @@ export interface SweepSpec {
   constraints: Constraints;
   /** The --duration-scale the spec was made with. */
   durationScale: number;
+  /** What the recommendation ranks on (default throughput at the SLO). */
+  recommend: RecommendBasis;
+  /** Matrix sweeps: what one combination costs per hour (targets carry their own `cost_per_hour`). */
+  costPerHour?: number;
+  /** How many times each combination's deciding run is repeated to measure run-to-run noise (0 = not measured). */
+  repeats: number;
 }

@@ -30,14 +30,18 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   if (spec.search) {
     const s = spec.search;
     const b = searchBounds(spec, plan);
-    out.push(`Search: ${s.fromRps}…${s.toRps} rps, ${s.steps} bisection step(s) of ${formatDuration(s.stepDurationS)} after the first, warm-up ${formatDuration(s.warmupS)}; feasible: valid, p99 <= ${b.p99Ms ?? '?'} ms, errors <= ${(b.errorRate * 100).toFixed(2)} %`);
+    const ceiling = s.toRps !== undefined ? `${s.toRps} rps` : `a ceiling of 1.5x what a ${formatDuration(s.probeS)} closed-loop probe of each combination sustains`;
+    out.push(`Search: ${s.fromRps} rps to ${ceiling}, ${s.steps} bisection step(s) of ${formatDuration(s.stepDurationS)} after the first, warm-up ${formatDuration(s.warmupS)}; feasible: valid, p99 <= ${b.p99Ms ?? '?'} ms, errors <= ${(b.errorRate * 100).toFixed(2)} %`);
   }
   const c = spec.constraints;
   const cons = Object.entries(CONSTRAINT_KEYS).flatMap(([name, { key }]) => (c[key] !== undefined ? [`${name} ${c[key]}`] : []));
   out.push(`Constraints: ${cons.length ? cons.join(', ') : 'none'}`);
+  out.push(`Recommend on: ${spec.recommend}${spec.repeats ? `; each deciding run repeated ${spec.repeats} time(s) to measure run-to-run noise` : '; repeats: 0, so run-to-run noise is not measured and p99 differences cannot decide'}`);
   out.push(`Combinations: ${list.combinations.length}${list.duplicates ? ` (${list.duplicates} duplicate(s) left out: with batching off the queue delay has no effect)` : ''}`);
   for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
-  const perCombo = spec.search ? spec.search.warmupS + (spec.search.steps + 1) * spec.search.stepDurationS : plan.durationS;
+  const s = spec.search;
+  const repeatS = s ? spec.repeats * s.stepDurationS : spec.repeats * Math.max(0, ...plan.phases.map((p) => p.durationS));
+  const perCombo = (s ? s.warmupS + (s.toRps === undefined ? s.probeS : 0) + (s.steps + 1) * s.stepDurationS : plan.durationS) + repeatS;
   out.push(`Measuring time: about ${formatDuration(perCombo * list.combinations.length)} (${formatDuration(perCombo)} per combination${spec.search ? ' without retries' : ''}), plus server starts`);
   return out;
 }
@@ -46,18 +50,21 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
 export function formatSweep(r: SweepRecord, dir: string): string[] {
   const settings = CONFIG_ORDER.filter((k) => r.combinations.some((c) => c.config[k] !== undefined));
   const precision = r.combinations.some((c) => c.accuracy && c.accuracy.maxAbsError > 0);
-  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), 'rps@SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
+  const cost = r.combinations.some((c) => c.figures?.costPerHour !== undefined);
+  const noise = r.combinations.some((c) => c.figures?.p99NoiseShare !== undefined);
+  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), 'rps@SLO', 'missed at', 'p50 ms', 'p99 ms', ...(noise ? ['p99 noise'] : []), 'errors', 'MiB', ...(cost ? ['cost/h', 'cost/1M'] : []), ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
   const rows = r.combinations.map((c) => [
     c.id,
     ...settings.map((k) => setting(c.config, k)),
     ...(r.sweep.mode === 'targets' ? [c.target?.url ?? ''] : []),
-    ...figureCells(c),
+    ...figureCells(c, noise),
+    ...(cost ? costCells(c) : []),
     ...(precision ? accuracyCells(c) : []),
     comboState(c),
     c.verdict ? (c.verdict.failures.length === 0 ? 'ok' : 'MISSED') : '',
     notes(c, r),
   ]);
-  const right = new Set(['rps@SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', 'cosine', 'max err', 'max batch', 'delay µs', 'instances', 'threads', 'replicas']);
+  const right = new Set(['rps@SLO', 'missed at', 'p99 noise', 'cost/h', 'cost/1M', 'p50 ms', 'p99 ms', 'errors', 'MiB', 'cosine', 'max err', 'max batch', 'delay µs', 'instances', 'threads', 'replicas']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => (right.has(header[i]!) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = ['', line(header), ...rows.map(line), ''];
@@ -75,9 +82,11 @@ export function formatSweep(r: SweepRecord, dir: string): string[] {
   }
   const invalid = r.combinations.filter((c) => c.figures && !c.figures.valid);
   if (invalid.length) out.push(`Invalid measurements (${invalid.map((c) => c.id).join(', ')}): their figures are shown, ${r.sweep.allowInvalid ? 'and were considered (--allow-invalid)' : 'but not considered for the recommendation (--allow-invalid to consider them)'}.`);
+  const tooLow = r.combinations.filter((c) => c.figures?.ceilingTooLow);
+  if (tooLow.length) out.push(`Ceiling too low (${tooLow.map((c) => c.id).join(', ')}): met the bounds at every rate tried, so the capacity lies above it ('missed at' shows '-'); their throughput is no ranking figure.`);
   const bounds = r.combinations.filter((c) => c.figures?.valid && c.figures.lowerBound);
   if (bounds.length) out.push(`Lower bounds (${bounds.map((c) => c.id).join(', ')}): a search step above the rate shown stayed invalid after its retry (the load generator fell behind); the rate shown was measured validly and was considered as the least these combinations sustain.`);
-  if (rec) out.push(rec.id ? `Recommended: ${rec.reason}` : rec.reason);
+  if (rec) out.push(`${rec.basis && rec.basis !== 'throughput' ? `Ranked on ${rec.basis}. ` : ''}${rec.id ? `Recommended: ${rec.reason}` : rec.reason}`);
   if (r.status === 'interrupted') out.push('Sweep INTERRUPTED: the combinations not run are marked skipped.');
   out.push(`Sweep: ${dir}/sweep.json`);
   return out;
@@ -90,17 +99,27 @@ function setting(c: ComboConfig, k: keyof ComboConfig): string {
   return String(v);
 }
 
-function figureCells(c: ComboRecord): string[] {
+function figureCells(c: ComboRecord, noise: boolean): string[] {
   const f = c.figures;
-  if (!f) return ['-', '-', '-', '-', '-'];
+  if (!f) return ['-', '-', '-', '-', ...(noise ? ['-'] : []), '-', '-'];
   const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 1));
+  const rate = (v: number): string => v.toFixed(v >= 100 ? 0 : 1);
   return [
-    `${f.lowerBound ? '>=' : ''}${f.throughputAtSloRps.toFixed(f.throughputAtSloRps >= 100 ? 0 : 1)}`,
+    `${f.lowerBound || f.ceilingTooLow ? '>=' : ''}${rate(f.throughputAtSloRps)}`,
+    f.notMetRps == null ? '-' : rate(f.notMetRps),
     ms(f.p50Ms),
     ms(f.p99Ms),
+    ...(noise ? [f.p99NoiseShare == null ? '-' : `±${(f.p99NoiseShare * 100).toFixed(0)} %`] : []),
     `${(f.errorRate * 100).toFixed(2)} %`,
     f.memoryMib === null ? '-' : f.memoryMib.toFixed(0),
   ];
+}
+
+function costCells(c: ComboRecord): string[] {
+  const f = c.figures;
+  if (f?.costPerHour === undefined) return ['-', '-'];
+  const money = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
+  return [money(f.costPerHour), f.costPerMillion == null ? '-' : money(f.costPerMillion)];
 }
 
 function accuracyCells(c: ComboRecord): string[] {
@@ -113,6 +132,8 @@ function accuracyCells(c: ComboRecord): string[] {
 function notes(c: ComboRecord, r: SweepRecord): string {
   const out: string[] = [];
   if (r.recommendation?.id === c.id) out.push('<< recommended');
+  if (r.recommendation?.tie?.ids.includes(c.id)) out.push('<< tied');
+  if (c.figures?.ceilingTooLow) out.push('CEILING TOO LOW');
   if (c.verdict?.pareto) out.push('pareto');
   return out.join(', ');
 }

@@ -47,7 +47,8 @@ describe('loadSweep', () => {
     expect(spec.name).toBe('b');
     expect(spec.model).toBe('mlp');
     expect(spec.matrix).toEqual({ dynamicBatching: [false, true], maxQueueDelayUs: [500], precision: ['fp32', 'int8'] });
-    expect(spec.search).toEqual({ p99Ms: 40, fromRps: 10, toRps: 400, steps: 3, stepDurationS: 2, warmupS: 1 });
+    expect(spec.search).toEqual({ p99Ms: 40, fromRps: 10, toRps: 400, steps: 3, stepDurationS: 2, warmupS: 1, probeS: 1 });
+    expect(spec).toMatchObject({ recommend: 'throughput', repeats: 1 });
     expect(spec.constraints).toEqual({ maxP99Ms: 40, minCosine: 0.999 });
     expect(plan.durationS).toBe(1);
   });

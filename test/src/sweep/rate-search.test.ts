@@ -46,11 +46,17 @@ describe('searchMaxRate', () => {
     expect(out.steps.map((s) => s.rateRps)).toEqual([50]);
   });
 
-  it('says when every rate was feasible (the ceiling may be too low)', async () => {
+  it('says when every rate was feasible: the ceiling was too low, and no rate is known not met', async () => {
     const out = await searchMaxRate({ fromRps: 10, toRps: 100, steps: 3 }, capacity(1e6));
     expect(out.steps.map((s) => s.rateRps)).toEqual([10, 31.6, 56.2, 75]);
-    expect(out.rateRps).toBe(75);
-    expect(out.note).toBe('feasible at every rate probed, up to 75 rps; the ceiling to_rps 100 may be too low');
+    expect(out).toMatchObject({ rateRps: 75, ceilingTooLow: true, notMetRps: null });
+    expect(out.note).toBe('feasible at every rate probed, up to 75 rps: the ceiling 100 rps is too low, the capacity lies above it');
+  });
+
+  it('gives the capacity range: the rate met and the lowest rate validly missed above it', async () => {
+    const out = await searchMaxRate({ fromRps: 10, toRps: 100, steps: 3 }, capacity(40));
+    expect(out.steps.map((s) => s.rateRps)).toEqual([10, 31.6, 56.2, 42.1]);
+    expect(out).toMatchObject({ rateRps: 31.6, ceilingTooLow: false, notMetRps: 42.1 });
   });
 
   it('retries an invalid step once, and uses the retry when it is valid', async () => {

@@ -1,0 +1,200 @@
+/**
+ * Ranking the combinations that meet the constraints, and saying only what the measurements can tell.
+ *
+ * Each combination's capacity is known to lie in a range: it met the bounds at `rateRps`, and missed them at
+ * `notMetRps` (validly), or nothing above was measured (null: the range is open). On throughput, the best is
+ * told apart from another only when it met the bounds at a rate the other validly missed; on cost, only when its
+ * cost at its own rate is below the other's cost even at the other's best possible rate. Combinations the basis
+ * cannot separate from the best are compared on p99, which counts only when the difference is larger than the
+ * run-to-run noise measured by repeating each deciding run (`repeats:`). What still cannot be told apart is a
+ * tie, and there is no winner. Records written before these figures existed (no rateRps) fall back to the old
+ * rule: throughputs within 1 % are tied, and the lower p99 wins.
+ */
+import { type Candidate, type Figures, ms, pct, type Recommendation, type RecommendBasis, rps } from './recommend.js';
+
+type Eligible = Candidate & { figures: Figures };
+type Decision = Pick<Recommendation, 'id' | 'reason' | 'outcome' | 'tie'>;
+
+/** LEGACY_TIE_SHARE: for records without capacity ranges, throughputs within this share of the best are tied. */
+export const LEGACY_TIE_SHARE = 0.01;
+
+/** decide applies the rule to the eligible combinations (every one valid and meeting the constraints). */
+export function decide(eligible: Eligible[], basis: RecommendBasis, total: number): Decision {
+  if (basis !== 'p99') {
+    const tooLow = eligible.filter((c) => c.figures.ceilingTooLow);
+    if (tooLow.length) {
+      const list = tooLow.map((c) => `${c.id} (met the bounds at ${rps(c.figures.rateRps ?? c.figures.throughputAtSloRps)} rps, the highest rate tried)`).join(', ');
+      return {
+        id: null,
+        outcome: 'ceiling-too-low',
+        reason: `No recommendation: the ceiling was too low for ${list}: ${tooLow.length === 1 ? 'its' : 'their'} capacity lies above every rate tried, so the ranking on ${basis} is unknown. Search with to_rps: auto (the default: a probe of each combination sets the ceiling), raise to_rps, or add higher phases.`,
+      };
+    }
+  }
+  const ordered = [...eligible].sort((a, b) => primaryOrder(a, b, basis) || p99Of(a) - p99Of(b) || eligible.indexOf(a) - eligible.indexOf(b));
+  const best = ordered[0]!;
+  const unresolved = ordered.slice(1).filter((c) => !separated(best, c, basis));
+  const head = `${best.id} (${best.label}) ${leadText(basis)} among the ${eligible.length} of ${total} combinations that meet the constraints: ${figuresText(best.figures, basis)}`;
+  if (unresolved.length === 0) {
+    const next = ordered[1];
+    return { id: best.id, outcome: 'recommended', reason: `${head}${next ? `; ${whySeparated(best, next, basis)}` : ''}${lowerBounds(ordered, best)}.` };
+  }
+  const group = [best, ...unresolved];
+  if (basis === 'p99') return tie(group, basis, eligible.length, total);
+  // The basis cannot tell them apart: the lower p99 decides, if it is lower by more than the noise.
+  const lowest = [...group].sort((a, b) => p99Of(a) - p99Of(b) || group.indexOf(a) - group.indexOf(b))[0]!;
+  const rest = group.filter((c) => c !== lowest);
+  if (rest.every((c) => p99Separated(lowest, c))) {
+    const others = rest.map((c) => `${c.id} (${figuresText(c.figures, basis)})`).join(', ');
+    const margins = rest.map((c) => `${c.id}'s ${ms(c.figures.p99Ms)} ms is ${pctShare(p99Margin(lowest, c))} higher`).join(', ');
+    return {
+      id: lowest.id,
+      outcome: 'recommended',
+      reason:
+        `${lowest.id} (${lowest.label}): on ${basis} it cannot be told apart from ${others}, as ${overlapText(group, basis)}; its p99 decides: ${ms(lowest.figures.p99Ms)} ms, and ${margins}` +
+        `${noiseKnown(group) ? `, beyond the run-to-run noise of p99 (${noiseText(group)})` : ''}; ${figuresText(lowest.figures, basis)}${lowerBounds(ordered, lowest)}.`,
+    };
+  }
+  return tie(group, basis, eligible.length, total);
+}
+
+/** tie is the answer when the measurements cannot separate the group: every member named, no winner. */
+function tie(group: Eligible[], basis: RecommendBasis, meeting: number, total: number): Decision {
+  const byP99 = [...group].sort((a, b) => p99Of(a) - p99Of(b));
+  const noise = groupNoise(group);
+  const marginShare = basis === 'p99' || byP99.length < 2 ? p99Margin(byP99[0]!, byP99[1] ?? byP99[0]!) : primaryMargin(group[0]!, group[group.length - 1]!, basis);
+  const list = group.map((c) => `${c.id} (${figuresText(c.figures, basis)})`).join(', ');
+  const what = basis === 'p99' ? 'their p99 differ by no more than the run-to-run noise' : `${overlapText(group, basis)}, and their p99 differ by no more than the run-to-run noise`;
+  return {
+    id: null,
+    outcome: 'tie',
+    tie: { ids: group.map((c) => c.id), marginShare, noiseShare: noise },
+    reason:
+      `Tie: of the ${meeting} of ${total} combinations that meet the constraints, ${group.length} cannot be told apart on this machine: ${list}; ${what} (${noiseText(group)}). ` +
+      `Choose among them on other grounds (memory, cost, simplicity), or measure longer (search.step_duration, the phases' durations, repeats) on a quieter machine.`,
+  };
+}
+
+/** primaryOrder sorts best first on the basis. */
+function primaryOrder(a: Eligible, b: Eligible, basis: RecommendBasis): number {
+  if (basis === 'throughput') return b.figures.throughputAtSloRps - a.figures.throughputAtSloRps;
+  if (basis === 'cost') return (a.figures.costPerMillion ?? Infinity) - (b.figures.costPerMillion ?? Infinity);
+  return p99Of(a) - p99Of(b);
+}
+
+/** separated: the measurements show `a` better than `b` on the basis. */
+function separated(a: Eligible, b: Eligible, basis: RecommendBasis): boolean {
+  const fa = a.figures;
+  const fb = b.figures;
+  if (basis === 'p99') return p99Separated(a, b);
+  if (fa.rateRps === undefined || fb.notMetRps === undefined) {
+    // A record from before capacity ranges: the old 1 % rule.
+    if (basis === 'throughput') return fa.throughputAtSloRps > fb.throughputAtSloRps * (1 + LEGACY_TIE_SHARE);
+    return (fa.costPerMillion ?? Infinity) * (1 + LEGACY_TIE_SHARE) < (fb.costPerMillion ?? Infinity);
+  }
+  if (fb.notMetRps === null) return false;
+  if (basis === 'throughput') return fa.rateRps >= fb.notMetRps;
+  // Cost: a's cost at the rate it sustained against b's cost at the best rate b could possibly sustain.
+  if (fa.costPerHour === undefined || fb.costPerHour === undefined || !(fa.throughputAtSloRps > 0)) return false;
+  return fa.costPerHour / fa.throughputAtSloRps < fb.costPerHour / fb.notMetRps;
+}
+
+/** p99Separated: a's p99 is lower than b's by more than the noise measured on either (never when unmeasured). */
+function p99Separated(a: Eligible, b: Eligible): boolean {
+  const na = a.figures.p99NoiseShare;
+  const nb = b.figures.p99NoiseShare;
+  if (a.figures.p99Ms === null || b.figures.p99Ms === null || a.figures.p99Ms >= b.figures.p99Ms) return false;
+  // Records from before repeats existed (undefined): the lower p99 counted, as it did then.
+  if (na === undefined && nb === undefined) return true;
+  if (na == null || nb == null) return false;
+  return p99Margin(a, b) > Math.max(na, nb);
+}
+
+function p99Of(c: Eligible): number {
+  return c.figures.p99Ms ?? Infinity;
+}
+
+/** p99Margin: how much higher b's p99 is than a's, as a share of a's. */
+function p99Margin(a: Eligible, b: Eligible): number {
+  const pa = a.figures.p99Ms;
+  const pb = b.figures.p99Ms;
+  return pa === null || pb === null || pa <= 0 ? 0 : (pb - pa) / pa;
+}
+
+/** primaryMargin: how much better a is than b on the basis, as a share of b. */
+function primaryMargin(a: Eligible, b: Eligible, basis: RecommendBasis): number {
+  if (basis === 'throughput') return b.figures.throughputAtSloRps > 0 ? a.figures.throughputAtSloRps / b.figures.throughputAtSloRps - 1 : 0;
+  if (basis === 'cost') {
+    const ca = a.figures.costPerMillion;
+    const cb = b.figures.costPerMillion;
+    return ca && cb ? cb / ca - 1 : 0;
+  }
+  return p99Margin(a, b);
+}
+
+/** groupNoise is the largest p99 noise measured in the group; null when any member's is unmeasured. */
+function groupNoise(group: Eligible[]): number | null {
+  const all = group.map((c) => c.figures.p99NoiseShare);
+  if (all.some((n) => n == null)) return null;
+  return Math.max(...(all as number[]));
+}
+
+/** noiseKnown: some member's noise was measured or found unmeasurable (records before repeats have none at all). */
+function noiseKnown(group: Eligible[]): boolean {
+  return group.some((c) => c.figures.p99NoiseShare !== undefined);
+}
+
+function noiseText(group: Eligible[]): string {
+  const parts = group.map((c) => {
+    const n = c.figures.p99NoiseShare;
+    return `${c.id} ${n == null ? 'not measured' : `±${pctShare(n)} over ${c.figures.noiseRuns ?? 2} runs`}`;
+  });
+  return `noise: ${parts.join(', ')}`;
+}
+
+/** overlapText says why the basis could not separate the group: their capacity ranges overlap. */
+function overlapText(group: Eligible[], basis: RecommendBasis): string {
+  const ranges = group.map((c) => `${c.id} ${range(c.figures)}`).join(', ');
+  return `their capacity ranges overlap (${ranges})${basis === 'cost' ? ', and so do their costs per 1M' : ''}`;
+}
+
+function range(f: Figures): string {
+  if (f.rateRps === undefined) return `${rps(f.throughputAtSloRps)} rps`;
+  return f.notMetRps == null ? `>= ${rps(f.rateRps)} rps` : `${rps(f.rateRps)}–${rps(f.notMetRps)} rps`;
+}
+
+/** whySeparated names the runner-up and the measurement that separates it. */
+function whySeparated(best: Eligible, next: Eligible, basis: RecommendBasis): string {
+  const fb = next.figures;
+  if (basis === 'p99') return `next: ${next.id} with p99 ${ms(fb.p99Ms)} ms, ${pctShare(p99Margin(best, next))} higher${noiseKnown([best, next]) ? `, beyond the run-to-run noise (${noiseText([best, next])})` : ''}`;
+  const where = fb.notMetRps != null ? `, and missed the bounds at ${rps(fb.notMetRps)} rps, which ${best.id} met` : '';
+  return `next: ${next.id}, ${figuresText(fb, basis)}${where}`;
+}
+
+function leadText(basis: RecommendBasis): string {
+  return basis === 'throughput' ? 'has the highest throughput at the SLO' : basis === 'cost' ? 'has the lowest cost per 1M inferences at the SLO' : 'has the lowest p99';
+}
+
+/** figuresText: the figures a reason quotes, the basis's first. */
+function figuresText(f: Figures, basis: RecommendBasis): string {
+  const thr = `${f.lowerBound ? 'at least ' : ''}${rps(f.throughputAtSloRps)} rps at the SLO`;
+  const lat = `p99 ${ms(f.p99Ms)} ms (p50 ${ms(f.p50Ms)} ms), ${pct(f.errorRate)} errors`;
+  const mem = f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : '';
+  const acc = f.accuracy && f.accuracy.maxAbsError > 0 ? `, cosine ${f.accuracy.cosine} against fp32` : '';
+  const cost = f.costPerMillion != null ? `${money(f.costPerMillion)} per 1M at ${money(f.costPerHour ?? 0)}/h` : '';
+  if (basis === 'cost') return `${cost}, ${thr}, ${lat}${mem}${acc}`;
+  return `${thr} with ${lat}${mem}${acc}${cost ? `, ${cost}` : ''}`;
+}
+
+function lowerBounds(ordered: Eligible[], best: Eligible): string {
+  const unsure = ordered.filter((c) => c !== best && c.figures.lowerBound);
+  return unsure.length ? `; ${unsure.map((c) => c.id).join(', ')} may sustain more than measured (lower bound${unsure.length > 1 ? 's' : ''}): a quieter machine or more load workers would tell` : '';
+}
+
+function pctShare(v: number): string {
+  return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
+}
+
+function money(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
