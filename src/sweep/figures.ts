@@ -3,7 +3,9 @@
  * throughput (successful responses per second) of a phase that is checked against the SLO and passed every
  * check; its latency and error rate go with it. With a search, each step is judged against the search's bounds.
  */
+import { peakOpenRps } from '../load/load-pool.js';
 import type { PhaseResult, ResultsFile } from '../results/results-schema.js';
+import type { Plan } from '../scenario/plan.js';
 import type { ProbeResult } from './rate-search.js';
 import type { Figures } from './recommend.js';
 
@@ -23,8 +25,14 @@ export function phaseMeasure(r: ResultsFile): { figures: MeasuredFigures; bestPh
   // Nothing met the SLO: show the last checked phase's latency, with a throughput at the SLO of 0.
   const shown = best ?? checked[checked.length - 1] ?? r.phases[r.phases.length - 1];
   const valid = r.valid && !r.interrupted;
-  const missedAbove = best ? checked.filter((p) => p.offeredRps > best.offeredRps && !met(p) && p.state !== 'not-run' && p.state !== 'partial').map((p) => p.offeredRps) : [];
-  const higher = best ? checked.some((p) => p.offeredRps > best.offeredRps) : false;
+  // A phase's rate is the one planned (its peak), not the Poisson count it happened to send.
+  const rateOf = (p: PhaseResult): number => {
+    const planned = r.plan.phases.find((pp) => pp.name === p.name);
+    return planned && planned.load.kind === 'open' ? peakOpenRps({ phases: [planned] } as Plan) : p.offeredRps;
+  };
+  const bestRate = best ? rateOf(best) : 0;
+  const missedAbove = best ? checked.filter((p) => rateOf(p) > bestRate && !met(p) && p.state !== 'not-run' && p.state !== 'partial').map(rateOf) : [];
+  const higher = best ? checked.some((p) => rateOf(p) > bestRate) : false;
   const figures: MeasuredFigures = {
     throughputAtSloRps: best?.throughputRps ?? 0,
     p50Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p50 / 1000 : null,
@@ -32,7 +40,7 @@ export function phaseMeasure(r: ResultsFile): { figures: MeasuredFigures; bestPh
     errorRate: shown?.errorRate ?? 0,
     valid,
     source: shown ? `phase ${shown.name}${best ? '' : ' (no phase met the SLO)'}` : 'no phases',
-    ...(best && { rateRps: best.offeredRps, notMetRps: missedAbove.length ? Math.min(...missedAbove) : null }),
+    ...(best && { rateRps: bestRate, notMetRps: missedAbove.length ? Math.min(...missedAbove) : null }),
     // Met the SLO in the highest-rate checked phase (or in every higher one): the capacity is above the scenario's rates.
     ...(best && valid && missedAbove.length === 0 && (!higher || passed.length === checked.length) && { ceilingTooLow: true }),
   };

@@ -215,7 +215,6 @@ async function repeatAt(rate: number, n: number, once: (k: number) => Promise<Re
   for (let k = 1; k <= n && !ctx.signal?.aborted; k++) {
     const r = await once(k);
     out.push(r);
-    ctx.onResults(r.results);
     ctx.log(`  repeat ${k} at ${rate} rps: p99 ${r.p99Ms === null ? '-' : r.p99Ms.toFixed(2)} ms, ${(r.errorRate * 100).toFixed(2)} % errors → ${!r.valid ? 'INVALID (not counted)' : r.met ? 'met again' : 'NOT met: the rate is not confirmed'}`);
   }
   return out;

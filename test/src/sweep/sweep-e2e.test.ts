@@ -1,8 +1,9 @@
 /**
  * Sweeps end to end against real reference servers on a tiny test repository (--model-repository): a 2×2 matrix
  * (dynamic batching off/on × 1/2 instances) at a short duration scale runs every combination on its own server,
- * stores each one's results and sweep.json, prints the table and recommends a configuration; a one-combination
- * rate search records its steps. The load generator is often late on shared machines, so the sweeps allow
+ * stores each one's results and sweep.json, prints the table, and (every combination having met the SLO in its
+ * top phase) says the ceiling was too low instead of recommending; a one-combination rate search with the default
+ * ceiling (a closed-loop probe) records its probe, steps and repeat. The load generator is often late on shared machines, so the sweeps allow
  * invalid measurements (they are still flagged).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ describe('gauntlet sweep end to end', () => {
       path.join(dir, 'two-by-two.yaml'),
       'name: two-by-two\nscenario: base.yaml\nmodel: tiny\nmatrix:\n  dynamic_batching: [off, on]\n  instance_count: [1, 2]\nconstraints: {max_p99_ms: 2000, max_error_rate: 0.05}\n',
     );
-    writeFileSync(path.join(dir, 'search.yaml'), 'name: search\nscenario: base.yaml\nmodel: tiny\nsearch: {from_rps: 20, to_rps: 80, steps: 1, step_duration: 1s, warmup: 0}\n');
+    writeFileSync(path.join(dir, 'search.yaml'), 'name: search\nscenario: base.yaml\nmodel: tiny\nsearch: {from_rps: 20, steps: 1, step_duration: 1s, warmup: 0, probe_duration: 1s}\n');
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -63,7 +64,11 @@ describe('gauntlet sweep end to end', () => {
         ['04-batching-on_inst2', 'done'],
       ]);
       for (const c of record.combinations) {
-        expect(c.results).toEqual([`${c.id}/results.json`]);
+        // The scenario's phases, then (for a valid measurement that met the SLO) the repeat of the phase the
+        // figures come from, for run-to-run noise.
+        const repeated = c.figures!.valid && c.figures!.throughputAtSloRps > 0;
+        expect(c.results).toEqual([`${c.id}/results.json`, ...(repeated ? [`${c.id}/repeats/01-steady/results.json`] : [])]);
+        if (repeated) expect(c.repeats![0]).toMatchObject({ rateRps: 40, results: `${c.id}/repeats/01-steady/results.json` });
         const results = JSON.parse(readFileSync(path.join(outcome.dir, c.results[0]!), 'utf8'));
         expect(results.status).toBe('complete');
         expect(results.target.model).toBe('tiny');
@@ -79,13 +84,16 @@ describe('gauntlet sweep end to end', () => {
       }
     });
 
-    it('recommends a configuration, with the reason and the Pareto frontier', () => {
+    it('recommends nothing when a combination met the SLO in the top phase: its capacity lies above the scenario (exit 1)', () => {
       const { record } = outcome;
-      expect(outcome.exitCode).toBe(0);
+      // 40 rps is far below what the tiny model sustains, so every valid combination met the SLO there.
+      const valid = record.combinations.filter((c) => c.figures!.valid);
+      expect(valid.length).toBeGreaterThan(0);
+      for (const c of valid.filter((x) => x.figures!.throughputAtSloRps > 0)) expect(c.figures).toMatchObject({ ceilingTooLow: true, notMetRps: null, rateRps: 40 });
       const rec = record.recommendation!;
-      expect(record.combinations.map((c) => c.id)).toContain(rec.id);
-      expect(rec.reason).toMatch(new RegExp(`^${rec.id} \\(.+\\) has the highest throughput at the SLO among the \\d of 4 combinations that meet the constraints: `));
-      expect(rec.frontier).toContain(rec.id);
+      expect(rec).toMatchObject({ id: null, outcome: 'ceiling-too-low', basis: 'throughput' });
+      expect(rec.reason).toMatch(/^No recommendation: the ceiling was too low for \d\d-/);
+      expect(outcome.exitCode).toBe(1);
       expect(record.combinations.filter((c) => c.verdict?.pareto).map((c) => c.id).sort()).toEqual([...rec.frontier].sort());
     });
 
@@ -96,9 +104,9 @@ describe('gauntlet sweep end to end', () => {
       expect(onDisk.sweep).toMatchObject({ name: 'two-by-two', mode: 'matrix', model: 'tiny', durationScale: 0.5, allowInvalid: true });
       const table = formatSweep(onDisk, outcome.dir);
       const header = table.find((l) => l.startsWith('combination'))!;
-      expect(header).toMatch(/^combination\s+batching\s+instances\s+rps@SLO\s+p50 ms\s+p99 ms\s+errors\s+MiB\s+valid\s+constraints$/);
-      expect(table.find((l) => l.startsWith(onDisk.recommendation!.id!))).toContain('<< recommended');
-      expect(table).toContain(`Recommended: ${onDisk.recommendation!.reason}`);
+      expect(header).toMatch(/^combination\s+batching\s+instances\s+rps@SLO\s+missed at\s+p50 ms\s+p99 ms\s+p99 noise\s+errors\s+MiB\s+valid\s+constraints$/);
+      for (const c of onDisk.combinations.filter((x) => x.figures?.ceilingTooLow)) expect(table.find((l) => l.startsWith(c.id))).toMatch(/>=\d+\.\d\s+-\s.*CEILING TOO LOW/);
+      expect(table).toContain(onDisk.recommendation!.reason);
       expect(lines.filter((l) => /^\[\d\/4\]/.test(l))).toHaveLength(4);
     });
   });
@@ -145,11 +153,18 @@ describe('gauntlet sweep end to end', () => {
     const c = record.combinations[0]!;
     expect(c.id).toBe('01-base');
     expect(c.status).toBe('done');
-    expect(record.sweep.search).toMatchObject({ p99Ms: 2000, errorRate: 0.05, fromRps: 20, toRps: 80, steps: 1 });
+    expect(record.sweep.search).toMatchObject({ p99Ms: 2000, errorRate: 0.05, fromRps: 20, steps: 1, probeS: 1 });
+    expect(record.sweep.search!.toRps).toBeUndefined();
+    // The ceiling comes from the combination's own closed-loop probe: 1.5x its throughput, at least 2x from_rps.
+    const probe = c.probe!;
+    expect(probe).toMatchObject({ concurrency: 64, durationS: 1, results: '01-base/probe/results.json' });
+    expect(probe.throughputRps).toBeGreaterThan(0);
+    expect(probe.ceilingRps).toBeCloseTo(Math.max(40, 1.5 * probe.throughputRps), -1);
+    expect(c.search!.ceilingRps).toBe(probe.ceilingRps);
     const steps = c.search!.steps;
     expect(steps[0]!.rateRps).toBe(20);
     for (const s of steps) expect(existsSync(path.join(out, s.results!))).toBe(true);
-    expect(c.results).toEqual(steps.map((s) => s.results));
+    expect(c.results).toEqual(['01-base/probe/results.json', ...steps.map((s) => s.results), ...(c.repeats ?? []).map((r) => r.results)]);
     // Feasible steps are always valid; the figures are those of the best step (with --allow-invalid it may be an
     // invalid step within the bounds), or 0 when none passed.
     for (const s of steps) if (s.feasible) expect(s.valid).toBe(true);
@@ -177,7 +192,7 @@ describe('gauntlet sweep end to end', () => {
     expect(code).toBe(0);
     expect(lines).toContain('Combinations: 4');
     expect(lines).toContain('  04-batching-on_inst2  batching on, 2 instances');
-    expect(lines).toContain('Measuring time: about 12s (3s per combination), plus server starts');
+    expect(lines).toContain('Measuring time: about 20s (5s per combination), plus server starts');
     writeFileSync(path.join(dir, 'broken.yaml'), 'scenario: base.yaml\nmatrix: {instance_count: [0]}\n');
     await expect(runSweepCommand({ file: path.join(dir, 'broken.yaml'), durationScale: 1, dryRun: true, exitZero: false, allowInvalid: false }, () => {})).rejects.toMatchObject({
       code: 'GAUNTLET_ERR_INVALID_CONFIG',
