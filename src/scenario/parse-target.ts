@@ -132,11 +132,12 @@ function readTls(f: Fields, protocol: Protocol | undefined, url: string | undefi
 
 /**
  * RESERVED_HEADERS are set by gauntlet's clients and may not be given: HTTP framing, and for gRPC its pseudo and
- * protocol headers (names beginning with grpc- are the protocol's own).
+ * protocol headers (names beginning with grpc- are the protocol's own). `host` may be given: it overrides the
+ * URL's Host header (HTTP) or :authority (gRPC), for gateways that route on it.
  */
 const RESERVED_HEADERS: Record<'http' | 'grpc', ReadonlySet<string>> = {
-  http: new Set(['host', 'content-length', 'transfer-encoding', 'connection']),
-  grpc: new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type', 'te', 'user-agent', 'upgrade', 'keep-alive', 'proxy-connection']),
+  http: new Set(['content-length', 'transfer-encoding', 'connection']),
+  grpc: new Set(['content-length', 'transfer-encoding', 'connection', 'content-type', 'te', 'user-agent', 'upgrade', 'keep-alive', 'proxy-connection']),
 };
 
 /** readHeaders reads `headers`: names as HTTP tokens, values without line breaks; gRPC metadata in lower case. */

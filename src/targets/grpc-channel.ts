@@ -84,7 +84,9 @@ export class GrpcChannel {
 
   constructor(readonly opts: ChannelOptions) {
     this.sessions = new Array<http2.ClientHttp2Session | null>(Math.max(1, opts.sessions)).fill(null);
-    this.headers = { ...opts.metadata, ':method': 'POST', ':path': opts.path, ':scheme': opts.tls ? 'https' : 'http', ':authority': opts.authority, 'content-type': 'application/grpc', te: 'trailers' };
+    // A `host` entry in the metadata is the target's Host override: it becomes the :authority of every call.
+    const { host, ...metadata } = opts.metadata ?? {};
+    this.headers = { ...metadata, ':method': 'POST', ':path': opts.path, ':scheme': opts.tls ? 'https' : 'http', ':authority': host ?? opts.authority, 'content-type': 'application/grpc', te: 'trailers' };
   }
 
   /** call sends one framed message and resolves with the outcome. */

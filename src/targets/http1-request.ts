@@ -54,7 +54,12 @@ export function serializeRequest(
   if (!path.startsWith('/') || /[\s]/.test(path)) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `http.path: ${JSON.stringify(path)} must start with / and contain no spaces`);
   }
-  let head = `${method} ${path} HTTP/1.1\r\nhost: ${endpoint.hostHeader}\r\n`;
+  // A target's own `host` header overrides the URL's (a gateway that routes on Host, reached by address).
+  const hostOverride = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host')?.[1];
+  if (hostOverride !== undefined && /[\r\n\s]/.test(String(hostOverride))) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `http.headers: invalid host ${JSON.stringify(hostOverride)}`);
+  }
+  let head = `${method} ${path} HTTP/1.1\r\nhost: ${hostOverride ?? endpoint.hostHeader}\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (lower === 'host' || lower === 'content-length' || lower === 'transfer-encoding') continue;

@@ -11,7 +11,7 @@ import type { TargetSpec } from './target-spec.js';
 export const REDACTED = '<redacted>';
 
 /** HEADERS_SHOWN are header names whose values are never secret and stay readable in results. */
-const HEADERS_SHOWN = new Set(['content-type', 'accept', 'user-agent']);
+const HEADERS_SHOWN = new Set(['content-type', 'accept', 'user-agent', 'host']);
 
 /** bearerToken reads the target's bearer token from its environment variable (undefined: the target has none). */
 export function bearerToken(target: TargetSpec): string | undefined {

@@ -71,12 +71,15 @@ describe('a run through a gateway that checks the token and the key', () => {
   let gateway: http.Server;
   let grpcGateway: http2.Http2Server;
   const seen = { http: 0, grpc: 0, refused: 0 };
+  /** The Host (HTTP/1.1) or :authority (HTTP/2) of every request the gateways saw, in order. */
+  const hosts: string[] = [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-headers-'));
 
   beforeAll(async () => {
     server = await startTestServer({ tiny: tinyMlpConfig('tiny') });
     // HTTP/1.1: 401 without the right headers, else the request passes to the reference server.
     gateway = http.createServer((req, res) => {
+      hosts.push(req.headers.host ?? '');
       if (!authorized(req.headers)) {
         seen.refused++;
         req.resume();
@@ -94,6 +97,7 @@ describe('a run through a gateway that checks the token and the key', () => {
     const upstream = http2.connect(`http://127.0.0.1:${server.grpcPort}`);
     grpcGateway = http2.createServer();
     grpcGateway.on('stream', (stream, headers) => {
+      hosts.push(String(headers[':authority'] ?? ''));
       if (!authorized(headers as http.IncomingHttpHeaders)) {
         seen.refused++;
         stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'unauthenticated' }, { endStream: true });
@@ -126,17 +130,18 @@ describe('a run through a gateway that checks the token and the key', () => {
       return statSync(p).isDirectory() ? files(p) : [p];
     });
 
-  it.each(['kserve-http', 'kserve-grpc'] as const)('%s: every request carries them; results and reports never show them', async (protocol) => {
+  it.each(['kserve-http', 'kserve-grpc'] as const)('%s: every request carries them (and the Host override); results and reports never show them', async (protocol) => {
     const port = protocol === 'kserve-http' ? (gateway.address() as { port: number }).port : (grpcGateway.address() as { port: number }).port;
     const url = protocol === 'kserve-http' ? `http://127.0.0.1:${port}` : `127.0.0.1:${port}`;
     const scenario = path.join(dir, `${protocol}.yaml`);
     writeFileSync(
       scenario,
-      `name: auth\ntarget: {name: gw, protocol: ${protocol}, url: "${url}", headers: {x-api-key: ${KEY}}, bearer_token_env: GAUNTLET_TEST_TOKEN}\n` +
+      `name: auth\ntarget: {name: gw, protocol: ${protocol}, url: "${url}", headers: {x-api-key: ${KEY}, host: models.internal.example}, bearer_token_env: GAUNTLET_TEST_TOKEN}\n` +
         'request: {model: tiny, inputs: [{name: input, datatype: FP32, shape: [1, 16]}]}\nslo: {error_rate: 0}\nphases: [{name: a, duration: 2s, rate: 40}]\n',
     );
     const out = path.join(dir, `${protocol}-run`);
     const before = { ...seen };
+    const firstHost = hosts.length;
     const r = await gauntlet(['run', scenario, '--out', out, '--exit-zero'], undefined, { GAUNTLET_TEST_TOKEN: TOKEN });
     expect(r.code, r.stderr).toBe(0);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
@@ -144,7 +149,9 @@ describe('a run through a gateway that checks the token and the key', () => {
     expect(results.totals.sent).toBeGreaterThanOrEqual(70);
     expect(seen[protocol === 'kserve-http' ? 'http' : 'grpc'] - before[protocol === 'kserve-http' ? 'http' : 'grpc']).toBeGreaterThanOrEqual(results.totals.sent);
     expect(seen.refused).toBe(before.refused);
-    expect(results.plan.target.headers).toEqual({ 'x-api-key': REDACTED });
+    // The Host override replaced the URL's host:port on every request (HTTP Host, gRPC :authority).
+    expect(new Set(hosts.slice(firstHost))).toEqual(new Set(['models.internal.example']));
+    expect(results.plan.target.headers).toEqual({ 'x-api-key': REDACTED, host: 'models.internal.example' });
     expect(results.plan.target.bearerTokenEnv).toBe('GAUNTLET_TEST_TOKEN');
     for (const f of files(out)) {
       const text = readFileSync(f, 'latin1');
