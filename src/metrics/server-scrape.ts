@@ -5,6 +5,8 @@
  * It is stored beside the client's view so reports can show where latency came from. Every scrape is bounded
  * (SCRAPE_TIMEOUT_MS, MAX_SCRAPE_BYTES), never overlaps the previous one, and stop() aborts one in flight.
  */
+import type tls from 'node:tls';
+import { fetchMetrics } from './fetch-metrics.js';
 
 /** SCRAPE_TIMEOUT_MS bounds one scrape, body included. */
 export const SCRAPE_TIMEOUT_MS = 900;
@@ -83,6 +85,8 @@ export class ServerScraper {
     readonly url: string,
     private readonly model: string | undefined,
     private readonly runStartMs: number,
+    /** TLS options for an https:// URL (the target's CA, client certificate, server_name). */
+    private readonly tls?: tls.ConnectionOptions,
   ) {}
 
   /** start scrapes now and then every second until stop(). */
@@ -117,9 +121,7 @@ export class ServerScraper {
     let sample: Sample;
     try {
       const signal = AbortSignal.any([this.stopped.signal, AbortSignal.timeout(SCRAPE_TIMEOUT_MS)]);
-      const res = await fetch(this.url, { signal });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      sample = parseMetrics(await readCapped(res, MAX_SCRAPE_BYTES), this.model);
+      sample = parseMetrics(await fetchMetrics(this.url, { signal, maxBytes: MAX_SCRAPE_BYTES, ...(this.tls && { tls: this.tls }) }), this.model);
     } catch (err) {
       this.failures++;
       this.lastError = (err as Error).message;
@@ -154,15 +156,3 @@ export class ServerScraper {
   }
 }
 
-/** readCapped reads a response body as text, failing once it passes maxBytes. */
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new Error(`metrics larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}

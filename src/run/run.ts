@@ -10,6 +10,7 @@
  * metrics scrape in progress end, results are written marked interrupted, and the embedded server is stopped
  * with a short grace.
  */
+import { metricsTls } from '../metrics/fetch-metrics.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
@@ -186,7 +187,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     return finalResults(agg, writer, snapshot, dir, true);
   }
   startEpochMs = Date.now() + 200;
-  scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs) : undefined;
+  scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs, 'embedded' in target ? undefined : metricsTls(target, target.metricsUrl)) : undefined;
   scraper?.start();
   log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);
   if (target.tls?.insecureSkipVerify) log(`WARNING: target ${target.name}: tls.insecure_skip_verify is on: the server's certificate is NOT checked; anyone between here and ${target.url} can read and change this traffic`);

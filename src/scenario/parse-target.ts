@@ -50,7 +50,7 @@ export function readTarget(f: Fields, file?: string, baseDir?: string): TargetSp
   if (connections > maxInFlight) f.problem('connections', `must be <= max_in_flight (${maxInFlight}), got ${connections}`);
   const metricsUrl = f.string('metrics_url');
   if (metricsUrl !== undefined) {
-    const wrong = checkHttpUrl(metricsUrl);
+    const wrong = checkHttpUrl(metricsUrl, true);
     if (wrong) f.problem('metrics_url', wrong);
   }
   const costPerHour = f.number('cost_per_hour', RANGES['target.cost_per_hour']);

@@ -3,6 +3,8 @@
  * with its replicas and GPU instance processes), or, for servers gauntlet did not start, the
  * `process_resident_memory_bytes` its Prometheus endpoint exports (summed over every line).
  */
+import type tls from 'node:tls';
+import { fetchMetrics } from '../metrics/fetch-metrics.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parentPid } from '../util/proc-stat.js';
 
@@ -37,14 +39,16 @@ export function processTreeRssMib(pid: number | undefined): number | null {
   return found ? bytes / MIB : null;
 }
 
+/** MAX_METRICS_BYTES bounds a metrics page read for memory (a Prometheus page of a big server is a few MB). */
+const MAX_METRICS_BYTES = 64 * 1024 * 1024;
+
 /** metricsRssMib reads process_resident_memory_bytes from a Prometheus endpoint; null when absent or unreachable. */
-export async function metricsRssMib(url: string, timeoutMs = 3000): Promise<number | null> {
+export async function metricsRssMib(url: string, opts: { timeoutMs?: number; tls?: tls.ConnectionOptions } = {}): Promise<number | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return null;
+    const text = await fetchMetrics(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 3000), maxBytes: MAX_METRICS_BYTES, ...(opts.tls && { tls: opts.tls }) });
     let bytes = 0;
     let found = false;
-    for (const line of (await res.text()).split('\n')) {
+    for (const line of text.split('\n')) {
       const m = /^process_resident_memory_bytes(\{[^}]*\})?\s+([0-9.eE+]+)/.exec(line);
       if (m) [bytes, found] = [bytes + Number(m[2]), true];
     }

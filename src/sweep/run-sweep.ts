@@ -7,6 +7,7 @@
  * recommendation rule is applied (recommend.ts). An interrupt stops the combination in progress within a second
  * or so (its server is killed after INTERRUPT_STOP_MS), skips the rest, and the sweep ends `interrupted`.
  */
+import { metricsTls } from '../metrics/fetch-metrics.js';
 import path from 'node:path';
 import { GauntletError } from '../errors.js';
 import { InterruptedError, isInterrupt } from '../run/abort.js';
@@ -157,7 +158,8 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
   if (combo.target) {
     const target = combo.target.spec;
     const metrics = target.metricsUrl;
-    return measure(target, target.model ?? ctx.plan.request.model, async () => (metrics ? metricsRssMib(metrics) : null));
+    const tls = metrics ? metricsTls(target, metrics) : undefined;
+    return measure(target, target.model ?? ctx.plan.request.model, async () => (metrics ? metricsRssMib(metrics, { ...(tls && { tls }) }) : null));
   }
   const variant = writeVariantRepository(ctx.source!, ctx.spec.model!, combo.config, dir);
   rec.model = variant.model;

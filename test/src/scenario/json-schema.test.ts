@@ -66,7 +66,10 @@ describe('JSON Schemas', () => {
     expect(sweep({ scenario: 'base.yaml', matrix: { replicas: [1] } })).not.toEqual([]);
     expect(sweep({ scenario: 'base.yaml', targets: ['a.yaml', { protocol: 'kserve-http', url: 'http://127.0.0.1:1' }] })).toEqual([]);
     expect(sweep({ scenario: 'base.yaml', model: 'mlp', targets: ['a.yaml'] })).not.toEqual([]);
-    expect(sweep({ ...base, search: { from_rps: 10 } })).not.toEqual([]);
+    // to_rps may be left out (auto: a probe sets the ceiling), or say auto, but nothing else that is not a rate.
+    expect(sweep({ ...base, search: { from_rps: 10 } })).toEqual([]);
+    expect(sweep({ ...base, search: { from_rps: 10, to_rps: 'auto' } })).toEqual([]);
+    expect(sweep({ ...base, search: { from_rps: 10, to_rps: 'max' } })).not.toEqual([]);
     expect(sweep({ ...base, search: { from_rps: 10, to_rps: 20, step_duration: '4s', warmup: 0 }, constraints: { min_cosine: 0.999 } })).toEqual([]);
     expect(sweep({ ...base, constraints: { max_error_rate: 2 } })).not.toEqual([]);
     const scenario = validator(scenarioJsonSchema());

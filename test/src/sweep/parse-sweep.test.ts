@@ -115,6 +115,17 @@ describe('loadSweep', () => {
       'scenario: base.yaml\nmodel: mlp\nmatrix:\n  max_batch_size: [1, 2, 3, 4, 5, 6, 7, 8]\n  max_queue_delay_microseconds: [1, 2, 3, 4, 5, 6, 7, 8]\n  instance_count: [1, 2, 3, 4, 5]\n',
       ['sweep-N.yaml:3: matrix: has 320 combinations; at most 256'],
     ],
+    [
+      'a ranking basis that cannot work, and costs in the wrong place',
+      'scenario: base.yaml\nrecommend: p99\nrepeats: 9\ncost_per_hour: 2\ntargets: [target-a.yaml]\nsearch: {p99_ms: 50, from_rps: 10, to_rps: fast, probe_duration: 0}\n',
+      [
+        "sweep-N.yaml:2: recommend: p99 needs the scenario's phases (no search): a rate search drives every combination's p99 up to the bound, so comparing them says nothing",
+        'sweep-N.yaml:3: repeats: must be <= 3, got 9',
+        'sweep-N.yaml:4: cost_per_hour: is for matrix sweeps; give each target its own cost_per_hour',
+        'sweep-N.yaml:6: search.to_rps: must be a number, got "fast"',
+        'sweep-N.yaml:6: search.probe_duration: must be > 0, got 0',
+      ],
+    ],
     ['an empty matrix list', 'scenario: base.yaml\nmodel: mlp\nmatrix:\n  replicas: []\n', ['sweep-N.yaml:4: matrix.replicas: must list at least one value']],
     ['a broken base scenario', 'scenario: broken-scenario.yaml\nmodel: mlp\n', ['DIR/broken-scenario.yaml:3: phases[0].rate: must be > 0, got 0']],
   ];

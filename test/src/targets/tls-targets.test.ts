@@ -24,6 +24,7 @@ describe('TLS targets', () => {
   let server: TestServer;
   let https: PipeProxy;
   let grpcs: PipeProxy;
+  let metrics: PipeProxy;
 
   beforeAll(async () => {
     makeCerts(dir, SERVER_NAME);
@@ -32,10 +33,13 @@ describe('TLS targets', () => {
     https = await startPipeProxy(server.httpPort, certs);
     // The gRPC proxy requires a client certificate signed by the CA (mTLS).
     grpcs = await startPipeProxy(server.grpcPort, { ...certs, requestCert: true, rejectUnauthorized: true });
+    // The metrics endpoint behind TLS too, requiring the client certificate.
+    metrics = await startPipeProxy(server.metricsPort, { ...certs, ALPNProtocols: ['http/1.1'], requestCert: true, rejectUnauthorized: true });
   });
   afterAll(async () => {
     await https?.close();
     await grpcs?.close();
+    await metrics?.close();
     await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -59,10 +63,18 @@ describe('TLS targets', () => {
     return { code: r.code, output: r.stdout + r.stderr, results };
   }
 
-  it('kserve-http over https:// with a custom CA and server_name: every request served', async () => {
+  it('kserve-http over https:// with a custom CA and server_name: every request served, its https:// metrics scraped', async () => {
     const before = https.connections();
-    const r = await run('https', `name: gw\nprotocol: kserve-http\nurl: https://127.0.0.1:${https.port}\ntls: {ca_file: ca.pem, server_name: ${SERVER_NAME}}\n`);
+    const r = await run(
+      'https',
+      `name: gw\nprotocol: kserve-http\nurl: https://127.0.0.1:${https.port}\nmetrics_url: https://127.0.0.1:${metrics.port}/metrics\n` +
+        `tls: {ca_file: ca.pem, server_name: ${SERVER_NAME}, cert_file: client.pem, key_file: client.key}\n`,
+    );
     expect(r.code, r.output).toBe(0);
+    // The metrics URL is read with the target's CA and client certificate (the proxy requires it).
+    expect(r.results!.server.scrapeError).toBeUndefined();
+    expect(r.results!.server.intervals.length).toBeGreaterThan(0);
+    expect(metrics.connections()).toBeGreaterThan(0);
     expect(r.results!.totals.ok).toBe(r.results!.totals.sent);
     expect(r.results!.totals.sent).toBeGreaterThanOrEqual(70);
     // Keep-alive connections: a handful of handshakes, not one per request.
