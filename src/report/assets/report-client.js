@@ -3,14 +3,15 @@
  * Inlined into every report.html next to uPlot, so the page needs no network. Text from results reaches the
  * page only through textContent, uPlot's legend (textContent) and the canvas (fillText): never as markup.
  * Sets data-drawn="<series count>" on each chart once drawn, and window.gauntletReport ({charts, drawn, empty,
- * failed, plots, labels}) for tests: each plot area's place, each text label drawn on a plot and the marker lines
- * beside it, in CSS pixels relative to the chart's container.
+ * failed, plots, labels, points}) for tests: each plot area's place, each text label drawn on a plot (its box,
+ * its kind: band, marker or point) and the marker lines beside it, and each labelled point with its plot area, in
+ * CSS pixels relative to the chart's canvas (plots: to the chart's container).
  * Each chart's numbers are also in a table under it (server-rendered, open for readers without JavaScript);
  * once the chart is drawn, the table is folded away.
  */
 (function () {
   'use strict';
-  var state = { charts: 0, drawn: 0, empty: [], failed: [], plots: [], labels: [] };
+  var state = { charts: 0, drawn: 0, empty: [], failed: [], plots: [], labels: [], points: [] };
   // The width of a right-hand y axis (its labelSize + size below): time charts without one keep the same gutter,
   // so every time chart's plot area has the same left edge and width and their axes line up when stacked.
   var Y2_GUTTER = 30 + 56;
@@ -109,7 +110,7 @@
       if (text) {
         ctx.fillStyle = '#555';
         ctx.fillText(text, gap[0] + 3 * pr, top + 3 * pr);
-        noteLabel(u, spec, text, gap[0] + 3 * pr, ctx.measureText(text).width, top + 3 * pr, null);
+        noteLabel(u, spec, text, gap[0] + 3 * pr, ctx.measureText(text).width, top + 3 * pr, null, 'band');
       }
     });
     ctx.restore();
@@ -131,15 +132,21 @@
     return '';
   }
 
+  /** TEXT_H is the height of a label's box (11 px text), in CSS pixels. */
+  var TEXT_H = 13;
+
   /** noteLabel records a drawn label for tests, in CSS pixels; `own` is the x of the marker line it names. */
-  function noteLabel(u, spec, text, x, w, y, own) {
+  function noteLabel(u, spec, text, x, w, y, own, kind) {
     var pr = window.devicePixelRatio || 1;
     state.labels.push({
       chart: spec.id,
+      kind: kind,
       text: text,
       x0: x / pr,
       x1: (x + w) / pr,
       y: y / pr,
+      y0: y / pr,
+      y1: y / pr + TEXT_H,
       own: own === null ? null : own / pr,
       lines: markerXs(u, spec).map(function (m) { return m / pr; }),
     });
@@ -150,14 +157,18 @@
    * left of it, where it crosses no other marker line and no label already placed in that row; failing that, it
    * is shortened to the room it has right of its line (the legend and the fault table name it in full).
    */
-  function placeMarkerLabels(u, spec, ctx, pr) {
+  function placeMarkerLabels(u, spec, ctx, pr, dots) {
     var b = u.bbox;
     var lines = markerXs(u, spec);
     var taken = [[], [], []];
     var gap = 4 * pr;
+    function rowY(row) { return b.top + (16 + 14 * row) * pr; }
     function free(row, x0, x1, own) {
       if (x0 < b.left || x1 > b.left + b.width) return false;
       for (var i = 0; i < lines.length; i++) if (lines[i] !== own && lines[i] >= x0 - gap / 2 && lines[i] <= x1 + gap / 2) return false;
+      // Nor over a labelled point (a sweep's Pareto chart): the bound's text must not hide one.
+      var box = { x0: x0, x1: x1, y0: rowY(row), y1: rowY(row) + TEXT_H * pr };
+      if (dots.some(function (d) { return overlaps(box, d); })) return false;
       return taken[row].every(function (r) { return x1 + gap <= r[0] || x0 >= r[1] + gap; });
     }
     var placed = [];
@@ -186,11 +197,75 @@
     });
     ctx.textBaseline = 'top';
     ctx.textAlign = 'left';
-    placed.forEach(function (p) {
-      var y = b.top + (16 + 14 * p.spot.row) * pr;
+    return placed.map(function (p) {
+      var y = rowY(p.spot.row);
       ctx.fillStyle = p.m.color;
       ctx.fillText(p.spot.text, p.spot.x0, y);
-      noteLabel(u, spec, p.spot.text, p.spot.x0, p.spot.w, y, p.x);
+      noteLabel(u, spec, p.spot.text, p.spot.x0, p.spot.w, y, p.x, 'marker');
+      return { x0: p.spot.x0, x1: p.spot.x0 + p.spot.w, y0: y, y1: y + TEXT_H * pr };
+    });
+  }
+
+  function overlaps(a, c) {
+    return a.x0 < c.x1 && c.x0 < a.x1 && a.y0 < c.y1 && c.y0 < a.y1;
+  }
+
+  /** pointSpots are where the labelled points of a chart are on its canvas, each with the box its dot covers. */
+  function pointSpots(u, spec, pr) {
+    var b = u.bbox;
+    var r = 6 * pr;
+    return (spec.pointLabels || []).map(function (p) {
+      var x = u.valToPos(p.x, 'x', true);
+      var y = u.valToPos(p.y, 'y', true);
+      return { p: p, x: x, y: y, dot: { x0: x - r, x1: x + r, y0: y - r, y1: y + r } };
+    }).filter(function (q) {
+      return q.x >= b.left - 1 && q.x <= b.left + b.width + 1 && q.y >= b.top - 1 && q.y <= b.top + b.height + 1;
+    });
+  }
+
+  /**
+   * placePointLabels writes each point's text where it covers no other text (the marker labels, the texts placed
+   * before it), no point and stays inside the plot: beside its point first, then in rings further out, with a
+   * thin leader line back to the point; near-identical points so get their numbers fanned out around them.
+   */
+  function placePointLabels(u, spec, ctx, pr, spots, taken) {
+    var b = u.bbox;
+    var h = TEXT_H * pr;
+    var dots = spots.map(function (q) { return q.dot; });
+    spots.forEach(function (q) {
+      var w = ctx.measureText(q.p.text).width;
+      var best = null;
+      for (var ring = 0; ring < 8 && !best; ring++) {
+        var d = (3 + ring * 9) * pr;
+        var cands = [[d, -d - h], [d, d], [-d - w, -d - h], [-d - w, d], [d + 3 * pr, -h / 2], [-d - w - 3 * pr, -h / 2], [-w / 2, -d - h - 3 * pr], [-w / 2, d + 3 * pr]];
+        for (var i = 0; i < cands.length && !best; i++) {
+          var box = { x0: q.x + cands[i][0], y0: q.y + cands[i][1] };
+          box.x1 = box.x0 + w;
+          box.y1 = box.y0 + h;
+          if (box.x0 < b.left || box.x1 > b.left + b.width || box.y0 < b.top || box.y1 > b.top + b.height) continue;
+          if (taken.some(function (t) { return overlaps(box, t); }) || dots.some(function (t) { return overlaps(box, t); })) continue;
+          best = { box: box, ring: ring };
+        }
+      }
+      // Nowhere free (a crowd larger than the rings hold): beside the point, as before.
+      if (!best) best = { box: { x0: q.x + 6 * pr, y0: q.y - 4 * pr - h, x1: q.x + 6 * pr + w, y1: q.y - 4 * pr }, ring: 0 };
+      taken.push(best.box);
+      if (best.ring > 0) {
+        var cx = Math.max(best.box.x0, Math.min(q.x, best.box.x1));
+        var cy = Math.max(best.box.y0, Math.min(q.y, best.box.y1));
+        ctx.strokeStyle = '#9aa0a6';
+        ctx.lineWidth = pr;
+        ctx.beginPath();
+        ctx.moveTo(q.x, q.y);
+        ctx.lineTo(cx, cy);
+        ctx.stroke();
+      }
+      ctx.fillStyle = '#222';
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(q.p.text, best.box.x0, best.box.y0 + pr);
+      noteLabel(u, spec, q.p.text, best.box.x0, w, best.box.y0, null, 'point');
+      state.points.push({ chart: spec.id, text: q.p.text, x: q.x / pr, y: q.y / pr, leader: best.ring > 0, plot: { x0: b.left / pr, x1: (b.left + b.width) / pr, y0: b.top / pr, y1: (b.top + b.height) / pr } });
     });
   }
 
@@ -200,6 +275,7 @@
     var b = u.bbox;
     ctx.save();
     ctx.font = FONT.replace('11px', Math.round(11 * pr) + 'px');
+    var lineBoxes = [];
     (spec.lines || []).forEach(function (l) {
       var y = u.valToPos(l.y, 'y', true);
       if (!(y >= b.top && y <= b.top + b.height)) return;
@@ -215,6 +291,8 @@
       ctx.textAlign = 'right';
       ctx.textBaseline = 'bottom';
       ctx.fillText(l.label, b.left + b.width - 4 * pr, y - 2 * pr);
+      var lw = ctx.measureText(l.label).width;
+      lineBoxes.push({ x0: b.left + b.width - 4 * pr - lw, x1: b.left + b.width - 4 * pr, y0: y - 2 * pr - TEXT_H * pr, y1: y - 2 * pr });
     });
     (spec.markers || []).forEach(function (m) {
       var x = u.valToPos(m.x, 'x', true);
@@ -228,15 +306,9 @@
       ctx.stroke();
       ctx.setLineDash([]);
     });
-    placeMarkerLabels(u, spec, ctx, pr);
-    (spec.pointLabels || []).forEach(function (p) {
-      var x = u.valToPos(p.x, 'x', true);
-      var y = u.valToPos(p.y, 'y', true);
-      ctx.fillStyle = '#222';
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'bottom';
-      ctx.fillText(p.text, x + 6 * pr, y - 4 * pr);
-    });
+    var spots = pointSpots(u, spec, pr);
+    var taken = placeMarkerLabels(u, spec, ctx, pr, spots.map(function (q) { return q.dot; })).concat(lineBoxes);
+    placePointLabels(u, spec, ctx, pr, spots, taken);
     ctx.restore();
   }
 
@@ -315,6 +387,7 @@
       hooks: {
         drawClear: [function (u) {
           state.labels = state.labels.filter(function (l) { return l.chart !== spec.id; });
+          state.points = state.points.filter(function (l) { return l.chart !== spec.id; });
           drawBands(u, spec);
         }],
         draw: [function (u) { drawOverlays(u, spec); }],
