@@ -52,12 +52,13 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 table.compact th, table.compact td { padding: 4px 7px; }
 tr.recommended td { background: var(--good-bg); font-weight: 600; }
 tr.tied td { background: #f8ecf3; }
-table.combos th { white-space: normal; vertical-align: bottom; min-width: 5ch; }
+table.combos th { white-space: normal; vertical-align: bottom; }
+table.combos th, table.combos td { padding: 4px 7px; }
 table.combos td { overflow-wrap: break-word; }
 table.combos td:first-child, table.combos .any { overflow-wrap: anywhere; }
 table.combos .any { display: inline-block; min-width: 22ch; }
-table.combos td:last-child { min-width: 14ch; }
-table.combos th:first-child, table.combos td:first-child { position: sticky; left: 0; z-index: 1; min-width: 14ch; max-width: 24ch; background: #fff; box-shadow: inset -1px 0 0 var(--line); }
+table.combos td:last-child { min-width: 10ch; }
+table.combos th:first-child, table.combos td:first-child { position: sticky; left: 0; z-index: 1; min-width: 12ch; max-width: 22ch; background: #fff; box-shadow: inset -1px 0 0 var(--line); }
 table.combos th:first-child { background: #f1f3f4; }
 table.combos tr.recommended td:first-child { background: var(--good-bg); }
 table.combos tr.tied td:first-child { background: #f8ecf3; }

@@ -108,7 +108,8 @@ function comboCell(x: ComboRow): Html {
 function configTable(s: SweepInput): Html {
   const r = s.record;
   const all = comboRows(s);
-  const rows = [...all.filter((x) => x.recommended || x.tied), ...all.filter((x) => !x.recommended && !x.tied)];
+  const tied = recommendationView(r).tied;
+  const rows = [...all.filter((x) => x.recommended), ...tied.flatMap((id) => all.filter((x) => x.id === id)), ...all.filter((x) => !x.recommended && !x.tied)];
   const settings = sweptSettings(r).map((k) => SETTING_NAMES[k]);
   const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
   const top1 = rows.some((x) => x.top1 !== '-');
