@@ -157,7 +157,7 @@ export function recommendationView(r: SweepRecord): RecommendationView {
   const tied = outcome === 'tie' ? (rec?.tie?.ids ?? []) : [];
   const basis = BASIS_TEXT[rec?.basis ?? 'throughput'] ?? BASIS_TEXT.throughput;
   const tieText = outcome === 'tie' && rec?.tie
-    ? `Tie between ${tied.join(', ')}: their ${basis} differs by ${pct(rec.tie.marginShare)}, inside the run-to-run noise of ${pct(rec.tie.noiseShare)}, so none is recommended over the others.`
+    ? `Their ${basis} differs by ${pct(rec.tie.marginShare)}, inside the run-to-run noise of ${pct(rec.tie.noiseShare)}, so none is recommended over the others.`
     : '';
   return { outcome, winner: outcome === 'recommended' ? (rec?.id ?? undefined) : undefined, tied, basis, tieText };
 }

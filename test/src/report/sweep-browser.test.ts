@@ -71,6 +71,9 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
 
   it.each([1400, 1000])('reads at a glance at %i px', async (width) => {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
     for (const c of CASES) {
       const file = path.join(OUT, `${c.name}-glance.html`);
       writeFileSync(file, renderHtml(loadInputs([path.join(HERE, 'fixtures', c.name)])));
@@ -111,5 +114,6 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
       if (!c.left.length) expect(s.notPlotted, at).toBe('');
     }
     await page.close();
+    expect(errors).toEqual([]);
   });
 });
