@@ -47,8 +47,9 @@ details.chart-data .table-wrap { max-height: 460px; overflow: auto; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { background: #f1f3f4; font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { background: #f1f3f4; font-weight: 600; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 table.compact th, table.compact td { padding: 4px 7px; }
 tr.recommended td { background: var(--good-bg); font-weight: 600; }
 tr.tied td { background: #f8ecf3; }

@@ -1,5 +1,6 @@
 /**
- * Sweep reports in a real headless Chromium at 1400 and 1000 px: the combinations table shows the recommended (or
+ * Reports read at a glance, in a real headless Chromium at 1400 and 1000 px. No table of a run, comparison or
+ * repetitions report scrolls sideways. Sweep reports: the combinations table shows the recommended (or
  * tied) combinations without a sideways scroll, the Pareto chart's numbers overlap neither each other nor the p99
  * bound's text, and combinations without a place on its scale (failed, 0 rps at the SLO) are listed beside it,
  * not drawn. Screenshots go to test-output/report/. Skipped, loudly, without /usr/bin/chromium.
@@ -115,5 +116,19 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
     }
     await page.close();
     expect(errors).toEqual([]);
+  });
+
+  it.each([1400, 1000])('no table of a run, comparison or repetitions report scrolls sideways at %i px', async (width) => {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const pages: [string, string[]][] = [['run-demo', ['demo.json']], ['run-drill', ['drill.json']], ['compare-repeat-run', ['repeat', 'demo.json']], ['compare-targets', ['cmp-http.json', 'cmp-grpc.json']], ['repeat', ['repeat']]];
+    for (const [name, inputs] of pages) {
+      const file = path.join(OUT, `${name}-tables.html`);
+      writeFileSync(file, renderHtml(loadInputs(inputs.map((i) => path.join(HERE, 'fixtures', i)))));
+      await page.goto(`file://${file}`);
+      // The tables of a chart's numbers fold away under the chart and scroll on their own: not these.
+      const wide = (await page.evaluate(`[...document.querySelectorAll('.table-wrap')].filter((d) => !d.closest('details.chart-data')).filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => [...d.querySelectorAll('thead th')].map((t) => t.textContent).join('|'))`)) as string[];
+      expect(wide, `${name} at ${width} px: tables that scroll sideways`).toEqual([]);
+    }
+    await page.close();
   });
 });
