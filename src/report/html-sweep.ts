@@ -116,12 +116,12 @@ function configTable(s: SweepInput): Html {
   const cost = rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-');
   const targets = r.sweep.mode === 'targets';
   const memory = rows.some((x) => x.memoryMib !== '-');
-  const numbers = ['rps at SLO', 'p50 (ms)', 'p99 (ms)', 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement (%)'] : []), ...(cost ? ['$/h', 'cost / 1M at SLO ($)'] : [])];
+  const numbers = ['rps at SLO', 'p50 (ms)', 'p99 (ms)', 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement (%)'] : []), ...(cost ? ['$/h', '$ / 1M at SLO'] : [])];
   const header = ['combination', ...settings, ...(targets ? ['target'] : []), ...numbers, 'valid', 'constraints'];
   const body = rows.map((x) => [
     comboCell(x),
     ...x.settings,
-    ...(targets ? [html`<span class="any">${x.target}</span>`] : []),
+    ...(targets ? [html`<span class="any">${x.targetShort}</span>`] : []),
     x.rpsAtSlo,
     x.p50,
     x.p99,

@@ -46,6 +46,8 @@ export interface ComboRow {
   label: string;
   settings: string[];
   target: string;
+  /** The target as a table shows it beside the combination's name: its URL, with its name when the label differs. */
+  targetShort: string;
   rpsAtSlo: string;
   p50: string;
   p99: string;
@@ -93,6 +95,7 @@ export function comboRows(s: SweepInput): ComboRow[] {
       label: c.label,
       settings: settings.map((k) => settingText(c.config, k)),
       target: c.target ? `${c.target.name} (${c.target.url})` : '',
+      targetShort: !c.target ? '' : c.target.name === c.label ? c.target.url : `${c.target.name} (${c.target.url})`,
       rpsAtSlo: f ? rps(f.throughputAtSloRps) : '-',
       p50: f ? msValue(f.p50Ms) : '-',
       p99: f ? msValue(f.p99Ms) : '-',

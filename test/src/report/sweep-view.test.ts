@@ -35,7 +35,7 @@ describe('sweep report views', () => {
     expect(comboRows(s).find((x) => x.id === '05-our-cpu-pool')!.costPerMillion).toBe('-');
     const page = renderHtml([s]);
     expect(page).toContain('<th class="num">$/h</th>');
-    expect(page).toContain('<th class="num">cost / 1M at SLO ($)</th>');
+    expect(page).toContain('<th class="num">$ / 1M at SLO</th>');
     expect(page).toContain('Ranked on cost per 1M inferences at the SLO.');
   });
 
