@@ -10,6 +10,7 @@ import { renderHtml } from '../../../src/report/html-report.js';
 import { loadInputs, type SweepInput } from '../../../src/report/load-inputs.js';
 import { paretoChart, unplotted } from '../../../src/report/sweep-pareto.js';
 import { comboRows, recommendationView, sweepVerdict } from '../../../src/report/sweep-view.js';
+import { renderReport } from '../../../src/report/write-reports.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const sweep = (name: string): SweepInput => loadInputs([path.join(HERE, 'fixtures', name)])[0] as SweepInput;
@@ -49,6 +50,7 @@ describe('sweep report views', () => {
     expect(page).not.toContain('Recommended:');
     expect(page).toContain('differs by 0.20 %, inside the run-to-run noise of 3.10 %');
     expect(paretoChart('p', s)!.series.map((x) => x.label)).toContain('tied');
+    expect(renderReport([s], 'junit')).toMatch(/name="recommendation"[^>]*>\s*<failure message="tie between 02-replicas2, 01-replicas1, 03-replicas3: Their throughput at the SLO differs by 0.20 %/);
   });
 
   it('marks a combination whose search ceiling was too low and recommends nothing', () => {
