@@ -60,7 +60,9 @@ export function paretoChart(id: string, s: SweepInput): ChartSpec | undefined {
   if (view.outcome === 'tie') series.push({ label: 'tied', values: col((c) => view.tied.includes(c.id)), color: '#CC79A7', style: 'points', width: 4 });
   else series.push({ label: 'recommended', values: col((c) => c.id === view.winner), color: '#D55E00', style: 'points', width: 4 });
   // A combination that passed the search's top step has more capacity than its point shows: its label says so.
-  const labels: PointLabel[] = pts.map((p) => ({ x: p.x, y: p.y, text: p.c.figures?.ceilingTooLow ? `${p.c.index} ceiling too low` : String(p.c.index) }));
+  // A ringed point (recommended or tied) is drawn 14 px across, plus its stroke.
+  const ringed = (c: ComboRecord): boolean => c.id === view.winner || view.tied.includes(c.id);
+  const labels: PointLabel[] = pts.map((p) => ({ x: p.x, y: p.y, text: p.c.figures?.ceilingTooLow ? `${p.c.index} ceiling too low` : String(p.c.index), radius: ringed(p.c) ? 9 : 5 }));
   return {
     id,
     x: { kind: 'linear', label: 'p99 at the throughput at the SLO (ms)', values: xs },

@@ -213,11 +213,11 @@
   /** pointSpots are where the labelled points of a chart are on its canvas, each with the box its dot covers. */
   function pointSpots(u, spec, pr) {
     var b = u.bbox;
-    var r = 6 * pr;
     return (spec.pointLabels || []).map(function (p) {
       var x = u.valToPos(p.x, 'x', true);
       var y = u.valToPos(p.y, 'y', true);
-      return { p: p, x: x, y: y, dot: { x0: x - r, x1: x + r, y0: y - r, y1: y + r } };
+      var r = (p.radius || 5) * pr;
+      return { p: p, x: x, y: y, r: r, dot: { x0: x - r, x1: x + r, y0: y - r, y1: y + r } };
     }).filter(function (q) {
       return q.x >= b.left - 1 && q.x <= b.left + b.width + 1 && q.y >= b.top - 1 && q.y <= b.top + b.height + 1;
     });
@@ -232,12 +232,26 @@
     var b = u.bbox;
     var h = TEXT_H * pr;
     var dots = spots.map(function (q) { return q.dot; });
+    // Each point's way out of its crowd: from the mean of its neighbours (within 40 px) towards it.
+    spots.forEach(function (q) {
+      var near = spots.filter(function (o) { return o !== q && Math.abs(o.x - q.x) < 40 * pr && Math.abs(o.y - q.y) < 40 * pr; });
+      var mx = 0;
+      var my = 0;
+      near.forEach(function (o) { mx += o.x / near.length; my += o.y / near.length; });
+      q.out = near.length ? [q.x - mx, q.y - my] : [1, -1];
+      q.crowded = near.length > 0;
+    });
+    function away(q, c, w, h) {
+      return (c[0] + w / 2) * q.out[0] + (c[1] + h / 2) * q.out[1];
+    }
     spots.forEach(function (q) {
       var w = ctx.measureText(q.p.text).width;
       var best = null;
       for (var ring = 0; ring < 8 && !best; ring++) {
-        var d = (3 + ring * 9) * pr;
+        var d = q.r + (1 + ring * 9) * pr;
         var cands = [[d, -d - h], [d, d], [-d - w, -d - h], [-d - w, d], [d + 3 * pr, -h / 2], [-d - w - 3 * pr, -h / 2], [-w / 2, -d - h - 3 * pr], [-w / 2, d + 3 * pr]];
+        // Out from a crowd, away from its neighbours first, so that leader lines fan out instead of crossing.
+        if (ring > 0 || q.crowded) cands.sort(function (a1, a2) { return away(q, a2, w, h) - away(q, a1, w, h); });
         for (var i = 0; i < cands.length && !best; i++) {
           var box = { x0: q.x + cands[i][0], y0: q.y + cands[i][1] };
           box.x1 = box.x0 + w;
@@ -250,7 +264,9 @@
       // Nowhere free (a crowd larger than the rings hold): beside the point, as before.
       if (!best) best = { box: { x0: q.x + 6 * pr, y0: q.y - 4 * pr - h, x1: q.x + 6 * pr + w, y1: q.y - 4 * pr }, ring: 0 };
       taken.push(best.box);
-      if (best.ring > 0) {
+      // In a crowd, or away from its point, a text is tied to its point by a line.
+      var leader = best.ring > 0 || q.crowded;
+      if (leader) {
         var cx = Math.max(best.box.x0, Math.min(q.x, best.box.x1));
         var cy = Math.max(best.box.y0, Math.min(q.y, best.box.y1));
         ctx.strokeStyle = '#9aa0a6';
@@ -265,7 +281,7 @@
       ctx.textBaseline = 'top';
       ctx.fillText(q.p.text, best.box.x0, best.box.y0 + pr);
       noteLabel(u, spec, q.p.text, best.box.x0, w, best.box.y0, null, 'point');
-      state.points.push({ chart: spec.id, text: q.p.text, x: q.x / pr, y: q.y / pr, leader: best.ring > 0, plot: { x0: b.left / pr, x1: (b.left + b.width) / pr, y0: b.top / pr, y1: (b.top + b.height) / pr } });
+      state.points.push({ chart: spec.id, text: q.p.text, x: q.x / pr, y: q.y / pr, leader: leader, plot: { x0: b.left / pr, x1: (b.left + b.width) / pr, y0: b.top / pr, y1: (b.top + b.height) / pr } });
     });
   }
 
