@@ -5,7 +5,8 @@
  * bound's text, and combinations without a place on its scale (failed, 0 rps at the SLO) are listed beside it,
  * not drawn. Screenshots go to test-output/report/. Skipped, loudly, without /usr/bin/chromium.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
@@ -116,6 +117,30 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
     }
     await page.close();
     expect(errors).toEqual([]);
+  });
+
+  it.each([1400, 1000])('keeps the recommended combination in view when a very wide table scrolls sideways, at %i px', async (width) => {
+    // Every setting swept, with long values: wider than the page, so the table scrolls and its first column stays.
+    const r = JSON.parse(readFileSync(path.join(HERE, 'fixtures', 'sweep-vendors', 'sweep.json'), 'utf8')) as { combinations: { config: object }[] };
+    for (const c of r.combinations) c.config = { dynamicBatching: true, maxBatchSize: 64, maxQueueDelayUs: 2000, precision: 'fp16', instanceCount: 4, intraOpThreads: 8, replicas: 3, executionProvider: 'CUDAExecutionProvider,TensorrtExecutionProvider' };
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-wide-sweep-'));
+    writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(r));
+    const file = path.join(OUT, 'sweep-wide.html');
+    writeFileSync(file, renderHtml(loadInputs([dir])));
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    await page.goto(`file://${file}`);
+    const at = (await page.evaluate(`(() => {
+      const wrap = document.querySelector('table.combos').parentElement;
+      wrap.scrollLeft = wrap.scrollWidth;
+      const w = wrap.getBoundingClientRect();
+      const c = document.querySelector('table.combos tr.recommended').cells[0].getBoundingClientRect();
+      return { scrolls: wrap.scrollWidth > wrap.clientWidth, scrolled: wrap.scrollLeft, wrap: [w.left, w.right], cell: [c.left, c.right], page: document.scrollingElement.scrollWidth, viewport: window.innerWidth };
+    })()`)) as { scrolls: boolean; scrolled: number; wrap: number[]; cell: number[]; page: number; viewport: number };
+    await page.locator('.table-wrap:has(table.combos)').screenshot({ path: path.join(OUT, `sweep-wide-${width}.png`) });
+    await page.close();
+    expect(at.page, 'the page itself does not scroll sideways').toBeLessThanOrEqual(at.viewport);
+    if (width === 1000) expect(at.scrolls && at.scrolled > 0, 'the table scrolls at 1000 px').toBe(true);
+    expect(at.cell[0]! >= at.wrap[0]! - 0.5 && at.cell[1]! <= at.wrap[1]! + 0.5, `recommended cell ${at.cell.join('–')} inside the table's box ${at.wrap.join('–')}`).toBe(true);
   });
 
   it.each([1400, 1000])('no table of a run, comparison or repetitions report scrolls sideways at %i px', async (width) => {
