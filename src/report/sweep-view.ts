@@ -189,6 +189,8 @@ export function sweepWarnings(s: SweepInput): Warning[] {
       text: `Invalid or inconclusive measurements (${invalid.map((c) => c.id).join(', ')}): the load generator could not keep up, so their figures cannot be trusted; ${r.sweep.allowInvalid ? 'they were considered anyway (--allow-invalid)' : 'they were not considered for the recommendation'}.`,
     });
   }
+  const ceiling = r.combinations.filter((c) => c.figures?.ceilingTooLow);
+  if (ceiling.length) out.push({ severity: 'warning', text: `Search ceiling too low for ${ceiling.map((c) => c.id).join(', ')}: ${ceiling.length === 1 ? 'it' : 'each'} passed the search's top step${r.sweep.search ? ` (${r.sweep.search.toRps} requests/s)` : ''}, so its capacity lies above what was tried; raise the search's to_rps.` });
   for (const c of r.combinations.filter((x) => x.status === 'failed')) out.push({ severity: 'warning', text: `${c.id} failed: ${(c.error ?? '').split('\n')[0]}` });
   if (s.missing.length) out.push({ severity: 'warning', text: `Results files named in sweep.json could not be read: ${s.missing.join(', ')}.` });
   return out;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../src/report/html-report.js';
 import { loadInputs, type SweepInput } from '../../../src/report/load-inputs.js';
 import { paretoChart, unplotted } from '../../../src/report/sweep-pareto.js';
-import { comboRows, recommendationView, sweepVerdict } from '../../../src/report/sweep-view.js';
+import { comboRows, recommendationView, sweepVerdict, sweepWarnings } from '../../../src/report/sweep-view.js';
 import { renderReport } from '../../../src/report/write-reports.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -58,6 +58,7 @@ describe('sweep report views', () => {
     expect(comboRows(s).find((x) => x.id === '02-int8')!.marks).toContain('ceiling too low');
     expect(sweepVerdict(s.record)).toBe('no recommendation (search ceiling too low)');
     expect(paretoChart('p', s)!.pointLabels!.map((l) => l.text)).toContain('2 ceiling too low');
+    expect(sweepWarnings(s).map((w) => w.text)).toContain('Search ceiling too low for 02-int8: it passed the search\'s top step (1600 requests/s), so its capacity lies above what was tried; raise the search\'s to_rps.');
   });
 
   it('reads a sweep.json without the new fields as before: a winner, ranked on throughput', () => {
