@@ -64,6 +64,8 @@ export interface PointLabel {
   x: number;
   y: number;
   text: string;
+  /** Pixel radius of the point's mark, which the text keeps clear of (default 5). */
+  radius?: number;
 }
 
 /** ChartSpec is one chart. */

@@ -1,7 +1,7 @@
 /**
  * The scripts and styles inlined into every HTML report, so it opens offline: uPlot (its minified browser build
- * and stylesheet, from node_modules) and the report's own client script (src/report/assets/report-client.js,
- * shipped as a file and read at run time, from the TypeScript sources and from dist/ alike).
+ * and stylesheet, from node_modules) and the report's own client scripts (src/report/assets/report-labels.js and
+ * report-client.js, shipped as files and read at run time, from the TypeScript sources and from dist/ alike).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,7 +31,9 @@ export function clientAssets(): ClientAssets {
   const require = createRequire(import.meta.url);
   const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
-  const clientJs = readFileSync(join(packageRoot(), 'src', 'report', 'assets', 'report-client.js'), 'utf8');
+  // The label placement first: the client script uses it (window.gauntletLabels).
+  const assets = join(packageRoot(), 'src', 'report', 'assets');
+  const clientJs = ['report-labels.js', 'report-client.js'].map((f) => readFileSync(join(assets, f), 'utf8')).join('\n');
   cached = { uplotJs, uplotCss, clientJs };
   return cached;
 }

@@ -115,7 +115,7 @@ function runCsv(inputs: ReportInput[]): string {
 
 function sweepCsv(sweeps: SweepInput[]): string {
   const settings = CONFIG_ORDER.filter((k) => sweeps.some((s) => s.record.combinations.some((c) => c.config[k] !== undefined)));
-  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate_ratio', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error'];
+  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate_ratio', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error', 'tied', 'ceiling_too_low'];
   const rows: Cell[][] = [];
   for (const s of sweeps) {
     const formatted = comboRows(s);
@@ -126,8 +126,8 @@ function sweepCsv(sweeps: SweepInput[]): string {
         ...settings.map((k) => { const v = c.config[k]; return typeof v === 'boolean' ? (v ? 'on' : 'off') : (v ?? null); }),
         text(c.target?.name ?? null), c.status, comboState(c),
         x.rpsAtSlo, x.p50Ms, x.p99Ms, x.errorRate === null ? null : r6(x.errorRate), x.memoryMib === null ? null : r3(x.memoryMib), x.cosine, x.maxAbsError, x.top1,
-        c.verdict ? c.verdict.meets : null, text(c.verdict?.failures.join('; ') ?? null), c.verdict ? c.verdict.pareto : null, s.record.recommendation?.id === c.id,
-        x.costPerHour, x.costPerMillion === null ? null : r6(x.costPerMillion), text(c.error ? c.error.split('\n')[0] : null),
+        c.verdict ? c.verdict.meets : null, text(c.verdict?.failures.join('; ') ?? null), c.verdict ? c.verdict.pareto : null, formatted[n]!.recommended,
+        x.costPerHour, x.costPerMillion === null ? null : r6(x.costPerMillion), text(c.error ? c.error.split('\n')[0] : null), formatted[n]!.tied, formatted[n]!.ceilingTooLow,
       ]);
     });
   }

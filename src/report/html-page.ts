@@ -34,6 +34,7 @@ p, li { max-width: 80ch; }
 .summary ul { margin: 6px 0; padding-left: 20px; }
 .recommendation { border-left: 5px solid var(--good); background: var(--good-bg); padding: 10px 16px; border-radius: 4px; margin: 12px 0; }
 .recommendation.none { border-color: var(--bad); background: var(--bad-bg); }
+.recommendation.tie { border-color: #CC79A7; background: #f8ecf3; }
 figure { margin: 20px 0 28px; }
 figure h3 { margin: 0 0 6px; }
 figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; max-width: 90ch; }
@@ -46,10 +47,29 @@ details.chart-data .table-wrap { max-height: 460px; overflow: auto; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { background: #f1f3f4; font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { background: #f1f3f4; font-weight: 600; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 table.compact th, table.compact td { padding: 4px 7px; }
 tr.recommended td { background: var(--good-bg); font-weight: 600; }
+tr.tied td { background: #f8ecf3; }
+table.combos th { white-space: normal; vertical-align: bottom; }
+table.combos th, table.combos td { padding: 4px 7px; }
+table.combos td { overflow-wrap: break-word; }
+table.combos td:first-child, table.combos .any { overflow-wrap: anywhere; }
+table.combos .any { display: inline-block; min-width: 22ch; }
+table.combos td:last-child { min-width: 10ch; }
+table.combos th:first-child, table.combos td:first-child { position: sticky; left: 0; z-index: 1; min-width: 12ch; max-width: 22ch; background: #fff; box-shadow: inset -1px 0 0 var(--line); }
+table.combos th:first-child { background: #f1f3f4; }
+table.combos tr.recommended td:first-child { background: var(--good-bg); }
+table.combos tr.tied td:first-child { background: #f8ecf3; }
+.idx { display: inline-block; min-width: 1.6em; padding: 0 4px; border-radius: 9px; background: #e8eaed; text-align: center; font-size: 12px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.mark { display: inline-block; margin: 2px 4px 0 0; padding: 0 6px; border-radius: 8px; font-size: 12px; font-weight: 600; white-space: nowrap; }
+.mark.recommended { background: var(--good); color: #fff; }
+.mark.tie { background: #a64d86; color: #fff; }
+.mark.ceiling { background: var(--warn-bg); color: var(--warn); border: 1px solid #e0a030; }
+.mark.pareto { background: var(--good-bg); color: var(--good); font-weight: 400; }
+.not-plotted { display: block; margin-top: 4px; color: var(--fg); }
 .pass { color: var(--good); font-weight: 600; }
 .fail { color: var(--bad); font-weight: 600; }
 .muted { color: var(--muted); }

@@ -85,7 +85,8 @@ function plural(n: number, one: string): string {
 function sweepBadges(s: SweepInput): Html {
   const v = sweepVerdict(s.record);
   const good = v.startsWith('recommended') && !sweepWarnings(s).some((w) => w.severity === 'error');
-  return html`<div class="verdict"><span class="badge ${v.startsWith('recommended') ? (good ? 'good' : 'neutral') : 'bad'}">${v}</span></div>`;
+  const cls = v.startsWith('recommended') ? (good ? 'good' : 'neutral') : v.startsWith('tie') ? 'neutral' : 'bad';
+  return html`<div class="verdict"><span class="badge ${cls}">${v}</span></div>`;
 }
 
 function baselineSection(b: BaselineInput, charts: ChartSpec[]): Html {

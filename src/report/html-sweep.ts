@@ -5,10 +5,11 @@
  */
 import type { ChartSpec } from './chart-spec.js';
 import { chartFigure } from './html-page.js';
-import { type Html, html, raw, table } from './html.js';
+import { type Html, html, table } from './html.js';
 import type { SweepInput } from './load-inputs.js';
 import { plural } from './format.js';
-import { comboRows, curveChart, paretoChart, SETTING_NAMES, sweepSpectrum, sweptSettings, sweepVerdict } from './sweep-view.js';
+import { paretoChart, unplotted } from './sweep-pareto.js';
+import { type ComboRow, comboRows, curveChart, recommendationView, SETTING_NAMES, sweepSpectrum, sweptSettings, sweepVerdict } from './sweep-view.js';
 
 /** sweepSummary says what the sweep did in a few sentences (the recommendation's reason is shown on its own). */
 export function sweepSummary(s: SweepInput): string[] {
@@ -34,19 +35,15 @@ export function sweepSections(s: SweepInput, prefix: string, charts: ChartSpec[]
     if (c) charts.push(c);
     return c;
   };
-  const rec = r.recommendation;
-  const parts: Html[] = [];
-  parts.push(
-    rec?.id
-      ? html`<div class="recommendation"><strong>Recommended: ${rec.id}</strong><br>${rec.reason}</div>`
-      : html`<div class="recommendation none"><strong>No recommendation.</strong> ${rec?.reason ?? 'The sweep has not finished.'}</div>`,
-  );
+  const parts: Html[] = [recommendationBox(s)];
   parts.push(html`<div class="summary"><strong>What happened</strong><ul>${sweepSummary(s).map((x) => html`<li>${x}</li>`)}</ul></div>`);
+  const view = recommendationView(r);
+  const left = unplotted(s);
   parts.push(
     chartFigure(
       add(paretoChart(`${prefix}-pareto`, s)),
       'Throughput at the SLO against p99',
-      html`Each point is a combination (numbered as in the table): up is more requests per second within the SLO, left is a lower p99 at that rate. The green line joins the Pareto frontier, the combinations no other beats on both; the ringed point is the recommendation, the frontier's best that also meets every constraint. Grey points were measured invalidly or inconclusively (the load generator fell behind), so their throughput is a lower bound.${r.sweep.search || r.sweep.constraints.maxP99Ms !== undefined ? ' The red dashed line is the p99 bound.' : ''}`,
+      html`Each point is a combination (numbered as in the table): up is more requests per second within the SLO, left is a lower p99 at that rate. The green line joins the Pareto frontier, the combinations no other beats on both; ${view.outcome === 'tie' ? 'the pink ringed points are tied (no single winner)' : 'the ringed point is the recommendation, the frontier\'s best that also meets every constraint'}. Grey points were measured invalidly or inconclusively (the load generator fell behind), so their throughput is a lower bound.${r.sweep.search || r.sweep.constraints.maxP99Ms !== undefined ? ' The red dashed line is the p99 bound.' : ''}${left.length ? html`<span class="not-plotted"><strong>Not on the chart</strong> (no place on its scale): ${left.map((u, i) => html`${i ? '; ' : ''}<span class="idx">${String(u.index)}</span> ${u.id}: ${u.why}`)}.</span>` : ''}`,
     ),
   );
   parts.push(html`<h3>Configurations</h3>`);
@@ -85,39 +82,62 @@ export function sweepSections(s: SweepInput, prefix: string, charts: ChartSpec[]
   return html`${parts}`;
 }
 
+/** recommendationBox states the outcome: one winner, a tie (every tied combination, the margin and the noise), or none. */
+function recommendationBox(s: SweepInput): Html {
+  const rec = s.record.recommendation;
+  const view = recommendationView(s.record);
+  const basis = html`<br><span class="muted">Ranked on ${view.basis}.</span>`;
+  if (view.winner) return html`<div class="recommendation"><strong>Recommended: ${view.winner}</strong><br>${rec?.reason ?? ''}${basis}</div>`;
+  if (view.outcome === 'tie') return html`<div class="recommendation tie"><strong>Tie: ${view.tied.join(', ')}</strong> (no single winner)<br>${view.tieText}${rec?.reason ? html` ${rec.reason}` : ''}${basis}</div>`;
+  const what = view.outcome === 'ceiling-too-low' ? 'No recommendation: the search ceiling was too low.' : 'No recommendation.';
+  return html`<div class="recommendation none"><strong>${what}</strong> ${rec?.reason ?? 'The sweep has not finished.'}${rec ? basis : ''}</div>`;
+}
+
+const MARK_CLASS: Record<string, string> = { recommended: 'recommended', tie: 'tie', 'ceiling too low': 'ceiling', Pareto: 'pareto' };
+
+/** comboCell is the table's first (sticky) column: the chart's number, the id and the combination's marks. */
+function comboCell(x: ComboRow): Html {
+  const marks = x.marks.map((m) => html`<span class="mark ${MARK_CLASS[m] ?? ''}">${m === 'recommended' ? '★ recommended' : m}</span>`);
+  return html`<span class="idx">${String(x.index)}</span> ${x.id}${marks.length ? html`<br>${marks}` : ''}`;
+}
+
+/**
+ * configTable has a row per combination, the recommended (or tied) ones first, its name and marks in a first
+ * column that stays in view when the table scrolls sideways; headers wrap and carry the units.
+ */
 function configTable(s: SweepInput): Html {
   const r = s.record;
-  const rows = comboRows(s);
+  const all = comboRows(s);
+  const tied = recommendationView(r).tied;
+  const rows = [...all.filter((x) => x.recommended), ...tied.flatMap((id) => all.filter((x) => x.id === id)), ...all.filter((x) => !x.recommended && !x.tied)];
   const settings = sweptSettings(r).map((k) => SETTING_NAMES[k]);
   const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
   const top1 = rows.some((x) => x.top1 !== '-');
-  const cost = rows.some((x) => x.costPerHour !== '-');
+  const cost = rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-');
   const targets = r.sweep.mode === 'targets';
-  const header = ['#', 'combination', ...settings, ...(targets ? ['target'] : []), 'rps at SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement'] : []), ...(cost ? ['cost per hour', 'cost per million'] : []), 'valid', 'constraints', ''];
+  const memory = rows.some((x) => x.memoryMib !== '-');
+  const numbers = ['rps at SLO', 'p50 (ms)', 'p99 (ms)', 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement (%)'] : []), ...(cost ? ['$/h', '$ / 1M at SLO'] : [])];
+  const header = ['combination', ...settings, ...(targets ? ['target'] : []), ...numbers, 'valid', 'constraints'];
   const body = rows.map((x) => [
-    String(x.index),
-    x.id,
+    comboCell(x),
     ...x.settings,
-    ...(targets ? [x.target] : []),
+    ...(targets ? [html`<span class="any">${x.targetShort}</span>`] : []),
     x.rpsAtSlo,
     x.p50,
     x.p99,
-    x.errorRate,
-    x.memoryMib,
+    x.errorRate.replace(/ %$/, ''),
+    ...(memory ? [x.memoryMib] : []),
     ...(accuracy ? [x.cosine, x.maxAbsError] : []),
-    ...(top1 ? [x.top1] : []),
+    ...(top1 ? [x.top1.replace(/ %$/, '')] : []),
     ...(cost ? [x.costPerHour, x.costPerMillion] : []),
     x.state === 'yes' ? x.state : html`<span class="fail">${x.state}</span>`,
     x.constraints === 'ok' ? html`<span class="pass">ok</span>` : x.constraints,
-    [x.recommended ? '★ recommended' : '', x.pareto ? 'Pareto' : ''].filter(Boolean).join(', '),
   ]);
-  const first = 2 + settings.length + (targets ? 1 : 0);
-  const numeric = [0, ...Array.from({ length: 5 + (accuracy ? 2 : 0) + (top1 ? 1 : 0) + (cost ? 2 : 0) }, (_, i) => first + i)];
-  const t = table(header, body, { numeric });
-  // Mark the recommended row (the id is matched on the escaped markup of its row).
-  const recommended = rows.find((x) => x.recommended);
-  const marked = recommended ? t.markup.replace(`<tr><td class="num">${recommended.index}</td>`, `<tr class="recommended"><td class="num">${recommended.index}</td>`) : t.markup;
-  return html`${raw(marked)}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement. ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run).</p>`;
+  const first = 1 + settings.length + (targets ? 1 : 0);
+  const numeric = numbers.map((_, i) => first + i);
+  const rowClasses = rows.map((x) => (x.recommended ? 'recommended' : x.tied ? 'tied' : undefined));
+  const t = table(header, body, { numeric, className: 'combos', rowClasses });
+  return html`${t}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement.${cost ? ' Cost per 1M at the SLO is the cost per hour spread over an hour at the throughput at the SLO.' : ''} ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run). Ceiling too low: the combination passed the search's top step, so its capacity lies above what was tried and its throughput ranks nothing.</p>`;
 }
 
 /** sweepTitle is the page title of a sweep. */

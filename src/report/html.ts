@@ -36,11 +36,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   return new Html(out);
 }
 
-/** table renders a table: header cells and rows of cells (strings are escaped; Html cells are kept). */
-export function table(header: (string | Html)[], rows: (string | Html)[][], opts: { numeric?: number[]; className?: string } = {}): Html {
+/** table renders a table: header cells and rows of cells (strings are escaped; Html cells are kept), each row with its class if given. */
+export function table(header: (string | Html)[], rows: (string | Html)[][], opts: { numeric?: number[]; className?: string; rowClasses?: (string | undefined)[] } = {}): Html {
   const numeric = new Set(opts.numeric ?? []);
   const cell = (tag: 'th' | 'td', c: string | Html, i: number): Html => (numeric.has(i) ? html`<${raw(tag)} class="num">${c}</${raw(tag)}>` : html`<${raw(tag)}>${c}</${raw(tag)}>`);
   return html`<div class="table-wrap"><table${opts.className ? html` class="${opts.className}"` : ''}><thead><tr>${header.map((h, i) => cell('th', h, i))}</tr></thead><tbody>${rows.map(
-    (r) => html`<tr>${r.map((c, i) => cell('td', c, i))}</tr>`,
+    (r, n) => html`<tr${opts.rowClasses?.[n] ? html` class="${opts.rowClasses[n]}"` : ''}>${r.map((c, i) => cell('td', c, i))}</tr>`,
   )}</tbody></table></div>`;
 }

@@ -9,12 +9,11 @@ import { type Compared, compare, median } from './comparison.js';
 import { faultRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
 import { comparisonHeadline, comparisonWarnings } from './html-compare.js';
-import { sweepSubtitle, sweepSummary, sweepTitle } from './html-sweep.js';
 import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
 import { repeatBlocks } from './markdown-repeat.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { serverPhaseRows } from './server-data.js';
-import { comboRows, SETTING_NAMES, sweptSettings, sweepWarnings } from './sweep-view.js';
+import { sweepBlocks } from './markdown-sweep.js';
 
 /** MARKDOWN_LIMIT is the largest report written, in characters (under GitHub's 65,536 for a comment). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -56,14 +55,14 @@ export function renderMarkdown(inputs: ReportInput[], opts: MarkdownOptions = {}
     for (const b of more) blocks.push(b);
   };
   if (runs.length === 1 && inputs.length === 1) add(runBlocks(runs[0]!, 2));
-  else if (sweeps.length === 1 && inputs.length === 1) add(sweepBlocks(sweeps[0]!, 2));
+  else if (sweeps.length === 1 && inputs.length === 1) add(sweepBlocks(sweeps[0]!, 2, parts));
   else if (repeats.length === 1 && inputs.length === 1) add(repeatBlocks(repeats[0]!, 2, parts));
   else {
     if (compared.length > 1) add(comparisonBlocks(compared));
     for (const r of runs) add(runBlocks(r, 3));
     for (const r of repeats) add(repeatBlocks(r, 3, parts));
     if (compared.length <= 1) for (const b of compared) if (b.kind === 'baseline') add(baselineBlocks(b));
-    for (const s of sweeps) add(sweepBlocks(s, 3));
+    for (const s of sweeps) add(sweepBlocks(s, 3, parts));
   }
   if (opts.htmlReport) blocks.push(`<sub>Charts: ${esc(opts.htmlReport)} (open it in a browser; it is self-contained).</sub>`);
   return `${fit(blocks)}\n`;
@@ -177,27 +176,3 @@ function comparisonBlocks(inputs: Compared[]): string[] {
   return blocks;
 }
 
-function sweepBlocks(s: SweepInput, level: 2 | 3): string[] {
-  const h = '#'.repeat(level);
-  const r = s.record;
-  const blocks = [`${h} ${level === 2 ? 'gauntlet: ' : ''}${esc(sweepTitle(s))}`, esc(`${sweepSubtitle(s)} · ${s.dir}`)];
-  const ws = sweepWarnings(s);
-  if (ws.length) blocks.push(warningLines(ws));
-  const rec = r.recommendation;
-  blocks.push(rec?.id ? `**✅ Recommended: ${esc(rec.id)}.** ${esc(rec.reason)}` : `**❌ No recommendation.** ${esc(rec?.reason ?? 'The sweep has not finished.')}`);
-  blocks.push(`**What happened**\n\n${bullets(sweepSummary(s))}`);
-  const rows = comboRows(s);
-  const settings = sweptSettings(r).map((k) => SETTING_NAMES[k]);
-  const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
-  const cost = rows.some((x) => x.costPerHour !== '-');
-  const header = ['#', 'combination', ...settings, 'rps at SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(accuracy ? ['cosine', 'max abs err'] : []), ...(cost ? ['cost/h', 'cost per million'] : []), 'valid', 'constraints', ''];
-  const first = 2 + settings.length;
-  blocks.push(
-    mdTable(
-      header,
-      rows.map((x) => [String(x.index), x.id, ...x.settings, x.rpsAtSlo, x.p50, x.p99, x.errorRate, x.memoryMib, ...(accuracy ? [x.cosine, x.maxAbsError] : []), ...(cost ? [x.costPerHour, x.costPerMillion] : []), x.state, x.constraints, [x.recommended ? '⭐ recommended' : '', x.pareto ? 'Pareto' : ''].filter(Boolean).join(', ')]),
-      [0, ...Array.from({ length: 5 + (accuracy ? 2 : 0) + (cost ? 2 : 0) }, (_, i) => first + i)],
-    ),
-  );
-  return blocks;
-}

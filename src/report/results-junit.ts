@@ -8,6 +8,7 @@ import type { ReportInput, RunInput, SweepInput } from './load-inputs.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { xmlEscape } from './junit.js';
 import { checkText, incompleteText, runVerdict } from './run-facts.js';
+import { recommendationView } from './sweep-view.js';
 import { faultLabel } from './timeline-data.js';
 
 interface Case {
@@ -71,7 +72,10 @@ function sweepCases(s: SweepInput): Case[] {
     return { classname: cls, name, out: c.figures && !c.figures.valid ? 'meets them, but the measurement is invalid' : 'meets every constraint' };
   });
   const rec = r.recommendation;
-  cases.push(rec?.id ? { classname: cls, name: 'recommendation', out: rec.reason } : { classname: cls, name: 'recommendation', failure: rec?.reason ?? 'the sweep has not finished' });
+  const view = recommendationView(r);
+  // A tie or a search ceiling too low recommends nothing, even where the record names an id.
+  const why = view.outcome === 'tie' ? `tie between ${view.tied.join(', ')}: ${view.tieText}` : view.outcome === 'ceiling-too-low' ? `search ceiling too low: ${rec?.reason ?? ''}` : (rec?.reason ?? 'the sweep has not finished');
+  cases.push(view.winner ? { classname: cls, name: 'recommendation', out: rec?.reason ?? '' } : { classname: cls, name: 'recommendation', failure: why });
   return cases;
 }
 

@@ -7,7 +7,7 @@
 import { CONFIG_ORDER } from '../sweep/combinations.js';
 import { type ComboRecord, comboState, type SweepRecord } from '../sweep/sweep-record.js';
 import type { ComboConfig } from '../sweep/sweep-spec.js';
-import { type ChartSpec, colorAt, type PointLabel, type SeriesSpec } from './chart-spec.js';
+import { type ChartSpec, colorAt, type SeriesSpec } from './chart-spec.js';
 import { costPerMillion } from './comparison.js';
 import { money, msValue, pct, rps } from './format.js';
 import type { SweepInput } from './load-inputs.js';
@@ -46,6 +46,8 @@ export interface ComboRow {
   label: string;
   settings: string[];
   target: string;
+  /** The target as a table shows it beside the combination's name: its URL, with its name when the label differs. */
+  targetShort: string;
   rpsAtSlo: string;
   p50: string;
   p99: string;
@@ -58,6 +60,12 @@ export interface ComboRow {
   constraints: string;
   pareto: boolean;
   recommended: boolean;
+  /** One of the combinations a tie names (no single winner). */
+  tied: boolean;
+  /** Its search passed the top step: capacity lies above what was tried. */
+  ceilingTooLow: boolean;
+  /** What the table marks it with, most important first: recommended or tie, ceiling too low, Pareto. */
+  marks: string[];
   costPerHour: string;
   costPerMillion: string;
   /** Raw figures, for charts and CSV. */
@@ -68,19 +76,26 @@ export interface ComboRow {
 export function comboRows(s: SweepInput): ComboRow[] {
   const r = s.record;
   const settings = sweptSettings(r);
+  const view = recommendationView(r);
   return r.combinations.map((c) => {
     const f = c.figures;
     const a = c.accuracy ?? f?.accuracy ?? null;
     const reference = a !== null && a.maxAbsError === 0;
-    const cost = s.runs.get(c.id)?.results.target.costPerHour ?? null;
-    const perMillion = f && cost !== null ? costPerMillion(cost, f.throughputAtSloRps) : null;
+    // The sweep's own figures first (issue 11 records them); older sweep.json files only have the target's price.
+    const cost = f?.costPerHour ?? s.runs.get(c.id)?.results.target.costPerHour ?? null;
+    const perMillion = f?.costPerMillion !== undefined ? f.costPerMillion : f && cost !== null ? costPerMillion(cost, f.throughputAtSloRps) : null;
     const top1 = a?.top1 ?? (reference ? 1 : null);
+    const recommended = view.winner === c.id;
+    const tied = view.tied.includes(c.id);
+    const ceilingTooLow = !!f?.ceilingTooLow;
+    const pareto = !!c.verdict?.pareto;
     return {
       index: c.index,
       id: c.id,
       label: c.label,
       settings: settings.map((k) => settingText(c.config, k)),
       target: c.target ? `${c.target.name} (${c.target.url})` : '',
+      targetShort: !c.target ? '' : c.target.name === c.label ? c.target.url : `${c.target.name} (${c.target.url})`,
       rpsAtSlo: f ? rps(f.throughputAtSloRps) : '-',
       p50: f ? msValue(f.p50Ms) : '-',
       p99: f ? msValue(f.p99Ms) : '-',
@@ -91,8 +106,11 @@ export function comboRows(s: SweepInput): ComboRow[] {
       top1: a?.top1 !== undefined ? pct(a.top1) : '-',
       state: comboState(c),
       constraints: !c.verdict ? '-' : c.verdict.failures.length === 0 ? 'ok' : `missed: ${c.verdict.failures.join('; ')}`,
-      pareto: !!c.verdict?.pareto,
-      recommended: r.recommendation?.id === c.id,
+      pareto,
+      recommended,
+      tied,
+      ceilingTooLow,
+      marks: [recommended ? 'recommended' : '', tied ? 'tie' : '', ceilingTooLow ? 'ceiling too low' : '', pareto ? 'Pareto' : ''].filter(Boolean),
       costPerHour: cost !== null ? money(cost) : '-',
       costPerMillion: money(perMillion),
       raw: {
@@ -114,8 +132,37 @@ export function comboRows(s: SweepInput): ComboRow[] {
 /** sweepVerdict is the headline: what is recommended, or that nothing is. */
 export function sweepVerdict(r: SweepRecord): string {
   if (r.status !== 'complete') return r.incomplete?.state === 'writer-died' ? 'INCOMPLETE (its writer stopped)' : r.status === 'interrupted' ? 'interrupted' : 'still running';
-  const id = r.recommendation?.id;
-  return id ? `recommended ${id}` : 'no recommendation';
+  const v = recommendationView(r);
+  if (v.winner) return `recommended ${v.winner}`;
+  if (v.outcome === 'tie') return `tie between ${v.tied.join(', ')}`;
+  return v.outcome === 'ceiling-too-low' ? 'no recommendation (search ceiling too low)' : 'no recommendation';
+}
+
+/** RecommendationView is how a report states a sweep's recommendation, old sweep.json files included. */
+export interface RecommendationView {
+  outcome: 'recommended' | 'tie' | 'ceiling-too-low' | 'none';
+  /** The single winner (only with outcome recommended). */
+  winner: string | undefined;
+  /** The tied combinations, best first (only with outcome tie). */
+  tied: string[];
+  /** What the ranking was on, in words. */
+  basis: string;
+  /** The tie's margin and the noise it is inside, in words ('' without a tie). */
+  tieText: string;
+}
+
+const BASIS_TEXT = { throughput: 'throughput at the SLO', cost: 'cost per 1M inferences at the SLO', p99: 'p99 at the SLO' } as const;
+
+/** recommendationView reads a recommendation: a sweep.json without `outcome` has a winner when it names an id. */
+export function recommendationView(r: SweepRecord): RecommendationView {
+  const rec = r.recommendation;
+  const outcome = rec?.outcome ?? (rec?.id ? 'recommended' : 'none');
+  const tied = outcome === 'tie' ? (rec?.tie?.ids ?? []) : [];
+  const basis = BASIS_TEXT[rec?.basis ?? 'throughput'] ?? BASIS_TEXT.throughput;
+  const tieText = outcome === 'tie' && rec?.tie
+    ? `Their ${basis} differs by ${pct(rec.tie.marginShare)}, inside the run-to-run noise of ${pct(rec.tie.noiseShare)}, so none is recommended over the others.`
+    : '';
+  return { outcome, winner: outcome === 'recommended' ? (rec?.id ?? undefined) : undefined, tied, basis, tieText };
 }
 
 /** sweepWarnings lists what limits the sweep's recommendation. */
@@ -142,43 +189,11 @@ export function sweepWarnings(s: SweepInput): Warning[] {
       text: `Invalid or inconclusive measurements (${invalid.map((c) => c.id).join(', ')}): the load generator could not keep up, so their figures cannot be trusted; ${r.sweep.allowInvalid ? 'they were considered anyway (--allow-invalid)' : 'they were not considered for the recommendation'}.`,
     });
   }
+  const ceiling = r.combinations.filter((c) => c.figures?.ceilingTooLow);
+  if (ceiling.length) out.push({ severity: 'warning', text: `Search ceiling too low for ${ceiling.map((c) => c.id).join(', ')}: ${ceiling.length === 1 ? 'it' : 'each'} passed the search's top step${r.sweep.search ? ` (${r.sweep.search.toRps} requests/s)` : ''}, so its capacity lies above what was tried; raise the search's to_rps.` });
   for (const c of r.combinations.filter((x) => x.status === 'failed')) out.push({ severity: 'warning', text: `${c.id} failed: ${(c.error ?? '').split('\n')[0]}` });
   if (s.missing.length) out.push({ severity: 'warning', text: `Results files named in sweep.json could not be read: ${s.missing.join(', ')}.` });
   return out;
-}
-
-/**
- * paretoChart: throughput at the SLO (up) against p99 (right) for every combination with figures. Frontier points
- * are joined; the recommended one is ringed. Combinations are numbered as in the table.
- */
-export function paretoChart(id: string, s: SweepInput): ChartSpec | undefined {
-  const r = s.record;
-  const pts = r.combinations.filter((c) => c.figures && c.figures.p99Ms !== null).map((c) => ({ c, x: c.figures!.p99Ms!, y: c.figures!.throughputAtSloRps }));
-  if (pts.length === 0) return undefined;
-  // uPlot aligns series on one x axis: equal p99s are moved apart by a hair so each point keeps its own x.
-  pts.sort((a, b) => a.x - b.x || a.c.index - b.c.index);
-  for (let i = 1; i < pts.length; i++) if (pts[i]!.x <= pts[i - 1]!.x) pts[i]!.x = pts[i - 1]!.x * 1.0001 + 1e-6;
-  const limit = r.sweep.search?.p99Ms ?? r.sweep.constraints.maxP99Ms;
-  // The p99 bound gets an x of its own (no point there), so the axis reaches it and its line shows.
-  const withBound = limit !== undefined && limit > pts[pts.length - 1]!.x;
-  const xs = [...pts.map((p) => p.x), ...(withBound ? [limit] : [])];
-  const col = (pick: (c: ComboRecord) => boolean): (number | null)[] => [...pts.map((p) => (pick(p.c) ? p.y : null)), ...(withBound ? [null] : [])];
-  const trusted = (c: ComboRecord): boolean => !!c.figures?.valid && !c.search?.inconclusive;
-  const series: SeriesSpec[] = [
-    { label: 'valid measurement', values: col(trusted), color: '#0072B2', style: 'points' },
-    { label: 'invalid / inconclusive', values: col((c) => !trusted(c)), color: '#7F7F7F', style: 'points' },
-    { label: 'Pareto frontier', values: col((c) => !!c.verdict?.pareto), color: '#009E73', width: 2, spanGaps: true },
-    { label: 'recommended', values: col((c) => c.id === r.recommendation?.id), color: '#D55E00', style: 'points', width: 4 },
-  ];
-  const labels: PointLabel[] = pts.map((p) => ({ x: p.x, y: p.y, text: String(p.c.index) }));
-  return {
-    id,
-    x: { kind: 'linear', label: 'p99 at the throughput at the SLO (ms)', values: xs },
-    y: { label: 'rps at the SLO', fromZero: true },
-    series,
-    pointLabels: labels,
-    markers: limit !== undefined ? [{ x: limit, label: `p99 bound ${limit} ms`, color: '#B00020' }] : [],
-  };
 }
 
 /**

@@ -1,21 +1,24 @@
 /*
  * gauntlet report client: draws each chart of the page from its spec (src/report/chart-spec.ts) with uPlot.
- * Inlined into every report.html next to uPlot, so the page needs no network. Text from results reaches the
- * page only through textContent, uPlot's legend (textContent) and the canvas (fillText): never as markup.
+ * Inlined into every report.html next to uPlot and after report-labels.js (the text placed on charts), so the page
+ * needs no network. Text from results reaches the page only through textContent, uPlot's legend (textContent) and
+ * the canvas (fillText): never as markup.
  * Sets data-drawn="<series count>" on each chart once drawn, and window.gauntletReport ({charts, drawn, empty,
- * failed, plots, labels}) for tests: each plot area's place, each text label drawn on a plot and the marker lines
- * beside it, in CSS pixels relative to the chart's container.
+ * failed, plots, labels, points}) for tests: each plot area's place, each text label drawn on a plot (its box,
+ * its kind: band, marker or point) and the marker lines beside it, and each labelled point with its plot area, in
+ * CSS pixels relative to the chart's canvas (plots: to the chart's container).
  * Each chart's numbers are also in a table under it (server-rendered, open for readers without JavaScript);
  * once the chart is drawn, the table is folded away.
  */
 (function () {
   'use strict';
-  var state = { charts: 0, drawn: 0, empty: [], failed: [], plots: [], labels: [] };
+  var state = { charts: 0, drawn: 0, empty: [], failed: [], plots: [], labels: [], points: [] };
   // The width of a right-hand y axis (its labelSize + size below): time charts without one keep the same gutter,
   // so every time chart's plot area has the same left edge and width and their axes line up when stacked.
   var Y2_GUTTER = 30 + 56;
   window.gauntletReport = state;
 
+  var L = window.gauntletLabels;
   var BAND_FILL = ['rgba(0, 0, 0, 0.045)', 'rgba(0, 0, 0, 0)', 'rgba(204, 121, 167, 0.18)'];
   var FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
@@ -100,98 +103,19 @@
       ctx.stroke();
       // The label stays inside its band, between the marker lines that cross it (a fault, a recovery): in the
       // first gap it fits in whole, else shortened in the widest.
-      var cuts = [x0].concat(markerXs(u, spec).filter(function (mx) { return mx > x0 + pr && mx < x1 - pr; }).sort(function (a, c) { return a - c; }), [x1]);
+      var cuts = [x0].concat(L.markerXs(u, spec).filter(function (mx) { return mx > x0 + pr && mx < x1 - pr; }).sort(function (a, c) { return a - c; }), [x1]);
       var gaps = [];
       for (var g = 0; g + 1 < cuts.length; g++) gaps.push([cuts[g], cuts[g + 1]]);
       var full = ctx.measureText(b.label).width;
       var gap = gaps.filter(function (p) { return full + 6 * pr <= p[1] - p[0]; })[0] || gaps.reduce(function (a, p) { return p[1] - p[0] > a[1] - a[0] ? p : a; });
-      var text = fitText(ctx, b.label, gap[1] - gap[0] - 6 * pr);
+      var text = L.fitText(ctx, b.label, gap[1] - gap[0] - 6 * pr);
       if (text) {
         ctx.fillStyle = '#555';
         ctx.fillText(text, gap[0] + 3 * pr, top + 3 * pr);
-        noteLabel(u, spec, text, gap[0] + 3 * pr, ctx.measureText(text).width, top + 3 * pr, null);
+        L.noteLabel(u, spec, text, gap[0] + 3 * pr, ctx.measureText(text).width, top + 3 * pr, null, 'band');
       }
     });
     ctx.restore();
-  }
-
-  function markerXs(u, spec) {
-    return (spec.markers || []).map(function (m) { return u.valToPos(m.x, 'x', true); }).filter(function (x) {
-      return x >= u.bbox.left && x <= u.bbox.left + u.bbox.width;
-    });
-  }
-
-  /** fitText shortens text with an ellipsis to fit `room` canvas pixels ('' when not even a few letters fit). */
-  function fitText(ctx, text, room) {
-    if (ctx.measureText(text).width <= room) return text;
-    for (var n = text.length - 1; n >= 4; n--) {
-      var t = text.slice(0, n).replace(/\s+$/, '') + '…';
-      if (ctx.measureText(t).width <= room) return t;
-    }
-    return '';
-  }
-
-  /** noteLabel records a drawn label for tests, in CSS pixels; `own` is the x of the marker line it names. */
-  function noteLabel(u, spec, text, x, w, y, own) {
-    var pr = window.devicePixelRatio || 1;
-    state.labels.push({
-      chart: spec.id,
-      text: text,
-      x0: x / pr,
-      x1: (x + w) / pr,
-      y: y / pr,
-      own: own === null ? null : own / pr,
-      lines: markerXs(u, spec).map(function (m) { return m / pr; }),
-    });
-  }
-
-  /**
-   * placeMarkerLabels puts each marker's label beside its line, in one of three rows, right of the line or else
-   * left of it, where it crosses no other marker line and no label already placed in that row; failing that, it
-   * is shortened to the room it has right of its line (the legend and the fault table name it in full).
-   */
-  function placeMarkerLabels(u, spec, ctx, pr) {
-    var b = u.bbox;
-    var lines = markerXs(u, spec);
-    var taken = [[], [], []];
-    var gap = 4 * pr;
-    function free(row, x0, x1, own) {
-      if (x0 < b.left || x1 > b.left + b.width) return false;
-      for (var i = 0; i < lines.length; i++) if (lines[i] !== own && lines[i] >= x0 - gap / 2 && lines[i] <= x1 + gap / 2) return false;
-      return taken[row].every(function (r) { return x1 + gap <= r[0] || x0 >= r[1] + gap; });
-    }
-    var placed = [];
-    (spec.markers || []).forEach(function (m) {
-      var x = u.valToPos(m.x, 'x', true);
-      if (!(x >= b.left && x <= b.left + b.width)) return;
-      var w = ctx.measureText(m.label).width;
-      var spot = null;
-      for (var row = 0; row < 3 && !spot; row++) {
-        if (free(row, x + gap, x + gap + w, x)) spot = { row: row, x0: x + gap, text: m.label, w: w };
-        else if (free(row, x - gap - w, x - gap, x)) spot = { row: row, x0: x - gap - w, text: m.label, w: w };
-      }
-      if (!spot) {
-        // Shorten it to the room right of its line: up to the next line or label in the emptiest row.
-        for (var r = 0; r < 3 && !spot; r++) {
-          var end = b.left + b.width;
-          lines.forEach(function (l) { if (l > x + gap && l < end) end = l; });
-          taken[r].forEach(function (t) { if (t[0] > x && t[0] < end) end = t[0]; });
-          var text = fitText(ctx, m.label, end - x - 2 * gap);
-          if (text && free(r, x + gap, x + gap + ctx.measureText(text).width, x)) spot = { row: r, x0: x + gap, text: text, w: ctx.measureText(text).width };
-        }
-      }
-      if (!spot) return;
-      taken[spot.row].push([spot.x0, spot.x0 + spot.w]);
-      placed.push({ m: m, x: x, spot: spot });
-    });
-    ctx.textBaseline = 'top';
-    ctx.textAlign = 'left';
-    placed.forEach(function (p) {
-      var y = b.top + (16 + 14 * p.spot.row) * pr;
-      ctx.fillStyle = p.m.color;
-      ctx.fillText(p.spot.text, p.spot.x0, y);
-      noteLabel(u, spec, p.spot.text, p.spot.x0, p.spot.w, y, p.x);
-    });
   }
 
   function drawOverlays(u, spec) {
@@ -200,6 +124,7 @@
     var b = u.bbox;
     ctx.save();
     ctx.font = FONT.replace('11px', Math.round(11 * pr) + 'px');
+    var lineBoxes = [];
     (spec.lines || []).forEach(function (l) {
       var y = u.valToPos(l.y, 'y', true);
       if (!(y >= b.top && y <= b.top + b.height)) return;
@@ -215,6 +140,8 @@
       ctx.textAlign = 'right';
       ctx.textBaseline = 'bottom';
       ctx.fillText(l.label, b.left + b.width - 4 * pr, y - 2 * pr);
+      var lw = ctx.measureText(l.label).width;
+      lineBoxes.push({ x0: b.left + b.width - 4 * pr - lw, x1: b.left + b.width - 4 * pr, y0: y - 2 * pr - L.TEXT_H * pr, y1: y - 2 * pr });
     });
     (spec.markers || []).forEach(function (m) {
       var x = u.valToPos(m.x, 'x', true);
@@ -228,15 +155,9 @@
       ctx.stroke();
       ctx.setLineDash([]);
     });
-    placeMarkerLabels(u, spec, ctx, pr);
-    (spec.pointLabels || []).forEach(function (p) {
-      var x = u.valToPos(p.x, 'x', true);
-      var y = u.valToPos(p.y, 'y', true);
-      ctx.fillStyle = '#222';
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'bottom';
-      ctx.fillText(p.text, x + 6 * pr, y - 4 * pr);
-    });
+    var spots = L.pointSpots(u, spec, pr);
+    var taken = L.placeMarkerLabels(u, spec, ctx, pr, spots.map(function (q) { return q.dot; })).concat(lineBoxes);
+    L.placePointLabels(u, spec, ctx, pr, spots, taken);
     ctx.restore();
   }
 
@@ -315,6 +236,7 @@
       hooks: {
         drawClear: [function (u) {
           state.labels = state.labels.filter(function (l) { return l.chart !== spec.id; });
+          state.points = state.points.filter(function (l) { return l.chart !== spec.id; });
           drawBands(u, spec);
         }],
         draw: [function (u) { drawOverlays(u, spec); }],
@@ -375,8 +297,8 @@
     });
   }
 
-  if (typeof uPlot === 'undefined') {
-    console.error('gauntlet report: uPlot is missing');
+  if (typeof uPlot === 'undefined' || !L) {
+    console.error('gauntlet report: ' + (L ? 'uPlot' : 'the label script') + ' is missing');
     return;
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawAll);

@@ -44,11 +44,12 @@ const SHOTS: { inputs: string[]; parts: { selector: string; file: string }[] }[]
       { selector: '#repeat-repetitions, #repeat-repetitions + .table-wrap', file: 'report-repeat.png' },
     ],
   },
+  { inputs: ['sweep-search'], parts: [{ selector: 'figure:has([data-chart="sweep-curve"])', file: 'report-sweep-curve.png' }] },
   {
-    inputs: ['sweep-search'],
+    inputs: ['sweep-vendors'],
     parts: [
       { selector: 'figure:has([data-chart="sweep-pareto"])', file: 'report-pareto.png' },
-      { selector: 'figure:has([data-chart="sweep-curve"])', file: 'report-sweep-curve.png' },
+      { selector: 'table.combos, table.combos + p', file: 'report-sweep-table.png' },
     ],
   },
 ];
