@@ -160,9 +160,19 @@ export function recommendationView(r: SweepRecord): RecommendationView {
   const tied = outcome === 'tie' ? (rec?.tie?.ids ?? []) : [];
   const basis = BASIS_TEXT[rec?.basis ?? 'throughput'] ?? BASIS_TEXT.throughput;
   const tieText = outcome === 'tie' && rec?.tie
-    ? `Their ${basis} differs by ${pct(rec.tie.marginShare)}, inside the run-to-run noise of ${pct(rec.tie.noiseShare)}, so none is recommended over the others.`
+    ? tieWords(rec.basis ?? 'throughput', basis, rec.tie.marginShare, rec.tie.noiseShare)
     : '';
   return { outcome, winner: outcome === 'recommended' ? (rec?.id ?? undefined) : undefined, tied, basis, tieText };
+}
+
+/**
+ * tieWords says why a tie is one. On p99 the margin is inside the measured noise; on throughput or cost the
+ * capacity ranges overlap (the margin is inside what the search resolved) and p99 did not separate them either.
+ */
+function tieWords(key: string, basis: string, margin: number, noise: number | null): string {
+  const noiseText = noise === null ? 'run-to-run noise that was not measured (repeats: 0)' : `the run-to-run noise of ${pct(noise)}`;
+  if (key === 'p99') return `Their p99 differs by ${pct(margin)}, inside ${noiseText}, so none is recommended over the others.`;
+  return `Their ${basis} differs by ${pct(margin)}, inside what the measurements resolve (their capacity ranges overlap), and their p99 by no more than ${noiseText}, so none is recommended over the others.`;
 }
 
 /** sweepWarnings lists what limits the sweep's recommendation. */

@@ -48,7 +48,7 @@ describe('sweep report views', () => {
     expect(sweepVerdict(s.record)).toBe('tie between 02-replicas2, 01-replicas1, 03-replicas3');
     const page = renderHtml([s]);
     expect(page).not.toContain('Recommended:');
-    expect(page).toContain('differs by 0.20 %, inside the run-to-run noise of 3.10 %');
+    expect(page).toContain('differs by 0.20 %, inside what the measurements resolve (their capacity ranges overlap), and their p99 by no more than the run-to-run noise of 3.10 %');
     expect(paretoChart('p', s)!.series.map((x) => x.label)).toContain('tied');
     expect(renderReport([s], 'junit')).toMatch(/name="recommendation"[^>]*>\s*<failure message="tie between 02-replicas2, 01-replicas1, 03-replicas3: Their throughput at the SLO differs by 0.20 %/);
   });
