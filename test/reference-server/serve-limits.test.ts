@@ -22,6 +22,7 @@ function args(over: Partial<ServeArgs> = {}): ServeArgs {
     metricsPort: 0,
     maxBodyBytes: 64 << 20,
     maxJsonBodyBytes: 8 << 20,
+    modelControlMode: 'none',
     admission: true,
     maxInflightRequests: 0,
     maxInflightBytes: 256 << 20,
