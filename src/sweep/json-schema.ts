@@ -7,6 +7,7 @@
 import { TEXT_LIMITS } from '../scenario/limits.js';
 import { bounds, DRAFT, duration, type JsonSchema, ref, str, targetDefs } from '../scenario/json-schema.js';
 import type { Bounds } from '../scenario/fields.js';
+import { externalSweepProperties } from './external-schema.js';
 import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, MAX_COMBINATIONS, SEARCH_BOUNDS, SEARCH_DEFAULTS, type SEARCH_KEYS, type SWEEP_KEYS } from './parse-sweep.js';
 
 const CONSTRAINT_TEXT: Record<keyof typeof CONSTRAINT_KEYS, string> = {
@@ -82,10 +83,11 @@ export function sweepJsonSchema(): JsonSchema {
           Object.entries(CONSTRAINT_KEYS).map(([name, c]) => [name, { type: 'number', ...bounds(c.bounds), description: CONSTRAINT_TEXT[name as keyof typeof CONSTRAINT_KEYS] }]),
         ),
       },
+      ...externalSweepProperties(MAX_COMBINATIONS),
     } satisfies Record<(typeof SWEEP_KEYS)[number], JsonSchema>,
-    // Either a matrix or targets; a matrix sweep names its model, a target sweep must not.
+    // Either a matrix or targets; a matrix sweep names its model, a target sweep (or one of your own server) must not.
     not: { required: ['matrix', 'targets'] },
-    if: { required: ['targets'] },
+    if: { anyOf: [{ required: ['targets'] }, { required: ['server'] }] },
     then: { properties: { model: false } },
     else: { required: ['model'] },
     $defs: targetDefs(),

@@ -2,6 +2,8 @@
  * Text for people: the combinations a sweep would run (`--dry-run`), and the table of a finished sweep with the
  * Pareto frontier and the recommendation. Read from the sweep record's data only.
  */
+import { describeExternal } from './describe-external.js';
+import { describeVariables } from './variable-combinations.js';
 import type { Plan } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import { CONFIG_ORDER, type CombinationList, describeConfig } from './combinations.js';
@@ -26,7 +28,8 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   const out = [`Sweep ${spec.name}${spec.file ? ` (${spec.file})` : ''}`];
   if (spec.description) out.push(`  ${spec.description.trim().replace(/\s*\n\s*/g, ' ')}`);
   out.push(`Scenario: ${plan.name} (${plan.file ?? spec.scenario})${spec.search ? ': its request and SLO; the search replaces its phases' : `: ${plan.phases.length} phase(s), ${formatDuration(plan.durationS)}`}`);
-  out.push(spec.targets ? `Targets: ${spec.targets.length}` : `Model: ${spec.model}`);
+  if (spec.external) out.push(...describeExternal(spec.external, plan));
+  else out.push(spec.targets ? `Targets: ${spec.targets.length}` : `Model: ${spec.model}`);
   if (spec.search) {
     const s = spec.search;
     const b = searchBounds(spec, plan);
@@ -36,7 +39,7 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   const cons = Object.entries(CONSTRAINT_KEYS).flatMap(([name, { key }]) => (c[key] !== undefined ? [`${name} ${c[key]}`] : []));
   out.push(`Constraints: ${cons.length ? cons.join(', ') : 'none'}`);
   out.push(`Combinations: ${list.combinations.length}${list.duplicates ? ` (${list.duplicates} duplicate(s) left out: with batching off the queue delay has no effect)` : ''}`);
-  for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
+  for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.variables ? describeVariables(combo.variables) : combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
   const perCombo = spec.search ? spec.search.warmupS + (spec.search.steps + 1) * spec.search.stepDurationS : plan.durationS;
   out.push(`Measuring time: about ${formatDuration(perCombo * list.combinations.length)} (${formatDuration(perCombo)} per combination${spec.search ? ' without retries' : ''}), plus server starts`);
   return out;
@@ -46,11 +49,12 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
 export function formatSweep(r: SweepRecord, dir: string): string[] {
   const settings = CONFIG_ORDER.filter((k) => r.combinations.some((c) => c.config[k] !== undefined));
   const precision = r.combinations.some((c) => c.accuracy && c.accuracy.maxAbsError > 0);
-  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), 'rps@SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
+  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), ...(r.sweep.mode === 'external' ? ['variables'] : []), 'rps@SLO', 'p50 ms', 'p99 ms', 'errors', 'MiB', ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
   const rows = r.combinations.map((c) => [
     c.id,
     ...settings.map((k) => setting(c.config, k)),
     ...(r.sweep.mode === 'targets' ? [c.target?.url ?? ''] : []),
+    ...(r.sweep.mode === 'external' ? [c.label] : []),
     ...figureCells(c),
     ...(precision ? accuracyCells(c) : []),
     comboState(c),
