@@ -57,6 +57,9 @@ export interface ExternalRun {
 /** APPLY_LOG_LINES is how many lines of the apply command's output are kept in apply.log (the record shows the last 20). */
 export const APPLY_LOG_LINES = 500;
 const TAIL_LINES = 20;
+/** PROBE_MIN_MS and PROBE_MAX_MS bound how long one readiness poll waits for its answer. */
+const PROBE_MIN_MS = 200;
+const PROBE_MAX_MS = 10_000;
 
 /** prepareExternal resolves the target and probe and saves the user's config file before anything is written. */
 export function prepareExternal(ext: ExternalSpec, plan: Plan, sweepDir: string, sweepFile: string | undefined): ExternalRun {
@@ -127,15 +130,18 @@ export async function applyCombination(run: ExternalRun, id: string, variables: 
 async function waitReady(run: ExternalRun, probe: ReadySpec, out: ApplyRecord, signal: AbortSignal | undefined): Promise<void> {
   const t0 = Date.now();
   const deadline = t0 + probe.timeoutS * 1000;
-  let last: string = 'no answer';
+  let last = 'no answer';
   out.ready = { url: probe.url, status: null, waitedMs: 0 };
   for (;;) {
     const left = deadline - Date.now();
-    const r = await httpCall(probe.url, { method: 'GET', timeoutMs: Math.max(1, Math.min(left, 10_000)), target: run.target, ...(signal && { signal }) });
-    out.ready = { url: probe.url, status: 'status' in r ? r.status : null, waitedMs: Date.now() - t0 };
+    // Each poll may take PROBE_MIN_MS even at the deadline, so that a slow answer is still heard once.
+    const r = await httpCall(probe.url, { method: 'GET', timeoutMs: Math.min(Math.max(left, PROBE_MIN_MS), PROBE_MAX_MS), target: run.target, ...(signal && { signal }) });
+    out.ready = { url: probe.url, status: 'status' in r ? r.status : (out.ready.status ?? null), waitedMs: Date.now() - t0 };
     if (signal?.aborted) throw new InterruptedError('waiting for the server to be ready');
     if ('status' in r && r.status === probe.status) return;
-    last = 'status' in r ? `HTTP ${r.status}${r.body ? `: ${r.body.trim().slice(0, 300)}` : ''}` : r.error;
+    // A poll cut short by the deadline does not hide the last answer the server gave.
+    if ('status' in r) last = `HTTP ${r.status}${r.body ? `: ${r.body.trim().slice(0, 300)}` : ''}`;
+    else if (out.ready.status === null) last = r.error;
     const wait = Math.min(probe.intervalS * 1000, deadline - Date.now());
     if (wait <= 0) break;
     await sleep(wait, signal);
