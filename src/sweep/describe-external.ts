@@ -10,10 +10,12 @@ export function describeExternal(ext: ExternalSpec, plan: Plan): string[] {
   const target = externalTarget(ext, plan);
   const out = [`Your server: ${target ? `${target.name} (${target.protocol} ${target.url})` : 'no external target'}, the same target for every combination`];
   out.push(`Variables: ${Object.entries(ext.variables).map(([k, v]) => `${k} [${v.join(', ')}]`).join('; ')}`);
-  if (ext.template) out.push(`  1. render ${ext.template.source} into ${ext.template.dest} (the original is restored when the sweep ends)`);
-  if (ext.apply) out.push(`  2. run: ${ext.apply.command} (timeout ${ext.apply.timeoutS} s; variables as $GAUNTLET_VAR_<NAME>)`);
-  if (ext.reload) out.push(`  3. POST ${ext.reload.url ?? target?.url ?? '?'}/v2/repository/models/${ext.reload.model}/load (timeout ${ext.reload.timeoutS} s)`);
+  const steps: string[] = [];
+  if (ext.template) steps.push(`render ${ext.template.source} into ${ext.template.dest} (the original is restored when the sweep ends)`);
+  if (ext.apply) steps.push(`run: ${ext.apply.command} (timeout ${ext.apply.timeoutS} s; variables as $GAUNTLET_VAR_<NAME>)`);
+  if (ext.reload) steps.push(`POST ${ext.reload.url ?? target?.url ?? '?'}/v2/repository/models/${ext.reload.model}/load (timeout ${ext.reload.timeoutS} s)`);
   const ready = ext.ready ?? (target ? defaultReady(target, target.model ?? plan.request.model) : undefined);
-  out.push(ready ? `  4. wait until GET ${ready.url} answers ${ready.status} (every ${ready.intervalS} s, at most ${ready.timeoutS} s)` : '  4. no readiness probe (give server.ready for a target that is not KServe HTTP)');
+  steps.push(ready ? `wait until GET ${ready.url} answers ${ready.status} (every ${ready.intervalS} s, at most ${ready.timeoutS} s)` : 'no readiness probe (give server.ready for a target that is not KServe HTTP)');
+  out.push('Each combination:', ...steps.map((s, i) => `  ${i + 1}. ${s}`));
   return out;
 }

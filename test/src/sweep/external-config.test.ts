@@ -14,6 +14,8 @@ import { problemLines } from '../../../src/scenario/problems.js';
 import { parseTemplate, renderTemplate, templateProblems } from '../../../src/sweep/config-template.js';
 import { loadSweep, parseSweep } from '../../../src/sweep/parse-sweep.js';
 import { runSweep } from '../../../src/sweep/run-sweep.js';
+import { combinationsOf } from '../../../src/sweep/combinations.js';
+import { describeSweep } from '../../../src/sweep/sweep-table.js';
 import { variableCombinations } from '../../../src/sweep/variable-combinations.js';
 import { waitUntil } from '../../helpers/reference-client.js';
 
@@ -89,6 +91,21 @@ describe('reading a sweep of your own server', () => {
   ])('lists every problem: %s', (_what, text, expected) => {
     const lines = problemsOf(`${TARGET}${text}`);
     for (const e of expected) expect(lines.some((l) => e.test(l)), `${e} in\n${lines.join('\n')}`).toBe(true);
+  });
+
+  it('says with --dry-run what each combination will do, in order', async () => {
+    writeFileSync(path.join(dir, 'dry.yaml'), `scenario: base.yaml\n${TARGET}variables: {mbs: [4, 8], n: 2}\nserver: {config_template: good.tmpl, config_file: repo/config.pbtxt, apply: ./redeploy.sh, apply_timeout: 90s}\n`);
+    const { spec, plan } = await loadSweep(path.join(dir, 'dry.yaml'));
+    const lines = describeSweep(spec, plan, combinationsOf(spec));
+    expect(lines).toEqual(expect.arrayContaining([
+      'Your server: mine (kserve-http http://127.0.0.1:9), the same target for every combination',
+      'Variables: mbs [4, 8]; n [2]',
+      `  1. render ${path.join(dir, 'good.tmpl')} into ${path.join(dir, 'repo', 'config.pbtxt')} (the original is restored when the sweep ends)`,
+      '  2. run: ./redeploy.sh (timeout 90 s; variables as $GAUNTLET_VAR_<NAME>)',
+      '  3. wait until GET http://127.0.0.1:9/v2/models/tiny/ready answers 200 (every 1 s, at most 300 s)',
+      '  01-mbs-4  mbs=4, n=2',
+      '  02-mbs-8  mbs=8, n=2',
+    ]));
   });
 
   it('refuses a sweep whose target is the embedded reference server (exit 2)', async () => {
