@@ -6,7 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { stringify } from 'yaml';
+import { callUnary, createInferenceClient } from '../../reference-server/grpc/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, httpRequest, infer, inferBody, inputRows, json, startTestServer, type TestServer, waitUntil } from '../helpers/reference-client.js';
 import { tinyMlpConfig } from '../helpers/test-repo.js';
@@ -83,6 +85,26 @@ describe('explicit model control', () => {
     expect(index.find((e) => e.name === 'later')).toMatchObject({ state: 'UNAVAILABLE', reason: 'unloaded' });
     expect((await control('later', 'load')).status).toBe(200);
     expect(await infer(port, 'later', inputRows(6))).toHaveLength(1);
+  });
+
+  it('loads and unloads over gRPC too (RepositoryModelLoad / RepositoryModelUnload)', async () => {
+    const client = createInferenceClient(`127.0.0.1:${server.grpcPort}`);
+    try {
+      writeConfig('tiny', tinyMlpConfig('tiny', { max_batch_size: 2 }));
+      expect(await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny' })).toEqual({});
+      expect((await config('tiny'))['max_batch_size']).toBe(2);
+      writeConfig('tiny', tinyMlpConfig('tiny', { max_batch_size: -1 }));
+      const bad = await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny' }).catch((e: { code: number; details: string }) => e);
+      expect(bad).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/max_batch_size: must be >= 0/) });
+      const params = await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny', parameters: { config: { string_param: '{}' } } }).catch((e: { code: number; details: string }) => e);
+      expect(params).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/unsupported load parameter\(s\): config/) });
+      expect(await callUnary(client, 'RepositoryModelUnload', { model_name: 'later' })).toEqual({});
+      expect((await httpRequest(port, { path: '/v2/models/later/ready' })).status).not.toBe(200);
+      expect(await callUnary(client, 'RepositoryModelLoad', { model_name: 'later' })).toEqual({});
+      expect((await httpRequest(port, { path: '/v2/models/later/ready' })).status).toBe(200);
+    } finally {
+      client.close();
+    }
   });
 
   it.each([
