@@ -175,7 +175,9 @@ async function handleInfer(ctx: Context, req: IncomingMessage, res: ServerRespon
     const jsonBytes = jsonLength === undefined ? body.length : declaredJson;
     const request =
       jsonBytes >= PARSE_OFFLOAD_BYTES ? await ctx.parser.parse(body, jsonLength, receivedNs) : parseInferBody(body, jsonLength, receivedNs);
-    const response = await model.infer(request);
+    // A model reloaded while this body arrived is retired: the request goes to the model served now.
+    const serving = model.ready() ? model : ctx.core.model(model.name, m[2] === undefined ? '' : decode(m[2]));
+    const response = await serving.infer(request);
     const encoded = encodeInferResponse(response, request);
     const headers: Record<string, string | number> = { 'content-length': encoded.length };
     if (encoded.jsonLength !== undefined) {

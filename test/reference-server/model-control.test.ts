@@ -5,6 +5,7 @@
  * model out of service; only the --load-model models load at start-up.
  */
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { stringify } from 'yaml';
@@ -75,6 +76,29 @@ describe('explicit model control', () => {
     const reply = await inFlight;
     expect(reply.status, reply.body.toString()).toBe(200);
     expect((await config('slow'))['max_batch_size']).toBe(4);
+  });
+
+  it('sends a request whose body was still arriving during a reload to the new model', async () => {
+    const body = Buffer.from(JSON.stringify(inferBody(inputRows(7))));
+    const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v2/models/tiny/infer', headers: { 'content-length': body.length }, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, 10));
+      // Admitted (the model resolved) once admission counts it: then reload, then send the rest.
+      void waitUntil(() => server.admission.inflightRequests > 0, 'the request is admitted')
+        .then(async () => {
+          writeConfig('tiny', tinyMlpConfig('tiny', { max_batch_size: 4 }));
+          expect((await control('tiny', 'load')).status).toBe(200);
+          req.end(body.subarray(10));
+        })
+        .catch(reject);
+    });
+    const r = await reply;
+    expect(r.status, r.body).toBe(200);
   });
 
   it('unloads a model, shows it in the index, and loads it back', async () => {
