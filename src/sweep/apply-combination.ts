@@ -62,13 +62,13 @@ const PROBE_MIN_MS = 200;
 const PROBE_MAX_MS = 10_000;
 
 /** prepareExternal resolves the target and probe and saves the user's config file before anything is written. */
-export function prepareExternal(ext: ExternalSpec, plan: Plan, sweepDir: string, sweepFile: string | undefined): ExternalRun {
+export function prepareExternal(ext: ExternalSpec, plan: Plan, sweepDir: string, sweepFile: string | undefined, onExitRestore?: () => void): ExternalRun {
   const target = externalTarget(ext, plan);
   if (!target) throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', 'a sweep of your own server needs an external target (target:)');
   const model = target.model ?? plan.request.model;
   const ready = ext.ready ?? defaultReady(target, model);
   const reloadUrl = ext.reload ? (ext.reload.url ?? baseUrl(target.url)) : undefined;
-  const backup = ext.template ? ConfigBackup.take(ext.template.dest, sweepDir) : undefined;
+  const backup = ext.template ? ConfigBackup.take(ext.template.dest, sweepDir, onExitRestore) : undefined;
   const record: ExternalRecord = {
     target: { name: target.name, url: target.url, ...(ext.target?.file !== undefined && { file: ext.target.file }) },
     ...(ext.template && { configFile: ext.template.dest, template: ext.template.source }),

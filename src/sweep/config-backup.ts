@@ -5,7 +5,7 @@
  * leaves the original where the user can find it (sweep.json names it). Every write of the config file is atomic
  * (a temporary file in the same folder, renamed over it, with the original's permissions).
  */
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { onProcessExit } from '../util/on-exit.js';
 
@@ -30,19 +30,30 @@ export class ConfigBackup {
 
   private constructor(
     readonly file: string,
+    /** The file written: `file` with symbolic links resolved (a link is written through, never replaced). */
+    private readonly real: string,
     private readonly original: Buffer | undefined,
     private readonly mode: number,
     readonly record: RestoreRecord,
+    onExitRestore: () => void,
   ) {
-    this.forget = onProcessExit(() => this.restore());
+    this.forget = onProcessExit(() => {
+      this.restore();
+      onExitRestore();
+    });
   }
 
-  /** take saves `file` (absent is fine: restoring then removes it) and copies it to `<sweepDir>/original-<name>`. */
-  static take(file: string, sweepDir: string): ConfigBackup {
+  /**
+   * take saves `file` (absent is fine: restoring then removes it) and copies it to `<sweepDir>/original-<name>`;
+   * `onExitRestore` runs after a restore at process exit (to record it).
+   */
+  static take(file: string, sweepDir: string, onExitRestore: () => void = () => {}): ConfigBackup {
     let original: Buffer | undefined;
     let mode = 0o644;
+    let real = file;
     try {
       original = readFileSync(file);
+      real = realpathSync(file);
       mode = statSync(file).mode & 0o7777;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -54,16 +65,16 @@ export class ConfigBackup {
       copyFileSync(file, path.join(sweepDir, copy));
       record.backup = copy;
     }
-    return new ConfigBackup(file, original, mode, record);
+    return new ConfigBackup(file, real, original, mode, record, onExitRestore);
   }
 
   /** write replaces the config file atomically with `text`. */
   write(text: string | Buffer): void {
-    const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.gauntlet-${process.pid}.tmp`);
+    const tmp = path.join(path.dirname(this.real), `.${path.basename(this.real)}.gauntlet-${process.pid}.tmp`);
     try {
       writeFileSync(tmp, text, { mode: this.mode });
       chmodSync(tmp, this.mode);
-      renameSync(tmp, this.file);
+      renameSync(tmp, this.real);
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;
@@ -80,7 +91,7 @@ export class ConfigBackup {
         this.write(this.original);
         this.record.state = 'restored';
       } else {
-        rmSync(this.file, { force: true });
+        rmSync(this.real, { force: true });
         this.record.state = 'removed';
       }
       this.record.at = new Date().toISOString();

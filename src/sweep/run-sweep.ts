@@ -65,7 +65,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
   const search = spec.search && bounds.p99Ms !== undefined ? { ...spec.search, p99Ms: bounds.p99Ms, errorRate: bounds.errorRate } : undefined;
   const record = initialRecord(spec, plan, combinations, duplicates, !!opts.allowInvalid, search, opts.modelRepository);
   const save = (): void => writeSweepRecord(dir, record);
-  const external = startExternal(spec, plan, dir, record);
+  const external = startExternal(spec, plan, dir, record, save);
   save();
   log(`sweep '${spec.name}': ${combinations.length} combination(s)${duplicates ? ` (${duplicates} duplicate(s) left out)` : ''}; results in ${dir}`);
 
@@ -185,11 +185,12 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
  * startExternal saves the user's config file before an external sweep writes to it (an unreadable file is a
  * configuration problem, exit 2) and puts the apply steps in the record.
  */
-function startExternal(spec: SweepSpec, plan: Plan, dir: string, record: SweepRecord): ExternalRun | undefined {
+function startExternal(spec: SweepSpec, plan: Plan, dir: string, record: SweepRecord, save: () => void): ExternalRun | undefined {
   if (!spec.external) return undefined;
   let run: ExternalRun;
   try {
-    run = prepareExternal(spec.external, plan, dir, spec.file);
+    // Restored at an exit that cut the sweep short (a second Ctrl-C): sweep.json says so, still 'running'.
+    run = prepareExternal(spec.external, plan, dir, spec.file, save);
   } catch (err) {
     if (err instanceof GauntletError) throw err;
     throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `sweep ${spec.file ?? spec.name}: server.config_file: ${(err as Error).message}`);
