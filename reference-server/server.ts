@@ -5,7 +5,7 @@
  */
 import type { ServerTimeouts } from './core/listen.js';
 import { Admission } from './core/admission.js';
-import { ModelRepository } from './core/model-repository.js';
+import { ModelRepository, type ModelControlMode } from './core/model-repository.js';
 import { startGrpcServer } from './grpc/server.js';
 import { startHttpServer } from './http/server.js';
 import { Metrics } from './metrics/metrics.js';
@@ -19,8 +19,12 @@ export interface ServerOptions {
   httpPort?: number;
   grpcPort?: number;
   metricsPort?: number;
-  /** Load only these models. */
+  /** Load only these models ('*' alone: every model; with explicit model control and no list, none). */
   models?: string[];
+  /** 'explicit': models are loaded and unloaded through the repository extension (Triton's --model-control-mode); default 'none'. */
+  modelControl?: ModelControlMode;
+  /** How long a replaced or unloaded model's requests get to finish, ms (default 30 000). */
+  unloadGraceMs?: number;
   /** Largest request body / gRPC message in bytes (default 64 MiB). */
   maxBodyBytes?: number;
   /** Largest JSON part of an HTTP infer body in bytes (default 8 MiB); binary tensors may fill maxBodyBytes. */
@@ -62,7 +66,9 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const repository = await ModelRepository.load(opts.modelRepository, {
-    models: opts.models,
+    models: modelsAtStart(opts.models, opts.modelControl),
+    modelControl: opts.modelControl,
+    unloadGraceMs: opts.unloadGraceMs,
     strictReadiness: opts.strictReadiness,
     cores: opts.cores,
     serverName: 'gauntlet-reference',
@@ -114,4 +120,14 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
     admission.close();
     throw err;
   }
+}
+
+/**
+ * modelsAtStart is what start-up loads: as Triton, '*' alone means every model, and explicit model control loads
+ * only the models named (none when no model is named); otherwise every model unless some are named.
+ */
+export function modelsAtStart(models: string[] | undefined, control: ModelControlMode | undefined): string[] | undefined {
+  if (models?.length === 1 && models[0] === '*') return undefined;
+  if (control === 'explicit') return models ?? [];
+  return models;
 }

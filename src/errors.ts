@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   GAUNTLET_ERR_MODEL_REPOSITORY: { exit: 2, meaning: 'the model repository is missing or unreadable' },
   GAUNTLET_ERR_ADDRESS_IN_USE: { exit: 2, meaning: 'a port to listen on is already in use' },
   GAUNTLET_ERR_TARGET_UNREACHABLE: { exit: 3, meaning: 'the target cannot be reached or cannot serve the scenario\'s request' },
+  GAUNTLET_ERR_APPLY_FAILED: { exit: 3, meaning: "a sweep combination could not be applied to your server (config file, apply command, model load or readiness); recorded for that combination, the sweep goes on" },
   GAUNTLET_ERR_MODEL_BUILD: { exit: 4, meaning: 'building the bundled models failed' },
   GAUNTLET_ERR_INTERNAL: { exit: 4, meaning: 'an unexpected internal error (a bug: please report it)' },
 } as const;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ModelConfig } from '../config/model-config.js';
 import { CONFIG_YAML_LIMITS, formatProblem } from '../config/problems.js';
 import { parseModelConfig } from '../config/validate-model-config.js';
-import { notFound, unavailable } from './errors.js';
+import { invalid, notFound, unavailable } from './errors.js';
 import { ModelVersion, type ModelVersionOptions } from './model-version.js';
 import type { InferenceCore, LoadedModel, RepositoryEntry, ServerMetadata } from './types.js';
 
@@ -32,7 +32,20 @@ export interface RepositoryOptions extends ModelVersionOptions {
   serverVersion?: string;
   /** Called with a line for each model loaded or failed. */
   log?: (line: string) => void;
+  /**
+   * 'explicit': models are (re)loaded and unloaded through loadModel/unloadModel (the repository extension's load
+   * and unload, Triton's --model-control-mode=explicit); 'none' (default): only at start-up.
+   */
+  modelControl?: ModelControlMode;
+  /** How long the requests of a model replaced or unloaded get to finish (default 30 000 ms). */
+  unloadGraceMs?: number;
 }
+
+/** ModelControlMode is Triton's --model-control-mode (poll is not supported). */
+export type ModelControlMode = 'none' | 'explicit';
+
+/** MODEL_NAME is what a model folder's name may be when it is named in a load or unload request. */
+const MODEL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 interface ModelEntry {
   name: string;
@@ -45,6 +58,12 @@ interface ModelEntry {
 /** ModelRepository serves the models of one repository folder. */
 export class ModelRepository implements InferenceCore {
   private readonly entries = new Map<string, ModelEntry>();
+  /** Models unloaded through unloadModel (shown in the index as UNAVAILABLE, 'unloaded'). */
+  private readonly unloaded = new Set<string>();
+  /** The load or unload in progress per model: requests for one model run one after the other. */
+  private readonly control = new Map<string, Promise<unknown>>();
+  /** Replaced or unloaded versions still finishing their requests (close waits for them). */
+  private readonly retiring = new Set<Promise<void>>();
   private draining = false;
 
   private constructor(
@@ -65,13 +84,19 @@ export class ModelRepository implements InferenceCore {
     }
     const toLoad = names.filter((n) => wanted.includes(n));
     // Two at a time: sessions load on worker threads, and loading everything at once only thrashes a small machine.
-    for (let i = 0; i < toLoad.length; i += 2) await Promise.all(toLoad.slice(i, i + 2).map((n) => repo.loadModel(n)));
+    for (let i = 0; i < toLoad.length; i += 2) await Promise.all(toLoad.slice(i, i + 2).map(async (n) => repo.entries.set(n, await repo.readModel(n))));
     return repo;
   }
 
-  private async loadModel(name: string): Promise<void> {
+  /** readModel reads a model's config and loads its versions; the entry lists every failure (never throws for a bad model). */
+  private async readModel(name: string): Promise<ModelEntry> {
     const entry: ModelEntry = { name, versions: [], failures: [] };
-    this.entries.set(name, entry);
+    await this.fillEntry(entry);
+    return entry;
+  }
+
+  private async fillEntry(entry: ModelEntry): Promise<void> {
+    const { name } = entry;
     const log = this.opts.log ?? (() => {});
     const folder = path.join(this.dir, name);
     const configPath = path.join(folder, 'config.yaml');
@@ -132,6 +157,72 @@ export class ModelRepository implements InferenceCore {
     return chosen.map(String);
   }
 
+  /**
+   * loadModel (re)loads `name` from the repository: its config.yaml and model files are read again, and only when
+   * every version loads are the new versions swapped in; the old ones finish their requests (up to unloadGraceMs)
+   * in the background. A model that fails keeps serving what it served before, as in Triton.
+   */
+  async loadModel(name: string): Promise<void> {
+    await this.checkControl(name);
+    return this.serialize(name, async () => {
+      const entry = await this.readModel(name).catch((err: Error) => {
+        throw invalid(`failed to load '${name}': ${err.message}`);
+      });
+      const old = this.entries.get(name);
+      if (entry.failures.length > 0) {
+        await Promise.all(entry.versions.map((v) => v.close(0)));
+        entry.versions = [];
+        if (!old || old.versions.length === 0) {
+          this.entries.set(name, entry);
+          this.unloaded.delete(name);
+        }
+        const kept = old && old.versions.length > 0 ? ` (the versions loaded before, ${old.versions.map((v) => v.version).join(', ')}, are still served)` : '';
+        throw invalid(`failed to load '${name}'${kept}: ${entry.failures.map((f) => (f.version ? `version ${f.version}: ${f.reason}` : f.reason)).join('\n')}`);
+      }
+      this.entries.set(name, entry);
+      this.unloaded.delete(name);
+      this.retire(old);
+    });
+  }
+
+  /** unloadModel stops serving `name`: it leaves the index's READY rows at once and its requests finish (up to unloadGraceMs). */
+  async unloadModel(name: string): Promise<void> {
+    await this.checkControl(name);
+    return this.serialize(name, async () => {
+      const old = this.entries.get(name);
+      this.entries.delete(name);
+      this.unloaded.add(name);
+      (this.opts.log ?? (() => {}))(`model ${name}: unloaded`);
+      await this.retire(old);
+    });
+  }
+
+  /** checkControl refuses a load or unload unless model control is explicit and `name` is a model folder of the repository. */
+  private async checkControl(name: string): Promise<void> {
+    if (this.opts.modelControl !== 'explicit') throw invalid('explicit model control is not enabled: models are loaded from the repository at start-up (start the server with --model-control-mode explicit)');
+    if (this.draining) throw unavailable('the server is shutting down');
+    if (!MODEL_NAME.test(name)) throw invalid(`invalid model name ${JSON.stringify(name)}: letters, digits, '_', '.' and '-', at most 128 characters`);
+    const isDir = await stat(path.join(this.dir, name)).then((s) => s.isDirectory(), () => false);
+    if (!isDir) throw invalid(`failed to load '${name}': no folder '${name}' in the model repository ${this.dir}`);
+  }
+
+  private serialize(name: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.control.get(name) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => {});
+    this.control.set(name, settled);
+    void settled.then(() => this.control.get(name) === settled && this.control.delete(name));
+    return run;
+  }
+
+  /** retire closes a replaced or unloaded model's versions once their requests are done (up to unloadGraceMs). */
+  private retire(old: ModelEntry | undefined): Promise<void> {
+    if (!old) return Promise.resolve();
+    const done = Promise.all(old.versions.map((v) => v.close(this.opts.unloadGraceMs ?? 30_000))).then(() => {}, () => {});
+    this.retiring.add(done);
+    void done.then(() => this.retiring.delete(done));
+    return done;
+  }
+
   serverMetadata(): ServerMetadata {
     return { name: this.opts.serverName ?? 'gauntlet-reference', version: this.opts.serverVersion ?? '0.0.0', extensions: SERVER_EXTENSIONS };
   }
@@ -172,13 +263,14 @@ export class ModelRepository implements InferenceCore {
       for (const v of e.versions) rows.push({ name: e.name, version: v.version, state: v.ready() ? 'READY' : 'UNAVAILABLE', reason: v.reason });
       for (const f of e.failures) rows.push({ name: e.name, version: f.version, state: 'UNAVAILABLE', reason: f.reason });
     }
-    return rows;
+    for (const name of this.unloaded) if (!this.entries.has(name)) rows.push({ name, version: '', state: 'UNAVAILABLE', reason: 'unloaded' });
+    return rows.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** drain marks the server not ready (so load balancers stop sending), then lets every model finish its queue. */
   async close(graceMs = 10_000): Promise<void> {
     this.draining = true;
-    await Promise.all(this.models().map((m) => m.close(graceMs)));
+    await Promise.all([...this.models().map((m) => m.close(graceMs)), ...this.retiring]);
   }
 
   /** startDraining turns readiness off without waiting (the front ends still answer in-flight requests). */

@@ -144,4 +144,11 @@ export interface InferenceCore {
   /** models lists every served model version (for statistics without a name). */
   models(): LoadedModel[];
   index(): RepositoryEntry[];
+  /**
+   * loadModel (re)loads a model from the repository (explicit model control); rejects with INVALID_ARGUMENT when
+   * model control is not explicit, or the model cannot load (the model served before, if any, stays).
+   */
+  loadModel?(name: string): Promise<void>;
+  /** unloadModel stops serving a model (explicit model control); its in-flight requests finish first. */
+  unloadModel?(name: string): Promise<void>;
 }

@@ -18,7 +18,9 @@ export type UnaryMethod =
   | 'ModelInfer'
   | 'ModelConfig'
   | 'ModelStatistics'
-  | 'RepositoryIndex';
+  | 'RepositoryIndex'
+  | 'RepositoryModelLoad'
+  | 'RepositoryModelUnload';
 
 /** ClientOptions tunes the channel; `longs` 'String' keeps INT64/UINT64 values exact. */
 export interface ClientOptions {

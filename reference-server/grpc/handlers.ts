@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { type Admission, isShed, RETRY_AFTER_SECONDS } from '../core/admission.js';
-import { InferError, type InferStatus, unavailable } from '../core/errors.js';
+import { InferError, type InferStatus, invalid, unavailable } from '../core/errors.js';
 import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore, LoadedModel, ModelStatistics } from '../core/types.js';
 import { fromWireRequest, type WireInferRequest } from './infer-request.js';
@@ -174,5 +174,23 @@ export function createHandlers(ctx: InferContext): grpc.UntypedServiceImplementa
     RepositoryIndex: unary((req: { ready?: boolean }) => ({
       models: core.index().filter((e) => !req.ready || e.state === 'READY'),
     })),
+    RepositoryModelLoad: unary((req: ModelControlRequest) => modelControl(core, 'load', req)),
+    RepositoryModelUnload: unary((req: ModelControlRequest) => modelControl(core, 'unload', req)),
   };
+}
+
+/** ModelControlRequest is a RepositoryModelLoad or RepositoryModelUnload request. */
+interface ModelControlRequest {
+  model_name?: string;
+  parameters?: Record<string, unknown>;
+}
+
+/** modelControl loads or unloads a model like the HTTP routes do (explicit model control; parameters refused). */
+async function modelControl(core: InferenceCore, action: 'load' | 'unload', req: ModelControlRequest): Promise<object> {
+  const used = Object.keys(req.parameters ?? {}).filter((k) => k !== 'unload_dependents');
+  if (used.length) throw invalid(`unsupported ${action} parameter(s): ${used.join(', ')} (the reference server loads the model's files from the repository)`);
+  const run = action === 'load' ? core.loadModel : core.unloadModel;
+  if (!run) throw invalid('explicit model control is not enabled: models are loaded from the repository at start-up');
+  await run.call(core, req.model_name ?? '');
+  return {};
 }

@@ -1,6 +1,7 @@
 /**
  * The KServe v2 / Open Inference Protocol HTTP front end, with Triton's extensions that its tools rely on:
- * model configuration (`/config`), statistics (`/stats`), the repository index and binary tensor data.
+ * model configuration (`/config`), statistics (`/stats`), the repository index, model load and unload (with
+ * explicit model control) and binary tensor data.
  * Errors are `{"error": "..."}` with Triton's status codes; the server never answers a bad request by crashing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -43,6 +44,7 @@ export interface HttpFrontEnd {
 /** DEFAULT_MAX_JSON_BODY_BYTES is the default limit of a JSON infer body (binary tensors have the body limit). */
 export const DEFAULT_MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
 
+const REPOSITORY_CONTROL = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/;
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|config|stats))?$/;
 
 /** The routes with a fixed path, by the one method each accepts (any other method is 405, as in Triton). */
@@ -116,9 +118,9 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
       return sendJson(res, 200, { model_stats: core.models().map((x) => x.statistics()) });
     }
     if (path === '/v2/repository/index' && isPost) return sendJson(res, 200, repositoryIndex(core, body!));
-    if (path.startsWith('/v2/repository/models/') && isPost) {
-      return sendError(res, 400, 'explicit model control is not enabled: models are loaded from the repository at start-up');
-    }
+    const control = REPOSITORY_CONTROL.exec(path);
+    if (control && isPost) return await modelControl(core, decode(control[1]!), control[2] as 'load' | 'unload', body!, res);
+    if (path.startsWith('/v2/repository/models/') && isPost) return sendError(res, 404, `no route for ${method} ${path}: use .../models/{model}/load or .../unload`);
     if (!m) return sendError(res, 404, `no route for ${method} ${path}`);
     const name = decode(m[1]!);
     const version = m[2] === undefined ? '' : decode(m[2]);
@@ -173,7 +175,9 @@ async function handleInfer(ctx: Context, req: IncomingMessage, res: ServerRespon
     const jsonBytes = jsonLength === undefined ? body.length : declaredJson;
     const request =
       jsonBytes >= PARSE_OFFLOAD_BYTES ? await ctx.parser.parse(body, jsonLength, receivedNs) : parseInferBody(body, jsonLength, receivedNs);
-    const response = await model.infer(request);
+    // A model reloaded while this body arrived is retired: the request goes to the model served now.
+    const serving = model.ready() ? model : ctx.core.model(model.name, m[2] === undefined ? '' : decode(m[2]));
+    const response = await serving.infer(request);
     const encoded = encodeInferResponse(response, request);
     const headers: Record<string, string | number> = { 'content-length': encoded.length };
     if (encoded.jsonLength !== undefined) {
@@ -214,6 +218,30 @@ function repositoryIndex(core: InferenceCore, body: Buffer): unknown {
     readyOnly = typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)['ready'] === true;
   }
   return core.index().filter((e) => !readyOnly || e.state === 'READY');
+}
+
+/**
+ * modelControl answers the repository extension's load and unload: 200 with an empty body once done, 400 with
+ * every problem when the model cannot load (or model control is not explicit). Triton's `parameters` (a config or
+ * files sent in the request) are not supported: a request that uses them is refused rather than half-applied.
+ */
+async function modelControl(core: InferenceCore, name: string, action: 'load' | 'unload', body: Buffer, res: ServerResponse): Promise<void> {
+  if (body.length > 0) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new InferError('INVALID_ARGUMENT', `failed to parse the request JSON: ${(err as Error).message}`);
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InferError('INVALID_ARGUMENT', 'the request body must be a JSON object');
+    const params = (doc as Record<string, unknown>)['parameters'];
+    const used = typeof params === 'object' && params !== null ? Object.keys(params).filter((k) => k !== 'unload_dependents') : [];
+    if (used.length) throw new InferError('INVALID_ARGUMENT', `unsupported ${action} parameter(s): ${used.join(', ')} (the reference server loads the model's files from the repository)`);
+  }
+  const run = action === 'load' ? core.loadModel : core.unloadModel;
+  if (!run) throw new InferError('INVALID_ARGUMENT', 'explicit model control is not enabled: models are loaded from the repository at start-up');
+  await run.call(core, name);
+  sendEmpty(res, 200);
 }
 
 function decode(part: string): string {

@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
       code = await runRun(args as unknown as RunArgs, print);
     })
-    .command('sweep <file>', 'Run a scenario against every combination of server configurations (or targets) and recommend one', sweepOptions, async (args) => {
+    .command('sweep <file>', 'Run a scenario against every combination of server configurations (the reference server\'s, or your own server\'s through a config template, a restart or model reload and a readiness probe) or targets, and recommend one', sweepOptions, async (args) => {
       code = await runSweepCommand(args as unknown as SweepArgs, print);
     })
     .command('baseline', 'Manage regression baselines', (y) =>

@@ -13,6 +13,7 @@ import { DEFAULT_TIMEOUTS } from '../../reference-server/core/listen.js';
 import { exitWithParent, parentPidFromEnv } from '../../reference-server/core/parent-watch.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { startReferenceServer, type RunningServer } from '../../reference-server/server.js';
+import type { ModelControlMode } from '../../reference-server/core/model-repository.js';
 import { GauntletError } from '../errors.js';
 import { type AdminTokenChoice, chooseAdminToken, takeEnvToken } from './admin-token.js';
 import { parseRestartDelay, serveArgProblems, serveTimeouts } from './serve-args.js';
@@ -25,6 +26,7 @@ export interface ServeArgs {
   grpcPort: number;
   metricsPort: number;
   loadModel?: string[];
+  modelControlMode: ModelControlMode;
   maxBodyBytes: number;
   maxJsonBodyBytes: number;
   admission: boolean;
@@ -54,6 +56,9 @@ export interface ServeArgs {
 
 export { ADMIN_TOKEN_ENV };
 
+/** MODEL_CONTROL_MODES are the values of --model-control-mode (Triton's, poll left out). */
+export const MODEL_CONTROL_MODES: readonly ModelControlMode[] = ['none', 'explicit'];
+
 const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token-file', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries', 'max-inflight-per-replica'];
 const LIMIT_OPTIONS = ['admission', 'max-body-bytes', 'max-json-body-bytes', 'max-inflight-requests', 'max-inflight-bytes', 'max-event-loop-delay-ms'];
 const TIMEOUT_OPTIONS = ['headers-timeout-ms', 'body-timeout-ms', 'idle-timeout-ms', 'grpc-receive-timeout-ms'];
@@ -66,7 +71,8 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('http-port', { type: 'number', default: 8000, describe: 'KServe v2 HTTP port (0 = any free port)' })
     .option('grpc-port', { type: 'number', default: 8001, describe: 'KServe v2 gRPC port (0 = any free port)' })
     .option('metrics-port', { type: 'number', default: 8002, describe: 'Prometheus /metrics port (0 = any free port)' })
-    .option('load-model', { type: 'string', array: true, describe: 'Load only this model (repeatable); default: every model in the repository' })
+    .option('load-model', { type: 'string', array: true, describe: "Load only this model (repeatable); default: every model in the repository ('*': every model, also with explicit model control)" })
+    .option('model-control-mode', { type: 'string', choices: MODEL_CONTROL_MODES, default: 'none', describe: "none: models load at start-up only; explicit: as Triton, only the --load-model models load at start-up, and POST /v2/repository/models/{m}/load re-reads a model's config.yaml and files and swaps it in (in-flight requests finish on the old one), .../unload unloads it" })
     .option('max-body-bytes', { type: 'number', default: 64 * 1024 * 1024, describe: 'Largest request body / gRPC message, in bytes' })
     .option('max-json-body-bytes', { type: 'number', default: 8 * 1024 * 1024, describe: 'Largest JSON part of an HTTP infer body, in bytes (binary tensors may fill --max-body-bytes)' })
     .option('admission', { type: 'boolean', default: true, describe: "Shed inference requests at once (503 / UNAVAILABLE, Retry-After) when a limit below is reached, before reading their body; --no-admission: only the models' queue policies refuse" })
@@ -106,6 +112,8 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   const envToken = takeEnvToken();
   const token = args.replicas > 1 ? chooseAdminToken(args.adminToken, args.adminTokenFile, envToken) : undefined;
   problems.push(...(token?.problems ?? []));
+  if (args.modelControlMode === 'explicit' && args.replicas > 1) problems.push('--model-control-mode explicit: works with the single server only (--replicas 1); each replica loads its models at start-up');
+  if (args.loadModel?.includes('*') && args.loadModel.length > 1) problems.push("--load-model '*': must be the only --load-model");
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'invalid arguments to serve', problems);
   let repo = args.modelRepository;
   if (repo === undefined) {
@@ -130,6 +138,8 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
       grpcPort: args.grpcPort,
       metricsPort: args.metricsPort,
       models: args.loadModel,
+      modelControl: args.modelControlMode,
+      unloadGraceMs: args.gracePeriod * 1000,
       maxBodyBytes: args.maxBodyBytes,
       maxJsonBodyBytes: args.maxJsonBodyBytes,
       admission: args.admission,

@@ -56,7 +56,7 @@ export async function runSweepCommand(args: SweepArgs, print: (line: string) => 
   checkDurationScale(args.durationScale);
   checkWorkers(args.workers);
   const { spec, plan } = await loadSweep(args.file, { durationScale: args.durationScale });
-  if (args.modelRepository !== undefined && spec.targets) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', '--model-repository is for matrix sweeps; this sweep compares targets');
+  if (args.modelRepository !== undefined && (spec.targets || spec.external)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--model-repository is for matrix sweeps of the reference server; this sweep ${spec.external ? 'configures your own server' : 'compares targets'}`);
   if (spec.model !== undefined) checkSource(spec.model, spec.matrix?.precision ?? [], args.modelRepository);
   if (args.dryRun) {
     for (const line of describeSweep(spec, plan, combinationsOf(spec))) print(line);

@@ -3,7 +3,9 @@
  * target. Combinations that configure the same server are run once: with dynamic batching off, the queue delay
  * has no effect, so `dynamic_batching: [off, on]` × `max_queue_delay_microseconds: [0, 500]` is three, not four.
  */
+import type { VarValue } from './config-template.js';
 import type { ComboConfig, Matrix, SweepSpec, SweepTarget } from './sweep-spec.js';
+import { variableCombinations } from './variable-combinations.js';
 
 /** Combination is one configuration (or target) of a sweep. */
 export interface Combination {
@@ -14,6 +16,8 @@ export interface Combination {
   config: ComboConfig;
   /** Target sweeps: the target measured. */
   target?: SweepTarget;
+  /** External sweeps: the value of each variable. */
+  variables?: Record<string, VarValue>;
 }
 
 /** CombinationList is every combination to run, and how many duplicates of earlier ones were left out. */
@@ -35,7 +39,8 @@ export const CONFIG_ORDER: readonly (keyof ComboConfig)[] = [
 ];
 
 /** combinationsOf lists the combinations of a sweep spec. */
-export function combinationsOf(spec: Pick<SweepSpec, 'matrix' | 'targets'>): CombinationList {
+export function combinationsOf(spec: Pick<SweepSpec, 'matrix' | 'targets' | 'external'>): CombinationList {
+  if (spec.external) return { combinations: variableCombinations(spec.external.variables).map((c) => ({ ...c, config: {} })), duplicates: 0 };
   if (spec.targets) {
     const width = String(spec.targets.length).length;
     const combinations = spec.targets.map((target, i) => ({ id: `${pad(i + 1, width)}-${slug(target.spec.name)}`, index: i + 1, config: {}, target }));

@@ -42,7 +42,7 @@ export function phaseMeasure(r: ResultsFile): { figures: MeasuredFigures; bestPh
     source: shown ? `phase ${shown.name}${best ? '' : ' (no phase met the SLO)'}` : 'no phases',
     ...(best && { rateRps: bestRate, notMetRps: missedAbove.length ? Math.min(...missedAbove) : null }),
     // Met the SLO in the highest-rate checked phase (or in every higher one): the capacity is above the scenario's rates.
-    ...(best && valid && missedAbove.length === 0 && (!higher || passed.length === checked.length) && { ceilingTooLow: true }),
+    ...(best && missedAbove.length === 0 && (!higher || passed.length === checked.length) && { ceilingTooLow: true }),
   };
   return best ? { figures, bestPhase: best.name } : { figures };
 }

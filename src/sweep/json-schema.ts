@@ -7,6 +7,7 @@
 import { TEXT_LIMITS } from '../scenario/limits.js';
 import { bounds, DRAFT, duration, type JsonSchema, ref, str, targetDefs } from '../scenario/json-schema.js';
 import type { Bounds } from '../scenario/fields.js';
+import { externalSweepProperties } from './external-schema.js';
 import { CONSTRAINT_KEYS, MATRIX_KEYS, type MatrixKeySpec, MAX_COMBINATIONS, SEARCH_BOUNDS, SEARCH_DEFAULTS, type SEARCH_KEYS, SWEEP_BOUNDS, SWEEP_DEFAULTS, type SWEEP_KEYS } from './parse-sweep.js';
 import { RECOMMEND_BASES } from './recommend.js';
 
@@ -91,10 +92,11 @@ export function sweepJsonSchema(): JsonSchema {
       recommend: { enum: [...RECOMMEND_BASES], default: SWEEP_DEFAULTS.recommend, description: 'What the recommendation ranks on: throughput at the SLO, cost per 1M inferences at the SLO, or p99 (sweeps without search).' },
       cost_per_hour: { type: 'number', ...bounds(SWEEP_BOUNDS.cost_per_hour), description: 'Matrix sweeps: what one combination costs per hour (targets carry their own cost_per_hour).' },
       repeats: { type: 'integer', ...bounds(SWEEP_BOUNDS.repeats), default: SWEEP_DEFAULTS.repeats, description: 'Repeats of each combination\'s deciding run, to measure run-to-run noise (0: not measured, so no margin can be called real).' },
+      ...externalSweepProperties(MAX_COMBINATIONS),
     } satisfies Record<(typeof SWEEP_KEYS)[number], JsonSchema>,
-    // Either a matrix or targets; a matrix sweep names its model, a target sweep must not.
+    // Either a matrix or targets; a matrix sweep names its model, a target sweep (or one of your own server) must not.
     not: { required: ['matrix', 'targets'] },
-    if: { required: ['targets'] },
+    if: { anyOf: [{ required: ['targets'] }, { required: ['server'] }] },
     then: { properties: { model: false } },
     else: { required: ['model'] },
     $defs: targetDefs(),

@@ -112,7 +112,8 @@ export async function measureCombination(target: TargetSpec, model: string | und
     }
     if (!figures.valid) ctx.log(`  measurement INVALID: ${results.invalidReasons.join('; ')}`);
     const phase = bestPhase && figures.valid ? base.phases.find((p) => p.name === bestPhase) : undefined;
-    if (!phase || figures.rateRps === undefined) return { figures, memoryMib };
+    // Not valid, or nothing met the SLO: no repeat, so no noise was measured (null, not a record from before repeats).
+    if (!phase || figures.rateRps === undefined) return { figures: { ...figures, p99NoiseShare: null, noiseRuns: figures.p99Ms === null ? 0 : 1 }, memoryMib };
     const repeats = await repeatAt(figures.rateRps, ctx.repeats ?? 0, async (k) => {
       const dir = path.join(ctx.dir, 'repeats', `${String(k).padStart(2, '0')}-${phase.name}`);
       const { results: again } = await run({ ...base, name: `${base.name}-${phase.name}`, phases: [{ ...phase, startS: 0 }], durationS: phase.durationS }, dir);
@@ -182,7 +183,8 @@ export async function measureCombination(target: TargetSpec, model: string | und
     valid: best ? best.valid : !outcome.inconclusive && (shown?.valid ?? false),
     ...(outcome.inconclusive && best?.valid ? { lowerBound: true } : {}),
     source: best ? `search step at ${best.rateRps} rps` : `search (not feasible at ${search.fromRps} rps)`,
-    ...(best && { rateRps: best.rateRps, notMetRps: outcome.notMetRps, ...noise }),
+    ...(best && { rateRps: best.rateRps, notMetRps: outcome.notMetRps }),
+    ...(noise ?? { p99NoiseShare: null, noiseRuns: shown?.p99Ms == null ? 0 : 1 }),
     ...(outcome.ceilingTooLow && { ceilingTooLow: true }),
   };
   return { figures, memoryMib, search: outcome, ...(probeRecord && { probe: probeRecord }), ...(repeats.length && { repeats }) };

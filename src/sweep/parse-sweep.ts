@@ -14,10 +14,13 @@ import type { Plan } from '../scenario/plan.js';
 import { isMapping, problemLines, throwProblemLines, type ConfigPath, type Problems } from '../scenario/problems.js';
 import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
 import { RECOMMEND_BASES, type RecommendBasis } from './recommend.js';
+import { externalPlanProblems, readExternal } from './external-config.js';
 import { EXECUTION_PROVIDERS, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
 
+/** EXTERNAL_SWEEP_KEYS are the top-level fields of a sweep of the user's own server (external-config.ts). */
+export const EXTERNAL_SWEEP_KEYS = ['variables', 'server', 'target'] as const;
 /** SWEEP_KEYS are the top-level fields of a sweep file. */
-export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints', 'recommend', 'cost_per_hour', 'repeats'] as const;
+export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints', 'recommend', 'cost_per_hour', 'repeats', ...EXTERNAL_SWEEP_KEYS] as const;
 /** SEARCH_KEYS are the fields of `search:`. */
 export const SEARCH_KEYS = ['p99_ms', 'error_rate', 'from_rps', 'to_rps', 'steps', 'step_duration', 'warmup', 'probe_duration'] as const;
 /** SWEEP_BOUNDS are the ranges of the sweep's own numeric fields. */
@@ -119,10 +122,11 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   const f = new Fields(value, [], problems).allowOnly(SWEEP_KEYS);
   const extra: Problems[] = [];
   const scenario = readScenarioPath(f, opts.baseDir);
-  const targets = f.has('targets') ? readTargets(f, opts.baseDir, extra) : undefined;
-  const matrix = f.has('matrix') || !f.has('targets') ? readMatrix(f) : undefined;
+  const external = readExternal(f, opts.baseDir, MAX_COMBINATIONS, extra);
+  const targets = f.has('targets') && !external ? readTargets(f, opts.baseDir, extra) : undefined;
+  const matrix = (f.has('matrix') || !f.has('targets')) && !external ? readMatrix(f) : undefined;
   if (f.has('matrix') && f.has('targets')) f.problem('targets', 'give either matrix (configurations of the reference server) or targets (external servers), not both');
-  const model = f.string('model', !f.has('targets'), TEXT_LIMITS.name);
+  const model = external ? undefined : f.string('model', !f.has('targets'), TEXT_LIMITS.name);
   if (f.has('targets') && f.has('model')) f.problem('model', 'is only for matrix sweeps (each target serves its own model)');
   const spec: SweepSpec = {
     name: f.string('name', false, TEXT_LIMITS.name) ?? name,
@@ -141,7 +145,8 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   if (description !== undefined) spec.description = description;
   if (opts.file !== undefined) spec.file = opts.file;
   if (model !== undefined && !f.has('targets')) spec.model = model;
-  if (targets !== undefined) spec.targets = targets;
+  if (external !== undefined) spec.external = external;
+  else if (targets !== undefined) spec.targets = targets;
   else if (matrix !== undefined) spec.matrix = matrix;
   const search = f.has('search') ? readSearch(f, scale) : undefined;
   if (search !== undefined) spec.search = search;
@@ -171,6 +176,7 @@ export async function loadSweep(file: string, opts: { durationScale?: number } =
   if (plan && spec.search && searchBounds(spec, plan).p99Ms === undefined) {
     problems[0]!.add(['search', 'p99_ms'], 'is required: neither constraints.max_p99_ms nor the scenario\'s slo.p99_ms gives the bound');
   }
+  if (plan && spec.external) externalPlanProblems(spec.external, plan, problems[0]!);
   throwProblems(`sweep ${file}`, problems, scenarioDetails);
   if (!plan) throw new GauntletError('GAUNTLET_ERR_INTERNAL', `sweep ${file}: no problems but no scenario`);
   return { spec, plan };

@@ -15,6 +15,7 @@ import { type EmbeddedServer, startEmbeddedServer } from '../run/embedded-server
 import type { EmbeddedTarget, Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { packageVersion } from '../util/package-version.js';
+import { applyCombination, type ExternalRun, finishExternal, prepareExternal } from './apply-combination.js';
 import { type Combination, combinationsOf, describeConfig } from './combinations.js';
 import { type Measured, measureCombination } from './measure-combination.js';
 import { metricsRssMib, processTreeRssMib } from './memory.js';
@@ -24,6 +25,7 @@ import { type Candidate, costPerMillion, recommend } from './recommend.js';
 import { prepareSource, type SourceRepository, writeVariantRepository } from './repository-variant.js';
 import { type ComboRecord, SWEEP_SCHEMA_VERSION, type SweepRecord, writeSweepRecord } from './sweep-record.js';
 import type { SweepSpec } from './sweep-spec.js';
+import { describeVariables } from './variable-combinations.js';
 
 /** SweepOptions configure a sweep run. */
 export interface SweepOptions {
@@ -57,13 +59,14 @@ export function defaultSweepDir(name: string, at = new Date()): string {
 export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions = {}): Promise<SweepOutcome> {
   const log = opts.onLine ?? (() => {});
   const { combinations, duplicates } = combinationsOf(spec);
-  const source = spec.targets ? undefined : await prepareSource(spec.model!, spec.matrix?.precision ?? [], opts.modelRepository, log);
+  const source = spec.targets || spec.external ? undefined : await prepareSource(spec.model!, spec.matrix?.precision ?? [], opts.modelRepository, log);
   const dir = opts.outDir ?? defaultSweepDir(spec.name);
   if (plan.faults.length) log(`note: the scenario's ${plan.faults.length} fault(s) are not run in a sweep`);
   const bounds = searchBounds(spec, plan);
   const search = spec.search && bounds.p99Ms !== undefined ? { ...spec.search, p99Ms: bounds.p99Ms, errorRate: bounds.errorRate } : undefined;
   const record = initialRecord(spec, plan, combinations, duplicates, !!opts.allowInvalid, search, opts.modelRepository);
   const save = (): void => writeSweepRecord(dir, record);
+  const external = startExternal(spec, plan, dir, record, save);
   save();
   log(`sweep '${spec.name}': ${combinations.length} combination(s)${duplicates ? ` (${duplicates} duplicate(s) left out)` : ''}; results in ${dir}`);
 
@@ -80,7 +83,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
     save();
     const started = Date.now();
     try {
-      const measured = await runCombination(combo, rec, { spec, plan, dir, source, search, opts, log, save });
+      const measured = await runCombination(combo, rec, { spec, plan, dir, source, search, opts, log, save, ...(external && { external }) });
       rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null, ...costFigures(combo, spec, measured.figures.throughputAtSloRps) };
       if (measured.search) {
         const s = measured.search;
@@ -112,6 +115,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
     save();
   }
 
+  if (external) await finishExternal(external, log);
   const candidates: Candidate[] = record.combinations.map((c, i) => ({ id: c.id, label: c.label, figures: cutShort.has(i) ? null : c.figures }));
   const { verdicts, ...recommendation } = recommend(candidates, spec.constraints, { allowInvalid: !!opts.allowInvalid, basis: spec.recommend });
   verdicts.forEach((v, i) => (record.combinations[i]!.verdict = v));
@@ -133,6 +137,8 @@ interface ComboContext {
   opts: SweepOptions;
   log: (line: string) => void;
   save: () => void;
+  /** External sweeps: the target and the apply steps. */
+  external?: ExternalRun;
 }
 
 /** runCombination measures one combination: against its own server (matrix) or its target. */
@@ -155,6 +161,7 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
       },
       sampleMemory,
     });
+  if (ctx.external && combo.variables) return measureExternal(ctx.external, combo, rec, dir, ctx, measure);
   if (combo.target) {
     const target = combo.target.spec;
     const metrics = target.metricsUrl;
@@ -183,6 +190,43 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
   }
 }
 
+/**
+ * startExternal saves the user's config file before an external sweep writes to it (an unreadable file is a
+ * configuration problem, exit 2) and puts the apply steps in the record.
+ */
+function startExternal(spec: SweepSpec, plan: Plan, dir: string, record: SweepRecord, save: () => void): ExternalRun | undefined {
+  if (!spec.external) return undefined;
+  let run: ExternalRun;
+  try {
+    // Restored at an exit that cut the sweep short (a second Ctrl-C): sweep.json says so, still 'running'.
+    run = prepareExternal(spec.external, plan, dir, spec.file, save);
+  } catch (err) {
+    if (err instanceof GauntletError) throw err;
+    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `sweep ${spec.file ?? spec.name}: server.config_file: ${(err as Error).message}`);
+  }
+  record.sweep.external = run.record;
+  return run;
+}
+
+/** measureExternal applies a combination of an external sweep to the user's server, then measures the sweep's target. */
+async function measureExternal(
+  run: ExternalRun,
+  combo: Combination,
+  rec: ComboRecord,
+  dir: string,
+  ctx: ComboContext,
+  measure: (target: TargetSpec, model: string | undefined, sampleMemory: () => Promise<number | null>) => Promise<Measured>,
+): Promise<Measured> {
+  rec.apply = {};
+  const t0 = Date.now();
+  await applyCombination(run, combo.id, combo.variables ?? {}, dir, rec.apply, { ...(ctx.opts.signal && { signal: ctx.opts.signal }), log: ctx.log });
+  rec.startupMs = Date.now() - t0;
+  ctx.save();
+  const metrics = run.target.metricsUrl;
+  const tls = metrics ? metricsTls(run.target, metrics) : undefined;
+  return measure(run.target, run.model, async () => (metrics ? metricsRssMib(metrics, { ...(tls && { tls }) }) : null));
+}
+
 /** serverTarget is a started server as a target, with the client settings (protocol, timeouts) of the scenario's target. */
 function serverTarget(base: TargetSpec | EmbeddedTarget, s: EmbeddedServer, id: string, model: string): TargetSpec {
   const grpc = base.protocol === 'kserve-grpc';
@@ -201,7 +245,8 @@ function serverTarget(base: TargetSpec | EmbeddedTarget, s: EmbeddedServer, id: 
 
 /** costFigures: the combination's cost per hour (its target's, or the sweep's) and per 1M inferences at the SLO. */
 function costFigures(combo: Combination, spec: SweepSpec, throughputRps: number): { costPerHour?: number; costPerMillion?: number | null } {
-  const perHour = combo.target ? combo.target.spec.costPerHour : spec.costPerHour;
+  // A target sweep's targets carry their own price; an external sweep's target may (the sweep's cost_per_hour wins).
+  const perHour = combo.target ? combo.target.spec.costPerHour : (spec.costPerHour ?? spec.external?.target?.spec.costPerHour);
   if (perHour === undefined) return {};
   return { costPerHour: perHour, costPerMillion: costPerMillion(perHour, throughputRps) };
 }
@@ -236,7 +281,7 @@ function initialRecord(
       ...(spec.file !== undefined && { file: spec.file }),
       ...(spec.description !== undefined && { description: spec.description }),
       scenario: plan.file ?? spec.scenario,
-      mode: spec.targets ? 'targets' : 'matrix',
+      mode: spec.external ? 'external' : spec.targets ? 'targets' : 'matrix',
       ...(spec.model !== undefined && { model: spec.model }),
       ...(modelRepository !== undefined && { modelRepository }),
       recommend: spec.recommend,
@@ -254,7 +299,8 @@ function initialRecord(
       id: c.id,
       index: c.index,
       config: c.config,
-      label: c.target ? `target ${c.target.spec.name} (${c.target.spec.url})` : describeConfig(c.config),
+      label: c.variables ? describeVariables(c.variables) : c.target ? `target ${c.target.spec.name} (${c.target.spec.url})` : describeConfig(c.config),
+      ...(c.variables && { variables: c.variables }),
       ...(c.target && { target: { name: c.target.spec.name, url: c.target.spec.url, ...(c.target.file !== undefined && { file: c.target.file }) } }),
       status: 'pending',
       dir: c.id,

@@ -13,6 +13,8 @@ import type { RecommendBasis } from './recommend.js';
 import type { Heartbeat } from '../results/results-schema.js';
 import type { SearchStep } from './rate-search.js';
 import type { Figures, Recommendation, Verdict } from './recommend.js';
+import type { ApplyRecord, ExternalRecord } from './apply-combination.js';
+import type { VarValue } from './config-template.js';
 import type { AccuracyDelta } from './repository-variant.js';
 import type { ComboConfig, Constraints, SearchSpec } from './sweep-spec.js';
 
@@ -36,6 +38,10 @@ export interface ComboRecord {
   model?: string;
   /** Target sweeps: the target measured. */
   target?: { name: string; url: string; file?: string };
+  /** External sweeps: the value of each variable. */
+  variables?: Record<string, VarValue>;
+  /** External sweeps: what applying the combination did (rendered config, apply command, model load, readiness). */
+  apply?: ApplyRecord;
   status: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
   /** Why it failed (the server did not start, its config would not load, the target was unreachable). */
   error?: string;
@@ -67,7 +73,9 @@ export interface SweepRecord {
     file?: string;
     description?: string;
     scenario: string;
-    mode: 'matrix' | 'targets';
+    mode: 'matrix' | 'targets' | 'external';
+    /** External sweeps: the target, the apply steps, and what became of the user's config file. */
+    external?: ExternalRecord;
     model?: string;
     modelRepository?: string;
     durationScale: number;

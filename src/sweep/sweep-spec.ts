@@ -5,6 +5,7 @@
  */
 import type { TargetSpec } from '../targets/target-spec.js';
 import type { RecommendBasis } from './recommend.js';
+import type { ExternalSpec } from './external-config.js';
 
 /** PRECISION_NAMES are the precision variants a matrix may name (the bundled models' variants). */
 export const PRECISION_NAMES = ['fp32', 'fp16', 'int8', 'int4'] as const;
@@ -91,6 +92,8 @@ export interface SweepSpec {
   matrix?: Matrix;
   /** Target sweeps: the targets to compare (no server is started). */
   targets?: SweepTarget[];
+  /** External sweeps: the user's variables and how each combination is applied to the user's server (external-config.ts). */
+  external?: ExternalSpec;
   /** The rate search; absent: the scenario's phases are run as they are. */
   search?: SearchSpec;
   constraints: Constraints;

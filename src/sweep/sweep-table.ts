@@ -2,6 +2,8 @@
  * Text for people: the combinations a sweep would run (`--dry-run`), and the table of a finished sweep with the
  * Pareto frontier and the recommendation. Read from the sweep record's data only.
  */
+import { describeExternal } from './describe-external.js';
+import { describeVariables } from './variable-combinations.js';
 import type { Plan } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import { CONFIG_ORDER, type CombinationList, describeConfig } from './combinations.js';
@@ -26,7 +28,8 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   const out = [`Sweep ${spec.name}${spec.file ? ` (${spec.file})` : ''}`];
   if (spec.description) out.push(`  ${spec.description.trim().replace(/\s*\n\s*/g, ' ')}`);
   out.push(`Scenario: ${plan.name} (${plan.file ?? spec.scenario})${spec.search ? ': its request and SLO; the search replaces its phases' : `: ${plan.phases.length} phase(s), ${formatDuration(plan.durationS)}`}`);
-  out.push(spec.targets ? `Targets: ${spec.targets.length}` : `Model: ${spec.model}`);
+  if (spec.external) out.push(...describeExternal(spec.external, plan));
+  else out.push(spec.targets ? `Targets: ${spec.targets.length}` : `Model: ${spec.model}`);
   if (spec.search) {
     const s = spec.search;
     const b = searchBounds(spec, plan);
@@ -38,7 +41,7 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   out.push(`Constraints: ${cons.length ? cons.join(', ') : 'none'}`);
   out.push(`Recommend on: ${spec.recommend}${spec.repeats ? `; each deciding run repeated ${spec.repeats} time(s) to measure run-to-run noise` : '; repeats: 0, so run-to-run noise is not measured and p99 differences cannot decide'}`);
   out.push(`Combinations: ${list.combinations.length}${list.duplicates ? ` (${list.duplicates} duplicate(s) left out: with batching off the queue delay has no effect)` : ''}`);
-  for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
+  for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.variables ? describeVariables(combo.variables) : combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
   const s = spec.search;
   const repeatS = s ? spec.repeats * s.stepDurationS : spec.repeats * Math.max(0, ...plan.phases.map((p) => p.durationS));
   const perCombo = (s ? s.warmupS + (s.toRps === undefined ? s.probeS : 0) + (s.steps + 1) * s.stepDurationS : plan.durationS) + repeatS;
@@ -52,11 +55,12 @@ export function formatSweep(r: SweepRecord, dir: string): string[] {
   const precision = r.combinations.some((c) => c.accuracy && c.accuracy.maxAbsError > 0);
   const cost = r.combinations.some((c) => c.figures?.costPerHour !== undefined);
   const noise = r.combinations.some((c) => c.figures?.p99NoiseShare !== undefined);
-  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), 'rps@SLO', 'missed at', 'p50 ms', 'p99 ms', ...(noise ? ['p99 noise'] : []), 'errors', 'MiB', ...(cost ? ['cost/h', 'cost/1M'] : []), ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
+  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), ...(r.sweep.mode === 'external' ? ['variables'] : []), 'rps@SLO', 'missed at', 'p50 ms', 'p99 ms', ...(noise ? ['p99 noise'] : []), 'errors', 'MiB', ...(cost ? ['cost/h', 'cost/1M'] : []), ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
   const rows = r.combinations.map((c) => [
     c.id,
     ...settings.map((k) => setting(c.config, k)),
     ...(r.sweep.mode === 'targets' ? [c.target?.url ?? ''] : []),
+    ...(r.sweep.mode === 'external' ? [c.label] : []),
     ...figureCells(c, noise),
     ...(cost ? costCells(c) : []),
     ...(precision ? accuracyCells(c) : []),

@@ -291,6 +291,8 @@ describe('wire numbering matches Triton’s and KServe’s protos', () => {
     ['inference.ModelStatistics', 'inference_stats', 6], ['inference.ModelStatistics', 'batch_stats', 7],
     ['inference.InferStatistics', 'cache_miss', 8], ['inference.InferBatchStatistics', 'compute_output', 4],
     ['inference.RepositoryIndexRequest', 'ready', 2],
+    ['inference.RepositoryModelLoadRequest', 'model_name', 2], ['inference.RepositoryModelLoadRequest', 'parameters', 3],
+    ['inference.RepositoryModelUnloadRequest', 'model_name', 2], ['inference.ModelRepositoryParameter', 'string_param', 3],
     ['inference.ModelConfig', 'platform', 2], ['inference.ModelConfig', 'version_policy', 3],
     ['inference.ModelConfig', 'max_batch_size', 4], ['inference.ModelConfig', 'input', 5],
     ['inference.ModelConfig', 'instance_group', 7], ['inference.ModelConfig', 'dynamic_batching', 11],

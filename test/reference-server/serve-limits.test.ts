@@ -22,6 +22,7 @@ function args(over: Partial<ServeArgs> = {}): ServeArgs {
     metricsPort: 0,
     maxBodyBytes: 64 << 20,
     maxJsonBodyBytes: 8 << 20,
+    modelControlMode: 'none',
     admission: true,
     maxInflightRequests: 0,
     maxInflightBytes: 256 << 20,
@@ -46,6 +47,18 @@ function args(over: Partial<ServeArgs> = {}): ServeArgs {
 }
 
 describe('gauntlet serve limits', () => {
+  it('refuses explicit model control with replicas, and a --load-model * beside other names', async () => {
+    const err = await startServe(args({ modelControlMode: 'explicit', replicas: 2, loadModel: ['*', 'hold'] }), () => {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as GauntletError).code).toBe('GAUNTLET_ERR_INVALID_ARGUMENT');
+    expect((err as GauntletError).details).toEqual([
+      '--model-control-mode explicit: works with the single server only (--replicas 1); each replica loads its models at start-up',
+      "--load-model '*': must be the only --load-model",
+    ]);
+  });
+
   it('lists every limit outside its range with its flag', async () => {
     const err = await startServe(
       args({ maxJsonBodyBytes: 10, maxInflightRequests: -1, maxInflightBytes: 1.5, maxEventLoopDelayMs: 1e9, maxInflightPerReplica: Number.NaN, maxBodyBytes: 1e12 }),

@@ -87,9 +87,10 @@ describe('gauntlet sweep end to end', () => {
     it('recommends nothing when a combination met the SLO in the top phase: its capacity lies above the scenario (exit 1)', () => {
       const { record } = outcome;
       // 40 rps is far below what the tiny model sustains, so every valid combination met the SLO there.
-      const valid = record.combinations.filter((c) => c.figures!.valid);
-      expect(valid.length).toBeGreaterThan(0);
-      for (const c of valid.filter((x) => x.figures!.throughputAtSloRps > 0)) expect(c.figures).toMatchObject({ ceilingTooLow: true, notMetRps: null, rateRps: 40 });
+      // (The sweep allows invalid measurements: on a busy machine some are; the capacity range is read all the same.)
+      const met = record.combinations.filter((c) => c.figures!.throughputAtSloRps > 0);
+      expect(met.length).toBeGreaterThan(0);
+      for (const c of met) expect(c.figures).toMatchObject({ ceilingTooLow: true, notMetRps: null, rateRps: 40 });
       const rec = record.recommendation!;
       expect(rec).toMatchObject({ id: null, outcome: 'ceiling-too-low', basis: 'throughput' });
       expect(rec.reason).toMatch(/^No recommendation: the ceiling was too low for \d\d-/);
