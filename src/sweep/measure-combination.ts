@@ -169,7 +169,10 @@ export async function measureCombination(target: TargetSpec, model: string | und
     return { rateRps: rate, valid: j.valid, met: j.feasible, p50Ms: j.p50Ms, p99Ms: j.p99Ms, errorRate: j.errorRate, throughputRps: j.throughputRps, results: path.join(dir, 'results.json') };
   }, ctx) : [];
   const noise = outcome.best ? noiseFigures(outcome.best, repeats) : undefined;
-  demoteUnconfirmed(outcome, repeats, ctx.log);
+  const unconfirmed = demoteUnconfirmed(outcome, repeats, ctx.log);
+  if (unconfirmed !== undefined && outcome.best && !ctx.signal?.aborted && search.steps > 0) {
+    await researchBelow(outcome, unconfirmed, (range) => searchMaxRate(range, probe, { ...(ctx.signal && { signal: ctx.signal }), acceptInvalid: !!ctx.acceptInvalid }), ctx.log);
+  }
   const best = outcome.best;
   // Nothing passed: show the last attempt at from_rps (the retry, when there was one).
   const shown = best ?? [...outcome.steps].reverse().find((s) => s.rateRps === search.fromRps);
@@ -227,9 +230,9 @@ async function repeatAt(rate: number, n: number, once: (k: number) => Promise<Re
  * result falls back to the highest other rate that met the bounds below it, and the missed rate becomes the
  * lowest rate known not met.
  */
-function demoteUnconfirmed(outcome: SearchOutcome, repeats: RepeatRun[], log: (l: string) => void): void {
+export function demoteUnconfirmed(outcome: SearchOutcome, repeats: RepeatRun[], log: (l: string) => void): number | undefined {
   const best = outcome.best;
-  if (!best || !repeats.some((r) => r.valid && !r.met)) return;
+  if (!best || !repeats.some((r) => r.valid && !r.met)) return undefined;
   const below = outcome.steps.filter((s) => s.feasible && s.rateRps < best.rateRps).sort((a, b) => b.rateRps - a.rateRps)[0];
   outcome.notMetRps = best.rateRps;
   outcome.ceilingTooLow = false;
@@ -242,6 +245,33 @@ function demoteUnconfirmed(outcome: SearchOutcome, repeats: RepeatRun[], log: (l
   }
   outcome.note += `; ${best.rateRps} rps was not met again when repeated, so the result is ${outcome.rateRps} rps`;
   log(`  → ${best.rateRps} rps not confirmed; throughput at the SLO ${outcome.rateRps} rps`);
+  return best.rateRps;
+}
+
+/** RESEARCH_STEPS: bisection steps of the one search between a demoted result and the rate that was not confirmed. */
+export const RESEARCH_STEPS = 2;
+
+/**
+ * researchBelow narrows the range a demotion left wide (a search that jumped from 50 to 718 rps and could not
+ * confirm 718 would otherwise say "50 to 718"): one more search from the demoted rate (measured again first) up to
+ * the unconfirmed one, RESEARCH_STEPS bisections. Its highest feasible rate, if any, becomes the result; if the
+ * demoted rate is not met again either, the result stays at it, with the lowest rate not met lowered.
+ */
+export async function researchBelow(outcome: SearchOutcome, unconfirmedRps: number, search: (range: { fromRps: number; toRps: number; steps: number }) => Promise<SearchOutcome>, log: (l: string) => void): Promise<void> {
+  const from = outcome.best!.rateRps;
+  log(`  re-searching between ${from} and ${unconfirmedRps} rps`);
+  const again = await search({ fromRps: from, toRps: unconfirmedRps, steps: RESEARCH_STEPS });
+  outcome.steps.push(...again.steps);
+  if (again.inconclusive) outcome.inconclusive = true;
+  const missed = [unconfirmedRps, ...again.steps.filter((s) => s.valid && !s.feasible).map((s) => s.rateRps)];
+  if (again.best) {
+    outcome.best = again.best;
+    outcome.rateRps = again.rateRps;
+  }
+  const above = missed.filter((r) => r > outcome.rateRps);
+  outcome.notMetRps = above.length ? Math.min(...above) : unconfirmedRps;
+  outcome.note += `; searched again between ${from} and ${unconfirmedRps} rps: ${outcome.rateRps} rps met, ${outcome.notMetRps} rps not`;
+  log(`  → throughput at the SLO ${outcome.rateRps} rps (not met at ${outcome.notMetRps} rps)`);
 }
 
 /** noiseFigures: the p99 spread over the deciding run and its valid repeats at the same rate. */

@@ -4,6 +4,7 @@
  * inconclusive), stops at once when from_rps is not feasible, and says when the ceiling was too low.
  */
 import { describe, expect, it } from 'vitest';
+import { demoteUnconfirmed, type RepeatRun, researchBelow } from '../../../src/sweep/measure-combination.js';
 import { type Probe, type ProbeResult, roundRate, searchMaxRate } from '../../../src/sweep/rate-search.js';
 
 function result(feasible: boolean, valid = true): ProbeResult {
@@ -148,4 +149,29 @@ describe('roundRate', () => {
     [31.62277, 31.6],
     [0.123, 0.1],
   ])('%d → %d', (v, r) => expect(roundRate(v)).toBe(r));
+});
+
+describe('a best rate that is not met again when repeated', () => {
+  const repeat = (met: boolean, rateRps: number): RepeatRun => ({ rateRps, valid: true, met, p50Ms: 1, p99Ms: met ? 10 : 90, errorRate: 0, throughputRps: rateRps, results: 'r.json' });
+
+  it('is demoted to the highest rate met below it, then the range between them is searched again', async () => {
+    // The first search jumped from 50 to 718 rps and met it by luck: capacity is 300.
+    const first = await searchMaxRate({ fromRps: 50, toRps: 2720, steps: 0 }, capacity(300));
+    const lucky = { ...first, best: { ...first.steps[0]!, rateRps: 718 }, rateRps: 718 };
+    lucky.steps.push({ ...result(true), rateRps: 718, attempt: 1 });
+    expect(demoteUnconfirmed(lucky, [repeat(false, 718)], () => {})).toBe(718);
+    expect(lucky).toMatchObject({ rateRps: 50, notMetRps: 718, ceilingTooLow: false });
+    const probed: number[] = [];
+    await researchBelow(lucky, 718, (range) => searchMaxRate(range, async (rate, attempt) => (probed.push(rate), capacity(300)(rate, attempt))), () => {});
+    // From the demoted rate (measured again) up to the unconfirmed one, two bisections: 50, 189, 368.
+    expect(probed).toEqual([50, 189, 368]);
+    expect(lucky).toMatchObject({ rateRps: 189, notMetRps: 368 });
+    expect(lucky.note).toContain('searched again between 50 and 718 rps: 189 rps met, 368 rps not');
+  });
+
+  it('keeps a confirmed rate as it is', async () => {
+    const out = await searchMaxRate({ fromRps: 50, toRps: 2000, steps: 4 }, capacity(700));
+    expect(demoteUnconfirmed(out, [repeat(true, out.rateRps)], () => {})).toBeUndefined();
+    expect(out.rateRps).toBeGreaterThan(500);
+  });
 });
