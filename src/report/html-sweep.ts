@@ -21,8 +21,11 @@ export function sweepSummary(s: SweepInput): string[] {
     `${r.sweep.name} measured ${plural(r.combinations.length, 'combination')} ${r.sweep.mode === 'targets' ? 'of external targets' : `of ${settings.length ? settings.join(', ') : 'the base configuration'} for ${r.sweep.model ?? 'the model'}`} with the scenario ${r.sweep.scenario}: ${done} done${failed ? `, ${failed} failed` : ''}.`,
   ];
   const search = r.sweep.search;
-  if (search) out.push(`Each combination's throughput at the SLO is the highest Poisson rate between ${search.fromRps} and ${search.toRps} requests/s whose measurement was valid with p99 <= ${search.p99Ms} ms and error rate <= ${(search.errorRate * 100).toFixed(2)} % (${search.steps} bisection steps of ${search.stepDurationS} s).`);
-  else out.push('Each combination ran the scenario\'s phases; its throughput at the SLO is the highest throughput of a checked phase that met every SLO check.');
+  if (search) {
+    const ceiling = search.toRps !== undefined ? `${search.toRps} requests/s` : `a ceiling of 1.5x what a ${search.probeS ?? 2} s closed-loop probe of that combination sustained`;
+    out.push(`Each combination's throughput at the SLO is the highest Poisson rate from ${search.fromRps} requests/s up to ${ceiling} whose measurement was valid with p99 <= ${search.p99Ms} ms and error rate <= ${(search.errorRate * 100).toFixed(2)} % (${search.steps} bisection steps of ${search.stepDurationS} s).`);
+  } else out.push('Each combination ran the scenario\'s phases; its throughput at the SLO is the highest throughput of a checked phase that met every SLO check.');
+  if (r.sweep.repeats) out.push(`The run each figure comes from was repeated ${r.sweep.repeats} time(s): a rate not met again is not counted, and the spread of p99 is the run-to-run noise a margin must beat.`);
   const frontier = r.recommendation?.frontier ?? [];
   if (frontier.length) out.push(`Pareto frontier (no other combination has more throughput at a lower p99): ${frontier.join(', ')}.`);
   return out;
@@ -116,15 +119,19 @@ function configTable(s: SweepInput): Html {
   const cost = rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-');
   const targets = r.sweep.mode === 'targets';
   const memory = rows.some((x) => x.memoryMib !== '-');
-  const numbers = ['rps at SLO', 'p50 (ms)', 'p99 (ms)', 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement (%)'] : []), ...(cost ? ['$/h', '$ / 1M at SLO'] : [])];
+  const missed = rows.some((x) => x.missedAt !== '');
+  const noise = rows.some((x) => x.p99Noise !== '');
+  const numbers = ['rps at SLO', ...(missed ? ['missed at (rps)'] : []), 'p50 (ms)', 'p99 (ms)', ...(noise ? ['p99 noise (%)'] : []), 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement (%)'] : []), ...(cost ? ['$/h', '$ / 1M at SLO'] : [])];
   const header = ['combination', ...settings, ...(targets ? ['target'] : []), ...numbers, 'valid', 'constraints'];
   const body = rows.map((x) => [
     comboCell(x),
     ...x.settings,
     ...(targets ? [html`<span class="any">${x.targetShort}</span>`] : []),
     x.rpsAtSlo,
+    ...(missed ? [x.missedAt || '-'] : []),
     x.p50,
     x.p99,
+    ...(noise ? [x.p99Noise || '-'] : []),
     x.errorRate.replace(/ %$/, ''),
     ...(memory ? [x.memoryMib] : []),
     ...(accuracy ? [x.cosine, x.maxAbsError] : []),
@@ -137,7 +144,7 @@ function configTable(s: SweepInput): Html {
   const numeric = numbers.map((_, i) => first + i);
   const rowClasses = rows.map((x) => (x.recommended ? 'recommended' : x.tied ? 'tied' : undefined));
   const t = table(header, body, { numeric, className: 'combos', rowClasses });
-  return html`${t}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement.${cost ? ' Cost per 1M at the SLO is the cost per hour spread over an hour at the throughput at the SLO.' : ''} ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run). Ceiling too low: the combination passed the search's top step, so its capacity lies above what was tried and its throughput ranks nothing.</p>`;
+  return html`${t}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement; missed at is the lowest rate measured validly above it that missed the bounds (the capacity lies between the two; - when none did), and p99 noise the spread of p99 when that run was repeated.${cost ? ' Cost per 1M at the SLO is the cost per hour spread over an hour at the throughput at the SLO.' : ''} ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run). Ceiling too low: the combination passed the search's top step, so its capacity lies above what was tried and its throughput ranks nothing.</p>`;
 }
 
 /** sweepTitle is the page title of a sweep. */

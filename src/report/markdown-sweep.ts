@@ -36,7 +36,9 @@ export function sweepBlocks(s: SweepInput, level: 2 | 3, md: RepeatMarkdownParts
   const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
   const memory = rows.some((x) => x.memoryMib !== '-');
   const cost = rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-');
-  const numbers = ['rps at SLO', 'p50 (ms)', 'p99 (ms)', 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine', 'max abs err'] : []), ...(cost ? ['$/h', 'cost / 1M at SLO'] : [])];
+  const missed = rows.some((x) => x.missedAt !== '');
+  const noise = rows.some((x) => x.p99Noise !== '');
+  const numbers = ['rps at SLO', ...(missed ? ['missed at (rps)'] : []), 'p50 (ms)', 'p99 (ms)', ...(noise ? ['p99 noise (%)'] : []), 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine', 'max abs err'] : []), ...(cost ? ['$/h', 'cost / 1M at SLO'] : [])];
   const header = ['#', 'combination', 'mark', ...settings, ...numbers, 'valid', 'constraints'];
   const first = 3 + settings.length;
   blocks.push(
@@ -48,8 +50,10 @@ export function sweepBlocks(s: SweepInput, level: 2 | 3, md: RepeatMarkdownParts
         x.marks.map((m) => (m === 'recommended' ? '⭐ recommended' : m)).join(', '),
         ...x.settings,
         x.rpsAtSlo,
+        ...(missed ? [x.missedAt || '-'] : []),
         x.p50,
         x.p99,
+        ...(noise ? [x.p99Noise || '-'] : []),
         x.errorRate.replace(/ %$/, ''),
         ...(memory ? [x.memoryMib] : []),
         ...(accuracy ? [x.cosine, x.maxAbsError] : []),

@@ -49,6 +49,10 @@ export interface ComboRow {
   /** The target as a table shows it beside the combination's name: its URL, with its name when the label differs. */
   targetShort: string;
   rpsAtSlo: string;
+  /** The lowest rate validly missed above the throughput at the SLO ('-' when none was, '' in older records). */
+  missedAt: string;
+  /** The p99 noise measured by the repeats ('-' not measured, '' in older records). */
+  p99Noise: string;
   p50: string;
   p99: string;
   errorRate: string;
@@ -96,7 +100,9 @@ export function comboRows(s: SweepInput): ComboRow[] {
       settings: settings.map((k) => settingText(c.config, k)),
       target: c.target ? `${c.target.name} (${c.target.url})` : '',
       targetShort: !c.target ? '' : c.target.name === c.label ? c.target.url : `${c.target.name} (${c.target.url})`,
-      rpsAtSlo: f ? rps(f.throughputAtSloRps) : '-',
+      rpsAtSlo: f ? `${f.lowerBound || f.ceilingTooLow ? '≥ ' : ''}${rps(f.throughputAtSloRps)}` : '-',
+      missedAt: f?.notMetRps === undefined ? '' : f.notMetRps === null ? '-' : rps(f.notMetRps),
+      p99Noise: f?.p99NoiseShare === undefined ? '' : f.p99NoiseShare === null ? '-' : `±${pct(f.p99NoiseShare).replace(/ %$/, '')}`,
       p50: f ? msValue(f.p50Ms) : '-',
       p99: f ? msValue(f.p99Ms) : '-',
       errorRate: f ? pct(f.errorRate) : '-',

@@ -53,6 +53,20 @@ describe('sweep report views', () => {
     expect(renderReport([s], 'junit')).toMatch(/name="recommendation"[^>]*>\s*<failure message="tie between 02-replicas2, 01-replicas1, 03-replicas3: Their throughput at the SLO differs by 0.20 %/);
   });
 
+  it('shows each combination\'s capacity range and p99 noise when the sweep measured them', () => {
+    const s = sweep('sweep-tie');
+    const record = structuredClone(s.record);
+    record.combinations.forEach((c, i) => Object.assign(c.figures!, { rateRps: 400, notMetRps: i === 0 ? null : 450, p99NoiseShare: i === 2 ? null : 0.08 }));
+    const withRanges = { ...s, record };
+    expect(comboRows(withRanges).map((x) => [x.missedAt, x.p99Noise])).toEqual([['-', '±8.00'], ['450', '±8.00'], ['450', '-']]);
+    const page = renderHtml([withRanges]);
+    expect(page).toContain('<th class="num">missed at (rps)</th>');
+    expect(page).toContain('<th class="num">p99 noise (%)</th>');
+    expect(renderReport([withRanges], 'md')).toMatch(/\| rps at SLO \| missed at \(rps\) \| p50 \(ms\) \| p99 \(ms\) \| p99 noise \(%\) \|/);
+    // Records from before these figures: no such columns.
+    expect(renderHtml([s])).not.toContain('missed at (rps)');
+  });
+
   it('marks a combination whose search ceiling was too low and recommends nothing', () => {
     const s = sweep('sweep-ceiling');
     expect(comboRows(s).find((x) => x.id === '02-int8')!.marks).toContain('ceiling too low');
