@@ -46,7 +46,9 @@ export function readMix(f: Fields, base: RequestSpec, baseDir: string): { expect
 interface ExpectDoc {
   expect: ResponseExpect;
   rows?: ExpectedTensor[][];
+  /** The expect mapping's path, and its data_file's. */
   path: ConfigPath;
+  dataPath: ConfigPath;
 }
 
 function readTemplate(item: unknown, path: ConfigPath, parent: Fields, base: RequestSpec, inherited: ExpectDoc | undefined, baseDir: string): RequestTemplate | undefined {
@@ -67,6 +69,7 @@ function readTemplate(item: unknown, path: ConfigPath, parent: Fields, base: Req
 /** finishTemplate adds a template's samples (from input_data) and its expected rows (validation_data or expect.data_file). */
 function finishTemplate(f: Fields, t: RequestTemplate, inputData: string | undefined, expectDoc: ExpectDoc | undefined, baseDir: string): RequestTemplate | undefined {
   let rows = expectDoc?.rows;
+  let rowsPath = expectDoc?.dataPath ?? f.at('input_data');
   if (inputData !== undefined) {
     if (t.inputs.some((i) => i.data.kind !== 'random')) f.problem('inputs', 'take their data from input_data: give only name, datatype and shape');
     const ctx: DataFileContext = { problems: f.problems, path: f.at('input_data'), file: resolveDataPath(baseDir, inputData) };
@@ -76,13 +79,14 @@ function finishTemplate(f: Fields, t: RequestTemplate, inputData: string | undef
     if (samples === undefined) return undefined;
     t.samples = samples;
     t.inputDataFile = ctx.file;
+    if (rows === undefined && isMapping(doc) && doc['validation_data'] !== undefined) rowsPath = f.at('input_data');
     if (rows === undefined && isMapping(doc) && doc['validation_data'] !== undefined) rows = readExpected(ctx, doc['validation_data'], ['validation_data'], outputTypes(expectDoc?.expect));
   }
   if (expectDoc !== undefined) t.expect = expectDoc.expect;
   if (rows !== undefined) {
     const n = t.samples?.length ?? 1;
-    if (t.samples === undefined && t.inputs.some((i) => i.data.kind === 'random')) f.problems.add(expectDoc?.path ?? f.at('input_data'), `template ${t.name}: expected outputs need fixed inputs (data or input_data), not random ones`);
-    else if (rows.length !== n) f.problems.add(expectDoc?.path ?? f.at('input_data', 'validation_data'), `template ${t.name}: has ${rows.length} expected entries for ${n} request${n === 1 ? '' : 's'}; give one per request, in order`);
+    if (t.samples === undefined && t.inputs.some((i) => i.data.kind === 'random')) f.problems.add(rowsPath, `template ${t.name}: expected outputs need fixed inputs (data or input_data), not random ones`);
+    else if (rows.length !== n) f.problems.add(rowsPath, `template ${t.name}: has ${rows.length} expected entries for ${n} request${n === 1 ? '' : 's'}; give one per request, in order`);
     else t.samples = (t.samples ?? [{ inputs: t.inputs }]).map((s, k) => ({ ...s, expected: rows![k]! }));
   }
   const hasValues = t.expect?.outputs.some((o) => o.values !== undefined) ?? false;
@@ -138,7 +142,7 @@ function readExpectFields(f: Fields, baseDir: string): ExpectDoc {
       else rows = readExpected(ctx, jsonl ? doc : (doc as Record<string, unknown>)['validation_data'], jsonl ? [] : ['validation_data'], outputTypes(expect));
     }
   }
-  return { expect, ...(rows !== undefined && { rows }), path: f.at('data_file') };
+  return { expect, ...(rows !== undefined && { rows }), path: f.path, dataPath: f.at('data_file') };
 }
 
 function readExpectedOutput(item: unknown, path: ConfigPath, parent: Fields, baseDir: string): ExpectedTensor | undefined {
