@@ -94,7 +94,7 @@ export const RANGES = {
   'request.inputs[].shape[]': { min: 0, max: TOTAL_LIMITS.requestElements },
   'request.mix[].weight': { gt: 0, max: 1_000_000 },
   'request.expect.status[]': { min: 100, max: 599 },
-  'request.expect.tolerance.absolute': { min: 0, max: Number.MAX_VALUE },
+  'request.expect.tolerance.absolute': { min: 0, max: 1e6 },
   'request.expect.tolerance.relative': { min: 0, max: 1e6 },
   'faults[].at': { min: 0, max: MAX_DURATION_S },
   'faults[].duration': { gt: 0, max: MAX_DURATION_S },
