@@ -85,11 +85,13 @@ export class RequestMix<P> {
   }
 }
 
-/** templateRequest is a template as a request (its own fields, the request's payload count). */
+/** templateRequest is a template as a request (its own fields, else the request's model, and the request's payload count). */
 function templateRequest(t: RequestTemplate, request: RequestSpec): RequestSpec {
+  const model = t.model ?? request.model;
+  const modelVersion = t.model !== undefined ? t.modelVersion : (t.modelVersion ?? request.modelVersion);
   return {
-    ...(t.model !== undefined && { model: t.model }),
-    ...(t.modelVersion !== undefined && { modelVersion: t.modelVersion }),
+    ...(model !== undefined && { model }),
+    ...(modelVersion !== undefined && { modelVersion }),
     inputs: t.inputs,
     ...(t.outputs !== undefined && { outputs: t.outputs }),
     ...(t.parameters !== undefined && { parameters: t.parameters }),

@@ -43,7 +43,7 @@ export function decodeHttpOutputs(head: string, body: Buffer): Decoded {
       if (typeof raw === 'string') return bad(`output '${o.name}': ${raw}`);
       values = raw;
       off += size;
-    } else if (Array.isArray(o.data)) values = o.data.flat(32) as Value[];
+    } else if (Array.isArray(o.data)) values = (o.data.length > 0 && Array.isArray(o.data[0]) ? o.data.flat(32) : o.data) as Value[];
     else return bad(`output '${o.name}' has no data`);
     outputs.push({ name: o.name, datatype: o.datatype, shape: o.shape, values });
   }
