@@ -6,6 +6,7 @@
  */
 import type { ExpectedTensor, InputSpec, RequestSpec, RequestTemplate, ResponseExpect, Tolerance } from '../targets/target-spec.js';
 import { payloadBytes } from '../targets/tensor-data.js';
+import { DEFAULT_TOLERANCE } from '../targets/response-check.js';
 import { readExpected, readJsonData, readSamples, resolveDataPath, type DataFileContext } from './data-files.js';
 import { asFields, type Fields, show } from './fields.js';
 import { COUNT_LIMITS, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
@@ -20,8 +21,7 @@ export const MIX_KEYS = ['name', 'weight', 'model', 'model_version', 'inputs', '
 export const EXPECT_KEYS = ['status', 'outputs', 'data_file', 'tolerance'] as const;
 /** EXPECT_OUTPUT_KEYS are the fields of each output of an `expect:`. */
 export const EXPECT_OUTPUT_KEYS = ['name', 'datatype', 'shape', 'data'] as const;
-/** DEFAULT_TOLERANCE is how close a checked float must be unless told: |got − want| ≤ 1e-5 + 1e-4 × |want|. */
-export const DEFAULT_TOLERANCE: Readonly<Tolerance> = { absolute: 1e-5, relative: 1e-4 };
+export { DEFAULT_TOLERANCE };
 
 /** readMix reads `expect`, `input_data` and `mix`; without any of them the request is sent as before (no mix). */
 export function readMix(f: Fields, base: RequestSpec, baseDir: string): { expect?: ResponseExpect; mix?: RequestTemplate[] } {

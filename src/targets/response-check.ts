@@ -12,6 +12,9 @@ import type { Decoded, OutputTensor } from './response-outputs.js';
 import type { ExpectedTensor, ResponseExpect, Tolerance } from './target-spec.js';
 import type { Value } from './tensor-data.js';
 
+/** DEFAULT_TOLERANCE is how close a checked number must be unless told: |got − want| ≤ 1e-5 + 1e-4 × |want|. */
+export const DEFAULT_TOLERANCE: Readonly<Tolerance> = { absolute: 1e-5, relative: 1e-4 };
+
 /** ResponseCheck is what one prepared request's responses are checked against. */
 export interface ResponseCheck {
   expect?: ResponseExpect;
@@ -21,7 +24,7 @@ export interface ResponseCheck {
 
 /** checkOutputs returns the first way the outputs differ from what is expected, or undefined when they pass. */
 export function checkOutputs(outputs: readonly OutputTensor[], check: ResponseCheck): string | undefined {
-  const tolerance = check.expect?.tolerance ?? { absolute: 0, relative: 0 };
+  const tolerance = check.expect?.tolerance ?? DEFAULT_TOLERANCE;
   for (const want of check.expect?.outputs ?? []) {
     const wrong = compare(outputs, want, tolerance);
     if (wrong !== undefined) return wrong;

@@ -107,17 +107,35 @@ function decodeContents(bytes: Uint8Array): Value[] {
       const b = Buffer.from(r.bytes());
       const size = field === 6 ? 4 : 8;
       for (let i = 0; i + size <= b.length; i += size) values.push(field === 6 ? b.readFloatLE(i) : b.readDoubleLE(i));
-    } else if (field >= 1 && field <= 5 && wire === WIRE.LEN) {
+    } else if ((field === 2 || field === 3) && wire === WIRE.LEN) {
+      for (const v of signedVarints(r.bytes())) values.push(v);
+    } else if ((field === 1 || field === 4 || field === 5) && wire === WIRE.LEN) {
       const p = new ProtoReader(r.bytes());
       while (!p.done()) {
         const v = p.varint();
-        // int32 and int64 contents are two's complement in 64 bits: a large varint is a negative number.
-        const signed = (field === 2 || field === 3) && v >= 2 ** 63 ? v - 2 ** 64 : v;
-        values.push(field === 1 ? v !== 0 : signed);
+        values.push(field === 1 ? v !== 0 : v);
       }
     } else r.skip(wire);
   }
   return values;
+}
+
+/** signedVarints reads packed int32/int64 varints: two's complement in 64 bits, so a negative number takes 10 bytes. */
+function signedVarints(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let v = 0n;
+  let shift = 0n;
+  for (const b of bytes) {
+    v |= BigInt(b & 0x7f) << shift;
+    shift += 7n;
+    if (b < 0x80) {
+      out.push(Number(BigInt.asIntN(64, v)));
+      v = 0n;
+      shift = 0n;
+    } else if (shift > 63n) throw new RangeError('protobuf: varint longer than 10 bytes');
+  }
+  if (shift !== 0n) throw new RangeError('protobuf: truncated varint');
+  return out;
 }
 
 /** decodeRaw reads a raw little-endian tensor (BYTES: 4-byte length + bytes per element). */

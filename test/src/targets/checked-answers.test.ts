@@ -127,4 +127,34 @@ describe('requests from data files, answers checked', () => {
     // … and only good answers are in the latency histogram.
     expect(bad.results.phases[0].latencyUs.count).toBe(bad.results.phases[0].ok);
   }, 120_000);
+
+  it('HTTP status expectations: a refusal that is expected is OK, a 2xx that is not is BAD_OUTPUT (kserve-http and http)', async () => {
+    const scenario = (name: string, body: string): string => {
+      writeFileSync(file(`${name}.yaml`), `name: ${name}\n${body}slo: {error_rate: 0}\nphases: [{name: steady, duration: 1s, rate: 40}]\n`);
+      return file(`${name}.yaml`);
+    };
+    const kserve = scenario(
+      'status-kserve',
+      `target: {name: gw, protocol: kserve-http, url: 'http://127.0.0.1:${right.httpPort}'}\n` +
+        'request:\n  model: a\n  mix:\n' +
+        '    - {name: good, inputs: [{name: input, datatype: FP32, shape: [1, 16]}], expect: {status: [200]}}\n' +
+        // The server refuses a tensor of the wrong width with 400, as it must: a negative test that passes.
+        '    - {name: refused, inputs: [{name: input, datatype: FP32, shape: [1, 15]}], expect: {status: [400]}}\n',
+    );
+    const ok = await gauntlet(['run', kserve, '--out', file('status-kserve-run'), '--exit-zero']);
+    const okResults = JSON.parse(readFileSync(file('status-kserve-run/results.json'), 'utf8'));
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(okResults.phases[0].errors).toEqual({});
+    expect(okResults.phases[0].ok).toBeGreaterThanOrEqual(30);
+
+    const http = scenario(
+      'status-http',
+      `target: {name: health, protocol: http, method: GET, path: /v2/health/ready, url: 'http://127.0.0.1:${right.httpPort}'}\nrequest: {expect: {status: [204]}}\n`,
+    );
+    const bad = await gauntlet(['run', http, '--out', file('status-http-run')]);
+    const badResults = JSON.parse(readFileSync(file('status-http-run/results.json'), 'utf8'));
+    expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+    expect(badResults.phases[0].errors.BAD_OUTPUT).toBe(badResults.phases[0].completed);
+    expect(JSON.stringify(badResults.errorSamples)).toContain('HTTP status 200, expected 204');
+  }, 120_000);
 });
