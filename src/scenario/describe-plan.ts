@@ -118,6 +118,7 @@ export function describeSlo(slo: SloSpec): string {
     const v = slo[key];
     if (v === undefined) continue;
     if (key === 'errorRate') out.push(`error rate ≤ ${round(v * 100, 4)}%`);
+    else if (key === 'badOutputRate') out.push(`wrong answers ≤ ${round(v * 100, 4)}%`);
     else if (key === 'minRps') out.push(`rate ≥ ${round(v, 3)} rps`);
     else out.push(`${name.replace(/_ms$/, '')} ≤ ${v} ms`);
   }

@@ -86,7 +86,7 @@ describe('requests from data files, answers checked', () => {
         '  mix:',
         '    - {name: a, weight: 3, model: a, input_data: a.json}',
         '    - {name: b, weight: 1, model: b, input_data: b.json, expect: {data_file: b-expected.jsonl, outputs: [{name: output, shape: [1, -1]}]}}',
-        'slo: {error_rate: 0}',
+        'slo: {error_rate: 0.01, bad_output_rate: 0}',
         'phases: [{name: steady, duration: 2s, rate: 60}]',
         '',
       ].join('\n'),
@@ -122,6 +122,9 @@ describe('requests from data files, answers checked', () => {
     // Wrong answers are errors: the error rate counts them and the SLO fails (exit 1) …
     expect(bad.results.phases[0].errorRate).toBeCloseTo(wrongAnswers / sent, 5);
     expect(bad.code, bad.output).toBe(1);
+    const checks = bad.results.slo.checks as { metric: string; pass: boolean; actual: number }[];
+    expect(checks.find((c) => c.metric === 'bad_output_rate')).toMatchObject({ pass: false, actual: wrongAnswers / (sent + bad.results.phases[0].dropped) });
+    expect(good.results.slo.checks.find((c: { metric: string }) => c.metric === 'bad_output_rate')).toMatchObject({ pass: true, actual: 0 });
     expect(bad.output).toMatch(/BAD_OUTPUT/);
     expect(JSON.stringify(bad.results.errorSamples)).toMatch(/output 'output'\[\d\] is .*, expected/);
     // … and only good answers are in the latency histogram.
