@@ -215,7 +215,8 @@ function fail(ctx: DataFileContext, where: (string | number)[], message: string)
 
 /** report adds a problem at the scenario path, naming the file and the place inside it. */
 function report(ctx: DataFileContext, where: (string | number)[], message: string): undefined {
-  const inside = where.length === 0 ? '' : `${where.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('')}: `;
+  const key = (k: string): string => (k.length > 60 ? show(k) : k);
+  const inside = where.length === 0 ? '' : `${where.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? key(k) : `.${key(k)}`)).join('')}: `;
   ctx.problems.add(ctx.path, `${ctx.file}: ${inside}${message}`);
   return undefined;
 }

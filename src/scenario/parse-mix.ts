@@ -32,6 +32,7 @@ export function readMix(f: Fields, base: RequestSpec, baseDir: string): { expect
   let mix: RequestTemplate[] | undefined;
   if (f.has('mix')) {
     if (f.has('input_data')) f.problem('input_data', 'give each template of mix its own input_data');
+    if (expectDoc?.rows !== undefined) f.problems.add(expectDoc.dataPath, 'expected outputs are per request: give each template of mix its own expect.data_file');
     mix = f.list('mix', (item, path) => readTemplate(item, path, f, base, expectDoc, baseDir), true, COUNT_LIMITS.mix) ?? [];
     if (Array.isArray(f.obj.mix) && f.obj.mix.length === 0) f.problem('mix', 'needs at least one template');
   } else {

@@ -111,6 +111,11 @@ describe('request data files', () => {
         'bad.yaml:6: request.mix[1].expect: template mix[1]: expected output data needs fixed inputs (data or input_data), not random ones',
       ],
     ],
+    [
+      'expected outputs for the whole mix',
+      `request:\n  model: m\n  inputs: ${X}\n  expect: {data_file: good.json}\n  mix:\n    - {input_data: good.json}\n${PHASES}`,
+      ['bad.yaml:4: request.expect.data_file: expected outputs are per request: give each template of mix its own expect.data_file'],
+    ],
     ['an empty mix', `request:\n  model: m\n  inputs: ${X}\n  mix: []\n${PHASES}`, ['bad.yaml:4: request.mix: needs at least one template']],
     [
       'status expectations on gRPC',
