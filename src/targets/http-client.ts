@@ -49,7 +49,7 @@ export class HttpClient implements TargetClient {
   send(): Promise<Outcome> {
     const check = this.accepted;
     if (check === undefined) return this.pool.send(this.payload, this.noBody);
-    return this.pool.fetch(this.payload, this.noBody).then((res) => judgeHttp(res, check, undefined, this.samples));
+    return this.pool.fetch(this.payload, this.noBody, 4096).then((res) => judgeHttp(res, check, undefined, this.samples));
   }
 
   /** check sends the request once and throws unless the answer is 2xx (or a status the scenario accepts). */

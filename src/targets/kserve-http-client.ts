@@ -15,7 +15,7 @@ import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
 import { buildPayloads, elementCount, type TensorData } from './tensor-data.js';
 import { RequestMix } from './request-mix.js';
-import { judgeHttp } from './response-check.js';
+import { CHECKED_BODY_BYTES, judgeHttp } from './response-check.js';
 import { decodeHttpOutputs } from './response-outputs.js';
 
 /** HEADER_LENGTH is the binary extension's header giving the length of the JSON part of a body. */
@@ -120,7 +120,7 @@ export class KserveHttpClient implements TargetClient {
       const e = this.mix.next();
       if (e.check === undefined) return this.pool.send(e.payload);
       const check = e.check;
-      return this.pool.fetch(e.payload).then((res) => judgeHttp(res, check, e.decode ? decodeHttpOutputs : undefined, this.samples));
+      return this.pool.fetch(e.payload, false, CHECKED_BODY_BYTES).then((res) => judgeHttp(res, check, e.decode ? decodeHttpOutputs : undefined, this.samples));
     }
     const payload = this.payloads[this.next]!;
     this.next = this.next + 1 === this.payloads.length ? 0 : this.next + 1;

@@ -15,6 +15,9 @@ import type { Value } from './tensor-data.js';
 /** DEFAULT_TOLERANCE is how close a checked number must be unless told: |got − want| ≤ 1e-5 + 1e-4 × |want|. */
 export const DEFAULT_TOLERANCE: Readonly<Tolerance> = { absolute: 1e-5, relative: 1e-4 };
 
+/** CHECKED_BODY_BYTES bounds the body kept of a checked HTTP response (FILE_LIMITS.dataBytes, 64 MiB); a longer one is BAD_RESPONSE. */
+export const CHECKED_BODY_BYTES = 64 << 20;
+
 /** ResponseCheck is what one prepared request's responses are checked against. */
 export interface ResponseCheck {
   expect?: ResponseExpect;
@@ -81,6 +84,7 @@ export function judgeHttp(res: HttpResponse, check: ResponseCheck, decode: ((hea
     if (!accepted && o.code === 'OK') return bad(o, 'BAD_OUTPUT', `HTTP status ${res.status}, expected ${statuses.join(' or ')}`, samples);
   }
   if (o.code !== 'OK' || decode === undefined || !hasOutputChecks(check)) return o;
+  if (res.body.length < (o.bytes ?? 0)) return bad(o, 'BAD_RESPONSE', `the response body has ${o.bytes} bytes, more than the ${res.body.length} a checked response may have`, samples);
   const decoded = decode(res.head, res.body);
   if (!decoded.ok) return bad(o, 'BAD_RESPONSE', decoded.message, samples);
   const wrong = checkOutputs(decoded.outputs, check);

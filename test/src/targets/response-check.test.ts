@@ -4,7 +4,8 @@
  * undecodable responses named, never thrown.
  */
 import { describe, expect, it } from 'vitest';
-import { checkOutputs, close } from '../../../src/targets/response-check.js';
+import { checkOutputs, close, judgeHttp } from '../../../src/targets/response-check.js';
+import { ErrorSamples } from '../../../src/targets/failures.js';
 import { decodeGrpcOutputs, decodeHttpOutputs, type OutputTensor } from '../../../src/targets/response-outputs.js';
 import { ProtoWriter } from '../../../src/targets/protobuf.js';
 
@@ -81,5 +82,28 @@ describe('decoding outputs', () => {
     expect(decodeGrpcOutputs(typed)).toEqual({ ok: true, outputs: [{ name: 'i', datatype: 'INT32', shape: [2], values: [-2, 7] }] });
     const truncated = decodeGrpcOutputs(raw.subarray(0, raw.length - 3));
     expect(truncated.ok).toBe(false);
+  });
+});
+
+describe('judgeHttp', () => {
+  const res = (status: number, code: string, body: Buffer, bytes = body.length) => ({ outcome: { code, sentUs: 1, doneUs: 2, bytes }, status, head: 'HTTP/1.1 200 OK', body, error: '' });
+  const json = Buffer.from(JSON.stringify({ outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 3], data: [1, 2, -3] }] }));
+  const check = { expect: { status: [200, 404], outputs: [{ name: 'y', shape: [1, 3] }], tolerance: TOL }, expected: [{ name: 'y', values: [1, 2, -3] }] };
+
+  it.each<[string, ReturnType<typeof res>, string]>([
+    ['a right answer', res(200, 'OK', json), 'OK'],
+    ['a wrong answer', res(200, 'OK', Buffer.from(json.toString().replace('-3', '3'))), 'BAD_OUTPUT'],
+    ['an accepted refusal', res(404, 'HTTP_404', Buffer.from('{"error": "no"}')), 'OK'],
+    ['a 2xx not accepted', res(201, 'OK', json), 'BAD_OUTPUT'],
+    ['a refusal not accepted keeps its code', res(503, 'HTTP_503', Buffer.alloc(0)), 'HTTP_503'],
+    ['a body cut at the kept limit', res(200, 'OK', json.subarray(0, 10), json.length), 'BAD_RESPONSE'],
+    ['an undecodable body', res(200, 'OK', Buffer.from('<html>')), 'BAD_RESPONSE'],
+  ])('%s', (_what, r, code) => {
+    const samples = new ErrorSamples();
+    const o = judgeHttp(r, check, decodeHttpOutputs, samples);
+    expect(o.code).toBe(code);
+    // Times are the response's: a judged answer is never faster or slower than it was.
+    expect([o.sentUs, o.doneUs]).toEqual([1, 2]);
+    if (code === 'BAD_OUTPUT' || code === 'BAD_RESPONSE') expect(samples.list()[0]!.code).toBe(code);
   });
 });
