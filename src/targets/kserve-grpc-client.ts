@@ -6,7 +6,7 @@
 import { GauntletError } from '../errors.js';
 import type { Outcome } from './client.js';
 import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
-import { GrpcChannel } from './grpc-channel.js';
+import { GrpcChannel, KEPT_BYTES } from './grpc-channel.js';
 import { modelOf } from './kserve-http-client.js';
 import { checkInferSummary, decodeModelInferResponse, encodeModelInferRequest, frameGrpc, MODEL_INFER_PATH, unframeGrpc } from './kserve-grpc-message.js';
 import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
@@ -72,7 +72,12 @@ export class KserveGrpcClient implements TargetClient {
       const e = this.mix.next();
       if (!e.decode || e.check === undefined) return this.channel.call(e.payload);
       const check = e.check;
-      return this.channel.fetch(e.payload).then((res) => (res.outcome.code !== 'OK' ? res.outcome : judgeDecoded(res.outcome, decodeFramed(res.body), check, this.samples)));
+      return this.channel.fetch(e.payload).then((res) => {
+        if (res.outcome.code !== 'OK') return res.outcome;
+        const cut = res.body.length < (res.outcome.bytes ?? 0);
+        const decoded: Decoded = cut ? { ok: false, message: `the response has ${res.outcome.bytes} bytes, more than the ${KEPT_BYTES} a checked response may have` } : decodeFramed(res.body);
+        return judgeDecoded(res.outcome, decoded, check, this.samples);
+      });
     }
     const frame = this.frames[this.next]!;
     this.next = this.next + 1 === this.frames.length ? 0 : this.next + 1;
