@@ -126,6 +126,8 @@ function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | un
   const embedded = readEmbeddedTarget(t, model);
   // A mix infers on every template's model: the embedded server loads them all unless its models are listed.
   if (t.obj.models === undefined && models.length > 0) embedded.models = models;
+  const missing = models.filter((m) => m !== model && embedded.models !== undefined && !embedded.models.includes(m));
+  if (missing.length > 0) t.problem('models', `must include every model of the request's mix: ${missing.map((m) => JSON.stringify(m)).join(', ')} missing`);
   return { target: embedded };
 }
 

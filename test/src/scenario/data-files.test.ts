@@ -116,6 +116,11 @@ describe('request data files', () => {
       `request:\n  model: m\n  inputs: ${X}\n  expect: {data_file: good.json}\n  mix:\n    - {input_data: good.json}\n${PHASES}`,
       ['bad.yaml:4: request.expect.data_file: expected outputs are per request: give each template of mix its own expect.data_file'],
     ],
+    [
+      'a mix model the embedded server would not load',
+      `target: {embedded: true, models: [m]}\nrequest:\n  model: m\n  inputs: ${X}\n  mix:\n    - {model: n}\n${PHASES}`,
+      ['bad.yaml:1: target.models: must include every model of the request\'s mix: "n" missing'],
+    ],
     ['an empty mix', `request:\n  model: m\n  inputs: ${X}\n  mix: []\n${PHASES}`, ['bad.yaml:4: request.mix: needs at least one template']],
     [
       'status expectations on gRPC',
