@@ -133,9 +133,6 @@ function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | un
 
 /** checkRequestFitsTarget reports what a KServe target needs from the request: a model, and inputs (for each template of a mix). */
 function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, model: string | undefined, request: RequestSpec): void {
-  const protocol = 'embedded' in target ? target.protocol : target.protocol;
-  const statuses = request.mix?.some((t) => t.expect?.status !== undefined) || request.expect?.status !== undefined;
-  if (protocol === 'kserve-grpc' && statuses) f.problems.add(['request', 'expect', 'status'], 'is for HTTP targets (kserve-http, http); a gRPC status other than OK is always an error');
   if (!('embedded' in target) && target.protocol === 'http') {
     if (request.mix !== undefined && (request.mix.length !== 1 || request.mix[0]!.samples !== undefined || request.mix[0]!.expect?.outputs.length)) {
       f.problems.add(['request'], 'an http target sends its own body: only request.expect.status applies to it');

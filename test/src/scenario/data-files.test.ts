@@ -122,11 +122,6 @@ describe('request data files', () => {
       ['bad.yaml:1: target.models: must include every model of the request\'s mix: "n" missing'],
     ],
     ['an empty mix', `request:\n  model: m\n  inputs: ${X}\n  mix: []\n${PHASES}`, ['bad.yaml:4: request.mix: needs at least one template']],
-    [
-      'status expectations on gRPC',
-      `target: {embedded: true, protocol: kserve-grpc}\nrequest:\n  model: m\n  inputs: ${X}\n  expect: {status: [200]}\n${PHASES}`,
-      ['bad.yaml:5: request.expect.status: is for HTTP targets (kserve-http, http); a gRPC status other than OK is always an error'],
-    ],
   ])('%s', (_what, text, expected) => {
     expect(problemsOf(text)).toEqual(expected);
   });
