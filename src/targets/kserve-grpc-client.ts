@@ -88,6 +88,9 @@ export class KserveGrpcClient implements TargetClient {
   async check(): Promise<void> {
     const frames = this.mix?.firsts().map((e) => e.payload) ?? [this.frames[0]!];
     for (const [i, frame] of frames.entries()) {
+      // A template whose accepted HTTP statuses are all refusals is a negative test: there is nothing to check before the run.
+      const statuses = this.request.mix?.[i]?.expect?.status;
+      if (statuses !== undefined && !statuses.some((s) => s >= 200 && s < 300)) continue;
       const label = this.mix ? `${this.label} (template ${this.request.mix![i]!.name})` : this.label;
       const res = await this.channel.fetch(frame);
       const code = res.outcome.code;
