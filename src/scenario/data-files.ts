@@ -111,7 +111,9 @@ export function readExpected(ctx: DataFileContext, rows: unknown, where: (string
   rows.forEach((row, i) => {
     if (!isMapping(row)) return void ((ok = false), report(ctx, [...where, i], `must be a mapping of output name → tensor, got ${show(row)}`));
     const expected: ExpectedTensor[] = [];
-    for (const [name, v] of Object.entries(row)) {
+    const tensors = isResponse(row) ? responseTensors(row) : Object.entries(row);
+    if (tensors === undefined) return void ((ok = false), report(ctx, [...where, i, 'outputs'], 'must be a list of {name, datatype, shape, data} (a KServe v2 response)'));
+    for (const [name, v] of tensors) {
       const datatype = datatypes.get(name);
       const t = readTensor(ctx, [...where, i, name], v, datatype, undefined);
       if (t === undefined) ok = false;
@@ -120,6 +122,21 @@ export function readExpected(ctx: DataFileContext, rows: unknown, where: (string
     out.push(expected);
   });
   return ok ? out : undefined;
+}
+
+/** isResponse tells a recorded KServe v2 response (`{"outputs": [{name, datatype, shape, data}], ...}`) from a mapping of output name → tensor. */
+function isResponse(row: Record<string, unknown>): boolean {
+  return Array.isArray(row['outputs']) && (row['outputs'] as unknown[]).every((o) => isMapping(o) && typeof o['name'] === 'string');
+}
+
+/** responseTensors turns a recorded response's outputs into (name, {content, shape}) pairs; undefined when one has no data. */
+function responseTensors(row: Record<string, unknown>): [string, unknown][] | undefined {
+  const out: [string, unknown][] = [];
+  for (const o of row['outputs'] as Record<string, unknown>[]) {
+    if (!Array.isArray(o['data'])) return undefined;
+    out.push([o['name'] as string, { content: o['data'], ...(o['shape'] !== undefined && { shape: o['shape'] }) }]);
+  }
+  return out;
 }
 
 /**

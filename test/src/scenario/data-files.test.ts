@@ -30,6 +30,7 @@ writeFileSync(at('not-json.json'), '{"data": [');
 writeFileSync(at('no-data.json'), JSON.stringify({ inputs: [] }));
 writeFileSync(at('bad-entries.json'), JSON.stringify({ data: [{ x: [1, 2, 3] }, { z: [1, 2, 3, 4] }, { x: ['a', 2, 3, 4] }, { x: { b64: 'AAE=' } }], validation_data: [{ y: [1] }] }));
 writeFileSync(at('ok4.json'), JSON.stringify({ data: [{ x: [1, 2, 3, 4] }, { x: [4, 3, 2, 1] }] }));
+writeFileSync(at('responses.jsonl'), [1, 2].map((v) => JSON.stringify({ model_name: 'm', outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [v] }] })).join('\n'));
 writeFileSync(at('bad.jsonl'), '{"y": [1]}\n{"y": [2\n');
 writeFileSync(at('bad-magic.npy'), Buffer.from('not numpy at all'));
 writeFileSync(at('big-endian.npy'), npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 4), }", f32([1, 2, 3, 4])));
@@ -65,6 +66,8 @@ describe('request data files', () => {
     expect(npy!.inputs[0]!.data).toEqual({ kind: 'values', values: [1, 2, 3, 4] });
     expect(npy!.expect).toEqual({ status: [200], outputs: [{ name: 'y', values: [9] }], tolerance: { absolute: 1e-5, relative: 1e-4 } });
     if ('embedded' in plan.target) expect(plan.target.models).toEqual(['m', 'n']);
+    const recorded = parseScenario(`request:\n  model: m\n  inputs: ${X}\n  input_data: ok4.json\n  expect: {data_file: responses.jsonl}\n${PHASES}`, { file: 'ok.yaml', baseDir: dir });
+    expect(recorded.request.mix![0]!.samples!.map((s) => s.expected)).toEqual([[{ name: 'y', shape: [1, 1], values: [1] }], [{ name: 'y', shape: [1, 1], values: [2] }]]);
     const text = describePlan(plan);
     expect(text).toContain('data: 75% · model m · 3 requests from data (x FP32 [1, 4]), in turn');
     expect(text).toContain('npy: 25% · model n');
