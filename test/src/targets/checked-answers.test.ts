@@ -160,4 +160,14 @@ describe('requests from data files, answers checked', () => {
     expect(badResults.phases[0].errors.BAD_OUTPUT).toBe(badResults.phases[0].completed);
     expect(JSON.stringify(badResults.errorSamples)).toContain('HTTP status 200, expected 204');
   }, 120_000);
+
+  it('a data file that cannot be used stops the run before it starts: every problem with its path, exit 2', async () => {
+    writeFileSync(file('broken.json'), JSON.stringify({ data: [{ input: [1, 2] }, { nope: [] }] }));
+    writeFileSync(file('broken.yaml'), `name: broken\ntarget: {name: gw, protocol: kserve-http, url: 'http://127.0.0.1:${right.httpPort}'}\nrequest:\n  model: a\n  inputs: [{name: input, datatype: FP32, shape: [1, 16]}]\n  input_data: broken.json\nphases: [{name: a, duration: 1s, rate: 5}]\n`);
+    const r = await gauntlet(['run', file('broken.yaml'), '--out', file('broken-run')]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain(`broken.yaml:6: request.input_data: ${file('broken.json')}: data[0].input: has 2 elements, but shape [1, 16] needs 16`);
+    expect(r.stderr).toContain(`broken.yaml:6: request.input_data: ${file('broken.json')}: data[1].nope: is not a declared input (declared: input)`);
+    expect(r.stderr).toContain(`broken.yaml:6: request.input_data: ${file('broken.json')}: data[1]: has no input "input"`);
+  }, 60_000);
 });
