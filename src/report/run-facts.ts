@@ -219,7 +219,16 @@ export function whatHappened(r: ResultsFile): string[] {
       out.push(`In ${p.name}, every request was served, but its latency degraded: ${d.latencyDegraded ?? `p99 ${ms(d.acceptedLatencyUs.p99)} ms`}.`);
       continue;
     }
-    const how = d.rejected > 0 && d.otherFailed === 0 ? 'it shed load' : d.rejected === 0 ? 'it queued rather than shed load' : 'it shed some load and lost some to other failures';
+    // Wrong answers (BAD_OUTPUT) say nothing about how the server handled the load: they are not queueing.
+    const wrong = p.errors['BAD_OUTPUT'] ?? 0;
+    const how =
+      d.rejected === 0 && wrong > 0 && wrong === d.otherFailed
+        ? 'every failure was a wrong answer'
+        : d.rejected > 0 && d.otherFailed === 0
+          ? 'it shed load'
+          : d.rejected === 0
+            ? 'it queued rather than shed load'
+            : 'it shed some load and lost some to other failures';
     out.push(`In ${p.name}, ${count(d.accepted)} requests were served (p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${count(d.rejected)} turned away (${pct(d.rejectedShare)}) and ${count(d.otherFailed)} failed otherwise (${errorsText(otherErrors(p))}): ${how}.`);
   }
   if (failing.length > MAX_NAMED) out.push(`${failing.length - MAX_NAMED} more phases had failures or degraded latency (see the degradation table).`);

@@ -208,6 +208,11 @@ export function checkSlos(plan: Plan, phases: PhaseResult[]): { pass: boolean; c
     ms('p999Ms', 'p99.9', r.latencyUs.p999);
     ms('maxMs', 'max', r.latencyUs.max);
     if (p.slo.errorRate !== undefined) push('error_rate', p.slo.errorRate, 'ratio', r.errorRate, r.errorRate <= p.slo.errorRate);
+    if (p.slo.badOutputRate !== undefined) {
+      const due = r.sent + r.dropped;
+      const rate = due > 0 ? (r.errors['BAD_OUTPUT'] ?? 0) / due : 0;
+      push('bad_output_rate', p.slo.badOutputRate, 'ratio', rate, rate <= p.slo.badOutputRate);
+    }
     if (p.slo.minRps !== undefined) push('throughput', p.slo.minRps, 'rps', r.throughputRps, r.throughputRps >= p.slo.minRps);
   });
   return { pass: checks.every((c) => c.pass !== false), checks };

@@ -35,6 +35,7 @@ import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
 import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults } from './evaluate.js';
 import { isLocalUrl } from './generator-advice.js';
 import { redactTarget } from '../targets/target-headers.js';
+import { requestForResults } from '../scenario/parse-mix.js';
 
 export type { SecondStatus } from './second-status.js';
 
@@ -308,7 +309,7 @@ function buildResults(
     tool: { name: 'gauntlet', version: packageVersion() },
     scenario: { name: plan.name, seed: plan.seed, durationScale: plan.durationScale },
     // Header values (API keys) are hidden; a bearer token is never in the plan at all (src/targets/target-headers.ts).
-    plan: { ...plan, target: redactTarget(plan.target) },
+    plan: { ...plan, request: requestForResults(plan.request), target: redactTarget(plan.target) },
     target: { name: target.name, protocol: target.protocol, url: target.url, embedded },
     startedAt: startedAt.toISOString(),
     status,

@@ -2,6 +2,7 @@
  * describePlan renders a Plan for people (`gauntlet run --dry-run`): the target, the request, the SLO, and one
  * table row per phase with its start, duration, load, arrival process, expected request count and thresholds.
  */
+import { describeMix } from './describe-mix.js';
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import { integralOf } from './integral.js';
 import type { ArrivalSpec, EmbeddedTarget, FaultPlan, PhasePlan, Plan, ShapeSpec, SloSpec } from './plan.js';
@@ -19,7 +20,8 @@ export function describePlan(plan: Plan): string {
   if (plan.durationScale !== 1) facts.push(`durations scaled by ${plan.durationScale}`);
   lines.push(`  ${facts.join(' · ')}`);
   lines.push(`Target: ${describeTarget(plan.target)}`);
-  lines.push(`Request: ${describeRequest(plan.request)}`);
+  lines.push(`Request: ${plan.request.mix ? `a mix of ${plan.request.mix.length} template${plan.request.mix.length === 1 ? '' : 's'}` : describeRequest(plan.request)}`);
+  lines.push(...describeMix(plan.request));
   lines.push(`SLO: ${describeSlo(plan.slo) || 'none'}`);
   lines.push('Phases:');
   const rows = plan.phases.map((p, i) => phaseRow(p, i, plan));
@@ -116,6 +118,7 @@ export function describeSlo(slo: SloSpec): string {
     const v = slo[key];
     if (v === undefined) continue;
     if (key === 'errorRate') out.push(`error rate ≤ ${round(v * 100, 4)}%`);
+    else if (key === 'badOutputRate') out.push(`wrong answers ≤ ${round(v * 100, 4)}%`);
     else if (key === 'minRps') out.push(`rate ≥ ${round(v, 3)} rps`);
     else out.push(`${name.replace(/_ms$/, '')} ≤ ${v} ms`);
   }

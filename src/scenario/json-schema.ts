@@ -7,7 +7,8 @@
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
 import { COUNT_LIMITS, RANGES, TEXT_LIMITS } from './limits.js';
-import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS } from './parse-request.js';
+import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS, REQUEST_KEYS } from './parse-request.js';
+import { DEFAULT_TOLERANCE, EXPECT_KEYS, EXPECT_OUTPUT_KEYS, MIX_KEYS } from './parse-mix.js';
 import { EMBEDDED_KEYS, HTTP_METHODS, PROTOCOLS, ROUTER_POLICIES, TARGET_DEFAULTS } from './parse-target.js';
 import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
@@ -20,6 +21,9 @@ export const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 export const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
 /** str is a non-empty string of at most maxLength characters (the validator's TEXT_LIMITS). */
 export const str = (description: string, maxLength: number = TEXT_LIMITS.text): JsonSchema => ({ type: 'string', minLength: 1, maxLength, description });
+
+/** npy is the subschema of `{npy: file.npy}`: a tensor read from a NumPy file (little-endian, C order). */
+const npy: JsonSchema = { type: 'object', additionalProperties: false, required: ['npy'], properties: { npy: { type: 'string', minLength: 1, description: 'An .npy file, relative to the scenario.' } } };
 
 /** bounds turns a validator's numeric bounds into JSON Schema keywords. */
 export function bounds(b: Bounds): JsonSchema {
@@ -172,7 +176,56 @@ export function scenarioJsonSchema(): JsonSchema {
             additionalProperties: { anyOf: [{ type: 'string', maxLength: TEXT_LIMITS.text }, { type: ['number', 'boolean'] }] },
           },
           payloads: { ...num(RANGES['request.payloads'], 'Distinct random payloads to cycle through.', 'integer'), default: DEFAULT_PAYLOADS },
-        },
+          input_data: str('A perf_analyzer --input-data JSON file ({"data": [...]}, optional "validation_data"), relative to the scenario.'),
+          expect: ref('expect'),
+          mix: { type: 'array', minItems: 1, maxItems: COUNT_LIMITS.mix, items: ref('template'), description: 'Weighted request templates; each inherits what it leaves out from the request.' },
+        } satisfies Record<(typeof REQUEST_KEYS)[number], JsonSchema>,
+      },
+      template: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          name: str('The template\'s name (default mix[i]).', TEXT_LIMITS.name),
+          weight: { ...num(RANGES['request.mix[].weight'], 'Relative share of the requests (default 1).'), default: 1 },
+          model: str('The model to infer on.', TEXT_LIMITS.name),
+          model_version: { type: 'string', maxLength: TEXT_LIMITS.name },
+          inputs: { type: 'array', minItems: 1, maxItems: COUNT_LIMITS.inputs, items: ref('input') },
+          outputs: { type: 'array', maxItems: COUNT_LIMITS.outputs, items: { type: 'string', minLength: 1, maxLength: TEXT_LIMITS.name } },
+          parameters: { type: 'object', maxProperties: COUNT_LIMITS.parameters },
+          input_data: str('A perf_analyzer --input-data JSON file, relative to the scenario.'),
+          expect: ref('expect'),
+        } satisfies Record<(typeof MIX_KEYS)[number], JsonSchema>,
+      },
+      expect: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          status: { type: 'array', maxItems: COUNT_LIMITS.statuses, items: num(RANGES['request.expect.status[]'], undefined, 'integer'), description: 'Accepted HTTP statuses (kserve-http, http).' },
+          outputs: {
+            type: 'array',
+            maxItems: COUNT_LIMITS.outputs,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: {
+                name: str('The output tensor name.', TEXT_LIMITS.name),
+                datatype: { enum: Object.keys(DATATYPES) },
+                shape: { type: 'array', maxItems: COUNT_LIMITS.shapeRank, items: { type: 'integer', minimum: -1 }, description: '-1 matches any size.' },
+                data: { anyOf: [{ type: 'array' }, npy], description: 'Values every response must have (within the tolerance).' },
+              } satisfies Record<(typeof EXPECT_OUTPUT_KEYS)[number], JsonSchema>,
+            },
+          },
+          data_file: str('Expected outputs per request: perf_analyzer {"validation_data": [...]} JSON, or .jsonl (one mapping of output → tensor per line).'),
+          tolerance: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              absolute: { ...num(RANGES['request.expect.tolerance.absolute']), default: DEFAULT_TOLERANCE.absolute },
+              relative: { ...num(RANGES['request.expect.tolerance.relative']), default: DEFAULT_TOLERANCE.relative },
+            },
+          },
+        } satisfies Record<(typeof EXPECT_KEYS)[number], JsonSchema>,
       },
       input: {
         type: 'object',
@@ -182,7 +235,7 @@ export function scenarioJsonSchema(): JsonSchema {
           name: str('The input tensor name.', TEXT_LIMITS.name),
           datatype: { enum: Object.keys(DATATYPES) },
           shape: { type: 'array', maxItems: COUNT_LIMITS.shapeRank, items: num(RANGES['request.inputs[].shape[]'], undefined, 'integer'), description: 'The full shape, batch dimension included.' },
-          data: { anyOf: [{ enum: [...DATA_KINDS] }, { type: 'array' }], default: 'random', description: 'random, zeros, ones, or values (flat or nested).' },
+          data: { anyOf: [{ enum: [...DATA_KINDS] }, { type: 'array' }, npy], default: 'random', description: 'random, zeros, ones, values (flat or nested), or {npy: file.npy}.' },
         },
       },
       phase: {

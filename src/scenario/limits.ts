@@ -34,6 +34,10 @@ export const FILE_LIMITS = {
   traceBytes: 64 << 20,
   /** Send times in one trace file. */
   traceSends: 2_000_000,
+  /** Request data files (perf_analyzer JSON, expected-output JSONL, .npy). */
+  dataBytes: 64 << 20,
+  /** Entries (requests) of one data file. */
+  dataSamples: 100_000,
 } as const;
 
 /** COUNT_LIMITS bound the lists and mappings of scenario and target files (checked before their items are read). */
@@ -45,6 +49,10 @@ export const COUNT_LIMITS = {
   parameters: 256,
   headers: 256,
   models: 64,
+  /** Templates of request.mix. */
+  mix: 256,
+  /** Accepted statuses of an expect. */
+  statuses: 64,
   /** Dimensions of an input's shape. */
   shapeRank: 32,
 } as const;
@@ -84,6 +92,10 @@ export const RANGES = {
   'phases[].speed': { min: 0.001, max: 1000 },
   'request.payloads': { min: 1, max: 10_000 },
   'request.inputs[].shape[]': { min: 0, max: TOTAL_LIMITS.requestElements },
+  'request.mix[].weight': { gt: 0, max: 1_000_000 },
+  'request.expect.status[]': { min: 100, max: 599 },
+  'request.expect.tolerance.absolute': { min: 0, max: 1e6 },
+  'request.expect.tolerance.relative': { min: 0, max: 1e6 },
   'faults[].at': { min: 0, max: MAX_DURATION_S },
   'faults[].duration': { gt: 0, max: MAX_DURATION_S },
   'faults[].timeout': { gt: 0, max: MAX_DURATION_S },

@@ -6,8 +6,11 @@
 import type { InputData, InputSpec, RequestSpec } from '../targets/target-spec.js';
 import { payloadBytes } from '../targets/tensor-data.js';
 import { asFields, Fields, show } from './fields.js';
-import { COUNT_LIMITS, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
-import type { ConfigPath } from './problems.js';
+import { resolveDataPath } from './data-files.js';
+import { COUNT_LIMITS, FILE_LIMITS, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
+import { parseNpy, readBinaryFile } from './npy-file.js';
+import { readMix } from './parse-mix.js';
+import { isMapping, type ConfigPath } from './problems.js';
 
 /** DatatypeKind says what JSON values a KServe datatype holds. */
 type DatatypeKind = { kind: 'bool' } | { kind: 'int' | 'uint'; bits: number } | { kind: 'float'; max: number } | { kind: 'bytes' };
@@ -31,7 +34,7 @@ export const DATATYPES: Record<string, DatatypeKind> = {
 };
 
 /** REQUEST_KEYS are the fields of a scenario's `request:`. */
-export const REQUEST_KEYS = ['model', 'model_version', 'inputs', 'outputs', 'parameters', 'payloads'] as const;
+export const REQUEST_KEYS = ['model', 'model_version', 'inputs', 'outputs', 'parameters', 'payloads', 'input_data', 'expect', 'mix'] as const;
 /** INPUT_KEYS are the fields of each request input. */
 export const INPUT_KEYS = ['name', 'datatype', 'shape', 'data'] as const;
 /** DATA_KINDS are the generated kinds of input data (otherwise data is a list of values). */
@@ -39,13 +42,38 @@ export const DATA_KINDS = ['random', 'zeros', 'ones'] as const;
 /** DEFAULT_PAYLOADS is how many distinct random payloads a request cycles through unless told (fewer for huge tensors). */
 export const DEFAULT_PAYLOADS = 16;
 
-/** readRequest validates a `request:` mapping (absent: an empty request, for http targets). */
-export function readRequest(f: Fields | undefined): RequestSpec {
+/** readRequest validates a `request:` mapping (absent: an empty request, for http targets); data files are relative to baseDir. */
+export function readRequest(f: Fields | undefined, baseDir = '.'): RequestSpec {
   if (!f) return { inputs: [], payloads: DEFAULT_PAYLOADS };
   f.allowOnly(REQUEST_KEYS);
+  const { model, modelVersion, inputs, outputs, parameters } = readRequestBody(f, baseDir);
+  const payloads = readPayloads(f, inputs);
+  const base: RequestSpec = {
+    ...(model !== undefined && { model }),
+    ...(modelVersion !== undefined && { modelVersion }),
+    inputs,
+    ...(outputs !== undefined && { outputs }),
+    ...(parameters !== undefined && { parameters }),
+    payloads,
+  };
+  const { expect, mix } = readMix(f, base, baseDir);
+  return { ...base, ...(expect !== undefined && { expect }), ...(mix !== undefined && { mix }) };
+}
+
+/** RequestBody are the fields a request and each template of its mix share. */
+export interface RequestBody {
+  model?: string;
+  modelVersion?: string;
+  inputs: InputSpec[];
+  outputs?: string[];
+  parameters?: Record<string, string | number | boolean>;
+}
+
+/** readRequestBody reads model, model_version, inputs, outputs and parameters of a request or of a template of its mix. */
+export function readRequestBody(f: Fields, baseDir: string): RequestBody {
   const model = f.string('model', false, TEXT_LIMITS.name);
   const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version', false, TEXT_LIMITS.name);
-  const inputs = f.list('inputs', (item, path) => readInput(item, path, f), false, COUNT_LIMITS.inputs) ?? [];
+  const inputs = f.list('inputs', (item, path) => readInput(item, path, f, baseDir), false, COUNT_LIMITS.inputs) ?? [];
   const names = new Set<string>();
   inputs.forEach((input, i) => {
     if (names.has(input.name)) f.problems.add(f.at('inputs', i, 'name'), `duplicate input name ${show(input.name)}`);
@@ -70,7 +98,6 @@ export function readRequest(f: Fields | undefined): RequestSpec {
     inputs,
     ...(outputs !== undefined && { outputs }),
     ...(params !== undefined && { parameters }),
-    payloads: readPayloads(f, inputs),
   };
 }
 
@@ -109,7 +136,7 @@ export function shapeElements(shape: readonly number[]): number {
   return n;
 }
 
-function readInput(item: unknown, path: ConfigPath, parent: Fields): InputSpec | undefined {
+function readInput(item: unknown, path: ConfigPath, parent: Fields, baseDir: string): InputSpec | undefined {
   const f = asFields(item, path, parent.problems);
   if (!f) return undefined;
   f.allowOnly(INPUT_KEYS);
@@ -130,19 +157,20 @@ function readInput(item: unknown, path: ConfigPath, parent: Fields): InputSpec |
     f.problem('shape', `[${shape!.join(', ')}] has more than ${TOTAL_LIMITS.requestElements} elements; at most ${TOTAL_LIMITS.requestElements} per request (see "Limits" in docs/scenarios.md)`);
     shapeOk = false;
   }
-  const data = readData(f, datatype, shapeOk ? shape : undefined);
+  const data = readData(f, datatype, shapeOk ? shape : undefined, baseDir);
   if (name === undefined || datatype === undefined || !shapeOk || shape === undefined || data === undefined) return undefined;
   return { name, datatype, shape, data };
 }
 
-function readData(f: Fields, datatype: string | undefined, shape: number[] | undefined): InputData | undefined {
+function readData(f: Fields, datatype: string | undefined, shape: number[] | undefined, baseDir: string): InputData | undefined {
   const v = f.obj.data;
   if (v === undefined || v === null) return { kind: 'random' };
+  if (isMapping(v)) return readNpyData(f, datatype, shape, baseDir);
   if (typeof v === 'string' && (DATA_KINDS as readonly string[]).includes(v)) {
     if (datatype === 'BYTES' && v !== 'random') return void f.problem('data', `${v} is only for numeric and BOOL datatypes`);
     return { kind: v as (typeof DATA_KINDS)[number] };
   }
-  if (!Array.isArray(v)) return void f.problem('data', `must be random, zeros, ones or a list of values, got ${show(v)}`);
+  if (!Array.isArray(v)) return void f.problem('data', `must be random, zeros, ones, a list of values or {npy: file.npy}, got ${show(v)}`);
   const values: (number | string | boolean)[] = [];
   const bad: { path: ConfigPath; message: string }[] = [];
   const walk = (node: unknown, path: ConfigPath): void => {
@@ -163,8 +191,25 @@ function readData(f: Fields, datatype: string | undefined, shape: number[] | und
   return bad.length > 0 ? undefined : { kind: 'values', values };
 }
 
+/** readNpyData reads `data: {npy: file.npy}`: the file's dtype must be the input's datatype and its shape the input's shape. */
+function readNpyData(f: Fields, datatype: string | undefined, shape: number[] | undefined, baseDir: string): InputData | undefined {
+  const d = f.mapping('data');
+  if (!d) return undefined;
+  d.allowOnly(['npy']);
+  const ref = d.string('npy', true);
+  if (ref === undefined) return undefined;
+  const file = resolveDataPath(baseDir, ref);
+  const read = readBinaryFile(file, FILE_LIMITS.dataBytes);
+  const parsed = read.ok ? parseNpy(read.value) : read;
+  if (!parsed.ok) return void d.problem('npy', `${file}: ${parsed.message}`);
+  const t = parsed.value;
+  if (datatype !== undefined && t.datatype !== datatype) return void d.problem('npy', `${file}: holds ${t.datatype}, but the input is ${datatype}`);
+  if (shape !== undefined && t.shape.join(',') !== shape.join(',')) return void d.problem('npy', `${file}: has shape [${t.shape.join(', ')}], but the input's shape is [${shape.join(', ')}]`);
+  return { kind: 'values', values: t.values };
+}
+
 /** checkValue returns what is wrong with one data element for a datatype, or undefined. */
-function checkValue(v: unknown, datatype: string): string | undefined {
+export function checkValue(v: unknown, datatype: string): string | undefined {
   const t = DATATYPES[datatype];
   if (!t) return undefined;
   switch (t.kind) {

@@ -5,11 +5,12 @@
  */
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { GauntletError } from '../errors.js';
-import type { TargetSpec } from '../targets/target-spec.js';
+import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import { Fields, show } from './fields.js';
 import type { EmbeddedTarget, Plan, SloSpec } from './plan.js';
 import { readDrill, readFaults } from './parse-faults.js';
 import { readPhases } from './parse-phases.js';
+import { mixModels } from './parse-mix.js';
 import { readRequest } from './parse-request.js';
 import { readSlo } from './parse-slo.js';
 import { embeddedTarget, fileProblem, readEmbeddedTarget, readTarget, readTargetFileSync } from './parse-target.js';
@@ -52,17 +53,17 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const seed = f.integer('seed', RANGES.seed) ?? DEFAULT_SEED;
   const peakRps = f.number('peak_rps', RANGES.peak_rps);
   const slo: SloSpec = f.has('slo') ? readSlo(f.obj.slo, ['slo'], problems) : {};
-  const request = readRequest(f.mapping('request'));
+  const request = readRequest(f.mapping('request'), opts.baseDir);
   // An invalid peak_rps is already a problem; rates like `2x` are then read against 1 so they add no more.
   const phases = readPhases(f, { problems, peakRps: peakRps ?? (f.has('peak_rps') ? 1 : undefined), baseDir: opts.baseDir, durationScale: scale, slo });
   const durationS = phases.reduce((sum, p) => sum + p.durationS, 0);
-  const { target, targetProblems } = resolveTarget(f, opts, request.model);
+  const { target, targetProblems } = resolveTarget(f, opts, request.model, mixModels(request));
   const faults = readFaults(f, { problems, durationScale: scale, runS: durationS, target });
   const drill = readDrill(f, scale);
   // The request's model and version win over the target's; a target file may name them for any scenario.
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
-  checkRequestFitsTarget(f, target, model);
+  checkRequestFitsTarget(f, target, model, request);
   checkConcurrencyFitsTarget(f, target);
   throwIfProblems(what, [problems, ...(targetProblems ? [targetProblems] : [])]);
 
@@ -105,13 +106,13 @@ export function checkDurationScale(scale: number): void {
 }
 
 /** resolveTarget finds the target: --target, a file named by `target:`, an inline mapping, or the embedded server. */
-function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | undefined): { target: TargetSpec | EmbeddedTarget; targetProblems?: Problems } {
+function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | undefined, models: string[]): { target: TargetSpec | EmbeddedTarget; targetProblems?: Problems } {
   if (opts.targetOverride !== undefined) {
     const { spec, problems } = readTargetFileSync(opts.targetOverride);
     return { target: spec, targetProblems: problems };
   }
   const v = f.obj.target;
-  if (v === undefined || v === null) return { target: embeddedTarget({ models: model !== undefined ? [model] : [] }) };
+  if (v === undefined || v === null) return { target: embeddedTarget({ models: models.length > 0 ? models : model !== undefined ? [model] : [] }) };
   if (typeof v === 'string' && v !== '') {
     const { spec, problems } = readTargetFileSync(isAbsolute(v) ? v : join(opts.baseDir, v));
     return { target: spec, targetProblems: problems };
@@ -121,15 +122,32 @@ function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | un
     return { target: embeddedTarget() };
   }
   const t = new Fields(v, ['target'], f.problems);
-  return { target: 'embedded' in t.obj ? readEmbeddedTarget(t, model) : readTarget(t, undefined, opts.baseDir) };
+  if (!('embedded' in t.obj)) return { target: readTarget(t, undefined, opts.baseDir) };
+  const embedded = readEmbeddedTarget(t, model);
+  // A mix infers on every template's model: the embedded server loads them all unless its models are listed.
+  if (t.obj.models === undefined && models.length > 0) embedded.models = models;
+  const missing = models.filter((m) => m !== model && embedded.models !== undefined && !embedded.models.includes(m));
+  if (missing.length > 0) t.problem('models', `must include every model of the request's mix: ${missing.map((m) => JSON.stringify(m)).join(', ')} missing`);
+  return { target: embedded };
 }
 
-/** checkRequestFitsTarget reports what a KServe target needs from the request: a model, and inputs. */
-function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, model: string | undefined): void {
-  if (!('embedded' in target) && target.protocol === 'http') return; // an http target sends its own body
+/** checkRequestFitsTarget reports what a KServe target needs from the request: a model, and inputs (for each template of a mix). */
+function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, model: string | undefined, request: RequestSpec): void {
+  if (!('embedded' in target) && target.protocol === 'http') {
+    if (request.mix !== undefined && (request.mix.length !== 1 || request.mix[0]!.samples !== undefined || request.mix[0]!.expect?.outputs.length)) {
+      f.problems.add(['request'], 'an http target sends its own body: only request.expect.status applies to it');
+    }
+    return;
+  }
   const req = f.obj.request;
   if (!isMapping(req)) {
     f.problem('request', `is required for ${target.protocol} targets`);
+    return;
+  }
+  if (request.mix !== undefined && isMapping(req) && req.mix !== undefined) {
+    request.mix.forEach((t, i) => {
+      if (t.model === undefined && model === undefined) f.problems.add(['request', 'mix', i, 'model'], `is required (${'embedded' in target ? 'the embedded reference server needs a model' : 'the target names no model'})`);
+    });
     return;
   }
   if (model === undefined && (req.model === undefined || req.model === null)) {

@@ -18,6 +18,7 @@ export const SLO_KEYS = {
   p999_ms: { key: 'p999Ms', bounds: LATENCY },
   max_ms: { key: 'maxMs', bounds: LATENCY },
   error_rate: { key: 'errorRate', bounds: { min: 0, max: 1 } },
+  bad_output_rate: { key: 'badOutputRate', bounds: { min: 0, max: 1 } },
   min_rps: { key: 'minRps', bounds: { min: 0, max: MAX_RATE_RPS } },
 } as const satisfies Record<string, { key: keyof SloSpec; bounds: Bounds }>;
 

@@ -28,6 +28,8 @@ export interface SloSpec {
   maxMs?: number;
   /** Share of requests that may fail (0.001 = 0.1 %). */
   errorRate?: number;
+  /** Share of requests that may get a wrong answer (BAD_OUTPUT; already part of errorRate). */
+  badOutputRate?: number;
   /** Smallest acceptable achieved rate, requests/second. */
   minRps?: number;
 }

@@ -4,7 +4,10 @@
  * stable code (see OUTCOME_CODES).
  */
 
-/** Stable outcome codes; HTTP and gRPC statuses are added as HTTP_<status> and GRPC_<STATUS>. */
+/**
+ * Stable outcome codes; HTTP and gRPC statuses are added as HTTP_<status> and GRPC_<STATUS>. BAD_OUTPUT is a
+ * response that failed the scenario's checks (request.expect: outputs, values, accepted statuses).
+ */
 export const OUTCOME_CODES = [
   'OK',
   'ECONNREFUSED',
@@ -15,6 +18,7 @@ export const OUTCOME_CODES = [
   'SOCKET_ERROR',
   'TIMEOUT',
   'BAD_RESPONSE',
+  'BAD_OUTPUT',
   'DROPPED',
   'CANCELLED',
 ] as const;

@@ -67,6 +67,9 @@ class Call {
   }
 }
 
+/** KEPT_BYTES bounds the response body `fetch` keeps (64 MiB, as a checked HTTP response). */
+export const KEPT_BYTES = 64 << 20;
+
 /** CLOSE_WAIT_MS bounds how long close() waits for each session to report that it closed. */
 const CLOSE_WAIT_MS = 1000;
 
@@ -176,7 +179,8 @@ function onData(this: CallStream, chunk: Buffer): void {
   const call = this[CALL];
   if (call.firstByteUs === 0) call.firstByteUs = nowUs();
   call.bytes += chunk.length;
-  call.chunks?.push(chunk);
+  // A kept body is bounded: past KEPT_BYTES the bytes are counted, not kept (the caller sees body < bytes).
+  if (call.bytes <= KEPT_BYTES) call.chunks?.push(chunk);
 }
 
 function onTrailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void {

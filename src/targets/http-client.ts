@@ -10,7 +10,8 @@ import { parseHttpUrl, serializeRequest } from './http1-request.js';
 import { requestHeaders } from './target-headers.js';
 import { tlsOptions } from './tls-options.js';
 import type { ClientFactory, TargetClient } from './registry.js';
-import type { TargetSpec } from './target-spec.js';
+import type { RequestSpec, TargetSpec } from './target-spec.js';
+import { judgeHttp, type ResponseCheck } from './response-check.js';
 import { connectionLimit } from './target-spec.js';
 
 /** HttpClient sends a fixed HTTP request to a target. */
@@ -20,8 +21,12 @@ export class HttpClient implements TargetClient {
   private readonly payload: Buffer;
   private readonly noBody: boolean;
   private readonly label: string;
+  /** The accepted statuses (request.expect.status), when the scenario lists them. */
+  private readonly accepted: ResponseCheck | undefined;
 
-  constructor(target: TargetSpec) {
+  constructor(target: TargetSpec, request?: RequestSpec) {
+    const expect = request?.expect;
+    this.accepted = expect?.status !== undefined ? { expect } : undefined;
     const spec = target.http;
     if (spec === undefined) throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `target ${target.name}: protocol http needs a request (method, path)`);
     const endpoint = parseHttpUrl(target.url, `target ${target.name}: url`);
@@ -40,15 +45,18 @@ export class HttpClient implements TargetClient {
     });
   }
 
-  /** send sends the request once. */
+  /** send sends the request once (with accepted statuses: an unexpected 2xx is BAD_OUTPUT, an expected non-2xx OK). */
   send(): Promise<Outcome> {
-    return this.pool.send(this.payload, this.noBody);
+    const check = this.accepted;
+    if (check === undefined) return this.pool.send(this.payload, this.noBody);
+    return this.pool.fetch(this.payload, this.noBody, 4096).then((res) => judgeHttp(res, check, undefined, this.samples));
   }
 
-  /** check sends the request once and throws unless the answer is 2xx. */
+  /** check sends the request once and throws unless the answer is 2xx (or a status the scenario accepts). */
   async check(): Promise<void> {
     const res = await this.pool.fetch(this.payload, this.noBody);
     if (res.outcome.code === 'OK') return;
+    if (res.status > 0 && this.accepted?.expect?.status?.includes(res.status)) return;
     const message = res.status > 0 ? res.body.toString('utf8').trim().slice(0, 500) || `HTTP status ${res.status}` : res.error;
     throw checkFailed(this.label, res.outcome.code, message);
   }
@@ -65,4 +73,4 @@ export class HttpClient implements TargetClient {
 }
 
 /** createHttpClient is the registry factory of http. */
-export const createHttpClient = ((target) => new HttpClient(target)) satisfies ClientFactory;
+export const createHttpClient = ((target, request) => new HttpClient(target, request)) satisfies ClientFactory;

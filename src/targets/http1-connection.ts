@@ -39,6 +39,8 @@ export class Job {
     readonly payload: Buffer,
     readonly noBody: boolean,
     readonly keep: boolean,
+    /** With `keep`: the most body bytes kept (the rest is counted in `bytes`, not kept). */
+    readonly keepBytes: number = KEEP_ALL,
   ) {}
 }
 
@@ -92,7 +94,7 @@ export class Http1Connection {
   start(job: Job): void {
     this.job = job;
     this.firstByteUs = 0;
-    this.parser.reset(job.keep ? KEEP_ALL : 0, job.keep ? KEEP_ALL : this.pool.errorBodyBytes(), job.noBody);
+    this.parser.reset(job.keep ? job.keepBytes : 0, job.keep ? job.keepBytes : this.pool.errorBodyBytes(), job.noBody);
     if (job.sentUs === 0) job.sentUs = nowUs();
     this.timer.refresh();
     this.socket.write(job.payload);

@@ -54,9 +54,9 @@ export class Http1Pool implements ConnectionOwner {
     return p as Promise<Outcome>;
   }
 
-  /** fetch is `send` keeping the whole response (status, head and body). */
-  fetch(payload: Buffer, noBody = false): Promise<HttpResponse> {
-    const job = new Job(payload, noBody, true);
+  /** fetch is `send` keeping the response (status, head, and the body up to keepBytes; `outcome.bytes` counts all of it). */
+  fetch(payload: Buffer, noBody = false, keepBytes = Number.MAX_SAFE_INTEGER): Promise<HttpResponse> {
+    const job = new Job(payload, noBody, true, keepBytes);
     const p = new Promise<Outcome | HttpResponse>((resolve) => (job.resolve = resolve));
     this.dispatch(job);
     return p as Promise<HttpResponse>;

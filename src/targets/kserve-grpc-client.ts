@@ -6,12 +6,15 @@
 import { GauntletError } from '../errors.js';
 import type { Outcome } from './client.js';
 import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
-import { GrpcChannel } from './grpc-channel.js';
+import { GrpcChannel, KEPT_BYTES } from './grpc-channel.js';
 import { modelOf } from './kserve-http-client.js';
 import { checkInferSummary, decodeModelInferResponse, encodeModelInferRequest, frameGrpc, MODEL_INFER_PATH, unframeGrpc } from './kserve-grpc-message.js';
 import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
-import { buildPayloads } from './tensor-data.js';
+import { buildPayloads, type TensorData } from './tensor-data.js';
+import { RequestMix } from './request-mix.js';
+import { judgeDecoded } from './response-check.js';
+import { decodeGrpcOutputs, type Decoded } from './response-outputs.js';
 import { requestHeaders } from './target-headers.js';
 import { tlsOptions } from './tls-options.js';
 
@@ -30,6 +33,8 @@ export class KserveGrpcClient implements TargetClient {
   private readonly samples = new ErrorSamples();
   private readonly channel: GrpcChannel;
   private readonly frames: Buffer[];
+  /** The mix, when the request has one (then `frames` is empty). */
+  private readonly mix: RequestMix<Buffer> | undefined;
   private readonly label: string;
   private next = 0;
 
@@ -39,9 +44,17 @@ export class KserveGrpcClient implements TargetClient {
     opts: ClientOptions,
   ) {
     const authority = parseGrpcAddress(target.url, `target ${target.name}: url`);
-    const { model, version } = modelOf(target, request);
-    this.frames = buildPayloads(request, opts.seed).map((tensors) => frameGrpc(encodeModelInferRequest(model, version, request, tensors)));
-    this.label = `kserve-grpc target ${target.name} (${target.url}), model ${model}`;
+    const encode = (model: string, version: string | undefined, req: RequestSpec, tensors: TensorData[]): Buffer => frameGrpc(encodeModelInferRequest(model, version, req, tensors));
+    if (request.mix !== undefined) {
+      this.mix = new RequestMix(target, request, opts.seed, encode);
+      this.frames = [];
+      this.label = `kserve-grpc target ${target.name} (${target.url}), models ${[...new Set(this.mix.models)].join(', ')}`;
+    } else {
+      const { model, version } = modelOf(target, request);
+      this.mix = undefined;
+      this.frames = buildPayloads(request, opts.seed).map((tensors) => encode(model, version, request, tensors));
+      this.label = `kserve-grpc target ${target.name} (${target.url}), model ${model}`;
+    }
     this.channel = new GrpcChannel({
       authority,
       path: MODEL_INFER_PATH,
@@ -53,8 +66,19 @@ export class KserveGrpcClient implements TargetClient {
     });
   }
 
-  /** send sends the next payload. */
+  /** send sends the next payload (of the mix: decoded and checked when its template expects outputs). */
   send(): Promise<Outcome> {
+    if (this.mix !== undefined) {
+      const e = this.mix.next();
+      if (!e.decode || e.check === undefined) return this.channel.call(e.payload);
+      const check = e.check;
+      return this.channel.fetch(e.payload).then((res) => {
+        if (res.outcome.code !== 'OK') return res.outcome;
+        const cut = res.body.length < (res.outcome.bytes ?? 0);
+        const decoded: Decoded = cut ? { ok: false, message: `the response has ${res.outcome.bytes} bytes, more than the ${KEPT_BYTES} a checked response may have` } : decodeFramed(res.body);
+        return judgeDecoded(res.outcome, decoded, check, this.samples);
+      });
+    }
     const frame = this.frames[this.next]!;
     this.next = this.next + 1 === this.frames.length ? 0 : this.next + 1;
     return this.channel.call(frame);
@@ -62,18 +86,25 @@ export class KserveGrpcClient implements TargetClient {
 
   /** check sends the first payload and validates the response: one ModelInferResponse with data for every output. */
   async check(): Promise<void> {
-    const res = await this.channel.fetch(this.frames[0]!);
-    const code = res.outcome.code;
-    if (code !== 'OK') throw checkFailed(this.label, code, res.message);
-    let problem: string | undefined;
-    try {
-      const messages = unframeGrpc(res.body);
-      if (messages.length !== 1) problem = `expected one response message, got ${messages.length}`;
-      else problem = checkInferSummary(decodeModelInferResponse(messages[0]!), this.request.outputs);
-    } catch (err) {
-      problem = `undecodable response: ${(err as Error).message}`;
+    const frames = this.mix?.firsts().map((e) => e.payload) ?? [this.frames[0]!];
+    for (const [i, frame] of frames.entries()) {
+      // A template whose accepted HTTP statuses are all refusals is a negative test: there is nothing to check before the run.
+      const statuses = this.request.mix?.[i]?.expect?.status;
+      if (statuses !== undefined && !statuses.some((s) => s >= 200 && s < 300)) continue;
+      const label = this.mix ? `${this.label} (template ${this.request.mix![i]!.name})` : this.label;
+      const res = await this.channel.fetch(frame);
+      const code = res.outcome.code;
+      if (code !== 'OK') throw checkFailed(label, code, res.message);
+      let problem: string | undefined;
+      try {
+        const messages = unframeGrpc(res.body);
+        if (messages.length !== 1) problem = `expected one response message, got ${messages.length}`;
+        else problem = checkInferSummary(decodeModelInferResponse(messages[0]!), this.mix ? this.request.mix![i]!.outputs : this.request.outputs);
+      } catch (err) {
+        problem = `undecodable response: ${(err as Error).message}`;
+      }
+      if (problem !== undefined) throw checkFailed(label, 'BAD_RESPONSE', problem);
     }
-    if (problem !== undefined) throw checkFailed(this.label, 'BAD_RESPONSE', problem);
   }
 
   /** close ends every session; outstanding sends resolve CANCELLED. */
@@ -85,6 +116,18 @@ export class KserveGrpcClient implements TargetClient {
   errorSamples(): ErrorSample[] {
     return this.samples.list();
   }
+}
+
+/** decodeFramed decodes the outputs of a gRPC response body (one framed ModelInferResponse). */
+function decodeFramed(body: Buffer): Decoded {
+  let messages: Buffer[];
+  try {
+    messages = unframeGrpc(body);
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  }
+  if (messages.length !== 1) return { ok: false, message: `expected one response message, got ${messages.length}` };
+  return decodeGrpcOutputs(messages[0]!);
 }
 
 /** createKserveGrpcClient is the registry factory of kserve-grpc. */

@@ -14,6 +14,9 @@ import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
 import { buildPayloads, elementCount, type TensorData } from './tensor-data.js';
+import { RequestMix } from './request-mix.js';
+import { CHECKED_BODY_BYTES, judgeHttp } from './response-check.js';
+import { decodeHttpOutputs } from './response-outputs.js';
 
 /** HEADER_LENGTH is the binary extension's header giving the length of the JSON part of a body. */
 const HEADER_LENGTH = 'inference-header-content-length';
@@ -73,6 +76,8 @@ export class KserveHttpClient implements TargetClient {
   private readonly samples = new ErrorSamples();
   private readonly pool: Http1Pool;
   private readonly payloads: Buffer[];
+  /** The mix, when the request has one (then `payloads` is empty). */
+  private readonly mix: RequestMix<Buffer> | undefined;
   private readonly label: string;
   private next = 0;
 
@@ -82,14 +87,21 @@ export class KserveHttpClient implements TargetClient {
     opts: ClientOptions,
   ) {
     const endpoint = parseHttpUrl(target.url, `target ${target.name}: url`);
-    const { model, version } = modelOf(target, request);
-    const path = inferPath(endpoint, model, version);
     const extra = requestHeaders(target);
-    this.payloads = buildPayloads(request, opts.seed).map((tensors) => {
-      const { body, headers } = encodeInferBody(request, tensors, target.binary);
-      return serializeRequest('POST', path, endpoint, { ...extra, ...headers }, body);
-    });
-    this.label = `kserve-http target ${target.name} (${target.url}), model ${model}`;
+    const encode = (model: string, version: string | undefined, req: RequestSpec, tensors: TensorData[]): Buffer => {
+      const { body, headers } = encodeInferBody(req, tensors, target.binary);
+      return serializeRequest('POST', inferPath(endpoint, model, version), endpoint, { ...extra, ...headers }, body);
+    };
+    if (request.mix !== undefined) {
+      this.mix = new RequestMix(target, request, opts.seed, encode);
+      this.payloads = [];
+      this.label = `kserve-http target ${target.name} (${target.url}), models ${[...new Set(this.mix.models)].join(', ')}`;
+    } else {
+      const { model, version } = modelOf(target, request);
+      this.mix = undefined;
+      this.payloads = buildPayloads(request, opts.seed).map((tensors) => encode(model, version, request, tensors));
+      this.label = `kserve-http target ${target.name} (${target.url}), model ${model}`;
+    }
     const maxConnections = connectionLimit(target);
     this.pool = new Http1Pool({
       host: endpoint.host,
@@ -102,20 +114,35 @@ export class KserveHttpClient implements TargetClient {
     });
   }
 
-  /** send sends the next payload. */
+  /** send sends the next payload (of the mix: checked when its template expects something). */
   send(): Promise<Outcome> {
+    if (this.mix !== undefined) {
+      const e = this.mix.next();
+      if (e.check === undefined) return this.pool.send(e.payload);
+      const check = e.check;
+      return this.pool.fetch(e.payload, false, CHECKED_BODY_BYTES).then((res) => judgeHttp(res, check, e.decode ? decodeHttpOutputs : undefined, this.samples));
+    }
     const payload = this.payloads[this.next]!;
     this.next = this.next + 1 === this.payloads.length ? 0 : this.next + 1;
     return this.pool.send(payload);
   }
 
-  /** check sends the first payload and validates the response: JSON with every output (and its data) present. */
+  /**
+   * check sends the first payload (of each template of a mix) and validates the response: JSON with every output
+   * (and its data) present. Expected values are not compared here: a wrong answer is BAD_OUTPUT in the run.
+   */
   async check(): Promise<void> {
-    const res = await this.pool.fetch(this.payloads[0]!);
-    const code = res.outcome.code;
-    if (code !== 'OK') throw checkFailed(this.label, code, res.status > 0 ? kserveErrorMessage(res.status, res.body) : res.error);
-    const problem = checkInferResponse(res.head, res.body, this.request.outputs);
-    if (problem !== undefined) throw checkFailed(this.label, 'BAD_RESPONSE', problem);
+    const firsts = this.mix?.firsts() ?? [{ payload: this.payloads[0]!, check: undefined }];
+    for (const [i, e] of firsts.entries()) {
+      const res = await this.pool.fetch(e.payload);
+      const statuses = e.check?.expect?.status;
+      if (statuses !== undefined && res.status > 0 && statuses.includes(res.status) && res.outcome.code !== 'OK') continue;
+      const label = this.mix ? `${this.label} (template ${this.request.mix![i]!.name})` : this.label;
+      const code = res.outcome.code;
+      if (code !== 'OK') throw checkFailed(label, code, res.status > 0 ? kserveErrorMessage(res.status, res.body) : res.error);
+      const problem = checkInferResponse(res.head, res.body, this.mix ? this.request.mix![i]!.outputs : this.request.outputs);
+      if (problem !== undefined) throw checkFailed(label, 'BAD_RESPONSE', problem);
+    }
   }
 
   /** close closes every connection; outstanding sends resolve CANCELLED. */

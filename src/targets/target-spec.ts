@@ -60,6 +60,61 @@ export interface RequestSpec {
   parameters?: Record<string, string | number | boolean>;
   /** Distinct random payloads to cycle through (random data only). */
   payloads: number;
+  /** Checks on every response (the defaults of the mix's templates); absent: only the status (any 2xx is OK). */
+  expect?: ResponseExpect;
+  /** Weighted request templates (request.mix, request.input_data, request.expect); absent: the one request above. */
+  mix?: RequestTemplate[];
+}
+
+/** ExpectedTensor is an output a response must carry: its datatype and shape when given, its values within the tolerance when given. */
+export interface ExpectedTensor {
+  name: string;
+  datatype?: string;
+  /** -1 matches any size of that dimension. */
+  shape?: number[];
+  values?: (number | string | boolean)[];
+}
+
+/** Tolerance is how far a checked value may be from the expected one: |got − want| ≤ absolute + relative × |want| (as numpy.isclose). */
+export interface Tolerance {
+  absolute: number;
+  relative: number;
+}
+
+/** ResponseExpect is what a response must be for its request to count as OK; anything else is BAD_OUTPUT. */
+export interface ResponseExpect {
+  /** Accepted HTTP statuses (kserve-http, http); a status listed here is OK even when it is not 2xx. */
+  status?: number[];
+  /** Outputs every response must carry (datatype and shape when given). */
+  outputs: ExpectedTensor[];
+  tolerance: Tolerance;
+}
+
+/** RequestSample is one concrete request of a template: its inputs (with values) and the outputs expected for it. */
+export interface RequestSample {
+  inputs: InputSpec[];
+  /** Expected outputs of this sample (from validation data); absent: only the template's checks. */
+  expected?: ExpectedTensor[];
+}
+
+/** RequestTemplate is one weighted kind of request of a mix: its model, its inputs (or samples from a data file) and its checks. */
+export interface RequestTemplate {
+  name: string;
+  /** Relative share of the requests sent (any positive number). */
+  weight: number;
+  model?: string;
+  modelVersion?: string;
+  /** The inputs as declared (random, zeros, ones or given data); unused when samples are given. */
+  inputs: InputSpec[];
+  outputs?: string[];
+  parameters?: Record<string, string | number | boolean>;
+  /** Concrete requests from a data file, sent in turn; absent: the inputs above (random data cycles `payloads`). */
+  samples?: RequestSample[];
+  /** The data file the samples came from (input_data). */
+  inputDataFile?: string;
+  /** In results.json, where samples are left out: how many there were. */
+  sampleCount?: number;
+  expect?: ResponseExpect;
 }
 
 /**

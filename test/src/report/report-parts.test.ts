@@ -137,6 +137,16 @@ describe('graceful degradation in the reports', () => {
     expect(page).toContain('p99 1277 ms, over the 50 ms p99 of the SLO');
     expect(whatHappened(r).join(' ')).toContain('In steady, every request was served, but its latency degraded: p99 1277 ms, over the 50 ms p99 of the SLO.');
   });
+
+  it('does not call wrong answers (BAD_OUTPUT) queueing', () => {
+    const r = readFixture('demo.json');
+    const p = r.phases.find((x) => x.name === 'steady')!;
+    p.errors = { BAD_OUTPUT: 40 };
+    p.degradation = { accepted: p.ok, rejected: 0, otherFailed: 40, rejectedShare: 0, acceptedLatencyUs: { p50: 900, p99: 2_000 } };
+    const text = whatHappened(r).join(' ');
+    expect(text).toContain('failed otherwise (BAD_OUTPUT 40): every failure was a wrong answer.');
+    expect(text).not.toContain('(BAD_OUTPUT 40): it queued rather than shed load');
+  });
 });
 
 describe('figures', () => {
