@@ -6,7 +6,8 @@
  * told apart from another only when it met the bounds at a rate the other validly missed; on cost, only when its
  * cost at its own rate is below the other's cost even at the other's best possible rate. Combinations the basis
  * cannot separate from the best are compared on p99, which counts only when the difference is larger than the
- * run-to-run noise measured by repeating each deciding run (`repeats:`). What still cannot be told apart is a
+ * run-to-run noise measured by repeating each deciding run (`repeats:`), and only when the lower p99 was measured
+ * at a rate at least as high (a lower p99 at a lower load proves nothing). What still cannot be told apart is a
  * tie, and there is no winner. Records written before these figures existed (no rateRps) fall back to the old
  * rule: throughputs within 1 % are tied, and the lower p99 wins.
  */
@@ -99,11 +100,15 @@ function separated(a: Eligible, b: Eligible, basis: RecommendBasis): boolean {
   return fa.costPerHour / fa.throughputAtSloRps < fb.costPerHour / fb.notMetRps;
 }
 
-/** p99Separated: a's p99 is lower than b's by more than the noise measured on either (never when unmeasured). */
+/**
+ * p99Separated: a's p99 is lower than b's by more than the noise measured on either (never when unmeasured), at
+ * a load at least as high: a lower p99 measured at a lower rate says nothing (latency grows with load).
+ */
 function p99Separated(a: Eligible, b: Eligible): boolean {
   const na = a.figures.p99NoiseShare;
   const nb = b.figures.p99NoiseShare;
   if (a.figures.p99Ms === null || b.figures.p99Ms === null || a.figures.p99Ms >= b.figures.p99Ms) return false;
+  if (a.figures.rateRps !== undefined && b.figures.rateRps !== undefined && a.figures.rateRps < b.figures.rateRps) return false;
   // Records from before repeats existed (undefined): the lower p99 counted, as it did then.
   if (na === undefined && nb === undefined) return true;
   if (na == null || nb == null) return false;

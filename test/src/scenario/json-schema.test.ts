@@ -87,12 +87,15 @@ describe('JSON Schemas', () => {
 describe('examples', () => {
   const scenarios = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.yaml'));
   const targets = readdirSync(join(root, 'targets')).filter((f) => f.endsWith('.yaml'));
-  const sweeps = readdirSync(join(root, 'scenarios', 'sweeps')).filter((f) => f.endsWith('.yaml') && f !== 'base.yaml');
+  const yamls = readdirSync(join(root, 'scenarios', 'sweeps')).filter((f) => f.endsWith('.yaml'));
+  // base*.yaml are the sweeps' base scenarios; the rest are sweeps.
+  const sweeps = yamls.filter((f) => !f.startsWith('base'));
+  const bases = yamls.filter((f) => f.startsWith('base'));
 
   it.each([
     ...scenarios.map((f) => ['scenarios', f, scenarioJsonSchema()] as const),
     ...targets.map((f) => ['targets', f, targetJsonSchema()] as const),
-    ['scenarios/sweeps', 'base.yaml', scenarioJsonSchema()] as const,
+    ...bases.map((f) => ['scenarios/sweeps', f, scenarioJsonSchema()] as const),
     ...sweeps.map((f) => ['scenarios/sweeps', f, sweepJsonSchema()] as const),
   ])('%s/%s is valid under its schema', (dir, file, schema) => {
     expect(validator(schema)(parse(readFileSync(join(root, dir, file), 'utf8')))).toEqual([]);
