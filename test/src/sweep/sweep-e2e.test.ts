@@ -16,6 +16,7 @@ import { loadSweep } from '../../../src/sweep/parse-sweep.js';
 import { runSweep, type SweepOutcome } from '../../../src/sweep/run-sweep.js';
 import type { SweepRecord } from '../../../src/sweep/sweep-record.js';
 import { formatSweep } from '../../../src/sweep/sweep-table.js';
+import { startTestServer } from '../../helpers/reference-client.js';
 import { makeRepository, tinyMlpConfig } from '../../helpers/test-repo.js';
 
 const BASE = `
@@ -181,6 +182,36 @@ describe('gauntlet sweep end to end', () => {
       expect(c.figures!.lowerBound ?? false).toBe(c.search!.inconclusive && best!.valid);
     } else {
       expect(c.figures!.valid).toBe(!c.search!.inconclusive && best!.valid);
+    }
+  }, 60_000);
+
+  it('prices targets: cost per hour and per 1M inferences at the SLO in the figures and the table (recommend: cost)', async () => {
+    const server = await startTestServer({ tiny: tinyMlpConfig('tiny') });
+    try {
+      const file = path.join(dir, 'vendors.yaml');
+      writeFileSync(
+        file,
+        'name: vendors\nscenario: base.yaml\nrecommend: cost\ntargets:\n' +
+          `  - {name: vendor-a, protocol: kserve-http, url: "http://127.0.0.1:${server.httpPort}", cost_per_hour: 2.5}\n` +
+          `  - {name: vendor-b, protocol: kserve-grpc, url: "127.0.0.1:${server.grpcPort}", cost_per_hour: 1.8}\n`,
+      );
+      const { spec, plan } = await loadSweep(file, { durationScale: 0.5 });
+      const { record, dir: out } = await runSweep(spec, plan, { outDir: path.join(dir, 'vendors-out'), allowInvalid: true, workers: 1 });
+      expect(record.sweep.recommend).toBe('cost');
+      for (const [c, perHour] of [[record.combinations[0]!, 2.5], [record.combinations[1]!, 1.8]] as const) {
+        const f = c.figures!;
+        expect(f.costPerHour).toBe(perHour);
+        if (f.throughputAtSloRps > 0) expect(f.costPerMillion).toBeCloseTo((perHour / (f.throughputAtSloRps * 3600)) * 1e6, 6);
+        else expect(f.costPerMillion).toBeNull();
+      }
+      // Both met the SLO in the scenario's top phase: their capacity (so their cost per 1M) is unknown, no ranking.
+      expect(record.recommendation).toMatchObject({ basis: 'cost', id: null });
+      const table = formatSweep(record, out);
+      expect(table.find((l) => l.startsWith('combination'))).toMatch(/\s+cost\/h\s+cost\/1M\s+/);
+      expect(table.find((l) => l.startsWith(record.combinations[1]!.id))).toMatch(/\s1\.80\s+\d/);
+      expect(table.some((l) => l.startsWith('Ranked on cost.'))).toBe(true);
+    } finally {
+      await server.close();
     }
   }, 60_000);
 
