@@ -206,15 +206,19 @@ function answerError(req: IncomingMessage, res: ServerResponse, status: number, 
   answerUnread(req, res, status, { 'content-type': 'application/json', ...extra }, json);
 }
 
+/** parseJsonBody parses a small control request's JSON body; malformed JSON is INVALID_ARGUMENT (400). */
+function parseJsonBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new InferError('INVALID_ARGUMENT', `failed to parse the request JSON: ${(err as Error).message}`);
+  }
+}
+
 function repositoryIndex(core: InferenceCore, body: Buffer): unknown {
   let readyOnly = false;
   if (body.length > 0) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new InferError('INVALID_ARGUMENT', `failed to parse the request JSON: ${(err as Error).message}`);
-    }
+    const doc = parseJsonBody(body);
     readyOnly = typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)['ready'] === true;
   }
   return core.index().filter((e) => !readyOnly || e.state === 'READY');
@@ -227,12 +231,7 @@ function repositoryIndex(core: InferenceCore, body: Buffer): unknown {
  */
 async function modelControl(core: InferenceCore, name: string, action: 'load' | 'unload', body: Buffer, res: ServerResponse): Promise<void> {
   if (body.length > 0) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new InferError('INVALID_ARGUMENT', `failed to parse the request JSON: ${(err as Error).message}`);
-    }
+    const doc = parseJsonBody(body);
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InferError('INVALID_ARGUMENT', 'the request body must be a JSON object');
     const params = (doc as Record<string, unknown>)['parameters'];
     const used = typeof params === 'object' && params !== null ? Object.keys(params).filter((k) => k !== 'unload_dependents') : [];

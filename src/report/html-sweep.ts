@@ -9,7 +9,7 @@ import { type Html, html, table } from './html.js';
 import type { SweepInput } from './load-inputs.js';
 import { plural } from './format.js';
 import { paretoChart, unplotted } from './sweep-pareto.js';
-import { type ComboRow, comboRows, curveChart, recommendationView, SETTING_NAMES, sweepSpectrum, sweptSettings, sweepVerdict } from './sweep-view.js';
+import { type ComboRow, curveChart, figureColumns, orderedRows, recommendationView, SETTING_NAMES, sweepSpectrum, sweptSettings, sweepVerdict } from './sweep-view.js';
 
 /** sweepSummary says what the sweep did in a few sentences (the recommendation's reason is shown on its own). */
 export function sweepSummary(s: SweepInput): string[] {
@@ -110,33 +110,19 @@ function comboCell(x: ComboRow): Html {
  */
 function configTable(s: SweepInput): Html {
   const r = s.record;
-  const all = comboRows(s);
-  const tied = recommendationView(r).tied;
-  const rows = [...all.filter((x) => x.recommended), ...tied.flatMap((id) => all.filter((x) => x.id === id)), ...all.filter((x) => !x.recommended && !x.tied)];
+  const rows = orderedRows(s);
   const settings = sweptSettings(r).map((k) => SETTING_NAMES[k]);
-  const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
-  const top1 = rows.some((x) => x.top1 !== '-');
-  const cost = rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-');
   const targets = r.sweep.mode === 'targets';
-  const memory = rows.some((x) => x.memoryMib !== '-');
-  const missed = rows.some((x) => x.missedAt !== '');
-  const noise = rows.some((x) => x.p99Noise !== '');
-  const numbers = ['rps at SLO', ...(missed ? ['missed at (rps)'] : []), 'p50 (ms)', 'p99 (ms)', ...(noise ? ['p99 noise (%)'] : []), 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine vs fp32', 'max abs error'] : []), ...(top1 ? ['top-1 agreement (%)'] : []), ...(cost ? ['$/h', '$ / 1M at SLO'] : [])];
+  const figures = figureColumns(rows, 'html');
+  const numbers = figures.headers;
+  const cost = numbers.includes('$/h');
+  const accuracy = numbers.includes('cosine vs fp32');
   const header = ['combination', ...settings, ...(targets ? ['target'] : []), ...numbers, 'valid', 'constraints'];
   const body = rows.map((x) => [
     comboCell(x),
     ...x.settings,
     ...(targets ? [html`<span class="any">${x.targetShort}</span>`] : []),
-    x.rpsAtSlo,
-    ...(missed ? [x.missedAt || '-'] : []),
-    x.p50,
-    x.p99,
-    ...(noise ? [x.p99Noise || '-'] : []),
-    x.errorRate.replace(/ %$/, ''),
-    ...(memory ? [x.memoryMib] : []),
-    ...(accuracy ? [x.cosine, x.maxAbsError] : []),
-    ...(top1 ? [x.top1.replace(/ %$/, '')] : []),
-    ...(cost ? [x.costPerHour, x.costPerMillion] : []),
+    ...figures.cells(x),
     x.state === 'yes' ? x.state : html`<span class="fail">${x.state}</span>`,
     x.constraints === 'ok' ? html`<span class="pass">ok</span>` : x.constraints,
   ]);

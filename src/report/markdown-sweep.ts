@@ -7,7 +7,7 @@ import { escapeMarkdown as esc } from './format.js';
 import { sweepSubtitle, sweepSummary, sweepTitle } from './html-sweep.js';
 import type { SweepInput } from './load-inputs.js';
 import type { RepeatMarkdownParts } from './markdown-repeat.js';
-import { comboRows, recommendationView, SETTING_NAMES, sweptSettings, sweepWarnings } from './sweep-view.js';
+import { figureColumns, orderedRows, recommendationView, SETTING_NAMES, sweptSettings, sweepWarnings } from './sweep-view.js';
 
 /** sweepOutcomeLine states the sweep's outcome in one Markdown paragraph. */
 export function sweepOutcomeLine(s: SweepInput): string {
@@ -29,16 +29,10 @@ export function sweepBlocks(s: SweepInput, level: 2 | 3, md: RepeatMarkdownParts
   if (ws.length) blocks.push(md.warningLines(ws));
   blocks.push(sweepOutcomeLine(s));
   blocks.push(`**What happened**\n\n${md.bullets(sweepSummary(s))}`);
-  const all = comboRows(s);
-  const tied = recommendationView(r).tied;
-  const rows = [...all.filter((x) => x.recommended), ...tied.flatMap((id) => all.filter((x) => x.id === id)), ...all.filter((x) => !x.recommended && !x.tied)];
+  const rows = orderedRows(s);
   const settings = sweptSettings(r).map((k) => SETTING_NAMES[k]);
-  const accuracy = rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref');
-  const memory = rows.some((x) => x.memoryMib !== '-');
-  const cost = rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-');
-  const missed = rows.some((x) => x.missedAt !== '');
-  const noise = rows.some((x) => x.p99Noise !== '');
-  const numbers = ['rps at SLO', ...(missed ? ['missed at (rps)'] : []), 'p50 (ms)', 'p99 (ms)', ...(noise ? ['p99 noise (%)'] : []), 'errors (%)', ...(memory ? ['memory (MiB)'] : []), ...(accuracy ? ['cosine', 'max abs err'] : []), ...(cost ? ['$/h', 'cost / 1M at SLO'] : [])];
+  const figures = figureColumns(rows, 'md');
+  const numbers = figures.headers;
   const header = ['#', 'combination', 'mark', ...settings, ...numbers, 'valid', 'constraints'];
   const first = 3 + settings.length;
   blocks.push(
@@ -49,15 +43,7 @@ export function sweepBlocks(s: SweepInput, level: 2 | 3, md: RepeatMarkdownParts
         x.id,
         x.marks.map((m) => (m === 'recommended' ? '⭐ recommended' : m)).join(', '),
         ...x.settings,
-        x.rpsAtSlo,
-        ...(missed ? [x.missedAt || '-'] : []),
-        x.p50,
-        x.p99,
-        ...(noise ? [x.p99Noise || '-'] : []),
-        x.errorRate.replace(/ %$/, ''),
-        ...(memory ? [x.memoryMib] : []),
-        ...(accuracy ? [x.cosine, x.maxAbsError] : []),
-        ...(cost ? [x.costPerHour, x.costPerMillion] : []),
+        ...figures.cells(x),
         x.state,
         x.constraints,
       ]),

@@ -159,6 +159,62 @@ export interface RecommendationView {
 
 const BASIS_TEXT = { throughput: 'throughput at the SLO', cost: 'cost per 1M inferences at the SLO', p99: 'p99 at the SLO' } as const;
 
+/**
+ * orderedRows are the combinations as the tables list them: the recommended one, then the tied ones in the tie's
+ * order, then the rest in sweep order.
+ */
+export function orderedRows(s: SweepInput): ComboRow[] {
+  const all = comboRows(s);
+  const tied = recommendationView(s.record).tied;
+  return [...all.filter((x) => x.recommended), ...tied.flatMap((id) => all.filter((x) => x.id === id)), ...all.filter((x) => !x.recommended && !x.tied)];
+}
+
+/** FigureColumns are the number columns both sweep tables show: their headers, and the cells of a row. */
+export interface FigureColumns {
+  headers: string[];
+  cells: (x: ComboRow) => string[];
+}
+
+/**
+ * figureColumns picks the figure columns the rows have data for (missed at, p99 noise, memory, accuracy, top-1,
+ * cost appear only when some combination has them); `style` names the accuracy and cost headers per format.
+ */
+export function figureColumns(rows: ComboRow[], style: 'html' | 'md'): FigureColumns {
+  const has = {
+    missed: rows.some((x) => x.missedAt !== ''),
+    noise: rows.some((x) => x.p99Noise !== ''),
+    memory: rows.some((x) => x.memoryMib !== '-'),
+    accuracy: rows.some((x) => x.cosine !== '-' && x.cosine !== 'ref'),
+    top1: style === 'html' && rows.some((x) => x.top1 !== '-'),
+    cost: rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-'),
+  };
+  const headers = [
+    'rps at SLO',
+    ...(has.missed ? ['missed at (rps)'] : []),
+    'p50 (ms)',
+    'p99 (ms)',
+    ...(has.noise ? ['p99 noise (%)'] : []),
+    'errors (%)',
+    ...(has.memory ? ['memory (MiB)'] : []),
+    ...(has.accuracy ? (style === 'html' ? ['cosine vs fp32', 'max abs error'] : ['cosine', 'max abs err']) : []),
+    ...(has.top1 ? ['top-1 agreement (%)'] : []),
+    ...(has.cost ? (style === 'html' ? ['$/h', '$ / 1M at SLO'] : ['$/h', 'cost / 1M at SLO']) : []),
+  ];
+  const cells = (x: ComboRow): string[] => [
+    x.rpsAtSlo,
+    ...(has.missed ? [x.missedAt || '-'] : []),
+    x.p50,
+    x.p99,
+    ...(has.noise ? [x.p99Noise || '-'] : []),
+    x.errorRate.replace(/ %$/, ''),
+    ...(has.memory ? [x.memoryMib] : []),
+    ...(has.accuracy ? [x.cosine, x.maxAbsError] : []),
+    ...(has.top1 ? [x.top1.replace(/ %$/, '')] : []),
+    ...(has.cost ? [x.costPerHour, x.costPerMillion] : []),
+  ];
+  return { headers, cells };
+}
+
 /** recommendationView reads a recommendation: a sweep.json without `outcome` has a winner when it names an id. */
 export function recommendationView(r: SweepRecord): RecommendationView {
   const rec = r.recommendation;

@@ -5,19 +5,17 @@
  * bound's text, and combinations without a place on its scale (failed, 0 rps at the SLO) are listed beside it,
  * not drawn. Screenshots go to test-output/report/. Skipped, loudly, without /usr/bin/chromium.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../src/report/html-report.js';
 import { loadInputs } from '../../../src/report/load-inputs.js';
+import { CHROMIUM, HAVE_CHROMIUM, withBrowser } from '../../helpers/chromium.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.resolve(HERE, '../../..', 'test-output', 'report');
-const CHROMIUM = process.env['GAUNTLET_CHROMIUM'] ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
 if (!HAVE_CHROMIUM) process.stderr.write(`\n!!! SKIPPING the sweep report browser tests: ${CHROMIUM} is missing. Install it with: apt-get install -y chromium !!!\n\n`);
 
@@ -62,17 +60,10 @@ const CASES: { name: string; marked: string[]; left: string[] }[] = [
 const overlap = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
 describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = withBrowser(OUT);
 
   it.each([1400, 1000])('reads at a glance at %i px', async (width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await browser().newPage({ viewport: { width, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -127,7 +118,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
     writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(r));
     const file = path.join(OUT, 'sweep-wide.html');
     writeFileSync(file, renderHtml(loadInputs([dir])));
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await browser().newPage({ viewport: { width, height: 900 } });
     await page.goto(`file://${file}`);
     const at = (await page.evaluate(`(() => {
       const wrap = document.querySelector('table.combos').parentElement;
@@ -144,7 +135,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
   });
 
   it.each([1400, 1000])('no table of a run, comparison or repetitions report scrolls sideways at %i px', async (width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await browser().newPage({ viewport: { width, height: 900 } });
     const pages: [string, string[]][] = [['run-demo', ['demo.json']], ['run-drill', ['drill.json']], ['compare-repeat-run', ['repeat', 'demo.json']], ['compare-targets', ['cmp-http.json', 'cmp-grpc.json']], ['repeat', ['repeat']]];
     for (const [name, inputs] of pages) {
       const file = path.join(OUT, `${name}-tables.html`);

@@ -4,21 +4,19 @@
  * container, and a canvas that is not one flat colour). Screenshots go to test-output/report/ for a look.
  * Without /usr/bin/chromium (`.ci/run` installs it; `apt-get install -y chromium`) the suite is skipped, loudly.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../src/report/html-report.js';
 import { loadInputs } from '../../../src/report/load-inputs.js';
 import type { ResultsFile } from '../../../src/results/results-schema.js';
+import { CHROMIUM, HAVE_CHROMIUM, withBrowser } from '../../helpers/chromium.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
 const OUT = path.join(ROOT, 'test-output', 'report');
-const CHROMIUM = process.env['GAUNTLET_CHROMIUM'] ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
 if (!HAVE_CHROMIUM) {
   process.stderr.write(`\n!!! SKIPPING the HTML report browser tests: ${CHROMIUM} is missing. Install it with: apt-get install -y chromium !!!\n\n`);
@@ -73,19 +71,12 @@ function drillWithTimedFault(): string {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('HTML report in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = withBrowser(OUT);
 
   it.each(PAGES)('$name draws every chart, with no error and no network', async ({ name, inputs, charts }) => {
     const file = path.join(OUT, `${name}.html`);
     writeFileSync(file, renderHtml(loadInputs(inputs.map((i) => path.join(HERE, 'fixtures', i)))));
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -117,7 +108,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in Chromium', () => {
   async function open(name: string, inputs: string[], width: number): Promise<PageState> {
     const file = path.join(OUT, `${name}.html`);
     writeFileSync(file, renderHtml(loadInputs(inputs)));
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await browser().newPage({ viewport: { width, height: 900 } });
     await page.goto(`file://${file}`);
     await page.waitForFunction('(() => { const s = window.gauntletReport; return !!s && s.charts > 0 && s.drawn + s.empty.length + s.failed.length === s.charts; })()');
     const state = (await page.evaluate(PAGE_STATE)) as PageState;
@@ -160,7 +151,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in Chromium', () => {
   it.each(PAGES)('$name shows every chart\'s numbers in a table with JavaScript off', async ({ name, inputs }) => {
     const file = path.join(OUT, `${name}-nojs.html`);
     writeFileSync(file, renderHtml(loadInputs(inputs.map((i) => path.join(HERE, 'fixtures', i)))));
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
+    const context = await browser().newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     await page.goto(`file://${file}`);
     const figures = (await page.evaluate(`[...document.querySelectorAll('figure:has([data-chart])')].map((f) => {
