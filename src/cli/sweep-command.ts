@@ -1,7 +1,8 @@
 /**
  * `gauntlet sweep SWEEP.yaml`: validate the sweep and its base scenario (exit 2 listing every problem), list the
  * combinations (--dry-run), or run them all, print the table, the Pareto frontier and the recommendation, and
- * exit 0 (a recommendation), 1 (no combination meets the constraints) or 3 (no valid measurement, or interrupted).
+ * exit 0 (a recommendation), 1 (none: nothing meets the constraints, a tie, or a ceiling too low) or 3 (no valid
+ * measurement, or interrupted).
  */
 import type { Argv } from 'yargs';
 import { GauntletError } from '../errors.js';
@@ -32,7 +33,8 @@ export interface SweepArgs {
 /** SWEEP_EPILOG documents the exit codes of `gauntlet sweep`. */
 export const SWEEP_EPILOG = `Exit codes:
   0  a configuration is recommended
-  1  no combination meets the constraints
+  1  no recommendation: no combination meets the constraints, the best ones tie
+     within what the measurements resolve, or a search ceiling was too low
   2  invalid sweep or scenario file, or argument (every problem is listed)
   3  no combination has a valid measurement, or the sweep was interrupted
   4  internal error`;
@@ -42,7 +44,7 @@ export function sweepOptions(y: Argv): Argv<SweepArgs> {
   return y
     .positional('file', { type: 'string', describe: 'Sweep file (YAML, docs/sweeps.md)', demandOption: true })
     .option('out', { type: 'string', describe: 'Folder for sweep.json and every combination\'s results (default reports/sweeps/<UTC time>-<name>/)' })
-    .option('duration-scale', { type: 'number', default: 1, describe: `Multiply every duration (scenario phases, search steps) by this factor (${DURATION_SCALE.min} to ${DURATION_SCALE.max})` })
+    .option('duration-scale', { type: 'number', default: 1, describe: `Multiply every duration (scenario phases, search steps, warm-up and capacity probe) by this factor (${DURATION_SCALE.min} to ${DURATION_SCALE.max})` })
     .option('model-repository', { type: 'string', describe: 'Take the model and its precision variants (<model>_<precision>) from this repository instead of the bundled models' })
     .option('workers', { type: 'number', describe: `Load-generator worker threads per run, 1 to ${MAX_WORKERS} (default: one per ${RATE_PER_WORKER} rps of the peak rate, at most the cores, one core left to the embedded server)` })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Validate and list the combinations, run nothing' })
