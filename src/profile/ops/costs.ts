@@ -38,8 +38,10 @@ export const FLOPS_PER_ELEMENT: Record<string, number> = {
   Softmax: 5, LogSoftmax: 5, LayerNormalization: 8, SimplifiedLayerNormalization: 5, SkipLayerNormalization: 9,
   BatchNormalization: 2, InstanceNormalization: 8, DynamicQuantizeLinear: 4, QuantizeLinear: 2, DequantizeLinear: 2,
 };
-/** MOVE_OPS move or relabel data and compute nothing. */
-const MOVE_OPS = new Set(['Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Concat', 'Cast', 'Identity', 'Dropout', 'Split', 'Slice', 'Gather', 'Expand']);
+/** VIEW_OPS only relabel a tensor's shape: ORT runs them in place, so they move no bytes and compute nothing. */
+const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
+/** MOVE_OPS move or convert data and compute nothing. */
+const MOVE_OPS = new Set(['ReorderInput', 'ReorderOutput', 'MemcpyToHost', 'MemcpyFromHost', 'Transpose', 'Concat', 'Cast', 'Dropout', 'Split', 'Slice', 'Gather', 'Expand']);
 
 function matmulFlops(a: number[], out: number[]): number {
   const k = a[a.length - 1] ?? 0;
@@ -56,6 +58,7 @@ export function opCost(
   ins: readonly (KnownTensor | undefined)[],
   outs: readonly (KnownTensor | undefined)[],
 ): OpCost | null {
+  if (VIEW_OPS.has(opType)) return { flops: 0, bytes: 0, estimated: false };
   let bytes = 0;
   for (const t of [...ins, ...outs]) {
     if (t === undefined) continue;
@@ -79,14 +82,18 @@ export function opCost(
       // The product, plus quantizing A on the fly (min/max, scale, round: ~4 per element of A).
       flops = matmulFlops(a, out) + 4 * count(a);
       break;
-    case 'Gemm': {
+    case 'Gemm':
+    case 'FusedGemm': {
       const k = attrs.transA?.i ? a[0] : a[1];
       flops = 2 * n * (k ?? 0) + (ins[2] !== undefined ? n : 0);
       break;
     }
-    case 'FusedMatMul':
-      flops = matmulFlops(a, out);
+    case 'FusedMatMul': {
+      // com.microsoft FusedMatMul may transpose A: K is then its second-last dim.
+      const k = attrs.transA?.i ? a[a.length - 2] : a[a.length - 1];
+      flops = 2 * count(out) * (k ?? 0);
       break;
+    }
     case 'Conv':
     case 'FusedConv': {
       // Each output element is a dot product over (C_in / group) × kernel taps: 2 FLOPs a tap, plus the bias.

@@ -25,7 +25,7 @@ export interface ProfiledRunOptions {
   iterations: number;
   maxMs: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Also return the optimized graph ORT ran. */
+  /** Also return the optimized graph ORT ran (absent when ORT wrote none). */
   optimizedGraph?: boolean;
 }
 
@@ -66,7 +66,9 @@ export async function profiledRun(o: ProfiledRunOptions): Promise<{ nodes: Profi
       return { ...n, meanUs: timed.reduce((a, b) => a + b, 0) / timed.length, minUs: Math.min(...timed), runs: timed.length };
     });
     const result: { nodes: ProfiledNode[]; graph?: OnnxGraph; runMs: number[] } = { nodes, runMs };
-    if (o.optimizedGraph) result.graph = readOnnxGraph(await readFile(optimizedModelPath));
+    // An EP that cannot serialize its graph leaves no file: the caller falls back to the model's own graph.
+    const optimized = o.optimizedGraph ? await readFile(optimizedModelPath).catch(() => null) : null;
+    if (optimized !== null) result.graph = readOnnxGraph(optimized);
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

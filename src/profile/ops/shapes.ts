@@ -110,13 +110,15 @@ export function outputDims(node: OnnxNode, ins: (KnownTensor | undefined)[]): nu
       const n = node.attrs.N?.i;
       return n === undefined ? null : [...x.slice(0, -1), n];
     }
-    case 'Gemm': {
+    case 'Gemm':
+    case 'FusedGemm': {
       if (w === null) return null;
       const m = node.attrs.transA?.i ? x[1] : x[0];
       const n = node.attrs.transB?.i ? w[0] : w[1];
       return m === undefined || n === undefined ? null : [m, n];
     }
     case 'Conv':
+    case 'FusedConv':
       return w === null ? null : convLike(node, x, w.slice(2), w[0] ?? 0);
     case 'MaxPool':
     case 'AveragePool':
@@ -184,7 +186,12 @@ function outputElemType(node: OnnxNode, ins: (KnownTensor | undefined)[]): numbe
  * propagateShapes returns every value's known tensor: initializers, the graph inputs at `inputShapes` (which must
  * give each input with a symbolic dim), and each node's outputs in graph order.
  */
-export function propagateShapes(graph: OnnxGraph, inputShapes: Record<string, readonly number[]>): ShapeMap {
+export function propagateShapes(
+  graph: OnnxGraph,
+  inputShapes: Record<string, readonly number[]>,
+  /** Output tensors as measured (ORT's trace), per node name: they override what the rules derive. */
+  seeds?: ReadonlyMap<string, readonly KnownTensor[]>,
+): ShapeMap {
   const known: ShapeMap = new Map();
   for (const t of graph.initializers.values()) {
     known.set(t.name, { elemType: t.elemType, dims: t.dims.map(Number), ...(t.ints ? { ints: t.ints } : {}) });
@@ -206,6 +213,14 @@ export function propagateShapes(graph: OnnxGraph, inputShapes: Record<string, re
     const ins = node.inputs.map((n) => (n === '' ? undefined : known.get(n)));
     const first = node.outputs[0];
     if (first !== undefined && first !== '') known.set(first, { elemType: outputElemType(node, ins), dims: outputDims(node, ins) });
+    const seeded = seeds?.get(node.name);
+    if (seeded !== undefined && seeded.length > 0) {
+      node.outputs.forEach((o, i) => {
+        const t = seeded[i];
+        if (o !== '' && t !== undefined) known.set(o, t);
+      });
+      continue;
+    }
     if (node.opType === 'DynamicQuantizeLinear') {
       if (node.outputs[1]) known.set(node.outputs[1], { elemType: 1, dims: [] });
       if (node.outputs[2]) known.set(node.outputs[2], { elemType: 2, dims: [] });
