@@ -1,7 +1,8 @@
 /**
  * measureRoof: the device's roof on one EP, measured by running two kernels through ONNX Runtime (a square
  * MatMul for peak FLOP/s, an elementwise Add for bandwidth; kernel times from ORT's profiler) and cached per
- * machine under ~/.cache/gauntlet, keyed by host, CPU model, core count, EP and threads.
+ * machine under ~/.cache/gauntlet (one file per host, EP and threads), checked against the CPU model, core count,
+ * ORT version and kernel sizes.
  */
 import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -52,9 +53,9 @@ function ortVersion(): string {
   }
 }
 
-/** roofCachePath is where the roof of `ep` on this machine is cached. */
-export function roofCachePath(ep: ProfileEp, cacheDir = join(homedir(), '.cache', 'gauntlet')): string {
-  return join(cacheDir, `roof-${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${ep}.json`);
+/** roofCachePath is where the roof of `ep` at `threads` on this machine is cached. */
+export function roofCachePath(ep: ProfileEp, threads: number | null, cacheDir = join(homedir(), '.cache', 'gauntlet')): string {
+  return join(cacheDir, `roof-${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${ep}-t${threads ?? 'auto'}.json`);
 }
 
 async function readCache(path: string, key: CacheKey): Promise<Roof | null> {
@@ -90,7 +91,7 @@ export async function measureRoof(o: RoofOptions): Promise<Roof> {
   const sizes = o.sizes ?? roofSizes(o.ep);
   const cpu = cpus();
   const key: CacheKey = { version: CACHE_VERSION, host: hostname(), cpu: cpu[0]?.model ?? '?', cores: cpu.length, ep: o.ep, threads: o.threads, ort: ortVersion(), sizes };
-  const path = roofCachePath(o.ep, cacheDir);
+  const path = roofCachePath(o.ep, o.threads, cacheDir);
   if (!o.force) {
     const cached = await readCache(path, key);
     if (cached) return cached;

@@ -5,7 +5,7 @@ import { buildMlp } from '../../../reference-server/models/mlp.js';
 import { GauntletError } from '../../../src/errors.js';
 import { opCost } from '../../../src/profile/ops/costs.js';
 import { graphOpCosts } from '../../../src/profile/ops/graph-costs.js';
-import { readOnnxGraph } from '../../../src/profile/ops/onnx-read.js';
+import { readOnnxGraph, type AttrValue } from '../../../src/profile/ops/onnx-read.js';
 import { parseOrtTrace } from '../../../src/profile/ops/ort-trace.js';
 import { propagateShapes, type KnownTensor } from '../../../src/profile/ops/shapes.js';
 
@@ -26,9 +26,9 @@ describe('opCost on hand-computed examples', () => {
     ['Relu', {}, [f32(10, 10)], [f32(10, 10)], 100, 800],
     ['MaxPool', { kernel_shape: { ints: [2, 2] } }, [f32(1, 16, 32, 32)], [f32(1, 16, 16, 16)], 4 * 16 * 256, (16384 + 4096) * 4],
     ['Transpose', {}, [f32(2, 3)], [f32(3, 2)], 0, 48],
-    ['Reshape', {}, [f32(2, 3), { elemType: 7, dims: [2] }], [f32(3, 2)], 0, 0],
+    ['Reshape', {}, [f32(2, 3), { elemType: 7, dims: [2] } as KnownTensor], [f32(3, 2)], 0, 0],
   ] as const)('%s %j', (op, attrs, ins, outs, flops, bytes) => {
-    const c = opCost(op, attrs, ins, outs);
+    const c = opCost(op, attrs as unknown as Record<string, AttrValue>, ins, outs);
     expect(c).not.toBeNull();
     expect(c?.flops).toBe(flops);
     expect(c?.bytes).toBe(bytes);

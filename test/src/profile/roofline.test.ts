@@ -43,7 +43,7 @@ describe('measureRoof', () => {
   it('remeasures when forced, when the key differs, when the cache is stale and when it is corrupt', async () => {
     const forced = await measureRoof({ ep: 'cpu', threads: 1, cacheDir: dir, sizes: SIZES, force: true });
     expect(forced.cached).toBe(false);
-    const path = roofCachePath('cpu', dir);
+    const path = roofCachePath('cpu', 1, dir);
     const saved = JSON.parse(await readFile(path, 'utf8')) as { key: { cpu: string } };
     await writeFile(path, JSON.stringify({ ...saved, key: { ...saved.key, cpu: 'some other CPU' } }));
     expect((await measureRoof({ ep: 'cpu', threads: 1, cacheDir: dir, sizes: SIZES })).cached).toBe(false);
