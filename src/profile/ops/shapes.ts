@@ -203,7 +203,15 @@ export function propagateShapes(
     const dims = given ? [...given] : fixed;
     if (dims === undefined) problems.push(`${input.name}: dims [${input.dims.join(', ')}] have a dynamic dim; give its shape`);
     else if (dims.length !== input.dims.length) problems.push(`${input.name}: shape [${dims.join(', ')}] has rank ${dims.length}, the model's is ${input.dims.length}`);
-    else known.set(input.name, { elemType: input.elemType, dims });
+    else {
+      const wrong = dims.flatMap((d, i) => {
+        const declared = input.dims[i];
+        if (!Number.isSafeInteger(d) || d < 1) return [`dim ${i} is ${d}, not a positive integer`];
+        return typeof declared === 'number' && declared >= 0 && declared !== d ? [`dim ${i} is ${declared} in the model, ${d} given`] : [];
+      });
+      if (wrong.length > 0) problems.push(`${input.name}: ${wrong.join(', ')}`);
+      else known.set(input.name, { elemType: input.elemType, dims });
+    }
   }
   for (const name of Object.keys(inputShapes)) {
     if (!graph.inputs.some((i) => i.name === name)) problems.push(`${name}: the model has no input of that name`);

@@ -90,11 +90,14 @@ describe('shape propagation through the bundled models', () => {
     expect(conv.map((c) => c.cost?.flops)).toEqual([2 * 8 * 16 * 1024 * 27 + 8 * 16 * 1024, 2 * 8 * 32 * 256 * 144 + 8 * 32 * 256]);
   });
 
-  it('names an unresolved dynamic dim, a wrong rank and an unknown input', () => {
+  it('names an unresolved dynamic dim, a wrong rank, a wrong or non-positive dim and an unknown input', () => {
     const g = readOnnxGraph(buildMlp({}, 'fp32'));
     expect(() => propagateShapes(g, {})).toThrow(/input: dims \[batch, 256\] have a dynamic dim/);
     expect(() => propagateShapes(g, { input: [4] })).toThrow(/rank 1, the model's is 2/);
     expect(() => propagateShapes(g, { input: [4, 256], other: [1] })).toThrow(/other: the model has no input/);
+    expect(() => propagateShapes(g, { input: [4, 300] })).toThrow(/input: dim 1 is 256 in the model, 300 given/);
+    expect(() => propagateShapes(g, { input: [0, 256] })).toThrow(/input: dim 0 is 0, not a positive integer/);
+    expect(() => propagateShapes(g, { input: [1.5, 256] })).toThrow(/not a positive integer/);
   });
 });
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../reference-server/models/graph-builder.js';
+import { buildCnn } from '../../../reference-server/models/cnn.js';
+import { buildEncoder } from '../../../reference-server/models/encoder.js';
 import { buildMlp } from '../../../reference-server/models/mlp.js';
 import { DataType } from '../../../reference-server/models/onnx.js';
 import { GauntletError } from '../../../src/errors.js';
@@ -97,6 +99,20 @@ describe('profileOps classification, measured through ORT', () => {
       2 * 32 * 1024 * 64 + 32 * 64, 2 * 32 * 256 * 1024 + 32 * 1024, 2 * 32 * 1024 * 1024 + 32 * 1024, 2 * 32 * 1024 * 1024 + 32 * 1024,
     ]);
     for (const o of p.ops) expect(o.timeUs).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['encoder', () => buildEncoder({}, 'fp32'), { input: [2, 32, 128] }],
+    ['encoder int8', () => buildEncoder({}, 'int8'), { input: [2, 32, 128] }],
+    ['cnn', () => buildCnn({}, 'fp32'), { input: [4, 3, 32, 32] }],
+  ])('costs every op ORT ran in the %s, fused ones included (only in-place views stay unknown)', async (name, build, inputShapes) => {
+    const file = join(dir, `${name.replace(' ', '-')}.onnx`);
+    await writeFile(file, build());
+    const p = await profileOps({ modelFile: file, inputShapes, ep: 'cpu', threads: 1, iterations: 3, roof });
+    const unknown = p.ops.filter((o) => o.bound === 'unknown').map((o) => o.opType);
+    expect(unknown.filter((t) => !['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'].includes(t))).toEqual([]);
+    expect(p.ops.some((o) => o.bound === 'compute')).toBe(true);
+    expect(p.ops.some((o) => o.bound === 'memory')).toBe(true);
   });
 
   it('refuses a file that is not ONNX and a truncated model before ORT sees them', async () => {
