@@ -14,7 +14,12 @@ function fill(type: string, size: number): ort.Tensor['data'] {
     case 'int32':
       return new Int32Array(size);
     case 'uint8':
+    case 'bool':
       return new Uint8Array(size);
+    case 'float16':
+      return new Uint16Array(size).fill(0x3c00); // 1.0
+    case 'float64':
+      return new Float64Array(size).fill(0.5);
     case 'int8':
       return new Int8Array(size);
     default: {

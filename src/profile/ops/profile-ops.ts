@@ -44,8 +44,14 @@ export async function profileOps(o: ProfileOpsOptions): Promise<OpProfile> {
   if (size === undefined) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${o.modelFile}: no such file`);
   if (size > PROFILE_OPS_MAX_MODEL_BYTES) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${o.modelFile}: over 2 GiB`);
   // Read and shape-check the model before ORT sees it: a bad file or shape is a clear error, not an ORT crash.
-  const original = readOnnxGraph(await readFile(o.modelFile));
-  graphOpCosts(original, o.inputShapes);
+  let original;
+  try {
+    original = readOnnxGraph(await readFile(o.modelFile));
+    graphOpCosts(original, o.inputShapes);
+  } catch (err) {
+    if (!(err instanceof GauntletError)) throw err;
+    throw new GauntletError(err.code, `${o.modelFile}: ${err.message}`, err.details);
+  }
   const warmup = o.warmup ?? 3;
   const run = await profiledRun({
     modelPath: o.modelFile,

@@ -121,7 +121,9 @@ describe('profileOps classification, measured through ORT', () => {
     const truncated = join(dir, 'truncated.onnx');
     await writeFile(truncated, buildMlp({}, 'fp32').subarray(0, 5000));
     for (const modelFile of [text, truncated, join(dir, 'missing.onnx')]) {
-      await expect(profileOps({ modelFile, inputShapes: { input: [1, 256] }, ep: 'cpu', threads: 1, roof })).rejects.toThrow(GauntletError);
+      const run = profileOps({ modelFile, inputShapes: { input: [1, 256] }, ep: 'cpu', threads: 1, roof });
+      await expect(run).rejects.toThrow(GauntletError);
+      await expect(run).rejects.toThrow(modelFile);
     }
   });
 });
