@@ -27,8 +27,12 @@ export function profileCsvRows(inputs: ProfileInput[]): Field[][] {
         i.label, r.machine.host, r.model.name, c.ep, c.precision, c.batch,
         ok ? c.latencyMs.p50 : null, ok ? c.latencyMs.p99 : null, ok ? c.latencyMs.mean : null, ok ? c.p50Ci95Ms[0] : null, ok ? c.p50Ci95Ms[1] : null, ok ? c.ciShare : null, ok ? c.converged : null,
         c.iterations, ok ? c.throughputSamplesPerS : null, c.rssGrowthBytes, c.deviceMemoryBytes ?? null, v?.bytes, v?.accuracy?.cosine, v?.accuracy?.maxAbsError, v?.accuracy?.top1,
-        v?.broken ?? false, hour, ok ? costPer1M(hour, c.throughputSamplesPerS) : null, c.error ?? '',
+        v?.broken ?? false, hour, ok ? sig6(costPer1M(hour, c.throughputSamplesPerS)) : null, c.error ?? '',
       ];
     });
   });
+}
+
+function sig6(v: number | null): number | null {
+  return v === null ? null : Number(v.toPrecision(6));
 }
