@@ -137,10 +137,12 @@ cleanup() {
 # or off (every request runs alone).
 repo_config() {
   node --input-type=module -e "
-    import { readFileSync, writeFileSync } from 'node:fs';
+    import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
     import YAML from 'yaml';
     const [file, batching] = process.argv.slice(1);
-    const c = YAML.parse(readFileSync(file, 'utf8'));
+    // Always from the config as built, so batching on gets back its queue policy after batching off.
+    if (!existsSync(file + '.built')) copyFileSync(file, file + '.built');
+    const c = YAML.parse(readFileSync(file + '.built', 'utf8'));
     c.execution_provider = 'webgpu';
     c.fallback_to_cpu = false;
     c.instance_group = [{ count: 1, kind: 'KIND_GPU' }];
@@ -180,6 +182,8 @@ serve() {
     (async () => {
       for (;;) {
         try { if ((await fetch('http://127.0.0.1:$PORT/v2/health/ready')).ok) return; } catch {}
+        // A model that failed to load (its EP unavailable) leaves the server live but never ready: stop waiting.
+        if (require('node:fs').readFileSync('$RESULTS/logs/serve-batching-$1.log', 'utf8').includes('NOT ready')) { console.error('the model did not load'); process.exit(1); }
         if (Date.now() > deadline) { console.error('not ready after 30 s'); process.exit(1); }
         await new Promise((r) => setTimeout(r, 250));
       }
