@@ -58,17 +58,30 @@ export function profileProblems(r: ProfileRecord): string[] {
   else if (!finiteOrNull(r.machine.costPerHour)) out.push('machine.costPerHour: must be a number >= 0');
   if (!isObj(r.model) || typeof r.model.name !== 'string') out.push('model: must be an object with a name');
   if (!isObj(r.options) || typeof r.options.ep !== 'string') out.push('options: must be an object with an ep');
+  else {
+    const o = r.options;
+    if (o.p99Ms !== null && !(finite(o.p99Ms) && o.p99Ms > 0)) out.push('options.p99Ms: must be a number > 0 or null');
+    if (!finite(o.minCosine, -1) || o.minCosine > 1) out.push('options.minCosine: must be a number from -1 to 1');
+    if (!finite(o.targetCiShare) || !finite(o.maxSecondsPerCell)) out.push('options.targetCiShare and options.maxSecondsPerCell: must be numbers >= 0');
+    if (!Array.isArray(o.batchSizes) || !Array.isArray(o.precisions) || !isObj(o.shapes)) out.push('options.batchSizes, .precisions and .shapes: must be two lists and an object');
+  }
+  if (r.recommendation !== null && r.recommendation !== undefined) {
+    const rec = r.recommendation;
+    if (!isObj(rec) || typeof rec.rule !== 'string' || !Array.isArray(rec.perPrecision) || !Array.isArray(rec.variants)) out.push('recommendation: must be null or an object with a rule and the lists perPrecision and variants');
+  }
   if (!isObj(r.tool) || typeof r.tool.version !== 'string') out.push('tool.version: must be a string');
   if (!['running', 'complete', 'interrupted', 'failed'].includes(r.status)) out.push('status: must be running, complete, interrupted or failed');
   r.variants.forEach((v, i) => {
     if (!isObj(v) || typeof v.precision !== 'string') return void out.push(`variants[${i}]: must be an object with a precision`);
     if (!finite(v.bytes)) out.push(`variants[${i}].bytes: must be a number >= 0`);
+    if (typeof v.broken !== 'boolean') out.push(`variants[${i}].broken: must be true or false`);
     if (v.accuracy !== null && (!isObj(v.accuracy) || !finite(v.accuracy.cosine, -1) || v.accuracy.cosine > 1 || !finite(v.accuracy.maxAbsError))) out.push(`variants[${i}].accuracy: cosine must be in [-1, 1] and maxAbsError >= 0`);
   });
   r.cells.forEach((c, i) => {
     if (!isObj(c) || typeof c.precision !== 'string') return void out.push(`cells[${i}]: must be an object with a precision`);
     if (!Number.isInteger(c.batch) || c.batch < 1) out.push(`cells[${i}].batch: must be an integer >= 1`);
     if (c.error !== undefined) return;
+    if (!finite(c.iterations) || !finite(c.ciShare) || typeof c.converged !== 'boolean') out.push(`cells[${i}]: iterations and ciShare must be numbers >= 0, converged true or false`);
     const l = c.latencyMs as unknown;
     if (!isObj(l) || !['p50', 'p99', 'mean', 'min', 'max'].every((k) => finite(l[k]))) out.push(`cells[${i}].latencyMs: p50, p99, mean, min and max must be numbers >= 0`);
     if (!Array.isArray(c.p50Ci95Ms) || c.p50Ci95Ms.length !== 2 || !c.p50Ci95Ms.every((v) => finite(v))) out.push(`cells[${i}].p50Ci95Ms: must be two numbers >= 0`);

@@ -100,6 +100,8 @@ describe('profile report', () => {
     ['a roof of zero bandwidth', (r: ProfileRecord) => void (r.roof!.bandwidthBytesPerS = 0), 'roof:'],
     ['an op with a negative time share', (r: ProfileRecord) => void (r.ops![0]!.ops[2]!.timeShare = -1), 'ops[0].ops[2]'],
     ['a newer schema', (r: ProfileRecord) => void (r.schemaVersion = 99), 'profile schemaVersion 99'],
+    ['a p99 bound that is text', (r: ProfileRecord) => void ((r.options as { p99Ms: unknown }).p99Ms = '10ms'), 'options.p99Ms'],
+    ['a recommendation without its rule', (r: ProfileRecord) => void ((r.recommendation as { rule?: string }).rule = undefined), 'recommendation:'],
     ['a machine without a host', (r: ProfileRecord) => void ((r.machine as { host?: string }).host = undefined), 'machine:'],
   ])('exits 2 on %s, naming it', (_, edit, expected) => {
     const f = failure(() => loadInputs([damaged(edit)]));
