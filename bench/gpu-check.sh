@@ -28,7 +28,8 @@ UTIL_CONCURRENCY=${GPU_CHECK_UTIL_CONCURRENCY:-32}
 UTIL_SECONDS=${GPU_CHECK_UTIL_SECONDS:-20}
 PORT=${GPU_CHECK_PORT:-18000}
 # The flags of `gauntlet profile` (issue 12 part 1): check them against its --help when that command is merged.
-PROFILE_FLAGS='--ep webgpu --batch-sizes 1,8,32,128 --precisions fp32,fp16,int8,int4'
+# 16 cells of at most 3 s each (the default is 5) keep three profiles inside the budget.
+PROFILE_FLAGS="--ep webgpu --batch-sizes 1,8,32,128 --precisions fp32,fp16,int8,int4 --max-seconds-per-cell ${GPU_CHECK_CELL_S:-3}"
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -36,7 +37,7 @@ usage() {
   echo "Options: --dry-run (print the steps), --out DIR (the results folder; default /tmp/gpu-check with \$OUT set,"
   echo "else reports/gpu-check/<UTC time>), --help. Environment: GPU_CHECK_BUDGET_S (60-540, default 480),"
   echo "GPU_CHECK_MODELS ('mlp encoder cnn'), GPU_CHECK_UTIL_MODEL (mlp), GPU_CHECK_UTIL_CONCURRENCY (32),"
-  echo "GPU_CHECK_UTIL_SECONDS (20), GPU_CHECK_PORT (18000; +1 gRPC, +2 metrics, +3 admin)."
+  echo "GPU_CHECK_UTIL_SECONDS (20), GPU_CHECK_CELL_S (3: --max-seconds-per-cell), GPU_CHECK_PORT (18000; +1 gRPC, +2 metrics, +3 admin)."
 }
 
 while [ $# -gt 0 ]; do
@@ -52,7 +53,8 @@ done
 
 problems=()
 case "$BUDGET_S" in ''|*[!0-9]*) problems+=("GPU_CHECK_BUDGET_S: must be whole seconds from 60 to 540, got '$BUDGET_S'") ;; *) [ "$BUDGET_S" -ge 60 ] && [ "$BUDGET_S" -le 540 ] || problems+=("GPU_CHECK_BUDGET_S: must be from 60 to 540, got $BUDGET_S") ;; esac
-for v in UTIL_CONCURRENCY UTIL_SECONDS PORT; do
+CELL_S=${GPU_CHECK_CELL_S:-3}
+for v in UTIL_CONCURRENCY UTIL_SECONDS PORT CELL_S; do
   case "${!v}" in ''|*[!0-9]*) problems+=("GPU_CHECK_$v: must be a whole number, got '${!v}'") ;; esac
 done
 for m in $MODELS $UTIL_MODEL; do

@@ -30,7 +30,7 @@ describe('bench/gpu-check.sh', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const m of ['mlp', 'encoder', 'cnn']) {
-      expect(r.stdout).toContain(`profile ${m} --ep webgpu --batch-sizes 1,8,32,128 --precisions fp32,fp16,int8,int4 --out /tmp/gpu-check-dry/profile-${m}`);
+      expect(r.stdout).toContain(`profile ${m} --ep webgpu --batch-sizes 1,8,32,128 --precisions fp32,fp16,int8,int4 --max-seconds-per-cell 3 --out /tmp/gpu-check-dry/profile-${m}`);
     }
     expect(r.stdout).toContain('-lms 100');
     expect(r.stdout).toContain('instance_group [{count: 1, kind: KIND_GPU}]');
