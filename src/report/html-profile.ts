@@ -64,7 +64,7 @@ export function profileSections(r: ProfileRecord, prefix: string, charts: ChartS
     });
   }
   parts.push(html`<h3>Variants</h3>`, table(VARIANT_HEADER, variantRows(r).map((row, i) => (r.variants[i]?.broken ? row.map((c, k) => (k === 6 ? html`<span class="fail">${c}</span>` : c)) : row)), { numeric: [1, 2, 3, 4, 5] }));
-  parts.push(html`<h3>Cells</h3>`, table(CELL_HEADER, cellRows(r), { numeric: [1, 2, 3, 4, 5, 7, 8, 9], className: 'compact' }));
+  parts.push(html`<h3>Cells</h3>`, table(CELL_HEADER, cellRows(r).map((row) => (row[0]!.endsWith(' BROKEN') ? [html`<span class="fail">${row[0]}</span>`, ...row.slice(1)] : row)), { numeric: [1, 2, 3, 4, 5, 7, 8, 9], className: 'compact' }));
   parts.push(
     html`<details><summary>Profile options</summary>${table(['', ''], [
       ['batch sizes', r.options.batchSizes.join(', ')],

@@ -61,6 +61,16 @@ describe('profile report', () => {
     expect(page).not.toContain('NaN');
   });
 
+  it('never recommends a BROKEN variant, even where the record calls it worth it', () => {
+    const dir = damaged((r) => {
+      for (const v of r.recommendation!.variants) v.worthIt = v.precision === 'int4';
+    });
+    const page = renderReport(loadInputs([dir]), 'html');
+    expect(page).toContain('<h1>mlp on cpu: fp32 at batch 128 (no quantized variant is worth it)</h1>');
+    expect(page).not.toContain('use int4');
+    expect(page).toContain('<td><span class="fail">int4 BROKEN</span></td>');
+  });
+
   it('draws no roofline without a roof, and puts two machines side by side with cost per 1M inferences', () => {
     const page = renderReport(loadInputs([CPU, WIDE]), 'html');
     const ids = charts(page).map((c) => c.id);
