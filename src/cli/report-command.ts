@@ -21,7 +21,8 @@ export interface ReportArgs {
 
 /** REPORT_EPILOG documents the command's outputs and exit codes. */
 export const REPORT_EPILOG = `Inputs: results.json files or run folders, sweep folders (sweep.json), folders of run --repeat (rep-1 … rep-N,
-and gate.json when gated: one run with its repetitions' spread), baselines (reports/baselines/*.json).
+and gate.json when gated: one run with its repetitions' spread), baselines (reports/baselines/*.json),
+profiles (profile.json or its folder, from gauntlet profile; several side by side, with cost per 1M inferences).
 Output: --format html (default) is written to a file: next to a single input (report.html in its folder), or
 reports/comparisons/<UTC time>.html for several; md, csv and junit go to stdout unless --out is given.
 --out - writes any format to stdout.

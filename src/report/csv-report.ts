@@ -1,7 +1,7 @@
 /**
  * The CSV report (RFC 4180: comma-separated, CRLF line ends, fields with commas, quotes or line breaks quoted,
  * quotes doubled): one row per phase of each run (baselines: the median of their repetitions), or one row per
- * configuration for sweeps. One file is one table, so runs and sweeps cannot be mixed. Numbers are plain
+ * configuration for sweeps, or one row per cell for profiles (src/report/profile-csv.ts). One file is one table, so runs and sweeps cannot be mixed. Numbers are plain
  * (milliseconds, requests per second, ratios 0..1); text cells that a spreadsheet would take for a formula are
  * prefixed with an apostrophe.
  */
@@ -13,6 +13,8 @@ import type { ReportInput, SweepInput } from './load-inputs.js';
 import { phaseSlo, runVerdict } from './run-facts.js';
 import { comboState } from '../sweep/sweep-record.js';
 import { comboRows } from './sweep-view.js';
+import { profilesOf } from './load-profile.js';
+import { PROFILE_COLUMNS, profileCsvRows } from './profile-csv.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -60,6 +62,8 @@ export const SETTING_COLUMNS: Record<keyof ComboConfig, string> = {
 
 /** renderCsv renders runs and baselines (a row per phase) or sweeps (a row per configuration). */
 export function renderCsv(inputs: ReportInput[]): string {
+  const profiles = profilesOf(inputs);
+  if (profiles) return lines(PROFILE_COLUMNS, profileCsvRows(profiles).map((r) => r.map((v) => (typeof v === 'string' ? text(v) : v))));
   const sweeps = inputs.filter((i): i is SweepInput => i.kind === 'sweep');
   if (sweeps.length && sweeps.length !== inputs.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'a CSV holds one table: give either sweeps or runs and baselines, not both');
   return sweeps.length ? sweepCsv(sweeps) : runCsv(inputs);

@@ -7,6 +7,8 @@
 import type { ChartSpec } from './chart-spec.js';
 import { comparisonHeadline, comparisonSections, comparisonWarnings } from './html-compare.js';
 import { chartFigure, htmlPage } from './html-page.js';
+import { renderProfileHtml } from './html-profile.js';
+import { profilesOf } from './load-profile.js';
 import { runSections, subtitle, verdictBadges, warningsBox } from './html-run.js';
 import { sweepSections, sweepSubtitle, sweepTitle } from './html-sweep.js';
 import { type Html, html, table } from './html.js';
@@ -21,6 +23,8 @@ import { msValue, pct, rps } from './format.js';
 
 /** renderHtml renders the inputs as one HTML document; `pageDir`, where it will be written, makes links relative to it. */
 export function renderHtml(inputs: ReportInput[], opts: RepeatPageOptions = {}): string {
+  const profiles = profilesOf(inputs);
+  if (profiles) return renderProfileHtml(profiles);
   const charts: ChartSpec[] = [];
   const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
   const baselines = inputs.filter((i): i is BaselineInput => i.kind === 'baseline');
@@ -73,7 +77,7 @@ export function renderHtml(inputs: ReportInput[], opts: RepeatPageOptions = {}):
     if (compared.length <= 1) baselines.forEach((b) => parts.push(html`<h2>${b.label}</h2>`, baselineSection(b, charts)));
     sweeps.forEach((s, i) => parts.push(html`<section class="run-section"><h2>${sweepTitle(s)}</h2><p class="subtitle">${sweepSubtitle(s)}</p>${sweepSections(s, `sweep-${i + 1}`, charts)}</section>`));
   }
-  const tool = inputs.map((i) => (i.kind === 'run' ? i.results.tool.version : i.kind === 'sweep' ? i.record.tool.version : i.kind === 'repeat' ? i.reps[0]!.results.tool.version : i.baseline.tool.version))[0];
+  const tool = inputs.map((i) => (i.kind === 'run' ? i.results.tool.version : i.kind === 'sweep' ? i.record.tool.version : i.kind === 'repeat' ? i.reps[0]!.results.tool.version : i.kind === 'baseline' ? i.baseline.tool.version : i.record.tool.version))[0];
   parts.push(html`<footer>Made by gauntlet ${tool ?? ''} from ${inputs.map((i) => (i.kind === 'sweep' || i.kind === 'repeat' ? i.dir : i.path)).join(', ')}. This page is self-contained: it loads nothing from the network.</footer>`);
   return htmlPage({ title: `gauntlet · ${title}`, body: html`${parts}`, charts });
 }

@@ -1,7 +1,7 @@
 /**
  * What `gauntlet report` reads: results files (or run folders holding results.json), sweep folders (sweep.json,
  * and the results file behind each combination's figures), the folders of `gauntlet run --repeat` (rep-1 …
- * rep-N) and baselines. Files only, never live state. Every unreadable input is listed at once
+ * rep-N), baselines and profiles (profile.json, src/report/load-profile.ts). Files only, never live state. Every unreadable input is listed at once
  * (GAUNTLET_ERR_INVALID_ARGUMENT).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -12,8 +12,12 @@ import { GauntletError } from '../errors.js';
 import { type ReaderEnv, readerEnv, writerState } from '../results/liveness.js';
 import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
+import { PROFILE_FILE } from '../profile/profile-record.js';
 import { SWEEP_FILE, SWEEP_SCHEMA_VERSION, type SweepRecord } from '../sweep/sweep-record.js';
+import { isProfileDoc, type ProfileInput, readProfileRecord } from './load-profile.js';
 import { loadRepeat, repFolders } from './load-repeat.js';
+
+export type { ProfileInput } from './load-profile.js';
 
 /** RunInput is one run's results. */
 export interface RunInput {
@@ -69,7 +73,7 @@ export interface RepeatInput {
 }
 
 /** ReportInput is anything a report can be made from. */
-export type ReportInput = RunInput | SweepInput | BaselineInput | RepeatInput;
+export type ReportInput = RunInput | SweepInput | BaselineInput | RepeatInput | ProfileInput;
 
 /** loadInputs reads every input; all problems are reported together. */
 export function loadInputs(paths: string[]): ReportInput[] {
@@ -93,6 +97,7 @@ function loadInput(p: string): ReportInput {
   if (statSync(p).isDirectory()) {
     if (existsSync(path.join(p, SWEEP_FILE))) return loadSweep(path.join(p, SWEEP_FILE));
     if (existsSync(path.join(p, 'results.json'))) return run(path.join(p, 'results.json'));
+    if (existsSync(path.join(p, PROFILE_FILE))) return profile(path.join(p, PROFILE_FILE));
     if (repFolders(p).length) return loadRepeat(p);
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE} or repetitions (rep-1 …)`);
   }
@@ -105,11 +110,16 @@ function loadInput(p: string): ReportInput {
   const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
   if (o['kind'] === 'gauntlet-baseline') return { kind: 'baseline', label: '', path: p, baseline: readBaseline(p) };
   if (Array.isArray(o['combinations']) && typeof o['sweep'] === 'object') return loadSweep(p);
+  if (isProfileDoc(o)) return profile(p, doc);
   return run(p);
 }
 
 function run(file: string): RunInput {
   return { kind: 'run', label: '', path: file, results: readResults(file) };
+}
+
+function profile(file: string, doc?: unknown): ProfileInput {
+  return { kind: 'profile', label: '', path: file, dir: path.dirname(file), record: readProfileRecord(file, doc) };
 }
 
 function loadSweep(file: string): SweepInput {
@@ -204,13 +214,22 @@ export function labelInputs(inputs: ReportInput[]): void {
       i.label = targetsDiffer && scenariosDiffer ? `${t} / ${s}` : targetsDiffer ? t : s;
     } else if (i.kind === 'baseline') i.label = `baseline ${i.baseline.name}`;
   }
+  labelProfiles(inputs.filter((i): i is ProfileInput => i.kind === 'profile'));
   const repeated = (i: ReportInput): boolean => inputs.filter((o) => o.label === i.label).length > 1;
-  const where = (i: ReportInput): string => (i.kind === 'sweep' || i.kind === 'repeat' ? path.basename(path.resolve(i.dir)) : folderName(i.path));
+  const where = (i: ReportInput): string => (i.kind === 'sweep' || i.kind === 'repeat' || i.kind === 'profile' ? path.basename(path.resolve(i.dir)) : folderName(i.path));
   const firstPass = inputs.filter(repeated);
   for (const i of firstPass) i.label = `${i.label} (${where(i)})`;
   inputs.forEach((i, n) => {
     if (repeated(i)) i.label = `${i.label} #${n + 1}`;
   });
+}
+
+/** labelProfiles names profiles by what differs between them: the machine, the EP, the model. */
+function labelProfiles(ps: ProfileInput[]): void {
+  const differ = (f: (p: ProfileInput) => string): boolean => new Set(ps.map(f)).size > 1;
+  const all: ((p: ProfileInput) => string)[] = [(p) => p.record.machine.host, (p) => p.record.options.ep, (p) => p.record.model.name];
+  const parts = all.filter((f) => differ(f));
+  for (const p of ps) p.label = parts.length ? parts.map((f) => f(p)).join(' · ') : `${p.record.model.name} on ${p.record.options.ep}`;
 }
 
 function folderName(file: string): string {

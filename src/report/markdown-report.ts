@@ -10,6 +10,8 @@ import { faultRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
 import { comparisonHeadline, comparisonWarnings } from './html-compare.js';
 import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
+import { profilesOf } from './load-profile.js';
+import { profileMarkdownBlocks } from './markdown-profile.js';
 import { repeatBlocks } from './markdown-repeat.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { serverPhaseRows } from './server-data.js';
@@ -54,7 +56,9 @@ export function renderMarkdown(inputs: ReportInput[], opts: MarkdownOptions = {}
   const add = (more: string[]): void => {
     for (const b of more) blocks.push(b);
   };
-  if (runs.length === 1 && inputs.length === 1) add(runBlocks(runs[0]!, 2));
+  const profiles = profilesOf(inputs);
+  if (profiles) add(profileMarkdownBlocks(profiles, parts));
+  else if (runs.length === 1 && inputs.length === 1) add(runBlocks(runs[0]!, 2));
   else if (sweeps.length === 1 && inputs.length === 1) add(sweepBlocks(sweeps[0]!, 2, parts));
   else if (repeats.length === 1 && inputs.length === 1) add(repeatBlocks(repeats[0]!, 2, parts));
   else {

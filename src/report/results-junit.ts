@@ -7,6 +7,8 @@
 import type { ReportInput, RunInput, SweepInput } from './load-inputs.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { xmlEscape } from './junit.js';
+import { GauntletError } from '../errors.js';
+import { profilesOf } from './load-profile.js';
 import { checkText, incompleteText, runVerdict } from './run-facts.js';
 import { recommendationView } from './sweep-view.js';
 import { faultLabel } from './timeline-data.js';
@@ -81,6 +83,7 @@ function sweepCases(s: SweepInput): Case[] {
 
 /** renderJunit renders runs and sweeps as JUnit XML (baselines have nothing to check and are listed as skipped). */
 export function renderJunit(inputs: ReportInput[]): string {
+  if (profilesOf(inputs)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'a profile has no JUnit report (it checks nothing): use --format html, md or csv');
   const suites = inputs.map((i) => ({
     name: i.label,
     cases: i.kind === 'run' ? runCases(i) : i.kind === 'sweep' ? sweepCases(i) : [{ classname: i.label, name: 'baseline', skipped: 'a baseline has nothing to check; gate runs against it with gauntlet gate' }],

@@ -43,6 +43,10 @@ const CASES: { name: string; inputs: string[]; format: ReportFormat }[] = [
   { name: 'repeat.csv', inputs: ['repeat'], format: 'csv' },
   { name: 'repeat.junit.xml', inputs: ['repeat'], format: 'junit' },
   { name: 'repeat-vs-run.md', inputs: ['repeat', 'demo.json'], format: 'md' },
+  { name: 'profile-mlp.md', inputs: ['profile-mlp-cpu'], format: 'md' },
+  { name: 'profile-mlp.csv', inputs: ['profile-mlp-cpu'], format: 'csv' },
+  { name: 'profiles-side-by-side.md', inputs: ['profile-mlp-cpu', 'profile-mlp-16c/profile.json'], format: 'md' },
+  { name: 'profiles-side-by-side.csv', inputs: ['profile-mlp-cpu', 'profile-mlp-16c'], format: 'csv' },
 ];
 
 describe('report golden files', () => {

@@ -1,7 +1,7 @@
 /**
  * Makes the screenshots in docs/reports.md from the committed fixtures, with the same Chromium the browser test
  * uses: `npx tsx test/src/report/screenshots.ts` writes docs/img/report-*.png (one per chart kind, cropped to
- * the figure, at 1x, so each stays well under 200 KB).
+ * the figure, at 1x, so each stays well under 200 KB); SHOTS_ONLY=profile makes only those whose name has it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,7 +52,19 @@ const SHOTS: { inputs: string[]; parts: { selector: string; file: string }[] }[]
       { selector: 'table.combos, table.combos + p', file: 'report-sweep-table.png' },
     ],
   },
+  {
+    inputs: ['profile-mlp-cpu'],
+    parts: [
+      { selector: 'header, .warnings, .recommendation', file: 'report-profile-top.png' },
+      { selector: 'figure:has([data-chart="profile-latency"])', file: 'report-profile-latency.png' },
+      { selector: 'figure:has([data-chart="profile-accuracy"])', file: 'report-profile-accuracy.png' },
+      { selector: 'figure:has([data-chart="profile-roof-1"])', file: 'report-profile-roofline.png' },
+    ],
+  },
+  { inputs: ['profile-mlp-cpu', 'profile-mlp-16c'], parts: [{ selector: 'h3:has(+ p + .table-wrap), h3 + p + .table-wrap', file: 'report-profiles-cost.png' }] },
 ];
+/** SHOTS_ONLY=word makes only the screenshots whose file name contains it. */
+const ONLY = process.env['SHOTS_ONLY'];
 
 process.chdir(ROOT);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -66,6 +78,7 @@ for (const [n, shot] of SHOTS.entries()) {
   await page.goto(`file://${file}`);
   await page.waitForFunction('(() => { const s = window.gauntletReport; return !!s && s.drawn + s.empty.length + s.failed.length === s.charts; })()');
   for (const part of shot.parts) {
+    if (ONLY && !part.file.includes(ONLY)) continue;
     // Several elements: capture the box around them all.
     const box = (await page.evaluate(`(() => {
       const els = [...document.querySelectorAll(${JSON.stringify(part.selector)})];
