@@ -4,18 +4,16 @@
  * the page does not scroll sideways, and no table outside a chart's folded numbers does either. Screenshots go
  * to test-output/report/. Skipped, loudly, without /usr/bin/chromium.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../src/report/html-report.js';
 import { loadInputs } from '../../../src/report/load-inputs.js';
+import { CHROMIUM, HAVE_CHROMIUM, withBrowser } from '../../helpers/chromium.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.resolve(HERE, '../../..', 'test-output', 'report');
-const CHROMIUM = process.env['GAUNTLET_CHROMIUM'] ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
 if (!HAVE_CHROMIUM) process.stderr.write(`\n!!! SKIPPING the profile report browser tests: ${CHROMIUM} is missing. Install it with: apt-get install -y chromium !!!\n\n`);
 
@@ -32,17 +30,10 @@ const READ = `(() => {
 })()`;
 
 describe.skipIf(!HAVE_CHROMIUM)('profile report in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = withBrowser(OUT);
 
   it.each([1400, 1000])('renders without errors and draws every chart at %i px', async (width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const page = await browser().newPage({ viewport: { width, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(String(e)));
