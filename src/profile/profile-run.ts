@@ -1,0 +1,192 @@
+/**
+ * runProfile: measures every (precision × batch) cell of one model on one EP in-process, each variant's session
+ * in a worker thread, with accuracy against fp32 on a fixed seeded set, and writes profile.json as it goes.
+ */
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import { compareOutputs } from '../../reference-server/models/accuracy.js';
+import { GauntletError } from '../errors.js';
+import { packageVersion } from '../util/package-version.js';
+import { makeFeeds, resolveDims } from './feeds.js';
+import { medianCi, quantileSorted } from './median-ci.js';
+import type { ModelSource } from './model-source.js';
+import { PROFILE_SCHEMA_VERSION, type Accuracy, type Cell, type ProfileEp, type ProfileRecord, type Variant } from './profile-record.js';
+import { LoadError, ProfileSession } from './profile-session.js';
+import { BROKEN_COSINE, recommend } from './recommend.js';
+import { writeProfile } from './profile-writer.js';
+
+/** EVAL_SAMPLES is the size of the fixed, seeded evaluation set; EVAL_SEED its seed. */
+export const EVAL_SAMPLES = 64;
+const EVAL_SEED = 1;
+const EVAL_CHUNK = 16;
+/** Measurement constants (docs/profile.md): warm-up runs, fewest and most timed runs, target interval share. */
+export const WARMUP_ITERATIONS = 5;
+export const MIN_ITERATIONS = 20;
+export const MAX_ITERATIONS = 1_000_000;
+export const TARGET_CI_SHARE = 0.05;
+
+/** ProfileOptions are the validated options of one profile. */
+export type ProfileOptions = ProfileRecord['options'] & { costPerHour: number | null; outDir: string };
+
+/** ProfileHooks receive progress (a line to show) and each record write. */
+export interface ProfileHooks {
+  progress?: (line: string) => void;
+  log?: (line: string) => void;
+}
+
+/** EP_HINTS say what an execution provider needs, for the error when it cannot load. */
+const EP_HINTS: Record<ProfileEp, string> = {
+  cpu: '',
+  webgpu: 'the WebGPU provider bundled with onnxruntime-node needs a GPU adapter (Dawn on Vulkan, Metal or D3D12) that the process can open',
+  cuda: "onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda, not bundled: installed with ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm install onnxruntime-node) with CUDA 12 and cuDNN 9 libraries and an NVIDIA driver",
+};
+
+/** openSession loads `file` on `ep`; a failure names the EP's missing part, or says the file is not a loadable ONNX model. */
+export async function openSession(file: string, ep: ProfileEp, threads: number | null): Promise<ProfileSession> {
+  try {
+    return await ProfileSession.open({ modelPath: file, ep, threads });
+  } catch (err) {
+    if (!(err instanceof LoadError)) throw err;
+    if (ep !== 'cpu') {
+      // Tell an EP that cannot load from a file that cannot: the same file on CPU decides (and is closed at once).
+      const onCpu = await ProfileSession.open({ modelPath: file, ep: 'cpu', threads: 1 }).catch(() => null);
+      if (onCpu !== null) {
+        await onCpu.close();
+        throw new GauntletError('GAUNTLET_ERR_EP_UNAVAILABLE', `execution provider '${ep}' cannot load here: missing ${EP_HINTS[ep]} (ONNX Runtime: ${err.message.trim()}); profile does not fall back to CPU`);
+      }
+    }
+    throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `${file}: not a loadable ONNX model (ONNX Runtime: ${err.message.trim()})`);
+  }
+}
+
+function machine(costPerHour: number | null): ProfileRecord['machine'] {
+  const m: ProfileRecord['machine'] = { host: os.hostname(), cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem() };
+  if (costPerHour !== null) m.costPerHour = costPerHour;
+  return m;
+}
+
+async function evalOutput(session: ProfileSession, feedsOf: (n: number, label: string) => ReturnType<typeof makeFeeds>): Promise<Float32Array> {
+  const all = feedsOf(EVAL_SAMPLES, 'eval');
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < EVAL_SAMPLES; start += EVAL_CHUNK) {
+    const chunk = all.map((f) => {
+      const per = f.dims.slice(1).reduce((a, b) => a * b, 1);
+      const data = f.data as unknown as { subarray(a: number, b: number): ArrayBufferView };
+      return { ...f, dims: [EVAL_CHUNK, ...f.dims.slice(1)], data: data.subarray(start * per, (start + EVAL_CHUNK) * per) };
+    });
+    parts.push((await session.infer(chunk)).output);
+  }
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function cellOf(precision: string, ep: ProfileEp, batch: number, m: { warmup: number; samples: number[]; converged: boolean }, rssGrowthBytes: number): Cell {
+  const sorted = [...m.samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+  const ci = medianCi(sorted);
+  const r = (v: number): number => Number(v.toPrecision(5));
+  return {
+    precision,
+    ep,
+    batch,
+    warmupIterations: m.warmup,
+    iterations: sorted.length,
+    latencyMs: { p50: r(ci?.median ?? quantileSorted(sorted, 0.5)), p99: r(quantileSorted(sorted, 0.99)), mean: r(mean), min: r(sorted[0]!), max: r(sorted[sorted.length - 1]!) },
+    p50Ci95Ms: ci === null ? [r(sorted[0]!), r(sorted[sorted.length - 1]!)] : [r(ci.lo), r(ci.hi)],
+    ciShare: ci === null ? 1 : r(ci.share),
+    converged: m.converged,
+    throughputSamplesPerS: r((batch * 1000) / mean),
+    rssGrowthBytes: ep === 'cpu' ? rssGrowthBytes : null,
+  };
+}
+
+/** runProfile measures `source` with `o`, writing `<o.outDir>/profile.json`; it returns the final record. */
+export async function runProfile(source: ModelSource, o: ProfileOptions, signal: AbortSignal, hooks: ProfileHooks = {}): Promise<ProfileRecord> {
+  const progress = hooks.progress ?? (() => {});
+  const rss0 = process.memoryUsage().rss;
+  const fp32File = source.files.get('fp32')!;
+  let session: ProfileSession | null = await openSession(fp32File, o.ep, o.threads);
+  const reference = session;
+  const dims = resolveDims(session.inputs, o.shapes);
+  const feedsOf = (n: number, label: string) => makeFeeds(reference.inputs, dims, n, EVAL_SEED, label);
+  const out0 = session.outputs[0];
+  const classifier = source.classifier ?? (out0 !== undefined && out0.dims.length === 2 && typeof out0.dims[1] === 'number' && out0.dims[1] > 1);
+  const record: ProfileRecord = {
+    schemaVersion: PROFILE_SCHEMA_VERSION,
+    tool: { name: 'gauntlet', version: packageVersion() },
+    machine: machine(o.costPerHour),
+    model: { source: source.source, name: source.name, inputs: session.inputs, outputs: session.outputs, classifier },
+    options: { batchSizes: o.batchSizes, precisions: [...source.files.keys()], ep: o.ep, threads: o.threads, shapes: o.shapes, p99Ms: o.p99Ms, minCosine: o.minCosine, maxAccuracyDrop: o.maxAccuracyDrop, targetCiShare: o.targetCiShare, maxSecondsPerCell: o.maxSecondsPerCell, evalData: o.evalData },
+    startedAt: new Date().toISOString(),
+    status: 'running',
+    variants: [],
+    cells: [],
+    recommendation: null,
+  };
+  if (source.family !== undefined) record.model.family = source.family;
+  if (source.path !== undefined) record.model.path = source.path;
+  const save = (): string => writeProfile(o.outDir, record);
+  save();
+  const onAbort = (): void => void session?.kill();
+  signal.addEventListener('abort', onAbort);
+  const total = source.files.size * o.batchSizes.length;
+  try {
+    let fp32Out: Float32Array | null = null;
+    for (const [precision, file] of source.files) {
+      if (signal.aborted) break;
+      const variant: Variant = { precision, file, bytes: statSync(file).size, accuracy: null, broken: false };
+      record.variants.push(variant);
+      const rssBefore = precision === 'fp32' ? rss0 : process.memoryUsage().rss;
+      if (session === null) {
+        try {
+          session = await openSession(file, o.ep, o.threads);
+        } catch (err) {
+          variant.error = (err as Error).message;
+          save();
+          continue;
+        }
+      }
+      const out = await evalOutput(session, feedsOf);
+      if (precision === 'fp32') fp32Out = out;
+      if (fp32Out !== null) {
+        const s = compareOutputs(fp32Out, out, EVAL_SAMPLES, classifier);
+        const acc: Accuracy = { cosine: Number(s.cosine_similarity.toPrecision(8)), maxAbsError: Number(s.max_abs_error.toPrecision(6)) };
+        if (s.top1_agreement !== undefined) acc.top1 = s.top1_agreement;
+        variant.accuracy = acc;
+        variant.broken = acc.cosine < BROKEN_COSINE;
+      }
+      for (const batch of o.batchSizes) {
+        if (signal.aborted) break;
+        progress(`profiling ${source.name} ${precision} batch ${batch} on ${o.ep} (${record.cells.length + 1}/${total})`);
+        const feeds = feedsOf(batch, `batch-${batch}`);
+        const got = await session.request({ kind: 'measure', feeds, maxMs: o.maxSecondsPerCell * 1000, warmupIterations: WARMUP_ITERATIONS, minIterations: MIN_ITERATIONS, maxIterations: MAX_ITERATIONS, targetShare: o.targetCiShare });
+        if (got.kind === 'measured') record.cells.push(cellOf(precision, o.ep, batch, got, process.memoryUsage().rss - rssBefore));
+        else record.cells.push({ ...cellOf(precision, o.ep, batch, { warmup: 0, samples: [0], converged: false }, 0), iterations: 0, error: got.kind === 'run-error' ? got.message : `unexpected ${got.kind}` });
+        save();
+      }
+      const closing = session;
+      session = null;
+      await closing.close();
+    }
+  } catch (err) {
+    if (!signal.aborted) {
+      record.status = 'failed';
+      record.endedAt = new Date().toISOString();
+      save();
+      throw err;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (session !== null) await session.kill();
+  }
+  record.recommendation = recommend(record.variants, record.cells, { p99Ms: o.p99Ms, minCosine: o.minCosine });
+  record.status = signal.aborted ? 'interrupted' : 'complete';
+  record.endedAt = new Date().toISOString();
+  save();
+  return record;
+}
