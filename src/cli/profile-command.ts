@@ -104,7 +104,7 @@ export function parseProfileArgs(a: ProfileArgs): Omit<ProfileOptions, 'outDir'>
       problems.push((err as Error).message);
     }
   }
-  if (problems.length > 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `invalid profile options:\n  ${problems.join('\n  ')}`, problems);
+  if (problems.length > 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `invalid profile options (${problems.length} problem(s)):`, problems);
   return {
     batchSizes: batches,
     precisions: precisionList ?? [],

@@ -43,7 +43,7 @@ export function resolveDims(inputs: readonly TensorInfo[], shapes: Record<string
     }
     out.set(input.name, dims);
   }
-  if (problems.length > 0) throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `cannot resolve the model's input shapes:\n  ${problems.join('\n  ')}`, problems);
+  if (problems.length > 0) throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `cannot resolve the model's input shapes (${problems.length} problem(s)):`, problems);
   return out;
 }
 

@@ -21,7 +21,7 @@ const EVAL_SEED = 1;
 const EVAL_CHUNK = 16;
 /** Measurement constants (docs/profile.md): warm-up runs, fewest and most timed runs, target interval share. */
 export const WARMUP_ITERATIONS = 5;
-export const MIN_ITERATIONS = 20;
+export const MIN_ITERATIONS = 100;
 export const MAX_ITERATIONS = 1_000_000;
 export const TARGET_CI_SHARE = 0.05;
 
@@ -112,7 +112,14 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
   const fp32File = source.files.get('fp32')!;
   let session: ProfileSession | null = await openSession(fp32File, o.ep, o.threads);
   const reference = session;
-  const dims = resolveDims(session.inputs, o.shapes);
+  let dims: Map<string, number[]>;
+  try {
+    dims = resolveDims(session.inputs, o.shapes);
+  } catch (err) {
+    await session.close();
+    if (err instanceof GauntletError) throw new GauntletError(err.code, `${fp32File}: ${err.message}`, err.details);
+    throw err;
+  }
   const feedsOf = (n: number, label: string) => makeFeeds(reference.inputs, dims, n, EVAL_SEED, label);
   const out0 = session.outputs[0];
   const classifier = source.classifier ?? (out0 !== undefined && out0.dims.length === 2 && typeof out0.dims[1] === 'number' && out0.dims[1] > 1);
