@@ -105,6 +105,11 @@ function cellOf(precision: string, ep: ProfileEp, batch: number, m: { warmup: nu
   };
 }
 
+function errorCell(precision: string, ep: ProfileEp, batch: number, error: string): Cell {
+  const zero = { p50: 0, p99: 0, mean: 0, min: 0, max: 0 };
+  return { precision, ep, batch, warmupIterations: 0, iterations: 0, latencyMs: zero, p50Ci95Ms: [0, 0], ciShare: 0, converged: false, throughputSamplesPerS: 0, rssGrowthBytes: null, error };
+}
+
 /** runProfile measures `source` with `o`, writing `<o.outDir>/profile.json`; it returns the final record. */
 export async function runProfile(source: ModelSource, o: ProfileOptions, signal: AbortSignal, hooks: ProfileHooks = {}): Promise<ProfileRecord> {
   const progress = hooks.progress ?? (() => {});
@@ -173,7 +178,7 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
         const feeds = feedsOf(batch, `batch-${batch}`);
         const got = await session.request({ kind: 'measure', feeds, maxMs: o.maxSecondsPerCell * 1000, warmupIterations: WARMUP_ITERATIONS, minIterations: MIN_ITERATIONS, maxIterations: MAX_ITERATIONS, targetShare: o.targetCiShare });
         if (got.kind === 'measured') record.cells.push(cellOf(precision, o.ep, batch, got, process.memoryUsage().rss - rssBefore));
-        else record.cells.push({ ...cellOf(precision, o.ep, batch, { warmup: 0, samples: [0], converged: false }, 0), iterations: 0, error: got.kind === 'run-error' ? got.message : `unexpected ${got.kind}` });
+        else record.cells.push(errorCell(precision, o.ep, batch, got.kind === 'run-error' ? got.message : `unexpected ${got.kind}`));
         save();
       }
       const closing = session;
