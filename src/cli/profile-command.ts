@@ -25,6 +25,9 @@ export interface ProfileArgs {
   minCosine: number;
   maxSecondsPerCell: number;
   costPerHour?: number;
+  evalData?: string;
+  evalLabels?: string;
+  maxAccuracyDrop?: number;
   out?: string;
   json: boolean;
   ops: boolean;
@@ -37,6 +40,7 @@ export const PROFILE_LIMITS = {
   threads: [1, 1024],
   p99Ms: [0.001, 3_600_000],
   minCosine: [0, 1],
+  maxAccuracyDrop: [0, 1],
   maxSecondsPerCell: [0.1, 600],
   costPerHour: [0, 1_000_000],
   shapeDim: [1, 1_000_000],
@@ -59,6 +63,9 @@ export function profileOptions(y: Argv): Argv<ProfileArgs> {
     .option('min-cosine', { type: 'number', default: 0.999, describe: 'Least cosine vs fp32 for a quantized variant to be worth it, 0 to 1' })
     .option('max-seconds-per-cell', { type: 'number', default: 5, describe: `Time bound of one cell (warm-up included), s, ${L.maxSecondsPerCell[0]} to ${L.maxSecondsPerCell[1]}` })
     .option('cost-per-hour', { type: 'number', describe: `This machine's cost per hour, recorded for comparisons, ${L.costPerHour[0]} to ${L.costPerHour[1]}` })
+    .option('eval-data', { type: 'string', describe: 'Evaluation set instead of the seeded one: JSONL ({"inputs": {...}, "label": N} a line) or .npy (the one input, [N, ...dims])' })
+    .option('eval-labels', { type: 'string', describe: 'Labels of an .npy --eval-data: an integer .npy of shape [N] (task accuracy = top-1)' })
+    .option('max-accuracy-drop', { type: 'number', describe: 'With labels: the most a quantized variant\'s task accuracy may drop against fp32 to be worth it, 0 to 1' })
     .option('out', { type: 'string', describe: 'Folder for profile.json (default reports/profiles/<UTC time>-<model>/)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the record (profile.json) on stdout; the table goes to stderr' })
     .option('ops', { type: 'boolean', default: false, describe: 'Per-op profile and roofline (coming: issue 12 part 2; refused for now)' }) as unknown as Argv<ProfileArgs>;
@@ -87,6 +94,9 @@ export function parseProfileArgs(a: ProfileArgs): Omit<ProfileOptions, 'outDir'>
   inRange(problems, 'min-cosine', a.minCosine, L.minCosine);
   inRange(problems, 'max-seconds-per-cell', a.maxSecondsPerCell, L.maxSecondsPerCell);
   inRange(problems, 'cost-per-hour', a.costPerHour, L.costPerHour);
+  inRange(problems, 'max-accuracy-drop', a.maxAccuracyDrop, L.maxAccuracyDrop);
+  if (a.evalLabels !== undefined && a.evalData === undefined) problems.push('--eval-labels: needs --eval-data');
+  if (a.maxAccuracyDrop !== undefined && a.evalData === undefined) problems.push('--max-accuracy-drop: needs --eval-data with labels');
   const shapes: Record<string, number[]> = {};
   for (const s of a.shape ?? []) {
     const m = /^([^=]+)=(\d+(?:[,x]\d+)*)$/.exec(s.trim());
@@ -114,10 +124,11 @@ export function parseProfileArgs(a: ProfileArgs): Omit<ProfileOptions, 'outDir'>
     shapes,
     p99Ms: a.p99Ms ?? null,
     minCosine: a.minCosine,
-    maxAccuracyDrop: null,
+    maxAccuracyDrop: a.maxAccuracyDrop ?? null,
     targetCiShare: TARGET_CI_SHARE,
     maxSecondsPerCell: a.maxSecondsPerCell,
-    evalData: null,
+    evalData: a.evalData ?? null,
+    ...(a.evalLabels !== undefined ? { evalLabels: a.evalLabels } : {}),
     costPerHour: a.costPerHour ?? null,
   };
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { compareOutputs } from '../../reference-server/models/accuracy.js';
 import { GauntletError } from '../errors.js';
 import { packageVersion } from '../util/package-version.js';
+import { loadEvalData, top1Accuracy, type EvalSet } from './eval-data.js';
 import { makeFeeds, resolveDims } from './feeds.js';
 import { medianCi, quantileSorted } from './median-ci.js';
 import type { ModelSource } from './model-source.js';
@@ -26,7 +27,7 @@ export const MAX_ITERATIONS = 1_000_000;
 export const TARGET_CI_SHARE = 0.05;
 
 /** ProfileOptions are the validated options of one profile. */
-export type ProfileOptions = ProfileRecord['options'] & { costPerHour: number | null; outDir: string };
+export type ProfileOptions = ProfileRecord['options'] & { costPerHour: number | null; outDir: string; evalLabels?: string };
 
 /** ProfileHooks receive progress (a line to show) and each record write. */
 export interface ProfileHooks {
@@ -65,14 +66,14 @@ function machine(costPerHour: number | null): ProfileRecord['machine'] {
   return m;
 }
 
-async function evalOutput(session: ProfileSession, feedsOf: (n: number, label: string) => ReturnType<typeof makeFeeds>): Promise<Float32Array> {
-  const all = feedsOf(EVAL_SAMPLES, 'eval');
+async function evalOutput(session: ProfileSession, set: EvalSet): Promise<Float32Array> {
   const parts: Float32Array[] = [];
-  for (let start = 0; start < EVAL_SAMPLES; start += EVAL_CHUNK) {
-    const chunk = all.map((f) => {
+  for (let start = 0; start < set.samples; start += EVAL_CHUNK) {
+    const n = Math.min(EVAL_CHUNK, set.samples - start);
+    const chunk = set.feeds.map((f) => {
       const per = f.dims.slice(1).reduce((a, b) => a * b, 1);
       const data = f.data as unknown as { subarray(a: number, b: number): ArrayBufferView };
-      return { ...f, dims: [EVAL_CHUNK, ...f.dims.slice(1)], data: data.subarray(start * per, (start + EVAL_CHUNK) * per) };
+      return { ...f, dims: [n, ...f.dims.slice(1)], data: data.subarray(start * per, (start + n) * per) };
     });
     parts.push((await session.infer(chunk)).output);
   }
@@ -118,11 +119,13 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
   let session: ProfileSession | null = await openSession(fp32File, o.ep, o.threads);
   const reference = session;
   let dims: Map<string, number[]>;
+  let evalSet: EvalSet;
   try {
     dims = resolveDims(session.inputs, o.shapes);
+    evalSet = o.evalData === null ? { samples: EVAL_SAMPLES, feeds: makeFeeds(session.inputs, dims, EVAL_SAMPLES, EVAL_SEED, 'eval'), labels: null } : loadEvalData(o.evalData, o.evalLabels, session.inputs, dims);
   } catch (err) {
     await session.close();
-    if (err instanceof GauntletError) throw new GauntletError(err.code, `${fp32File}: ${err.message}`, err.details);
+    if (err instanceof GauntletError && err.code === 'GAUNTLET_ERR_MODEL_INVALID') throw new GauntletError(err.code, `${fp32File}: ${err.message}`, err.details);
     throw err;
   }
   const feedsOf = (n: number, label: string) => makeFeeds(reference.inputs, dims, n, EVAL_SEED, label);
@@ -144,11 +147,18 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
   if (source.path !== undefined) record.model.path = source.path;
   const save = (): string => writeProfile(o.outDir, record);
   save();
-  const onAbort = (): void => void session?.kill();
+  // On a signal: say so in the record at once (a long run may outlast the hard stop), then stop between runs.
+  const onAbort = (): void => {
+    session?.stop();
+    record.status = 'interrupted';
+    record.endedAt = new Date().toISOString();
+    save();
+  };
   signal.addEventListener('abort', onAbort);
   const total = source.files.size * o.batchSizes.length;
   try {
     let fp32Out: Float32Array | null = null;
+    let fp32Task: number | undefined;
     for (const [precision, file] of source.files) {
       if (signal.aborted) break;
       const variant: Variant = { precision, file, bytes: statSync(file).size, accuracy: null, broken: false };
@@ -163,12 +173,17 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
           continue;
         }
       }
-      const out = await evalOutput(session, feedsOf);
+      const out = await evalOutput(session, evalSet);
       if (precision === 'fp32') fp32Out = out;
       if (fp32Out !== null) {
-        const s = compareOutputs(fp32Out, out, EVAL_SAMPLES, classifier);
+        const s = compareOutputs(fp32Out, out, evalSet.samples, classifier);
         const acc: Accuracy = { cosine: Number(s.cosine_similarity.toPrecision(8)), maxAbsError: Number(s.max_abs_error.toPrecision(6)) };
         if (s.top1_agreement !== undefined) acc.top1 = s.top1_agreement;
+        if (evalSet.labels !== null) {
+          const value = top1Accuracy(out, evalSet.labels);
+          fp32Task ??= value;
+          acc.task = { metric: 'top1', value, dropVsFp32: Number((fp32Task - value).toPrecision(6)) };
+        }
         variant.accuracy = acc;
         variant.broken = acc.cosine < BROKEN_COSINE;
       }
@@ -177,6 +192,7 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
         progress(`profiling ${source.name} ${precision} batch ${batch} on ${o.ep} (${record.cells.length + 1}/${total})`);
         const feeds = feedsOf(batch, `batch-${batch}`);
         const got = await session.request({ kind: 'measure', feeds, maxMs: o.maxSecondsPerCell * 1000, warmupIterations: WARMUP_ITERATIONS, minIterations: MIN_ITERATIONS, maxIterations: MAX_ITERATIONS, targetShare: o.targetCiShare });
+        if (signal.aborted) break; // a measurement cut short is not a cell
         if (got.kind === 'measured') record.cells.push(cellOf(precision, o.ep, batch, got, process.memoryUsage().rss - rssBefore));
         else record.cells.push(errorCell(precision, o.ep, batch, got.kind === 'run-error' ? got.message : `unexpected ${got.kind}`));
         save();
@@ -194,9 +210,9 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
-    if (session !== null) await session.kill();
+    if (session !== null) await session.close();
   }
-  record.recommendation = recommend(record.variants, record.cells, { p99Ms: o.p99Ms, minCosine: o.minCosine });
+  record.recommendation = recommend(record.variants, record.cells, { p99Ms: o.p99Ms, minCosine: o.minCosine, maxAccuracyDrop: o.maxAccuracyDrop });
   record.status = signal.aborted ? 'interrupted' : 'complete';
   record.endedAt = new Date().toISOString();
   save();

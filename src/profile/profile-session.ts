@@ -15,16 +15,18 @@ export class LoadError extends Error {}
 export class ProfileSession {
   private constructor(
     private readonly worker: Worker,
+    private readonly stopFlag: Int32Array,
     readonly inputs: TensorInfo[],
     readonly outputs: TensorInfo[],
   ) {}
 
   /** open starts a worker and loads the model; it rejects with a LoadError when ORT cannot. */
   static open(spec: ProfileSessionSpec): Promise<ProfileSession> {
-    const worker = new Worker(entry, { workerData: spec });
+    const stop = new SharedArrayBuffer(4);
+    const worker = new Worker(entry, { workerData: { ...spec, stop } });
     return new Promise((resolve, reject) => {
       worker.once('message', (msg: FromProfileWorker) => {
-        if (msg.kind === 'ready') resolve(new ProfileSession(worker, msg.inputs, msg.outputs));
+        if (msg.kind === 'ready') resolve(new ProfileSession(worker, new Int32Array(stop), msg.inputs, msg.outputs));
         else {
           void worker.terminate();
           reject(new LoadError(msg.kind === 'load-error' ? msg.message : `unexpected ${msg.kind}`));
@@ -63,9 +65,9 @@ export class ProfileSession {
     return got;
   }
 
-  /** kill stops the worker at once (an interrupted profile). */
-  kill(): Promise<number> {
-    return this.worker.terminate();
+  /** stop makes a measurement in progress end after its current run (an interrupted profile). */
+  stop(): void {
+    Atomics.store(this.stopFlag, 0, 1);
   }
 
   /** close releases the session and ends the worker. */

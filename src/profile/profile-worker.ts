@@ -13,6 +13,9 @@ function feeds(specs: FeedSpec[]): Record<string, ort.Tensor> {
   return out;
 }
 
+let stop: Int32Array<ArrayBufferLike> = new Int32Array(1);
+const stopped = (): boolean => Atomics.load(stop, 0) !== 0;
+
 async function measure(session: ort.InferenceSession, msg: Extract<ToProfileWorker, { kind: 'measure' }>): Promise<FromProfileWorker> {
   const input = feeds(msg.feeds);
   const started = performance.now();
@@ -22,7 +25,7 @@ async function measure(session: ort.InferenceSession, msg: Extract<ToProfileWork
   do {
     await session.run(input);
     warmup++;
-  } while (warmup < msg.warmupIterations && performance.now() - started < msg.maxMs / 10);
+  } while (warmup < msg.warmupIterations && performance.now() - started < msg.maxMs / 10 && !stopped());
   const samples: number[] = [];
   let nextCheck = msg.minIterations;
   let converged = false;
@@ -40,7 +43,7 @@ async function measure(session: ort.InferenceSession, msg: Extract<ToProfileWork
       // Sorting costs O(n log n): check again after 10 % more samples.
       nextCheck = samples.length + Math.max(5, Math.ceil(samples.length / 10));
     }
-    if (t1 >= deadline) break;
+    if (t1 >= deadline || stopped()) break;
   }
   return { kind: 'measured', warmup, samples, converged };
 }
@@ -56,6 +59,7 @@ async function infer(session: ort.InferenceSession, msg: Extract<ToProfileWorker
 
 async function main(spec: ProfileSessionSpec): Promise<void> {
   const port = parentPort!;
+  if (spec.stop !== undefined) stop = new Int32Array(spec.stop);
   let session: ort.InferenceSession;
   try {
     const options: ort.InferenceSession.SessionOptions = {

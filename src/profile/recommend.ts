@@ -13,6 +13,8 @@ export const MIN_WORTHWHILE_SPEEDUP = 1.1;
 export interface RecommendOptions {
   p99Ms: number | null;
   minCosine: number;
+  /** --max-accuracy-drop: with labels, the most the task accuracy may drop against fp32 (null: not judged). */
+  maxAccuracyDrop?: number | null;
 }
 
 /** ruleText states the rule as applied. */
@@ -21,7 +23,8 @@ export function ruleText(o: RecommendOptions): string {
   return (
     `per precision: the batch with the highest throughput among those with ${bound}; ` +
     `a quantized variant is worth it when it is not BROKEN (cosine >= ${BROKEN_COSINE}), its cosine vs fp32 is >= ${o.minCosine} (--min-cosine), ` +
-    `and its best throughput is >= ${MIN_WORTHWHILE_SPEEDUP}x fp32's best (speed-up = variant's best ÷ fp32's best, each at its own best batch; accuracy loss = 1 − cosine)`
+    (o.maxAccuracyDrop != null ? `its task accuracy (top-1 against the labels of --eval-data) is at most ${o.maxAccuracyDrop} below fp32's (--max-accuracy-drop), ` : '') +
+    `and its best throughput is >= ${MIN_WORTHWHILE_SPEEDUP}x fp32's best (speed-up = variant's best ÷ fp32's best, each at its own best batch; accuracy loss = the task accuracy's drop with labels, else 1 − cosine)`
   );
 }
 
@@ -49,14 +52,16 @@ export function recommend(variants: readonly Variant[], cells: readonly Cell[], 
   const verdicts: Recommendation['variants'] = quantized.map((v) => {
     const mine = best.get(v.precision);
     const speedup = mine !== undefined && fp32 !== undefined ? round(mine.throughputSamplesPerS / fp32.throughputSamplesPerS) : null;
-    const accuracyLoss = v.accuracy === null ? null : round(1 - v.accuracy.cosine);
+    const task = v.accuracy?.task;
+    const accuracyLoss = v.accuracy === null ? null : task !== undefined ? task.dropVsFp32 : round(1 - v.accuracy.cosine);
     const no = (why: string) => ({ precision: v.precision, speedup, accuracyLoss, worthIt: false, why });
     if (v.broken) return no(`BROKEN: cosine ${v.accuracy?.cosine} < ${BROKEN_COSINE}`);
     if (v.accuracy === null) return no('accuracy not measured');
     if (v.accuracy.cosine < o.minCosine) return no(`cosine ${v.accuracy.cosine} < --min-cosine ${o.minCosine}`);
+    if (o.maxAccuracyDrop != null && task !== undefined && task.dropVsFp32 > o.maxAccuracyDrop) return no(`task accuracy drop ${task.dropVsFp32} > --max-accuracy-drop ${o.maxAccuracyDrop}`);
     if (speedup === null) return no(fp32 === undefined ? 'fp32 has no recommended batch to compare with' : 'no batch within the p99 bound');
     if (speedup < MIN_WORTHWHILE_SPEEDUP) return no(`speed-up ${speedup}x < ${MIN_WORTHWHILE_SPEEDUP}x`);
-    return { precision: v.precision, speedup, accuracyLoss, worthIt: true, why: `${speedup}x fp32's throughput for a cosine loss of ${accuracyLoss}` };
+    return { precision: v.precision, speedup, accuracyLoss, worthIt: true, why: `${speedup}x fp32's throughput for ${task !== undefined ? 'a task accuracy drop' : 'a cosine loss'} of ${accuracyLoss}` };
   });
   return { rule: ruleText(o), perPrecision, variants: verdicts };
 }

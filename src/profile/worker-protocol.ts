@@ -8,6 +8,8 @@ export interface ProfileSessionSpec {
   modelPath: string;
   ep: ProfileEp;
   threads: number | null;
+  /** Set to 1 (Atomics) to stop a measurement between runs: terminating a worker inside ORT's run() aborts the process. */
+  stop?: SharedArrayBuffer;
 }
 
 /** FeedSpec is one input tensor: ORT type name, dims and data. */

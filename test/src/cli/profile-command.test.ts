@@ -18,6 +18,17 @@ let dir: string;
 let repo: string;
 let tiny: string;
 let dynamic: string;
+let evalJsonl: string;
+
+/** npy encodes a float32 array of `shape` as an .npy file. */
+function npy(shape: number[], values: number[]): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(Float32Array.from(values).buffer)]);
+}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-profile-'));
@@ -33,6 +44,11 @@ beforeAll(() => {
   const x = g.input('x', DataType.FLOAT, ['batch', 'seq', 8]);
   g.rename(g.op('Relu', [x]), 'y');
   g.output('y', DataType.FLOAT, ['batch', 'seq', 8]);
+  evalJsonl = path.join(dir, 'eval.jsonl');
+  const rows = Array.from({ length: 24 }, (_, i) => JSON.stringify({ input: Array.from({ length: TINY_MLP.inputSize }, (_, j) => Math.sin(i * 7 + j)), label: i % TINY_MLP.outputSize }));
+  writeFileSync(evalJsonl, `${rows.join('\n')}\n`);
+  writeFileSync(path.join(dir, 'short.jsonl'), `${JSON.stringify({ input: [1, 2, 3], label: 0 })}\n`);
+  writeFileSync(path.join(dir, 'wrong.npy'), npy([2, 5], Array.from({ length: 10 }, () => 0.5)));
   dynamic = path.join(dir, 'dynamic.onnx');
   writeFileSync(dynamic, g.toModel({ irVersion: IR_VERSION, opsets: [{ domain: '', version: OPSET }] }));
 });
@@ -40,7 +56,7 @@ beforeAll(() => {
 describe('gauntlet profile', () => {
   it('profiles a repository model and its int8 variant at two batch sizes: record, table, recommendation', async () => {
     const out = path.join(dir, 'p-repo');
-    const ran = await gauntlet(['profile', 'tiny', '--model-repository', repo, '--batch-sizes', '1,4', '--max-seconds-per-cell', '0.3', '--threads', '1', '--out', out, '--json']);
+    const ran = await gauntlet(['profile', 'tiny', '--model-repository', repo, '--batch-sizes', '1,4', '--max-seconds-per-cell', '0.3', '--threads', '1', '--out', out, '--json', '--eval-data', evalJsonl, '--max-accuracy-drop', '0.5']);
     expect(ran.code, ran.stderr).toBe(0);
     const record = JSON.parse(ran.stdout) as ProfileRecord;
     expect(JSON.parse(readFileSync(path.join(out, 'profile.json'), 'utf8'))).toEqual(record);
@@ -49,7 +65,11 @@ describe('gauntlet profile', () => {
     expect(record.model.inputs[0]).toMatchObject({ name: 'input', datatype: 'float32', dims: ['batch', TINY_MLP.inputSize] });
     expect(record.options).toMatchObject({ batchSizes: [1, 4], precisions: ['fp32', 'int8'], ep: 'cpu', threads: 1, minCosine: 0.999, targetCiShare: 0.05 });
     expect(record.variants.map((v) => v.precision)).toEqual(['fp32', 'int8']);
-    expect(record.variants[0]!.accuracy).toEqual({ cosine: 1, maxAbsError: 0, top1: 1 });
+    expect(record.options).toMatchObject({ evalData: evalJsonl, maxAccuracyDrop: 0.5 });
+    expect(record.variants[0]!.accuracy).toMatchObject({ cosine: 1, maxAbsError: 0, top1: 1, task: { metric: 'top1', dropVsFp32: 0 } });
+    const fp32Task = record.variants[0]!.accuracy!.task!.value;
+    expect(fp32Task * 24).toBeCloseTo(Math.round(fp32Task * 24), 9); // a share of the 24 labelled samples
+    expect(record.variants[1]!.accuracy!.task!.dropVsFp32).toBeCloseTo(fp32Task - record.variants[1]!.accuracy!.task!.value, 5);
     const int8 = record.variants[1]!;
     expect(int8.bytes).toBeGreaterThan(0);
     expect(int8.accuracy!.cosine).toBeGreaterThan(0.99);
@@ -79,7 +99,9 @@ describe('gauntlet profile', () => {
   it('leaves a readable record that says interrupted on SIGINT, and exits 3', async () => {
     const out = path.join(dir, 'p-int');
     const file = path.join(out, 'profile.json');
-    const ran = await gauntlet(['profile', tiny, '--batch-sizes', '1', '--max-seconds-per-cell', '60', '--threads', '1', '--out', out], (child) => {
+    // 16 large batches: seconds of work even when every cell converges at once, so the signal finds it running.
+    const batches = Array.from({ length: 16 }, (_, i) => 8192 + i).join(',');
+    const ran = await gauntlet(['profile', tiny, '--batch-sizes', batches, '--max-seconds-per-cell', '60', '--threads', '1', '--out', out], (child) => {
       const poll = setInterval(() => {
         if (existsSync(file)) {
           clearInterval(poll);
@@ -91,6 +113,7 @@ describe('gauntlet profile', () => {
     const record = JSON.parse(readFileSync(file, 'utf8')) as ProfileRecord;
     expect(record.status).toBe('interrupted');
     expect(record.endedAt).toBeDefined();
+    expect(record.cells.length).toBeLessThan(16);
     expect(ran.stdout).toContain('interrupted');
   });
 
@@ -102,6 +125,8 @@ describe('gauntlet profile', () => {
     ['an unresolvable dynamic dim', () => [dynamic], /dynamic dim 'seq'.*--shape seq=N/],
     ['bad batch sizes', () => [tiny, '--batch-sizes', '0,8,x'], /--batch-sizes: '0' is not an integer from 1 to 65536[\s\S]*'x'/],
     ['numbers out of range', () => [tiny, '--min-cosine', '2', '--max-seconds-per-cell', '0'], /--min-cosine: must be[\s\S]*--max-seconds-per-cell: must be/],
+    ['JSONL eval data of the wrong shape', () => [tiny, '--eval-data', path.join(dir, 'short.jsonl')], /short\.jsonl:1\.inputs\.input: 3 values, but the model takes \[16\]/],
+    ['.npy eval data of the wrong shape', () => [tiny, '--eval-data', path.join(dir, 'wrong.npy')], /wrong\.npy: shape \(2, 5\) does not match the model's input 'input': expected \(N, 16\)/],
     ['quantized variants of an .onnx file', () => [tiny, '--precisions', 'int8'], /--precisions int8: an \.onnx file is profiled as given/],
   ])('%s is exit 2 with a clear message', async (_what, args, message) => {
     writeFileSync(path.join(dir, 'not.onnx'), 'not a model');
