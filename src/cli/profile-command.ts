@@ -68,7 +68,8 @@ export function profileOptions(y: Argv): Argv<ProfileArgs> {
     .option('max-accuracy-drop', { type: 'number', describe: 'With labels: the most a quantized variant\'s task accuracy may drop against fp32 to be worth it, 0 to 1' })
     .option('out', { type: 'string', describe: 'Folder for profile.json (default reports/profiles/<UTC time>-<model>/)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the record (profile.json) on stdout; the table goes to stderr' })
-    .option('ops', { type: 'boolean', default: false, describe: 'Per-op profile and roofline (coming: issue 12 part 2; refused for now)' }) as unknown as Argv<ProfileArgs>;
+    .option('ops', { type: 'boolean', default: false, describe: 'Per-op profile and roofline (coming: issue 12 part 2; refused for now)' })
+    .epilog('Exit codes: 0 complete; 2 bad input (every problem listed); 3 interrupted (profile.json says so). docs/profile.md documents every option and field.') as unknown as Argv<ProfileArgs>;
 }
 
 function inRange(problems: string[], name: string, v: number | undefined, [lo, hi]: readonly [number, number], integer = false): void {
