@@ -14,6 +14,7 @@ import type { ModelSource } from './model-source.js';
 import { PROFILE_SCHEMA_VERSION, type Accuracy, type Cell, type ProfileEp, type ProfileRecord, type Variant } from './profile-record.js';
 import { LoadError, ProfileSession } from './profile-session.js';
 import { BROKEN_COSINE, recommend } from './recommend.js';
+import { probeEp } from './ep-probe.js';
 import { writeProfile } from './profile-writer.js';
 
 /** EVAL_SAMPLES is the size of the fixed, seeded evaluation set; EVAL_SEED its seed. */
@@ -38,12 +39,23 @@ export interface ProfileHooks {
 /** EP_HINTS say what an execution provider needs, for the error when it cannot load. */
 const EP_HINTS: Record<ProfileEp, string> = {
   cpu: '',
-  webgpu: 'the WebGPU provider bundled with onnxruntime-node needs a GPU adapter (Dawn on Vulkan, Metal or D3D12) that the process can open',
+  webgpu: 'a GPU adapter that WebGPU (Dawn, bundled with onnxruntime-node) can open: Vulkan on Linux (libvulkan.so.1 and a GPU driver), Metal on macOS, D3D12 on Windows',
   cuda: "onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda, not bundled: installed with ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm install onnxruntime-node) with CUDA 12 and cuDNN 9 libraries and an NVIDIA driver",
 };
 
 /** openSession loads `file` on `ep`; a failure names the EP's missing part, or says the file is not a loadable ONNX model. */
 export async function openSession(file: string, ep: ProfileEp, threads: number | null): Promise<ProfileSession> {
+  if (ep !== 'cpu') {
+    const probe = await probeEp(file, ep);
+    if (!probe.ok) {
+      // The same file on CPU tells an EP that cannot load from a file that cannot.
+      const onCpu = await ProfileSession.open({ modelPath: file, ep: 'cpu', threads: 1 }).catch((err: Error) => err);
+      if (onCpu instanceof Error) throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `${file}: not a loadable ONNX model (ONNX Runtime: ${onCpu.message.trim()})`);
+      await onCpu.close();
+      const native = probe.native === '' ? '' : `; native output: ${probe.native}`;
+      throw new GauntletError('GAUNTLET_ERR_EP_UNAVAILABLE', `execution provider '${ep}' cannot load here: missing ${EP_HINTS[ep]} (ONNX Runtime: ${probe.message.trim()}${native}); profile does not fall back to CPU`);
+    }
+  }
   try {
     return await ProfileSession.open({ modelPath: file, ep, threads });
   } catch (err) {

@@ -122,6 +122,7 @@ describe('gauntlet profile', () => {
     ['an unknown model', () => ['nosuch-model'], /nosuch-model: unknown model/],
     ['an unknown EP', () => [tiny, '--ep', 'tpu'], /--ep: unknown execution provider 'tpu'/],
     ['an EP that cannot load', () => [tiny, '--ep', 'cuda'], /execution provider 'cuda' cannot load here: missing .*CUDA/],
+    ['a file that is not ONNX, on a GPU EP', () => [path.join(dir, 'not.onnx'), '--ep', 'webgpu'], /not\.onnx: not a loadable ONNX model \(ONNX Runtime: .*Protobuf parsing failed/],
     ['an unresolvable dynamic dim', () => [dynamic], /dynamic dim 'seq'.*--shape seq=N/],
     ['bad batch sizes', () => [tiny, '--batch-sizes', '0,8,x'], /--batch-sizes: '0' is not an integer from 1 to 65536[\s\S]*'x'/],
     ['numbers out of range', () => [tiny, '--min-cosine', '2', '--max-seconds-per-cell', '0'], /--min-cosine: must be[\s\S]*--max-seconds-per-cell: must be/],
@@ -133,6 +134,8 @@ describe('gauntlet profile', () => {
     const ran = await gauntlet(['profile', ...args(), '--out', path.join(dir, 'bad')]);
     expect(ran.code, ran.stderr).toBe(2);
     expect(ran.stderr).toMatch(message);
+    // One error line and its details: what native code printed while a provider failed is in the message, not raw.
+    expect(ran.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('  ')).length, ran.stderr).toBe(1);
   });
 
   it('resolves a dynamic dim from --shape', async () => {
