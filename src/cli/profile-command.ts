@@ -55,7 +55,7 @@ export function profileOptions(y: Argv): Argv<ProfileArgs> {
     .positional('model', { type: 'string', describe: 'A bundled family (mlp, encoder, cnn), a model name in --model-repository, or an .onnx file' })
     .option('model-repository', { type: 'string', describe: 'Repository holding MODEL as <name>/ (fp32) and <name>_<precision>/ folders' })
     .option('batch-sizes', { type: 'string', default: '1,8,32,128', describe: `Comma-separated batch sizes, each ${L.batch[0]} to ${L.batch[1]}, at most ${L.batchCount}` })
-    .option('precisions', { type: 'string', describe: 'Comma-separated: fp32, fp16, int8, int4 (default: all that exist or can be built; an .onnx file: fp32 only)' })
+    .option('precisions', { type: 'string', describe: 'Comma-separated: fp32, fp16, int8, int4 (default: all that exist or can be built; an .onnx file: fp32, int8, int4)' })
     .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (one that cannot load is an error; never a silent CPU run)' })
     .option('threads', { type: 'number', describe: `ORT intra-op threads, ${L.threads[0]} to ${L.threads[1]} (default: ORT's choice)` })
     .option('shape', { type: 'string', array: true, describe: `Dynamic dims other than batch: <dim name>=N or <input name>=d1,d2,… (each ${L.shapeDim[0]} to ${L.shapeDim[1]}; repeatable)` })
@@ -139,9 +139,10 @@ export async function runProfileCommand(a: ProfileArgs, print: (line: string) =>
   const parsed = parseProfileArgs(a);
   const err = (l: string): void => void process.stderr.write(`${l}\n`);
   const say = a.json ? err : print;
-  const source = await resolveModel(a.model, parsed.precisionList as Parameters<typeof resolveModel>[1], a.modelRepository, say);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const outDir = a.out ?? path.join('reports', 'profiles', `${stamp}-${source.name.replace(/[^\w.-]/g, '_')}`);
+  const outDirOf = (name: string): string => a.out ?? path.join('reports', 'profiles', `${stamp}-${name.replace(/[^\w.-]/g, '_')}`);
+  const source = await resolveModel(a.model, parsed.precisionList as Parameters<typeof resolveModel>[1], a.modelRepository, say, outDirOf);
+  const outDir = outDirOf(source.name);
   const tty = process.stderr.isTTY === true;
   // Hook for issue 12 part 2 (src/profile/ops/*, src/profile/roof*.ts): with --ops, after the cells are measured,
   // the per-op profile of each cell and the machine's roof go here, into record.ops and record.roof.

@@ -2,11 +2,12 @@
  * Resolving `gauntlet profile MODEL` to its precision variants: a bundled family (built into the model
  * repository when missing), a model of a repository (`<name>` and `<name>_<precision>` folders), or one .onnx file.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { FAMILIES, FAMILY_NAMES, PRECISIONS, variantName, type Precision } from '../../reference-server/models/zoo.js';
 import { GauntletError } from '../errors.js';
+import { quantizeGraph } from './quantize-graph.js';
 
 /** ModelSource is what MODEL names: its kind, its name and the file of each precision found or built. */
 export interface ModelSource {
@@ -19,8 +20,8 @@ export interface ModelSource {
   classifier: boolean | null;
 }
 
-/** ONNX_FILE_PRECISIONS are the precisions an arbitrary .onnx file is profiled in: the file as given. */
-export const ONNX_FILE_PRECISIONS: readonly string[] = ['fp32'];
+/** ONNX_FILE_PRECISIONS are the precisions of an .onnx file: as given (fp32), and quantized by quantizeGraph. */
+export const ONNX_FILE_PRECISIONS: readonly string[] = ['fp32', 'int8', 'int4'];
 
 /** checkPrecisions throws unless every name is one of PRECISIONS. */
 export function checkPrecisions(names: readonly string[]): Precision[] {
@@ -39,9 +40,16 @@ function latestVersionFile(folder: string): string | undefined {
 
 /**
  * resolveModel finds (or builds) the variants of `model` in `precisions` (undefined: all that exist or can be
- * built). A precision asked for by name that cannot be had is an error, not a silent omission.
+ * built). A precision asked for by name that cannot be had is an error, not a silent omission. The quantized
+ * variants of an .onnx file are written to `<variantsDir(name)>/variants/`.
  */
-export async function resolveModel(model: string, precisions: Precision[] | undefined, repository: string | undefined, log: (l: string) => void): Promise<ModelSource> {
+export async function resolveModel(
+  model: string,
+  precisions: Precision[] | undefined,
+  repository: string | undefined,
+  log: (l: string) => void,
+  variantsDir: (name: string) => string = () => process.cwd(),
+): Promise<ModelSource> {
   const files = new Map<string, string>();
   if (model.toLowerCase().endsWith('.onnx') || (existsSync(model) && statSync(model).isFile())) {
     const file = path.resolve(model);
@@ -50,11 +58,41 @@ export async function resolveModel(model: string, precisions: Precision[] | unde
     if (other.length > 0) {
       throw new GauntletError(
         'GAUNTLET_ERR_INVALID_ARGUMENT',
-        `--precisions ${other.join(',')}: an .onnx file is profiled as given (as fp32); building quantized variants of an arbitrary graph is not supported yet (our quantizer rewrites the bundled families' MatMul weights from their builders). Profile a bundled family, or put the variants in a --model-repository as <name>_<precision>.`,
+        `--precisions ${other.join(',')}: an .onnx file is profiled as given (fp32) and quantized to ${ONNX_FILE_PRECISIONS.slice(1).join(' and ')} by our quantizer; ${other.join(', ')} of an arbitrary graph is not built. Put such a variant in a --model-repository as <name>_<precision>.`,
       );
     }
+    const name = path.basename(file, '.onnx');
     files.set('fp32', file);
-    return { source: 'onnx', name: path.basename(file, '.onnx'), path: file, files, classifier: null };
+    const wanted = ONNX_FILE_PRECISIONS.slice(1).filter((p) => precisions === undefined || precisions.includes(p as Precision));
+    if (wanted.length > 0) {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+      const dir = path.join(variantsDir(name), 'variants');
+      for (const p of wanted as ('int8' | 'int4')[]) {
+        let q: ReturnType<typeof quantizeGraph>;
+        try {
+          q = quantizeGraph(bytes, p);
+        } catch {
+          // Not ONNX protobuf: loading the file as fp32 says so, with ONNX Runtime's own words.
+          break;
+        }
+        if (q.quantized === 0) {
+          // Asked for by name: say why not; by default: profile what can be.
+          if (precisions !== undefined) throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `${file}: --precisions ${p}: the graph has no MatMul whose weights are a 2-D float initializer (of K >= 16, stored in the file) to quantize`);
+          continue;
+        }
+        mkdirSync(dir, { recursive: true });
+        const out = path.join(dir, `${name}_${p}.onnx`);
+        writeFileSync(out, q.model);
+        log(`quantized ${q.quantized} MatMul(s) of ${name} to ${p}: ${out}`);
+        files.set(p, out);
+      }
+    }
+    return { source: 'onnx', name, path: file, files, classifier: null };
   }
   const repo = repository ?? defaultModelRepository();
   const family = repository === undefined ? FAMILIES[model] : undefined;

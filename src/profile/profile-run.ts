@@ -4,6 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { compareOutputs } from '../../reference-server/models/accuracy.js';
 import { GauntletError } from '../errors.js';
 import { packageVersion } from '../util/package-version.js';
@@ -173,7 +174,9 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
     let fp32Task: number | undefined;
     for (const [precision, file] of source.files) {
       if (signal.aborted) break;
-      const variant: Variant = { precision, file, bytes: statSync(file).size, accuracy: null, broken: false };
+      const inside = path.relative(o.outDir, file);
+      const shown = inside.startsWith('..') || path.isAbsolute(inside) ? file : inside;
+      const variant: Variant = { precision, file: shown, bytes: statSync(file).size, accuracy: null, broken: false };
       record.variants.push(variant);
       const rssBefore = precision === 'fp32' ? rss0 : process.memoryUsage().rss;
       if (session === null) {

@@ -10,6 +10,7 @@ import { GraphBuilder } from '../../../reference-server/models/graph-builder.js'
 import { IR_VERSION, OPSET } from '../../../reference-server/models/layers.js';
 import { buildMlp } from '../../../reference-server/models/mlp.js';
 import { DataType } from '../../../reference-server/models/onnx.js';
+import { normalArray, Rng } from '../../../reference-server/models/random.js';
 import type { ProfileRecord } from '../../../src/profile/profile-record.js';
 import { gauntlet } from '../../helpers/cli.js';
 import { TINY_MLP } from '../../helpers/test-repo.js';
@@ -18,6 +19,7 @@ let dir: string;
 let repo: string;
 let tiny: string;
 let dynamic: string;
+let matmuls: string;
 let evalJsonl: string;
 
 /** npy encodes a float32 array of `shape` as an .npy file. */
@@ -49,6 +51,13 @@ beforeAll(() => {
   writeFileSync(evalJsonl, `${rows.join('\n')}\n`);
   writeFileSync(path.join(dir, 'short.jsonl'), `${JSON.stringify({ input: [1, 2, 3], label: 0 })}\n`);
   writeFileSync(path.join(dir, 'wrong.npy'), npy([2, 5], Array.from({ length: 10 }, () => 0.5)));
+  // x → MatMul(W [64, 32]) → y: an ONNX file not made by the zoo, with weights our quantizer can take.
+  const m = new GraphBuilder('matmul');
+  const w = m.initializer('w', DataType.FLOAT, [64, 32], normalArray(new Rng(5), 64 * 32, 0.1));
+  m.rename(m.op('MatMul', [m.input('x', DataType.FLOAT, ['batch', 64]), w]), 'y');
+  m.output('y', DataType.FLOAT, ['batch', 32]);
+  matmuls = path.join(dir, 'matmul.onnx');
+  writeFileSync(matmuls, m.toModel({ irVersion: IR_VERSION, opsets: [{ domain: '', version: OPSET }] }));
   dynamic = path.join(dir, 'dynamic.onnx');
   writeFileSync(dynamic, g.toModel({ irVersion: IR_VERSION, opsets: [{ domain: '', version: OPSET }] }));
 });
@@ -128,7 +137,8 @@ describe('gauntlet profile', () => {
     ['numbers out of range', () => [tiny, '--min-cosine', '2', '--max-seconds-per-cell', '0'], /--min-cosine: must be[\s\S]*--max-seconds-per-cell: must be/],
     ['JSONL eval data of the wrong shape', () => [tiny, '--eval-data', path.join(dir, 'short.jsonl')], /short\.jsonl:1\.inputs\.input: 3 values, but the model takes \[16\]/],
     ['.npy eval data of the wrong shape', () => [tiny, '--eval-data', path.join(dir, 'wrong.npy')], /wrong\.npy: shape \(2, 5\) does not match the model's input 'input': expected \(N, 16\)/],
-    ['quantized variants of an .onnx file', () => [tiny, '--precisions', 'int8'], /--precisions int8: an \.onnx file is profiled as given/],
+    ['fp16 of an .onnx file', () => [tiny, '--precisions', 'fp16'], /--precisions fp16: an \.onnx file is profiled as given \(fp32\) and quantized to int8 and int4/],
+    ['int8 of an .onnx file with nothing to quantize', () => [dynamic, '--shape', 'seq=2', '--precisions', 'fp32,int8'], /dynamic\.onnx: --precisions int8: the graph has no MatMul/],
   ])('%s is exit 2 with a clear message', async (_what, args, message) => {
     writeFileSync(path.join(dir, 'not.onnx'), 'not a model');
     const ran = await gauntlet(['profile', ...args(), '--out', path.join(dir, 'bad')]);
@@ -136,6 +146,20 @@ describe('gauntlet profile', () => {
     expect(ran.stderr).toMatch(message);
     // One error line and its details: what native code printed while a provider failed is in the message, not raw.
     expect(ran.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('  ')).length, ran.stderr).toBe(1);
+  });
+
+  it('quantizes an arbitrary .onnx file to int8 and int4 into the profile folder and profiles them', async () => {
+    const out = path.join(dir, 'p-onnx');
+    const ran = await gauntlet(['profile', matmuls, '--batch-sizes', '2', '--max-seconds-per-cell', '0.2', '--threads', '1', '--out', out, '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    const record = JSON.parse(ran.stdout) as ProfileRecord;
+    expect(record.model.source).toBe('onnx');
+    expect(record.variants.map((v) => [v.precision, v.file])).toEqual([['fp32', matmuls], ['int8', 'variants/matmul_int8.onnx'], ['int4', 'variants/matmul_int4.onnx']]);
+    expect(existsSync(path.join(out, 'variants/matmul_int8.onnx'))).toBe(true);
+    expect(record.variants[1]!.accuracy!.cosine).toBeGreaterThan(0.999);
+    expect(record.variants[2]!.accuracy!.cosine).toBeGreaterThan(0.99);
+    expect(record.variants[1]!.bytes).toBeLessThan(record.variants[0]!.bytes * 2);
+    expect(record.cells).toHaveLength(3);
   });
 
   it('resolves a dynamic dim from --shape', async () => {

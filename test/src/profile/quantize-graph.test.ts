@@ -1,0 +1,56 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { compareOutputs } from '../../../reference-server/models/accuracy.js';
+import { GraphBuilder } from '../../../reference-server/models/graph-builder.js';
+import { DataType } from '../../../reference-server/models/onnx.js';
+import { normalArray, Rng } from '../../../reference-server/models/random.js';
+import { quantizeGraph } from '../../../src/profile/quantize-graph.js';
+
+/** mlpGraph is an ONNX file not made by the zoo: x → MatMul(W1) → Relu → MatMul(W2) → y, weights as raw_data. */
+function mlpGraph(): Uint8Array {
+  const g = new GraphBuilder('two-matmuls');
+  const rng = new Rng(3);
+  const x = g.input('x', DataType.FLOAT, ['batch', 64]);
+  const w1 = g.initializer('w1', DataType.FLOAT, [64, 128], normalArray(rng, 64 * 128, 0.1));
+  const h = g.op('Relu', [g.op('MatMul', [x, w1])]);
+  const w2 = g.initializer('w2', DataType.FLOAT, [128, 10], normalArray(rng, 128 * 10, 0.1));
+  g.rename(g.op('MatMul', [h, w2]), 'y');
+  g.output('y', DataType.FLOAT, ['batch', 10]);
+  return g.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] });
+}
+
+async function run(model: Uint8Array, input: Float32Array): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(model, { logSeverityLevel: 3 });
+  try {
+    const out = await session.run({ x: new ort.Tensor('float32', input, [input.length / 64, 64]) });
+    return out.y!.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+describe('quantizeGraph', () => {
+  it.each([
+    ['int8', 0.999],
+    ['int4', 0.99],
+  ] as const)('rewrites every MatMul on a float initializer of an arbitrary graph to %s, which ORT runs close to fp32', async (precision, cosine) => {
+    const fp32 = mlpGraph();
+    const q = quantizeGraph(fp32, precision);
+    expect(q.quantized).toBe(2);
+    const input = normalArray(new Rng(9), 32 * 64, 1);
+    const stats = compareOutputs(await run(fp32, input), await run(q.model, input), 32, true);
+    expect(stats.cosine_similarity).toBeGreaterThan(cosine);
+    expect(stats.cosine_similarity).toBeLessThan(1);
+  });
+
+  it('leaves a graph without such MatMuls as it was, and refuses bytes that are not protobuf', () => {
+    const g = new GraphBuilder('relu');
+    g.rename(g.op('Relu', [g.input('x', DataType.FLOAT, ['batch', 4])]), 'y');
+    g.output('y', DataType.FLOAT, ['batch', 4]);
+    const model = g.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] });
+    const q = quantizeGraph(model, 'int8');
+    expect(q.quantized).toBe(0);
+    expect(Buffer.from(q.model).equals(Buffer.from(model))).toBe(true);
+    expect(() => quantizeGraph(new TextEncoder().encode('not a model at all'), 'int8')).toThrow();
+  });
+});
