@@ -151,6 +151,7 @@ export function quantizeGraph(model: Uint8Array, precision: 'int8' | 'int4'): Qu
   const w: Uint8Array[] = [];
   const added: ProtoWriter[] = [];
   let quantized = 0;
+  const done = new Set<string>();
   for (const f of graph) {
     if (f.field !== 1) {
       w.push(f.raw);
@@ -169,16 +170,19 @@ export function quantizeGraph(model: Uint8Array, precision: 'int8' | 'int4'): Qu
       continue;
     }
     const base = `${inputs[1]}.${precision}`;
+    // Weights shared by several MatMuls are quantized once.
+    const fresh = !done.has(base);
+    done.add(base);
     if (precision === 'int8') {
       const q = quantizeInt8PerColumn(m.data, m.k, m.n);
-      added.push(encodeTensor({ name: `${base}.q`, dataType: DataType.INT8, dims: [m.k, m.n], raw: bytesOf(q.q) }));
-      added.push(encodeTensor({ name: `${base}.scale`, dataType: DataType.FLOAT, dims: [m.n], raw: bytesOf(q.scales) }));
+      if (fresh) added.push(encodeTensor({ name: `${base}.q`, dataType: DataType.INT8, dims: [m.k, m.n], raw: bytesOf(q.q) }));
+      if (fresh) added.push(encodeTensor({ name: `${base}.scale`, dataType: DataType.FLOAT, dims: [m.n], raw: bytesOf(q.scales) }));
       w.push(...lenField(1, [encodeNode({ name: `${name}.${precision}`, opType: 'DynamicQuantizeMatMul', domain: MS_DOMAIN, inputs: [inputs[0]!, `${base}.q`, `${base}.scale`], outputs, attributes: {} }).finish()]));
     } else {
       const q = quantizeInt4Blockwise(m.data, m.k, m.n, QUANTIZE_BLOCK_SIZE);
-      added.push(encodeTensor({ name: `${base}.q4`, dataType: DataType.UINT8, dims: [m.n, q.kBlocks, QUANTIZE_BLOCK_SIZE / 2], raw: q.packed }));
-      added.push(encodeTensor({ name: `${base}.scales`, dataType: DataType.FLOAT, dims: [m.n, q.kBlocks], raw: bytesOf(q.scales) }));
-      added.push(encodeTensor({ name: `${base}.zp`, dataType: DataType.UINT8, dims: [m.n, Math.ceil(q.kBlocks / 2)], raw: q.zeroPoints }));
+      if (fresh) added.push(encodeTensor({ name: `${base}.q4`, dataType: DataType.UINT8, dims: [m.n, q.kBlocks, QUANTIZE_BLOCK_SIZE / 2], raw: q.packed }));
+      if (fresh) added.push(encodeTensor({ name: `${base}.scales`, dataType: DataType.FLOAT, dims: [m.n, q.kBlocks], raw: bytesOf(q.scales) }));
+      if (fresh) added.push(encodeTensor({ name: `${base}.zp`, dataType: DataType.UINT8, dims: [m.n, Math.ceil(q.kBlocks / 2)], raw: q.zeroPoints }));
       const attributes = { K: { i: m.k }, N: { i: m.n }, bits: { i: 4 }, block_size: { i: QUANTIZE_BLOCK_SIZE } };
       w.push(...lenField(1, [encodeNode({ name: `${name}.${precision}`, opType: 'MatMulNBits', domain: MS_DOMAIN, inputs: [inputs[0]!, `${base}.q4`, `${base}.scales`, `${base}.zp`], outputs, attributes }).finish()]));
     }

@@ -43,6 +43,22 @@ describe('quantizeGraph', () => {
     expect(stats.cosine_similarity).toBeLessThan(1);
   });
 
+  it('quantizes weights shared by two MatMuls once', async () => {
+    const g = new GraphBuilder('shared');
+    const w = g.initializer('w', DataType.FLOAT, [64, 64], normalArray(new Rng(4), 64 * 64, 0.1));
+    const x = g.input('x', DataType.FLOAT, ['batch', 64]);
+    g.rename(g.op('MatMul', [g.op('MatMul', [x, w]), w]), 'y');
+    g.output('y', DataType.FLOAT, ['batch', 64]);
+    const fp32 = g.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] });
+    const q = quantizeGraph(fp32, 'int8');
+    expect(q.quantized).toBe(2);
+    const input = normalArray(new Rng(9), 4 * 64, 1);
+    const session = await ort.InferenceSession.create(q.model, { logSeverityLevel: 3 });
+    const out = await session.run({ x: new ort.Tensor('float32', input, [4, 64]) });
+    await session.release();
+    expect(compareOutputs(await run(fp32, input), out.y!.data as Float32Array, 4).cosine_similarity).toBeGreaterThan(0.999);
+  });
+
   it('leaves a graph without such MatMuls as it was, and refuses bytes that are not protobuf', () => {
     const g = new GraphBuilder('relu');
     g.rename(g.op('Relu', [g.input('x', DataType.FLOAT, ['batch', 4])]), 'y');
