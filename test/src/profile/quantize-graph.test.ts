@@ -52,6 +52,8 @@ describe('quantizeGraph', () => {
     const fp32 = g.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] });
     const q = quantizeGraph(fp32, 'int8');
     expect(q.quantized).toBe(2);
+    // One int8 copy (4096 bytes of weights, 256 of scales) and two nodes, not two copies.
+    expect(q.model.length - fp32.length).toBeLessThan(64 * 64 + 64 * 4 + 400);
     const input = normalArray(new Rng(9), 4 * 64, 1);
     const session = await ort.InferenceSession.create(q.model, { logSeverityLevel: 3 });
     const out = await session.run({ x: new ort.Tensor('float32', input, [4, 64]) });
