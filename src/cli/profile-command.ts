@@ -3,6 +3,7 @@
  * with latency, throughput, memory, accuracy against fp32 and a recommendation; writes profile.json.
  * Exit 0 (complete), 2 (bad input: every problem with its option), 3 (interrupted: the record says so).
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { GauntletError } from '../errors.js';
@@ -137,6 +138,13 @@ export function parseProfileArgs(a: ProfileArgs): Omit<ProfileOptions, 'outDir'>
 /** runProfileCommand profiles MODEL and prints the table (or the record with --json); exit 0, or 3 when interrupted. */
 export async function runProfileCommand(a: ProfileArgs, print: (line: string) => void): Promise<number> {
   const parsed = parseProfileArgs(a);
+  if (a.out !== undefined) {
+    try {
+      mkdirSync(a.out, { recursive: true });
+    } catch (err) {
+      throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--out ${a.out}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
   const err = (l: string): void => void process.stderr.write(`${l}\n`);
   const say = a.json ? err : print;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

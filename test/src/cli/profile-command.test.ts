@@ -139,9 +139,10 @@ describe('gauntlet profile', () => {
     ['.npy eval data of the wrong shape', () => [tiny, '--eval-data', path.join(dir, 'wrong.npy')], /wrong\.npy: shape \(2, 5\) does not match the model's input 'input': expected \(N, 16\)/],
     ['fp16 of an .onnx file', () => [tiny, '--precisions', 'fp16'], /--precisions fp16: an \.onnx file is profiled as given \(fp32\) and quantized to int8 and int4/],
     ['int8 of an .onnx file with nothing to quantize', () => [dynamic, '--shape', 'seq=2', '--precisions', 'fp32,int8'], /dynamic\.onnx: --precisions int8: the graph has no MatMul/],
+    ['an --out that cannot be a folder', () => [tiny, '--out', path.join(dir, 'not.onnx')], /--out .*not\.onnx: cannot create the folder \(EEXIST\)/],
   ])('%s is exit 2 with a clear message', async (_what, args, message) => {
     writeFileSync(path.join(dir, 'not.onnx'), 'not a model');
-    const ran = await gauntlet(['profile', ...args(), '--out', path.join(dir, 'bad')]);
+    const ran = await gauntlet(['profile', ...args(), ...(args().includes('--out') ? [] : ['--out', path.join(dir, 'bad')])]);
     expect(ran.code, ran.stderr).toBe(2);
     expect(ran.stderr).toMatch(message);
     // One error line and its details: what native code printed while a provider failed is in the message, not raw.
