@@ -16,6 +16,7 @@ import { PROFILE_SCHEMA_VERSION, type Accuracy, type Cell, type ProfileEp, type 
 import { LoadError, ProfileSession } from './profile-session.js';
 import { BROKEN_COSINE, recommend } from './recommend.js';
 import { probeEp } from './ep-probe.js';
+import { deviceMemoryBytes, gpuName } from './device-memory.js';
 import { writeProfile } from './profile-writer.js';
 
 /** EVAL_SAMPLES is the size of the fixed, seeded evaluation set; EVAL_SEED its seed. */
@@ -73,9 +74,11 @@ export async function openSession(file: string, ep: ProfileEp, threads: number |
   }
 }
 
-function machine(costPerHour: number | null): ProfileRecord['machine'] {
+function machine(costPerHour: number | null, ep: ProfileEp): ProfileRecord['machine'] {
   const m: ProfileRecord['machine'] = { host: os.hostname(), cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryBytes: os.totalmem() };
   if (costPerHour !== null) m.costPerHour = costPerHour;
+  const gpu = ep === 'cpu' ? null : gpuName();
+  if (gpu !== null) m.gpu = gpu;
   return m;
 }
 
@@ -147,7 +150,7 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
   const record: ProfileRecord = {
     schemaVersion: PROFILE_SCHEMA_VERSION,
     tool: { name: 'gauntlet', version: packageVersion() },
-    machine: machine(o.costPerHour),
+    machine: machine(o.costPerHour, o.ep),
     model: { source: source.source, name: source.name, inputs: session.inputs, outputs: session.outputs, classifier },
     options: { batchSizes: o.batchSizes, precisions: [...source.files.keys()], ep: o.ep, threads: o.threads, shapes: o.shapes, p99Ms: o.p99Ms, minCosine: o.minCosine, maxAccuracyDrop: o.maxAccuracyDrop, targetCiShare: o.targetCiShare, maxSecondsPerCell: o.maxSecondsPerCell, evalData: o.evalData },
     startedAt: new Date().toISOString(),
@@ -208,7 +211,11 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
         const feeds = feedsOf(batch, `batch-${batch}`);
         const got = await session.request({ kind: 'measure', feeds, maxMs: o.maxSecondsPerCell * 1000, warmupIterations: WARMUP_ITERATIONS, minIterations: MIN_ITERATIONS, maxIterations: MAX_ITERATIONS, targetShare: o.targetCiShare });
         if (signal.aborted) break; // a measurement cut short is not a cell
-        if (got.kind === 'measured') record.cells.push(cellOf(precision, o.ep, batch, got, process.memoryUsage().rss - rssBefore));
+        if (got.kind === 'measured') {
+          const cell = cellOf(precision, o.ep, batch, got, process.memoryUsage().rss - rssBefore);
+          if (o.ep !== 'cpu') cell.deviceMemoryBytes = deviceMemoryBytes();
+          record.cells.push(cell);
+        }
         else record.cells.push(errorCell(precision, o.ep, batch, got.kind === 'run-error' ? got.message : `unexpected ${got.kind}`));
         save();
       }
