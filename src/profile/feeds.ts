@@ -31,7 +31,9 @@ export function resolveDims(inputs: readonly TensorInfo[], shapes: Record<string
     }
     const given = shapes[input.name];
     if (given !== undefined) {
+      const fixed = rest.map((d, i) => (isDynamic(d) || d === given[i] ? null : `dim ${i + 1} is ${d}, not ${given[i]}`)).filter((x) => x !== null);
       if (given.length !== rest.length) problems.push(`--shape ${input.name}: ${given.length} dims given, the input has ${rest.length} after the batch dim ([${input.dims.join(', ')}])`);
+      else if (fixed.length > 0) problems.push(`--shape ${input.name}: the model fixes ${fixed.join(', ')} ([${input.dims.join(', ')}])`);
       else out.set(input.name, given);
       continue;
     }
@@ -42,6 +44,10 @@ export function resolveDims(inputs: readonly TensorInfo[], shapes: Record<string
       else problems.push(`input '${input.name}' has the dynamic dim '${d}' (dims [${input.dims.join(', ')}]): give it with --shape ${d}=N or --shape ${input.name}=${rest.map((x) => (isDynamic(x) ? 'N' : x)).join(',')}`);
     }
     out.set(input.name, dims);
+  }
+  const names = new Set<string>(inputs.flatMap((i) => [i.name, ...i.dims.slice(1).filter(isDynamic)]));
+  for (const name of Object.keys(shapes)) {
+    if (!names.has(name)) problems.push(`--shape ${name}: the model has no input or dynamic dim of that name (inputs: ${inputs.map((i) => `${i.name} [${i.dims.join(', ')}]`).join('; ')})`);
   }
   if (problems.length > 0) throw new GauntletError('GAUNTLET_ERR_MODEL_INVALID', `cannot resolve the model's input shapes (${problems.length} problem(s)):`, problems);
   return out;

@@ -191,7 +191,18 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
           continue;
         }
       }
-      const out = await evalOutput(session, evalSet);
+      let out: Float32Array;
+      try {
+        out = await evalOutput(session, evalSet);
+      } catch (err) {
+        // A variant that cannot run the evaluation set is recorded as such; the others go on.
+        variant.error = `cannot run the evaluation set: ${(err as Error).message}`;
+        const closing = session;
+        session = null;
+        await closing.close();
+        save();
+        continue;
+      }
       if (precision === 'fp32') fp32Out = out;
       if (fp32Out !== null) {
         const s = compareOutputs(fp32Out, out, evalSet.samples, classifier);
@@ -208,15 +219,21 @@ export async function runProfile(source: ModelSource, o: ProfileOptions, signal:
       for (const batch of o.batchSizes) {
         if (signal.aborted) break;
         progress(`profiling ${source.name} ${precision} batch ${batch} on ${o.ep} (${record.cells.length + 1}/${total})`);
-        const feeds = feedsOf(batch, `batch-${batch}`);
+        let feeds: ReturnType<typeof feedsOf>;
+        try {
+          feeds = feedsOf(batch, `batch-${batch}`);
+        } catch (err) {
+          record.cells.push(errorCell(precision, o.ep, batch, (err as Error).message));
+          save();
+          continue;
+        }
         const got = await session.request({ kind: 'measure', feeds, maxMs: o.maxSecondsPerCell * 1000, warmupIterations: WARMUP_ITERATIONS, minIterations: MIN_ITERATIONS, maxIterations: MAX_ITERATIONS, targetShare: o.targetCiShare });
         if (signal.aborted) break; // a measurement cut short is not a cell
         if (got.kind === 'measured') {
           const cell = cellOf(precision, o.ep, batch, got, process.memoryUsage().rss - rssBefore);
           if (o.ep !== 'cpu') cell.deviceMemoryBytes = deviceMemoryBytes();
           record.cells.push(cell);
-        }
-        else record.cells.push(errorCell(precision, o.ep, batch, got.kind === 'run-error' ? got.message : `unexpected ${got.kind}`));
+        } else record.cells.push(errorCell(precision, o.ep, batch, got.kind === 'run-error' ? got.message : `unexpected ${got.kind}`));
         save();
       }
       const closing = session;

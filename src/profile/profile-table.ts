@@ -34,6 +34,7 @@ export function profileTable(record: ProfileRecord, colour = false): string[] {
     ]);
   }
   for (const v of record.variants) if (v.error !== undefined) rows.push([v.precision, '-', '-', '-', '-', '-', '-', '-', '-', mb(v.bytes), '-', '-', '-', v.error]);
+  for (const r of rows) r[13] = r[13]!.replace(/\s*\n\s*/g, ' ');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((x, i) => (i < 2 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ').trimEnd();
   const out = [line(header), ...rows.map((r) => {

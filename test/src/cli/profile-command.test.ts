@@ -133,6 +133,8 @@ describe('gauntlet profile', () => {
     ['an EP that cannot load', () => [tiny, '--ep', 'cuda'], /execution provider 'cuda' cannot load here: missing .*CUDA/],
     ['a file that is not ONNX, on a GPU EP', () => [path.join(dir, 'not.onnx'), '--ep', 'webgpu'], /not\.onnx: not a loadable ONNX model \(ONNX Runtime: .*Protobuf parsing failed/],
     ['an unresolvable dynamic dim', () => [dynamic], /dynamic dim 'seq'.*--shape seq=N/],
+    ['a --shape that contradicts a fixed dim', () => [tiny, '--shape', 'input=4096'], /--shape input: the model fixes dim 1 is 16, not 4096/],
+    ['a --shape naming nothing in the model', () => [dynamic, '--shape', 'seq=2', '--shape', 'sequence=4'], /--shape sequence: the model has no input or dynamic dim of that name/],
     ['bad batch sizes', () => [tiny, '--batch-sizes', '0,8,x'], /--batch-sizes: '0' is not an integer from 1 to 65536[\s\S]*'x'/],
     ['numbers out of range', () => [tiny, '--min-cosine', '2', '--max-seconds-per-cell', '0'], /--min-cosine: must be[\s\S]*--max-seconds-per-cell: must be/],
     ['JSONL eval data of the wrong shape', () => [tiny, '--eval-data', path.join(dir, 'short.jsonl')], /short\.jsonl:1\.inputs\.input: 3 values, but the model takes \[16\]/],
