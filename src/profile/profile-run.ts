@@ -59,7 +59,7 @@ export async function openSession(file: string, ep: ProfileEp, threads: number |
     }
   }
   try {
-    return await ProfileSession.open({ modelPath: file, ep, threads });
+    return await ProfileSession.open({ modelPath: file, ep, threads }, ep === 'cpu' ? 'thread' : 'process');
   } catch (err) {
     if (!(err instanceof LoadError)) throw err;
     if (ep !== 'cpu') {

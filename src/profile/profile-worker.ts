@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { exitWithParent } from '../../reference-server/core/parent-watch.js';
 import { medianCi } from './median-ci.js';
 import type { FeedSpec, FromProfileWorker, ProfileSessionSpec, ToProfileWorker } from './worker-protocol.js';
 
@@ -11,6 +12,13 @@ function feeds(specs: FeedSpec[]): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};
   for (const f of specs) out[f.name] = new ort.Tensor(f.type as 'float32', f.data as Float32Array, f.dims);
   return out;
+}
+
+/** Port is the worker's side of its channel: a thread's parentPort or a child's IPC. */
+interface Port {
+  postMessage(m: FromProfileWorker): void;
+  on(fn: (m: ToProfileWorker) => void): void;
+  close(): void;
 }
 
 let stop: Int32Array<ArrayBufferLike> = new Int32Array(1);
@@ -57,8 +65,7 @@ async function infer(session: ort.InferenceSession, msg: Extract<ToProfileWorker
   return { kind: 'inferred', output: new Float32Array(data), dims: y.dims.slice() };
 }
 
-async function main(spec: ProfileSessionSpec): Promise<void> {
-  const port = parentPort!;
+async function main(spec: ProfileSessionSpec, port: Port): Promise<void> {
   if (spec.stop !== undefined) stop = new Int32Array(spec.stop);
   let session: ort.InferenceSession;
   try {
@@ -79,7 +86,7 @@ async function main(spec: ProfileSessionSpec): Promise<void> {
     list.map((m) => ({ name: m.name, datatype: m.isTensor ? m.type : 'non-tensor', dims: m.isTensor ? m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) : [] }));
   port.postMessage({ kind: 'ready', inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) } satisfies FromProfileWorker);
   let chain = Promise.resolve();
-  port.on('message', (msg: ToProfileWorker) => {
+  port.on((msg: ToProfileWorker) => {
     chain = chain.then(async () => {
       if (msg.kind === 'close') {
         await session.release();
@@ -95,4 +102,23 @@ async function main(spec: ProfileSessionSpec): Promise<void> {
   });
 }
 
-if (parentPort) void main(workerData as ProfileSessionSpec);
+if (parentPort) {
+  const p = parentPort;
+  void main(workerData as ProfileSessionSpec, { postMessage: (m) => p.postMessage(m), on: (fn) => void p.on('message', fn), close: () => p.close() });
+} else if (process.send) {
+  // A child process (GPU EPs): the spec arrives as the first message; it exits with its parent.
+  const watch = exitWithParent();
+  // A terminal's Ctrl-C reaches the whole process group: the parent decides (it stops or kills this process).
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  process.once('message', (spec: ProfileSessionSpec) => {
+    void main(spec, {
+      postMessage: (m) => process.send!(m),
+      on: (fn) => void process.on('message', (m) => fn(m as ToProfileWorker)),
+      close: () => {
+        watch.stop();
+        process.disconnect();
+      },
+    });
+  });
+}
