@@ -1,6 +1,7 @@
 /**
  * quantizeGraph: int8 and int4 variants of an arbitrary ONNX model, with the bundled models' own quantizer
- * (reference-server/models/quantize.ts). Every MatMul whose B is a 2-D float initializer becomes a
+ * (reference-server/models/quantize.ts). Every MatMul whose B is a 2-D float initializer, and every plain Gemm
+ * (alpha = beta = 1, no transA; transB and a 1-D bias taken) on such weights, becomes a
  * DynamicQuantizeMatMul (int8, 7-bit per-column weights) or a MatMulNBits (int4, blocks of 32); everything else is
  * copied byte for byte. The protobuf is read field by field (no schema library): only ModelProto.graph,
  * GraphProto.node / .initializer and ModelProto.opset_import are looked into.
@@ -48,7 +49,10 @@ function fields(buf: Uint8Array): Field[] {
     const f: Field = { field, wire, raw: buf };
     if (wire === 0) [f.value, at] = varint(buf, at);
     else if (wire === 1) at += 8;
-    else if (wire === 5) at += 4;
+    else if (wire === 5) {
+      f.bytes = buf.subarray(at, at + 4);
+      at += 4;
+    }
     else if (wire === 2) {
       const [len, body] = varint(buf, at);
       at = body + Number(len);
@@ -74,7 +78,14 @@ function encodeVarint(v: number): number[] {
 /** lenField encodes a length-delimited field from its payload chunks. */
 function lenField(field: number, chunks: Uint8Array[]): Uint8Array[] {
   const length = chunks.reduce((a, c) => a + c.length, 0);
-  return [Uint8Array.from([...encodeVarint(field * 8 + 2), ...encodeVarint(length)]), ...chunks];
+  const out = [Uint8Array.from([...encodeVarint(field * 8 + 2), ...encodeVarint(length)])];
+  pushAll(out, chunks);
+  return out;
+}
+
+/** pushAll appends in a loop: a graph's chunks (one per node) can outnumber what a call's arguments take. */
+function pushAll(into: Uint8Array[], chunks: Uint8Array[]): void {
+  for (const c of chunks) into.push(c);
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
@@ -89,14 +100,13 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b ?? new Uint8Array());
 
-interface FloatMatrix {
-  k: number;
-  n: number;
+interface FloatTensor {
+  dims: number[];
   data: Float32Array;
 }
 
-/** floatMatrix reads a TensorProto that is a 2-D float tensor stored inline (raw_data or float_data), else undefined. */
-function floatMatrix(t: Field[]): FloatMatrix | undefined {
+/** floatTensor reads a TensorProto of floats stored inline (raw_data or float_data), else undefined. */
+function floatTensor(t: Field[]): FloatTensor | undefined {
   const dims: number[] = [];
   let type = 0;
   let raw: Uint8Array | undefined;
@@ -111,21 +121,66 @@ function floatMatrix(t: Field[]): FloatMatrix | undefined {
       }
     } else if (f.field === 2) type = Number(f.value ?? 0);
     else if (f.field === 9) raw = f.bytes;
-    else if (f.field === 4 && f.bytes !== undefined) {
+    else if (f.field === 4 && f.bytes !== undefined && f.wire === 2) {
       const dv = new DataView(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
       for (let i = 0; i + 4 <= f.bytes.length; i += 4) floats.push(dv.getFloat32(i, true));
     } else if (f.field === 14 && f.value === 1n) return undefined; // external data
   }
-  if (type !== DataType.FLOAT || dims.length !== 2) return undefined;
-  const [k, n] = dims as [number, number];
-  let data: Float32Array;
+  if (type !== DataType.FLOAT) return undefined;
+  const count = dims.reduce((a, b) => a * b, 1);
   if (raw !== undefined) {
-    if (raw.length !== k * n * 4) return undefined;
-    data = new Float32Array(k * n);
+    if (raw.length !== count * 4) return undefined;
+    const data = new Float32Array(count);
     new Uint8Array(data.buffer).set(raw);
-  } else if (floats.length === k * n) data = Float32Array.from(floats);
-  else return undefined;
-  return { k, n, data };
+    return { dims, data };
+  }
+  return floats.length === count ? { dims, data: Float32Array.from(floats) } : undefined;
+}
+
+/** Linear is a MatMul or Gemm node that quantizeGraph can rewrite: weights [K, N] and an optional bias [N]. */
+interface Linear {
+  k: number;
+  n: number;
+  w: Float32Array;
+  bias?: string;
+}
+
+function attributes(node: Field[]): Map<string, { f?: number; i?: number }> {
+  const out = new Map<string, { f?: number; i?: number }>();
+  for (const a of node.filter((x) => x.field === 5)) {
+    const af = fields(a.bytes!);
+    const name = text(af.find((x) => x.field === 1)?.bytes);
+    const fb = af.find((x) => x.field === 2)?.bytes;
+    const i = af.find((x) => x.field === 3)?.value;
+    out.set(name, { f: fb === undefined ? undefined : new DataView(fb.buffer, fb.byteOffset, 4).getFloat32(0, true), i: i === undefined ? undefined : Number(BigInt.asIntN(64, i)) });
+  }
+  return out;
+}
+
+/** linearOf says whether a node is a MatMul on 2-D float weights, or a plain Gemm (alpha = beta = 1, no transA, a 1-D bias). */
+function linearOf(op: string, domain: string, node: Field[], inputs: string[], inits: Map<string, Field[]>): Linear | undefined {
+  if (domain !== '' || (op !== 'MatMul' && op !== 'Gemm')) return undefined;
+  const bInit = inits.get(inputs[1] ?? '');
+  const b = bInit === undefined ? undefined : floatTensor(bInit);
+  if (b === undefined || b.dims.length !== 2) return undefined;
+  if (op === 'MatMul') return inputs.length === 2 ? { k: b.dims[0]!, n: b.dims[1]!, w: b.data } : undefined;
+  const attrs = attributes(node);
+  if ((attrs.get('alpha')?.f ?? 1) !== 1 || (attrs.get('beta')?.f ?? 1) !== 1 || (attrs.get('transA')?.i ?? 0) !== 0) return undefined;
+  const transB = (attrs.get('transB')?.i ?? 0) !== 0;
+  const [k, n] = transB ? [b.dims[1]!, b.dims[0]!] : [b.dims[0]!, b.dims[1]!];
+  let w = b.data;
+  if (transB) {
+    w = new Float32Array(k * n);
+    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) w[c * n + r] = b.data[r * k + c]!;
+  }
+  const lin: Linear = { k, n, w };
+  if (inputs[2] !== undefined && inputs[2] !== '') {
+    const cInit = inits.get(inputs[2]);
+    const c = cInit === undefined ? undefined : floatTensor(cInit);
+    if (c === undefined || c.dims.length !== 1 || c.dims[0] !== n) return undefined;
+    lin.bias = inputs[2];
+  }
+  return lin;
 }
 
 /** QuantizedGraph is the rewritten model and how many MatMuls were quantized. */
@@ -163,37 +218,37 @@ export function quantizeGraph(model: Uint8Array, precision: 'int8' | 'int4'): Qu
     const inputs = node.filter((x) => x.field === 1).map((x) => text(x.bytes));
     const outputs = node.filter((x) => x.field === 2).map((x) => text(x.bytes));
     const name = text(node.find((x) => x.field === 3)?.bytes) || `matmul_${quantized}`;
-    const b = op === 'MatMul' && domain === '' && inputs.length === 2 ? inits.get(inputs[1]!) : undefined;
-    const m = b === undefined ? undefined : floatMatrix(b);
+    const m = linearOf(op, domain, node, inputs, inits);
     if (m === undefined || m.k < 16) {
       w.push(f.raw);
       continue;
     }
-    const base = `${inputs[1]}.${precision}`;
+    const bias = m.bias === undefined ? [] : [m.bias];
+    const base = `${inputs[1]}.${op === 'Gemm' ? 'gemm.' : ''}${precision}`;
     // Weights shared by several MatMuls are quantized once.
     const fresh = !done.has(base);
     done.add(base);
     if (precision === 'int8') {
-      const q = quantizeInt8PerColumn(m.data, m.k, m.n);
+      const q = quantizeInt8PerColumn(m.w, m.k, m.n);
       if (fresh) added.push(encodeTensor({ name: `${base}.q`, dataType: DataType.INT8, dims: [m.k, m.n], raw: bytesOf(q.q) }));
       if (fresh) added.push(encodeTensor({ name: `${base}.scale`, dataType: DataType.FLOAT, dims: [m.n], raw: bytesOf(q.scales) }));
-      w.push(...lenField(1, [encodeNode({ name: `${name}.${precision}`, opType: 'DynamicQuantizeMatMul', domain: MS_DOMAIN, inputs: [inputs[0]!, `${base}.q`, `${base}.scale`], outputs, attributes: {} }).finish()]));
+      w.push(...lenField(1, [encodeNode({ name: `${name}.${precision}`, opType: 'DynamicQuantizeMatMul', domain: MS_DOMAIN, inputs: [inputs[0]!, `${base}.q`, `${base}.scale`, ...(bias.length > 0 ? ['', ...bias] : [])], outputs, attributes: {} }).finish()]));
     } else {
-      const q = quantizeInt4Blockwise(m.data, m.k, m.n, QUANTIZE_BLOCK_SIZE);
+      const q = quantizeInt4Blockwise(m.w, m.k, m.n, QUANTIZE_BLOCK_SIZE);
       if (fresh) added.push(encodeTensor({ name: `${base}.q4`, dataType: DataType.UINT8, dims: [m.n, q.kBlocks, QUANTIZE_BLOCK_SIZE / 2], raw: q.packed }));
       if (fresh) added.push(encodeTensor({ name: `${base}.scales`, dataType: DataType.FLOAT, dims: [m.n, q.kBlocks], raw: bytesOf(q.scales) }));
       if (fresh) added.push(encodeTensor({ name: `${base}.zp`, dataType: DataType.UINT8, dims: [m.n, Math.ceil(q.kBlocks / 2)], raw: q.zeroPoints }));
       const attributes = { K: { i: m.k }, N: { i: m.n }, bits: { i: 4 }, block_size: { i: QUANTIZE_BLOCK_SIZE } };
-      w.push(...lenField(1, [encodeNode({ name: `${name}.${precision}`, opType: 'MatMulNBits', domain: MS_DOMAIN, inputs: [inputs[0]!, `${base}.q4`, `${base}.scales`, `${base}.zp`], outputs, attributes }).finish()]));
+      w.push(...lenField(1, [encodeNode({ name: `${name}.${precision}`, opType: 'MatMulNBits', domain: MS_DOMAIN, inputs: [inputs[0]!, `${base}.q4`, `${base}.scales`, `${base}.zp`, ...(bias.length > 0 ? ['', ...bias] : [])], outputs, attributes }).finish()]));
     }
     quantized++;
   }
   // The fp32 weights stay (another node may use them); ORT drops initializers no node reads.
-  for (const t of added) w.push(...lenField(5, [t.finish()]));
+  for (const t of added) pushAll(w, lenField(5, [t.finish()]));
   const out: Uint8Array[] = [];
   const hasMs = top.some((f) => f.field === 8 && text(fields(f.bytes!).find((x) => x.field === 1)?.bytes) === MS_DOMAIN);
   for (const f of top) {
-    if (f === graphField) out.push(...lenField(7, w));
+    if (f === graphField) pushAll(out, lenField(7, w));
     else out.push(f.raw);
   }
   if (!hasMs && quantized > 0) out.push(...lenField(8, [new ProtoWriter().string(1, MS_DOMAIN).varint(2, 1).finish()]));

@@ -43,6 +43,41 @@ describe('quantizeGraph', () => {
     expect(stats.cosine_similarity).toBeLessThan(1);
   });
 
+  it('rewrites a Gemm with transposed weights and a bias, as PyTorch exports a Linear layer', async () => {
+    const g = new GraphBuilder('gemm');
+    const rng = new Rng(6);
+    const x = g.input('x', DataType.FLOAT, ['batch', 64]);
+    const w = g.initializer('w', DataType.FLOAT, [32, 64], normalArray(rng, 32 * 64, 0.1)); // [N, K]
+    const b = g.initializer('b', DataType.FLOAT, [32], normalArray(rng, 32, 1));
+    g.rename(g.op('Gemm', [x, w, b], { transB: { i: 1 } }), 'y');
+    g.output('y', DataType.FLOAT, ['batch', 32]);
+    const fp32 = g.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] });
+    const input = normalArray(new Rng(9), 8 * 64, 1);
+    for (const [precision, cosine] of [['int8', 0.999], ['int4', 0.99]] as const) {
+      const q = quantizeGraph(fp32, precision);
+      expect(q.quantized).toBe(1);
+      expect(compareOutputs(await run(fp32, input), await run(q.model, input), 8).cosine_similarity).toBeGreaterThan(cosine);
+    }
+    // alpha != 1 is not a plain Gemm: left alone.
+    const g2 = new GraphBuilder('gemm-alpha');
+    const w2 = g2.initializer('w', DataType.FLOAT, [64, 32], normalArray(rng, 64 * 32, 0.1));
+    g2.rename(g2.op('Gemm', [g2.input('x', DataType.FLOAT, ['batch', 64]), w2], { alpha: { f: 2 } }), 'y');
+    g2.output('y', DataType.FLOAT, ['batch', 32]);
+    expect(quantizeGraph(g2.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] }), 'int8').quantized).toBe(0);
+  });
+
+  it('takes a graph of 200k nodes without spreading them into a call', () => {
+    const g = new GraphBuilder('long');
+    let x = g.input('x', DataType.FLOAT, ['batch', 64]);
+    const w = g.initializer('w', DataType.FLOAT, [64, 64], normalArray(new Rng(1), 64 * 64, 0.1));
+    x = g.op('MatMul', [x, w]);
+    for (let i = 0; i < 200_000; i++) x = g.op('Identity', [x]);
+    g.rename(x, 'y');
+    g.output('y', DataType.FLOAT, ['batch', 64]);
+    const q = quantizeGraph(g.toModel({ irVersion: 8, opsets: [{ domain: '', version: 17 }] }), 'int8');
+    expect(q.quantized).toBe(1);
+  });
+
   it('quantizes weights shared by two MatMuls once', async () => {
     const g = new GraphBuilder('shared');
     const w = g.initializer('w', DataType.FLOAT, [64, 64], normalArray(new Rng(4), 64 * 64, 0.1));
