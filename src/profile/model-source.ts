@@ -98,7 +98,11 @@ export async function resolveModel(
   const family = repository === undefined ? FAMILIES[model] : undefined;
   if (family !== undefined) {
     const wanted = precisions ?? [...PRECISIONS];
-    await ensureModelRepository(repo, { models: [family.name], precisions: [...new Set<string>(['fp32', ...wanted])], log });
+    try {
+      await ensureModelRepository(repo, { models: [family.name], precisions: [...new Set<string>(['fp32', ...wanted])], log });
+    } catch (err) {
+      throw new GauntletError('GAUNTLET_ERR_MODEL_BUILD', `building ${family.name} in ${repo}: ${(err as Error).message}`);
+    }
     for (const p of PRECISIONS) if (p === 'fp32' || wanted.includes(p)) files.set(p, path.join(repo, variantName(family.name, p), '1', 'model.onnx'));
     return { source: 'bundled', name: family.name, family: family.name, path: repo, files, classifier: family.classifier };
   }
