@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
 import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOptions } from './gate-command.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
+import { profileOptions, runProfileCommand, type ProfileArgs } from './profile-command.js';
 import { reportOptions, runReport, type ReportArgs } from './report-command.js';
 import { runOptions, runRun, type RunArgs } from './run-command.js';
 import { runServe, serveOptions, type ServeArgs } from './serve.js';
@@ -56,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command('report <inputs..>', 'Make a report (self-contained HTML with charts, Markdown, CSV, JUnit) from results, run or sweep folders and baselines; several runs are compared', reportOptions, (args) => {
       code = runReport(args as unknown as ReportArgs, print);
+    })
+    .command('profile <model>', 'Profile a model in-process (no server): latency, throughput, memory and accuracy vs fp32 for each batch size × precision on one execution provider, with a recommendation; writes profile.json', profileOptions, async (args) => {
+      code = await runProfileCommand(args as unknown as ProfileArgs, print);
     })
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
       code = await runServe(args as unknown as ServeArgs, print);
