@@ -10,7 +10,10 @@ import { GauntletError } from '../errors.js';
 import { checkPrecisions, resolveModel } from '../profile/model-source.js';
 import type { ProfileEp } from '../profile/profile-record.js';
 import { runProfile, TARGET_CI_SHARE, type ProfileOptions } from '../profile/profile-run.js';
+import { addOpProfiles } from '../profile/profile-ops.js';
 import { profileTable } from '../profile/profile-table.js';
+import { writeProfile } from '../profile/profile-writer.js';
+import { writeFolderReports } from '../report/write-reports.js';
 import { withInterrupt } from './interrupt.js';
 
 /** ProfileArgs are the parsed options of `gauntlet profile`. */
@@ -69,7 +72,7 @@ export function profileOptions(y: Argv): Argv<ProfileArgs> {
     .option('max-accuracy-drop', { type: 'number', describe: 'With labels: the most a quantized variant\'s task accuracy may drop against fp32 to be worth it, 0 to 1' })
     .option('out', { type: 'string', describe: 'Folder for profile.json (default reports/profiles/<UTC time>-<model>/)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the record (profile.json) on stdout; the table goes to stderr' })
-    .option('ops', { type: 'boolean', default: false, describe: 'Per-op profile and roofline (coming: issue 12 part 2; refused for now)' })
+    .option('ops', { type: 'boolean', default: false, describe: 'Also measure the machine\'s roof (cached per machine) and a per-op profile of each usable variant at the largest batch size: each op\'s time share, FLOPs, bytes and whether it is compute- or memory-bound (docs/roofline.md)' })
     .epilog('Exit codes: 0 complete; 2 bad input (every problem listed); 3 interrupted (profile.json says so). docs/profile.md documents every option and field.') as unknown as Argv<ProfileArgs>;
 }
 
@@ -106,7 +109,6 @@ export function parseProfileArgs(a: ProfileArgs): Omit<ProfileOptions, 'outDir'>
     if (m === null || dims.some((d) => d < L.shapeDim[0] || d > L.shapeDim[1])) problems.push(`--shape ${s}: expected <name>=N or <name>=d1,d2,… with each dim from ${L.shapeDim[0]} to ${L.shapeDim[1]}`);
     else shapes[m[1]!] = dims;
   }
-  if (a.ops) problems.push('--ops: the per-op profile and roofline are not in this build yet (issue 12 part 2)');
   let precisionList: string[] | undefined;
   if (a.precisions !== undefined) {
     precisionList = a.precisions.split(',').map((s) => s.trim()).filter(Boolean);
@@ -152,19 +154,23 @@ export async function runProfileCommand(a: ProfileArgs, print: (line: string) =>
   const source = await resolveModel(a.model, parsed.precisionList as Parameters<typeof resolveModel>[1], a.modelRepository, say, outDirOf);
   const outDir = outDirOf(source.name);
   const tty = process.stderr.isTTY === true;
-  // Hook for issue 12 part 2 (src/profile/ops/*, src/profile/roof*.ts): with --ops, after the cells are measured,
-  // the per-op profile of each cell and the machine's roof go here, into record.ops and record.roof.
   return withInterrupt(async (signal) => {
     const record = await runProfile(source, { ...parsed, precisions: [...source.files.keys()], outDir }, signal, {
       progress: tty ? (l) => process.stderr.write(`\r\u001b[2K${l}`) : undefined,
     });
     if (tty) process.stderr.write('\r\u001b[2K');
+    if (a.ops && record.status === 'complete' && !signal.aborted) {
+      await addOpProfiles(record, { outDir, log: say });
+      writeProfile(outDir, record);
+    }
+    const reports = writeFolderReports(outDir);
     const table = profileTable(record, (a.json ? process.stderr.isTTY : process.stdout.isTTY) === true);
     if (a.json) {
       process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
       for (const l of table) err(l);
     } else for (const l of table) print(l);
     say(`${record.status === 'interrupted' ? 'interrupted: partial ' : ''}profile: ${path.join(outDir, 'profile.json')}`);
+    say(`report: ${reports.html} (open it in a browser; summary for pull requests: ${reports.markdown})`);
     return record.status === 'complete' ? 0 : 3;
   });
 }

@@ -53,8 +53,14 @@ function ortVersion(): string {
   }
 }
 
+/** defaultCacheDir is gauntlet's folder in the user's cache: $XDG_CACHE_HOME/gauntlet, else ~/.cache/gauntlet. */
+export function defaultCacheDir(): string {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'gauntlet');
+}
+
 /** roofCachePath is where the roof of `ep` at `threads` on this machine is cached. */
-export function roofCachePath(ep: ProfileEp, threads: number | null, cacheDir = join(homedir(), '.cache', 'gauntlet')): string {
+export function roofCachePath(ep: ProfileEp, threads: number | null, cacheDir = defaultCacheDir()): string {
   return join(cacheDir, `roof-${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${ep}-t${threads ?? 'auto'}.json`);
 }
 
@@ -87,7 +93,7 @@ async function kernelRate(k: RoofKernel, ep: ProfileEp, threads: number | null, 
 
 /** measureRoof returns the roof of `ep` on this machine: cached when a valid cache exists, else measured (a few seconds). */
 export async function measureRoof(o: RoofOptions): Promise<Roof> {
-  const cacheDir = o.cacheDir ?? join(homedir(), '.cache', 'gauntlet');
+  const cacheDir = o.cacheDir ?? defaultCacheDir();
   const sizes = o.sizes ?? roofSizes(o.ep);
   const cpu = cpus();
   const key: CacheKey = { version: CACHE_VERSION, host: hostname(), cpu: cpu[0]?.model ?? '?', cores: cpu.length, ep: o.ep, threads: o.threads, ort: ortVersion(), sizes };

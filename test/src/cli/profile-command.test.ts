@@ -153,10 +153,20 @@ describe('gauntlet profile', () => {
 
   it('quantizes an arbitrary .onnx file to int8 and int4 into the profile folder and profiles them', async () => {
     const out = path.join(dir, 'p-onnx');
-    const ran = await gauntlet(['profile', matmuls, '--batch-sizes', '2', '--max-seconds-per-cell', '0.2', '--threads', '1', '--out', out, '--json']);
+    // With --ops: the machine's roof (measured into a fresh cache folder) and a per-op profile of each variant.
+    const ran = await gauntlet(['profile', matmuls, '--batch-sizes', '2', '--max-seconds-per-cell', '0.2', '--threads', '1', '--out', out, '--json', '--ops'], undefined, { XDG_CACHE_HOME: path.join(dir, 'cache') });
     expect(ran.code, ran.stderr).toBe(0);
     const record = JSON.parse(ran.stdout) as ProfileRecord;
     expect(record.model.source).toBe('onnx');
+    expect(record.roof).toMatchObject({ ep: 'cpu', cached: false });
+    expect(existsSync(path.join(dir, 'cache', 'gauntlet'))).toBe(true);
+    expect(record.ops!.map((o) => [o.precision, o.batch])).toEqual(record.variants.filter((v) => !v.broken).map((v) => [v.precision, 2]));
+    for (const o of record.ops!) {
+      expect(o.ops.length).toBeGreaterThan(0);
+      expect(o.ops.reduce((a, x) => a + x.timeShare, 0)).toBeCloseTo(1, 5);
+      expect(o.ops.some((x) => x.flops > 0 && x.bound !== 'unknown')).toBe(true);
+    }
+    expect(existsSync(path.join(out, 'report.html'))).toBe(true);
     expect(record.variants.map((v) => [v.precision, v.file])).toEqual([['fp32', matmuls], ['int8', 'variants/matmul_int8.onnx'], ['int4', 'variants/matmul_int4.onnx']]);
     expect(existsSync(path.join(out, 'variants/matmul_int8.onnx'))).toBe(true);
     expect(record.variants[1]!.accuracy!.cosine).toBeGreaterThan(0.999);
