@@ -4,8 +4,8 @@
  */
 import type { Cell, Recommendation, Variant } from './profile-record.js';
 
-/** BROKEN_COSINE is the cosine against fp32 below which a variant is BROKEN (its accuracy collapsed). */
-export const BROKEN_COSINE = 0.99;
+/** BROKEN_COSINE is the cosine against fp32 below which a variant is BROKEN: its accuracy collapsed (full-range int8 weights gave 0.88), not merely lossy (the bundled int4, 0.989, is lossy: --min-cosine keeps it from being recommended). */
+export const BROKEN_COSINE = 0.95;
 /** MIN_WORTHWHILE_SPEEDUP is the speed-up a quantized variant needs to be worth it (beyond the ±5 % interval). */
 export const MIN_WORTHWHILE_SPEEDUP = 1.1;
 
