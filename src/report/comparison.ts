@@ -6,15 +6,10 @@
 import type { BaselineInput, RepeatInput, RunInput } from './load-inputs.js';
 import { repeatPhases, repeatTitle } from './repeat-view.js';
 import { atSlo, type AtSlo, runVerdict } from './run-facts.js';
+import { costPerMillion } from '../util/cost.js';
 
 /** Compared is an input a comparison sets beside others: a run, a baseline, or a run's repetitions (their medians). */
 export type Compared = RunInput | BaselineInput | RepeatInput;
-
-/** costPerMillion is what a million successful inferences cost at a throughput: cost_per_hour / (rps × 3600) × 1e6. */
-export function costPerMillion(costPerHour: number | undefined, throughputRps: number): number | null {
-  if (costPerHour === undefined || !(throughputRps > 0)) return null;
-  return (costPerHour / (throughputRps * 3600)) * 1e6;
-}
 
 /** Contender is one input of a comparison. */
 export interface Contender {

@@ -9,7 +9,8 @@ import { money, sig } from './format.js';
 import { chartFigure } from './html-page.js';
 import { type Html, html, table } from './html.js';
 import type { ProfileInput } from './load-profile.js';
-import { batchAxis, batchesOf, bestCell, cellAt, costPer1M, isBroken, precisionsOf } from './profile-view.js';
+import { batchAxis, batchesOf, bestCell, cellAt, isBroken, precisionsOf } from './profile-view.js';
+import { costPerMillion } from '../util/cost.js';
 
 const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3]];
 
@@ -30,7 +31,7 @@ export function costRows(inputs: ProfileInput[]): { row: string[]; cost: number 
         const c = bestCell(i.record, p);
         if (!c) return [];
         const hour = i.record.machine.costPerHour;
-        const cost = costPer1M(hour, c.throughputSamplesPerS);
+        const cost = costPerMillion(hour, c.throughputSamplesPerS);
         return [{ label: `${i.label} ${p}`, cost, row: [i.label, p, String(c.batch), sig(c.throughputSamplesPerS), sig(c.latencyMs.p99), hour === undefined ? '-' : money(hour), cost === null ? '- (no $/hour)' : money(cost)] }];
       }),
   );

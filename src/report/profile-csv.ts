@@ -4,7 +4,7 @@
  * that cell's throughput. Numbers are plain (milliseconds, samples per second, bytes, ratios 0..1).
  */
 import type { ProfileInput } from './load-profile.js';
-import { costPer1M } from './profile-view.js';
+import { costPerMillion } from '../util/cost.js';
 
 /** PROFILE_COLUMNS are the columns of the profile CSV. */
 export const PROFILE_COLUMNS = [
@@ -27,7 +27,7 @@ export function profileCsvRows(inputs: ProfileInput[]): Field[][] {
         i.label, r.machine.host, r.model.name, c.ep, c.precision, c.batch,
         ok ? c.latencyMs.p50 : null, ok ? c.latencyMs.p99 : null, ok ? c.latencyMs.mean : null, ok ? c.p50Ci95Ms[0] : null, ok ? c.p50Ci95Ms[1] : null, ok ? c.ciShare : null, ok ? c.converged : null,
         c.iterations, ok ? c.throughputSamplesPerS : null, c.rssGrowthBytes, c.deviceMemoryBytes ?? null, v?.bytes, v?.accuracy?.cosine, v?.accuracy?.maxAbsError, v?.accuracy?.top1,
-        v?.broken ?? false, hour, ok ? sig6(costPer1M(hour, c.throughputSamplesPerS)) : null, c.error ?? '',
+        v?.broken ?? false, hour, ok ? sig6(costPerMillion(hour, c.throughputSamplesPerS)) : null, c.error ?? '',
       ];
     });
   });

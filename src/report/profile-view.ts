@@ -267,8 +267,3 @@ export function rooflineChart(id: string, roof: Roof, p: OpProfile): ChartSpec |
   };
 }
 
-/** costPer1M is what a million inferences cost at a throughput on a machine of costPerHour (null without either). */
-export function costPer1M(costPerHour: number | undefined, samplesPerS: number | null | undefined): number | null {
-  if (costPerHour === undefined || !samplesPerS || samplesPerS <= 0) return null;
-  return (costPerHour / (samplesPerS * 3600)) * 1e6;
-}

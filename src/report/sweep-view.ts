@@ -8,11 +8,11 @@ import { CONFIG_ORDER } from '../sweep/combinations.js';
 import { type ComboRecord, comboState, type SweepRecord } from '../sweep/sweep-record.js';
 import type { ComboConfig } from '../sweep/sweep-spec.js';
 import { type ChartSpec, colorAt, type SeriesSpec } from './chart-spec.js';
-import { costPerMillion } from './comparison.js';
 import { money, msValue, pct, rps } from './format.js';
 import type { SweepInput } from './load-inputs.js';
 import type { Warning } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
+import { costPerMillion } from '../util/cost.js';
 
 /** SETTING_NAMES are the column names of the swept settings. */
 export const SETTING_NAMES: Record<keyof ComboConfig, string> = {

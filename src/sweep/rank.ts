@@ -11,7 +11,7 @@
  * tie, and there is no winner. Records written before these figures existed (no rateRps) fall back to the old
  * rule: throughputs within 1 % are tied, and the lower p99 wins.
  */
-import { type Candidate, type Figures, ms, pct, type Recommendation, type RecommendBasis, rps } from './recommend.js';
+import { type Candidate, type Figures, money, ms, pct, type Recommendation, type RecommendBasis, rps } from './recommend.js';
 
 type Eligible = Candidate & { figures: Figures };
 type Decision = Pick<Recommendation, 'id' | 'reason' | 'outcome' | 'tie'>;
@@ -198,8 +198,4 @@ function lowerBounds(ordered: Eligible[], best: Eligible): string {
 
 function pctShare(v: number): string {
   return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
-}
-
-function money(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }

@@ -98,11 +98,6 @@ export interface Recommendation {
   tie?: { ids: string[]; marginShare: number; noiseShare: number | null };
 }
 
-/** costPerMillion is what a million inferences cost at a throughput: cost per hour ÷ (rps × 3600) × 1e6; null at 0 rps. */
-export function costPerMillion(costPerHour: number, throughputRps: number): number | null {
-  return throughputRps > 0 ? (costPerHour / (throughputRps * 3600)) * 1e6 : null;
-}
-
 /** RECOMMEND_BASES are what a sweep may rank on: throughput at the SLO, cost per 1M inferences, or p99. */
 export const RECOMMEND_BASES = ['throughput', 'cost', 'p99'] as const;
 /** RecommendBasis is one ranking basis. */
@@ -182,6 +177,11 @@ export function rps(v: number): string {
 /** ms formats milliseconds (two decimals below 10, one above; '-' for none). */
 export function ms(v: number | null): string {
   return v === null ? '-' : v.toFixed(v < 10 ? 2 : 1);
+}
+
+/** money formats a price: whole from 100 up, cents from 1, three significant digits below. */
+export function money(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
 
 /** pct formats a share as a percentage with two decimals. */

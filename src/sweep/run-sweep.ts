@@ -21,11 +21,12 @@ import { type Measured, measureCombination } from './measure-combination.js';
 import { metricsRssMib, processTreeRssMib } from './memory.js';
 import { searchBounds } from './parse-sweep.js';
 import type { SearchStep } from './rate-search.js';
-import { type Candidate, costPerMillion, recommend } from './recommend.js';
+import { type Candidate, recommend } from './recommend.js';
 import { prepareSource, type SourceRepository, writeVariantRepository } from './repository-variant.js';
 import { type ComboRecord, SWEEP_SCHEMA_VERSION, type SweepRecord, writeSweepRecord } from './sweep-record.js';
 import type { SweepSpec } from './sweep-spec.js';
 import { describeVariables } from './variable-combinations.js';
+import { costPerMillion } from '../util/cost.js';
 
 /** SweepOptions configure a sweep run. */
 export interface SweepOptions {

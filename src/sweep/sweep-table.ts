@@ -8,6 +8,7 @@ import type { Plan } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import { CONFIG_ORDER, type CombinationList, describeConfig } from './combinations.js';
 import { CONSTRAINT_KEYS, searchBounds } from './parse-sweep.js';
+import { money } from './recommend.js';
 import { type ComboRecord, comboState, type SweepRecord } from './sweep-record.js';
 import type { ComboConfig, SweepSpec } from './sweep-spec.js';
 
@@ -122,7 +123,6 @@ function figureCells(c: ComboRecord, noise: boolean): string[] {
 function costCells(c: ComboRecord): string[] {
   const f = c.figures;
   if (f?.costPerHour === undefined) return ['-', '-'];
-  const money = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
   return [money(f.costPerHour), f.costPerMillion == null ? '-' : money(f.costPerMillion)];
 }
 

@@ -13,8 +13,9 @@ import { defaultOut } from '../../../src/cli/report-command.js';
 import { exitCodeOf } from '../../../src/errors.js';
 import type { ProfileRecord } from '../../../src/profile/profile-record.js';
 import { loadInputs } from '../../../src/report/load-inputs.js';
-import { costPer1M, rooflineChart } from '../../../src/report/profile-view.js';
+import { rooflineChart } from '../../../src/report/profile-view.js';
 import { renderReport } from '../../../src/report/write-reports.js';
+import { costPerMillion } from '../../../src/util/cost.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CPU = path.join(HERE, 'fixtures', 'profile-mlp-cpu');
@@ -79,8 +80,8 @@ describe('profile report', () => {
     // Only the precisions both have, none BROKEN.
     expect(charts(page)[0]!.series.map((s) => s.label)).toEqual(['ci-runner-2c fp32', 'ci-runner-2c int8', 'bench-16c fp32', 'bench-16c int8']);
     expect(page).toContain('Cheapest per 1M inferences: ci-runner-2c int8 at $0.000750');
-    expect(costPer1M(0.68, 110581.4)).toBeCloseTo((0.68 / (110581.4 * 3600)) * 1e6, 12);
-    expect(costPer1M(undefined, 1000)).toBeNull();
+    expect(costPerMillion(0.68, 110581.4)).toBeCloseTo((0.68 / (110581.4 * 3600)) * 1e6, 12);
+    expect(costPerMillion(undefined, 1000)).toBeNull();
   });
 
   it('places a large square MatMul under the compute roof and an Add under the memory roof', () => {

@@ -12,7 +12,7 @@ import { makeBaseline, writeBaseline } from '../../../src/compare/baseline.js';
 import { encodeHistogram, newHistogram, recordUs } from '../../../src/metrics/hdr.js';
 import type { IntervalResult, ResultsFile } from '../../../src/results/results-schema.js';
 import { jsonScript, scriptText } from '../../../src/report/client-assets.js';
-import { costPerMillion, median } from '../../../src/report/comparison.js';
+import { median } from '../../../src/report/comparison.js';
 import { csvField, renderCsv } from '../../../src/report/csv-report.js';
 import { escapeMarkdown, ms, pct, sig } from '../../../src/report/format.js';
 import { renderHtml } from '../../../src/report/html-report.js';
@@ -22,6 +22,7 @@ import { MARKDOWN_LIMIT, renderMarkdown } from '../../../src/report/markdown-rep
 import { percentileOfX, spectrumChart, spectrumGrid, spectrumValues } from '../../../src/report/spectrum-data.js';
 import { secondsOf } from '../../../src/report/timeline-data.js';
 import { atSlo, runWarnings, whatHappened } from '../../../src/report/run-facts.js';
+import { costPerMillion } from '../../../src/util/cost.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const readFixture = (name: string): ResultsFile => JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as ResultsFile;

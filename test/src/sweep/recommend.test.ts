@@ -4,7 +4,8 @@
  * invalid measurements excluded unless allowed; the Pareto frontier of throughput against p99.
  */
 import { describe, expect, it } from 'vitest';
-import { type Candidate, constraintFailures, costPerMillion, type Figures, paretoFrontier, recommend } from '../../../src/sweep/recommend.js';
+import { type Candidate, constraintFailures, type Figures, paretoFrontier, recommend } from '../../../src/sweep/recommend.js';
+import { costPerMillion } from '../../../src/util/cost.js';
 
 function figures(over: Partial<Figures> = {}): Figures {
   return { throughputAtSloRps: 100, p50Ms: 2, p99Ms: 10, errorRate: 0, memoryMib: 200, accuracy: null, valid: true, source: 'phase a', ...over };
