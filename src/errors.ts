@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   GAUNTLET_ERR_MODEL_REPOSITORY: { exit: 2, meaning: 'the model repository is missing or unreadable' },
   GAUNTLET_ERR_MODEL_INVALID: { exit: 2, meaning: 'a model to profile is unknown, not an ONNX file, or has a dynamic dimension that no --shape resolves' },
   GAUNTLET_ERR_EP_UNAVAILABLE: { exit: 2, meaning: 'the execution provider asked for cannot load here (what is missing is named; nothing runs on CPU instead)' },
+  GAUNTLET_ERR_LOG_FORMAT: { exit: 2, meaning: 'an access log is in no format characterize reads (the formats tried and a sample line are shown), or too many of its lines are malformed' },
+  GAUNTLET_ERR_LOG_EMPTY: { exit: 2, meaning: 'an access log has no requests with usable timestamps' },
   GAUNTLET_ERR_ADDRESS_IN_USE: { exit: 2, meaning: 'a port to listen on is already in use' },
   GAUNTLET_ERR_TARGET_UNREACHABLE: { exit: 3, meaning: 'the target cannot be reached or cannot serve the scenario\'s request' },
   GAUNTLET_ERR_APPLY_FAILED: { exit: 3, meaning: "a sweep combination could not be applied to your server (config file, apply command, model load or readiness); recorded for that combination, the sweep goes on" },
