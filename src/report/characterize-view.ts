@@ -32,7 +32,7 @@ export const MAX_BURST_ROWS = 20;
 
 /** characterizeTitle is the page's headline: how many requests over how long. */
 export function characterizeTitle(c: Characterization): string {
-  return `Workload characterization: ${count(c.rates.requests)} requests over ${seconds(c.rates.spanS)}`;
+  return `Workload characterization: ${count(c.rates.requests)} requests over ${seconds(Math.round(c.rates.spanS))}`;
 }
 
 /** characterizeSubtitle says when the traffic was and where it was read from. */
@@ -66,7 +66,7 @@ export function sloText(c: Characterization): string {
 export function characterizeSummary(c: Characterization): string[] {
   const r = c.rates;
   const p = peakOf(c);
-  const out = [`${count(r.requests)} requests over ${seconds(r.spanS)}: a mean of ${rps(r.meanRps)} requests/s.`];
+  const out = [`${count(r.requests)} requests over ${seconds(Math.round(r.spanS))}: a mean of ${rps(r.meanRps)} requests/s.`];
   out.push(`Peak ${rps(p.rps)} requests/s over the busiest aligned ${seconds(p.windowS)} window${p.atIso ? ` (from ${p.atIso})` : ''}: ${num(r.peakToAverage)}× the mean.`);
   const b = c.bursts;
   if (b.count === 0) out.push(`No bursts: no run of ${seconds(b.minDurationS)} or more above ${num(b.k)}× the rolling median of ${seconds(b.medianWindowS)}.`);
