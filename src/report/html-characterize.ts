@@ -6,7 +6,7 @@
  */
 import type { Characterization } from '../characterize/characterization.js';
 import type { ChartSpec } from './chart-spec.js';
-import { interArrivalChart, latencyLoadChart, payloadChart, rateChart } from './characterize-charts.js';
+import { interArrivalChart, latencyLoadChart, MAX_BURST_BANDS, payloadChart, rateChart } from './characterize-charts.js';
 import {
   BURST_HEADER, burstRows, burstsNote, characterizeSubtitle, characterizeSummary, characterizeTitle, characterizeWarnings, FILE_HEADER, fileRows, fitText, HOUR_HEADER, hourRows, inputFacts,
   latencyRows, MALFORMED_HEADER, num, sentence, malformedRows, PEAK_HEADER, peakRows, PERCENTILE_HEADER, payloadRows, ROUTE_HEADER, routeRows, sloText, STATUS_HEADER, statusRows,
@@ -43,7 +43,7 @@ export function characterizationSections(c: Characterization, prefix: string, ch
 
   const rate = rateChart(`${prefix}-rate`, c);
   parts.push(html`<h2 id="rates">Rate over time</h2>`);
-  parts.push(rate ? chartFigure(add(rate.spec), 'Requests per second', `Requests per ${seconds(rate.bucketS)} bucket over the log's span${rate.bucketS > c.rates.series.bucketS ? ' (consecutive buckets averaged to fit the chart)' : ''}; the grey dashed line is the mean. Pink bands are the bursts, from each one's start for its duration.`) : none('No rate series: the log has no requests.'));
+  parts.push(rate ? chartFigure(add(rate.spec), 'Requests per second', `Requests per ${seconds(rate.bucketS)} bucket over the log's span${rate.bucketS > c.rates.series.bucketS ? ' (consecutive buckets averaged to fit the chart)' : ''}; the grey dashed line is the mean. ${c.bursts.count ? `Pink bands are the bursts, from each one's start for its duration${c.bursts.list.length > MAX_BURST_BANDS ? ` (the first ${MAX_BURST_BANDS})` : ''}.` : 'No bursts were found.'}`) : none('No rate series: the log has no requests.'));
   parts.push(html`<h3>Peaks</h3><p>Busiest aligned windows (aligned to their length in epoch time).</p>`, table(PEAK_HEADER, peakRows(c), { numeric: [1, 2, 4] }));
   parts.push(html`<h3>Bursts</h3><p>${burstsNote(c)}</p>`);
   if (c.bursts.list.length) parts.push(table(BURST_HEADER, burstRows(c), { numeric: [0, 2, 3, 4, 5, 6, 7], className: 'compact' }));
