@@ -4,6 +4,7 @@
  * HTML page draws and those it must leave out, `gauntlet report` on a characterization (where it writes, exit 2 on
  * a wrong or mixed input), the reports written for the command, and the gamma CDF behind the fitted arrivals.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,8 @@ const ROOT = path.resolve(HERE, '../../..');
 const GOLDEN = path.join(HERE, 'golden');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 const FIX = (name: string): string => path.join(HERE, 'fixtures', name);
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const BUILT = existsSync(path.join(ROOT, 'dist/src/report/characterize-load.js'));
 const load = (name: string): Characterization => readCharacterization(path.join(FIX(name), 'characterization.json'));
 
 function chartsOf(page: string): ChartSpec[] {
@@ -149,6 +152,20 @@ describe('gauntlet report on a characterization', () => {
     const mixed = errorOf(() => runReport({ inputs: [FIX('characterize-2h'), FIX('demo.json')], format: 'md' }, () => {}, () => {}));
     expect([mixed.code, mixed.text]).toEqual([2, expect.stringMatching(/reported on its own/)]);
     expect(errorOf(() => loadInputs([FIX('characterize-2h')])).code).toBe(2);
+  });
+});
+
+describe.skipIf(!BUILT)('gauntlet report on a characterization, from the compiled CLI', () => {
+  it('writes the page into the folder, and exits 2 with the problems (no stack) for a damaged file', () => {
+    const good = folderWith(JSON.parse(readFileSync(path.join(FIX('characterize-2h'), 'characterization.json'), 'utf8')));
+    const ok = spawnSync(process.execPath, [CLI, 'report', good], { cwd: os.tmpdir(), encoding: 'utf8' });
+    expect([ok.status, ok.stderr]).toEqual([0, '']);
+    expect(readFileSync(path.join(good, 'report.html'), 'utf8')).toContain('<h1>Workload characterization: 269 427 requests over 2 h</h1>');
+    const bad = folderWith({ version: 1, rates: { requests: -1 }, arrivals: {}, bursts: {} });
+    const r = spawnSync(process.execPath, [CLI, 'report', bad], { cwd: os.tmpdir(), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/is not a gauntlet characterization\.json.*rates: requests, spanS/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
