@@ -126,7 +126,7 @@ function loadInput(p: string): ReportInput | CharacterizationInput {
     if (existsSync(path.join(p, PROFILE_FILE))) return profile(path.join(p, PROFILE_FILE));
     if (repFolders(p).length) return loadRepeat(p);
     if (existsSync(path.join(p, CHARACTERIZATION_FILE))) return characterization(path.join(p, CHARACTERIZATION_FILE));
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE}, ${PROFILE_FILE}, ${CHARACTERIZATION_FILE} or repetitions (rep-1 …)`);
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE} or repetitions (rep-1 …), nor ${PROFILE_FILE} or ${CHARACTERIZATION_FILE}`);
   }
   let doc: unknown;
   try {
