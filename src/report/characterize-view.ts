@@ -82,6 +82,9 @@ export function characterizeSummary(c: Characterization): string[] {
   if (q) out.push(`Request sizes p50 ${bytesText(q.p50)}, p99 ${bytesText(q.p99)}, max ${bytesText(q.max)}.`);
   else out.push('No request sizes: the log carries none.');
   out.push(c.inputs.fields.status ? `Error rate ${pct(c.status.errorRate)} (server errors), client errors ${pct(c.status.clientErrorRate)}.` : 'No statuses: the log carries none, so no error rate.');
+  const files = c.inputs.files;
+  const records = files.reduce((a, f) => a + f.records, 0);
+  out.push(`Read ${plural(files.length, 'input')} (${[...new Set(files.map((f) => f.format))].join(', ')}): ${count(records)} records, ${count(c.malformed.count)} malformed ${c.malformed.count === 1 ? 'line' : 'lines'}; arrival time: ${sentence(c.inputs.arrivalTime)}${c.inputs.notes.length ? ` ${c.inputs.notes.map(sentence).map((n) => n.charAt(0).toUpperCase() + n.slice(1)).join(' ')}` : ''}`);
   return out;
 }
 
