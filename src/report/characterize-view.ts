@@ -181,9 +181,18 @@ export function statusRows(c: Characterization): string[][] {
 
 /** ROUTE_HEADER heads the per-route table. */
 export const ROUTE_HEADER = ['route or model', 'requests', 'share', 'peak requests/s', 'error rate', 'p99 ms', 'request bytes p50'];
-/** routeRows are the routes or models, as recorded. */
+/** MAX_ROUTE_ROWS bounds the per-route table (routesNote says how many more there were). */
+export const MAX_ROUTE_ROWS = 50;
+
+/** routeRows are the first MAX_ROUTE_ROWS routes or models, as recorded (characterize lists the busiest first). */
 export function routeRows(c: Characterization): string[][] {
-  return c.routes.map((r) => [r.name, count(r.requests), pct(r.share), rps(r.peakRps), pct(r.errorRate), msValue(r.p99Ms), bytesText(r.requestBytesP50)]);
+  return c.routes.slice(0, MAX_ROUTE_ROWS).map((r) => [r.name, count(r.requests), pct(r.share), rps(r.peakRps), pct(r.errorRate), msValue(r.p99Ms), bytesText(r.requestBytesP50)]);
+}
+
+/** routesNote says how many routes the table leaves out ('' when none). */
+export function routesNote(c: Characterization): string {
+  const left = c.routes.length - MAX_ROUTE_ROWS;
+  return left > 0 ? `…and ${count(left)} more routes or models (characterization.json has them all).` : '';
 }
 
 /** HOUR_HEADER heads the hour-of-day table. */

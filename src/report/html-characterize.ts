@@ -9,7 +9,7 @@ import type { ChartSpec } from './chart-spec.js';
 import { interArrivalChart, latencyLoadChart, MAX_BURST_BANDS, payloadChart, rateChart } from './characterize-charts.js';
 import {
   BURST_HEADER, burstRows, burstsNote, characterizeSubtitle, characterizeSummary, characterizeTitle, characterizeWarnings, FILE_HEADER, fileRows, fitText, HOUR_HEADER, hourRows, inputFacts,
-  latencyRows, MALFORMED_HEADER, num, sentence, malformedRows, PEAK_HEADER, peakRows, PERCENTILE_HEADER, payloadRows, ROUTE_HEADER, routeRows, sloText, STATUS_HEADER, statusRows,
+  latencyRows, LOAD_HEADER, loadRows, MALFORMED_HEADER, num, sentence, malformedRows, PEAK_HEADER, peakRows, PERCENTILE_HEADER, payloadRows, ROUTE_HEADER, routeRows, routesNote, sloText, STATUS_HEADER, statusRows,
 } from './characterize-view.js';
 import { count, pct, plural, rps, seconds } from './format.js';
 import { chartFigure, htmlPage } from './html-page.js';
@@ -64,6 +64,7 @@ export function characterizationSections(c: Characterization, prefix: string, ch
     parts.push(table(PERCENTILE_HEADER, latencyRows(c), { numeric: [1, 2, 3, 4, 5, 6, 7] }));
     const load = latencyLoadChart(`${prefix}-load`, c);
     parts.push(load ? chartFigure(add(load), 'Latency against load', html`Each point is the p50 or p99 of the requests in the seconds whose rate fell in a bucket, at the bucket's middle (log scale). ${l.knee ? html`The pink line is the knee at ${rps(l.knee.rps)} requests/s, where p99 bends (${num(l.knee.p99Ms)} ms). <em>Rule:</em> ${sentence(l.knee.rule)}` : 'No knee: p99 does not bend within the rates seen.'}${c.slo.p99Ms !== undefined ? ' The red dashed line is the suggested p99 SLO.' : ''}`) : none('No latency against load: no rate bucket holds requests.'));
+    if (load) parts.push(html`<h3>Seconds and requests per rate bucket</h3>`, table(LOAD_HEADER, loadRows(c), { numeric: [1, 2, 3, 4], className: 'compact' }));
   }
 
   parts.push(html`<h2 id="payloads">Payload sizes</h2>`);
@@ -71,8 +72,10 @@ export function characterizationSections(c: Characterization, prefix: string, ch
   if (!sizes.length) parts.push(none('The log carries no request or response sizes ($request_length, $body_bytes_sent or size columns).'));
   else {
     parts.push(table(PERCENTILE_HEADER, sizes, { numeric: [1, 2, 3, 4, 5, 6, 7] }));
-    parts.push(chartFigure(add(payloadChart(`${prefix}-request-bytes`, c, 'request')), 'Request sizes', 'Requests per size bin (bytes, logarithmic where the sizes span two decades or more).'));
-    parts.push(chartFigure(add(payloadChart(`${prefix}-response-bytes`, c, 'response')), 'Response sizes', 'Responses per size bin (bytes, logarithmic where the sizes span two decades or more).'));
+    for (const side of ['request', 'response'] as const) {
+      const spec = add(payloadChart(`${prefix}-${side}-bytes`, c, side));
+      if (spec) parts.push(chartFigure(spec, side === 'request' ? 'Request sizes' : 'Response sizes', `${side === 'request' ? 'Requests' : 'Responses'} per size bin, in bytes on a ${spec.x.log ? 'logarithmic' : 'linear'} axis.`));
+    }
     if (!c.payloads.request) parts.push(none('The log carries no request sizes.'));
     if (!c.payloads.response) parts.push(none('The log carries no response sizes.'));
   }
@@ -81,7 +84,7 @@ export function characterizationSections(c: Characterization, prefix: string, ch
   const statuses = statusRows(c);
   parts.push(statuses.length ? html`<p>Error rate ${pct(c.status.errorRate)} (server errors: HTTP 5xx and gRPC statuses that do not blame the request), client errors ${pct(c.status.clientErrorRate)}, of ${count(c.status.requests)} requests with a status.</p>${table(STATUS_HEADER, statuses, { numeric: [1, 2], className: 'compact' })}` : none('The log carries no statuses: no error rate.'));
   const routes = routeRows(c);
-  parts.push(routes.length ? html`<h3>Routes and models</h3>${table(ROUTE_HEADER, routes, { numeric: [1, 2, 3, 4, 5, 6] })}` : none('The log carries no route or model: no breakdown.'));
+  parts.push(routes.length ? html`<h3>Routes and models</h3>${table(ROUTE_HEADER, routes, { numeric: [1, 2, 3, 4, 5, 6] })}${routesNote(c) ? html`<p class="muted">${routesNote(c)}</p>` : ''}` : none('The log carries no route or model: no breakdown.'));
 
   parts.push(html`<h2 id="inputs">Inputs</h2>`, table(FILE_HEADER, fileRows(c), { numeric: [2, 3, 4] }), html`<ul>${inputFacts(c).map((f) => html`<li>${f}</li>`)}</ul>`);
   const m = c.malformed;

@@ -5,7 +5,7 @@
 import type { Characterization } from '../characterize/characterization.js';
 import {
   BURST_HEADER, burstRows, burstsNote, characterizeSubtitle, characterizeSummary, characterizeTitle, characterizeWarnings, FILE_HEADER, fileRows, fitText, HOUR_HEADER, hourRows, inputFacts,
-  latencyRows, LOAD_HEADER, loadRows, MALFORMED_HEADER, malformedRows, num, sentence, PEAK_HEADER, peakRows, PERCENTILE_HEADER, payloadRows, ROUTE_HEADER, routeRows, sloText, STATUS_HEADER, statusRows,
+  latencyRows, LOAD_HEADER, loadRows, MALFORMED_HEADER, malformedRows, num, sentence, PEAK_HEADER, peakRows, PERCENTILE_HEADER, payloadRows, ROUTE_HEADER, routeRows, routesNote, sloText, STATUS_HEADER, statusRows,
 } from './characterize-view.js';
 import { escapeMarkdown as esc, pct, seconds } from './format.js';
 import { mdTable } from './markdown-report.js';
@@ -38,7 +38,7 @@ export function renderCharacterizationMarkdown(c: Characterization, opts: { html
   const statuses = statusRows(c);
   blocks.push(`### Errors and traffic mix\n\n${statuses.length ? `Error rate ${pct(c.status.errorRate)} (server errors), client errors ${pct(c.status.clientErrorRate)}.\n\n${mdTable(STATUS_HEADER, statuses, [1, 2])}` : 'The log carries no statuses: no error rate.'}`);
   const routes = routeRows(c);
-  blocks.push(routes.length ? `#### Routes and models\n\n${mdTable(ROUTE_HEADER, routes, [1, 2, 3, 4, 5, 6])}` : 'The log carries no route or model: no breakdown.');
+  blocks.push(routes.length ? `#### Routes and models\n\n${mdTable(ROUTE_HEADER, routes, [1, 2, 3, 4, 5, 6])}${routesNote(c) ? `\n\n${routesNote(c)}` : ''}` : 'The log carries no route or model: no breakdown.');
   const m = c.malformed;
   blocks.push(`### Inputs\n\n${mdTable(FILE_HEADER, fileRows(c), [2, 3, 4])}\n\n${bullets(inputFacts(c))}\n- ${m.count ? `${m.count} malformed line(s) (${pct(m.fraction)} of lines), skipped; more than ${pct(m.maxFraction)} is refused.` : `No malformed lines (more than ${pct(m.maxFraction)} is refused).`}`);
   if (m.first.length) blocks.push(`#### First malformed lines\n\n${mdTable(MALFORMED_HEADER, malformedRows(c), [1])}`);

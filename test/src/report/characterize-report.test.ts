@@ -101,11 +101,12 @@ describe('characterization HTML', () => {
   it('escapes names from the log, bounds the bursts it shades and the points it draws, and shows the hour of day when present', () => {
     const c = load('characterize-2h');
     c.routes[0]!.name = '/v2/<script>alert(1)</script>';
+    expect(renderCharacterizationHtml(c, 'characterization.json')).toContain('&lt;script&gt;alert(1)');
     const many = Array.from({ length: 100 }, (_, i) => ({ ...c.bursts.list[0]!, startS: i * 60 }));
-    const big: Characterization = { ...c, bursts: { ...c.bursts, count: 130, list: many }, rates: { ...c.rates, series: { bucketS: 1, rps: new Array<number>(3 * MAX_RATE_POINTS + 7).fill(5) }, hourOfDay: [{ hour: 7, meanRps: 12.5, requests: 45000 }] } };
+    const routes = Array.from({ length: 70 }, (_, i) => ({ ...c.routes[0]!, name: `/r/${i}` }));
+    const big: Characterization = { ...c, routes, bursts: { ...c.bursts, count: 130, list: many }, rates: { ...c.rates, series: { bucketS: 1, rps: new Array<number>(3 * MAX_RATE_POINTS + 7).fill(5) }, hourOfDay: [{ hour: 7, meanRps: 12.5, requests: 45000 }] } };
     const page = renderCharacterizationHtml(big, 'characterization.json');
     expect(page).not.toContain('<script>alert(1)');
-    expect(page).toContain('&lt;script&gt;alert(1)');
     const rate = rateChart('r', big)!;
     expect(rate.spec.bands).toHaveLength(MAX_BURST_BANDS);
     expect(rate.spec.x.values.length).toBeLessThanOrEqual(MAX_RATE_POINTS);
@@ -114,6 +115,9 @@ describe('characterization HTML', () => {
     expect(md).toContain('130 bursts (the first 20 shown)');
     expect(md).toMatch(/\| 07:00 \| 12\.5 \| 45 000 \|/);
     expect(md).not.toContain('<script>');
+    expect(md).toContain('| /r/49 |');
+    expect(md).not.toContain('| /r/50 |');
+    expect(md).toContain('…and 20 more routes or models');
   });
 });
 
