@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { GauntletError } from '../errors.js';
-import { loadInputs, type ReportInput } from '../report/load-inputs.js';
+import type { CharacterizationInput } from '../report/characterize-load.js';
+import { renderCharacterizationReport } from '../report/characterize-write.js';
+import { loadReportSource, type ReportInput } from '../report/load-inputs.js';
 import { REPORT_FORMATS, REPORT_HTML, type ReportFormat, renderReport, writeAtomic } from '../report/write-reports.js';
 
 /** ReportArgs are the parsed options of `gauntlet report`. */
@@ -22,7 +24,8 @@ export interface ReportArgs {
 /** REPORT_EPILOG documents the command's outputs and exit codes. */
 export const REPORT_EPILOG = `Inputs: results.json files or run folders, sweep folders (sweep.json), folders of run --repeat (rep-1 … rep-N,
 and gate.json when gated: one run with its repetitions' spread), baselines (reports/baselines/*.json),
-profiles (profile.json or its folder, from gauntlet profile; several side by side, with cost per 1M inferences).
+profiles (profile.json or its folder, from gauntlet profile; several side by side, with cost per 1M inferences),
+or one characterization (characterization.json or its folder, from gauntlet characterize; html or md only).
 Output: --format html (default) is written to a file: next to a single input (report.html in its folder), or
 reports/comparisons/<UTC time>.html for several; md, csv and junit go to stdout unless --out is given.
 --out - writes any format to stdout.
@@ -35,14 +38,14 @@ Exit codes:
 /** reportOptions declares the arguments of `gauntlet report`. */
 export function reportOptions(y: Argv): Argv<ReportArgs> {
   return y
-    .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'results.json files, run folders, sweep folders, --repeat folders or baselines' })
+    .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'results.json files, run folders, sweep folders, --repeat folders, baselines, profiles or a characterization' })
     .option('format', { choices: REPORT_FORMATS, default: 'html' as const, describe: 'html (self-contained, with charts), md (PR/CI summary), csv (a row per phase or configuration), junit' })
     .option('out', { type: 'string', describe: 'File to write (- for stdout)' })
     .epilog(REPORT_EPILOG) as unknown as Argv<ReportArgs>;
 }
 
 /** defaultOut is where a report goes without --out: html to a file, other formats to stdout (undefined). */
-export function defaultOut(inputs: ReportInput[], format: ReportFormat, at = new Date()): string | undefined {
+export function defaultOut(inputs: (ReportInput | CharacterizationInput)[], format: ReportFormat, at = new Date()): string | undefined {
   if (format !== 'html') return undefined;
   if (inputs.length === 1) {
     const only = inputs[0]!;
@@ -69,15 +72,17 @@ function checkOut(out: string): void {
 /** runReport writes the report and returns the exit code. */
 export function runReport(args: ReportArgs, print: (line: string) => void, write: (text: string) => void = (t) => process.stdout.write(t)): number {
   if (!REPORT_FORMATS.includes(args.format)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--format must be one of ${REPORT_FORMATS.join(', ')}, got ${args.format}`);
-  const inputs = loadInputs(args.inputs);
+  const source = loadReportSource(args.inputs);
+  const inputs = 'characterization' in source ? [source.characterization] : source.inputs;
+  const render = (opts: { pageDir?: string }): string => ('characterization' in source ? renderCharacterizationReport(source.characterization.record, source.characterization.path, args.format) : renderReport(source.inputs, args.format, opts));
   // yargs reads `--out -` (and `--out=-`) as an empty string: both mean stdout.
   const out = args.out === '' ? '-' : (args.out ?? defaultOut(inputs, args.format));
   if (out === undefined || out === '-') {
-    write(renderReport(inputs, args.format));
+    write(render({}));
     return 0;
   }
   checkOut(out);
-  const text = renderReport(inputs, args.format, { pageDir: path.dirname(path.resolve(out)) });
+  const text = render({ pageDir: path.dirname(path.resolve(out)) });
   try {
     mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     writeAtomic(out, text);

@@ -1,8 +1,9 @@
 /**
  * What `gauntlet report` reads: results files (or run folders holding results.json), sweep folders (sweep.json,
  * and the results file behind each combination's figures), the folders of `gauntlet run --repeat` (rep-1 …
- * rep-N), baselines and profiles (profile.json, src/report/load-profile.ts). Files only, never live state. Every unreadable input is listed at once
- * (GAUNTLET_ERR_INVALID_ARGUMENT).
+ * rep-N), baselines, profiles (profile.json, src/report/load-profile.ts) and characterizations (characterization.json,
+ * src/report/characterize-load.ts: reported on their own, by loadReportSource). Files only, never live state. Every
+ * unreadable input is listed at once (GAUNTLET_ERR_INVALID_ARGUMENT).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import { PROFILE_FILE } from '../profile/profile-record.js';
 import { SWEEP_FILE, SWEEP_SCHEMA_VERSION, type SweepRecord } from '../sweep/sweep-record.js';
+import { CHARACTERIZATION_FILE, type CharacterizationInput, isCharacterizationDoc, readCharacterization } from './characterize-load.js';
 import { isProfileDoc, type ProfileInput, readProfileRecord } from './load-profile.js';
 import { loadRepeat, repFolders } from './load-repeat.js';
 
@@ -75,11 +77,36 @@ export interface RepeatInput {
 /** ReportInput is anything a report can be made from. */
 export type ReportInput = RunInput | SweepInput | BaselineInput | RepeatInput | ProfileInput;
 
-/** loadInputs reads every input; all problems are reported together. */
+/** ReportSource is what `gauntlet report` was given: one characterization (reported alone), or the other inputs. */
+export type ReportSource = { characterization: CharacterizationInput } | { inputs: ReportInput[] };
+
+/** loadReportSource reads every input like loadInputs, and also a characterization, which is reported on its own. */
+export function loadReportSource(paths: string[]): ReportSource {
+  const all = loadAll(paths);
+  const chars = all.filter((i): i is CharacterizationInput => i.kind === 'characterization');
+  if (chars.length === 0) return { inputs: labelled(all as ReportInput[]) };
+  if (all.length > 1) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `a characterization is reported on its own: give one ${CHARACTERIZATION_FILE} (or its folder), not ${all.length} inputs`, chars.map((c) => `${c.path}: a characterization`));
+  }
+  return { characterization: chars[0]! };
+}
+
+/** loadInputs reads every input; all problems are reported together. A characterization is refused (see loadReportSource). */
 export function loadInputs(paths: string[]): ReportInput[] {
-  if (paths.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results file, run folder, sweep folder or baseline');
+  const source = loadReportSource(paths);
+  if ('characterization' in source) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${source.characterization.path}: a characterization, which has its own report (gauntlet report with it alone)`);
+  return source.inputs;
+}
+
+function labelled(inputs: ReportInput[]): ReportInput[] {
+  labelInputs(inputs);
+  return inputs;
+}
+
+function loadAll(paths: string[]): (ReportInput | CharacterizationInput)[] {
+  if (paths.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results file, run folder, sweep folder, baseline, profile or characterization');
   const problems: string[] = [];
-  const inputs: ReportInput[] = [];
+  const inputs: (ReportInput | CharacterizationInput)[] = [];
   for (const p of paths) {
     try {
       inputs.push(loadInput(p));
@@ -88,18 +115,18 @@ export function loadInputs(paths: string[]): ReportInput[] {
     }
   }
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read ${problems.length === 1 ? 'an input' : `${problems.length} inputs`}`, problems);
-  labelInputs(inputs);
   return inputs;
 }
 
-function loadInput(p: string): ReportInput {
+function loadInput(p: string): ReportInput | CharacterizationInput {
   if (!existsSync(p)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: no such file or folder`);
   if (statSync(p).isDirectory()) {
     if (existsSync(path.join(p, SWEEP_FILE))) return loadSweep(path.join(p, SWEEP_FILE));
     if (existsSync(path.join(p, 'results.json'))) return run(path.join(p, 'results.json'));
     if (existsSync(path.join(p, PROFILE_FILE))) return profile(path.join(p, PROFILE_FILE));
     if (repFolders(p).length) return loadRepeat(p);
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE} or repetitions (rep-1 …)`);
+    if (existsSync(path.join(p, CHARACTERIZATION_FILE))) return characterization(path.join(p, CHARACTERIZATION_FILE));
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE} or repetitions (rep-1 …), nor ${PROFILE_FILE} or ${CHARACTERIZATION_FILE}`);
   }
   let doc: unknown;
   try {
@@ -111,7 +138,13 @@ function loadInput(p: string): ReportInput {
   if (o['kind'] === 'gauntlet-baseline') return { kind: 'baseline', label: '', path: p, baseline: readBaseline(p) };
   if (Array.isArray(o['combinations']) && typeof o['sweep'] === 'object') return loadSweep(p);
   if (isProfileDoc(o)) return profile(p, doc);
+  // Named characterization.json, it is one even when damaged: its problems are listed, not a results file's.
+  if (isCharacterizationDoc(o) || path.basename(p) === CHARACTERIZATION_FILE) return characterization(p, doc);
   return run(p);
+}
+
+function characterization(file: string, doc?: unknown): CharacterizationInput {
+  return { kind: 'characterization', path: file, record: readCharacterization(file, doc) };
 }
 
 function run(file: string): RunInput {
