@@ -4,11 +4,12 @@
  *
  * Gaps are measured on logged timestamps of some resolution (1 ms for $msec), so many are 0 at high rates. Two
  * regimes, chosen by the mean gap against the coarsest resolution r:
- * - mean ≥ 10 r: maximum likelihood. A gap below r is taken as r / 2 (its logarithm must be finite); the gamma
- *   shape comes from s = ln(mean) − mean(ln x) (Minka's approximation), and gamma is the better fit when its AIC
+ * - mean ≥ 10 r and at most 2 % of the gaps below r: maximum likelihood. A gap below r is taken as r / 2 (its
+ *   logarithm must be finite); the gamma shape comes from s = ln(mean) − mean(ln x) (Minka's approximation), and gamma is the better fit when its AIC
  *   beats the exponential's by more than 10 and its shape is outside [0.8, 1.25] (a smaller difference does not
  *   change what a replay sends in any way that matters).
- * - mean < 10 r: rounding dominates the logarithms, so the shape comes from the moments, 1 / CV², with the
+ * - otherwise rounding dominates the logarithms (bursty gaps pile up below r: a gamma of shape 0.25 at 50/s has
+ *   a third of its gaps under 1 ms, and the likelihood's shape comes out near 0.4), so the shape comes from the moments, 1 / CV², with the
  *   variance the rounding of both stamps adds (r² / 6) taken off; gamma when that shape is outside [0.8, 1.25].
  */
 import type { Characterization } from './characterization.js';
@@ -19,6 +20,8 @@ import { LOG_BINS, logBin, trimmedHistogram } from './stats-dist.js';
 const SHAPE_BAND = [0.8, 1.25] as const;
 /** AIC_MARGIN is how much lower gamma's AIC must be. */
 const AIC_MARGIN = 10;
+/** MAX_UNRESOLVED is the largest share of gaps below the resolution for which maximum likelihood is used. */
+const MAX_UNRESOLVED = 0.02;
 
 /** GapStats accumulates inter-arrival gaps. */
 export class GapStats {
@@ -28,6 +31,7 @@ export class GapStats {
   private sumAdj = 0;
   private sumLn = 0;
   private resolutionUs = 1;
+  private unresolved = 0;
   readonly bins = new Float64Array(LOG_BINS);
 
   /** add records one gap of `gapUs` between stamps of resolution `resolutionUs`. */
@@ -37,7 +41,11 @@ export class GapStats {
     this.sumSq += gapUs * gapUs;
     const r = resolutionUs > 1 ? resolutionUs : 1;
     if (r > this.resolutionUs) this.resolutionUs = r;
-    const adj = gapUs < r ? r / 2 : gapUs;
+    let adj = gapUs;
+    if (gapUs < r) {
+      adj = r / 2;
+      this.unresolved++;
+    }
     this.sumAdj += adj;
     this.sumLn += Math.log(adj);
     this.bins[logBin(gapUs)]!++;
@@ -54,7 +62,7 @@ export class GapStats {
     const variance = Math.max(0, this.sumSq / n - mean * mean);
     const cv = mean > 0 ? Math.sqrt(variance) / mean : 0;
     const r = this.resolutionUs;
-    const fine = mean >= 10 * r;
+    const fine = mean >= 10 * r && this.unresolved <= MAX_UNRESOLVED * n;
     let shape: number;
     let rule: string;
     const meanAdj = this.sumAdj / n;
@@ -62,11 +70,11 @@ export class GapStats {
     if (fine) {
       const s = Math.log(meanAdj) - meanLn;
       shape = s > 0 ? (3 - s + Math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s) : 100;
-      rule = `maximum likelihood on ${n} gaps (gaps below the ${r / 1000} ms resolution taken as half of it); gamma when its AIC is more than ${AIC_MARGIN} below the exponential's and its shape is outside [${SHAPE_BAND[0]}, ${SHAPE_BAND[1]}], else Poisson`;
+      rule = `maximum likelihood on ${n} gaps (the ${this.unresolved} below the ${r / 1000} ms resolution taken as half of it); gamma when its AIC is more than ${AIC_MARGIN} below the exponential's and its shape is outside [${SHAPE_BAND[0]}, ${SHAPE_BAND[1]}], else Poisson`;
     } else {
       const corrected = variance - (r * r) / 6;
       shape = corrected > 0 ? (mean * mean) / corrected : 100;
-      rule = `the mean gap (${round3(mean / 1000)} ms) is under 10× the ${r / 1000} ms timestamp resolution, so the shape is 1/CV² with the rounding's variance (r²/6) removed, not maximum likelihood; gamma when the shape is outside [${SHAPE_BAND[0]}, ${SHAPE_BAND[1]}], else Poisson`;
+      rule = `the ${r / 1000} ms timestamp resolution is too coarse for maximum likelihood (mean gap ${round3(mean / 1000)} ms, under 10× it, or ${round3((100 * this.unresolved) / n)} % of the gaps below it, over ${MAX_UNRESOLVED * 100} %), so the shape is 1/CV² with the rounding's variance (r²/6) removed, not maximum likelihood; gamma when the shape is outside [${SHAPE_BAND[0]}, ${SHAPE_BAND[1]}], else Poisson`;
     }
     shape = Math.min(100, Math.max(0.01, shape));
     // Log-likelihoods in µs units on the adjusted gaps: exponential with rate 1/mean, gamma with scale mean/shape.
