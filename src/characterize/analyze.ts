@@ -26,6 +26,9 @@ export type { CharacterizeOptions } from './analyze-options.js';
 /** SPREAD_RESOLUTION_US: records whose timestamps are this coarse or coarser are spread within their second. */
 export const SPREAD_RESOLUTION_US = 1_000_000;
 
+/** MAX_START_US: arrival times must lie in [0, MAX_START_US) µs since the epoch (before the year 2255, where µs stay exact). */
+export const MAX_START_US = 2 ** 53;
+
 /** CharacterizeContext is what the reader found, for `finish`. */
 export interface CharacterizeContext {
   gauntletVersion: string;
@@ -65,6 +68,7 @@ export class Characterizer {
   private spread = false;
   private lastT = Number.NaN;
   private lastRes = 1;
+  private unusable = 0;
   private finished = false;
 
   constructor(options: CharacterizeOptions = {}) {
@@ -73,11 +77,15 @@ export class Characterizer {
     this.buffer = new ReorderBuffer<LogRecord>(this.o.slackS, (sec, items) => this.onSecond(sec, items), (item) => this.onLate(item));
   }
 
-  /** add takes one record; its startUs must be a finite number of µs since the epoch. */
+  /** add takes one record; one whose startUs is not in [0, MAX_START_US) is counted as unusable and left out. */
   add(r: LogRecord): void {
     if (this.finished) throw new GauntletError('GAUNTLET_ERR_INTERNAL', 'Characterizer.add after finish');
     let t = r.startUs;
-    const res = r.resolutionUs;
+    if (!(t >= 0 && t < MAX_START_US)) {
+      this.unusable++;
+      return;
+    }
+    const res = r.resolutionUs > 0 && r.resolutionUs <= 86_400e6 ? r.resolutionUs : 1;
     if (res > this.resolutionUs) this.resolutionUs = res;
     if (res >= SPREAD_RESOLUTION_US) {
       // The stamp is truncated to its resolution, so the true time lies in [stamp, stamp + resolution).
@@ -97,11 +105,11 @@ export class Characterizer {
     let load: HdrHistogram | undefined;
     for (const item of items) {
       const { t, r } = item;
-      const res = r.resolutionUs >= SPREAD_RESOLUTION_US ? 1 : r.resolutionUs;
+      const res = r.resolutionUs >= SPREAD_RESOLUTION_US || !(r.resolutionUs > 0) ? 1 : r.resolutionUs;
       if (!Number.isNaN(this.lastT)) this.gaps.add(t - this.lastT, Math.max(res, this.lastRes));
       this.lastT = t;
       this.lastRes = res;
-      if (r.latencyUs !== undefined) {
+      if (r.latencyUs !== undefined && r.latencyUs >= 0) {
         load ??= this.byLoad.second(n);
         window.add(r.latencyUs);
         load.recordValue(Math.min(Math.max(1, Math.round(r.latencyUs)), 3_600_000_000));
@@ -189,6 +197,7 @@ export class Characterizer {
         `timestamps of 1 s resolution were spread uniformly at random within their second (seed ${this.o.seed}): requests per second are measured, but the times within a second, and so the inter-arrival gaps and the Poisson/gamma fit, are assumed, not measured`,
       );
     }
+    if (this.unusable > 0) notes.push(`${this.unusable} record(s) had an arrival time outside 1970–2255 and were left out`);
     if (this.buffer.late > 0) {
       notes.push(
         `${this.buffer.late} request(s) came more than ${this.o.slackS} s out of time order: they are counted and kept in the trace (out of order), but left out of latency against load, the busiest window's latencies, the inter-arrival gaps and the per-route peaks`,
