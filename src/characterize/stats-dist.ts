@@ -16,10 +16,15 @@ export const LOG_BINS = 1 + 3 * DECADES;
 /** logBin is the 1-2-5 bin of a value ≥ 0 (0 for values below 1, the last bin for values past 1e12). */
 export function logBin(v: number): number {
   if (!(v >= 1)) return 0;
-  const d = Math.floor(Math.log10(v));
-  if (d >= DECADES) return LOG_BINS - 1;
-  const m = v / 10 ** d;
-  return 1 + 3 * d + (m >= 5 ? 2 : m >= 2 ? 1 : 0);
+  // Binary search of the lower edges (called several times per record: Math.log10 costs more).
+  let lo = 1;
+  let hi = LOG_BINS - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (EDGES[mid]! <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** logEdge is the lower edge of 1-2-5 bin i (0 for bin 0). */
@@ -28,6 +33,9 @@ export function logEdge(i: number): number {
   const d = Math.floor((i - 1) / 3);
   return [1, 2, 5][(i - 1) % 3]! * 10 ** d;
 }
+
+/** EDGES are the lower edges of the 1-2-5 bins. */
+const EDGES: readonly number[] = Array.from({ length: LOG_BINS }, (_, i) => logEdge(i));
 
 /** trimmedHistogram turns 1-2-5 bin counts into a Histogram without its empty leading and trailing bins, edges divided by `unit`. */
 export function trimmedHistogram(bins: ArrayLike<number>, unit = 1): Histogram {

@@ -172,6 +172,20 @@ describe('classification, knee and SLOs', () => {
   ])('rounds %s up to %s', (v, want) => expect(roundUp2(v)).toBe(want));
 });
 
+describe('the peak window', () => {
+  it('adds --window to the 1 s, 10 s and 60 s peaks and takes peak_rps from it', () => {
+    // 5 requests in each of seconds 0–4, then 1 a second: the busiest aligned 5 s window is the first, at 5/s.
+    const rs = [...Array.from({ length: 25 }, (_, i) => rec(Math.floor(i / 5) + (i % 5) / 10)), ...Array.from({ length: 60 }, (_, i) => rec(5 + i))];
+    const out = characterize(rs, { windowS: 5 });
+    expect(out.rates.peaks.map((p) => p.windowS)).toEqual([1, 10, 60, 5]);
+    expect(out.rates.peakWindowS).toBe(5);
+    expect(out.rates.peakRps).toBe(5);
+    expect(out.rates.peaks[0]).toMatchObject({ rps: 5, atS: 0 });
+    expect(out.rates.peaks[1]).toMatchObject({ rps: 3, atS: 0 });
+    expect(out.rates.peakToAverage).toBeCloseTo(5 / (85 / 64), 2);
+  });
+});
+
 describe('the context', () => {
   it('carries the reader context through', () => {
     const files = [{ name: 'a.log', format: 'nginx combined', lines: 1, records: 1, malformed: 0 }];
