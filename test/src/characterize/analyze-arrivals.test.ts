@@ -16,7 +16,7 @@ describe('arrival fit', () => {
     [50, undefined, 600, 'poisson', 'too coarse'],
     [1000, undefined, 30, 'poisson', 'too coarse'],
     [1000, 0.25, 30, 'gamma', 'too coarse'],
-  ] as const)('%s/s with gamma shape %s reads as %s (%s)', (baseRps, gammaShape, durationS, best, regime) => {
+  ] as const)('%s/s, gamma shape %s, %s s: %s (%s)', (baseRps, gammaShape, durationS, best, regime) => {
     const { records } = generateSyntheticLog({ seed: 3, durationS, baseRps, ...(gammaShape ? { gammaShape } : {}) });
     const a = characterize(records).arrivals;
     expect(a.measured).toBe(true);
