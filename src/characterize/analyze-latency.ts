@@ -14,8 +14,9 @@ import { newCompactHistogram, ValueDist } from './stats-dist.js';
 
 /** MAX_LOAD_BUCKETS bounds the latency-against-load buckets. */
 export const MAX_LOAD_BUCKETS = 12;
-/** MIN_BUCKET_REQUESTS and MIN_BUCKET_SECONDS: a load bucket with fewer is shown but not used for the knee or the classification. */
+/** MIN_BUCKET_REQUESTS: a load bucket with fewer requests is shown but not used for the knee or the classification. */
 export const MIN_BUCKET_REQUESTS = 100;
+/** MIN_BUCKET_SECONDS: a load bucket with fewer seconds is shown but not used for the knee or the classification. */
 export const MIN_BUCKET_SECONDS = 3;
 /** KNEE_RISE is how much the p99 must rise over the lightest bucket's for a knee (or a throughput-constrained verdict). */
 export const KNEE_RISE = 1.5;

@@ -8,11 +8,13 @@ import { isClientErrorStatus, isErrorStatus } from './log-record.js';
 import { round3 } from './analyze-rates.js';
 import { ValueDist } from './stats-dist.js';
 
-/** MAX_TRACKED_ROUTES bounds the routes tracked one by one; MAX_ROUTES the rows reported (plus `(other)`). */
+/** MAX_TRACKED_ROUTES bounds the routes tracked one by one (the first seen; later new ones count as `(other)`). */
 export const MAX_TRACKED_ROUTES = 500;
+/** MAX_ROUTES bounds the route rows reported, busiest first (the rest are summed in an `(other)` row). */
 export const MAX_ROUTES = 50;
-/** MAX_TRACKED_STATUSES bounds the statuses counted one by one; MAX_STATUSES the rows reported (plus `(other)`). */
+/** MAX_TRACKED_STATUSES bounds the statuses counted one by one (later new ones count as `(other)`). */
 export const MAX_TRACKED_STATUSES = 200;
+/** MAX_STATUSES bounds the status rows reported, commonest first (the rest are summed in an `(other)` row). */
 export const MAX_STATUSES = 20;
 const OTHER = '(other)';
 /** NO_ROUTE names the requests without a route when others have one. */

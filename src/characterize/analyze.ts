@@ -200,7 +200,7 @@ export class Characterizer {
     if (this.unusable > 0) notes.push(`${this.unusable} record(s) had an arrival time outside 1970–2255 and were left out`);
     if (this.buffer.late > 0) {
       notes.push(
-        `${this.buffer.late} request(s) came more than ${this.o.slackS} s out of time order: they are counted and kept in the trace (out of order), but left out of latency against load, the busiest window's latencies, the inter-arrival gaps and the per-route peaks`,
+        `${this.buffer.late} request(s) came more than ${this.o.slackS} s out of time order: they are counted and kept in the trace (out of order), but left out of latency against load, the busiest window's latencies, the inter-arrival gaps and the per-route peaks (a larger reorder slack keeps them in)`,
       );
     }
     return notes;
