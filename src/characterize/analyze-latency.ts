@@ -77,7 +77,7 @@ export class LatencyByLoad {
     merged.forEach((m, j) => {
       if (!m) return;
       const ms = (v: number): number => round3(v / 1000);
-      out.push({ fromRps: round3(lo + j * width), toRps: round3(lo + (j + 1) * width), seconds: m.seconds, requests: m.requests, p50Ms: ms(m.hist.getValueAtPercentile(50)), p99Ms: ms(m.hist.getValueAtPercentile(99)) });
+      out.push({ fromRps: round3(lo + j * width), toRps: round3(lo + (j + 1) * width), seconds: m.seconds, requests: m.requests, p50Ms: ms(Math.min(m.hist.maxValue, m.hist.getValueAtPercentile(50))), p99Ms: ms(Math.min(m.hist.maxValue, m.hist.getValueAtPercentile(99))) });
     });
     return out;
   }

@@ -106,7 +106,8 @@ export class ValueDist {
     const rank = Math.max(1, Math.ceil((p / 100) * this.count - 1e-9));
     if (rank <= this.zeros) return 0;
     const nonZero = this.count - this.zeros;
-    return this.hist.getValueAtPercentile(((rank - this.zeros) / nonZero) * 100);
+    // HDR answers a bucket's highest value, which may pass the exact maximum kept here.
+    return Math.min(this.max, this.hist.getValueAtPercentile(((rank - this.zeros) / nonZero) * 100));
   }
 
   /** percentiles summarizes the distribution, every value divided by `unit` (1000 turns µs into ms) and rounded to 3 decimals. */
