@@ -32,7 +32,7 @@ export function peakOf(counts: Uint32Array, minSec: number, firstUs: number, win
   return { windowS, rps: round3(best / windowS), atS: round3(bestStart - firstUs / 1e6), atIso: iso(bestStart * 1e6) };
 }
 
-/** seriesOf is the rate series: one value per bucketS seconds from the first request's second. */
+/** seriesOf is the rate series: one value per bucketS seconds from the first request's second (the last over the seconds it has). */
 export function seriesOf(counts: Uint32Array): { bucketS: number; rps: number[] } {
   const bucketS = SERIES_BUCKETS_S.find((b) => Math.ceil(counts.length / b) <= MAX_SERIES_POINTS) ?? Math.ceil(counts.length / MAX_SERIES_POINTS);
   const rps: number[] = [];
@@ -40,7 +40,7 @@ export function seriesOf(counts: Uint32Array): { bucketS: number; rps: number[] 
     let n = 0;
     const end = Math.min(i + bucketS, counts.length);
     for (let j = i; j < end; j++) n += counts[j]!;
-    rps.push(round3(n / bucketS));
+    rps.push(round3(n / (end - i))); // the last bucket may be shorter
   }
   return { bucketS, rps };
 }
