@@ -19,6 +19,13 @@ export const MAX_STATUSES = 20;
 const OTHER = '(other)';
 /** NO_ROUTE names the requests without a route when others have one. */
 export const NO_ROUTE = '(none)';
+/** MAX_NAME_CHARS bounds a route or status name as kept and reported (longer ones are cut, with `…`). */
+export const MAX_NAME_CHARS = 200;
+
+/** boundedName cuts a name to MAX_NAME_CHARS. */
+function boundedName(name: string): string {
+  return name.length <= MAX_NAME_CHARS ? name : `${name.slice(0, MAX_NAME_CHARS - 1)}…`;
+}
 
 /** StatusStats counts statuses. */
 export class StatusStats {
@@ -31,7 +38,8 @@ export class StatusStats {
     this.withStatus++;
     if (isErrorStatus(status)) this.errors++;
     else if (isClientErrorStatus(status)) this.clientErrors++;
-    const key = this.counts.has(status) || this.counts.size < MAX_TRACKED_STATUSES ? status : OTHER;
+    const name = boundedName(status);
+    const key = this.counts.has(name) || this.counts.size < MAX_TRACKED_STATUSES ? name : OTHER;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
@@ -62,7 +70,8 @@ export class RouteStats {
   private readonly routes = new Map<string, RouteAcc>();
 
   /** add counts one request; `sec` is its epoch second when in order (NaN for a late record, left out of peaks). */
-  add(route: string, sec: number, status: string | undefined, latencyUs: number | undefined, requestBytes: number | undefined): void {
+  add(name: string, sec: number, status: string | undefined, latencyUs: number | undefined, requestBytes: number | undefined): void {
+    const route = boundedName(name);
     let acc = this.routes.get(route);
     if (!acc) {
       const key = this.routes.size < MAX_TRACKED_ROUTES ? route : OTHER;

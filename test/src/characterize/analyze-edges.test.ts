@@ -128,6 +128,9 @@ describe('mix', () => {
     expect(out.routes.at(-1)!.name).toBe('(other)');
     expect(out.routes.reduce((a, r) => a + r.requests, 0)).toBe(3000);
     expect(out.status.byStatus).toHaveLength(21);
+    const long = characterize([rec(0, { route: `/${'x'.repeat(5000)}`, status: '9'.repeat(500) })]);
+    expect(long.routes[0]!.name).toHaveLength(200);
+    expect(long.status.byStatus[0]!.status).toHaveLength(200);
     expect(out.status.byStatus.reduce((a, r) => a + r.count, 0)).toBe(3000);
   });
 });
