@@ -194,7 +194,7 @@ export class Characterizer {
     const notes = [...(ctx.notes ?? [])];
     if (this.spread) {
       notes.push(
-        `timestamps of 1 s resolution were spread uniformly at random within their second (seed ${this.o.seed}): requests per second are measured, but the times within a second, and so the inter-arrival gaps and the Poisson/gamma fit, are assumed, not measured`,
+        `timestamps of ${this.resolutionUs / 1e6} s resolution were spread uniformly at random within their ${this.resolutionUs > SPREAD_RESOLUTION_US ? 'interval' : 'second'} (seed ${this.o.seed}): ${this.resolutionUs > SPREAD_RESOLUTION_US ? 'requests per interval' : 'requests per second'} are measured, but the times within it, and so the inter-arrival gaps and the Poisson/gamma fit, are assumed, not measured`,
       );
     }
     if (this.unusable > 0) notes.push(`${this.unusable} record(s) had an arrival time outside 1970–2255 and were left out`);
