@@ -1,0 +1,16 @@
+/**
+ * Helpers for the analysis tests: run records through a Characterizer with an empty reader context.
+ */
+import { Characterizer, type CharacterizeContext, type CharacterizeOptions } from '../../../src/characterize/analyze.js';
+import type { Characterization } from '../../../src/characterize/characterization.js';
+import type { LogRecord } from '../../../src/characterize/log-record.js';
+
+/** CTX is a reader context with no files and no malformed lines. */
+export const CTX: CharacterizeContext = { gauntletVersion: 'test', files: [], lines: 0, malformedCount: 0, malformedFirst: [], maxMalformedFraction: 0.01, arrivalTime: 'test records' };
+
+/** characterize runs the records through a new Characterizer and returns its characterization. */
+export function characterize(records: readonly LogRecord[], options: CharacterizeOptions = {}, ctx: Partial<CharacterizeContext> = {}): Characterization {
+  const c = new Characterizer(options);
+  for (const r of records) c.add(r);
+  return c.finish({ ...CTX, ...ctx });
+}
