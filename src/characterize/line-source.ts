@@ -1,0 +1,144 @@
+/**
+ * The line source: one input (a file path, or `-` for stdin) as batches of text lines, read in one pass with memory
+ * flat in the input's length. gzip is recognised by its magic bytes (1f 8b), never by the name; a gzip stream that
+ * ends early (truncated or corrupt) yields what it decompressed up to the break and says so, without throwing.
+ */
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { GauntletError } from '../errors.js';
+
+/** MAX_LINE_CHARS bounds one line: a longer one is reported as malformed and skipped, never buffered whole. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/** READ_CHUNK_BYTES is how much of a file one read takes (1 MiB: big enough to amortise the per-chunk work). */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/** OVERLONG stands, in a batch, for a line longer than the bound (its text is dropped). */
+export const OVERLONG = null;
+
+/** LineBatch is the lines of one chunk in order, `null` for a line that was too long to keep. */
+export type LineBatch = (string | null)[];
+
+/** InputState is what a source learns while it is read: whether it was gzip and whether it ended early. */
+export interface InputState {
+  gzip: boolean;
+  truncated: boolean;
+  /** Why the input ended early, when it did. */
+  truncation?: string;
+}
+
+/** LineSource is one input being read: its batches of lines and what was learnt on the way. */
+export interface LineSource {
+  name: string;
+  state: InputState;
+  batches: AsyncGenerator<LineBatch>;
+  /** close stops reading and releases the file (stdin is left open). */
+  close(): void;
+}
+
+/** openLineSource opens one input for reading: a path (checked now, so an unreadable file fails before any work) or `-` for `stdin`. */
+export async function openLineSource(name: string, stdin: Readable = process.stdin, maxLineChars = MAX_LINE_CHARS): Promise<LineSource> {
+  let stream: Readable;
+  if (name === '-') stream = stdin;
+  else {
+    let handle;
+    try {
+      handle = await open(name, 'r');
+      const st = await handle.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    } catch (err) {
+      await handle?.close();
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read access log ${name}: ${why}`);
+    }
+    stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+  }
+  const state: InputState = { gzip: false, truncated: false };
+  const batches = splitLines(maybeGunzip(stream, state), maxLineChars);
+  return {
+    name,
+    state,
+    batches,
+    close: () => {
+      void batches.return(undefined).catch(() => undefined);
+      if (name !== '-') stream.destroy();
+    },
+  };
+}
+
+/** maybeGunzip passes a byte stream through, or decompresses it when it starts with gzip's magic bytes. */
+export async function* maybeGunzip(source: AsyncIterable<Buffer>, state: InputState): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  let done = false;
+  while (head.length < 2 && !done) {
+    const r = await it.next();
+    if (r.done) done = true;
+    else head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* rest();
+    return;
+  }
+  state.gzip = true;
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const feeder = Readable.from(rest(), { objectMode: false });
+  feeder.on('error', (err) => gunzip.destroy(err));
+  feeder.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'Z_BUF_ERROR' && code !== 'Z_DATA_ERROR' && code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    state.truncated = true;
+    state.truncation = code === 'Z_DATA_ERROR' ? `gzip data is corrupt (${(err as Error).message})` : 'gzip stream ends early (truncated file)';
+  } finally {
+    feeder.destroy();
+  }
+}
+
+/**
+ * splitLines turns a byte stream into batches of lines (one batch per chunk), without the `\n` or a trailing `\r`.
+ * A line longer than `maxLineChars` becomes OVERLONG; the rest of it is skipped as it streams past.
+ */
+export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<LineBatch> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let skipping = false;
+  const keep = (line: string): string | null => {
+    if (line.length > maxLineChars) return OVERLONG;
+    return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+  };
+  for await (const chunk of chunks) {
+    const text = decoder.write(chunk);
+    let nl = text.indexOf('\n');
+    if (nl === -1) {
+      if (!skipping) {
+        rest += text;
+        if (rest.length > maxLineChars) (skipping = true), (rest = '');
+      }
+      continue;
+    }
+    const out: LineBatch = [];
+    out.push(skipping ? OVERLONG : keep(rest + text.slice(0, nl)));
+    skipping = false;
+    let from = nl + 1;
+    while ((nl = text.indexOf('\n', from)) !== -1) {
+      out.push(nl - from > maxLineChars ? OVERLONG : keep(text.slice(from, nl)));
+      from = nl + 1;
+    }
+    rest = text.slice(from);
+    if (rest.length > maxLineChars) (skipping = true), (rest = '');
+    yield out;
+  }
+  rest += decoder.end();
+  if (skipping) yield [OVERLONG];
+  else if (rest.length > 0) yield [keep(rest)];
+}
