@@ -7,7 +7,7 @@ import { GauntletError } from '../errors.js';
 import { createCsvParser } from './formats/csv.js';
 import { createEnvoyJsonParser, createEnvoyTextParser } from './formats/envoy.js';
 import { createJsonlParser } from './formats/jsonl.js';
-import type { LineParser, ParseOptions } from './formats/line-parser.js';
+import { isTimeReason, type LineParser, type ParseOptions } from './formats/line-parser.js';
 import { createNginxParser } from './formats/nginx.js';
 import type { LogFormat } from './log-record.js';
 import { maskSample } from './redact.js';
@@ -36,6 +36,7 @@ export function detectParser(file: string, sample: string[], format: 'auto' | Lo
   let best: { make: () => LineParser; parsed: number } | undefined;
   const tried: string[] = [];
   const why: string[] = [];
+  let timeless: { variant: string; reason: string } | undefined;
   for (const f of formats) {
     for (const make of PARSER_FACTORIES[f]) {
       let parser: LineParser;
@@ -53,11 +54,17 @@ export function detectParser(file: string, sample: string[], format: 'auto' | Lo
       for (const line of sample) {
         const r = parser.parse(line);
         if (typeof r === 'object') parsed++;
-        else if (typeof r === 'string') firstReason ??= r;
+        else if (typeof r === 'string') {
+          firstReason ??= r;
+          if (isTimeReason(r)) timeless ??= { variant: parser.variant, reason: r };
+        }
       }
       if (firstReason !== undefined) why.push(`${parser.variant}: ${firstReason}`);
       if (parsed > (best?.parsed ?? 0)) best = { make: () => make(options), parsed };
     }
+  }
+  if (best === undefined && timeless !== undefined) {
+    throw new GauntletError('GAUNTLET_ERR_LOG_EMPTY', `${file}: no requests with usable timestamps in its first ${sample.length} line(s) (read as ${timeless.variant}: ${timeless.reason})`, why);
   }
   if (best === undefined) {
     const first = sample[0] ?? '';

@@ -84,8 +84,13 @@ class FileCursor {
       return false;
     }
     this.parser = detectParser(this.source.name, sample, format, options).parser;
-    this.stats.format = this.parser.variant + (this.source.state.gzip ? ' (gzip)' : '');
+    this.finish();
     return true;
+  }
+
+  /** finish labels the stats with the variant read (known for sure once lines are parsed: the gauntlet access log is told by its keys). */
+  finish(): void {
+    if (this.parser !== undefined) this.stats.format = this.parser.variant + (this.source.state.gzip ? ' (gzip)' : '');
   }
 
   /** parser's arrival rule and warnings, once read. */
@@ -207,6 +212,7 @@ async function readSources(sources: LineSource[], options: ReadOptions, sink: (r
   let records = 0;
   let malformed = 0;
   for (const c of cursors) {
+    c.finish();
     const s = c.stats;
     lines += s.lines;
     records += s.records;

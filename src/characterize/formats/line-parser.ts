@@ -44,3 +44,8 @@ export function routeChoiceOf(modelField: string | undefined): RouteChoice {
 export function isDash(v: string): boolean {
   return v === '-' || v === '' || v === 'null';
 }
+
+/** isTimeReason says whether a malformed line's reason is only its timestamp (the line is of the format, but has no usable time). */
+export function isTimeReason(reason: string): boolean {
+  return reason === 'no timestamp field' || reason.endsWith('is not a time') || reason.endsWith('out of range');
+}
