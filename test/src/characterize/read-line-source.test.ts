@@ -58,13 +58,12 @@ describe('maybeGunzip', () => {
   it('says a corrupt gzip ended early, keeping what came before', async () => {
     const gz = gzipSync(Buffer.from('line\n'.repeat(50_000)));
     const bad = Buffer.from(gz);
-    bad.fill(0xff, gz.length >> 1);
+    bad[bad.length - 5]! ^= 0xff; // the CRC no longer matches: zlib finds out at the end
     const state: InputState = { gzip: false, truncated: false };
     let bytes = 0;
     for await (const c of maybeGunzip(Readable.from([bad]), state)) bytes += c.length;
     expect(state.truncated).toBe(true);
-    expect(bytes).toBeLessThan(250_000);
-    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBe(250_000);
     expect(state.truncation).toContain('gzip data is corrupt');
   });
 });
