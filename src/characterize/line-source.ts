@@ -4,7 +4,7 @@
  * ends early (truncated or corrupt) yields what it decompressed up to the break and says so, without throwing.
  */
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { GauntletError } from '../errors.js';
@@ -14,6 +14,11 @@ export const MAX_LINE_CHARS = 64 * 1024;
 
 /** READ_CHUNK_BYTES is how much of a file one read takes (1 MiB: big enough to amortise the per-chunk work). */
 const READ_CHUNK_BYTES = 1 << 20;
+
+/** GUNZIP_PIECE_BYTES is how much compressed input is fed at a time: it bounds the output waiting to be read. */
+const GUNZIP_PIECE_BYTES = 128 * 1024;
+/** GUNZIP_CHUNK_BYTES is the size of the decompressed chunks (zlib's default 16 KiB costs a round trip each). */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /** OVERLONG stands, in a batch, for a line longer than the bound (its text is dropped). */
 export const OVERLONG = null;
@@ -88,19 +93,40 @@ export async function* maybeGunzip(source: AsyncIterable<Buffer>, state: InputSt
     return;
   }
   state.gzip = true;
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  const feeder = Readable.from(rest(), { objectMode: false });
-  feeder.on('error', (err) => gunzip.destroy(err));
-  feeder.pipe(gunzip);
+  /* Input is fed a piece at a time and the output taken from 'data' events before the next piece: iterating the
+     gunzip stream instead would drop the output it buffered when a truncated file makes it fail at the end. */
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  const queue: Buffer[] = [];
+  let error: NodeJS.ErrnoException | undefined;
+  let ended = false;
+  let notify: (() => void) | undefined;
+  gunzip.on('data', (c: Buffer) => queue.push(c));
+  gunzip.on('error', (e) => ((error ??= e), notify?.()));
+  gunzip.on('end', () => ((ended = true), notify?.()));
+  const settle = (until: () => boolean): Promise<void> => (until() ? Promise.resolve() : new Promise<void>((r) => (notify = () => until() && r())));
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'Z_BUF_ERROR' && code !== 'Z_DATA_ERROR' && code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
-    state.truncated = true;
-    state.truncation = code === 'Z_DATA_ERROR' ? `gzip data is corrupt (${(err as Error).message})` : 'gzip stream ends early (truncated file)';
+    feed: for await (const chunk of rest()) {
+      for (let off = 0; off < chunk.length; off += GUNZIP_PIECE_BYTES) {
+        let written = false;
+        gunzip.write(chunk.subarray(off, off + GUNZIP_PIECE_BYTES), () => ((written = true), notify?.()));
+        await settle(() => written || error !== undefined);
+        while (queue.length > 0) yield queue.shift()!;
+        if (error !== undefined) break feed;
+      }
+    }
+    if (error === undefined) {
+      gunzip.end();
+      await settle(() => ended || error !== undefined);
+    }
+    while (queue.length > 0) yield queue.shift()!;
   } finally {
-    feeder.destroy();
+    gunzip.destroy();
+  }
+  if (error !== undefined) {
+    const code = error.code;
+    if (code !== 'Z_BUF_ERROR' && code !== 'Z_DATA_ERROR') throw error;
+    state.truncated = true;
+    state.truncation = code === 'Z_DATA_ERROR' ? `gzip data is corrupt (${error.message})` : 'gzip stream ends early (truncated file)';
   }
 }
 
