@@ -104,16 +104,24 @@ export async function* maybeGunzip(source: AsyncIterable<Buffer>, state: InputSt
   gunzip.on('error', (e) => ((error ??= e), notify?.()));
   gunzip.on('end', () => ((ended = true), notify?.()));
   const settle = (until: () => boolean): Promise<void> => (until() ? Promise.resolve() : new Promise<void>((r) => (notify = () => until() && r())));
+  /* The last 8 bytes seen (a gzip trailer: CRC and size) are held back and fed alone at the end, so a failed check
+     costs only the trailer's call, whose output zlib drops with the error, and not the data before it. */
+  let held: Buffer = Buffer.alloc(0);
+  const feed = async function* (piece: Buffer): AsyncGenerator<Buffer> {
+    let written = false;
+    gunzip.write(piece, () => ((written = true), notify?.()));
+    await settle(() => written || error !== undefined);
+    while (queue.length > 0) yield queue.shift()!;
+  };
   try {
-    feed: for await (const chunk of rest()) {
-      for (let off = 0; off < chunk.length; off += GUNZIP_PIECE_BYTES) {
-        let written = false;
-        gunzip.write(chunk.subarray(off, off + GUNZIP_PIECE_BYTES), () => ((written = true), notify?.()));
-        await settle(() => written || error !== undefined);
-        while (queue.length > 0) yield queue.shift()!;
-        if (error !== undefined) break feed;
-      }
+    for await (const chunk of rest()) {
+      const all = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      const body = Math.max(0, all.length - 8);
+      held = Buffer.from(all.subarray(body));
+      for (let off = 0; off < body && error === undefined; off += GUNZIP_PIECE_BYTES) yield* feed(all.subarray(off, Math.min(body, off + GUNZIP_PIECE_BYTES)));
+      if (error !== undefined) break;
     }
+    if (error === undefined && held.length > 0) yield* feed(held);
     if (error === undefined) {
       gunzip.end();
       await settle(() => ended || error !== undefined);
