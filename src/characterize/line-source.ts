@@ -150,8 +150,13 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineChars = 
     if (line.length > maxLineChars) return OVERLONG;
     return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
   };
+  let first = true;
   for await (const chunk of chunks) {
-    const text = decoder.write(chunk);
+    let text = decoder.write(chunk);
+    if (first && text.length > 0) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
+    }
     let nl = text.indexOf('\n');
     if (nl === -1) {
       if (!skipping) {

@@ -81,6 +81,9 @@ class FileCursor {
     if (sample.length === 0) {
       for (const batch of this.pending) this.parse(batch);
       this.pending = [];
+      if (this.stats.malformed > 0) {
+        throw new GauntletError('GAUNTLET_ERR_LOG_FORMAT', `${this.source.name}: no format reads it: its ${this.stats.malformed} line(s) are all longer than ${this.maxLineChars} characters (binary, or not one request per line?)`);
+      }
       return false;
     }
     this.parser = detectParser(this.source.name, sample, format, options).parser;
@@ -153,6 +156,8 @@ export async function readLogs(inputs: string[], options: ReadOptions, sink: (r:
   if (inputs.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'no access log to read');
   if (inputs.filter((i) => i === '-').length > 1) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', '- (stdin) can be read only once');
   const maxLineChars = options.maxLineChars ?? MAX_LINE_CHARS;
+  const f = options.maxMalformedFraction;
+  if (f !== undefined && !(f >= 0 && f <= 1)) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `--max-malformed must be a fraction from 0 to 1, not ${f}`);
   const sources: LineSource[] = [];
   try {
     for (const name of inputs) sources.push(await openLineSource(name, options.stdin, maxLineChars));

@@ -20,6 +20,7 @@ describe('splitLines', () => {
     ['no final newline', ['a\nb'], ['a', 'b']],
     ['a line across three chunks', ['a', 'bc', 'd\ne\n'], ['abcd', 'e']],
     ['CRLF endings', ['a\r\nb\r\n'], ['a', 'b']],
+    ['a byte-order mark dropped', ['\ufeffa\n'], ['a']],
     ['empty lines kept (the reader skips them)', ['\n\na\n'], ['', '', 'a']],
   ])('%s', async (_name, chunks, lines) => {
     expect(await linesOf(chunks)).toEqual(lines);

@@ -131,6 +131,14 @@ describe('bad input', () => {
     const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256));
     expect((await refusal([file(bytes)])).code).toBe('GAUNTLET_ERR_LOG_FORMAT');
   });
+  it('one endless line (no newline in 100 KiB) is a format error', async () => {
+    const err = await refusal([file(Buffer.alloc(100_000, 0x41))]);
+    expect(err.code).toBe('GAUNTLET_ERR_LOG_FORMAT');
+    expect(err.message).toContain('all longer than 65536 characters');
+  });
+  it.each([-0.1, 1.5, Number.NaN])('refuses a malformed fraction of %s', async (f) => {
+    expect((await refusal([file(nginxLine(T0))], { maxMalformedFraction: f })).code).toBe('GAUNTLET_ERR_INVALID_ARGUMENT');
+  });
   it.each([
     ['empty', ''],
     ['blank lines only', '\n\n  \n'],
