@@ -94,5 +94,7 @@ const ENVOY_JSON_KEYS = ['response_code', 'bytes_received', 'response_flags', 'u
 
 /** createEnvoyJsonParser builds the parser of Envoy json_format logs: JSONL's field rules, for objects with Envoy's usual keys. */
 export function createEnvoyJsonParser(options: ParseOptions = {}): LineParser {
-  return createJsonParser('envoy', 'envoy json', options, (row) => ('start_time' in row && ENVOY_JSON_KEYS.some((k) => k in row) ? undefined : 'not an Envoy JSON line (no start_time and response_code)'));
+  const fields = { ...options.fields };
+  if (fields.latency === undefined) fields.latency = { name: 'duration', unit: 'ms' }; // %DURATION% is in ms
+  return createJsonParser('envoy', 'envoy json', { ...options, fields }, (row) => ('start_time' in row && ENVOY_JSON_KEYS.some((k) => k in row) ? undefined : 'not an Envoy JSON line (no start_time and response_code)'));
 }

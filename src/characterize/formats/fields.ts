@@ -22,12 +22,16 @@ export interface FieldRef {
 /** FieldMapping is `--field ROLE=NAME[:UNIT]` read: the fields the name rules would not find. */
 export type FieldMapping = Partial<Record<FieldRole, FieldRef>>;
 
-/** KNOWN_FIELDS lists, per role, the names looked for in order; a name's unit comes from its suffix or, for the unsuffixed ones, the unit given here. */
+/**
+ * KNOWN_FIELDS lists, per role, the names looked for in order; a name's unit comes from its suffix or, for the
+ * unsuffixed ones, the unit given here. `duration`, `latency` and `elapsed` have none (Envoy's duration is ms,
+ * Caddy's is s): their values must carry one (`12ms`, `1.5s`) or be mapped with --field, never guessed.
+ */
 export const KNOWN_FIELDS: Record<FieldRole, (string | [string, TimeUnit])[]> = {
   start: ['start_us', 'start_ms', 'start_s', 'start_ns', 'start_time', 'startTime', 'start', 'request_start', 'started_at'],
   timestamp: ['time', 'timestamp', 'ts', '@timestamp', 'datetime', 'date', 'logged_at'],
   end: ['end_us', 'end_ms', 'end_s', 'end_time', 'endTime', 'end', 'completed_at', 'finished_at'],
-  latency: ['duration_us', 'duration_ms', 'duration_s', 'duration_ns', 'latency_us', 'latency_ms', 'latency_s', 'durationUs', 'durationMs', 'latencyUs', 'latencyMs', 'elapsed_ms', 'response_time_ms', ['request_time', 's'], ['duration', 'ms'], ['latency', 'ms'], ['elapsed', 'ms']],
+  latency: ['duration_us', 'duration_ms', 'duration_s', 'duration_ns', 'latency_us', 'latency_ms', 'latency_s', 'durationUs', 'durationMs', 'latencyUs', 'latencyMs', 'elapsed_ms', 'response_time_ms', ['request_time', 's'], 'duration', 'latency', 'elapsed'],
   request_bytes: ['request_bytes', 'bytes_received', 'request_length', 'request_size', 'req_bytes', 'requestBytes', 'bytes_in', 'input_bytes'],
   response_bytes: ['response_bytes', 'bytes_sent', 'body_bytes_sent', 'response_size', 'resp_bytes', 'responseBytes', 'bytes_out', 'output_bytes', 'size'],
   status: ['status', 'response_code', 'status_code', 'statusCode', 'http_status', 'code'],
@@ -153,6 +157,9 @@ export class FieldReader {
     if (lat !== undefined) {
       const v = row[lat.name];
       if (v !== null && v !== undefined && v !== '' && v !== '-') {
+        if (lat.unit === undefined && (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))))) {
+          return `${lat.name} is a number without a unit: say which with --field latency=${lat.name}:ms (or :s, :us, :ns)`;
+        }
         latencyUs = typeof v === 'number' ? Math.round(v * (lat.unit === 's' ? 1e6 : lat.unit === 'ms' ? 1000 : lat.unit === 'ns' ? 0.001 : 1)) : typeof v === 'string' ? parseDurationText(v, lat.unit) : undefined;
         if (latencyUs === undefined || !(latencyUs >= 0 && latencyUs <= MAX_LATENCY_US)) return `${lat.name} is not a latency`;
       }

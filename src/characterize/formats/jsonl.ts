@@ -23,9 +23,22 @@ export function parseObjectLine(line: string): Row | string {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Row) : 'not a JSON object';
 }
 
+/** dig follows a dotted field name (`request.uri`) into nested objects; undefined where a step is missing. */
+function dig(row: Row, path: string[]): unknown {
+  let v: unknown = row;
+  for (const step of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Row)[step];
+  }
+  return v;
+}
+
 /** createJsonParser builds a parser of JSON lines for a format; `accept` may refuse an object (Envoy's parser refuses objects with no Envoy keys). */
 export function createJsonParser(format: LogFormat, variant: string, options: ParseOptions, accept?: (row: Row) => string | undefined): LineParser & { reader: FieldReader } {
   const reader = new FieldReader(options.fields, options.modelField);
+  const dotted = [...Object.values(options.fields ?? {}).map((f) => f.name), options.modelField ?? '']
+    .filter((name) => name.includes('.'))
+    .map((name) => ({ name, path: name.split('.') }));
   let labelled = false;
   return {
     format,
@@ -43,6 +56,7 @@ export function createJsonParser(format: LogFormat, variant: string, options: Pa
         labelled = true;
         if (GAUNTLET_LOG_KEYS.every((k) => k in row)) this.variant = 'gauntlet access log';
       }
+      for (const d of dotted) if (!(d.name in row)) row[d.name] = dig(row, d.path);
       return reader.read(row);
     },
     warnings: () => reader.warnings(),

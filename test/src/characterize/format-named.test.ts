@@ -63,6 +63,7 @@ describe('JSON lines', () => {
     ['an array', '[1,2]', 'not a JSON object'],
     ['no timestamp', '{"duration_ms": 3}', 'no timestamp field'],
     ['a bad timestamp', '{"time": "yesterday"}', 'time is not a time'],
+    ['a latency number with no unit', '{"time": "2026-12-05T20:01:02Z", "duration": 0.0012}', 'duration is a number without a unit: say which with --field latency=duration:ms'],
     ['a negative latency', '{"time": "2026-12-05T20:01:02Z", "duration_ms": -1}', 'duration_ms is not a latency'],
     ['a fractional size', '{"time": "2026-12-05T20:01:02Z", "request_bytes": 1.5}', 'request_bytes is not a size'],
   ])('%s is malformed', (_name, line, reason) => {
@@ -76,6 +77,13 @@ describe('JSON lines', () => {
     const q = createJsonlParser({ modelField: 'nothere' });
     q.parse('{"time":"2026-12-05T20:01:02Z"}');
     expect(q.warnings()[0]).toContain('--model-field nothere was on no line');
+  });
+
+  it('follows dotted names into nested objects (Caddy-style logs)', () => {
+    const p = createJsonlParser({ fields: parseFieldMapping(['latency=duration:s', 'route=request.uri']), modelField: 'request.headers.model' });
+    const line = JSON.stringify({ ts: T0 / 1e6, duration: 0.0125, status: 200, request: { uri: '/v2/models/x/infer?q', headers: { model: 'bert' } } });
+    expect(p.parse(line)).toMatchObject({ startUs: T0, latencyUs: 12_500, status: '200', route: 'bert' });
+    expect(createJsonlParser({ fields: parseFieldMapping(['latency=duration:s', 'route=request.uri']) }).parse(line)).toMatchObject({ route: 'x' });
   });
 
   it.each([
