@@ -24,6 +24,13 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+/** utc is Date.UTC for a calendar time whose fields are each in range (month 1-12, second up to a leap 60), else NaN: Date.UTC would roll 31 Feb into March. */
+function utc(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 60)) return NaN;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate() ? ms : NaN;
+}
+
 let lastLocal = '';
 let lastLocalUs = NaN;
 /** parseTimeLocal reads nginx's $time_local (`05/Dec/2026:20:01:02 +0100`) as µs since the epoch, or NaN. */
@@ -32,7 +39,7 @@ export function parseTimeLocal(s: string): number {
   let us = NaN;
   const month = MONTHS[s.slice(3, 6)];
   if (s.length === 26 && month !== undefined && s[2] === '/' && s[6] === '/' && s[11] === ':' && s[20] === ' ') {
-    const ms = Date.UTC(digits(s, 7, 4), month, digits(s, 0, 2), digits(s, 12, 2), digits(s, 15, 2), digits(s, 18, 2));
+    const ms = utc(digits(s, 7, 4), month + 1, digits(s, 0, 2), digits(s, 12, 2), digits(s, 15, 2), digits(s, 18, 2));
     const sign = s[21] === '-' ? -1 : s[21] === '+' ? 1 : NaN;
     const offsetMin = sign * (digits(s, 22, 2) * 60 + digits(s, 24, 2));
     us = (ms - offsetMin * 60_000) * 1000;
@@ -60,9 +67,7 @@ export function parseIso(s: string): IsoTime | undefined {
   let ms: number;
   if (head === lastIsoHead) ms = lastIsoHeadMs;
   else {
-    const month = digits(s, 5, 2);
-    const day = digits(s, 8, 2);
-    ms = month >= 1 && month <= 12 && day >= 1 && day <= 31 ? Date.UTC(digits(s, 0, 4), month - 1, day, digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2)) : NaN;
+    ms = utc(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2));
     lastIsoHead = head;
     lastIsoHeadMs = ms;
   }

@@ -231,7 +231,7 @@ async function readSources(sources: LineSource[], options: ReadOptions, sink: (r
   }
   if (records === 0) {
     const detail = firstMalformed[0] === undefined ? '' : ` (line ${firstMalformed[0].line}: ${firstMalformed[0].reason})`;
-    throw new GauntletError('GAUNTLET_ERR_LOG_EMPTY', `${cursors.map((c) => c.stats.name).join(', ')}: no requests with usable timestamps in ${lines} line(s)${detail}`);
+    throw new GauntletError('GAUNTLET_ERR_LOG_EMPTY', `${cursors.map((c) => c.stats.name).join(', ')}: no requests with usable timestamps in ${lines} line(s)${detail}`, warnings);
   }
   for (const c of cursors) {
     const s = c.stats;

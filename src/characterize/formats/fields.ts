@@ -122,6 +122,8 @@ export class FieldReader {
   private modelFieldSeen = false;
   /** The time roles looked at: only the mapped ones when --field maps any. */
   private readonly timeRoles: ('start' | 'timestamp' | 'end')[];
+  /** The reason given for a row with no time field. */
+  private readonly noTime: string;
   /** Which field gave the arrival time, once known. */
   arrivalField: string | undefined;
 
@@ -132,6 +134,8 @@ export class FieldReader {
     this.choice = routeChoiceOf(modelField);
     const mapped = (['start', 'timestamp', 'end'] as const).filter((r) => mapping[r] !== undefined);
     this.timeRoles = mapped.length > 0 ? mapped : ['start', 'timestamp', 'end'];
+    const names = this.timeRoles.map((r) => mapping[r]?.name ?? KNOWN_FIELDS[r].slice(0, 4).join(', '));
+    this.noTime = `no timestamp field (looked for ${names.join(', ')}, …; name yours with --field timestamp=NAME)`;
   }
 
   /** fieldFor is the field a row carries for a role: the mapped one, the one found before, or the first known name present. */
@@ -176,7 +180,7 @@ export class FieldReader {
       if (this.arrivalField === undefined) this.arrivalField = role === 'end' ? `the ${f.name} field − latency (it logs completion)` : role === 'start' ? `the ${f.name} field` : `the ${f.name} field (taken as arrival)`;
       break;
     }
-    if (time === undefined) return 'no timestamp field';
+    if (time === undefined) return this.noTime;
     const startUs = isEnd && latencyUs !== undefined ? time.us - latencyUs : time.us;
     if (!(startUs >= MIN_EPOCH_US && startUs <= MAX_EPOCH_US)) return `${timeField} is out of range`;
     const reqF = this.fieldFor(row, 'request_bytes');

@@ -47,5 +47,5 @@ export function isDash(v: string): boolean {
 
 /** isTimeReason says whether a malformed line's reason is only its timestamp (the line is of the format, but has no usable time). */
 export function isTimeReason(reason: string): boolean {
-  return reason === 'no timestamp field' || reason.endsWith('is not a time') || reason.endsWith('out of range');
+  return reason.startsWith('no timestamp field') || reason.endsWith('is not a time') || reason.endsWith('out of range');
 }

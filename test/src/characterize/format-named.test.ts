@@ -52,6 +52,7 @@ describe('JSON lines', () => {
     ['epoch µs as text', { '@timestamp': String(T0 + 7) }, { startUs: T0 + 7, resolutionUs: 1 }],
     ['ISO with a zone and $request_time in s', { time: '2026-12-05T21:01:02.5+01:00', request_time: 0.125 }, { startUs: T0 + 500_000, resolutionUs: 100_000, latencyUs: 125_000 }],
     ['a completion time minus the latency', { end_time: '2026-12-05T20:01:03Z', duration_ms: 1000 }, { startUs: T0, latencyUs: 1_000_000 }],
+    ['29 February of a leap year', { time: '2028-02-29T00:00:00Z', status: 200 }, { startUs: Date.UTC(2028, 1, 29) * 1000, status: '200' }],
     ['a Go duration string', { time: '2026-12-05T20:01:02Z', latency: '1.5ms' }, { latencyUs: 1500 }],
     ['`-` and null fields are absent', { time: '2026-12-05T20:01:02Z', status: '-', bytes_sent: null, path: '/a?b' }, { status: undefined, responseBytes: undefined, route: '/a' }],
   ])('%s', (_name, obj, expected) => {
@@ -63,6 +64,7 @@ describe('JSON lines', () => {
     ['an array', '[1,2]', 'not a JSON object'],
     ['no timestamp', '{"duration_ms": 3}', 'no timestamp field'],
     ['a bad timestamp', '{"time": "yesterday"}', 'time is not a time'],
+    ['30 February', '{"time": "2026-02-30T20:01:02Z"}', 'time is not a time'],
     ['a latency number with no unit', '{"time": "2026-12-05T20:01:02Z", "duration": 0.0012}', 'duration is a number without a unit: say which with --field latency=duration:ms'],
     ['a negative latency', '{"time": "2026-12-05T20:01:02Z", "duration_ms": -1}', 'duration_ms is not a latency'],
     ['a fractional size', '{"time": "2026-12-05T20:01:02Z", "request_bytes": 1.5}', 'request_bytes is not a size'],

@@ -27,6 +27,8 @@ describe('nginx combined', () => {
     ['an empty line', '', 'no " - " after $remote_addr'],
     ['another format', '{"time":"2026-12-05T20:01:02Z"}', 'no " - "'],
     ['a bad month', `1.2.3.4 - - [05/Foo/2026:20:01:02 +0000] "GET / HTTP/1.1" 200 3 "-" "-"`, '$time_local is not a time'],
+    ['31 February', `1.2.3.4 - - [31/Feb/2026:20:01:02 +0000] "GET / HTTP/1.1" 200 3 "-" "-"`, '$time_local is not a time'],
+    ['hour 24', `1.2.3.4 - - [05/Dec/2026:24:01:02 +0000] "GET / HTTP/1.1" 200 3 "-" "-"`, '$time_local is not a time'],
     ['a bad zone', `1.2.3.4 - - [05/Dec/2026:20:01:02 0000] "GET / HTTP/1.1" 200 3 "-" "-"`, '$time_local is not a time'],
     ['a size that is not one', `1.2.3.4 - - [05/Dec/2026:20:01:02 +0000] "GET / HTTP/1.1" 200 x3 "-" "-"`, '$body_bytes_sent is not a size'],
     ['a line cut short', `1.2.3.4 - - [05/Dec/2026:20:01:02 +0000] "GET / HTTP/1.1" 200`, 'no " " after $status'],

@@ -151,7 +151,7 @@ describe('bad input', () => {
   it('a log whose lines have no usable timestamps is GAUNTLET_ERR_LOG_EMPTY with the reason', async () => {
     const err = await refusal([file('{"time": "-"}\n{"time": "-"}\n')], { format: 'jsonl' });
     expect(err.code).toBe('GAUNTLET_ERR_LOG_EMPTY');
-    expect(err.message).toContain('(read as jsonl: no timestamp field)');
+    expect(err.message).toContain('(read as jsonl: no timestamp field (looked for start_us, start_ms, start_s, start_ns, time, timestamp, ts, @timestamp, end_us, end_ms, end_s, end_time, …; name yours with --field timestamp=NAME))');
   });
   it('an empty log beside others is a warning', async () => {
     const empty = file('');
