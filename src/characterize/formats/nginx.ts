@@ -141,11 +141,13 @@ export function createNginxParser(options: ParseOptions = {}): LineParser {
   const hasRequestTime = has(Role.RequestTime);
   const n = vars.length;
   const first = lits[0]!;
+  let trailing = 0;
   const parser: LineParser = {
     format: 'nginx',
     variant: custom ? 'nginx log_format' : 'nginx combined',
     arrivalTime: hasRequestTime ? 'log time − $request_time (nginx logs completion)' : 'log time (nginx logs completion; no $request_time to subtract)',
-    warnings: () => [],
+    warnings: () =>
+      trailing > 0 ? [`${trailing} line(s) go on past the end of the ${custom ? 'log format' : 'combined format'}; what follows is not read (give the whole format with --log-format to read it, e.g. $request_time)`] : [],
     parse(line: string): LogRecord | string {
       if (!line.startsWith(first)) return 'does not match the log format';
       let pos = first.length;
@@ -221,6 +223,7 @@ export function createNginxParser(options: ParseOptions = {}): LineParser {
         }
         pos = end + lit.length;
       }
+      if (pos < line.length) trailing++;
       if (!(timeUs >= MIN_EPOCH_US && timeUs <= MAX_EPOCH_US)) return 'timestamp out of range';
       const latencyUs = requestTime ?? upstream;
       if (latencyUs !== undefined && latencyUs > MAX_LATENCY_US) return 'latency over a day';

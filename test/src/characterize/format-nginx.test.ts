@@ -39,6 +39,13 @@ describe('nginx combined', () => {
     expect(r).toContain(reason);
   });
 
+  it('reads the `main` format (combined and more) as combined, and warns that the rest is not read', () => {
+    const p = createNginxParser();
+    expect(p.parse(`1.2.3.4 - - [05/Dec/2026:20:01:02 +0000] "GET / HTTP/1.1" 200 3 "-" "ua" "10.0.0.9" 0.120`)).toMatchObject({ startUs: T0, latencyUs: undefined });
+    expect(p.warnings()).toEqual(['1 line(s) go on past the end of the combined format; what follows is not read (give the whole format with --log-format to read it, e.g. $request_time)']);
+    expect(combined.warnings()).toEqual([]);
+  });
+
   it('keeps no address, user or user agent anywhere in a record', () => {
     const r = combined.parse(`203.0.113.9 - alice [05/Dec/2026:20:01:02 +0000] "GET /x?token=abc HTTP/1.1" 200 3 "http://ref" "agent/1"`);
     expect(JSON.stringify(r)).not.toMatch(/203\.0|alice|token|abc|ref|agent/);
