@@ -43,6 +43,9 @@ export interface LineSource {
   close(): void;
 }
 
+/** OPEN_ERRORS says in words why a file could not be opened. */
+const OPEN_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', EMFILE: 'too many open files', ELOOP: 'too many symbolic links' };
+
 /** openLineSource opens one input for reading: a path (checked now, so an unreadable file fails before any work) or `-` for `stdin`. */
 export async function openLineSource(name: string, stdin: Readable = process.stdin, maxLineChars = MAX_LINE_CHARS): Promise<LineSource> {
   let stream: Readable;
@@ -55,7 +58,8 @@ export async function openLineSource(name: string, stdin: Readable = process.std
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     } catch (err) {
       await handle?.close();
-      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === undefined ? (err as Error).message : `${OPEN_ERRORS[code] ?? (err as Error).message} (${code})`;
       throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read access log ${name}: ${why}`);
     }
     stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });

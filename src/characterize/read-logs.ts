@@ -57,6 +57,8 @@ class FileCursor {
   private parser: LineParser | undefined;
   private pending: LineBatch[] = [];
   private lineNo = 0;
+  /** Lines read from the input so far, parsed or still pending. */
+  private linesSeen = 0;
 
   constructor(
     readonly source: LineSource,
@@ -70,10 +72,10 @@ class FileCursor {
   async start(format: 'auto' | LogFormat, options: ParseOptions): Promise<boolean> {
     const sample: string[] = [];
     while (sample.length < SAMPLE_LINES) {
-      const r = await this.source.batches.next();
-      if (r.done) break;
-      this.pending.push(r.value);
-      for (const line of r.value) {
+      const batch = await this.nextBatch();
+      if (batch === undefined) break;
+      this.pending.push(batch);
+      for (const line of batch) {
         if (line !== null && line.trim() !== '') sample.push(line);
         if (sample.length === SAMPLE_LINES) break;
       }
@@ -115,9 +117,18 @@ class FileCursor {
     }
   }
 
+  /** nextBatch is the input's next batch of lines; a read that fails midway (EIO, a pipe reset) names the input. */
   private async nextBatch(): Promise<LineBatch | undefined> {
-    const r = await this.source.batches.next();
-    return r.done ? undefined : r.value;
+    try {
+      const r = await this.source.batches.next();
+      if (r.done) return undefined;
+      this.linesSeen += r.value.length;
+      return r.value;
+    } catch (err) {
+      if (err instanceof GauntletError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `cannot read access log ${this.stats.name} after line ${this.linesSeen}: ${(err as Error).message}${code === undefined ? '' : ` (${code})`}`);
+    }
   }
 
   /** parse reads a batch's lines into records, counting the malformed ones. */

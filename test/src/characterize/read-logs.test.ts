@@ -160,8 +160,8 @@ describe('bad input', () => {
     expect(result.warnings).toEqual([`${empty}: no requests with usable timestamps in 0 line(s); the other inputs are read`]);
   });
   it.each([
-    ['a missing file', join(dir, 'nope.log'), 'ENOENT'],
-    ['a directory', (() => (mkdirSync(join(dir, 'sub'), { recursive: true }), join(dir, 'sub')))(), 'EISDIR'],
+    ['a missing file', join(dir, 'nope.log'), 'no such file (ENOENT)'],
+    ['a directory', (() => (mkdirSync(join(dir, 'sub'), { recursive: true }), join(dir, 'sub')))(), 'is a directory (EISDIR)'],
   ])('%s is a clear error with its path', async (_name, p, why) => {
     const err = await refusal([p]);
     expect(err.code).toBe('GAUNTLET_ERR_INVALID_ARGUMENT');
@@ -174,6 +174,15 @@ describe('bad input', () => {
 });
 
 describe('stdin', () => {
+  it('a stream that fails midway is a clear error naming the input', async () => {
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${jsonLine(T0 * 1000)}\n`);
+      throw Object.assign(new Error('read failed'), { code: 'EIO' });
+    }
+    const err = await refusal(['-'], { stdin: Readable.from(failing()) });
+    expect(err.message).toBe('cannot read access log - after line 1: read failed (EIO)');
+  });
+
   it('reads `-` from the stream given, lines split across chunks', async () => {
     const text = `${jsonLine(T0 * 1000)}\n${jsonLine(T0 * 1000 + 5)}\n`;
     const chunks = [text.slice(0, 1), text.slice(1, 50), text.slice(50)].map((s) => Buffer.from(s));
