@@ -3,8 +3,9 @@
  * hot path. Each timestamp parser caches the last text it saw: neighbouring lines share their second.
  */
 
-/** MIN_EPOCH_US and MAX_EPOCH_US bound a usable timestamp (1990 to 2200); outside, the line is malformed. */
+/** MIN_EPOCH_US is the earliest usable timestamp (1990); an earlier one makes the line malformed. */
 export const MIN_EPOCH_US = Date.UTC(1990, 0, 1) * 1000;
+/** MAX_EPOCH_US is the latest usable timestamp (2200). */
 export const MAX_EPOCH_US = Date.UTC(2200, 0, 1) * 1000;
 /** MAX_LATENCY_US bounds a usable latency (one day); a longer one makes the line malformed. */
 export const MAX_LATENCY_US = 86_400 * 1e6;
@@ -105,7 +106,7 @@ export function parseIso(s: string): IsoTime | undefined {
   return { us: (ms - offsetMin * 60_000) * 1000 + fracUs, resolutionUs };
 }
 
-/** EpochUnit is the unit of an epoch number or a duration. */
+/** TimeUnit is the unit of an epoch number or a duration. */
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 /** UNIT_US is how many µs one of each unit is. */
 export const UNIT_US: Record<TimeUnit, number> = { s: 1e6, ms: 1000, us: 1, ns: 0.001 };

@@ -98,10 +98,11 @@ class FileCursor {
     if (this.parser !== undefined) this.stats.format = this.parser.variant + (this.source.state.gzip ? ' (gzip)' : '');
   }
 
-  /** parser's arrival rule and warnings, once read. */
+  /** arrivalTime is where the parser takes arrival times from. */
   get arrivalTime(): string | undefined {
     return this.parser?.arrivalTime;
   }
+  /** warnings are the parser's, once the input is read. */
   warnings(): string[] {
     return this.parser?.warnings() ?? [];
   }

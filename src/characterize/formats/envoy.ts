@@ -14,7 +14,7 @@ import { isDash, type LineParser, type ParseOptions, routeChoiceOf } from './lin
 /** MAX_TOKENS_BEFORE_COUNTS bounds how far past %RESPONSE_FLAGS% the byte counts are looked for. */
 const MAX_TOKENS_BEFORE_COUNTS = 8;
 
-/** nextToken is the end of the space-separated token starting at `from` (a quoted token ends at its closing quote). */
+/** tokenEnd is the end of the space-separated token starting at `from` (a quoted token ends at its closing quote). */
 function tokenEnd(line: string, from: number): number {
   if (line.charCodeAt(from) === 34 /* " */) {
     let j = from + 1;
