@@ -71,6 +71,8 @@ export interface RouteShare {
 export interface Characterization {
   version: typeof CHARACTERIZATION_VERSION;
   gauntletVersion: string;
+  /** Set when reading stopped early (Ctrl-C, SIGTERM): the rest describes what was read up to then. */
+  interrupted?: boolean;
   inputs: {
     files: FileReadStats[];
     /** The coarsest timestamp resolution among the records, in microseconds. */

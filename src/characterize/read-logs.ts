@@ -26,6 +26,8 @@ export interface ReadOptions extends ParseOptions {
   stdin?: Readable;
   /** A longer line is malformed (default MAX_LINE_CHARS, 64 Ki characters). */
   maxLineChars?: number;
+  /** Aborted (Ctrl-C): reading stops at the next chunk, and the result says it was interrupted. */
+  signal?: AbortSignal;
 }
 
 /** ReadResult says what was read, beside the records handed to the sink. */
@@ -45,6 +47,8 @@ export interface ReadResult {
   timestampResolutionUs: number;
   /** Which fields any record carried. */
   fields: { latency: boolean; requestBytes: boolean; responseBytes: boolean; status: boolean; route: boolean };
+  /** Set when the signal stopped the reading before every input's end. */
+  interrupted: boolean;
   /** The largest step back in time between consecutive records handed to the sink, in µs (0 when all were in order). */
   maxBackstepUs: number;
 }
@@ -203,7 +207,12 @@ async function readSources(sources: LineSource[], options: ReadOptions, sink: (r
     if (r.route !== undefined) fields.route = true;
     sink(r);
   };
+  let interrupted = false;
   while (active.length > 0) {
+    if (options.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
     /* Find the cursor with the earliest current record, and the runner-up's time: the winner's records are emitted
        while they are not later than the runner-up, so files that do not overlap in time merge in O(records). */
     let m = 0;
@@ -269,6 +278,7 @@ async function readSources(sources: LineSource[], options: ReadOptions, sink: (r
     timestampResolutionUs: resolutionUs,
     fields,
     maxBackstepUs,
+    interrupted,
   };
 }
 

@@ -29,7 +29,7 @@ export function summaryLines(c: Characterization): string[] {
   out.push(`Peak          ${r.peaks.map((p) => `${rps(p.rps)} rps over ${p.windowS} s at ${p.atIso}`).join('; ')}`);
   out.push(`Peak/average  ${sig(r.peakToAverage)} (the ${r.peakWindowS} s peak: ${rps(r.peakRps)} rps)`);
   const b = c.bursts;
-  out.push(`Bursts        ${b.count === 0 ? 'none' : `${count(b.count)}, duration p50 ${sig(b.durationS!.p50)} s, p90 ${sig(b.durationS!.p90)} s, max ${sig(b.durationS!.max)} s`} (${b.rule})`);
+  out.push(`Bursts        ${b.count === 0 ? 'none' : `${count(b.count)}, duration p50 ${sig(b.durationS!.p50)} s, p90 ${sig(b.durationS!.p90)} s, max ${sig(b.durationS!.max)} s`} (above ${b.k} × the trailing ${b.medianWindowS} s median, at least ${b.minDurationS} s)`);
   const a = c.arrivals;
   out.push(`Arrivals      CV ${sig(a.interArrivalCv)}, ${a.fit.best === 'poisson' ? 'Poisson' : `gamma, shape ${sig(a.fit.gammaShape)} (burstiness ${sig(a.fit.burstiness)})`}${a.measured ? '' : ' — assumed: 1 s timestamps'}`);
   if (c.latency) {
@@ -43,10 +43,11 @@ export function summaryLines(c: Characterization): string[] {
   const s = c.status;
   out.push(`Errors        ${pct(s.errorRate)} server errors, ${pct(s.clientErrorRate)} client errors; ${s.byStatus.slice(0, 6).map((x) => `${x.status} ${pct(x.share)}`).join(', ')}`);
   if (c.routes.length > 0) out.push(`Routes        ${c.routes.slice(0, 6).map((x) => `${x.name} ${pct(x.share)}`).join(', ')}${c.routes.length > 6 ? ', …' : ''}`);
-  out.push(`Constraint    ${c.classification.kind} (${c.classification.rule})`);
-  for (const why of c.classification.reasons) out.push(`  ${why}`);
+  out.push(`Constraint    ${c.classification.kind}${c.classification.reasons.length ? `: ${c.classification.reasons.join('; ')}` : ''}`);
+  out.push(`  rule: ${c.classification.rule}`);
   const slo = [c.slo.p50Ms && `p50 ${msValue(c.slo.p50Ms)} ms`, c.slo.p95Ms && `p95 ${msValue(c.slo.p95Ms)} ms`, c.slo.p99Ms && `p99 ${msValue(c.slo.p99Ms)} ms`, c.slo.errorRate !== undefined && `errors ${pct(c.slo.errorRate)}`].filter(Boolean);
-  out.push(`SLOs          ${slo.length ? slo.join(', ') : 'none (no latency in the log)'} (${c.slo.rule})`);
+  out.push(`SLOs          ${slo.length ? slo.join(', ') : 'none (no latency in the log)'}`);
+  out.push(`  rule: ${c.slo.rule}`);
   if (c.malformed.count > 0) {
     out.push(`Malformed     ${count(c.malformed.count)} lines (${pct(c.malformed.fraction)}; refused above ${pct(c.malformed.maxFraction)}), first: ${c.malformed.first.map((m) => `${m.file}:${m.line} ${m.reason}`).join('; ')}`);
   }

@@ -121,10 +121,17 @@ export function burstPhase(c: Characterization, phaseS: number): BurstPhase | un
   const medianPeak = peaks[Math.floor(peaks.length / 2)] ?? c.rates.peakRps;
   const notes: string[] = [];
   const lengthS = Math.max(1, Math.round(b.durationS.p50));
-  let everyS = b.medianGapS !== undefined ? Math.max(lengthS + 1, Math.round(b.medianGapS)) : Math.max(lengthS * 4, 10);
-  if (everyS > MAX_BURST_EVERY_S) {
-    notes.push(`bursts came every ${Math.round(everyS)} s (median); the phase repeats them every ${Math.max(MAX_BURST_EVERY_S, lengthS * 2)} s to show several in one phase`);
-    everyS = Math.max(MAX_BURST_EVERY_S, lengthS * 2);
+  const cap = Math.max(MAX_BURST_EVERY_S, lengthS * 2);
+  let everyS: number;
+  if (b.medianGapS === undefined) {
+    everyS = Math.min(cap, Math.max(lengthS * 4, 10));
+    notes.push(`one burst was seen; the phase repeats it every ${everyS} s`);
+  } else {
+    everyS = Math.max(lengthS + 1, Math.round(b.medianGapS));
+    if (everyS > cap) {
+      notes.push(`bursts came every ${everyS} s (median gap between starts); the phase repeats them every ${cap} s to show several in one phase`);
+      everyS = cap;
+    }
   }
   const durationS = Math.min(MAX_BURST_PHASE_S, Math.max(phaseS, everyS * 3 + lengthS));
   const baseX = Math.max(0.01, sig(c.rates.meanRps / c.rates.peakRps, 2));
@@ -168,7 +175,7 @@ export function scenarioYaml(c: Characterization, o: ScenarioOptions): string {
     `peak_rps is the busiest aligned ${r.peakWindowS} s window (${sig(r.peakRps)} rps, ${sig(r.peakToAverage)}x the mean).`,
     `Arrivals: ${arrival} (${c.arrivals.fit.rule}${c.arrivals.measured ? '' : '; assumed: the log has 1 s timestamps'}).`,
     `SLOs: ${c.slo.rule}`,
-    `Classification: ${c.classification.kind} (${c.classification.rule}).`,
+    `Classification: ${c.classification.kind}${c.classification.reasons.length ? ` (${c.classification.reasons.join('; ')})` : ''}; the rule is in characterization.json.`,
     ...(c.routes.length > 1 ? [`The log's routes: ${c.routes.slice(0, 8).map((x) => `${x.name} ${sig(x.share * 100, 3)} %`).join(', ')}. The request below sends them all to one model: map them to yours in request.mix.`] : []),
     ...(burst?.notes ?? []),
   ];
@@ -185,6 +192,7 @@ export function scenarioYaml(c: Characterization, o: ScenarioOptions): string {
   ];
   if (sizes.length > 1) {
     lines.push(`  # Request sizes follow the log's (p50 ${c.payloads.request!.p50} B, p99 ${c.payloads.request!.p99} B): each template is a size class, weighted by its share.`);
+    if (sizes.some((x) => x.rows === o.request.maxRows)) lines.push(`  # Requests larger than ${o.request.maxRows} rows (--max-rows, the model's max_batch_size) are sent as ${o.request.maxRows} rows.`);
     lines.push('  mix:');
     for (const s of sizes) {
       lines.push(`    - {name: rows-${s.rows}, weight: ${sig(s.weight, 4)}, inputs: [{name: ${JSON.stringify(o.request.input)}, datatype: ${o.request.datatype}, shape: [${s.rows}, ${o.request.rowShape.join(', ')}], data: random}]}  # ${s.bytes} B`);
@@ -199,7 +207,7 @@ export function scenarioYaml(c: Characterization, o: ScenarioOptions): string {
   lines.push(`  - {name: peak-2x, duration: ${dur(o.phaseS)}, rate: 2x, arrival: ${arrival}}`);
   lines.push(`  - {name: peak-5x, duration: ${dur(o.phaseS)}, rate: 5x, arrival: ${arrival}}`);
   if (burst) {
-    lines.push(`  # ${c.bursts.count} bursts seen: median ${sig(c.bursts.durationS!.p50)} s long at a median peak of ${burst.burstX}x peak_rps, over a base of the mean rate (${burst.baseX}x).`);
+    lines.push(`  # ${c.bursts.count} burst(s) seen: median ${sig(c.bursts.durationS!.p50)} s long at a median peak of ${burst.burstX}x peak_rps, over a base of the mean rate (${burst.baseX}x).`);
     lines.push(`  - {name: bursts, duration: ${dur(burst.durationS)}, rate: ${burst.baseX}x, arrival: ${arrival}, burst: {every: ${dur(burst.everyS)}, length: ${dur(burst.lengthS)}, rate: ${burst.burstX}x}}`);
   } else lines.push(`  # No bursts were seen (${c.bursts.rule}), so there is no burst phase.`);
   return `${lines.join('\n')}\n`;

@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
 import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOptions } from './gate-command.js';
+import { characterizeOptions, runCharacterize, type CharacterizeArgs } from './characterize-command.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
 import { profileOptions, runProfileCommand, type ProfileArgs } from './profile-command.js';
 import { reportOptions, runReport, type ReportArgs } from './report-command.js';
@@ -60,6 +61,9 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command('profile <model>', 'Profile a model in-process (no server): latency, throughput, memory and accuracy vs fp32 for each batch size × precision on one execution provider, with a recommendation; writes profile.json', profileOptions, async (args) => {
       code = await runProfileCommand(args as unknown as ProfileArgs, print);
+    })
+    .command('characterize <logs..>', 'Characterize production traffic from access logs (nginx, Envoy, JSONL, CSV, the reference server\'s): rates, peaks, bursts, arrivals, latency against load, sizes, errors and SLOs; writes characterization.json, a scenario with the 2x/5x and burst drills, and a replayable trace', characterizeOptions, async (args) => {
+      code = await runCharacterize(args as unknown as CharacterizeArgs, print);
     })
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
       code = await runServe(args as unknown as ServeArgs, print);
