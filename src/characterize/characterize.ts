@@ -4,7 +4,7 @@
  * characterization.json, scenario.yaml, replay.yaml, report.html and report.md are written to the output folder.
  * An interrupt stops the reading: what was read is characterized, and the files say the run was interrupted.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CharacterizeOptions, Characterizer } from './analyze.js';
 import type { Characterization } from './characterization.js';
@@ -43,6 +43,7 @@ function writeAtomic(file: string, text: string): void {
 /** characterizeLogs reads the logs, characterizes them and writes every output file. */
 export async function characterizeLogs(inputs: string[], run: CharacterizeRun): Promise<CharacterizeOutput> {
   const file = (name: string): string => path.join(run.outDir, name);
+  mkdirSync(run.outDir, { recursive: true });
   const trace = new TraceWriter(file(CHARACTERIZE_FILES.trace));
   let result: ReadResult;
   let c: Characterization;

@@ -8,11 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateSyntheticLog, percentileOf } from '../../../bench/lib/synthetic-logs.js';
 import type { Characterization } from '../../../src/characterize/characterization.js';
-import { characterize } from './analyze-helpers.js';
-
-const within = (actual: number, expected: number, rel: number): void => {
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(rel * Math.abs(expected));
-};
+import { characterize, within } from './analyze-helpers.js';
 
 describe('characterize accuracy on a synthetic log', () => {
   const { records, truth } = generateSyntheticLog({
