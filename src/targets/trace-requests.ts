@@ -15,6 +15,9 @@ import { hasOutputChecks, type ResponseCheck } from './response-check.js';
 import type { InputSpec, RequestSpec, RequestTemplate, TargetSpec } from './target-spec.js';
 import { buildPayloads, elementCount, MAX_PAYLOAD_BYTES, payloadBytes, payloadCount } from './tensor-data.js';
 
+/** REFINE_STEPS bounds the corrections of a sized request's row count (each builds the request once more). */
+const REFINE_STEPS = 3;
+
 /** TraceRequest is the prepared request of one variant, and the model it goes to (for messages). */
 export interface TraceRequest<P> extends Prepared<P> {
   model: string;
@@ -33,11 +36,9 @@ export function prepareTraceRequests<P>(
   encode: Encode<P>,
   bodyBytes: (p: P) => number,
 ): TraceRequest<P>[] {
-  // The budget is shared with the payloads the client builds for its usual request (or mix).
-  let budget = MAX_PAYLOAD_BYTES - builtPayloadBytes(request);
-  const built = new Map<string, TraceRequest<P>>();
-  const perRow = new Map<string, { fixed: number; row: number }>();
-  return variants.map((v) => {
+  const perRow = new Map<string, { fixed: number; row: number; elements: number }>();
+  // First what each variant sends (sizing builds one- and two-row requests only), then the budget, then the builds.
+  const plans = variants.map((v) => {
     const { spec, check, template } = baseRequest(target, request, v);
     const base = modelOf(target, spec);
     const model = v.model ?? base.model;
@@ -51,25 +52,49 @@ export function prepareTraceRequests<P>(
       if (size === undefined) {
         const one = bodyBytes(build(resize(spec.inputs, 1, model)));
         const two = bodyBytes(build(resize(spec.inputs, 2, model)));
-        size = { fixed: one, row: Math.max(1, two - one) };
+        size = { fixed: one, row: Math.max(1, two - one), elements: resize(spec.inputs, 1, model).reduce((n, i) => n + elementCount(i.shape), 0) };
         perRow.set(key, size);
       }
       rows = Math.max(1, Math.round((v.requestBytes - size.fixed) / size.row) + 1);
-      const rowElements = resize(spec.inputs, 1, model).reduce((n, i) => n + elementCount(i.shape), 0);
-      if (rows * rowElements > TOTAL_LIMITS.requestElements) {
-        throw config(`trace: a request of ${v.requestBytes} bytes to model ${model} needs ${rows} rows of ${rowElements} tensor elements; a request may have at most ${TOTAL_LIMITS.requestElements} (see "Limits" in docs/scenarios.md)`);
+      if (rows * size.elements > TOTAL_LIMITS.requestElements) {
+        throw config(`trace: a request of ${v.requestBytes} bytes to model ${model} needs ${rows} rows of ${size.elements} tensor elements; a request may have at most ${TOTAL_LIMITS.requestElements} (see "Limits" in docs/scenarios.md)`);
       }
-      inputs = resize(spec.inputs, rows, model);
+      inputs = resize(spec.inputs, rows, model, false);
     }
-    const key = `${template}\u0000${model}\u0000${version ?? ''}\u0000${rows ?? ''}`;
+    return { key: `${template}\u0000${model}\u0000${version ?? ''}\u0000${rows ?? ''}`, model, version, rows, inputs, check, build, spec, want: v.requestBytes, size: perRow.get(`${template}\u0000${model}\u0000${version ?? ''}`) };
+  });
+  // The budget is shared with the payloads the client builds for its usual request (or mix).
+  let total = builtPayloadBytes(request);
+  const counted = new Set<string>();
+  for (const p of plans) if (!counted.has(p.key) && counted.add(p.key)) total += payloadBytes(p.inputs);
+  if (total > MAX_PAYLOAD_BYTES) {
+    throw config(`trace: the requests of its models and sizes add up to about ${total} bytes with the scenario's own, more than the ${MAX_PAYLOAD_BYTES / 2 ** 20} MiB of tensor data a run may build; replay a window of the trace, or fewer sizes`);
+  }
+  const built = new Map<string, TraceRequest<P>>();
+  return plans.map(({ key, model, version, rows: estimate, inputs, check, build, spec, want, size }) => {
+    let rows = estimate;
     const cached = built.get(key);
     if (cached) return cached;
-    budget -= payloadBytes(inputs);
-    if (budget < 0) throw config(`trace: the requests of its models and sizes add up to more than the ${MAX_PAYLOAD_BYTES / 2 ** 20} MiB of tensor data a run may build; replay a window of the trace, or fewer sizes`);
     // A resized request keeps only the accepted statuses of its template: the expected outputs are for its own size.
     const kept: ResponseCheck | undefined = rows === undefined ? check : check?.expect?.status !== undefined ? { expect: { ...check.expect, outputs: [] } } : undefined;
-    const payload = build(inputs);
-    const prepared: TraceRequest<P> = { payload, model, ...(version !== undefined && { version }), bodyBytes: bodyBytes(payload), decode: kept !== undefined && hasOutputChecks(kept), ...(kept && { check: kept }), ...(rows !== undefined && { rows }) };
+    let payload = build(rows === undefined ? inputs : resize(spec.inputs, rows, model));
+    let sent = bodyBytes(payload);
+    if (rows !== undefined && want !== undefined && size !== undefined) {
+      // The size per row measured at one and two rows is off by what changes with the count (digits of shapes and
+      // sizes, varint lengths, the JSON of random values): correct it with the body actually built, by secant steps.
+      const tried = new Set([rows]);
+      for (let step = 0; step < REFINE_STEPS && sent !== want; step++) {
+        const slope = rows > 1 ? Math.max(1e-9, (sent - size.fixed) / (rows - 1)) : size.row;
+        const next = Math.max(1, rows + Math.round((want - sent) / slope));
+        if (tried.has(next) || next * size.elements > TOTAL_LIMITS.requestElements) break;
+        tried.add(next);
+        const candidate = build(resize(spec.inputs, next, model));
+        const got = bodyBytes(candidate);
+        if (Math.abs(got - want) >= Math.abs(sent - want)) break;
+        [rows, payload, sent] = [next, candidate, got];
+      }
+    }
+    const prepared: TraceRequest<P> = { payload, model, ...(version !== undefined && { version }), bodyBytes: sent, decode: kept !== undefined && hasOutputChecks(kept), ...(kept && { check: kept }), ...(rows !== undefined && { rows }) };
     built.set(key, prepared);
     return prepared;
   });
@@ -121,8 +146,11 @@ function baseRequest(target: TargetSpec, request: RequestSpec, v: TraceVariant):
   return { spec, ...(check && { check }), template: i };
 }
 
-/** resize sets the leading dimension of the first input, and of every input that shares it, to `rows`. */
-function resize(inputs: readonly InputSpec[], rows: number, model: string): InputSpec[] {
+/**
+ * resize sets the leading dimension of the first input, and of every input that shares it, to `rows`, repeating
+ * given data to fill them (unless `fill` is false: then only the shapes are right, to count their bytes).
+ */
+function resize(inputs: readonly InputSpec[], rows: number, model: string, fill = true): InputSpec[] {
   const first = inputs[0];
   if (first === undefined || first.shape.length === 0) {
     throw config(`trace: the requests to model ${model} cannot be sized: ${first === undefined ? 'they have no inputs' : `their first input ${first.name} is a scalar (shape [])`}`);
@@ -132,7 +160,7 @@ function resize(inputs: readonly InputSpec[], rows: number, model: string): Inpu
     if (input.shape.length === 0 || input.shape[0] !== lead) return input;
     const shape = [rows, ...input.shape.slice(1)];
     const data = input.data;
-    if (data.kind !== 'values') return { ...input, shape };
+    if (data.kind !== 'values' || !fill) return { ...input, shape };
     const n = elementCount(shape);
     if (data.values.length === 0) throw config(`trace: the input ${input.name} of model ${model} has no values to repeat`);
     return { ...input, shape, data: { kind: 'values', values: Array.from({ length: n }, (_, k) => data.values[k % data.values.length]!) } };
