@@ -146,7 +146,8 @@ function embeddedTargetSpec(t: EmbeddedTarget, s: EmbeddedServer, model?: string
 
 /**
  * preflight sends the scenario's request once and throws unless the target serves it; it is bounded by the
- * request timeout plus PREFLIGHT_SLACK_MS and ends at once on an interrupt. It builds one payload only, after
+ * request timeout plus PREFLIGHT_SLACK_MS and ends at once on an interrupt. It builds one payload only (and one
+ * per model and size class of the plan's traces, whose first request to each model is checked too), after
  * checking that the workers' payloads fit their budget (exit 2 before anything is sent).
  */
 async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | undefined): Promise<void> {
