@@ -8,7 +8,8 @@
  *   `route` (where it goes). Other columns are ignored; a cell may be empty (that line then sends the scenario's
  *   request, or its size to its model). `gauntlet characterize` writes `time_s,request_bytes,model`.
  * A route that is a KServe infer path (`/v2/models/NAME[/versions/V]/infer`, `/v1/models/NAME:predict`) names
- * that model; any other route names no model (the line sends the scenario's request). Blank lines and `#`
+ * that model; any other route names no model (the line sends the scenario's request). A `model` cell starting
+ * with `/` is read as a route. Fields may be quoted (`"a,b"`, `""` for a quote). Blank lines and `#`
  * comments are skipped. Times need not be in order: they are sorted (with their sizes and models).
  * The parse is one pass over the text with a few typed arrays: no object per line.
  */
@@ -118,7 +119,8 @@ export function parseTraceText(text: string, maxSends: number = FILE_LIMITS.trac
     }
     if (modelOf) {
       const named = columns!.model >= 0 ? (fields[columns!.model] ?? '') : '';
-      const target = named !== '' ? { model: named } : routeModel(columns!.route >= 0 ? (fields[columns!.route] ?? '') : '');
+      // A model cell that is a path is a route (characterize writes the log's route or model name there).
+      const target = named !== '' && named[0] !== '/' ? { model: named } : routeModel(named !== '' ? named : columns!.route >= 0 ? (fields[columns!.route] ?? '') : '');
       let m = NO_MODEL;
       if (target !== undefined) {
         if (target.model.length > TEXT_LIMITS.name) return bad(i + 1, `model ${JSON.stringify(cut40(target.model))} is longer than ${TEXT_LIMITS.name} characters`);
@@ -160,15 +162,33 @@ function headerColumns(line: string): Columns | undefined {
   return { sep, time, bytes: lower.indexOf('request_bytes'), model: lower.indexOf('model'), route: lower.indexOf('route') };
 }
 
-/** splitInto splits a line at `sep` into `out` (reused: no array per line), trimming and unquoting each field. */
+/**
+ * splitInto splits a line at `sep` into `out` (reused: no array per line), trimming each field. A field in double
+ * quotes may hold the separator, with `""` for a quote (CSV as RFC 4180 writes it, within one line).
+ */
 function splitInto(line: string, sep: string, out: string[]): void {
   out.length = 0;
-  for (let from = 0; ; ) {
-    const at = line.indexOf(sep, from);
-    out.push(unquote(line.slice(from, at < 0 ? line.length : at).trim()));
-    if (at < 0) return;
-    from = at + 1;
+  if (!line.includes('"')) {
+    for (let from = 0; ; ) {
+      const at = line.indexOf(sep, from);
+      out.push(line.slice(from, at < 0 ? line.length : at).trim());
+      if (at < 0) return;
+      from = at + 1;
+    }
   }
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (line[i + 1] === '"') (field += '"'), i++;
+      else quoted = false;
+    } else if (c === '"' && field.trim() === '') (field = ''), (quoted = true);
+    else if (c === sep) out.push(field.trim()), (field = '');
+    else field += c;
+  }
+  out.push(quoted ? field : field.trim());
 }
 
 function unquote(s: string): string {

@@ -64,6 +64,7 @@ describe('trace files with named columns', () => {
     ['a time column among unknown ones', 'status,time,latency_ms\n200,0.25,3\n503,0.5,1\n', [0.25, 0.5], undefined, []],
     ['ISO timestamps under timestamp', 'timestamp;model\n2024-05-01T12:00:01Z;a\n2024-05-01T12:00:00Z;b\n', [0, 1], undefined, ['b', 'a']],
     ['routes naming KServe models and versions', 'time_s,route\n0,/v2/models/a/infer\n1,/v2/models/b/versions/2/infer\n2,/v1/models/c:predict\n3,/healthz\n', [0, 1, 2, 3], undefined, ['a', 'b@2', 'c', '-']],
+    ['a model cell that is a route, and quoted cells with commas', 'time_s,request_bytes,model\n0,5,/v2/models/a/versions/3/infer\n1,6,"b,""x"""\n2,7,/metrics\n', [0, 1, 2], [5, 6, 7], ['a@3', 'b,"x"', '-']],
     ['unsorted lines keep their sizes and models', 'time_s,request_bytes,model\n2,30,c\n0,10,a\n1,20,b\n', [0, 1, 2], [10, 20, 30], ['a', 'b', 'c']],
   ])('%s', (_, text, offsets, bytes, models) => {
     const r = parseTraceText(text);
