@@ -8,6 +8,7 @@ import { encodeModelInferRequest, frameGrpc } from '../../../src/targets/kserve-
 import { encodeInferBody } from '../../../src/targets/kserve-http-client.js';
 import type { Encode } from '../../../src/targets/request-mix.js';
 import type { RequestSpec, TargetSpec } from '../../../src/targets/target-spec.js';
+import { createClient } from '../../../src/targets/registry.js';
 import { prepareTraceRequests } from '../../../src/targets/trace-requests.js';
 
 const target: TargetSpec = { name: 't', protocol: 'kserve-http', url: 'http://127.0.0.1:1', model: 'mlp', binary: false, timeoutMs: 1000, maxInFlight: 1, connections: 1 };
@@ -51,5 +52,11 @@ describe('prepareTraceRequests', () => {
     expect(() => prepareTraceRequests(target, scalar, [{ requestBytes: 100 }], 1, encode, bodyBytes)).toThrow(/first input s is a scalar/);
     const big = Array.from({ length: 30 }, (_, i) => ({ requestBytes: (12 + i) << 20 }));
     expect(() => prepareTraceRequests(target, request, big, 1, encode, bodyBytes)).toThrow(/more than the 256 MiB of tensor data a run may build/);
+  });
+
+  it('refuses sizes and models for an http target, whose body is its own', async () => {
+    const http: TargetSpec = { ...target, protocol: 'http', http: { method: 'POST', path: '/x', headers: {} } };
+    expect(() => createClient(http, request, { seed: 1, variants: [{ model: 'a' }] })).toThrow(/protocol http sends its own body/);
+    await createClient(http, request, { seed: 1, variants: [] }).close();
   });
 });
