@@ -12,14 +12,14 @@ export class TracePicks {
   /** Every trace phase's variants, each once: the list a client is built with (ClientOptions.variants). */
   readonly variants: TraceVariant[] = [];
   /** Per phase: its per-line picks and its variants' indices in `variants` (absent: the phase sends as usual). */
-  private readonly phases: ({ picks: ArrayLike<number>; global: Uint16Array } | undefined)[];
+  private readonly phases: ({ picks: ArrayLike<number>; global: Uint32Array } | undefined)[];
 
   constructor(phases: readonly PhasePlan[]) {
     const index = new Map<string, number>();
     this.phases = phases.map((p) => {
       const s = p.load.kind === 'open' ? p.load.shape : undefined;
       if (s?.type !== 'trace' || s.variants === undefined || s.picks === undefined || s.picks.length === 0) return undefined;
-      const global = new Uint16Array(s.variants.length);
+      const global = new Uint32Array(s.variants.length);
       s.variants.forEach((v, i) => {
         const key = JSON.stringify([v.model, v.modelVersion, v.requestBytes]);
         let g = index.get(key);
