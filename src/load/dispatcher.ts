@@ -46,6 +46,8 @@ export interface DispatchOptions {
   startUs: number;
   worker: number;
   workers: number;
+  /** The trace variant an arrival sends, by phase and the arrival's index in it (absent: the client's usual request). */
+  pick?: (phase: number, arrival: number) => number | undefined;
   /** This worker's limit on outstanding requests (open loop: more are DROPPED; closed loop: caps the concurrency). */
   maxInFlight: number;
 }
@@ -85,11 +87,11 @@ export class Dispatcher {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private send(phase: number, intendedUs: number): Promise<Outcome> {
+  private send(phase: number, intendedUs: number, pick?: number): Promise<Outcome> {
     this.inFlight++;
     const sentUs = nowUs();
     this.o.recorder.sent(phase, intendedUs, sentUs);
-    return this.o.client.send().then((outcome) => {
+    return this.o.client.send(pick).then((outcome) => {
       this.inFlight--;
       this.o.recorder.outcome(phase, intendedUs, outcome);
       if (this.inFlight === 0 && this.idleWaiters.length) {
@@ -117,6 +119,7 @@ export class Dispatcher {
     const phaseStartUs = startUs + phase.startS * 1e6;
     const phaseEndUs = phaseStartUs + phase.durationS * 1e6;
     const own = new OwnArrivals(this.o.arrivals(phase, index), phaseStartUs, worker, workers);
+    const pick = this.o.pick;
     let next = own.next();
     /** dropDue drops `due` and every arrival due before `now`, each counted in the second it was due in. */
     const dropDue = (due: number, now: number): void => {
@@ -151,7 +154,7 @@ export class Dispatcher {
           if (this.inFlight >= maxInFlight) dropDue(next, now);
           else {
             recorder.scheduled(index, next);
-            void this.send(index, next);
+            void this.send(index, next, pick?.(index, own.lastIndex));
             sends++;
           }
           next = own.next();

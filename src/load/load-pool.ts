@@ -9,6 +9,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { plannedRequests } from '../scenario/parse-phases.js';
 import type { Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../../reference-server/core/worker-entry.js';
@@ -41,7 +42,7 @@ export function peakOpenRps(plan: Plan): number {
   for (const p of plan.phases) {
     if (p.load.kind === 'closed') continue;
     const s = p.load.shape;
-    const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.type === 'trace' ? s.offsetsS.length / Math.max(p.durationS, 1e-3) : 0; // an unknown shape: the workers refuse it
+    const rate = s.type === 'constant' ? s.rps : s.type === 'ramp' ? Math.max(s.fromRps, s.toRps) : s.type === 'burst' ? Math.max(s.baseRps, s.burstRps) : s.type === 'trace' ? (plannedRequests(p) ?? 0) / Math.max(p.durationS, 1e-3) : 0; // an unknown shape: the workers refuse it
     peak = Math.max(peak, rate);
   }
   return peak;

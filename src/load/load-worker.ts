@@ -11,6 +11,7 @@ import { Dispatcher } from './dispatcher.js';
 import { IntervalRecorder } from './interval-recorder.js';
 import type { ErrorSample, FromLoadWorker, ToLoadWorker, WorkerInit } from './messages.js';
 import { raiseThreadPriority } from './thread-priority.js';
+import { TracePicks } from './trace-picks.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -24,8 +25,9 @@ const WARM_UP_REQUESTS = 24;
 const WARM_UP_LIMIT_MS = 1000;
 
 let client: Client;
+const picks = new TracePicks(init.phases);
 try {
-  client = createClient(init.target, init.request, { seed: init.seed + init.worker });
+  client = createClient(init.target, init.request, { seed: init.seed + init.worker, ...(picks.variants.length > 0 && { variants: picks.variants }) });
   await warmUp(client);
   post({ kind: 'ready', scheduling });
 } catch (err) {
@@ -77,6 +79,7 @@ async function run(startEpochMs: number): Promise<void> {
   dispatcher = new Dispatcher({
     phases: init.phases,
     arrivals: (phase, index) => createArrivals(phase, init.seed, index),
+    ...(picks.variants.length > 0 && { pick: (phase: number, arrival: number) => picks.pick(phase, arrival) }),
     client,
     recorder,
     startUs,

@@ -10,6 +10,8 @@ import type { Arrivals } from '../scenario/arrivals.js';
 export class OwnArrivals {
   /** Index of the next arrival of the phase (all workers') that has not been drawn or skipped. */
   private index = 0;
+  /** The index in the phase (all workers' arrivals) of the arrival next() last returned. */
+  lastIndex = -1;
 
   constructor(
     private readonly arrivals: Arrivals,
@@ -24,7 +26,11 @@ export class OwnArrivals {
     for (;;) {
       const t = this.arrivals.next();
       if (t === undefined) return undefined;
-      if (this.index++ % this.workers === this.worker) return this.phaseStartUs + t * 1e6;
+      const i = this.index++;
+      if (i % this.workers === this.worker) {
+        this.lastIndex = i;
+        return this.phaseStartUs + t * 1e6;
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import { degradationsOf } from '../faults/degradation.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
+import { TracePicks } from '../load/trace-picks.js';
 import { summarize } from '../metrics/hdr.js';
 import { errorCount, RunAggregate } from '../metrics/run-aggregate.js';
 import { ServerScraper } from '../metrics/server-scrape.js';
@@ -145,12 +146,14 @@ function embeddedTargetSpec(t: EmbeddedTarget, s: EmbeddedServer, model?: string
 
 /**
  * preflight sends the scenario's request once and throws unless the target serves it; it is bounded by the
- * request timeout plus PREFLIGHT_SLACK_MS and ends at once on an interrupt. It builds one payload only, after
+ * request timeout plus PREFLIGHT_SLACK_MS and ends at once on an interrupt. It builds one payload only (and one
+ * per model and size class of the plan's traces, whose first request to each model is checked too), after
  * checking that the workers' payloads fit their budget (exit 2 before anything is sent).
  */
 async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | undefined): Promise<void> {
   checkPayloadBudget(plan.request);
-  const client = createClient(target, { ...plan.request, payloads: 1 }, { seed: plan.seed });
+  const { variants } = new TracePicks(plan.phases);
+  const client = createClient(target, { ...plan.request, payloads: 1 }, { seed: plan.seed, ...(variants.length > 0 && { variants }) });
   try {
     await bounded(client.check(), { ...(signal && { signal }), timeoutMs: target.timeoutMs + PREFLIGHT_SLACK_MS, what: 'checking the target' });
   } catch (err) {

@@ -25,6 +25,7 @@ import type { ArrivalSpec, PhasePlan } from './plan.js';
 import { createRandom, type Random } from './random.js';
 import { Registry } from './registry.js';
 import { createShape, type LoadShape } from './shapes.js';
+import type { ReplayTimes } from './trace-replay.js';
 
 /** Arrivals yields the intended send times of one phase in order. */
 export interface Arrivals {
@@ -160,18 +161,18 @@ registerArrival('gamma', (ctx) => {
   });
 });
 
-/** replay yields given send times up to and including the phase's end (a trace's last line is sent). */
-function replay(times: readonly number[], durationS: number): Arrivals {
+/** replay yields a trace's send times up to and including the phase's end (a trace's last line is sent). */
+function replay(times: ReplayTimes, durationS: number): Arrivals {
   let i = 0;
   /** The first index past the phase's end. */
-  const end = firstIndex(times, (t) => t > durationS);
+  const end = times.countBefore(durationS, true);
   return {
     next() {
       if (i >= end) return undefined;
-      return times[i++];
+      return times.timeOf(i++);
     },
     skip(untilS) {
-      const j = Math.min(end, firstIndex(times, (t) => t >= untilS));
+      const j = Math.min(end, times.countBefore(untilS));
       const n = Math.max(0, j - i);
       i += n;
       return n;
@@ -179,21 +180,9 @@ function replay(times: readonly number[], durationS: number): Arrivals {
   } satisfies Arrivals;
 }
 
-/** firstIndex is the first index of an ascending array where `past` holds (its length when nowhere). */
-function firstIndex(times: readonly number[], past: (t: number) => boolean): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (past(times[mid]!)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /** arrivalsFor builds the arrival process of a shape over a phase of the given duration. */
 export function arrivalsFor(shape: LoadShape, spec: ArrivalSpec, durationS: number, random: Random): Arrivals {
-  if (shape.sendTimesS) return replay(shape.sendTimesS, durationS);
+  if (shape.replay) return replay(shape.replay, durationS);
   return ARRIVALS.get(spec.type)({ spec, shape, integral: integralOf(shape, durationS), durationS, random });
 }
 

@@ -5,7 +5,7 @@
 import { describeMix } from './describe-mix.js';
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import { integralOf } from './integral.js';
-import type { ArrivalSpec, EmbeddedTarget, FaultPlan, PhasePlan, Plan, ShapeSpec, SloSpec } from './plan.js';
+import type { ArrivalSpec, EmbeddedTarget, FaultPlan, PhasePlan, Plan, ShapeSpec, SloSpec, TraceShapeSpec } from './plan.js';
 import { DRILL_DEFAULTS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { createShape } from './shapes.js';
@@ -63,8 +63,28 @@ export function describeShape(s: ShapeSpec, peakRps?: number): string {
     case 'burst':
       return `${formatRps(s.baseRps, peakRps)}, bursts of ${formatRps(s.burstRps, peakRps)} for ${formatDuration(s.lengthS)} every ${formatDuration(s.everyS)}`;
     case 'trace':
-      return `trace ${s.file} (${s.offsetsS.length} sends) at ${round(s.speed, 3)}x speed`;
+      return describeTrace(s);
   }
+}
+
+/** describeTrace renders a trace replay: `trace t.csv 1h–2h (12,034 sends, 7 sizes 1.1–64 KiB, 2 models) at 1x speed, 3 loops`. */
+export function describeTrace(s: TraceShapeSpec): string {
+  const w = s.window;
+  const window = w ? ` ${w.fromS !== undefined ? formatDuration(w.fromS) : 'start'}–${w.toS !== undefined ? formatDuration(w.toS) : 'end'}` : '';
+  const parts = [`${s.offsetsS.length.toLocaleString('en-US')} sends`];
+  const sizes = [...new Set((s.variants ?? []).flatMap((v) => (v.requestBytes !== undefined ? [v.requestBytes] : [])))].sort((a, b) => a - b);
+  if (sizes.length > 0) parts.push(`${sizes.length} size${sizes.length === 1 ? '' : 's'} ${formatBytes(sizes[0]!)}${sizes.length > 1 ? `–${formatBytes(sizes[sizes.length - 1]!)}` : ''}`);
+  const models = new Set((s.variants ?? []).flatMap((v) => (v.model !== undefined ? [`${v.model}@${v.modelVersion ?? ''}`] : [])));
+  if (models.size > 0) parts.push(`${models.size} model${models.size === 1 ? '' : 's'}`);
+  const loop = s.loop === true ? ', looped to the phase\'s end' : s.loop !== undefined && s.loop > 1 ? `, ${s.loop} loops` : '';
+  return `trace ${s.file}${window} (${parts.join(', ')}) at ${round(s.speed, 3)}x speed${loop}`;
+}
+
+/** formatBytes renders a size: `980 B`, `1.1 KiB`, `64 KiB`, `2.5 MiB`. */
+function formatBytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  const [v, unit] = b < 1 << 20 ? [b / 1024, 'KiB'] : [b / (1 << 20), 'MiB'];
+  return `${v < 10 ? round(v, 1) : Math.round(v)} ${unit}`;
 }
 
 /** describeFault renders a fault's action and parameters: `kill-replica r1`, `network +50 ms ± 10 ms`. */

@@ -6,7 +6,7 @@
  */
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
-import { COUNT_LIMITS, RANGES, TEXT_LIMITS } from './limits.js';
+import { COUNT_LIMITS, MAX_DURATION_S, RANGES, TEXT_LIMITS } from './limits.js';
 import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS, REQUEST_KEYS } from './parse-request.js';
 import { DEFAULT_TOLERANCE, EXPECT_KEYS, EXPECT_OUTPUT_KEYS, MIX_KEYS } from './parse-mix.js';
 import { EMBEDDED_KEYS, HTTP_METHODS, PROTOCOLS, ROUTER_POLICIES, TARGET_DEFAULTS } from './parse-target.js';
@@ -252,8 +252,14 @@ export function scenarioJsonSchema(): JsonSchema {
             ],
           },
           concurrency: num(RANGES['phases[].concurrency'], 'Closed loop: this many requests outstanding at all times.', 'integer'),
-          trace: str('Trace file (one send time per line), relative to this file.'),
+          trace: str('Trace file (one send time per line, or CSV with time_s and optionally request_bytes and model or route), relative to this file.'),
           speed: { ...num(RANGES['phases[].speed'], 'Trace replay speed (2 = twice as fast).'), default: 1 },
+          loop: {
+            anyOf: [num(RANGES['phases[].loop'], 'Replay the trace (its window) this many times back to back.', 'integer'), { type: 'boolean', description: 'true: repeat until the phase\'s duration (then required).' }],
+            default: 1,
+          },
+          from: traceTime('Start of the window of the trace to replay (inclusive): an offset from its start, or an ISO timestamp when the trace has them.'),
+          to: traceTime('End of the window of the trace to replay (exclusive): an offset from its start, or an ISO timestamp when the trace has them.'),
           arrival: {
             anyOf: [
               { enum: arrivalNames.filter((n) => n !== 'gamma') },
@@ -278,10 +284,18 @@ export function scenarioJsonSchema(): JsonSchema {
         // Exactly one kind of load; a duration unless it is a trace (whose span gives one).
         oneOf: [{ required: ['rate'] }, { required: ['concurrency'] }, { required: ['trace'] }],
         anyOf: [{ required: ['duration'] }, { required: ['trace'] }],
+        // loop: true repeats the trace until the phase's end: then the phase needs a duration.
+        if: { properties: { loop: { const: true } }, required: ['loop'] },
+        then: { required: ['duration'] },
       },
       fault: faultSchema(),
     },
   };
+}
+
+/** traceTime is a trace window's edge: an offset (a duration from 0 to 24 h) or an ISO 8601 timestamp. */
+function traceTime(description: string): JsonSchema {
+  return { anyOf: [duration({ min: 0, max: MAX_DURATION_S }), { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}' }], description };
 }
 
 /** faultSchema is the schema of one fault: the common fields, every action's parameters, and which belong to which. */

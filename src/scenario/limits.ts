@@ -90,6 +90,7 @@ export const RANGES = {
   'phases[].arrival.burstiness': { min: 0.001, max: 1000 },
   'phases[].concurrency': { min: 1, max: MAX_IN_FLIGHT },
   'phases[].speed': { min: 0.001, max: 1000 },
+  'phases[].loop': { min: 1, max: 1_000_000 },
   'request.payloads': { min: 1, max: 10_000 },
   'request.inputs[].shape[]': { min: 0, max: TOTAL_LIMITS.requestElements },
   'request.mix[].weight': { gt: 0, max: 1_000_000 },

@@ -1,22 +1,25 @@
 /**
  * The `phases:` of a scenario. Each phase is open-loop (`rate`, optionally with `arrival` and `burst`), closed-loop
- * (`concurrency`) or a trace replay (`trace`, `speed`), and runs for its `duration` (a trace: its span / speed
- * unless given). Every duration, bursts' included, is multiplied by the duration scale; a trace's send times are
+ * (`concurrency`) or a trace replay (`trace`, `from`/`to`, `speed`, `loop`), and runs for its `duration` (a trace:
+ * its last send's time unless given; `loop: true` needs one). Every duration, bursts' included, is multiplied by the duration scale; a trace's send times are
  * not (that would change its rate), so a scaled trace phase replays only the start of the trace.
  */
 import { join, isAbsolute } from 'node:path';
 import { ARRIVALS } from './arrivals.js';
 import { asFields, type Bounds, checkBounds, Fields, show } from './fields.js';
-import { COUNT_LIMITS, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
-import type { ArrivalSpec, LoadSpec, PhasePlan, ShapeSpec, SloSpec } from './plan.js';
+import { COUNT_LIMITS, MAX_DURATION_S, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
+import type { ArrivalSpec, LoadSpec, PhasePlan, ShapeSpec, SloSpec, TraceShapeSpec } from './plan.js';
 import { readPhaseSlo } from './parse-slo.js';
-import { readTraceFile } from './parse-trace.js';
+import { type RawTrace, readTraceFile, timestampSeconds } from './parse-trace.js';
 import { isMapping, type ConfigPath, type Problems } from './problems.js';
 import { createShape } from './shapes.js';
+import { loopPeriodS, replayLines, replayTimes, type TraceVariant } from './trace-replay.js';
 import { formatDuration, parseRate } from './units.js';
 
 /** PHASE_KEYS are the fields a phase may have. */
-export const PHASE_KEYS = ['name', 'duration', 'rate', 'concurrency', 'trace', 'speed', 'arrival', 'burst', 'slo'] as const;
+export const PHASE_KEYS = ['name', 'duration', 'rate', 'concurrency', 'trace', 'speed', 'loop', 'from', 'to', 'arrival', 'burst', 'slo'] as const;
+/** TRACE_KEYS are the fields only a trace phase may have. */
+const TRACE_KEYS = ['speed', 'loop', 'from', 'to'] as const;
 /** BURST_KEYS are the fields of a phase's `burst:`. */
 export const BURST_KEYS = ['every', 'length', 'rate'] as const;
 /** LOAD_KEYS are the keys that say what kind of load a phase offers; a phase has exactly one. */
@@ -64,7 +67,6 @@ export function readPhases(f: Fields, ctx: PhaseContext): PhasePlan[] {
 /** plannedRequests is the number of requests an open-loop phase plans (Λ over its duration); undefined when closed-loop. */
 export function plannedRequests(phase: PhasePlan): number | undefined {
   if (phase.load.kind !== 'open') return undefined;
-  if (phase.load.shape.type === 'trace') return phase.load.shape.offsetsS.length;
   return createShape(phase.load.shape, phase.durationS).integral?.(phase.durationS);
 }
 
@@ -79,7 +81,7 @@ function readPhase(item: unknown, path: ConfigPath, ctx: PhaseContext): PhasePla
   }
   const kind = kinds[0];
   if (kind !== 'rate') for (const k of ['arrival', 'burst'] as const) if (f.has(k)) f.problem(k, 'is only for phases with a rate');
-  if (kind !== 'trace' && f.has('speed')) f.problem('speed', 'is only for trace phases');
+  if (kind !== 'trace') for (const k of TRACE_KEYS) if (f.has(k)) f.problem(k, 'is only for trace phases');
   const slo = readPhaseSlo(f.obj.slo, f.at('slo'), ctx.problems, ctx.slo);
   let durationS = f.duration('duration', RANGES['phases[].duration'], kind !== 'trace');
   let load: LoadSpec | undefined;
@@ -91,9 +93,10 @@ function readPhase(item: unknown, path: ConfigPath, ctx: PhaseContext): PhasePla
     const concurrency = f.integer('concurrency', RANGES['phases[].concurrency']);
     if (concurrency !== undefined) load = { kind: 'closed', concurrency };
   } else if (kind === 'trace') {
-    const shape = readTrace(f, ctx);
+    const shape = readTrace(f, ctx, durationS);
     if (shape) {
-      const spanS = (shape.offsetsS[shape.offsetsS.length - 1] ?? 0) / shape.speed;
+      const times = replayTimes(shape.offsetsS, shape.speed, shape.loop, durationS ?? 0);
+      const spanS = times.count > 0 ? times.timeOf(times.count - 1) : 0;
       if (durationS === undefined && spanS <= 0) f.problem('trace', 'spans 0 s: give the phase a duration');
       durationS ??= spanS;
       // A trace dictates its send times, so this arrival is a placeholder that createArrivals does not use.
@@ -166,13 +169,75 @@ function readArrival(f: Fields): ArrivalSpec | undefined {
   return burstiness === undefined ? undefined : { type: 'gamma', burstiness };
 }
 
-/** readTrace reads `trace` (a file, relative to the scenario) and `speed`. */
-function readTrace(f: Fields, ctx: PhaseContext): Extract<ShapeSpec, { type: 'trace' }> | undefined {
+/**
+ * readTrace reads `trace` (a file, relative to the scenario) and how to replay it: `from`/`to` (a window of it),
+ * `speed` and `loop`, applied in that order. durationS is the phase's, when given (`loop: true` needs one).
+ */
+function readTrace(f: Fields, ctx: PhaseContext, durationS: number | undefined): TraceShapeSpec | undefined {
   const speed = f.number('speed', RANGES['phases[].speed']) ?? (f.has('speed') ? undefined : 1);
+  const loop = readLoop(f, durationS);
   const ref = f.string('trace');
   if (ref === undefined) return undefined;
   const file = isAbsolute(ref) ? ref : join(ctx.baseDir, ref);
-  const offsets = readTraceFile(file);
-  if (!offsets.ok) return void f.problem('trace', offsets.message);
-  return speed === undefined ? undefined : { type: 'trace', file, offsetsS: offsets.value, speed };
+  const raw = readTraceFile(file);
+  if (!raw.ok) return void f.problem('trace', raw.message);
+  const window = readWindow(f, raw.value);
+  if (window === undefined || speed === undefined || loop === null) return undefined;
+  const lines = replayLines(raw.value, window);
+  if (lines.offsetsS.length === 0) {
+    const key = f.has('from') ? 'from' : 'to';
+    const span = formatDuration(raw.value.offsetsS[raw.value.offsetsS.length - 1]!);
+    return void f.problem(key, `the window ${describeWindow(window)} holds no send of the trace (it spans 0 s to ${span})`);
+  }
+  if (loop !== undefined && loopPeriodS(lines.offsetsS) <= 0) return void f.problem('loop', `the trace${window.fromS !== undefined || window.toS !== undefined ? "'s window" : ''} spans 0 s (${lines.offsetsS.length} send(s)): there is nothing to loop`);
+  const budget = variantBytes(lines.variants);
+  if (budget > TOTAL_LIMITS.payloadBytes) return void f.problem('trace', `its request sizes add up to ${budget} bytes to build before the run; at most ${TOTAL_LIMITS.payloadBytes} (see "Limits" in docs/scenarios.md)`);
+  return {
+    type: 'trace',
+    file,
+    offsetsS: lines.offsetsS,
+    speed,
+    ...(loop !== undefined && { loop }),
+    ...((window.fromS !== undefined || window.toS !== undefined) && { window }),
+    ...(lines.variants && { variants: lines.variants, picks: lines.picks! }),
+  };
+}
+
+/** readLoop reads `loop`: a count, or true (until the phase's duration, then required); null when it is wrong. */
+function readLoop(f: Fields, durationS: number | undefined): number | true | undefined | null {
+  const v = f.obj.loop;
+  if (v === undefined || v === null) return undefined;
+  if (v === true) return durationS === undefined ? (f.problem('loop', 'true repeats the trace until the phase ends: give the phase a duration'), null) : true;
+  if (v === false) return undefined;
+  return f.integer('loop', RANGES['phases[].loop']) ?? null;
+}
+
+/** readWindow reads `from` and `to`: offsets from the trace's start (durations), or ISO timestamps when the trace has them. */
+function readWindow(f: Fields, trace: RawTrace): { fromS?: number; toS?: number } | undefined {
+  const at = (key: 'from' | 'to'): number | undefined | null => {
+    const v = f.obj[key];
+    if (v === undefined || v === null) return undefined;
+    const stamp = v instanceof Date ? v.getTime() / 1000 : typeof v === 'string' ? timestampSeconds(v.trim()) : undefined;
+    if (stamp !== undefined) {
+      if (trace.kind !== 'timestamps') return (f.problem(key, `${show(v)} is a timestamp, but the trace's times are seconds: give an offset like 1h`), null);
+      return stamp - trace.originS;
+    }
+    return f.duration(key, { min: 0, max: MAX_DURATION_S }) ?? null;
+  };
+  const fromS = at('from');
+  const toS = at('to');
+  if (fromS === null || toS === null) return undefined;
+  if (fromS !== undefined && toS !== undefined && toS <= fromS) return void f.problem('to', `must be after from (${show(f.obj.from)}), got ${show(f.obj.to)}`);
+  return { ...(fromS !== undefined && { fromS }), ...(toS !== undefined && { toS }) };
+}
+
+function describeWindow(w: { fromS?: number; toS?: number }): string {
+  return `${w.fromS !== undefined ? formatDuration(w.fromS) : 'start'}–${w.toS !== undefined ? formatDuration(w.toS) : 'end'}`;
+}
+
+/** variantBytes is about what a trace's sized requests take to build (their sizes added up). */
+function variantBytes(variants: readonly TraceVariant[] | undefined): number {
+  let sum = 0;
+  for (const v of variants ?? []) sum += v.requestBytes ?? 0;
+  return sum;
 }

@@ -3,13 +3,33 @@
  * everything the run needs; nothing downstream reads the YAML again. Times are seconds, rates requests/second.
  */
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
+import type { TraceVariant } from './trace-replay.js';
 
 /** ShapeSpec describes the offered rate of an open-loop phase over the phase's time; `type` names a registered shape. */
 export type ShapeSpec =
   | { type: 'constant'; rps: number }
   | { type: 'ramp'; fromRps: number; toRps: number }
   | { type: 'burst'; baseRps: number; burstRps: number; everyS: number; lengthS: number }
-  | { type: 'trace'; file: string; offsetsS: number[]; speed: number };
+  | TraceShapeSpec;
+
+/**
+ * TraceShapeSpec replays a trace file: its lines' offsets (seconds, ascending, the window's first at 0 when a window
+ * is given), divided by speed, repeated `loop` times (true: until the phase's end). With sizes or models, `picks`
+ * gives each line's request variant (NO_PICK in trace-replay.ts: the scenario's request).
+ */
+export interface TraceShapeSpec {
+  type: 'trace';
+  file: string;
+  offsetsS: number[];
+  speed: number;
+  loop?: number | true;
+  /** The window of the trace replayed, as offsets from its start (seconds; `toS` exclusive). */
+  window?: { fromS?: number; toS?: number };
+  /** The requests the lines send: a model and a size (see src/scenario/trace-replay.ts). */
+  variants?: TraceVariant[];
+  /** Per line, its index in `variants`. */
+  picks?: Uint16Array;
+}
 
 /** ArrivalSpec describes how send times are spread around the shape's rate; `type` names a registered arrival process. */
 export type ArrivalSpec =

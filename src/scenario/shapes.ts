@@ -5,6 +5,7 @@
  */
 import type { ShapeSpec } from './plan.js';
 import { Registry } from './registry.js';
+import { replayTimes, type ReplayTimes } from './trace-replay.js';
 
 /** LoadShape is a phase's offered rate over time; times are seconds since the phase started. */
 export interface LoadShape {
@@ -16,8 +17,8 @@ export interface LoadShape {
   integral?(tS: number): number;
   /** timeAt is the earliest time the integral reaches `area`; Infinity if it never does. */
   timeAt?(area: number): number;
-  /** sendTimesS are the exact send times, ascending, for shapes that dictate them (trace replay). */
-  readonly sendTimesS?: readonly number[];
+  /** replay gives the exact send times of shapes that dictate them (trace replay). */
+  readonly replay?: ReplayTimes;
 }
 
 /** ShapeFactory builds a shape from its spec and the phase's duration. */
@@ -97,30 +98,24 @@ registerShape('burst', ({ baseRps: base, burstRps: burst, everyS: every, lengthS
   } satisfies LoadShape;
 });
 
-/** A trace replays recorded send times divided by speed; its rate is the count of sends in each whole second. */
-registerShape('trace', ({ offsetsS, speed }) => {
-  const times = offsetsS.map((t) => t / speed).sort((x, y) => x - y);
-  const countUpTo = (t: number, inclusive: boolean): number => {
-    let lo = 0;
-    let hi = times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (inclusive ? times[mid]! <= t : times[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  const perSecond = new Map<number, number>();
+/**
+ * A trace replays recorded send times divided by speed (looped when asked); its rate is the count of sends in each
+ * whole second, and its peak (maxRps) is taken over its first two loops (the seam between loops included).
+ */
+registerShape('trace', ({ offsetsS, speed, loop }, durationS) => {
+  const times = replayTimes(offsetsS, speed, loop, durationS);
   let maxRps = 0;
-  for (const t of times) {
-    const n = (perSecond.get(Math.floor(t)) ?? 0) + 1;
-    perSecond.set(Math.floor(t), n);
-    maxRps = Math.max(maxRps, n);
+  const scan = Math.min(times.count, times.lines * 2);
+  for (let i = 0, second = -1, inSecond = 0; i < scan; i++) {
+    const s = Math.floor(times.timeOf(i));
+    inSecond = s === second ? inSecond + 1 : 1;
+    second = s;
+    if (inSecond > maxRps) maxRps = inSecond;
   }
   return {
-    rate: (t) => perSecond.get(Math.floor(t)) ?? 0,
+    rate: (t) => times.countBefore(Math.floor(t) + 1) - times.countBefore(Math.floor(t)),
     maxRps,
-    integral: (t) => countUpTo(t, true),
-    sendTimesS: times,
+    integral: (t) => times.countBefore(t, true),
+    replay: times,
   } satisfies LoadShape;
 });

@@ -39,8 +39,11 @@ export interface Outcome {
 
 /** Client sends requests to one target. */
 export interface Client {
-  /** send sends one request now and resolves with its outcome; it never rejects. */
-  send(): Promise<Outcome>;
+  /**
+   * send sends one request now and resolves with its outcome; it never rejects. `pick` is the index of a trace
+   * variant (ClientOptions.variants) to send; without it, the client's next request (of its mix, or in turn).
+   */
+  send(pick?: number): Promise<Outcome>;
   /** check makes one request and throws a readable error if the target cannot serve it (used before a run). */
   check(): Promise<void>;
   /** close ends every connection; outstanding sends resolve as CANCELLED. */

@@ -73,4 +73,10 @@ export class HttpClient implements TargetClient {
 }
 
 /** createHttpClient is the registry factory of http. */
-export const createHttpClient = ((target, request) => new HttpClient(target, request)) satisfies ClientFactory;
+export const createHttpClient = ((target, request, opts) => {
+  // Its body is the target file's own: it cannot be sent to another model or resized.
+  if (opts.variants?.some((v) => v.model !== undefined || v.requestBytes !== undefined)) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `target ${target.name}: protocol http sends its own body, so a trace's request sizes and models cannot be replayed to it (use a kserve-http or kserve-grpc target, or a trace of send times only)`);
+  }
+  return new HttpClient(target, request);
+}) satisfies ClientFactory;

@@ -13,6 +13,7 @@ import type { ClientFactory, ClientOptions, TargetClient } from './registry.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { buildPayloads, type TensorData } from './tensor-data.js';
 import { RequestMix } from './request-mix.js';
+import { firstOfEachModel, prepareTraceRequests, type TraceRequest } from './trace-requests.js';
 import { judgeDecoded } from './response-check.js';
 import { decodeGrpcOutputs, type Decoded } from './response-outputs.js';
 import { requestHeaders } from './target-headers.js';
@@ -36,6 +37,8 @@ export class KserveGrpcClient implements TargetClient {
   /** The mix, when the request has one (then `frames` is empty). */
   private readonly mix: RequestMix<Buffer> | undefined;
   private readonly label: string;
+  /** The requests of trace replays' variants (ClientOptions.variants), by index. */
+  private readonly variants: TraceRequest<Buffer>[];
   private next = 0;
 
   constructor(
@@ -55,6 +58,8 @@ export class KserveGrpcClient implements TargetClient {
       this.frames = buildPayloads(request, opts.seed).map((tensors) => encode(model, version, request, tensors));
       this.label = `kserve-grpc target ${target.name} (${target.url}), model ${model}`;
     }
+    // A frame is 5 bytes of gRPC framing before the ModelInferRequest (the body).
+    this.variants = prepareTraceRequests(target, request, opts.variants ?? [], opts.seed, encode, (frame) => frame.length - 5);
     this.channel = new GrpcChannel({
       authority,
       path: MODEL_INFER_PATH,
@@ -67,9 +72,10 @@ export class KserveGrpcClient implements TargetClient {
   }
 
   /** send sends the next payload (of the mix: decoded and checked when its template expects outputs). */
-  send(): Promise<Outcome> {
-    if (this.mix !== undefined) {
-      const e = this.mix.next();
+  send(pick?: number): Promise<Outcome> {
+    const v = pick === undefined ? undefined : this.variants[pick];
+    if (v !== undefined || this.mix !== undefined) {
+      const e = v ?? this.mix!.next();
       if (!e.decode || e.check === undefined) return this.channel.call(e.payload);
       const check = e.check;
       return this.channel.fetch(e.payload).then((res) => {
@@ -86,12 +92,15 @@ export class KserveGrpcClient implements TargetClient {
 
   /** check sends the first payload and validates the response: one ModelInferResponse with data for every output. */
   async check(): Promise<void> {
-    const frames = this.mix?.firsts().map((e) => e.payload) ?? [this.frames[0]!];
-    for (const [i, frame] of frames.entries()) {
+    const firsts: { frame: Buffer; statuses: number[] | undefined; label: string; outputs: string[] | undefined }[] = this.mix
+      ? this.mix.firsts().map((e, i) => ({ frame: e.payload, statuses: this.request.mix![i]!.expect?.status, label: `${this.label} (template ${this.request.mix![i]!.name})`, outputs: this.request.mix![i]!.outputs }))
+      : [{ frame: this.frames[0]!, statuses: undefined, label: this.label, outputs: this.request.outputs }];
+    for (const e of firstOfEachModel(this.variants)) {
+      firsts.push({ frame: e.payload, statuses: e.check?.expect?.status, label: `${this.label} (trace model ${e.model}${e.version !== undefined ? ` version ${e.version}` : ''})`, outputs: undefined });
+    }
+    for (const { frame, statuses, label, outputs } of firsts) {
       // A template whose accepted HTTP statuses are all refusals is a negative test: there is nothing to check before the run.
-      const statuses = this.request.mix?.[i]?.expect?.status;
       if (statuses !== undefined && !statuses.some((s) => s >= 200 && s < 300)) continue;
-      const label = this.mix ? `${this.label} (template ${this.request.mix![i]!.name})` : this.label;
       const res = await this.channel.fetch(frame);
       const code = res.outcome.code;
       if (code !== 'OK') throw checkFailed(label, code, res.message);
@@ -99,7 +108,7 @@ export class KserveGrpcClient implements TargetClient {
       try {
         const messages = unframeGrpc(res.body);
         if (messages.length !== 1) problem = `expected one response message, got ${messages.length}`;
-        else problem = checkInferSummary(decodeModelInferResponse(messages[0]!), this.mix ? this.request.mix![i]!.outputs : this.request.outputs);
+        else problem = checkInferSummary(decodeModelInferResponse(messages[0]!), outputs);
       } catch (err) {
         problem = `undecodable response: ${(err as Error).message}`;
       }

@@ -15,7 +15,8 @@ import type { RequestSpec, TargetSpec } from './target-spec.js';
 import { connectionLimit } from './target-spec.js';
 import { buildPayloads, elementCount, type TensorData } from './tensor-data.js';
 import { RequestMix } from './request-mix.js';
-import { CHECKED_BODY_BYTES, judgeHttp } from './response-check.js';
+import { firstOfEachModel, prepareTraceRequests, type TraceRequest } from './trace-requests.js';
+import { CHECKED_BODY_BYTES, judgeHttp, type ResponseCheck } from './response-check.js';
 import { decodeHttpOutputs } from './response-outputs.js';
 
 /** HEADER_LENGTH is the binary extension's header giving the length of the JSON part of a body. */
@@ -79,6 +80,8 @@ export class KserveHttpClient implements TargetClient {
   /** The mix, when the request has one (then `payloads` is empty). */
   private readonly mix: RequestMix<Buffer> | undefined;
   private readonly label: string;
+  /** The requests of trace replays' variants (ClientOptions.variants), by index. */
+  private readonly variants: TraceRequest<Buffer>[];
   private next = 0;
 
   constructor(
@@ -102,6 +105,7 @@ export class KserveHttpClient implements TargetClient {
       this.payloads = buildPayloads(request, opts.seed).map((tensors) => encode(model, version, request, tensors));
       this.label = `kserve-http target ${target.name} (${target.url}), model ${model}`;
     }
+    this.variants = prepareTraceRequests(target, request, opts.variants ?? [], opts.seed, encode, httpBodyBytes);
     const maxConnections = connectionLimit(target);
     this.pool = new Http1Pool({
       host: endpoint.host,
@@ -115,9 +119,10 @@ export class KserveHttpClient implements TargetClient {
   }
 
   /** send sends the next payload (of the mix: checked when its template expects something). */
-  send(): Promise<Outcome> {
-    if (this.mix !== undefined) {
-      const e = this.mix.next();
+  send(pick?: number): Promise<Outcome> {
+    const v = pick === undefined ? undefined : this.variants[pick];
+    if (v !== undefined || this.mix !== undefined) {
+      const e = v ?? this.mix!.next();
       if (e.check === undefined) return this.pool.send(e.payload);
       const check = e.check;
       return this.pool.fetch(e.payload, false, CHECKED_BODY_BYTES).then((res) => judgeHttp(res, check, e.decode ? decodeHttpOutputs : undefined, this.samples));
@@ -132,15 +137,18 @@ export class KserveHttpClient implements TargetClient {
    * (and its data) present. Expected values are not compared here: a wrong answer is BAD_OUTPUT in the run.
    */
   async check(): Promise<void> {
-    const firsts = this.mix?.firsts() ?? [{ payload: this.payloads[0]!, check: undefined }];
-    for (const [i, e] of firsts.entries()) {
+    const firsts: { payload: Buffer; check?: ResponseCheck | undefined; label: string; outputs: string[] | undefined }[] = this.mix
+      ? this.mix.firsts().map((e, i) => ({ ...e, label: `${this.label} (template ${this.request.mix![i]!.name})`, outputs: this.request.mix![i]!.outputs }))
+      : [{ payload: this.payloads[0]!, label: this.label, outputs: this.request.outputs }];
+    for (const e of firstOfEachModel(this.variants)) firsts.push({ ...e, label: `${this.label} (trace model ${e.model}${e.version !== undefined ? ` version ${e.version}` : ''})`, outputs: undefined });
+    for (const e of firsts) {
       const res = await this.pool.fetch(e.payload);
       const statuses = e.check?.expect?.status;
       if (statuses !== undefined && res.status > 0 && statuses.includes(res.status) && res.outcome.code !== 'OK') continue;
-      const label = this.mix ? `${this.label} (template ${this.request.mix![i]!.name})` : this.label;
+      const label = e.label;
       const code = res.outcome.code;
       if (code !== 'OK') throw checkFailed(label, code, res.status > 0 ? kserveErrorMessage(res.status, res.body) : res.error);
-      const problem = checkInferResponse(res.head, res.body, this.mix ? this.request.mix![i]!.outputs : this.request.outputs);
+      const problem = checkInferResponse(res.head, res.body, e.outputs);
       if (problem !== undefined) throw checkFailed(label, 'BAD_RESPONSE', problem);
     }
   }
@@ -182,6 +190,12 @@ export function checkInferResponse(head: string, body: Buffer, wanted: string[] 
   for (const name of wanted ?? []) if (!names.has(name)) return `output '${name}' is missing from the response`;
   if (binaryBytes !== body.length - jsonLength) return `the outputs declare ${binaryBytes} binary bytes, but ${body.length - jsonLength} follow the JSON`;
   return undefined;
+}
+
+/** httpBodyBytes is the body size of a serialised HTTP request (what follows its head). */
+function httpBodyBytes(request: Buffer): number {
+  const end = request.indexOf('\r\n\r\n');
+  return end < 0 ? 0 : request.length - end - 4;
 }
 
 /** createKserveHttpClient is the registry factory of kserve-http. */

@@ -9,11 +9,14 @@ import { createHttpClient } from './http-client.js';
 import { createKserveGrpcClient } from './kserve-grpc-client.js';
 import { createKserveHttpClient } from './kserve-http-client.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
+import type { TraceVariant } from '../scenario/trace-replay.js';
 
 /** ClientOptions are what a client needs besides its target and request. */
 export interface ClientOptions {
   /** Seed of the random payloads (the same seed builds the same payloads). */
   seed: number;
+  /** The requests trace replays send (a model and a size each), picked by index in send(pick). */
+  variants?: readonly TraceVariant[];
 }
 
 /** TargetClient is a Client that also keeps the first distinct failures it saw. */

@@ -182,7 +182,7 @@ describe('every field has a range, and so do the totals', () => {
 
 describe('trace files', () => {
   it('have at most a number of send times, counted while they are read', () => {
-    expect(parseTraceText('0\n1\n2\n', 3)).toEqual({ ok: true, value: [0, 1, 2] });
+    expect(parseTraceText('0\n1\n2\n', 3)).toMatchObject({ ok: true, value: { offsetsS: [0, 1, 2] } });
     expect(parseTraceText('0\n1\n2\n3\n', 3)).toEqual({ ok: false, message: 'has more than 3 send times; at most 3 (see "Limits" in docs/scenarios.md)' });
     expect(FILE_LIMITS.traceSends).toBe(2_000_000);
   });

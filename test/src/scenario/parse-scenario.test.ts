@@ -163,7 +163,7 @@ describe('trace files', () => {
   ])('%s', (_, text, expected) => {
     const r = parseTraceText(text);
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.value.map((v) => Math.round(v * 1e6) / 1e6)).toEqual(expected);
+    if (r.ok) expect(r.value.offsetsS.map((v) => Math.round(v * 1e6) / 1e6)).toEqual(expected);
   });
 
   it.each([
