@@ -63,11 +63,14 @@ class FileCursor {
   private lineNo = 0;
   /** Lines read from the input so far, parsed or still pending. */
   private linesSeen = 0;
+  /** Resolves when the signal aborts (one listener per input, however many batches). */
+  private aborted: Promise<undefined> | undefined;
 
   constructor(
     readonly source: LineSource,
     private readonly malformedOut: MalformedLine[],
     private readonly maxLineChars: number,
+    private readonly signal?: AbortSignal,
   ) {
     this.stats = { name: source.name, format: 'empty', lines: 0, records: 0, malformed: 0 };
   }
@@ -125,8 +128,11 @@ class FileCursor {
   /** nextBatch is the input's next batch of lines; a read that fails midway (EIO, a pipe reset) names the input. */
   private async nextBatch(): Promise<LineBatch | undefined> {
     try {
-      const r = await this.source.batches.next();
-      if (r.done) return undefined;
+      // An interrupt ends the wait for more lines (stdin that is still open): the input then ends here.
+      const next = this.source.batches.next();
+      if (this.signal !== undefined) this.aborted ??= whenAborted(this.signal);
+      const r = this.aborted === undefined ? await next : await Promise.race([next, this.aborted]);
+      if (r === undefined || r.done) return undefined;
       this.linesSeen += r.value.length;
       return r.value;
     } catch (err) {
@@ -183,12 +189,18 @@ export async function readLogs(inputs: string[], options: ReadOptions, sink: (r:
   }
 }
 
+/** whenAborted resolves (with undefined) once the signal is aborted. */
+function whenAborted(signal: AbortSignal): Promise<undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+}
+
 /** readSources is readLogs once every input is open. */
 async function readSources(sources: LineSource[], options: ReadOptions, sink: (r: LogRecord) => void): Promise<ReadResult> {
   const maxFraction = options.maxMalformedFraction ?? DEFAULT_MAX_MALFORMED_FRACTION;
   const maxLineChars = options.maxLineChars ?? MAX_LINE_CHARS;
   const firstMalformed: MalformedLine[] = [];
-  const cursors = sources.map((s) => new FileCursor(s, firstMalformed, maxLineChars));
+  const cursors = sources.map((s) => new FileCursor(s, firstMalformed, maxLineChars, options.signal));
   const active: FileCursor[] = [];
   for (const c of cursors) if ((await c.start(options.format ?? 'auto', options)) && (await c.fill())) active.push(c);
 
@@ -232,6 +244,8 @@ async function readSources(sources: LineSource[], options: ReadOptions, sink: (r
     if (i === recs.length && !(await c.fill())) active.splice(m, 1);
   }
 
+  // An interrupt during a wait for lines ends that input as if it had ended: still an interrupted read.
+  if (options.signal?.aborted) interrupted = true;
   const warnings: string[] = [];
   const arrival = new Set<string>();
   let lines = 0;

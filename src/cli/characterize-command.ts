@@ -38,6 +38,9 @@ export interface CharacterizeArgs {
   seed: number;
 }
 
+/** STDIN_ARG is a lone `-` on the command line as main passes it through yargs (which drops `-`): no file name holds a NUL. */
+export const STDIN_ARG = '\u0000-';
+
 /** CHARACTERIZE_LIMITS are the ranges of the command's own numeric options (the analysis checks its own). */
 export const CHARACTERIZE_LIMITS = {
   window: [1, 3600],
@@ -96,6 +99,7 @@ function parseInput(problems: string[], spec: string, maxRows: number): Omit<Sce
 export async function runCharacterize(a: CharacterizeArgs, print: (line: string) => void): Promise<number> {
   const L = CHARACTERIZE_LIMITS;
   const problems: string[] = [];
+  a = { ...a, logs: a.logs.map((l) => (l === STDIN_ARG ? '-' : l)) };
   if (a.format !== 'auto' && !LOG_FORMATS.includes(a.format as LogFormat)) problems.push(`--format: must be auto or one of ${LOG_FORMATS.join(', ')}, got ${a.format}`);
   if (a.logs.length === 0) problems.push('name at least one log (or - for stdin)');
   if (a.logs.filter((l) => l === '-').length > 1) problems.push('- (stdin) can be given once');

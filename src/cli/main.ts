@@ -7,7 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
 import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOptions } from './gate-command.js';
-import { characterizeOptions, runCharacterize, type CharacterizeArgs } from './characterize-command.js';
+import { characterizeOptions, runCharacterize, STDIN_ARG, type CharacterizeArgs } from './characterize-command.js';
 import { buildOptions, runBuild, type BuildArgs } from './models.js';
 import { profileOptions, runProfileCommand, type ProfileArgs } from './profile-command.js';
 import { reportOptions, runReport, type ReportArgs } from './report-command.js';
@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   // Set when yargs itself refuses the command line (not when a command fails): what to print after the error.
   let usage: string | undefined;
-  const cli = yargs(argv)
+  // yargs drops a lone `-` (stdin, for characterize): it travels under a name no file can have.
+  const cli = yargs(argv[0] === 'characterize' ? argv.map((a) => (a === '-' ? STDIN_ARG : a)) : argv)
     .scriptName('gauntlet')
     .usage(TOP_USAGE.replace('gauntlet', '$0'))
     .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
