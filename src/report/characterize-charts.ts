@@ -71,7 +71,11 @@ function logSpaced(h: Histogram): boolean {
 
 /** histogramChart draws counts per bin as bars, with extra line series over the same bins. */
 function histogramChart(id: string, h: Histogram, xLabel: string, seriesLabel: string, color: string, extra: (h: Histogram) => ChartSpec['series'] = () => []): ChartSpec | undefined {
-  const t = trimmed(h);
+  let t = trimmed(h);
+  if (!t) return undefined;
+  // A first bin of zeros (gaps within one timestamp tick, empty bodies) has no place on a log axis: it is left out
+  // there, and the caption says how many it held.
+  if (t.edges[0] === 0 && t.counts.length > 2 && logSpaced({ edges: t.edges.slice(1), counts: t.counts.slice(1) })) t = trimmed({ edges: t.edges.slice(1), counts: t.counts.slice(1) });
   if (!t) return undefined;
   const log = logSpaced(t);
   const xs = centres(t, log);
@@ -81,6 +85,11 @@ function histogramChart(id: string, h: Histogram, xLabel: string, seriesLabel: s
     y: { label: 'count', fromZero: true },
     series: [{ label: seriesLabel, values: t.counts, color, style: 'bars' }, ...extra(t)],
   };
+}
+
+/** zeroBin is how many values a histogram's first bin holds when that bin starts at 0 (left off log axes). */
+export function zeroBin(h: Histogram): number {
+  return h.edges[0] === 0 ? (h.counts[0] ?? 0) : 0;
 }
 
 /** interArrivalChart is the histogram of gaps between arrivals (ms), with the counts the fitted distribution expects. */

@@ -6,7 +6,7 @@
  */
 import type { Characterization } from '../characterize/characterization.js';
 import type { ChartSpec } from './chart-spec.js';
-import { interArrivalChart, latencyLoadChart, MAX_BURST_BANDS, payloadChart, rateChart } from './characterize-charts.js';
+import { interArrivalChart, latencyLoadChart, MAX_BURST_BANDS, payloadChart, rateChart, zeroBin } from './characterize-charts.js';
 import {
   BURST_HEADER, burstRows, burstsNote, characterizeSubtitle, characterizeSummary, characterizeTitle, characterizeWarnings, FILE_HEADER, fileRows, fitText, HOUR_HEADER, hourRows, inputFacts,
   latencyRows, LOAD_HEADER, loadRows, MALFORMED_HEADER, num, sentence, malformedRows, PEAK_HEADER, peakRows, PERCENTILE_HEADER, payloadRows, ROUTE_HEADER, routeRows, routesNote, sloText, STATUS_HEADER, statusRows,
@@ -55,7 +55,7 @@ export function characterizationSections(c: Characterization, prefix: string, ch
   const a = c.arrivals;
   parts.push(html`<p>Inter-arrival CV ${num(a.interArrivalCv)} (1 for Poisson arrivals, above 1 burstier), mean gap ${num(a.meanGapMs)} ms. Better fit: <strong>${fitText(c)}</strong>. <em>Rule:</em> ${sentence(a.fit.rule)}</p>`);
   const gaps = interArrivalChart(`${prefix}-gaps`, c);
-  parts.push(gaps ? chartFigure(add(gaps), 'Gaps between arrivals', `How many gaps fell in each bin, on a logarithmic axis of milliseconds; the dashed line is what the fitted ${a.fit.best === 'poisson' ? 'Poisson process' : 'gamma process'} expects in each bin${a.measured ? '' : ' (assumed, not measured: gaps inside a second come from spreading 1 s timestamps)'}.`) : none('No inter-arrival histogram: fewer than two requests.'));
+  parts.push(gaps ? chartFigure(add(gaps), 'Gaps between arrivals', `How many gaps fell in each bin, on a logarithmic axis of milliseconds; the dashed line is what the fitted ${a.fit.best === 'poisson' ? 'Poisson process' : 'gamma process'} expects in each bin${a.measured ? '' : ' (assumed, not measured: gaps inside a second come from spreading 1 s timestamps)'}.${zeroBin(a.histogram) > 0 && gaps.x.log ? ` ${zeroBin(a.histogram)} gaps of 0 ms (requests stamped the same tick) are not drawn.` : ''}`) : none('No inter-arrival histogram: fewer than two requests.'));
 
   parts.push(html`<h2 id="latency">Latency</h2>`);
   const l = c.latency;

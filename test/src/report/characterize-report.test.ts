@@ -14,7 +14,7 @@ import type { Characterization } from '../../../src/characterize/characterizatio
 import { runReport } from '../../../src/cli/report-command.js';
 import { exitCodeOf } from '../../../src/errors.js';
 import type { ChartSpec } from '../../../src/report/chart-spec.js';
-import { MAX_BURST_BANDS, MAX_RATE_POINTS, rateChart } from '../../../src/report/characterize-charts.js';
+import { interArrivalChart, MAX_BURST_BANDS, MAX_RATE_POINTS, rateChart } from '../../../src/report/characterize-charts.js';
 import { gammaCdf } from '../../../src/report/characterize-fit.js';
 import { readCharacterization } from '../../../src/report/characterize-load.js';
 import { writeCharacterizationReport } from '../../../src/report/characterize-write.js';
@@ -118,6 +118,18 @@ describe('characterization HTML', () => {
     expect(md).toContain('| /r/49 |');
     expect(md).not.toContain('| /r/50 |');
     expect(md).toContain('…and 20 more routes or models');
+  });
+});
+
+describe('characterization charts', () => {
+  it('draws gaps on a log axis without the bin of 0 ms gaps (same-tick stamps), and says how many it held', () => {
+    const c = load('characterize-2h');
+    c.arrivals.histogram = { edges: [0, 0.001, 0.01, 0.1, 1, 10, 100], counts: [2494, 0, 0, 0, 4724, 12899] };
+    const chart = interArrivalChart('g', c)!;
+    expect(chart.x.log).toBe(true);
+    expect(chart.x.values).toHaveLength(2);
+    expect(chart.series[0]!.values).toEqual([4724, 12899]);
+    expect(renderCharacterizationHtml(c, 'characterization.json')).toContain('2494 gaps of 0 ms (requests stamped the same tick) are not drawn');
   });
 });
 
