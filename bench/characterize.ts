@@ -6,7 +6,9 @@
  *     of its own: wall time, lines/s (bar: N = 1M in under 10 s);
  *  2. the baseline, measured in the same run on the same file: a bare read of its lines (fs stream + split,
  *     nothing parsed), so the ratio says what parsing and analysis cost beyond reading;
- *  3. memory flat in the log's length: the child's peak RSS for N lines ÷ that for N/4 lines (bar: ≤ 1.3).
+ *  3. memory flat in the log's length: the child's peak RSS for N lines ÷ that for N/4 lines (bar: ≤ 1.3), and
+ *     the N lines once more with V8's heap capped at HEAP_CAP_MIB (bar: it completes; a heap that grew with the
+ *     log would run out).
  */
 import { fork } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,8 @@ interface ChildResult {
   lines: number;
 }
 
+/** HEAP_CAP_MIB is the old-space cap of the capped run. */
+const HEAP_CAP_MIB = 32;
 const log = (l: string): void => void process.stdout.write(`${l}\n`);
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -47,6 +51,8 @@ async function child(mode: string, file: string, outDir: string): Promise<void> 
       analyze: {},
       scenario: { request: MLP_REQUEST, phaseS: 60, seed: 1 },
       outDir,
+      // As the command does: an interrupt signal is watched on every read.
+      signal: new AbortController().signal,
     });
     lines = out.read.lines;
   }
@@ -56,9 +62,9 @@ async function child(mode: string, file: string, outDir: string): Promise<void> 
 }
 
 /** measure runs a child and returns its result. */
-function measure(mode: string, file: string, outDir: string): Promise<ChildResult> {
+function measure(mode: string, file: string, outDir: string, heapCapMiB?: number): Promise<ChildResult> {
   const self = fileURLToPath(import.meta.url);
-  const execArgv = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const execArgv = [...(self.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(heapCapMiB ? [`--max-old-space-size=${heapCapMiB}`] : [])];
   return new Promise((resolve, reject) => {
     const c = fork(self, ['--child', mode, file, outDir], { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let out = '';
@@ -97,6 +103,10 @@ async function main(): Promise<void> {
     const read = await measure('read', big, dir);
     const full = await measure('characterize', big, path.join(dir, 'out-big'));
     const quarter = await measure('characterize', small, path.join(dir, 'out-small'));
+    const capped = await measure('characterize', big, path.join(dir, 'out-capped'), HEAP_CAP_MIB).then(
+      (r) => `completed in ${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB  [bar: completes: MET]`,
+      (err: Error) => `${err.message}  [bar: completes: MISSED]`,
+    );
     const rate = (r: ChildResult): string => `${Math.round(r.lines / (r.ms / 1000)).toLocaleString('en-US')} lines/s`;
     log(`bare read of the ${bigLines}-line file (baseline): ${(read.ms / 1000).toFixed(2)} s (${rate(read)}), peak RSS ${read.maxRssMiB.toFixed(0)} MiB`);
     log(`characterize ${bigLines} lines: ${(full.ms / 1000).toFixed(2)} s (${rate(full)}), peak RSS ${full.maxRssMiB.toFixed(0)} MiB  [bar: < 10 s for 1M lines: ${full.ms < 10_000 || n < 1_000_000 ? 'MET' : 'MISSED'}]`);
@@ -104,6 +114,7 @@ async function main(): Promise<void> {
     log(`ratio characterize / bare read: ${(full.ms / read.ms).toFixed(2)}`);
     const memRatio = full.maxRssMiB / quarter.maxRssMiB;
     log(`ratio peak RSS ${bigLines} / ${smallLines} lines: ${memRatio.toFixed(2)}  [bar: ≤ 1.3 (flat): ${memRatio <= 1.3 ? 'MET' : 'MISSED'}]`);
+    log(`characterize ${bigLines} lines with the heap capped at ${HEAP_CAP_MIB} MiB: ${capped}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

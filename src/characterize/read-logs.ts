@@ -63,8 +63,6 @@ class FileCursor {
   private lineNo = 0;
   /** Lines read from the input so far, parsed or still pending. */
   private linesSeen = 0;
-  /** Resolves when the signal aborts (one listener per input, however many batches). */
-  private aborted: Promise<undefined> | undefined;
 
   constructor(
     readonly source: LineSource,
@@ -130,8 +128,7 @@ class FileCursor {
     try {
       // An interrupt ends the wait for more lines (stdin that is still open): the input then ends here.
       const next = this.source.batches.next();
-      if (this.signal !== undefined) this.aborted ??= whenAborted(this.signal);
-      const r = this.aborted === undefined ? await next : await Promise.race([next, this.aborted]);
+      const r = this.signal === undefined ? await next : await unlessAborted(next, this.signal);
       if (r === undefined || r.done) return undefined;
       this.linesSeen += r.value.length;
       return r.value;
@@ -189,10 +186,20 @@ export async function readLogs(inputs: string[], options: ReadOptions, sink: (r:
   }
 }
 
-/** whenAborted resolves (with undefined) once the signal is aborted. */
-function whenAborted(signal: AbortSignal): Promise<undefined> {
+/**
+ * unlessAborted is `next`, or undefined as soon as the signal aborts. Its listener is removed once `next` settles:
+ * racing every batch against one long-lived abort promise would leave a reaction (and its batch) per race behind.
+ */
+function unlessAborted<T>(next: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    next.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
+    );
+  });
 }
 
 /** readSources is readLogs once every input is open. */
