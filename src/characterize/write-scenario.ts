@@ -215,6 +215,7 @@ export function scenarioYaml(c: Characterization, o: ScenarioOptions): string {
 
 /** replayYaml writes replay.yaml: one phase replaying trace.csv (beside it) as it was, with the same request and SLOs. */
 export function replayYaml(c: Characterization, o: ScenarioOptions): string {
+  const models = c.routes.map((r) => r.name).filter((n) => n !== o.request.model && n !== '(none)' && n !== '(other)');
   return [
     comment([`Replays trace.csv: the log's ${c.rates.requests} requests at their own times, sizes and models (docs/characterize.md).`]),
     'name: replay',
@@ -225,7 +226,13 @@ export function replayYaml(c: Characterization, o: ScenarioOptions): string {
     `    - {name: ${JSON.stringify(o.request.input)}, datatype: ${o.request.datatype}, shape: [1, ${o.request.rowShape.join(', ')}], data: random}`,
     `slo: ${sloYaml(c)}`,
     'phases:',
-    '  - {name: replay, trace: trace.csv, speed: 1}',
+    ...(models.length > 0
+      ? [
+          `  # The log's models (${models.slice(0, 8).join(', ')}${models.length > 8 ? ', …' : ''}) all go to ${o.request.model}, so this runs against the embedded reference server.`,
+          '  # Against your own server, delete `models:` to send each line to its own model (and pass --target).',
+          `  - {name: replay, trace: trace.csv, speed: 1, models: {"*": ${JSON.stringify(o.request.model)}}}`,
+        ]
+      : ['  - {name: replay, trace: trace.csv, speed: 1}']),
     '',
   ].join('\n');
 }

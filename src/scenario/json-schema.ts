@@ -260,6 +260,12 @@ export function scenarioJsonSchema(): JsonSchema {
           },
           from: traceTime('Start of the window of the trace to replay (inclusive): an offset from its start, or an ISO timestamp when the trace has them.'),
           to: traceTime('End of the window of the trace to replay (exclusive): an offset from its start, or an ISO timestamp when the trace has them.'),
+          models: {
+            type: 'object',
+            maxProperties: COUNT_LIMITS.models,
+            additionalProperties: { type: 'string', minLength: 1, maxLength: TEXT_LIMITS.name },
+            description: 'Trace replay: the trace\'s model names to send to other models ("*" maps every other name), e.g. {"*": mlp}.',
+          },
           arrival: {
             anyOf: [
               { enum: arrivalNames.filter((n) => n !== 'gamma') },

@@ -10,16 +10,16 @@ import { asFields, type Bounds, checkBounds, Fields, show } from './fields.js';
 import { COUNT_LIMITS, MAX_DURATION_S, RANGES, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
 import type { ArrivalSpec, LoadSpec, PhasePlan, ShapeSpec, SloSpec, TraceShapeSpec } from './plan.js';
 import { readPhaseSlo } from './parse-slo.js';
-import { type RawTrace, readTraceFile, timestampSeconds } from './parse-trace.js';
+import { type RawTrace, readTraceFile, timestampSeconds, type TraceModel } from './parse-trace.js';
 import { isMapping, type ConfigPath, type Problems } from './problems.js';
 import { createShape } from './shapes.js';
 import { loopPeriodS, replayLines, replayTimes, type TraceVariant } from './trace-replay.js';
 import { formatDuration, parseRate } from './units.js';
 
 /** PHASE_KEYS are the fields a phase may have. */
-export const PHASE_KEYS = ['name', 'duration', 'rate', 'concurrency', 'trace', 'speed', 'loop', 'from', 'to', 'arrival', 'burst', 'slo'] as const;
+export const PHASE_KEYS = ['name', 'duration', 'rate', 'concurrency', 'trace', 'speed', 'loop', 'from', 'to', 'models', 'arrival', 'burst', 'slo'] as const;
 /** TRACE_KEYS are the fields only a trace phase may have. */
-const TRACE_KEYS = ['speed', 'loop', 'from', 'to'] as const;
+const TRACE_KEYS = ['speed', 'loop', 'from', 'to', 'models'] as const;
 /** BURST_KEYS are the fields of a phase's `burst:`. */
 export const BURST_KEYS = ['every', 'length', 'rate'] as const;
 /** LOAD_KEYS are the keys that say what kind of load a phase offers; a phase has exactly one. */
@@ -181,6 +181,8 @@ function readTrace(f: Fields, ctx: PhaseContext, durationS: number | undefined):
   const file = isAbsolute(ref) ? ref : join(ctx.baseDir, ref);
   const raw = readTraceFile(file);
   if (!raw.ok) return void f.problem('trace', raw.message);
+  const models = readModelMap(f);
+  if (models !== undefined) raw.value.models = raw.value.models.map((m) => mapModel(m, models));
   const window = readWindow(f, raw.value);
   if (window === undefined || speed === undefined || loop === null) return undefined;
   const lines = replayLines(raw.value, window);
@@ -210,6 +212,25 @@ function readLoop(f: Fields, durationS: number | undefined): number | true | und
   if (v === true) return durationS === undefined ? (f.problem('loop', 'true repeats the trace until the phase ends: give the phase a duration'), null) : true;
   if (v === false) return undefined;
   return f.integer('loop', RANGES['phases[].loop']) ?? null;
+}
+
+/** readModelMap reads `models`: the trace's model names to send to other models (`"*"` maps every other name). */
+function readModelMap(f: Fields): Map<string, string> | undefined {
+  const m = f.mapping('models', false, COUNT_LIMITS.models);
+  if (m === undefined) return undefined;
+  const out = new Map<string, string>();
+  for (const key of Object.keys(m.obj)) {
+    const to = m.string(key, true, TEXT_LIMITS.name);
+    if (key.length === 0 || key.length > TEXT_LIMITS.name) m.problem(key, `a model name of 1 to ${TEXT_LIMITS.name} characters`);
+    else if (to !== undefined) out.set(key, to);
+  }
+  return out;
+}
+
+/** mapModel is a trace line's model after `models`: renamed (its version dropped) when the map names it or has `"*"`. */
+function mapModel(m: TraceModel, map: Map<string, string>): TraceModel {
+  const to = map.get(m.model) ?? map.get('*');
+  return to === undefined ? m : { model: to };
 }
 
 /** readWindow reads `from` and `to`: offsets from the trace's start (durations), or ISO timestamps when the trace has them. */

@@ -189,6 +189,15 @@ describe('window, speed and loop', () => {
     expect(problems(stamps, 'from: "2024-05-01T14:00:00Z"')).toContain('phases[0].from: the window 2h–end holds no send');
   });
 
+  it('sends the trace\'s models to others with models: (named first, then "*"), and refuses an empty name', () => {
+    const t = 'time_s,request_bytes,model\n0,10,resnet\n1,20,bert\n2,10,/v2/models/tiny/versions/3/infer\n3,,\n';
+    const s = shape(plan(t, 'models: {bert: encoder, "*": mlp}').phases[0]!);
+    expect(new Set(s.variants!.map((v) => `${v.model}@${v.modelVersion ?? ''}`))).toEqual(new Set(['mlp@', 'encoder@']));
+    expect(describePlan(plan(t, 'models: {"*": mlp}'))).toContain('1 model)');
+    expect(problems(t, 'models: {resnet: ""}')).toContain('phases[0].models.resnet: must be a non-empty string');
+    expect(problems(t, 'models: [mlp]')).toContain('phases[0].models');
+  });
+
   it('refuses trace options on other phases', () => {
     const text = `name: t
 target: {name: x, protocol: kserve-http, url: "http://127.0.0.1:1", model: m}
