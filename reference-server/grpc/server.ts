@@ -4,9 +4,11 @@
  */
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import type { AccessLog } from '../core/access-log.js';
 import { Admission } from '../core/admission.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
+import { accessLogInterceptor, measuredService } from './access-log-grpc.js';
 import { createHandlers, type Decode } from './handlers.js';
 import { grpcGuard, tolerantService } from './hardening.js';
 import { loadInferenceProtos } from './load-protos.js';
@@ -21,6 +23,8 @@ export interface GrpcServerOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Admission control shared with the other front ends (default: one of its own, with the default limits). */
   admission?: Admission;
+  /** Where each call gets its line (docs/reference-server.md#access-log); default none. */
+  accessLog?: AccessLog;
 }
 
 /** KEEPALIVE_TIME_MS is how often the server pings a connection to find clients that vanished without closing it. */
@@ -75,19 +79,30 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const guard = grpcGuard(timeouts.grpcReceiveTimeoutMs);
+  const sizes = new WeakMap<object, number>();
+  const log = opts.accessLog;
+  const resolveVersion = (name: string): string | undefined => {
+    try {
+      return core.model(name, '').version;
+    } catch {
+      return undefined;
+    }
+  };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
     'grpc.max_connection_idle_ms': timeouts.idleTimeoutMs,
     'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-    interceptors: [guard.interceptor],
+    // The access log's interceptor comes first: the innermost, it sees the statuses the guard sends too.
+    interceptors: log ? [accessLogInterceptor(log, sizes, resolveVersion), guard.interceptor] : [guard.interceptor],
   });
   const decode = service['ModelInfer']!.requestDeserialize as Decode;
   const raw: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
   for (const name of INFER_METHODS) raw[name] = { ...service[name]!, requestDeserialize: (bytes: Buffer) => bytes };
   const admission = opts.admission ?? new Admission();
-  server.addService(tolerantService(raw), createHandlers({ core, admission, decode }));
+  const tolerant = tolerantService(raw);
+  server.addService(log ? measuredService(tolerant, sizes) : tolerant, createHandlers({ core, admission, decode }));
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> => {

@@ -1,0 +1,128 @@
+/**
+ * Access logging for the router's gRPC port, a plain HTTP/2 proxy: watchGrpcStream watches one client stream
+ * (its message bytes both ways, its grpc-status) and records its line when the stream closes.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import type { AccessLog } from '../core/access-log.js';
+import { peekModel } from '../grpc/peek-model.js';
+
+/** GRPC_STATUS_NAMES names gRPC's status codes by number. */
+export const GRPC_STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'] as const;
+
+/** statusName is a grpc-status header value as its name (`14` → `UNAVAILABLE`); an unknown code stays a number. */
+export function statusName(value: unknown): string {
+  const s = String(value);
+  return /^\d+$/.test(s) ? (GRPC_STATUS_NAMES[Number(s)] ?? s) : s;
+}
+
+/** HEAD_BYTES is how much of the first request message is kept to read the model name from (peekModel's bound and more). */
+const HEAD_BYTES = 2100;
+
+/** MessageBytes counts the message bytes of a gRPC byte stream (the 5-byte length prefixes left out) and keeps the head of the first message. */
+export class MessageBytes {
+  bytes = 0;
+  messages = 0;
+  private readonly prefix = Buffer.alloc(5);
+  private prefixAt = 0;
+  private bodyLeft = 0;
+  private headParts: Buffer[] | undefined;
+  private headBytes = 0;
+
+  constructor(keepHead: boolean) {
+    if (keepHead) this.headParts = [];
+  }
+
+  /** add counts one chunk of the stream. */
+  add(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const n = Math.min(this.bodyLeft, chunk.length - i);
+        if (this.headParts && this.messages === 1 && this.headBytes < HEAD_BYTES) {
+          const part = Buffer.from(chunk.subarray(i, i + Math.min(n, HEAD_BYTES - this.headBytes)));
+          this.headParts.push(part);
+          this.headBytes += part.length;
+        }
+        this.bytes += n;
+        this.bodyLeft -= n;
+        i += n;
+        continue;
+      }
+      this.prefix[this.prefixAt++] = chunk[i++]!;
+      if (this.prefixAt === 5) {
+        this.prefixAt = 0;
+        this.bodyLeft = this.prefix.readUInt32BE(1);
+        this.messages++;
+      }
+    }
+  }
+
+  /** head is the start of the first message (up to HEAD_BYTES), when kept. */
+  head(): Buffer | undefined {
+    return this.headParts && Buffer.concat(this.headParts, this.headBytes);
+  }
+}
+
+/** NAMED_BY_MESSAGE are the methods whose request opens with the model's name and version (fields 1 and 2). */
+const NAMED_BY_MESSAGE = /^(?:ModelInfer|ModelStreamInfer|ModelMetadata|ModelReady|ModelConfig|ModelStatistics)$/;
+
+/**
+ * watchGrpcStream records `stream`'s line in `log` when it closes: the status the client got (from the response
+ * headers of a trailers-only answer, or the trailers; CANCELLED when it got none), and the message bytes each way.
+ */
+export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  const startUs = log.nowUs();
+  const startMs = performance.now();
+  const path = String(headers[':path'] ?? '');
+  const q = path.indexOf('?');
+  const route = q < 0 ? path : path.slice(0, q);
+  const method = route.slice(route.lastIndexOf('/') + 1);
+  const request = new MessageBytes(NAMED_BY_MESSAGE.test(method));
+  const response = new MessageBytes(false);
+  let status: string | undefined;
+  const noteStatus = (h: OutgoingHttpHeaders | undefined): void => {
+    if (h?.['grpc-status'] !== undefined) status = statusName(h['grpc-status']);
+  };
+  /*
+   * The stream's own methods are wrapped: incoming data reaches the stream through push(), and the proxy writes
+   * the answer with respond/write/sendTrailers. Listening for 'data' instead would start the flow of a request
+   * the router may not want to read (a shed one).
+   */
+  const push = stream.push;
+  stream.push = function countingPush(this: ServerHttp2Stream, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk instanceof Uint8Array) request.add(chunk);
+    return push.call(this, chunk, encoding);
+  };
+  const write = stream.write;
+  stream.write = function countingWrite(this: ServerHttp2Stream, chunk: unknown, ...rest: unknown[]): boolean {
+    if (chunk instanceof Uint8Array) response.add(chunk);
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof stream.write;
+  const respond = stream.respond;
+  stream.respond = function notingRespond(this: ServerHttp2Stream, h?: OutgoingHttpHeaders, o?: Parameters<ServerHttp2Stream['respond']>[1]): void {
+    noteStatus(h);
+    respond.call(this, h, o);
+  };
+  const sendTrailers = stream.sendTrailers;
+  stream.sendTrailers = function notingTrailers(this: ServerHttp2Stream, t: OutgoingHttpHeaders): void {
+    noteStatus(t);
+    sendTrailers.call(this, t);
+  };
+  stream.once('close', () => {
+    const head = request.head();
+    const peeked = head && peekModel(head);
+    log.record({
+      startUs,
+      durationUs: Math.max(1, Math.round((performance.now() - startMs) * 1000)),
+      protocol: 'grpc',
+      method,
+      route,
+      ...(peeked && peeked.name !== '' && { model: peeked.name }),
+      ...(peeked && peeked.name !== '' && peeked.version !== '' && { version: peeked.version }),
+      status: status ?? 'CANCELLED',
+      requestBytes: request.bytes,
+      responseBytes: response.bytes,
+    });
+  });
+}
