@@ -1,0 +1,64 @@
+/**
+ * The access log of the real reference server (real sockets, real gRPC, real ONNX Runtime): one line per answered
+ * request over HTTP and gRPC, the malformed, unknown-model and shed ones included, with the route's query string
+ * left out, the body bytes each way, and the arrival time between the client's send and its reply.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInferenceClient, type InferenceClient } from '../../reference-server/grpc/client.js';
+import { AccessLogProbe } from '../helpers/access-log-probe.js';
+import { inferBody, inputRows, metricValue, startTestServer, type TestServer, waitUntil } from '../helpers/reference-client.js';
+import { tinyMlpConfig } from '../helpers/test-repo.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-access-log-server-'));
+const logFile = path.join(dir, 'access.jsonl');
+const f32 = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
+let server: TestServer;
+let client: InferenceClient;
+let probe: AccessLogProbe;
+
+beforeAll(async () => {
+  server = await startTestServer(
+    { mlp: tinyMlpConfig('mlp', { max_batch_size: 8 }), slow: tinyMlpConfig('slow', { artificial_delay_us: 300_000 }) },
+    { accessLog: logFile, maxInflightRequests: 1, maxEventLoopDelayMs: 0 },
+  );
+  client = createInferenceClient(`127.0.0.1:${server.grpcPort}`);
+  probe = new AccessLogProbe(server.httpPort, client);
+});
+afterAll(async () => {
+  client?.close();
+  await server?.close(1000);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the access log of a single server', () => {
+  it('has one line per answered request, as the client saw it, and nothing else', async () => {
+    const body = Buffer.from(JSON.stringify(inferBody(inputRows(1, 2))));
+    await probe.http('POST', '/v2/models/mlp/infer?user=secret-token', body, { model: 'mlp', version: '1', status: '200' });
+    await probe.http('POST', '/v2/models/mlp/versions/1/infer', body, { model: 'mlp', version: '1', status: '200' });
+    await probe.http('POST', '/v2/models/mlp/infer', body, { model: 'mlp', version: '1', status: '200' }, { 'transfer-encoding': 'chunked' });
+    await probe.http('POST', '/v2/models/mlp/infer', Buffer.from('{"inputs": ['), { model: 'mlp', version: '1', status: '400' });
+    await probe.http('POST', '/v2/models/nope/infer', body, { model: 'nope', status: '404' });
+    await probe.http('GET', '/v2/health/ready', undefined, { status: '200' });
+    const raw = { model_name: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 16] }], raw_input_contents: [f32(inputRows(2)[0]!)] };
+    await probe.rpc('ModelInfer', raw, { model: 'mlp', version: '1', status: 'OK' });
+    await probe.rpc('ModelInfer', { ...raw, model_name: 'nope' }, { model: 'nope', status: 'NOT_FOUND' });
+    await probe.rpc('ModelMetadata', { name: 'mlp', version: '1' }, { model: 'mlp', version: '1', status: 'OK' });
+    await probe.rpc('ServerLive', {}, { status: 'OK' });
+    // Shed by admission (one request in the server at once): 503 and UNAVAILABLE, logged like the rest.
+    const slow = probe.http('POST', '/v2/models/slow/infer', body, { model: 'slow', version: '1', status: '200' });
+    await waitUntil(() => server.admission.inflightRequests === 1, 'the slow request is admitted');
+    await probe.http('POST', '/v2/models/mlp/infer', body, { model: 'mlp', version: '1', status: '503' });
+    await probe.rpc('ModelInfer', raw, { model: 'mlp', version: '1', status: 'UNAVAILABLE' });
+    await slow;
+    expect(await metricValue(server.metricsPort, 'gauntlet_access_log_dropped_total', {})).toBe(0);
+
+    await server.close(1000); // flushes the log
+    const text = readFileSync(logFile, 'utf8');
+    expect(text).not.toContain('secret-token');
+    const byArrival = probe.check(text);
+    expect(byArrival.find((l) => l['model'] === 'slow')!['duration_us']).toBeGreaterThanOrEqual(300_000);
+  });
+});
