@@ -14,7 +14,7 @@ import { RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { hardenHttp2Server } from '../core/harden-http2.js';
 import { bind, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { encodeGrpcMessage } from '../core/grpc-message.js';
-import { watchGrpcStream } from './access-log-h2.js';
+import { watchGrpcStream } from '../grpc/access-log-h2.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';

@@ -2,10 +2,12 @@
  * Access logging for the server's gRPC front end: an interceptor that records one line per call, and a service
  * wrapper that measures the messages' encoded sizes (grpc-js hands interceptors decoded messages only).
  */
+import type { Http2Server } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { AccessLog } from '../core/access-log.js';
 import type { ResolveVersion } from '../http/access-log-http.js';
+import { watchGrpcStream } from './access-log-h2.js';
 import { peekModel } from './peek-model.js';
 
 /** MessageSizes are the encoded sizes of decoded request and response messages, keyed by the message object. */
@@ -112,4 +114,21 @@ export function accessLogInterceptor(log: AccessLog, sizes: MessageSizes, resolv
       },
     });
   };
+}
+
+/**
+ * logUnservedCalls logs the calls grpc-js answers before any interceptor runs: a method the service does not have
+ * (UNIMPLEMENTED), a request that is not gRPC. Like widenWindows in server.ts, it reaches grpc-js's HTTP/2
+ * listeners through its private `http2Servers` map (grpc-js is pinned); its listener goes first, so that it sees
+ * the answer grpc-js writes at once. If the map is gone, those calls are not logged.
+ */
+export function logUnservedCalls(server: grpc.Server, log: AccessLog, served: ReadonlySet<string>): void {
+  const listeners = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  for (const listener of listeners?.keys() ?? []) {
+    listener.prependListener('stream', (stream, headers) => {
+      if (!served.has(String(headers[':path'] ?? '')) || headers['content-type']?.startsWith('application/grpc') !== true || headers[':method'] !== 'POST') {
+        watchGrpcStream(log, stream, headers);
+      }
+    });
+  }
 }

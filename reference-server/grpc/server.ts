@@ -8,7 +8,7 @@ import type { AccessLog } from '../core/access-log.js';
 import { Admission } from '../core/admission.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
-import { accessLogInterceptor, measuredService } from './access-log-grpc.js';
+import { accessLogInterceptor, logUnservedCalls, measuredService } from './access-log-grpc.js';
 import { createHandlers, type Decode } from './handlers.js';
 import { grpcGuard, tolerantService } from './hardening.js';
 import { loadInferenceProtos } from './load-protos.js';
@@ -134,6 +134,7 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
         return;
       }
       widenWindows(server);
+      if (log) logUnservedCalls(server, log, new Set(Object.values(raw).map((m) => m.path)));
       resolve({ port, close });
     });
   });

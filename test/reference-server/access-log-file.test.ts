@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessLog, AccessLogOpenError, type AccessEntry } from '../../reference-server/core/access-log.js';
-import { MessageBytes, statusName } from '../../reference-server/cluster/access-log-h2.js';
+import { MessageBytes, statusName } from '../../reference-server/grpc/access-log-h2.js';
 import { modelOfPath } from '../../reference-server/http/access-log-http.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-access-log-'));

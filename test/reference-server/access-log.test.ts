@@ -7,8 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInferenceClient, type InferenceClient } from '../../reference-server/grpc/client.js';
-import { AccessLogProbe } from '../helpers/access-log-probe.js';
+import * as grpc from '@grpc/grpc-js';
+import { createInferenceClient, type InferenceClient, openInferStream } from '../../reference-server/grpc/client.js';
+import { loadInferenceProtos } from '../../reference-server/grpc/load-protos.js';
+import { AccessLogProbe, wallUs } from '../helpers/access-log-probe.js';
 import { inferBody, inputRows, metricValue, startTestServer, type TestServer, waitUntil } from '../helpers/reference-client.js';
 import { tinyMlpConfig } from '../helpers/test-repo.js';
 
@@ -33,6 +35,36 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** streamTwice sends two requests on one ModelStreamInfer stream: one line, the messages' bytes summed. */
+async function streamTwice(request: object): Promise<void> {
+  const def = loadInferenceProtos('Number').service['ModelStreamInfer']!;
+  const sentUs = wallUs();
+  const stream = openInferStream(client);
+  let responseBytes = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (m: object) => (responseBytes += def.responseSerialize(m).length));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  stream.write({ ...request, id: 'a' });
+  stream.write({ ...request, id: 'b' });
+  stream.end();
+  await done;
+  const requestBytes = def.requestSerialize({ ...request, id: 'a' }).length + def.requestSerialize({ ...request, id: 'b' }).length;
+  probe.expected.push({ protocol: 'grpc', method: 'ModelStreamInfer', route: '/inference.GRPCInferenceService/ModelStreamInfer', model: 'mlp', version: '1', status: 'OK', requestBytes, responseBytes, sentUs, doneUs: wallUs() });
+}
+
+/** unimplemented calls a method the service does not have: grpc-js answers it before any interceptor runs. */
+async function unimplemented(): Promise<void> {
+  const route = '/inference.GRPCInferenceService/NoSuchMethod';
+  const sentUs = wallUs();
+  const code = await new Promise<number>((resolve) => {
+    client.makeUnaryRequest(route, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('abc'), (err: grpc.ServiceError | null) => resolve(err?.code ?? 0));
+  });
+  expect(code).toBe(grpc.status.UNIMPLEMENTED);
+  probe.expected.push({ protocol: 'grpc', method: 'NoSuchMethod', route, status: 'UNIMPLEMENTED', requestBytes: 3, responseBytes: 0, sentUs, doneUs: wallUs() });
+}
+
 describe('the access log of a single server', () => {
   it('has one line per answered request, as the client saw it, and nothing else', async () => {
     const body = Buffer.from(JSON.stringify(inferBody(inputRows(1, 2))));
@@ -47,6 +79,8 @@ describe('the access log of a single server', () => {
     await probe.rpc('ModelInfer', { ...raw, model_name: 'nope' }, { model: 'nope', status: 'NOT_FOUND' });
     await probe.rpc('ModelMetadata', { name: 'mlp', version: '1' }, { model: 'mlp', version: '1', status: 'OK' });
     await probe.rpc('ServerLive', {}, { status: 'OK' });
+    await streamTwice(raw);
+    await unimplemented();
     // Shed by admission (one request in the server at once): 503 and UNAVAILABLE, logged like the rest.
     const slow = probe.http('POST', '/v2/models/slow/infer', body, { model: 'slow', version: '1', status: '200' });
     await waitUntil(() => server.admission.inflightRequests === 1, 'the slow request is admitted');

@@ -1,11 +1,12 @@
 /**
- * Access logging for the router's gRPC port, a plain HTTP/2 proxy: watchGrpcStream watches one client stream
- * (its message bytes both ways, its grpc-status) and records its line when the stream closes.
+ * Access logging of raw gRPC streams (the router's gRPC port, a plain HTTP/2 proxy; and the calls grpc-js answers
+ * without interceptors): watchGrpcStream watches one client stream (its message bytes both ways, its grpc-status)
+ * and records its line when the stream closes.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import type { AccessLog } from '../core/access-log.js';
-import { peekModel } from '../grpc/peek-model.js';
+import { peekModel } from './peek-model.js';
 
 /** GRPC_STATUS_NAMES names gRPC's status codes by number. */
 export const GRPC_STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'] as const;
