@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import type { AccessLog } from '../core/access-log.js';
+import type { ResolveVersion } from '../http/access-log-http.js';
 import { peekModel } from './peek-model.js';
 
 /** GRPC_STATUS_NAMES names gRPC's status codes by number. */
@@ -71,8 +72,9 @@ const NAMED_BY_MESSAGE = /^(?:ModelInfer|ModelStreamInfer|ModelMetadata|ModelRea
 /**
  * watchGrpcStream records `stream`'s line in `log` when it closes: the status the client got (from the response
  * headers of a trailers-only answer, or the trailers; CANCELLED when it got none), and the message bytes each way.
+ * `resolve` names the version served for a request that names none (the single server; the router cannot know).
  */
-export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, resolve?: ResolveVersion): void {
   const startUs = log.nowUs();
   const startMs = performance.now();
   const path = String(headers[':path'] ?? '');
@@ -113,14 +115,16 @@ export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, heade
   stream.once('close', () => {
     const head = request.head();
     const peeked = head && peekModel(head);
+    const model = peeked && peeked.name !== '' ? peeked.name : undefined;
+    const version = model === undefined ? undefined : peeked!.version !== '' ? peeked!.version : resolve?.(model);
     log.record({
       startUs,
       durationUs: Math.max(1, Math.round((performance.now() - startMs) * 1000)),
       protocol: 'grpc',
       method,
       route,
-      ...(peeked && peeked.name !== '' && { model: peeked.name }),
-      ...(peeked && peeked.name !== '' && peeked.version !== '' && { version: peeked.version }),
+      ...(model !== undefined && { model }),
+      ...(version !== undefined && { version }),
       status: status ?? 'CANCELLED',
       requestBytes: request.bytes,
       responseBytes: response.bytes,

@@ -8,7 +8,7 @@ import type { AccessLog } from '../core/access-log.js';
 import { Admission } from '../core/admission.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
-import { accessLogInterceptor, logUnservedCalls, measuredService } from './access-log-grpc.js';
+import { logGrpcCalls } from './access-log-grpc.js';
 import { createHandlers, type Decode } from './handlers.js';
 import { grpcGuard, tolerantService } from './hardening.js';
 import { loadInferenceProtos } from './load-protos.js';
@@ -79,7 +79,6 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const guard = grpcGuard(timeouts.grpcReceiveTimeoutMs);
-  const sizes = new WeakMap<object, number>();
   const log = opts.accessLog;
   const resolveVersion = (name: string): string | undefined => {
     try {
@@ -94,15 +93,13 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
     'grpc.max_connection_idle_ms': timeouts.idleTimeoutMs,
     'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-    // The access log's interceptor comes first: the innermost, it sees the statuses the guard sends too.
-    interceptors: log ? [accessLogInterceptor(log, sizes, resolveVersion), guard.interceptor] : [guard.interceptor],
+    interceptors: [guard.interceptor],
   });
   const decode = service['ModelInfer']!.requestDeserialize as Decode;
   const raw: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
   for (const name of INFER_METHODS) raw[name] = { ...service[name]!, requestDeserialize: (bytes: Buffer) => bytes };
   const admission = opts.admission ?? new Admission();
-  const tolerant = tolerantService(raw);
-  server.addService(log ? measuredService(tolerant, sizes) : tolerant, createHandlers({ core, admission, decode }));
+  server.addService(tolerantService(raw), createHandlers({ core, admission, decode }));
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> => {
@@ -134,7 +131,7 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
         return;
       }
       widenWindows(server);
-      if (log) logUnservedCalls(server, log, new Set(Object.values(raw).map((m) => m.path)));
+      if (log && !logGrpcCalls(server, log, resolveVersion)) process.stderr.write('warning: access log: gRPC calls are not logged: this grpc-js hides its HTTP/2 listeners\n');
       resolve({ port, close });
     });
   });

@@ -54,15 +54,18 @@ async function streamTwice(request: object): Promise<void> {
   probe.expected.push({ protocol: 'grpc', method: 'ModelStreamInfer', route: '/inference.GRPCInferenceService/ModelStreamInfer', model: 'mlp', version: '1', status: 'OK', requestBytes, responseBytes, sentUs, doneUs: wallUs() });
 }
 
-/** unimplemented calls a method the service does not have: grpc-js answers it before any interceptor runs. */
-async function unimplemented(): Promise<void> {
-  const route = '/inference.GRPCInferenceService/NoSuchMethod';
+/**
+ * rawCall sends `bytes` as the message of `method`: a method the service does not have (grpc-js answers it before
+ * any handler or interceptor), or a message that does not decode (the server's guard answers it).
+ */
+async function rawCall(method: string, bytes: Buffer, status: keyof typeof grpc.status): Promise<void> {
+  const route = `/inference.GRPCInferenceService/${method}`;
   const sentUs = wallUs();
   const code = await new Promise<number>((resolve) => {
-    client.makeUnaryRequest(route, (b: Buffer) => b, (b: Buffer) => b, Buffer.from('abc'), (err: grpc.ServiceError | null) => resolve(err?.code ?? 0));
+    client.makeUnaryRequest(route, (b: Buffer) => b, (b: Buffer) => b, bytes, (err: grpc.ServiceError | null) => resolve(err?.code ?? 0));
   });
-  expect(code).toBe(grpc.status.UNIMPLEMENTED);
-  probe.expected.push({ protocol: 'grpc', method: 'NoSuchMethod', route, status: 'UNIMPLEMENTED', requestBytes: 3, responseBytes: 0, sentUs, doneUs: wallUs() });
+  expect(grpc.status[code]).toBe(status);
+  probe.expected.push({ protocol: 'grpc', method, route, status, requestBytes: bytes.length, responseBytes: 0, sentUs, doneUs: wallUs() });
 }
 
 describe('the access log of a single server', () => {
@@ -80,7 +83,8 @@ describe('the access log of a single server', () => {
     await probe.rpc('ModelMetadata', { name: 'mlp', version: '1' }, { model: 'mlp', version: '1', status: 'OK' });
     await probe.rpc('ServerLive', {}, { status: 'OK' });
     await streamTwice(raw);
-    await unimplemented();
+    await rawCall('NoSuchMethod', Buffer.from('abc'), 'UNIMPLEMENTED');
+    await rawCall('ServerMetadata', Buffer.from([0xff, 0xff, 0xff]), 'INVALID_ARGUMENT');
     // Shed by admission (one request in the server at once): 503 and UNAVAILABLE, logged like the rest.
     const slow = probe.http('POST', '/v2/models/slow/infer', body, { model: 'slow', version: '1', status: '200' });
     await waitUntil(() => server.admission.inflightRequests === 1, 'the slow request is admitted');
