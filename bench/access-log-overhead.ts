@@ -2,8 +2,9 @@
  * What `gauntlet serve --access-log` costs: two `gauntlet serve` processes on the bundled mlp (fp32, its dynamic
  * batching), one with the access log and one without, measured in turns (interleaved rounds, because this machine
  * is noisy) by a closed-loop load process over HTTP-binary and gRPC. Prints each one's throughput, the ratio
- * with/without (target >= 0.95), and the server's CPU time per request; then checks that the log holds one line
- * per request answered and dropped none.
+ * with/without (target >= 0.95) overall and as the median of the rounds' back-to-back pairs, and the server's CPU
+ * time per request (less sensitive to the machine's other load); then checks that the log holds one line per
+ * request sent and dropped none.
  * Run: `npm run build && node dist/bench/access-log-overhead.js` (BENCH_SECONDS=N per measurement, BENCH_ROUNDS=N,
  * BENCH_CONCURRENCY=N).
  */
@@ -19,8 +20,8 @@ import { type LoadSpec, runClosedLoop } from './lib/closed-loop.js';
 import { delayedMlpRepository } from './lib/delayed-models.js';
 import { type Served, startServe } from './lib/serve-process.js';
 
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 6);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
 const PROTOCOLS = ['http-binary', 'grpc'] as const;
 const VARIANTS = ['without', 'with'] as const;
@@ -51,6 +52,11 @@ function measureInChild(spec: LoadSpec): Promise<Counted> {
   });
 }
 
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -71,6 +77,8 @@ async function main(): Promise<void> {
     console.log(`access-log-overhead: ${os.availableParallelism()} cores, ${ROUNDS} rounds × ${SECONDS} s, mlp (256 → 3×1024 → 64, fp32), concurrency ${CONCURRENCY}`);
     const tallies: Record<string, Tally> = {};
     let sentToLogged = 0;
+    /** Per round, the ratios with/without of the two measurements taken back to back. */
+    const rounds: Record<string, { rps: number; cpu: number }[]> = {};
     for (const protocol of PROTOCOLS) {
       for (const variant of VARIANTS) {
         const s = servers[variant];
@@ -82,6 +90,7 @@ async function main(): Promise<void> {
       for (const protocol of PROTOCOLS) {
         // Alternate which goes first, so that a drift of the machine's speed within a round favours neither.
         const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+        const pair: Partial<Record<(typeof VARIANTS)[number], { rps: number; cpuUs: number }>> = {};
         for (const variant of order) {
           const s = servers[variant];
           const spec: LoadSpec = { protocol, host: '127.0.0.1', port: protocol === 'grpc' ? s.grpcPort : s.httpPort, model: 'mlp', inputName: 'input', width: 256, rows: 1, concurrency: CONCURRENCY, seconds: SECONDS };
@@ -91,9 +100,12 @@ async function main(): Promise<void> {
           t.completed += r.completed;
           t.errors += r.errors;
           t.elapsedS += r.elapsedS;
-          t.cpuS += processCpuSeconds(s.pid) - cpu0;
+          const cpuS = processCpuSeconds(s.pid) - cpu0;
+          t.cpuS += cpuS;
+          pair[variant] = { rps: r.completed / r.elapsedS, cpuUs: (cpuS / r.completed) * 1e6 };
           if (variant === 'with') sentToLogged += r.completed + r.errors;
         }
+        (rounds[protocol] ??= []).push({ rps: pair.with!.rps / pair.without!.rps, cpu: pair.with!.cpuUs / pair.without!.cpuUs });
       }
     }
     console.log('\n| protocol | access log | requests | errors | req/s | server CPU µs/request |\n|---|---|---|---|---|---|');
@@ -106,7 +118,10 @@ async function main(): Promise<void> {
       const wo = tallies[`${protocol} without`]!;
       const ratio = w.completed / w.elapsedS / (wo.completed / wo.elapsedS);
       const cpu = w.cpuS / w.completed / (wo.cpuS / wo.completed);
-      console.log(`${protocol}: throughput with/without the access log ${ratio.toFixed(3)} (target >= 0.95); server CPU per request with/without ${cpu.toFixed(3)}`);
+      const r = rounds[protocol]!;
+      console.log(
+        `${protocol}: throughput with/without the access log ${ratio.toFixed(3)} overall, median of rounds ${median(r.map((x) => x.rps)).toFixed(3)} (target >= 0.95); server CPU per request with/without ${cpu.toFixed(3)} overall, median ${median(r.map((x) => x.cpu)).toFixed(3)}`,
+      );
     }
     const dropped = await metric(servers.with.metricsPort, 'gauntlet_access_log_dropped_total');
     await servers.with.stop(); // flushes the log

@@ -28,7 +28,7 @@ export class MessageBytes {
   private readonly prefix = Buffer.alloc(5);
   private prefixAt = 0;
   private bodyLeft = 0;
-  private headParts: Buffer[] | undefined;
+  private headParts: Uint8Array[] | undefined;
   private headBytes = 0;
 
   constructor(keepHead: boolean) {
@@ -42,7 +42,8 @@ export class MessageBytes {
       if (this.bodyLeft > 0) {
         const n = Math.min(this.bodyLeft, chunk.length - i);
         if (this.headParts && this.messages === 1 && this.headBytes < HEAD_BYTES) {
-          const part = Buffer.from(chunk.subarray(i, i + Math.min(n, HEAD_BYTES - this.headBytes)));
+          // A view, not a copy: every chunk a stream reads is a buffer of its own.
+          const part = chunk.subarray(i, i + Math.min(n, HEAD_BYTES - this.headBytes));
           this.headParts.push(part);
           this.headBytes += part.length;
         }
@@ -61,7 +62,8 @@ export class MessageBytes {
   }
 
   /** head is the start of the first message (up to HEAD_BYTES), when kept. */
-  head(): Buffer | undefined {
+  head(): Uint8Array | undefined {
+    if (this.headParts?.length === 1) return this.headParts[0];
     return this.headParts && Buffer.concat(this.headParts, this.headBytes);
   }
 }
@@ -123,8 +125,8 @@ export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, heade
       protocol: 'grpc',
       method,
       route,
-      ...(model !== undefined && { model }),
-      ...(version !== undefined && { version }),
+      model,
+      version,
       status: status ?? 'CANCELLED',
       requestBytes: request.bytes,
       responseBytes: response.bytes,

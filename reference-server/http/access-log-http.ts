@@ -69,22 +69,21 @@ export function watchHttpRequest(log: AccessLog, req: IncomingMessage, res: Serv
     const q = url.indexOf('?');
     const route = q < 0 ? url : url.slice(0, q);
     const named = modelOfPath(route);
-    const version = named === undefined ? undefined : (named.version ?? resolve?.(named.model));
     log.record({
       startUs,
       durationUs: Math.max(1, Math.round((performance.now() - startMs) * 1000)),
       protocol: 'http',
       method: req.method ?? 'GET',
       route,
-      ...(named && { model: named.model }),
-      ...(version !== undefined && { version }),
+      model: named?.model,
+      version: named === undefined ? undefined : (named.version ?? resolve?.(named.model)),
       status,
       requestBytes: requestBytes!,
       responseBytes,
     });
   };
-  res.once('finish', () => finish(String(res.statusCode)));
-  res.once('close', () => finish(CLIENT_CLOSED));
+  res.on('finish', () => finish(String(res.statusCode)));
+  res.on('close', () => finish(CLIENT_CLOSED));
 }
 
 function declaredLength(req: IncomingMessage): number | undefined {
