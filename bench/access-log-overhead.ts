@@ -3,10 +3,10 @@
  * batching), one with the access log and one without, measured in turns (interleaved rounds, because this machine
  * is noisy) by a closed-loop load process over HTTP-binary and gRPC. Prints each one's throughput, the ratio
  * with/without (target >= 0.95) overall and as the median of the rounds' back-to-back pairs, and the server's CPU
- * time per request (less sensitive to the machine's other load); then checks that the log holds one line per
- * request sent and dropped none.
+ * time per request, all threads and the main thread's alone (where the log's work is done; less sensitive to the
+ * machine's other load than throughput); then checks that the log holds one line per request sent and dropped none.
  * Run: `npm run build && node dist/bench/access-log-overhead.js` (BENCH_SECONDS=N per measurement, BENCH_ROUNDS=N,
- * BENCH_CONCURRENCY=N).
+ * BENCH_CONCURRENCY=N; BENCH_AA=1 runs both servers without the log, to see what two identical servers differ by).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +32,7 @@ interface Tally {
   errors: number;
   elapsedS: number;
   cpuS: number;
+  mainCpuS: number;
 }
 
 /** Counted is what a load process reports back: counts only (its latencies are not needed here). */
@@ -50,6 +51,13 @@ function measureInChild(spec: LoadSpec): Promise<Counted> {
     child.on('message', (m) => (result = m as Counted));
     child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`load process exited with code ${code}`))));
   });
+}
+
+/** mainThreadCpuSeconds is the CPU time of a process's main thread (the event loop, where the log's work is done), 10 ms resolution. */
+function mainThreadCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 function median(values: number[]): number {
@@ -71,7 +79,8 @@ async function main(): Promise<void> {
   const ports = ['--http-port', '0', '--grpc-port', '0', '--metrics-port', '0'];
   const servers: Record<(typeof VARIANTS)[number], Served> = {
     without: await startServe(['--model-repository', repo, ...ports]),
-    with: await startServe(['--model-repository', repo, ...ports, '--access-log', logFile]),
+    // BENCH_AA=1 starts both without the log: the difference two identical servers show on this machine.
+    with: await startServe(['--model-repository', repo, ...ports, ...(process.env['BENCH_AA'] === '1' ? [] : ['--access-log', logFile])]),
   };
   try {
     console.log(`access-log-overhead: ${os.availableParallelism()} cores, ${ROUNDS} rounds × ${SECONDS} s, mlp (256 → 3×1024 → 64, fp32), concurrency ${CONCURRENCY}`);
@@ -95,8 +104,10 @@ async function main(): Promise<void> {
           const s = servers[variant];
           const spec: LoadSpec = { protocol, host: '127.0.0.1', port: protocol === 'grpc' ? s.grpcPort : s.httpPort, model: 'mlp', inputName: 'input', width: 256, rows: 1, concurrency: CONCURRENCY, seconds: SECONDS };
           const cpu0 = processCpuSeconds(s.pid);
+          const main0 = mainThreadCpuSeconds(s.pid);
           const r = await measureInChild(spec);
-          const t = (tallies[`${protocol} ${variant}`] ??= { completed: 0, errors: 0, elapsedS: 0, cpuS: 0 });
+          const t = (tallies[`${protocol} ${variant}`] ??= { completed: 0, errors: 0, elapsedS: 0, cpuS: 0, mainCpuS: 0 });
+          t.mainCpuS += mainThreadCpuSeconds(s.pid) - main0;
           t.completed += r.completed;
           t.errors += r.errors;
           t.elapsedS += r.elapsedS;
@@ -108,10 +119,10 @@ async function main(): Promise<void> {
         (rounds[protocol] ??= []).push({ rps: pair.with!.rps / pair.without!.rps, cpu: pair.with!.cpuUs / pair.without!.cpuUs });
       }
     }
-    console.log('\n| protocol | access log | requests | errors | req/s | server CPU µs/request |\n|---|---|---|---|---|---|');
+    console.log('\n| protocol | access log | requests | errors | req/s | server CPU µs/request | main thread CPU µs/request |\n|---|---|---|---|---|---|---|');
     for (const [k, t] of Object.entries(tallies)) {
       const [protocol, variant] = k.split(' ');
-      console.log(`| ${protocol} | ${variant} | ${t.completed} | ${t.errors} | ${(t.completed / t.elapsedS).toFixed(0)} | ${((t.cpuS / t.completed) * 1e6).toFixed(0)} |`);
+      console.log(`| ${protocol} | ${variant} | ${t.completed} | ${t.errors} | ${(t.completed / t.elapsedS).toFixed(0)} | ${((t.cpuS / t.completed) * 1e6).toFixed(0)} | ${((t.mainCpuS / t.completed) * 1e6).toFixed(1)} |`);
     }
     for (const protocol of PROTOCOLS) {
       const w = tallies[`${protocol} with`]!;
@@ -119,10 +130,12 @@ async function main(): Promise<void> {
       const ratio = w.completed / w.elapsedS / (wo.completed / wo.elapsedS);
       const cpu = w.cpuS / w.completed / (wo.cpuS / wo.completed);
       const r = rounds[protocol]!;
+      const mainUs = ((w.mainCpuS / w.completed) - (wo.mainCpuS / wo.completed)) * 1e6;
       console.log(
-        `${protocol}: throughput with/without the access log ${ratio.toFixed(3)} overall, median of rounds ${median(r.map((x) => x.rps)).toFixed(3)} (target >= 0.95); server CPU per request with/without ${cpu.toFixed(3)} overall, median ${median(r.map((x) => x.cpu)).toFixed(3)}`,
+        `${protocol}: throughput with/without the access log ${ratio.toFixed(3)} overall, median of rounds ${median(r.map((x) => x.rps)).toFixed(3)} (target >= 0.95); server CPU per request with/without ${cpu.toFixed(3)} overall, median ${median(r.map((x) => x.cpu)).toFixed(3)}; the event loop's CPU per request ${mainUs >= 0 ? '+' : ''}${mainUs.toFixed(1)} µs`,
       );
     }
+    if (process.env['BENCH_AA'] === '1') return;
     const dropped = await metric(servers.with.metricsPort, 'gauntlet_access_log_dropped_total');
     await servers.with.stop(); // flushes the log
     const lines = readFileSync(logFile, 'utf8').split('\n').length - 1;

@@ -13,7 +13,7 @@ import type { AccessLog } from '../core/access-log.js';
 import { RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { bind, hardenHttpServer, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { answerUnread } from '../core/unread-body.js';
-import { watchHttpRequest } from '../http/access-log-http.js';
+import { COUNTED, watchHttpRequest } from '../http/access-log-http.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -64,12 +64,13 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
   };
   const inFlight = new InFlight();
   const log = opts.accessLog;
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (log) watchHttpRequest(log, req, res);
     inFlight.enter();
     res.on('close', () => inFlight.leave());
     handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
-  });
+  };
+  const server = log ? http.createServer(COUNTED, onRequest) : http.createServer(onRequest);
   const sockets = hardenHttpServer(server, opts.timeouts);
   const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   let closing: Promise<void> | undefined;

@@ -2,7 +2,7 @@
  * Access logging for an HTTP/1.1 front end (the server's, or the router's): watchHttpRequest is called first
  * thing for each request and records its line once the response is handed to the socket.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse, type ServerOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AccessLog } from '../core/access-log.js';
 
@@ -33,38 +33,47 @@ function decode(part: string): string | undefined {
 }
 
 /**
- * watchHttpRequest records `req`'s line in `log` when its response finishes (or the connection closes first:
- * status 499). Request bytes are the declared Content-Length, or the body bytes received when there is none
- * (chunked); response bytes are the body bytes written. Neither the query string nor any header is kept.
+ * CountedRequest counts the body bytes the parser hands the request (through push), whoever reads them and
+ * whether anyone does: listening for 'data' would start the flow of a body the server may not want to read.
+ */
+export class CountedRequest extends IncomingMessage {
+  bodyBytes = 0;
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null && chunk !== undefined) this.bodyBytes += (chunk as Uint8Array).length;
+    return super.push(chunk, encoding);
+  }
+}
+
+/** CountedResponse counts the body bytes written (end() does not go through write(), so each is counted once). */
+export class CountedResponse extends ServerResponse {
+  bodyBytes = 0;
+}
+const write = ServerResponse.prototype.write as (this: ServerResponse, chunk: unknown, a?: unknown, b?: unknown) => boolean;
+const end = ServerResponse.prototype.end as (this: ServerResponse, chunk?: unknown, a?: unknown, b?: unknown) => ServerResponse;
+CountedResponse.prototype.write = function countingWrite(this: CountedResponse, chunk: unknown, a?: unknown, b?: unknown): boolean {
+  this.bodyBytes += byteLength(chunk, a);
+  return write.call(this, chunk, a, b);
+} as CountedResponse['write'];
+CountedResponse.prototype.end = function countingEnd(this: CountedResponse, chunk?: unknown, a?: unknown, b?: unknown): CountedResponse {
+  if (typeof chunk !== 'function') this.bodyBytes += byteLength(chunk, a);
+  end.call(this, chunk, a, b);
+  return this;
+} as CountedResponse['end'];
+
+/** COUNTED are the options of http.createServer that make its requests and responses count their bytes (for watchHttpRequest). */
+export const COUNTED: ServerOptions = { IncomingMessage: CountedRequest, ServerResponse: CountedResponse as unknown as typeof ServerResponse };
+
+/**
+ * watchHttpRequest records `req`'s line in `log` once its response is done (or its connection closed first:
+ * status 499); the server must be created with COUNTED. Request bytes are the declared Content-Length, or the
+ * body bytes received when there is none (chunked); response bytes are the body bytes written. Neither the query
+ * string nor any header is kept.
  */
 export function watchHttpRequest(log: AccessLog, req: IncomingMessage, res: ServerResponse, resolve?: ResolveVersion): void {
   const startUs = log.nowUs();
   const startMs = performance.now();
-  let requestBytes = declaredLength(req);
-  if (requestBytes === undefined) {
-    requestBytes = 0;
-    // The parser hands each body chunk to push(); counting there leaves the stream's flow to the handler.
-    const push = req.push;
-    req.push = function countingPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
-      if (chunk !== null && chunk !== undefined) requestBytes! += (chunk as Buffer).length;
-      return push.call(this, chunk, encoding);
-    };
-  }
-  let responseBytes = 0;
-  const write = res.write;
-  const end = res.end;
-  res.write = function countingWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
-    responseBytes += byteLength(chunk, rest[0]);
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof res.write;
-  res.end = function countingEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
-    if (typeof chunk !== 'function') responseBytes += byteLength(chunk, rest[0]);
-    return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-  } as typeof res.end;
-  let done = false;
-  const finish = (status: string): void => {
-    if (done) return;
-    done = true;
+  // 'close' follows 'finish' by one tick; one listener serves both outcomes.
+  res.on('close', () => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const route = q < 0 ? url : url.slice(0, q);
@@ -77,13 +86,11 @@ export function watchHttpRequest(log: AccessLog, req: IncomingMessage, res: Serv
       route,
       model: named?.model,
       version: named === undefined ? undefined : (named.version ?? resolve?.(named.model)),
-      status,
-      requestBytes: requestBytes!,
-      responseBytes,
+      status: res.writableFinished ? String(res.statusCode) : CLIENT_CLOSED,
+      requestBytes: declaredLength(req) ?? (req as Partial<CountedRequest>).bodyBytes ?? 0,
+      responseBytes: (res as Partial<CountedResponse>).bodyBytes ?? 0,
     });
-  };
-  res.on('finish', () => finish(String(res.statusCode)));
-  res.on('close', () => finish(CLIENT_CLOSED));
+  });
 }
 
 function declaredLength(req: IncomingMessage): number | undefined {
@@ -93,7 +100,7 @@ function declaredLength(req: IncomingMessage): number | undefined {
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {
-  if (chunk === undefined || chunk === null) return 0;
+  if (chunk === undefined || chunk === null || typeof chunk === 'function') return 0;
   if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
   return (chunk as Uint8Array).byteLength ?? 0;
 }

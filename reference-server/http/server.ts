@@ -14,7 +14,7 @@ import type { AccessLog } from '../core/access-log.js';
 import type { InferenceCore, LoadedModel } from '../core/types.js';
 import { answerUnread, bodyLength } from '../core/unread-body.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
-import { watchHttpRequest } from './access-log-http.js';
+import { COUNTED, watchHttpRequest } from './access-log-http.js';
 import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from './infer-codec.js';
 import { JsonParsePool, PARSE_OFFLOAD_BYTES } from './json-parse-pool.js';
 import { BodyError, readBody } from './read-body.js';
@@ -88,12 +88,13 @@ export async function startHttpServer(core: InferenceCore, opts: HttpOptions): P
       return undefined;
     }
   };
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (log) watchHttpRequest(log, req, res, resolveVersion);
     inFlight.enter();
     res.on('close', () => inFlight.leave());
     handle(ctx, req, res).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
-  });
+  };
+  const server = log ? createServer(COUNTED, onRequest) : createServer(onRequest);
   const sockets = hardenHttpServer(server, opts.timeouts);
   const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   const close = async (graceMs = 10_000): Promise<void> => {

@@ -1,9 +1,11 @@
 /**
  * The access log of the real reference server (real sockets, real gRPC, real ONNX Runtime): one line per answered
- * request over HTTP and gRPC, the malformed, unknown-model and shed ones included, with the route's query string
- * left out, the body bytes each way, and the arrival time between the client's send and its reply.
+ * request over HTTP and gRPC, the malformed, unknown-model and shed ones included (and one whose client left:
+ * 499), gRPC streams and calls grpc-js answers itself, with the route's query string left out, the body bytes
+ * each way, and the arrival time between the client's send and its reply.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +70,18 @@ async function rawCall(method: string, bytes: Buffer, status: keyof typeof grpc.
   probe.expected.push({ protocol: 'grpc', method, route, status, requestBytes: bytes.length, responseBytes: 0, sentUs, doneUs: wallUs() });
 }
 
+/** clientGone sends a slow request and closes the connection before the answer: logged as 499 when it closes. */
+async function clientGone(body: Buffer): Promise<void> {
+  const sentUs = wallUs();
+  const req = http.request({ host: '127.0.0.1', port: server.httpPort, method: 'POST', path: '/v2/models/slow/infer', headers: { 'content-length': body.length }, agent: false });
+  req.on('error', () => {});
+  req.end(body);
+  await waitUntil(() => server.admission.inflightRequests === 1, 'the slow request is admitted');
+  req.destroy();
+  await waitUntil(() => server.admission.inflightRequests === 0, 'the slow request is done');
+  probe.expected.push({ protocol: 'http', method: 'POST', route: '/v2/models/slow/infer', model: 'slow', version: '1', status: '499', requestBytes: body.length, responseBytes: 0, sentUs, doneUs: wallUs() });
+}
+
 describe('the access log of a single server', () => {
   it('has one line per answered request, as the client saw it, and nothing else', async () => {
     const body = Buffer.from(JSON.stringify(inferBody(inputRows(1, 2))));
@@ -91,6 +105,7 @@ describe('the access log of a single server', () => {
     await probe.http('POST', '/v2/models/mlp/infer', body, { model: 'mlp', version: '1', status: '503' });
     await probe.rpc('ModelInfer', raw, { model: 'mlp', version: '1', status: 'UNAVAILABLE' });
     await slow;
+    await clientGone(body);
     expect(await metricValue(server.metricsPort, 'gauntlet_access_log_dropped_total', {})).toBe(0);
 
     await server.close(1000); // flushes the log
