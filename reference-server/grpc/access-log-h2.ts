@@ -3,7 +3,7 @@
  * without interceptors): watchGrpcStream watches one client stream (its message bytes both ways, its grpc-status)
  * and records its line when the stream closes.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import type { AccessLog } from '../core/access-log.js';
 import type { ResolveVersion } from '../http/access-log-http.js';
@@ -18,6 +18,12 @@ export function statusName(value: unknown): string {
   return /^\d+$/.test(s) ? (GRPC_STATUS_NAMES[Number(s)] ?? s) : s;
 }
 
+/** sentStatus is the grpc-status the stream sent: in its trailers, or in the headers of a trailers-only answer. */
+function sentStatus(stream: ServerHttp2Stream): string | undefined {
+  const code = stream.sentTrailers?.['grpc-status'] ?? stream.sentHeaders?.['grpc-status'];
+  return code === undefined ? undefined : statusName(code);
+}
+
 /** HEAD_BYTES is how much of the first request message is kept to read the model name from (peekModel's bound and more). */
 const HEAD_BYTES = 2100;
 
@@ -25,8 +31,9 @@ const HEAD_BYTES = 2100;
 export class MessageBytes {
   bytes = 0;
   messages = 0;
-  private readonly prefix = Buffer.alloc(5);
+  /** Where in a 5-byte prefix (a compression flag, then the length, big-endian) the next byte falls, and the length so far. */
   private prefixAt = 0;
+  private length = 0;
   private bodyLeft = 0;
   private headParts: Uint8Array[] | undefined;
   private headBytes = 0;
@@ -52,10 +59,12 @@ export class MessageBytes {
         i += n;
         continue;
       }
-      this.prefix[this.prefixAt++] = chunk[i++]!;
+      const byte = chunk[i++]!;
+      if (this.prefixAt++ > 0) this.length = this.length * 256 + byte;
       if (this.prefixAt === 5) {
+        this.bodyLeft = this.length;
         this.prefixAt = 0;
-        this.bodyLeft = this.prefix.readUInt32BE(1);
+        this.length = 0;
         this.messages++;
       }
     }
@@ -85,36 +94,22 @@ export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, heade
   const method = route.slice(route.lastIndexOf('/') + 1);
   const request = new MessageBytes(NAMED_BY_MESSAGE.test(method));
   const response = new MessageBytes(false);
-  let status: string | undefined;
-  const noteStatus = (h: OutgoingHttpHeaders | undefined): void => {
-    if (h?.['grpc-status'] !== undefined) status = statusName(h['grpc-status']);
-  };
   /*
-   * The stream's own methods are wrapped: incoming data reaches the stream through push(), and the proxy writes
-   * the answer with respond/write/sendTrailers. Listening for 'data' instead would start the flow of a request
-   * the router may not want to read (a shed one).
+   * Incoming data reaches the stream through push(): counted there, since listening for 'data' would start the
+   * flow of a request the router may not want to read (a shed one). The answer is counted in write(); its status
+   * is read from the headers or trailers sent once the stream closes.
    */
   const push = stream.push;
   stream.push = function countingPush(this: ServerHttp2Stream, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk instanceof Uint8Array) request.add(chunk);
     return push.call(this, chunk, encoding);
   };
-  const write = stream.write;
-  stream.write = function countingWrite(this: ServerHttp2Stream, chunk: unknown, ...rest: unknown[]): boolean {
+  const write = stream.write as (this: ServerHttp2Stream, chunk: unknown, a?: unknown, b?: unknown) => boolean;
+  stream.write = function countingWrite(this: ServerHttp2Stream, chunk: unknown, a?: unknown, b?: unknown): boolean {
     if (chunk instanceof Uint8Array) response.add(chunk);
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    return write.call(this, chunk, a, b);
   } as typeof stream.write;
-  const respond = stream.respond;
-  stream.respond = function notingRespond(this: ServerHttp2Stream, h?: OutgoingHttpHeaders, o?: Parameters<ServerHttp2Stream['respond']>[1]): void {
-    noteStatus(h);
-    respond.call(this, h, o);
-  };
-  const sendTrailers = stream.sendTrailers;
-  stream.sendTrailers = function notingTrailers(this: ServerHttp2Stream, t: OutgoingHttpHeaders): void {
-    noteStatus(t);
-    sendTrailers.call(this, t);
-  };
-  stream.once('close', () => {
+  stream.on('close', () => {
     const head = request.head();
     const peeked = head && peekModel(head);
     const model = peeked && peeked.name !== '' ? peeked.name : undefined;
@@ -127,7 +122,7 @@ export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, heade
       route,
       model,
       version,
-      status: status ?? 'CANCELLED',
+      status: sentStatus(stream) ?? 'CANCELLED',
       requestBytes: request.bytes,
       responseBytes: response.bytes,
     });
