@@ -4,11 +4,13 @@
  * (up to the grace period), then everything stops.
  */
 import type { ServerTimeouts } from './core/listen.js';
+import { AccessLog } from './core/access-log.js';
 import { Admission } from './core/admission.js';
 import { ModelRepository, type ModelControlMode } from './core/model-repository.js';
 import { startGrpcServer } from './grpc/server.js';
 import { startHttpServer } from './http/server.js';
 import { Metrics } from './metrics/metrics.js';
+import { registerAccessLogMetrics } from './metrics/access-log-metrics.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { packageVersion } from './project-root.js';
 
@@ -42,6 +44,8 @@ export interface ServerOptions {
   cores?: number;
   /** Client timeouts of every listener (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Append one JSON line per answered HTTP request and gRPC call to this file (docs/reference-server.md#access-log); opened before anything else starts, AccessLogOpenError when it cannot be. */
+  accessLog?: string;
   log?: (line: string) => void;
 }
 
@@ -65,6 +69,7 @@ const ANSWER_MS = 5000;
 export async function startReferenceServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const accessLog = opts.accessLog === undefined ? undefined : await AccessLog.open(opts.accessLog);
   const repository = await ModelRepository.load(opts.modelRepository, {
     models: modelsAtStart(opts.models, opts.modelControl),
     modelControl: opts.modelControl,
@@ -74,6 +79,9 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
     serverName: 'gauntlet-reference',
     serverVersion: packageVersion(),
     log: opts.log,
+  }).catch(async (err: unknown) => {
+    await accessLog?.close();
+    throw err;
   });
   const admission = new Admission({
     enabled: opts.admission,
@@ -82,11 +90,12 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
     maxEventLoopDelayMs: opts.maxEventLoopDelayMs,
   });
   const metrics = new Metrics(() => repository.models(), admission);
+  if (accessLog) registerAccessLogMetrics(metrics.registry, accessLog);
   const started: { close(graceMs?: number): Promise<void> }[] = [];
   try {
-    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, maxJsonBodyBytes: opts.maxJsonBodyBytes, admission, timeouts: opts.timeouts });
+    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, maxJsonBodyBytes: opts.maxJsonBodyBytes, admission, timeouts: opts.timeouts, accessLog });
     started.push(http);
-    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody, admission, timeouts: opts.timeouts });
+    const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody, admission, timeouts: opts.timeouts, accessLog });
     started.push(grpc);
     const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     started.push(metricsServer);
@@ -108,6 +117,7 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
           const frontEnds = Promise.all([http.close(graceMs + ANSWER_MS), grpc.close(graceMs + ANSWER_MS)]);
           await repository.close(graceMs);
           await frontEnds;
+          await accessLog?.close();
           await metricsServer.close();
           metrics.close();
           admission.close();
@@ -116,6 +126,7 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
   } catch (err) {
     await Promise.all(started.map((s) => s.close(0)));
     await repository.close(0);
+    await accessLog?.close();
     metrics.close();
     admission.close();
     throw err;

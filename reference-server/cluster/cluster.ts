@@ -6,8 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { ServerTimeouts } from '../core/listen.js';
+import { AccessLog } from '../core/access-log.js';
 import { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from '../core/admission.js';
 import { repositoryAdmissionLimit } from '../core/repository-limit.js';
+import { registerAccessLogMetrics } from '../metrics/access-log-metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { isLoopback, startAdminApi } from './admin-api.js';
 import { createBalancer, type PolicyName } from './balancer.js';
@@ -63,6 +65,8 @@ export interface ClusterOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Extra environment per replica (tests and drills only, e.g. GAUNTLET_REPLICA_DELAY_US). */
   replicaEnv?: (id: string) => Record<string, string> | undefined;
+  /** Append one JSON line per request the router answered to this file (docs/reference-server.md#access-log); the replicas log nothing. AccessLogOpenError when it cannot be opened. */
+  accessLog?: string;
   log?: (line: string) => void;
 }
 
@@ -91,6 +95,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const replicaGraceMs = opts.replicaGraceMs ?? 30_000;
   const random = opts.random ?? Math.random;
+  // Opened first: a log that cannot be opened stops the start before any replica is spawned.
+  const accessLog = opts.accessLog === undefined ? undefined : await AccessLog.open(opts.accessLog);
   const supervisor = new Supervisor({
     replicas: opts.replicas,
     replica: {
@@ -112,6 +118,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     log: opts.log,
   });
   const metrics = new RouterMetrics(supervisor);
+  if (accessLog) registerAccessLogMetrics(metrics.registry, accessLog);
   const health = new HealthChecker(supervisor, {
     intervalMs: opts.healthIntervalMs ?? 500,
     ejectAfter: opts.ejectAfter ?? 3,
@@ -125,12 +132,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       maxEventLoopDelayMs: opts.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
     }),
   });
-  await supervisor.start();
+  await supervisor.start().catch(async (err: unknown) => {
+    await accessLog?.close();
+    throw err;
+  });
   const closers: ((graceMs: number) => Promise<void>)[] = [];
   try {
-    const http = await startHttpRouter(routing, { host, port: opts.httpPort ?? 8000, maxBodyBytes, timeouts: opts.timeouts });
+    const http = await startHttpRouter(routing, { host, port: opts.httpPort ?? 8000, maxBodyBytes, timeouts: opts.timeouts, accessLog });
     closers.push(http.close);
-    const grpc = await startGrpcRouter(routing, { host, port: opts.grpcPort ?? 8001, maxBodyBytes, timeouts: opts.timeouts });
+    const grpc = await startGrpcRouter(routing, { host, port: opts.grpcPort ?? 8001, maxBodyBytes, timeouts: opts.timeouts, accessLog });
     closers.push(grpc.close);
     const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     closers.push(metricsServer.close);
@@ -151,6 +161,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       close: (graceMs = 10_000) =>
         (closing ??= (async () => {
           await Promise.all([http.close(graceMs), grpc.close(graceMs)]);
+          await accessLog?.close();
           health.stop();
           await admin.close();
           await supervisor.close(graceMs);
@@ -165,6 +176,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     metrics.close();
     routing.close();
     await supervisor.close(0);
+    await accessLog?.close();
     throw err;
   }
 }

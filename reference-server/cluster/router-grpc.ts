@@ -9,10 +9,12 @@
  * piped both ways to one replica, without retries or attempt timeout.
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AccessLog } from '../core/access-log.js';
 import { RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { hardenHttp2Server } from '../core/harden-http2.js';
 import { bind, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { encodeGrpcMessage } from '../core/grpc-message.js';
+import { watchGrpcStream } from '../grpc/access-log-h2.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -24,6 +26,8 @@ export interface GrpcRouterOptions {
   maxBodyBytes: number;
   /** Idle-session and stalled-request timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Where each call gets its line, as the client saw it (docs/reference-server.md#access-log). */
+  accessLog?: AccessLog;
 }
 
 /** GrpcRouter is the running gRPC router. */
@@ -85,7 +89,9 @@ export async function startGrpcRouter(routing: Routing, opts: GrpcRouterOptions)
     s.on('close', () => sessions.delete(s));
     s.on('error', () => {});
   });
+  const log = opts.accessLog;
   server.on('stream', (stream, headers) => {
+    if (log) watchGrpcStream(log, stream, headers);
     inFlight.enter();
     stream.on('close', () => inFlight.leave());
     stream.on('error', () => {});

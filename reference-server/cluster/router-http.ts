@@ -9,9 +9,11 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AccessLog } from '../core/access-log.js';
 import { RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { bind, hardenHttpServer, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { answerUnread } from '../core/unread-body.js';
+import { COUNTED, watchHttpRequest } from '../http/access-log-http.js';
 import type { RetryReason } from './router-metrics.js';
 import { type Attempt, connectionReason, type Routing } from './routing.js';
 import type { Replica } from './supervisor.js';
@@ -23,6 +25,8 @@ export interface HttpRouterOptions {
   maxBodyBytes: number;
   /** Headers, body and idle-connection timeouts (default DEFAULT_TIMEOUTS; docs/reference-server.md#timeouts). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Where each answered request gets its line, as the client saw it (docs/reference-server.md#access-log). */
+  accessLog?: AccessLog;
 }
 
 /** HttpRouter is the running HTTP router. */
@@ -59,11 +63,14 @@ export async function startHttpRouter(routing: Routing, opts: HttpRouterOptions)
     return agent;
   };
   const inFlight = new InFlight();
-  const server = http.createServer((req, res) => {
+  const log = opts.accessLog;
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (log) watchHttpRequest(log, req, res);
     inFlight.enter();
     res.on('close', () => inFlight.leave());
     handle(routing, agentFor, opts.maxBodyBytes, req, res).catch((err: Error) => sendError(res, 500, `router internal error: ${err.message}`));
-  });
+  };
+  const server = log ? http.createServer(COUNTED, onRequest) : http.createServer(onRequest);
   const sockets = hardenHttpServer(server, opts.timeouts);
   const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   let closing: Promise<void> | undefined;

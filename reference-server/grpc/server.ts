@@ -4,9 +4,11 @@
  */
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import type { AccessLog } from '../core/access-log.js';
 import { Admission } from '../core/admission.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
+import { logGrpcCalls } from './access-log-grpc.js';
 import { createHandlers, type Decode } from './handlers.js';
 import { grpcGuard, tolerantService } from './hardening.js';
 import { loadInferenceProtos } from './load-protos.js';
@@ -21,6 +23,8 @@ export interface GrpcServerOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Admission control shared with the other front ends (default: one of its own, with the default limits). */
   admission?: Admission;
+  /** Where each call gets its line (docs/reference-server.md#access-log); default none. */
+  accessLog?: AccessLog;
 }
 
 /** KEEPALIVE_TIME_MS is how often the server pings a connection to find clients that vanished without closing it. */
@@ -75,6 +79,14 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const guard = grpcGuard(timeouts.grpcReceiveTimeoutMs);
+  const log = opts.accessLog;
+  const resolveVersion = (name: string): string | undefined => {
+    try {
+      return core.model(name, '').version;
+    } catch {
+      return undefined;
+    }
+  };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
@@ -119,6 +131,7 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
         return;
       }
       widenWindows(server);
+      if (log && !logGrpcCalls(server, log, resolveVersion)) process.stderr.write('warning: access log: gRPC calls are not logged: this grpc-js hides its HTTP/2 listeners\n');
       resolve({ port, close });
     });
   });

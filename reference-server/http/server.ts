@@ -10,9 +10,11 @@ import { Admission, isShed, RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
 import { bind, hardenHttpServer, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { modelMetadata } from '../core/model-metadata.js';
+import type { AccessLog } from '../core/access-log.js';
 import type { InferenceCore, LoadedModel } from '../core/types.js';
 import { answerUnread, bodyLength } from '../core/unread-body.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
+import { COUNTED, watchHttpRequest } from './access-log-http.js';
 import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from './infer-codec.js';
 import { JsonParsePool, PARSE_OFFLOAD_BYTES } from './json-parse-pool.js';
 import { BodyError, readBody } from './read-body.js';
@@ -31,6 +33,8 @@ export interface HttpOptions {
   admission?: Admission;
   /** Threads that parse large JSON bodies (default: half the cores, 1 to 4). */
   parseThreads?: number;
+  /** Where each answered request gets its line (docs/reference-server.md#access-log); default none. */
+  accessLog?: AccessLog;
 }
 
 /** HttpFrontEnd is a running HTTP front end. */
@@ -76,11 +80,21 @@ export async function startHttpServer(core: InferenceCore, opts: HttpOptions): P
     maxJson: opts.maxJsonBodyBytes ?? DEFAULT_MAX_JSON_BODY_BYTES,
   };
   const inFlight = new InFlight();
-  const server = createServer((req, res) => {
+  const log = opts.accessLog;
+  const resolveVersion = (name: string): string | undefined => {
+    try {
+      return core.model(name, '').version;
+    } catch {
+      return undefined;
+    }
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (log) watchHttpRequest(log, req, res, resolveVersion);
     inFlight.enter();
     res.on('close', () => inFlight.leave());
     handle(ctx, req, res).catch((err: Error) => sendError(res, 500, `internal error: ${err.message}`));
-  });
+  };
+  const server = log ? createServer(COUNTED, onRequest) : createServer(onRequest);
   const sockets = hardenHttpServer(server, opts.timeouts);
   const port = await bind(server, opts.host, opts.port, LISTEN_BACKLOG);
   const close = async (graceMs = 10_000): Promise<void> => {

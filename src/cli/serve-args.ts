@@ -3,6 +3,7 @@
  * range (exit 2), the replica options included when there are no replicas (a value out of range is a mistake
  * wherever it is used).
  */
+import { closeSync, openSync } from 'node:fs';
 import type { ServerTimeouts } from '../../reference-server/core/listen.js';
 import type { ServeArgs } from './serve.js';
 
@@ -73,4 +74,19 @@ export function serveArgProblems(args: ServeArgs): string[] {
 /** serveTimeouts gathers the timeout options for the server or cluster. */
 export function serveTimeouts(args: ServeArgs): ServerTimeouts {
   return { headersTimeoutMs: args.headersTimeoutMs, bodyTimeoutMs: args.bodyTimeoutMs, idleTimeoutMs: args.idleTimeoutMs, grpcReceiveTimeoutMs: args.grpcReceiveTimeoutMs };
+}
+
+/**
+ * accessLogProblem opens --access-log FILE for appending (creating it) and closes it again, so that a log that
+ * cannot be written stops `serve` before any model is built or loaded; it returns the problem, if any.
+ */
+export function accessLogProblem(file: unknown): string | undefined {
+  if (Array.isArray(file)) return '--access-log: give it once';
+  if (typeof file !== 'string' || file.trim() === '') return '--access-log: must name a file';
+  try {
+    closeSync(openSync(file, 'a'));
+    return undefined;
+  } catch (err) {
+    return `--access-log ${file}: cannot open for appending: ${(err as Error).message}`;
+  }
 }

@@ -5,6 +5,7 @@
  * API (docs/cluster.md).
  */
 import { existsSync, statSync } from 'node:fs';
+import { AccessLogOpenError } from '../../reference-server/core/access-log.js';
 import type { Argv } from 'yargs';
 import { POLICY_NAMES, type PolicyName } from '../../reference-server/cluster/balancer.js';
 import { ADMIN_TOKEN_ENV } from '../../reference-server/cluster/admin-api.js';
@@ -16,7 +17,7 @@ import { startReferenceServer, type RunningServer } from '../../reference-server
 import type { ModelControlMode } from '../../reference-server/core/model-repository.js';
 import { GauntletError } from '../errors.js';
 import { type AdminTokenChoice, chooseAdminToken, takeEnvToken } from './admin-token.js';
-import { parseRestartDelay, serveArgProblems, serveTimeouts } from './serve-args.js';
+import { accessLogProblem, parseRestartDelay, serveArgProblems, serveTimeouts } from './serve-args.js';
 
 /** ServeArgs are the parsed options of `gauntlet serve`. */
 export interface ServeArgs {
@@ -52,6 +53,8 @@ export interface ServeArgs {
   grpcReceiveTimeoutMs: number;
   /** 0 = derived from the models' configs. */
   maxInflightPerReplica: number;
+  /** JSONL access log file (docs/reference-server.md#access-log). */
+  accessLog?: string;
 }
 
 export { ADMIN_TOKEN_ENV };
@@ -81,6 +84,11 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('max-event-loop-delay-ms', { type: 'number', default: 100, describe: 'Shed inference requests (503 at once, before reading their body) while the event loop runs this late, twice in a row (0 = off)' })
     .option('strict-readiness', { type: 'boolean', default: true, describe: 'Report ready only when every model loaded' })
     .option('grace-period', { type: 'number', default: 30, describe: 'Seconds to let in-flight requests finish on SIGINT/SIGTERM' })
+    .option('access-log', {
+      type: 'string',
+      describe:
+        'Append one JSON line per answered request (HTTP and gRPC; with --replicas, as the router answered it) to this file: time, start_us, duration_us, protocol, method, route (no query string), model, version, status, request_bytes, response_bytes; nothing else. Written off the request path; lines the disk cannot take are dropped and counted (gauntlet_access_log_dropped_total). See docs/reference-server.md#access-log',
+    })
     .option('replicas', { type: 'number', default: 1, describe: 'Server processes behind a router on the public ports (1 = the plain server, no router)' })
     .option('router', { type: 'string', choices: POLICY_NAMES, default: 'least-outstanding', describe: 'Load-balancing policy over the ready replicas' })
     .option('restart-delay', { type: 'string', default: '5', describe: "Seconds before a dead replica is restarted (0 = at once, 'never' = not restarted)" })
@@ -96,7 +104,7 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .option('body-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.bodyTimeoutMs, describe: 'Longest silence, in milliseconds, while a request body arrives (then 408 / DEADLINE_EXCEEDED; 0 = none)' })
     .option('idle-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.idleTimeoutMs, describe: 'Milliseconds an idle keep-alive or HTTP/2 connection stays open' })
     .option('grpc-receive-timeout-ms', { type: 'number', default: DEFAULT_TIMEOUTS.grpcReceiveTimeoutMs, describe: "Milliseconds a replica's gRPC server waits for a unary request's whole message (then DEADLINE_EXCEEDED; 0 = none)" })
-    .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'strict-readiness', 'grace-period'], 'Options:')
+    .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'strict-readiness', 'grace-period', 'access-log'], 'Options:')
     .group(LIMIT_OPTIONS, 'Limits and shedding (see docs/reference-server.md):')
     .group(TIMEOUT_OPTIONS, 'Timeouts (docs/reference-server.md#timeouts):')
     .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):') as unknown as Argv<ServeArgs>;
@@ -114,6 +122,8 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   problems.push(...(token?.problems ?? []));
   if (args.modelControlMode === 'explicit' && args.replicas > 1) problems.push('--model-control-mode explicit: works with the single server only (--replicas 1); each replica loads its models at start-up');
   if (args.loadModel?.includes('*') && args.loadModel.length > 1) problems.push("--load-model '*': must be the only --load-model");
+  const logProblem = args.accessLog === undefined ? undefined : accessLogProblem(args.accessLog);
+  if (logProblem !== undefined) problems.push(logProblem);
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'invalid arguments to serve', problems);
   let repo = args.modelRepository;
   if (repo === undefined) {
@@ -148,17 +158,24 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
       maxEventLoopDelayMs: args.maxEventLoopDelayMs,
       strictReadiness: args.strictReadiness,
       timeouts: serveTimeouts(args),
+      accessLog: args.accessLog,
       log: print,
     });
     printStarted(print, server);
     print(server.repository.ready() ? 'Server is ready' : 'Server is live but NOT ready: see the model errors above');
     return server;
   } catch (err) {
+    if (err instanceof AccessLogOpenError) throw accessLogError(err);
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new GauntletError('GAUNTLET_ERR_ADDRESS_IN_USE', `cannot listen: ${e.message}`);
     if (e.code === 'ENOENT' || e.code === 'EACCES') throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', e.message);
     throw err;
   }
+}
+
+/** accessLogError is the exit-2 error of an access log that could not be opened after the early check passed. */
+function accessLogError(err: AccessLogOpenError): GauntletError {
+  return new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'invalid arguments to serve', [`--access-log ${err.path}: cannot open for appending: ${err.error.message}`]);
 }
 
 /** hostPort writes host:port, bracketing an IPv6 host. */
@@ -202,6 +219,7 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       strictReadiness: args.strictReadiness,
       replicaGraceMs: args.gracePeriod * 1000,
       timeouts: serveTimeouts(args),
+      accessLog: args.accessLog,
       log: print,
     });
     printStarted(print, cluster);
@@ -211,6 +229,7 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
     print('Server is ready');
     return cluster;
   } catch (err) {
+    if (err instanceof AccessLogOpenError) throw accessLogError(err);
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new GauntletError('GAUNTLET_ERR_ADDRESS_IN_USE', `cannot listen: ${e.message}`);
     // A replica that starts but is not ready has models that failed to load (their errors are in its output).
