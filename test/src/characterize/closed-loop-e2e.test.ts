@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterizeLogs } from '../../../src/characterize/characterize.js';
 import { runPlan } from '../../../src/run/run.js';
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
-import { startTestServer, type TestServer } from '../../helpers/reference-client.js';
+import { metricValue, startTestServer, type TestServer } from '../../helpers/reference-client.js';
 import { TINY_MLP, tinyMlpConfig } from '../../helpers/test-repo.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-loop-'));
@@ -58,17 +58,21 @@ request:
     - {name: small, weight: 3, inputs: [{name: input, datatype: FP32, shape: [1, ${TINY_MLP.inputSize}], data: random}]}
     - {name: large, weight: 1, inputs: [{name: input, datatype: FP32, shape: [4, ${TINY_MLP.inputSize}], data: random}]}
 phases:
-  - {name: low, duration: 2s, rate: 30, arrival: poisson}
-  - {name: ramp, duration: 2s, rate: {from: 30, to: 200}}
+  - {name: low, duration: 1.5s, rate: 30, arrival: poisson}
+  - {name: ramp, duration: 1.5s, rate: {from: 30, to: 200}}
   - {name: mid, duration: 2s, rate: 80, arrival: poisson}
 `,
       { baseDir: dir, targetOverride: target() },
     );
     const first = await runPlan(original, { outDir: path.join(dir, 'original'), workers: 1 });
     expect(first.results.totals.ok).toBe(first.results.totals.sent);
-    // The log is written off the request path: wait until every request the run sent is in it.
+    // The log is written off the request path: wait until every infer the server answered (the run's, its check
+    // and warm-up) is in it.
     const logLines = (): string[] => (existsSync(accessLog) ? readFileSync(accessLog, 'utf8').split('\n').filter(Boolean) : []);
-    await expect.poll(() => logLines().length, { timeout: 5000, interval: 50 }).toBeGreaterThanOrEqual(first.results.totals.sent);
+    const infers = (lines: string[]): number => lines.filter((l) => l.includes('"method":"POST"')).length;
+    const served = (): Promise<number> => metricValue(server.metricsPort, 'nv_inference_request_success', { model: 'tiny', version: '1' });
+    const servedAfterOriginal = await served();
+    await expect.poll(() => infers(logLines()), { timeout: 5000, interval: 50 }).toBe(servedAfterOriginal);
     const originalLines = logLines();
 
     const out = await characterizeLogs([accessLog], {
@@ -86,16 +90,24 @@ phases:
     expect(second.results.totals.sent).toBe(c.rates.requests);
     expect(second.results.totals.ok).toBe(c.rates.requests);
 
-    // Per second: the replay's sends against the log's requests, from the first logged request on.
-    const logged = c.rates.series.rps;
+    // Per second: the replay's sends against the log's requests, both counted from the first logged request.
+    const starts = originalLines.map((l) => (JSON.parse(l) as { start_us: number }).start_us);
+    const t0 = Math.min(...starts);
+    const logged: number[] = [];
+    for (const us of starts) {
+      const sec = Math.floor((us - t0) / 1e6);
+      logged[sec] = (logged[sec] ?? 0) + 1;
+    }
     const replayed = second.results.intervals.map((i) => i.sentRps);
     const n = Math.min(logged.length, replayed.length);
     expect(n).toBeGreaterThanOrEqual(5);
-    expect(pearson(logged.slice(0, n), replayed.slice(0, n))).toBeGreaterThanOrEqual(0.95);
+    const r = pearson(Array.from(logged.slice(0, n), (v) => v ?? 0), replayed.slice(0, n));
+    expect(r, JSON.stringify({ logged, replayed })).toBeGreaterThanOrEqual(0.95);
 
     // Sizes: the replay's 4-row requests, as its own access-log lines show them, are the original's, one for one
     // (both runs' unmeasured check and warm-up requests are of the scenario's own 1-row request).
-    await expect.poll(() => logLines().length, { timeout: 5000, interval: 50 }).toBeGreaterThanOrEqual(originalLines.length + second.results.totals.sent);
+    const servedAfterReplay = await served();
+    await expect.poll(() => infers(logLines()), { timeout: 5000, interval: 50 }).toBe(servedAfterReplay);
     const bytesOf = (lines: string[]): number[] => lines.map((l) => JSON.parse(l) as { request_bytes: number; method: string }).filter((e) => e.method === 'POST').map((e) => e.request_bytes);
     const large = Math.max(...bytesOf(originalLines));
     const count = (v: number[]): number => v.filter((b) => b === large).length;
