@@ -21,6 +21,9 @@ export const OUTCOME_CODES = [
   'BAD_OUTPUT',
   'DROPPED',
   'CANCELLED',
+  'STREAM_ABORTED',
+  'STREAM_TIMEOUT',
+  'STREAM_ERROR',
 ] as const;
 
 /** Outcome is one request's fate; times are microseconds on the performance.now() clock (see nowUs). */
@@ -35,6 +38,32 @@ export interface Outcome {
   doneUs: number;
   /** Response body bytes received. */
   bytes?: number;
+  /** A streamed LLM response's tokens (openai targets): absent for other protocols. */
+  tokens?: TokenTiming;
+}
+
+/**
+ * TokenTiming is what an LLM response's stream said, token by token. Times are on the nowUs clock. `gapsUs` holds
+ * every inter-token gap of the request (bounded by its max_tokens); the recorder folds it into histograms at once
+ * and keeps nothing per request.
+ */
+export interface TokenTiming {
+  /** When the first content token arrived (undefined when none did). */
+  firstTokenUs?: number;
+  /** When the last content token arrived. */
+  lastTokenUs?: number;
+  /** Output tokens received, as counted by the client (see `countedBy`). */
+  outputTokens: number;
+  /** Prompt tokens, as counted by the client (see `countedBy`). */
+  inputTokens?: number;
+  /** How the counts were made: `usage` (the server's), or the tokenizer's name (`gpt-tokenizer o200k_base`, …). */
+  countedBy: string;
+  /** The server's own `usage`, when it sent one. */
+  usage?: { promptTokens: number; completionTokens: number };
+  /** Gaps between successive content chunks, µs (ITL); a chunk of several tokens counts as one gap. */
+  gapsUs: number[];
+  /** The stream's finish_reason (`stop`, `length`, …), when it sent one. */
+  finishReason?: string;
 }
 
 /** Client sends requests to one target. */
