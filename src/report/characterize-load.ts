@@ -4,9 +4,9 @@
  * its path (at most 10), so a damaged, hand-edited or foreign file is exit 2 with a clear message, not a crash or
  * a page of NaN.
  */
-import { readFileSync } from 'node:fs';
 import { CHARACTERIZATION_VERSION, type Characterization } from '../characterize/characterization.js';
 import { GauntletError } from '../errors.js';
+import { readJsonFile } from './read-json.js';
 
 /** CHARACTERIZATION_FILE is the name `gauntlet characterize` gives its result in its output folder. */
 export const CHARACTERIZATION_FILE = 'characterization.json';
@@ -33,14 +33,7 @@ export function isCharacterizationDoc(o: Obj): boolean {
 
 /** readCharacterization reads and checks a characterization.json (`doc` when it is already parsed). */
 export function readCharacterization(file: string, doc?: unknown): Characterization {
-  let d = doc;
-  if (d === undefined) {
-    try {
-      d = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file}: not JSON (${(err as Error).message})`);
-    }
-  }
+  const d = readJsonFile(file, doc);
   if (!isObj(d) || d['version'] !== CHARACTERIZATION_VERSION) {
     const v = isObj(d) ? JSON.stringify(d['version'] ?? null) : '(none: not an object)';
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has characterization version ${v}; this gauntlet reads ${CHARACTERIZATION_VERSION}`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { type Baseline, readBaseline } from '../compare/baseline.js';
 import type { GateReport } from '../compare/gate.js';
 import { GauntletError } from '../errors.js';
+import { readJsonFile } from './read-json.js';
 import { type ReaderEnv, readerEnv, writerState } from '../results/liveness.js';
 import { readResults } from '../results/read-results.js';
 import type { ResultsFile } from '../results/results-schema.js';
@@ -128,12 +129,7 @@ function loadInput(p: string): ReportInput | CharacterizationInput {
     if (existsSync(path.join(p, CHARACTERIZATION_FILE))) return characterization(path.join(p, CHARACTERIZATION_FILE));
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: a folder without results.json, ${SWEEP_FILE} or repetitions (rep-1 …), nor ${PROFILE_FILE} or ${CHARACTERIZATION_FILE}`);
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(p, 'utf8'));
-  } catch (err) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${p}: not JSON (${(err as Error).message})`);
-  }
+  const doc = readJsonFile(p);
   const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
   if (o['kind'] === 'gauntlet-baseline') return { kind: 'baseline', label: '', path: p, baseline: readBaseline(p) };
   if (Array.isArray(o['combinations']) && typeof o['sweep'] === 'object') return loadSweep(p);

@@ -3,8 +3,8 @@
  * the record is checked for what the profile views read, every problem listed with its path (at most 10), so a
  * damaged or hand-edited file is exit 2 with a clear message instead of a crash or a page of NaN.
  */
-import { readFileSync } from 'node:fs';
 import { GauntletError } from '../errors.js';
+import { readJsonFile } from './read-json.js';
 import { PROFILE_SCHEMA_VERSION, type ProfileRecord } from '../profile/profile-record.js';
 
 /** ProfileInput is one profile (a folder holding profile.json, or the file itself). */
@@ -25,14 +25,7 @@ export function isProfileDoc(o: Record<string, unknown>): boolean {
 
 /** readProfileRecord reads and checks a profile.json. */
 export function readProfileRecord(file: string, doc?: unknown): ProfileRecord {
-  let d = doc;
-  if (d === undefined) {
-    try {
-      d = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file}: not JSON (${(err as Error).message})`);
-    }
-  }
+  const d = readJsonFile(file, doc);
   const r = d as ProfileRecord;
   if (!isObj(d) || r.schemaVersion !== PROFILE_SCHEMA_VERSION) {
     throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has profile schemaVersion ${isObj(d) ? String(r.schemaVersion) : '(none)'}; this gauntlet reads ${PROFILE_SCHEMA_VERSION}`);
