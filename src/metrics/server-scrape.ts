@@ -1,7 +1,9 @@
 /**
  * ServerScraper reads a target's Prometheus endpoint (Triton's metric names, which the reference server
  * exports too) once a second during a run, and turns counter deltas into the server's own view of each
- * second: requests, executions and mean batch size, queue and compute time per request, pending requests.
+ * second: requests, executions and mean batch size, queue and compute time per request, pending requests. An LLM
+ * server's vLLM-named metrics (vLLM's own, or the reference server's LLM) add the running and waiting sequences,
+ * the KV-cache usage and prompt and generated tokens per second.
  * It is stored beside the client's view so reports can show where latency came from. Every scrape is bounded
  * (SCRAPE_TIMEOUT_MS, MAX_SCRAPE_BYTES), never overlaps the previous one, and stop() aborts one in flight.
  */
@@ -33,7 +35,29 @@ export interface ServerInterval {
   cpuUtilization?: number;
   /** nv_gpu_utilization (0..1) averaged over GPUs, when exported. */
   gpuUtilization?: number;
+  /** An LLM server's view (vLLM's metric names), when it exports them. */
+  llm?: LlmServerInterval;
 }
+
+/** LlmServerInterval is an LLM server's second: sequences running and waiting, KV-cache usage (0..1), tokens per second. */
+export interface LlmServerInterval {
+  running: number;
+  waiting: number;
+  kvCacheUsage: number;
+  promptTokensPerS: number;
+  generationTokensPerS: number;
+}
+
+/** VLLM maps vLLM's metric names (`vllm:…`) to what a sample keeps; gauges are summed over models, counters too. */
+const VLLM = {
+  'vllm:num_requests_running': 'running',
+  'vllm:num_requests_waiting': 'waiting',
+  'vllm:gpu_cache_usage_perc': 'kvCache',
+  'vllm:kv_cache_usage_perc': 'kvCache',
+  'vllm:prompt_tokens_total': 'promptTokens',
+  'vllm:generation_tokens_total': 'generationTokens',
+} as const;
+type VllmKey = (typeof VLLM)[keyof typeof VLLM];
 
 const COUNTERS = [
   'nv_inference_request_success',
@@ -47,13 +71,22 @@ const COUNTERS = [
   'nv_inference_compute_output_duration_us',
 ] as const;
 
-type Sample = Record<(typeof COUNTERS)[number] | 'nv_inference_pending_request_count', number> & { cpu?: number; gpu?: number };
+type Sample = Record<(typeof COUNTERS)[number] | 'nv_inference_pending_request_count', number> & { cpu?: number; gpu?: number; vllm?: Record<VllmKey, number> };
 
 /** parseMetrics sums the Triton counters of the given model (all models when undefined) from Prometheus text. */
 export function parseMetrics(text: string, model?: string): Sample {
-  const s = Object.fromEntries([...COUNTERS, 'nv_inference_pending_request_count'].map((k) => [k, 0])) as Sample;
+  const s = Object.fromEntries([...COUNTERS, 'nv_inference_pending_request_count'].map((k) => [k, 0])) as unknown as Sample;
   const gpus: number[] = [];
   for (const line of text.split('\n')) {
+    if (line.startsWith('vllm:')) {
+      const m = /^(vllm:[a-z_]+)(\{[^}]*\})?\s+([-+0-9.eE]+)/.exec(line);
+      const key = m ? VLLM[m[1] as keyof typeof VLLM] : undefined;
+      if (!m || key === undefined || (model !== undefined && !m[2]?.includes(`model_name="${model}"`))) continue;
+      s.vllm ??= { running: 0, waiting: 0, kvCache: 0, promptTokens: 0, generationTokens: 0 };
+      const v = Number(m[3]);
+      if (Number.isFinite(v)) s.vllm[key] += v;
+      continue;
+    }
     if (!line.startsWith('nv_')) continue;
     const m = /^([a-z_]+)(\{[^}]*\})?\s+([-+0-9.eE]+|NaN)/.exec(line);
     if (!m) continue;
@@ -64,7 +97,8 @@ export function parseMetrics(text: string, model?: string): Sample {
     else if (name === 'nv_gpu_utilization') gpus.push(v);
     else if (name! in s) {
       if (model !== undefined && !labels.includes(`model="${model}"`)) continue;
-      s[name as keyof Sample] = (s[name as keyof Sample] ?? 0) + v;
+      const k = name as (typeof COUNTERS)[number] | 'nv_inference_pending_request_count';
+      s[k] = (s[k] ?? 0) + v;
     }
   }
   if (gpus.length) s.gpu = gpus.reduce((a, b) => a + b, 0) / gpus.length;
@@ -152,6 +186,17 @@ export class ServerScraper {
     };
     if (sample.cpu !== undefined) row.cpuUtilization = sample.cpu;
     if (sample.gpu !== undefined) row.gpuUtilization = sample.gpu;
+    const v = sample.vllm;
+    if (v !== undefined) {
+      const was = prev.sample.vllm;
+      row.llm = {
+        running: v.running,
+        waiting: v.waiting,
+        kvCacheUsage: v.kvCache,
+        promptTokensPerS: was ? Math.max(0, v.promptTokens - was.promptTokens) / dt : 0,
+        generationTokensPerS: was ? Math.max(0, v.generationTokens - was.generationTokens) / dt : 0,
+      };
+    }
     this.intervals.push(row);
   }
 }
