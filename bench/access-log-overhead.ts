@@ -6,7 +6,7 @@
  * time per request, all threads and the main thread's alone (where the log's work is done; less sensitive to the
  * machine's other load than throughput); then checks that the log holds one line per request sent and dropped none.
  * Run: `npm run build && node dist/bench/access-log-overhead.js` (BENCH_SECONDS=N per measurement, BENCH_ROUNDS=N,
- * BENCH_CONCURRENCY=N; BENCH_AA=1 runs both servers without the log, to see what two identical servers differ by).
+ * BENCH_CONCURRENCY=N, BENCH_PROTOCOLS=grpc; BENCH_AA=1 runs both servers without the log, to see what two identical servers differ by).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { type Served, startServe } from './lib/serve-process.js';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 6);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
-const PROTOCOLS = ['http-binary', 'grpc'] as const;
+const PROTOCOLS = (process.env['BENCH_PROTOCOLS']?.split(',') ?? ['http-binary', 'grpc']) as ('http-binary' | 'grpc')[];
 const VARIANTS = ['without', 'with'] as const;
 
 /** Tally is what one variant and protocol did over every round. */

@@ -80,6 +80,7 @@ export class AccessLog {
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private warned = false;
+  private warnedWrite = false;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly anchorUs: number;
@@ -203,7 +204,9 @@ export class AccessLog {
       },
       (err: Error) => {
         this.dropped += lines;
-        this.warn(`warning: access log ${this.path}: a write failed (${err.message}); ${lines} lines dropped`);
+        // Once: a full disk fails every write, and stderr is no place for one warning per 200 ms.
+        if (!this.warnedWrite) this.warn(`warning: access log ${this.path}: a write failed (${err.message}); its lines are dropped, and those of later failed writes (counted in gauntlet_access_log_dropped_total)`);
+        this.warnedWrite = true;
       },
     ).finally(() => {
       this.writing = undefined;

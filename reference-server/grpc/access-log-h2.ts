@@ -80,6 +80,29 @@ export class MessageBytes {
 /** NAMED_BY_MESSAGE are the methods whose request opens with the model's name and version (fields 1 and 2). */
 const NAMED_BY_MESSAGE = /^(?:ModelInfer|ModelStreamInfer|ModelMetadata|ModelReady|ModelConfig|ModelStatistics)$/;
 
+/** Route is what a gRPC path gives a line: the route, the method name, and whether the message names a model. */
+interface Route {
+  route: string;
+  method: string;
+  named: boolean;
+}
+/** ROUTES caches the few paths a server sees (cleared when a client sends many distinct ones). */
+const ROUTES = new Map<string, Route>();
+const MAX_ROUTES = 256;
+
+function routeOf(path: string): Route {
+  let r = ROUTES.get(path);
+  if (r === undefined) {
+    const q = path.indexOf('?');
+    const route = q < 0 ? path : path.slice(0, q);
+    const method = route.slice(route.lastIndexOf('/') + 1);
+    r = { route, method, named: NAMED_BY_MESSAGE.test(method) };
+    if (ROUTES.size >= MAX_ROUTES) ROUTES.clear();
+    ROUTES.set(path, r);
+  }
+  return r;
+}
+
 /**
  * watchGrpcStream records `stream`'s line in `log` when it closes: the status the client got (from the response
  * headers of a trailers-only answer, or the trailers; CANCELLED when it got none), and the message bytes each way.
@@ -88,11 +111,8 @@ const NAMED_BY_MESSAGE = /^(?:ModelInfer|ModelStreamInfer|ModelMetadata|ModelRea
 export function watchGrpcStream(log: AccessLog, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, resolve?: ResolveVersion): void {
   const startUs = log.nowUs();
   const startMs = performance.now();
-  const path = String(headers[':path'] ?? '');
-  const q = path.indexOf('?');
-  const route = q < 0 ? path : path.slice(0, q);
-  const method = route.slice(route.lastIndexOf('/') + 1);
-  const request = new MessageBytes(NAMED_BY_MESSAGE.test(method));
+  const { route, method, named } = routeOf(String(headers[':path'] ?? ''));
+  const request = new MessageBytes(named);
   const response = new MessageBytes(false);
   /*
    * Incoming data reaches the stream through push(): counted there, since listening for 'data' would start the

@@ -24,6 +24,21 @@ export function modelOfPath(path: string): { model: string; version?: string } |
   return model === undefined ? undefined : { model, ...(version !== undefined && { version }) };
 }
 
+/** Named is what modelOfPath found; NAMES caches it for the few paths a server sees (cleared past MAX_NAMES). */
+type Named = ReturnType<typeof modelOfPath>;
+const NAMES = new Map<string, Named>();
+const MAX_NAMES = 256;
+
+function cachedModelOfPath(path: string): Named {
+  let named = NAMES.get(path);
+  if (named === undefined && !NAMES.has(path)) {
+    named = modelOfPath(path);
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    NAMES.set(path, named);
+  }
+  return named;
+}
+
 function decode(part: string): string | undefined {
   try {
     return decodeURIComponent(part);
@@ -77,7 +92,7 @@ export function watchHttpRequest(log: AccessLog, req: IncomingMessage, res: Serv
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const route = q < 0 ? url : url.slice(0, q);
-    const named = modelOfPath(route);
+    const named = cachedModelOfPath(route);
     log.record({
       startUs,
       durationUs: Math.max(1, Math.round((performance.now() - startMs) * 1000)),

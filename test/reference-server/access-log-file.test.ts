@@ -1,8 +1,9 @@
 /**
  * The access log's file side without a server: the line layout, the microsecond clock, the bounded buffer
- * (lines beyond it dropped and counted, one warning), flushing on close, and a file that cannot be opened.
+ * (lines beyond it dropped and counted, one warning), a disk that refuses writes, flushing on close, and a file
+ * that cannot be opened.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,19 @@ describe('AccessLog', () => {
     const end = Date.now() + 5000;
     while (log.written === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
     expect(lines(f)).toHaveLength(1);
+    await log.close();
+  });
+
+  it.runIf(existsSync('/dev/full'))('counts the lines of a failed write (a full disk) as dropped, and warns once', async () => {
+    const warnings: string[] = [];
+    const log = await AccessLog.open('/dev/full', { warn: (l) => warnings.push(l) });
+    for (let i = 0; i < 3; i++) log.record(entry());
+    await log.flush();
+    log.record(entry());
+    await log.flush();
+    expect([log.dropped, log.written]).toEqual([4, 0]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/ENOSPC/);
     await log.close();
   });
 
