@@ -250,3 +250,14 @@ export class AccessLog {
     return `${this.isoPrefix}.${String(us - second * 1e6).padStart(6, '0')}Z`;
   }
 }
+
+/** servedVersion makes the lookup of the version a model name is served at (undefined for a model it does not serve), for log lines of requests that named none. */
+export function servedVersion(core: { model(name: string, version: string): { version: string } }): (name: string) => string | undefined {
+  return (name) => {
+    try {
+      return core.model(name, '').version;
+    } catch {
+      return undefined;
+    }
+  };
+}

@@ -4,7 +4,7 @@
  */
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import type { AccessLog } from '../core/access-log.js';
+import { type AccessLog, servedVersion } from '../core/access-log.js';
 import { Admission } from '../core/admission.js';
 import { DEFAULT_TIMEOUTS, type ServerTimeouts } from '../core/listen.js';
 import type { InferenceCore } from '../core/types.js';
@@ -80,13 +80,7 @@ export function startGrpcServer(core: InferenceCore, opts: GrpcServerOptions): P
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const guard = grpcGuard(timeouts.grpcReceiveTimeoutMs);
   const log = opts.accessLog;
-  const resolveVersion = (name: string): string | undefined => {
-    try {
-      return core.model(name, '').version;
-    } catch {
-      return undefined;
-    }
-  };
+  const resolveVersion = servedVersion(core);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,

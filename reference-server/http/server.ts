@@ -10,7 +10,7 @@ import { Admission, isShed, RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { HTTP_STATUS, InferError, notFound } from '../core/errors.js';
 import { bind, hardenHttpServer, InFlight, LISTEN_BACKLOG, type ServerTimeouts } from '../core/listen.js';
 import { modelMetadata } from '../core/model-metadata.js';
-import type { AccessLog } from '../core/access-log.js';
+import { type AccessLog, servedVersion } from '../core/access-log.js';
 import type { InferenceCore, LoadedModel } from '../core/types.js';
 import { answerUnread, bodyLength } from '../core/unread-body.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
@@ -81,13 +81,7 @@ export async function startHttpServer(core: InferenceCore, opts: HttpOptions): P
   };
   const inFlight = new InFlight();
   const log = opts.accessLog;
-  const resolveVersion = (name: string): string | undefined => {
-    try {
-      return core.model(name, '').version;
-    } catch {
-      return undefined;
-    }
-  };
+  const resolveVersion = servedVersion(core);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (log) watchHttpRequest(log, req, res, resolveVersion);
     inFlight.enter();

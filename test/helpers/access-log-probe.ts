@@ -7,19 +7,12 @@ import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
 import { expect } from 'vitest';
 import { callUnary, type InferenceClient, type UnaryMethod } from '../../reference-server/grpc/client.js';
+import type { AccessEntry } from '../../reference-server/core/access-log.js';
 import { loadInferenceProtos } from '../../reference-server/grpc/load-protos.js';
 import { httpRequest } from './reference-client.js';
 
-/** Expected is what one request's line must say. */
-export interface Expected {
-  protocol: 'http' | 'grpc';
-  method: string;
-  route: string;
-  model?: string;
-  version?: string;
-  status: string;
-  requestBytes: number;
-  responseBytes: number;
+/** Expected is what one request's line must say: its entry, with the client's send and reply times for the server's. */
+export interface Expected extends Omit<AccessEntry, 'startUs' | 'durationUs'> {
   sentUs: number;
   doneUs: number;
 }
