@@ -11,7 +11,7 @@ export const TOKENIZERS = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base'
 /** TokenizerName is one of TOKENIZERS. */
 export type TokenizerName = (typeof TOKENIZERS)[number];
 
-/** WORD_POOL is how many words synthetic prompts draw from: the encoding's lowest-ranked (most frequent) whole-word tokens. */
+/** WORD_POOL is how many words synthetic prompts draw from at most: the encoding's lowest-ranked (most frequent) whole-word tokens. */
 export const WORD_POOL = 8192;
 
 /** Tokenizer counts tokens and offers the words of which one token each is made. */
@@ -20,7 +20,7 @@ export interface Tokenizer {
   /** countedBy names the method in results (`gpt-tokenizer o200k_base`). */
   readonly countedBy: string;
   count(text: string): number;
-  /** words are ` word` tokens (a space and 2+ lower-case ASCII letters), most frequent first: each is one token wherever it stands after another word. */
+  /** words are ` word` tokens (a space and 3+ lower-case ASCII letters), most frequent first: each is one token wherever it stands after another word. */
   readonly words: readonly string[];
   /** starts are words whose form without the space is one token too, so a text may begin with one (indices into words). */
   readonly starts: readonly number[];
@@ -61,7 +61,8 @@ function wordsOf(ranks: readonly (string | number[])[]): { words: string[]; star
   const words: string[] = [];
   const starts: number[] = [];
   for (const r of ranks) {
-    if (typeof r !== 'string' || !/^ [a-z]{2,}$/.test(r)) continue;
+    // A word, not a fragment: three or more lower-case letters with a vowel, whose capitalised form is a token too.
+    if (typeof r !== 'string' || !/^ [a-z]{3,}$/.test(r) || !/[aeiouy]/.test(r) || !all.has(` ${r[1]!.toUpperCase()}${r.slice(2)}`)) continue;
     if (all.has(r.slice(1))) starts.push(words.length);
     words.push(r);
     if (words.length >= WORD_POOL) break;
