@@ -2,15 +2,17 @@
  * The `request:` of an LLM scenario: happy rows give the spec, sad rows each give their problems with their
  * paths (a dataset's and a length file's broken lines with their line numbers); the JSON Schema fragment agrees.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 as Ajv } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Fields } from '../../../src/scenario/fields.js';
+import { LLM_LIMITS, LLM_RANGES } from '../../../src/scenario/limits.js';
 import { LLM_REQUEST_SCHEMA, readLlmRequest } from '../../../src/scenario/parse-llm-request.js';
 import { problemLines, Problems } from '../../../src/scenario/problems.js';
+import { repositoryRoot } from '../../../src/scenario/write-schemas.js';
 import type { LlmRequestSpec } from '../../../src/targets/llm-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-llm-request-'));
@@ -127,5 +129,16 @@ describe('LLM_REQUEST_SCHEMA', () => {
   ])('judges %j as the validator does (%s)', (yaml, ok) => {
     expect(validate(parse(yaml))).toBe(ok);
     expect(read(yaml).problems.length === 0).toBe(ok);
+  });
+});
+
+describe('docs/llm.md', () => {
+  const doc = readFileSync(join(repositoryRoot(), 'docs', 'llm.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('\n### Limits'));
+  it.each(Object.entries(LLM_LIMITS))('lists the limit %s (%d) under Limits', (_, v) => {
+    expect([v.toLocaleString('en-US'), `${v / 1048576} MiB`].some((s) => section.includes(s))).toBe(true);
+  });
+  it.each(Object.entries(LLM_RANGES))('lists the range of %s under Limits', (_, b) => {
+    expect(section).toContain(b.max.toLocaleString('en-US'));
   });
 });
