@@ -11,6 +11,7 @@ import { GauntletError } from '../errors.js';
 import { createRandom, type Random } from '../scenario/random.js';
 import type { ChatMessage, LlmPrompt, LlmRequestSpec, PromptSource } from '../targets/llm-spec.js';
 import { loadDataset, promptText } from './dataset.js';
+import { loadHfTokenizer } from './hf-tokenizer.js';
 import { lengthSampler } from './length-sampler.js';
 import { prefixTokens, syntheticText } from './synthetic-prompts.js';
 import { loadTokenizer, TOKENIZERS, type Tokenizer, type TokenizerName } from './tokenizer.js';
@@ -23,10 +24,7 @@ export interface LoadWorker {
 
 /** createPromptSource returns the prompts one load worker sends: the same spec, seed and worker give the same prompts. */
 export function createPromptSource(spec: LlmRequestSpec, seed: number, worker: LoadWorker = { index: 0, count: 1 }): PromptSource {
-  if (!(TOKENIZERS as readonly string[]).includes(spec.tokenizer)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `unknown tokenizer ${JSON.stringify(spec.tokenizer)}`, [`tokenizer: must be one of ${TOKENIZERS.join(', ')}`]);
-  }
-  const tokenizer = loadTokenizer(spec.tokenizer as TokenizerName);
+  const tokenizer = resolveTokenizer(spec.tokenizer);
   const random = createRandom(seed, `llm-prompts/${worker.index}`);
   const maxTokens = lengthSampler(spec.outputTokens, random);
   const nextInput = spec.source.kind === 'synthetic' ? syntheticInputs(spec.source, tokenizer, random) : datasetInputs(spec.source, tokenizer, seed, worker);
@@ -40,23 +38,49 @@ export function createPromptSource(spec: LlmRequestSpec, seed: number, worker: L
   };
 }
 
+/** resolveTokenizer loads an encoding of TOKENIZERS, or else the tokenizer.json at that path (a GauntletError when it cannot). */
+export function resolveTokenizer(name: string): Tokenizer {
+  if ((TOKENIZERS as readonly string[]).includes(name)) return loadTokenizer(name as TokenizerName);
+  const hf = loadHfTokenizer(name);
+  if (!hf.ok) throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `tokenizer ${name} cannot be used`, [`${name}: ${hf.message}`]);
+  return hf.value;
+}
+
 type Input = Pick<LlmPrompt, 'messages' | 'prompt' | 'inputTokens'>;
+
+/** SELF_CHECK_TOKENS is the length of the sample texts on which the exactness of synthetic prompts is checked. */
+const SELF_CHECK_TOKENS = 300;
+
+/** exactFor tells whether synthetic text (after `system` and a blank line) has exactly its drawn length, on two sample texts of its own stream. */
+function exactFor(tokenizer: Tokenizer, system: string | undefined, extra: number): boolean {
+  const random = createRandom(0, 'llm-prompts/self-check');
+  for (let i = 0; i < 2; i++) {
+    const text = syntheticText(tokenizer, random, SELF_CHECK_TOKENS);
+    const prompt = system === undefined ? text : `${system}\n\n${text}`;
+    if (tokenizer.count(prompt) !== extra + SELF_CHECK_TOKENS) return false;
+  }
+  return true;
+}
 
 function syntheticInputs(source: { inputTokens: LlmRequestSpec['outputTokens']; system?: string }, tokenizer: Tokenizer, random: Random): () => Input {
   const length = lengthSampler(source.inputTokens, random);
   const system = source.system;
   const extra = system === undefined ? 0 : prefixTokens(tokenizer, system);
+  // Exact by construction for gpt-tokenizer's encodings; a tokenizer.json may cut text otherwise: then each prompt is counted.
+  const exact = exactFor(tokenizer, system, extra);
   return () => {
     const tokens = length();
     const text = syntheticText(tokenizer, random, tokens);
-    if (system === undefined) return { messages: [{ role: 'user', content: text }], prompt: text, inputTokens: tokens };
+    const prompt = system === undefined ? text : `${system}\n\n${text}`;
+    const inputTokens = exact ? extra + tokens : tokenizer.count(prompt);
+    if (system === undefined) return { messages: [{ role: 'user', content: text }], prompt, inputTokens };
     return {
       messages: [
         { role: 'system', content: system },
         { role: 'user', content: text },
       ],
-      prompt: `${system}\n\n${text}`,
-      inputTokens: extra + tokens,
+      prompt,
+      inputTokens,
     };
   };
 }

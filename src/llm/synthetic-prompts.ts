@@ -27,7 +27,7 @@ export function syntheticText(tokenizer: Tokenizer, random: Random, tokens: numb
   let sentence = SENTENCE_MIN + Math.floor(random.next() * (SENTENCE_MAX - SENTENCE_MIN + 1));
   let inSentence = 1;
   for (let i = 1; i < tokens; i++) {
-    if (inSentence >= sentence) {
+    if (inSentence >= sentence && tokenizer.sentences) {
       parts[i] = '.';
       inSentence = 0;
       sentence = SENTENCE_MIN + Math.floor(random.next() * (SENTENCE_MAX - SENTENCE_MIN + 1));

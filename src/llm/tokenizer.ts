@@ -16,14 +16,17 @@ export const WORD_POOL = 8192;
 
 /** Tokenizer counts tokens and offers the words of which one token each is made. */
 export interface Tokenizer {
-  readonly name: TokenizerName;
-  /** countedBy names the method in results (`gpt-tokenizer o200k_base`). */
+  /** name is an encoding of TOKENIZERS, or the path of a tokenizer.json. */
+  readonly name: string;
+  /** countedBy names the method in results (`gpt-tokenizer o200k_base`, `@huggingface/tokenizers /models/llama/tokenizer.json`). */
   readonly countedBy: string;
   count(text: string): number;
   /** words are ` word` tokens (a space and 3+ lower-case ASCII letters), most frequent first: each is one token wherever it stands after another word. */
   readonly words: readonly string[];
   /** starts are words whose form without the space is one token too, so a text may begin with one (indices into words). */
   readonly starts: readonly number[];
+  /** sentences tells whether a period after a word is one token (else synthetic text has no periods). */
+  readonly sentences: boolean;
 }
 
 interface Encoding {
@@ -49,6 +52,7 @@ export function loadTokenizer(name: TokenizerName): Tokenizer {
     count: (text) => encoding.countTokens(text, PLAIN_TEXT),
     words,
     starts,
+    sentences: true,
   };
   loaded.set(name, tokenizer);
   return tokenizer;

@@ -138,6 +138,8 @@ export const LLM_LIMITS = {
   lengthFileLines: 1_000_000,
   /** A synthetic prompt's `system` text, in characters. */
   systemChars: 65_536,
+  /** A Hugging Face tokenizer.json (and tokenizer_config.json); the largest common ones are about 35 MB. */
+  tokenizerBytes: 64 << 20,
 } as const;
 
 /** LLM_RANGES are the ranges of the numeric fields of an LLM `request:`, by their place in a file. */

@@ -5,6 +5,7 @@
  * A dataset is read and checked here, so its broken lines are listed with the scenario's other problems (exit 2).
  */
 import { loadDataset } from '../llm/dataset.js';
+import { loadHfTokenizer } from '../llm/hf-tokenizer.js';
 import { TOKENIZERS } from '../llm/tokenizer.js';
 import type { LengthDist, LlmRequestSpec } from '../targets/llm-spec.js';
 import { resolveDataPath } from './data-files.js';
@@ -29,9 +30,23 @@ export function readLlmRequest(f: Fields, baseDir: string): LlmRequestSpec | und
   const source = readPrompts(f, baseDir);
   const outputTokens = readLengthDist(f, 'output_tokens', baseDir, LLM_REQUEST_DEFAULTS.outputTokens);
   const ignoreEos = f.boolean('ignore_eos') ?? LLM_REQUEST_DEFAULTS.ignoreEos;
-  const tokenizer = f.oneOf('tokenizer', TOKENIZERS) ?? (f.has('tokenizer') ? undefined : LLM_REQUEST_DEFAULTS.tokenizer);
+  const tokenizer = readTokenizer(f, baseDir);
   if (source === undefined || outputTokens === undefined || tokenizer === undefined || f.problems.count > before) return undefined;
   return { source, outputTokens, ignoreEos, tokenizer };
+}
+
+/** readTokenizer reads `tokenizer`: an encoding's name, or `{file: tokenizer.json}` (a Hugging Face tokenizer, loaded here to check it). */
+function readTokenizer(f: Fields, baseDir: string): string | undefined {
+  if (!f.has('tokenizer')) return LLM_REQUEST_DEFAULTS.tokenizer;
+  if (typeof f.obj.tokenizer !== 'object') return f.oneOf('tokenizer', TOKENIZERS);
+  const t = f.mapping('tokenizer');
+  if (!t) return undefined;
+  t.allowOnly(['file']);
+  const ref = t.string('file', true);
+  if (ref === undefined) return undefined;
+  const file = resolveDataPath(baseDir, ref);
+  const hf = loadHfTokenizer(file);
+  return hf.ok ? file : void t.problem('file', `${file}: ${hf.message}`);
 }
 
 function readPrompts(f: Fields, baseDir: string): LlmRequestSpec['source'] | undefined {
@@ -102,6 +117,13 @@ export const LLM_REQUEST_SCHEMA: JsonSchema = {
     },
     output_tokens: { ...LENGTH_DIST_SCHEMA, description: `max_tokens of each request (default ${(LLM_REQUEST_DEFAULTS.outputTokens as { value: number }).value}). ${LENGTH_DIST_SCHEMA.description as string}` },
     ignore_eos: { type: 'boolean', default: LLM_REQUEST_DEFAULTS.ignoreEos, description: 'Ask the server to go on past end-of-sequence (vLLM and the reference server), so answers have max_tokens tokens.' },
-    tokenizer: { enum: [...TOKENIZERS], default: LLM_REQUEST_DEFAULTS.tokenizer, description: 'gpt-tokenizer encoding that counts tokens client-side.' },
+    tokenizer: {
+      default: LLM_REQUEST_DEFAULTS.tokenizer,
+      description: 'What counts tokens client-side: a gpt-tokenizer encoding, or {file: tokenizer.json} (a Hugging Face tokenizer, relative to the scenario).',
+      oneOf: [
+        { enum: [...TOKENIZERS] },
+        { type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', minLength: 1, maxLength: TEXT_LIMITS.text } } },
+      ],
+    },
   },
 };
