@@ -24,6 +24,9 @@ export interface LoadWorker {
 
 /** createPromptSource returns the prompts one load worker sends: the same spec, seed and worker give the same prompts. */
 export function createPromptSource(spec: LlmRequestSpec, seed: number, worker: LoadWorker = { index: 0, count: 1 }): PromptSource {
+  if (!(Number.isSafeInteger(worker.index) && Number.isSafeInteger(worker.count) && worker.index >= 0 && worker.index < worker.count)) {
+    throw new RangeError(`load worker ${worker.index} of ${worker.count}: the index must be an integer from 0 to count − 1`);
+  }
   const tokenizer = resolveTokenizer(spec.tokenizer);
   const random = createRandom(seed, `llm-prompts/${worker.index}`);
   const maxTokens = lengthSampler(spec.outputTokens, random);

@@ -5,6 +5,7 @@
  * A dataset is read and checked here, so its broken lines are listed with the scenario's other problems (exit 2).
  */
 import { loadDataset } from '../llm/dataset.js';
+import { describeLength } from '../llm/length-sampler.js';
 import { loadHfTokenizer } from '../llm/hf-tokenizer.js';
 import { TOKENIZERS } from '../llm/tokenizer.js';
 import type { LengthDist, LlmRequestSpec } from '../targets/llm-spec.js';
@@ -76,6 +77,16 @@ function readPrompts(f: Fields, baseDir: string): LlmRequestSpec['source'] | und
   const prompts = dataset.conversations.length;
   if (count !== undefined && count > prompts) return void p.problem('count', `is ${count}, but ${file} holds ${prompts} prompt${prompts === 1 ? '' : 's'}`);
   return { kind: 'dataset', file, count: count ?? prompts };
+}
+
+/** describeLlmRequest renders an LLM request for --dry-run, one line a field. */
+export function describeLlmRequest(spec: LlmRequestSpec): string[] {
+  const src = spec.source;
+  const prompts =
+    src.kind === 'synthetic'
+      ? `synthetic, input tokens ${describeLength(src.inputTokens)}${src.system !== undefined ? `, after a system message of ${src.system.length} characters` : ''}`
+      : `${src.count} from ${src.file}, in a seeded shuffled order`;
+  return [`prompts: ${prompts}`, `max_tokens: ${describeLength(spec.outputTokens)}${spec.ignoreEos ? ', ignore_eos' : ''}`, `tokens counted by: ${(TOKENIZERS as readonly string[]).includes(spec.tokenizer) ? `gpt-tokenizer ${spec.tokenizer}` : `@huggingface/tokenizers ${spec.tokenizer}`}`];
 }
 
 /** LLM_REQUEST_SCHEMA is the JSON Schema fragment of an LLM `request:` (for the scenario schema of openai targets). */

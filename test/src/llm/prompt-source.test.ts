@@ -87,6 +87,10 @@ describe('synthetic prompts', () => {
     expect(run(42, 1)).not.toEqual(run(42, 0));
   });
 
+  it('refuses a worker index outside its count', () => {
+    expect(() => createPromptSource(synthetic({ kind: 'fixed', value: 5 }), 1, { index: 2, count: 2 })).toThrow(RangeError);
+  });
+
   it('counts output text with the same tokenizer', () => {
     const source = createPromptSource(synthetic({ kind: 'fixed', value: 5 }, { tokenizer: 'cl100k_base' }), 1);
     expect(source.countTokens('Hello world, hello!')).toBe(loadTokenizer('cl100k_base').count('Hello world, hello!'));

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Fields } from '../../../src/scenario/fields.js';
 import { LLM_LIMITS, LLM_RANGES } from '../../../src/scenario/limits.js';
-import { LLM_REQUEST_SCHEMA, readLlmRequest } from '../../../src/scenario/parse-llm-request.js';
+import { describeLlmRequest, LLM_REQUEST_SCHEMA, readLlmRequest } from '../../../src/scenario/parse-llm-request.js';
 import { problemLines, Problems } from '../../../src/scenario/problems.js';
 import { repositoryRoot } from '../../../src/scenario/write-schemas.js';
 import type { LlmRequestSpec } from '../../../src/targets/llm-spec.js';
@@ -114,6 +114,21 @@ describe('readLlmRequest', () => {
     const { spec, problems } = read(yaml);
     expect(problems).toEqual(expected);
     expect(spec).toBeUndefined();
+  });
+});
+
+describe('describeLlmRequest', () => {
+  it('says where prompts come from, how long answers may be and who counts', () => {
+    expect(describeLlmRequest(read('prompts: {synthetic: {input_tokens: {lognormal: {median: 200, sigma: 0.6, min: 8, max: 2000}}, system: hi}}\noutput_tokens: {uniform: {min: 32, max: 256}}\nignore_eos: true\n').spec!)).toEqual([
+      'prompts: synthetic, input tokens lognormal median 200 σ 0.6 in 8–2000, after a system message of 2 characters',
+      'max_tokens: uniform 32–256, ignore_eos',
+      'tokens counted by: gpt-tokenizer o200k_base',
+    ]);
+    expect(describeLlmRequest(read('prompts: {dataset: ok.jsonl, count: 2}\noutput_tokens: {file: lengths.txt}\n').spec!)).toEqual([
+      `prompts: 2 from ${join(dir, 'ok.jsonl')}, in a seeded shuffled order`,
+      `max_tokens: 3 counts from ${join(dir, 'lengths.txt')}`,
+      'tokens counted by: gpt-tokenizer o200k_base',
+    ]);
   });
 });
 
