@@ -46,7 +46,7 @@ export function readLengthDist(f: Fields, key: string, baseDir: string, fallback
   }
   const [centre, spread] = kind === 'normal' ? (['mean', 'stddev'] as const) : (['median', 'sigma'] as const);
   d.allowOnly([centre, spread, 'min', 'max']);
-  const c = d.number(centre, { gt: 0, max: TOKENS.max }, true);
+  const c = d.number(centre, TOKENS, true);
   const s = d.number(spread, LLM_RANGES[`request.*_tokens.${kind}.${spread}` as 'request.*_tokens.normal.stddev'], true);
   const min = d.integer('min', TOKENS) ?? (d.has('min') ? undefined : TOKENS.min);
   const max = d.integer('max', TOKENS) ?? (d.has('max') ? undefined : TOKENS.max);
@@ -95,7 +95,7 @@ export const LENGTH_DIST_SCHEMA: JsonSchema = (() => {
     type: 'object',
     additionalProperties: false,
     required: [centre, Object.keys(spread)[0]],
-    properties: { [centre]: { type: 'number', exclusiveMinimum: 0, maximum: MAX_LLM_TOKENS }, ...spread, min: { ...tokens, default: TOKENS.min }, max: { ...tokens, default: TOKENS.max } },
+    properties: { [centre]: { type: 'number', minimum: TOKENS.min, maximum: MAX_LLM_TOKENS }, ...spread, min: { ...tokens, default: TOKENS.min }, max: { ...tokens, default: TOKENS.max } },
   });
   const stddev = LLM_RANGES['request.*_tokens.normal.stddev'];
   const sigma = LLM_RANGES['request.*_tokens.lognormal.sigma'];
