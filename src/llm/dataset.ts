@@ -25,6 +25,10 @@ export type Dataset = { ok: true; conversations: ChatMessage[][] } | { ok: false
 
 /** parseDataset reads JSONL text into conversations, or lists every broken line (`line 7: …`; at most LLM_LIMITS.listedLineProblems, then a count). */
 export function parseDataset(text: string): Dataset {
+  // ShareGPT is distributed as one JSON array; a JSONL line never starts with `[` (each is an object).
+  if (/^\s*\[/.test(text.slice(0, 1024))) {
+    return { ok: false, problems: ['is one JSON array, not JSONL (one object a line): convert it with jq -c \'.[]\' file.json > file.jsonl'] };
+  }
   const conversations: ChatMessage[][] = [];
   const problems: string[] = [];
   let bad = 0;

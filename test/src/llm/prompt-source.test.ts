@@ -157,6 +157,16 @@ describe('dataset prompts', () => {
     ]);
   });
 
+  it('names a JSON array (as ShareGPT is distributed) and says how to convert it', () => {
+    const array = put('array.json', '[\n  {"conversations": [{"from": "human", "value": "Hi"}]}\n]\n');
+    expect(() => createPromptSource(spec(1, array), 1)).toThrow(GauntletError);
+    try {
+      createPromptSource(spec(1, array), 1);
+    } catch (err) {
+      expect((err as GauntletError).details).toEqual([`${array}: is one JSON array, not JSONL (one object a line): convert it with jq -c '.[]' file.json > file.jsonl`]);
+    }
+  });
+
   it('lists at most 100 broken lines, then counts the rest', () => {
     const many = put('many.jsonl', Array.from({ length: 150 }, () => '{}').join('\n'));
     try {
