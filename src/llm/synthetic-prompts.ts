@@ -14,16 +14,17 @@ import type { Tokenizer } from './tokenizer.js';
 const SENTENCE_MIN = 6;
 const SENTENCE_MAX = 18;
 
-/** zipfIndex draws an index in [0, n) with probability about ∝ 1/(index + 1). */
-function zipfIndex(random: Random, n: number): number {
-  return Math.min(n - 1, Math.floor(Math.exp(random.next() * Math.log(n + 1))) - 1);
+/** zipfIndex draws an index in [0, n) with probability about ∝ 1/(index + 1); logN1 is ln(n + 1). */
+function zipfIndex(random: Random, n: number, logN1: number): number {
+  return Math.min(n - 1, Math.floor(Math.exp(random.next() * logN1)) - 1);
 }
 
 /** syntheticText returns text of exactly `tokens` tokens (≥ 1) by the tokenizer it was made for. */
 export function syntheticText(tokenizer: Tokenizer, random: Random, tokens: number): string {
   const { words, starts } = tokenizer;
   const parts: string[] = new Array<string>(tokens);
-  parts[0] = words[starts[zipfIndex(random, starts.length)]!]!.slice(1);
+  parts[0] = words[starts[zipfIndex(random, starts.length, Math.log(starts.length + 1))]!]!.slice(1);
+  const logWords = Math.log(words.length + 1);
   let sentence = SENTENCE_MIN + Math.floor(random.next() * (SENTENCE_MAX - SENTENCE_MIN + 1));
   let inSentence = 1;
   for (let i = 1; i < tokens; i++) {
@@ -32,7 +33,7 @@ export function syntheticText(tokenizer: Tokenizer, random: Random, tokens: numb
       inSentence = 0;
       sentence = SENTENCE_MIN + Math.floor(random.next() * (SENTENCE_MAX - SENTENCE_MIN + 1));
     } else {
-      parts[i] = words[zipfIndex(random, words.length)]!;
+      parts[i] = words[zipfIndex(random, words.length, logWords)]!;
       inSentence++;
     }
   }

@@ -10,10 +10,11 @@ import { loadHfTokenizer } from '../llm/hf-tokenizer.js';
 import { TOKENIZERS } from '../llm/tokenizer.js';
 import type { LengthDist, LlmRequestSpec } from '../targets/llm-spec.js';
 import { resolveDataPath } from './data-files.js';
-import type { Fields } from './fields.js';
+import { show, type Fields } from './fields.js';
 import type { JsonSchema } from './json-schema.js';
 import { LLM_LIMITS, LLM_RANGES, TEXT_LIMITS } from './limits.js';
 import { LENGTH_DIST_SCHEMA, readLengthDist } from './parse-length-dist.js';
+import { isMapping } from './problems.js';
 
 /** LLM_REQUEST_KEYS are the fields of an LLM `request:`. */
 export const LLM_REQUEST_KEYS = ['prompts', 'output_tokens', 'ignore_eos', 'tokenizer'] as const;
@@ -39,7 +40,8 @@ export function readLlmRequest(f: Fields, baseDir: string): LlmRequestSpec | und
 /** readTokenizer reads `tokenizer`: an encoding's name, or `{file: tokenizer.json}` (a Hugging Face tokenizer, loaded here to check it). */
 function readTokenizer(f: Fields, baseDir: string): string | undefined {
   if (!f.has('tokenizer')) return LLM_REQUEST_DEFAULTS.tokenizer;
-  if (typeof f.obj.tokenizer !== 'object') return f.oneOf('tokenizer', TOKENIZERS);
+  if (typeof f.obj.tokenizer === 'string') return f.oneOf('tokenizer', TOKENIZERS);
+  if (!isMapping(f.obj.tokenizer)) return void f.problem('tokenizer', `must be one of ${TOKENIZERS.join(', ')} or {file: tokenizer.json}, got ${show(f.obj.tokenizer)}`);
   const t = f.mapping('tokenizer');
   if (!t) return undefined;
   t.allowOnly(['file']);

@@ -75,6 +75,7 @@ describe('readLlmRequest', () => {
     ['both kinds', 'prompts: {synthetic: {input_tokens: 5}, dataset: ok.jsonl}\n', ['request.prompts: needs one of synthetic or dataset']],
     ['a misspelt field', SYN + 'ignore_eoss: true\n', ['request.ignore_eoss: unknown field (did you mean ignore_eos?)']],
     ['an unknown tokenizer', SYN + 'tokenizer: llama3\n', ['request.tokenizer: must be one of o200k_base, cl100k_base, p50k_base, r50k_base, got "llama3"']],
+    ['a tokenizer list', SYN + 'tokenizer: [o200k_base]\n', ['request.tokenizer: must be one of o200k_base, cl100k_base, p50k_base, r50k_base or {file: tokenizer.json}, got a list']],
     ['ignore_eos not a boolean', SYN + 'ignore_eos: yes please\n', ['request.ignore_eos: must be true or false, got "yes please"']],
     ['no input_tokens', 'prompts: {synthetic: {system: hi}}\n', ['request.prompts.synthetic.input_tokens: is required']],
     ['count with synthetic', 'prompts: {synthetic: {input_tokens: 5}, count: 3}\n', ['request.prompts.count: is for a dataset (synthetic prompts are drawn for every request)']],
