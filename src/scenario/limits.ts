@@ -118,3 +118,35 @@ export const DURATION_SCALE = { min: 0.001, max: 1000 } as const satisfies Bound
 export const MAX_WORKERS = 64;
 /** MAX_LISTED_PROBLEMS is how many problems an error lists; the rest are counted. */
 export const MAX_LISTED_PROBLEMS = 1000;
+
+/** MAX_LLM_TOKENS bounds every token count of an LLM request (prompt and output lengths): 2^20, beyond the longest context windows served. */
+export const MAX_LLM_TOKENS = 1_048_576;
+
+/** LLM_LIMITS bound the files and strings of an LLM `request:` (docs/llm.md, "Prompts and datasets"). */
+export const LLM_LIMITS = {
+  /** A JSONL prompt dataset, checked before it is read (each load worker holds its parsed prompts). */
+  datasetBytes: 64 << 20,
+  /** Prompts (non-blank lines) of a dataset. */
+  datasetLines: 100_000,
+  /** Messages of one conversation of a dataset. */
+  messages: 1000,
+  /** Problems listed per dataset or length file; the rest are counted. */
+  listedLineProblems: 100,
+  /** A length file (one token count a line). */
+  lengthFileBytes: 16 << 20,
+  /** Counts of a length file. */
+  lengthFileLines: 1_000_000,
+  /** A synthetic prompt's `system` text, in characters. */
+  systemChars: 65_536,
+  /** A Hugging Face tokenizer.json (and tokenizer_config.json); the largest common ones are about 35 MB. */
+  tokenizerBytes: 64 << 20,
+} as const;
+
+/** LLM_RANGES are the ranges of the numeric fields of an LLM `request:`, by their place in a file. */
+export const LLM_RANGES = {
+  /** Every token count: a fixed length, a distribution's min, max, mean or median, a length file's values. */
+  'request.*_tokens': { min: 1, max: MAX_LLM_TOKENS },
+  'request.*_tokens.normal.stddev': { gt: 0, max: MAX_LLM_TOKENS },
+  'request.*_tokens.lognormal.sigma': { gt: 0, max: 8 },
+  'request.prompts.count': { min: 1, max: LLM_LIMITS.datasetLines },
+} as const satisfies Record<string, Bounds>;
