@@ -75,7 +75,10 @@ describe('scenarioYaml', () => {
 
   it('replay.yaml replays trace.csv with the same request and SLOs', () => {
     const yaml = parse(replayYaml(characterization(), { request: MLP_REQUEST, phaseS: 60, seed: 7, sources: [] }));
-    expect(yaml.phases).toEqual([{ name: 'replay', trace: 'trace.csv', speed: 1 }]);
+    // The log's other model (encoder) goes to the scenario's mlp, so it runs against the embedded server.
+    expect(yaml.phases).toEqual([{ name: 'replay', trace: 'trace.csv', speed: 1, models: { '*': 'mlp' } }]);
     expect(yaml.request.model).toBe('mlp');
+    const one = parse(replayYaml(characterization({ routes: [{ name: 'mlp', requests: 1, share: 1, peakRps: 1, errorRate: 0 }] }), { request: MLP_REQUEST, phaseS: 60, seed: 7, sources: [] }));
+    expect(one.phases).toEqual([{ name: 'replay', trace: 'trace.csv', speed: 1 }]);
   });
 });
