@@ -8,6 +8,8 @@
  * Subtleness ahead: the worker keeps raw microsecond values, not histograms. Encoding four HDR histograms
  * takes about 2 ms of JavaScript, which on the sending thread would make that many sends late every second;
  * the run's main thread records the values into histograms instead (exactly the same values, so merges stay exact).
+ * Successful LLM responses also feed the cell's token side (token-recorder.ts): TTFT from the intended send time,
+ * TPOT, token counts, every inter-token gap, and goodput judged per request against the phase's thresholds.
  */
 import type { Outcome } from '../targets/client.js';
 import { type GoodputCriteria, TokenCell, type TokenSnapshot } from './token-recorder.js';

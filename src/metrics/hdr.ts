@@ -101,26 +101,3 @@ export function recordCount(h: Histogram, n: number, times = 1): void {
   const v = Math.round(n);
   h.recordValueWithCount(v < 0 ? 0 : v > HDR_BOUNDS.highestUs ? HDR_BOUNDS.highestUs : v, times);
 }
-
-/**
- * bucketPairs lists a histogram's non-empty buckets as [value, count, value, count, …], each value the lowest of
- * its bucket: recording the pairs into a histogram with the shared bounds (addBucketPairs) rebuilds it exactly.
- * It is how a load worker ships a histogram it recorded into (ITL) to the main thread without encoding it.
- */
-export function bucketPairs(h: Histogram): Float64Array {
-  const js = h as unknown as hdr.JsHistogram;
-  const out: number[] = [];
-  let seen = 0;
-  for (let i = 0; i < js.countsArrayLength && seen < h.totalCount; i++) {
-    const c = js.getCountAtIndex(i);
-    if (c === 0) continue;
-    seen += c;
-    out.push(js.valueFromIndex(i), c);
-  }
-  return Float64Array.from(out);
-}
-
-/** addBucketPairs records bucketPairs' output into histograms (each pair into every one of them). */
-export function addBucketPairs(pairs: Float64Array, ...into: Histogram[]): void {
-  for (let i = 0; i + 1 < pairs.length; i += 2) for (const h of into) h.recordValueWithCount(pairs[i]!, pairs[i + 1]!);
-}

@@ -4,7 +4,7 @@
  * counts; per-request output tokens/s in thousandths (RATE_SCALE).
  */
 import { addTokenTotals, emptyTokenTotals, RATE_SCALE, type TokenSnapshot, type TokenTotals } from '../load/token-recorder.js';
-import { addBucketPairs, encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordCount, recordUs, summarize } from './hdr.js';
+import { encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordCount, recordUs, summarize } from './hdr.js';
 
 /** TOKEN_HISTS names the token histograms, in the order the .hlog writes them (tag `<phase>:<name>`). */
 export const TOKEN_HISTS = ['ttft', 'itl', 'tpot', 'input', 'output', 'rate'] as const;
@@ -24,7 +24,7 @@ export class TokenHists {
     for (const v of s.inputPerRequest) for (const t of into) recordCount(t.h.input, v);
     for (const v of s.outputPerRequest) for (const t of into) recordCount(t.h.output, v);
     for (const v of s.outputRate) for (const t of into) recordCount(t.h.rate, v);
-    addBucketPairs(s.itlPairs, ...into.map((t) => t.h.itl));
+    for (const v of s.gaps) for (const t of into) recordUs(t.h.itl, v);
   }
 
   /** merge adds another TokenHists (another run, a shard) into this one. */
