@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult, SloCheck } from '../../../src/results/results-schema.js';
 import { tokenSloChecks } from '../../../src/run/token-figures.js';
+import { describeSlo } from '../../../src/scenario/describe-plan.js';
 import { readPhaseSlo, readSlo, SLO_KEYS } from '../../../src/scenario/parse-slo.js';
 import { Problems } from '../../../src/scenario/problems.js';
 
@@ -52,6 +53,10 @@ describe('token SLO keys', () => {
     const problems = new Problems();
     expect(readPhaseSlo({ ttft_ms: null }, ['phases', 0, 'slo'], problems, { ttftMs: 500, minGoodput: 0.9 })).toEqual({ minGoodput: 0.9 });
     expect(problems.list).toEqual([]);
+  });
+
+  it('describes them in --dry-run with their units and directions', () => {
+    expect(describeSlo({ ttftMs: 500, itlP99Ms: 80, minOutputTokensPerS: 250, minGoodput: 0.95 })).toBe('ttft ≤ 500 ms per request · itl_p99 ≤ 80 ms · output ≥ 250 tokens/s · goodput ≥ 95%');
   });
 });
 
