@@ -103,7 +103,7 @@ describe('token metrics', () => {
     expect(isGood({ tpotMs: 1 }, 5, 0, undefined, 10)).toBe(true);
   });
 
-  it('merges token histograms from several workers exactly', () => {
+  it('merges token histograms from several workers exactly, through their messages', () => {
     const refTtft = newHistogram();
     const refItl = newHistogram();
     const agg = new RunAggregate([phase()], 3);
@@ -119,7 +119,8 @@ describe('token metrics', () => {
         recordUs(refTtft, o.tokens!.firstTokenUs! - intended);
         for (const g of gaps) recordUs(refItl, g);
       }
-      agg.add(rec.take(), w, 100);
+      // As a worker's message carries it (structured clone, as postMessage does).
+      agg.add(structuredClone(rec.take()), w, 100);
     }
     agg.finish();
     const t = agg.phaseTokens[0]!;
