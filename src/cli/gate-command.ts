@@ -119,7 +119,7 @@ export function runSave(args: SaveArgs, print: (l: string) => void): number {
   print(`baseline '${name}' from ${files.length} run(s) of '${baseline.scenario}', ${baseline.phases.length} phase(s): ${file}`);
   for (const p of baseline.phases) {
     for (const [metric, notes] of Object.entries(p.dropped ?? {})) {
-      const kept = p.repetitions[metric as GatedMetric].length;
+      const kept = p.repetitions[metric as GatedMetric]?.length ?? 0;
       const few = kept === 0 ? ': the gate will say UNKNOWN for it' : kept < MIN_REPETITIONS ? ` (the gate compares it per second, or says UNKNOWN below 3 values)` : '';
       print(`  ${p.name} ${metric}: ${notes.length} repetition(s) left out, ${kept} kept${few}`);
       for (const n of notes) print(`    ${n}`);

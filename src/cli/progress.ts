@@ -52,10 +52,16 @@ export function progressPrinter(stream: ProgressStream = process.stderr, everyS 
 export function progressLine(s: SecondStatus, lastSecond: boolean): string {
   const head = `[${clock(s.elapsedS)}/${clock(s.totalS)}] ${s.phase} ${Math.round(s.phaseElapsedS)}/${Math.round(s.phaseDurationS)} s`;
   const so = s.phaseSoFar;
-  const phase = `offered ${rate(so.offeredRps)}/s, sent ${rate(so.sentRps)}/s, ok ${rate(so.okRps)}/s, p50 ${ms(so.p50Us)}, p99 ${ms(so.p99Us)}, ${errors(so)}`;
+  const phase = `offered ${rate(so.offeredRps)}/s, sent ${rate(so.sentRps)}/s, ok ${rate(so.okRps)}/s, p50 ${ms(so.p50Us)}, p99 ${ms(so.p99Us)}${tokens(so)}, ${errors(so)}`;
   if (!lastSecond) return `${head} so far: ${phase}`;
   const l = s.lastSecond;
-  return `${head}: ${phase} | last second: ok ${rate(l.okRps)}/s, p99 ${ms(l.p99Us)}, ${errors(l)}`;
+  return `${head}: ${phase} | last second: ok ${rate(l.okRps)}/s, p99 ${ms(l.p99Us)}${tokens(l)}, ${errors(l)}`;
+}
+
+/** tokens is the LLM part of a span's figures (TTFT p99, output tokens/s), when its responses carried tokens. */
+function tokens(f: Figures): string {
+  const ttft = f.ttftP99Us !== undefined ? `, TTFT p99 ${ms(f.ttftP99Us)}` : '';
+  return f.outputTokensPerS !== undefined ? `${ttft}, ${rate(f.outputTokensPerS)} tok/s` : ttft;
 }
 
 function errors(f: Figures): string {

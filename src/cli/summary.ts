@@ -8,6 +8,7 @@ import type { ResultsFile } from '../results/results-schema.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
+import { AT_LEAST_METRICS } from '../run/token-figures.js';
 import { percent, sloValue } from './slo-value.js';
 
 const ms = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
@@ -28,7 +29,7 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), ...rows.map(line)];
-  for (const l of [...degradationLines(r), ...faultLines(r)]) out.push(l);
+  for (const l of [...tokenLines(r), ...degradationLines(r), ...faultLines(r)]) out.push(l);
   const failedChecks = r.slo.checks.filter((c) => c.pass === false);
   const ranChecks = r.slo.checks.filter((c) => c.pass !== null).length;
   const notRun = r.slo.checks.length - ranChecks;
@@ -36,7 +37,7 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
     out.push('', 'SLO violated:');
     for (const c of failedChecks) {
       const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : sloValue(c.unit, c.actual);
-      out.push(`  ${c.phase}: ${c.metric} ${actual} (limit ${c.metric === 'throughput' ? '>=' : '<='} ${sloValue(c.unit, c.threshold)})`);
+      out.push(`  ${c.phase}: ${c.metric} ${actual} (limit ${AT_LEAST_METRICS.includes(c.metric) ? '>=' : '<='} ${sloValue(c.unit, c.threshold)})`);
     }
   }
   if (r.errorSamples.length) {
@@ -67,6 +68,24 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   else out.push(r.slo.pass ? `SLO met (${ranChecks} checks${notRunText}).` : `SLO VIOLATED (${failedChecks.length} of ${ranChecks} checks failed${notRunText}).`);
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
   return out;
+}
+
+/**
+ * tokenLines is the LLM table (phases whose responses carried tokens): TTFT p50 and p99, ITL p99, TPOT p50, output
+ * tokens/s, goodput (share of requests that succeeded and met every per-request threshold), and how tokens were counted.
+ */
+function tokenLines(r: ResultsFile): string[] {
+  const shown = r.phases.filter((p) => p.tokens && p.tokens.requests > 0);
+  if (shown.length === 0) return [];
+  const header = ['phase', 'TTFT p50 ms', 'TTFT p99 ms', 'ITL p99 ms', 'TPOT p50 ms', 'out tok/s', 'goodput', 'counted by'];
+  const rows = shown.map((p) => {
+    const t = p.tokens!;
+    const l = (s: { count: number }, us: number): string => (s.count > 0 ? ms(us) : '-');
+    return [p.name, l(t.ttftUs, t.ttftUs.p50), l(t.ttftUs, t.ttftUs.p99), l(t.itlUs, t.itlUs.p99), l(t.tpotUs, t.tpotUs.p50), t.outputTokensPerS.toFixed(1), percent(t.goodput.fraction), t.countedBy];
+  });
+  const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return ['', 'Tokens (from intended send times; goodput: requests that met every per-request SLO):', line(header), ...rows.map(line)];
 }
 
 /** ruleText says by what rule a valid run was judged valid (nothing for files from before the rules had names). */

@@ -15,13 +15,36 @@ import { invalidReasonsBy, metricValidity, runLabel, type ValidityRule } from '.
 /** BASELINE_SCHEMA_VERSION is bumped on any incompatible change to the baseline format. */
 export const BASELINE_SCHEMA_VERSION = 1;
 
-/** MetricSamples are one phase's samples of every gated metric. */
+/**
+ * MetricSamples are one phase's samples of every gated metric. The token metrics (LLM targets: TTFT p99 and ITL
+ * p99 in ms, output tokens/s, goodput as a share) are there only when the runs had token data; baselines saved
+ * before them, or of other targets, have none.
+ */
 export interface MetricSamples {
   throughput: number[];
   p50: number[];
   p95: number[];
   p99: number[];
   error_rate: number[];
+  ttft_p99?: number[];
+  itl_p99?: number[];
+  output_tokens_per_s?: number[];
+  goodput?: number[];
+}
+
+/** TOKEN_SAMPLE_KEYS are MetricSamples' token metrics, in report order. */
+export const TOKEN_SAMPLE_KEYS = ['ttft_p99', 'itl_p99', 'output_tokens_per_s', 'goodput'] as const;
+/** TokenSampleKey is one of TOKEN_SAMPLE_KEYS. */
+export type TokenSampleKey = (typeof TOKEN_SAMPLE_KEYS)[number];
+
+/** samplesFor is a metric's samples, empty when the phase has none of it (a token metric of another target). */
+export function samplesFor(s: MetricSamples | undefined, metric: keyof MetricSamples): number[] {
+  return s?.[metric] ?? [];
+}
+
+/** pushSample appends a value to a metric's samples, making the list of a token metric on first use. */
+function pushSample(s: MetricSamples, metric: keyof MetricSamples, v: number): void {
+  (s[metric] ??= []).push(v);
 }
 
 /** BaselinePhase is one phase of a baseline. */
@@ -99,8 +122,15 @@ export function samplesOf(
     const p = r.phases.find((x) => x.name === phase);
     if (!p || p.state === 'not-run') return;
     const values: MetricSamples = { throughput: [p.throughputRps], p50: [p.latencyUs.p50 / 1000], p95: [p.latencyUs.p95 / 1000], p99: [p.latencyUs.p99 / 1000], error_rate: [p.errorRate] };
-    const kept = new Set(SAMPLE_KEYS.filter((m) => keep(run, m)));
-    for (const m of kept) repetitions[m].push(values[m][0]!);
+    const t = p.tokens;
+    if (t && t.requests > 0) {
+      if (t.ttftUs.count > 0) values.ttft_p99 = [t.ttftUs.p99 / 1000];
+      if (t.itlUs.count > 0) values.itl_p99 = [t.itlUs.p99 / 1000];
+      values.output_tokens_per_s = [t.outputTokensPerS];
+      values.goodput = [t.goodput.fraction];
+    }
+    const kept = new Set(ALL_SAMPLE_KEYS.filter((m) => keep(run, m)));
+    for (const m of kept) if (values[m]?.length) pushSample(repetitions, m, values[m][0]!);
     if (p.histogram) merged.add(decodeHistogram(p.histogram));
     // Full seconds only: the first and last second of a phase are partial.
     const seconds = empty();
@@ -114,11 +144,12 @@ export function samplesOf(
         seconds.p99.push(row.latencyUs.p99 / 1000);
       }
       seconds.error_rate.push(due > 0 ? failed / due : 0);
+      tokenSeconds(row, failed, seconds);
     }
-    for (const m of SAMPLE_KEYS) {
-      if (!kept.has(m)) continue;
-      for (const v of seconds[m]) intervals[m].push(v);
-      intervalRuns[m].push(seconds[m].length);
+    for (const m of ALL_SAMPLE_KEYS) {
+      if (!kept.has(m) || (!SAMPLE_KEYS.includes(m) && !values[m])) continue;
+      for (const v of samplesFor(seconds, m)) pushSample(intervals, m, v);
+      pushSample(intervalRuns, m, samplesFor(seconds, m).length);
     }
   });
   return { repetitions, intervals, intervalRuns, histogram: encodeHistogram(merged) };
@@ -200,6 +231,24 @@ export function readBaseline(file: string): Baseline {
 }
 
 const SAMPLE_KEYS: (keyof MetricSamples)[] = ['throughput', 'p50', 'p95', 'p99', 'error_rate'];
+const ALL_SAMPLE_KEYS: (keyof MetricSamples)[] = [...SAMPLE_KEYS, ...TOKEN_SAMPLE_KEYS];
+
+/**
+ * tokenSeconds adds a second's token samples: TTFT and ITL p99 (ms) of the second's responses, its output tokens
+ * (per second), and goodput as the share of the requests that got an outcome in it (good ÷ (ok + failed), drops
+ * included), which, like the other counts of a second, go by completion.
+ */
+function tokenSeconds(row: ResultsFile['intervals'][number], failed: number, seconds: MetricSamples): void {
+  const t = row.tokens;
+  if (!t) return;
+  if (t.requests > 0) {
+    pushSample(seconds, 'ttft_p99', t.ttftUs.p99 / 1000);
+    if (t.itlUs.max > 0) pushSample(seconds, 'itl_p99', t.itlUs.p99 / 1000);
+  }
+  pushSample(seconds, 'output_tokens_per_s', t.outputTokens);
+  const done = row.okRps + failed;
+  if (done > 0) pushSample(seconds, 'goodput', t.good / done);
+}
 
 /** baselineProblems checks what the gate reads of each phase (at most 10 problems, with their paths). */
 function baselineProblems(doc: Baseline): string[] {
@@ -207,8 +256,9 @@ function baselineProblems(doc: Baseline): string[] {
   const samples = (v: unknown, where: string, optional = false): void => {
     if (optional && v === undefined) return;
     if (typeof v !== 'object' || v === null) return void out.push(`${where}: must be an object`);
-    for (const k of SAMPLE_KEYS) {
+    for (const k of ALL_SAMPLE_KEYS) {
       const list = (v as Record<string, unknown>)[k];
+      if (list === undefined && !SAMPLE_KEYS.includes(k)) continue;
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isFinite(x))) out.push(`${where}.${k}: must be a list of finite numbers`);
     }
   };

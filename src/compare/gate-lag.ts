@@ -11,10 +11,10 @@ import { lateByStrictRule, lateText, metricValidity, phaseValidity, runLabel } f
 import type { MetricVerdict } from './verdict.js';
 
 /** UNIT says in what unit a metric's samples (and the generator's part of them) are: ms, rps or a ratio. */
-const UNIT: Record<keyof MetricSamples, string> = { throughput: 'rps', p50: 'ms', p95: 'ms', p99: 'ms', error_rate: '' };
+const UNIT: Record<keyof MetricSamples, string> = { throughput: 'rps', p50: 'ms', p95: 'ms', p99: 'ms', error_rate: '', ttft_p99: 'ms', itl_p99: 'ms', output_tokens_per_s: 'tokens/s', goodput: '' };
 
 function amount(x: number, metric: keyof MetricSamples): string {
-  return metric === 'error_rate' ? pctText(x) : `${+x.toPrecision(3)} ${UNIT[metric]}`;
+  return metric === 'error_rate' || metric === 'goodput' ? pctText(x) : `${+x.toPrecision(3)} ${UNIT[metric]}`;
 }
 
 /** LagView is what the gate knows of the candidate runs' lag for one phase. */

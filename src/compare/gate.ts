@@ -7,19 +7,26 @@
 import { GauntletError } from '../errors.js';
 import { readResults } from '../results/read-results.js';
 import type { ResultsFile, SloCheck } from '../results/results-schema.js';
-import { type Baseline, type BaselinePhase, type MetricSamples, ranPhase, samplesOf, stoppedEarly } from './baseline.js';
+import { AT_LEAST_METRICS } from '../run/token-figures.js';
+import { type Baseline, type BaselinePhase, type MetricSamples, ranPhase, samplesFor, samplesOf, stoppedEarly, TOKEN_SAMPLE_KEYS } from './baseline.js';
 import { LagView, sloDoubt } from './gate-lag.js';
 import { invalidReasonsBy, runLabel, type ValidityRule } from './run-validity.js';
 import { median } from './stats.js';
 import { DEFAULT_ALPHA, judge, type MetricRule, type MetricVerdict } from './verdict.js';
 
-/** GATED_METRICS are the metrics a gate compares, in report order. */
-export const GATED_METRICS = ['throughput', 'p50', 'p95', 'p99', 'error_rate'] as const;
+/**
+ * GATED_METRICS are the metrics a gate compares, in report order. The token metrics (TTFT p99, ITL p99, output
+ * tokens/s, goodput) are compared only where the baseline or the candidate has them (LLM targets).
+ */
+export const GATED_METRICS = ['throughput', 'p50', 'p95', 'p99', 'error_rate', ...TOKEN_SAMPLE_KEYS] as const;
 /** GatedMetric is one of GATED_METRICS. */
 export type GatedMetric = (typeof GATED_METRICS)[number];
 
-/** DEFAULT_MIN_EFFECT is the smallest change that counts: relative for throughput and latency, absolute for error rate. */
-export const DEFAULT_MIN_EFFECT: Readonly<Record<GatedMetric, number>> = { throughput: 0.05, p50: 0.05, p95: 0.1, p99: 0.1, error_rate: 0.005 };
+/**
+ * DEFAULT_MIN_EFFECT is the smallest change that counts: relative for throughput, latency and output tokens/s,
+ * absolute for error rate and goodput (shares).
+ */
+export const DEFAULT_MIN_EFFECT: Readonly<Record<GatedMetric, number>> = { throughput: 0.05, p50: 0.05, p95: 0.1, p99: 0.1, error_rate: 0.005, ttft_p99: 0.1, itl_p99: 0.1, output_tokens_per_s: 0.05, goodput: 0.02 };
 
 /** GateOptions tune a gate. */
 export interface GateOptions {
@@ -82,6 +89,10 @@ const RULES = (minEffect: Record<GatedMetric, number>): Record<GatedMetric, Metr
   p95: { metric: 'p95', higherIsWorse: true, minEffect: minEffect.p95 },
   p99: { metric: 'p99', higherIsWorse: true, minEffect: minEffect.p99 },
   error_rate: { metric: 'error_rate', higherIsWorse: true, minEffect: minEffect.error_rate, absolute: true },
+  ttft_p99: { metric: 'ttft_p99', higherIsWorse: true, minEffect: minEffect.ttft_p99 },
+  itl_p99: { metric: 'itl_p99', higherIsWorse: true, minEffect: minEffect.itl_p99 },
+  output_tokens_per_s: { metric: 'output_tokens_per_s', higherIsWorse: false, minEffect: minEffect.output_tokens_per_s },
+  goodput: { metric: 'goodput', higherIsWorse: false, minEffect: minEffect.goodput, absolute: true },
 });
 
 /** gateFiles reads the candidate results files and gates them against the baseline. */
@@ -138,13 +149,23 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
     // One source per phase (a metric's dropped repetitions shorten that metric alone, see chooseSource).
     const source = chooseSource(opts.samples ?? 'auto', bp, cand);
     for (const metric of GATED_METRICS) {
+      // A token metric is compared where either side has it; one side alone is a warning (an old baseline, a new target).
+      const token = (TOKEN_SAMPLE_KEYS as readonly string[]).includes(metric);
+      if (token) {
+        const [inBase, inCand] = [samplesFor(bp.repetitions, metric).length > 0, samplesFor(cand.repetitions, metric).length > 0 || lag.dropped(metric).length > 0];
+        if (!inBase && !inCand) continue;
+        if (!inBase || !inCand) {
+          report.warnings.push(`phase ${bp.name}: ${metric} is only in the ${inBase ? 'baseline' : 'candidate'} (token data from an LLM target): not compared`);
+          continue;
+        }
+      }
       const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
-      let v = inRuns(judge(bp[source][metric], cand[source][metric], rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, cand.repetitions[metric].length, cand.intervals[metric].length);
+      let v = inRuns(judge(samplesFor(bp[source], metric), samplesFor(cand[source], metric), rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, samplesFor(cand.repetitions, metric).length, samplesFor(cand.intervals, metric).length);
       const notes = rule === 'effect' ? lag.dropped(metric) : [];
       const baseDropped = bp.dropped?.[metric]?.length ?? 0;
-      if (baseDropped > 0) notes.push(`the baseline left ${baseDropped} repetition(s) out of ${metric} (the generator's lag made the figure invalid): ${bp.repetitions[metric].length} kept`);
+      if (baseDropped > 0) notes.push(`the baseline left ${baseDropped} repetition(s) out of ${metric} (the generator's lag made the figure invalid): ${samplesFor(bp.repetitions, metric).length} kept`);
       let isUndecided = false;
-      const emptied = rule === 'effect' ? lag.emptied(metric, cand.repetitions[metric].length) : undefined;
+      const emptied = rule === 'effect' ? lag.emptied(metric, samplesFor(cand.repetitions, metric).length) : undefined;
       if (emptied) {
         v = { ...v, verdict: 'UNKNOWN', reason: emptied };
         isUndecided = true;
@@ -188,7 +209,7 @@ function baselineFailsToo(baseline: Baseline, c: SloCheck): boolean | undefined 
   const values = bp?.repetitions[c.metric as GatedMetric];
   if (!values || values.length === 0) return undefined;
   const m = median(values);
-  return c.metric === 'throughput' ? m < c.threshold : m > c.threshold;
+  return AT_LEAST_METRICS.includes(c.metric) ? m < c.threshold : m > c.threshold;
 }
 
 /**

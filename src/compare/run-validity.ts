@@ -21,10 +21,13 @@ export function phaseValidity(r: ResultsFile, p: PhaseResult): PhaseValidity {
   return judgePhase({ ...p, ...rowCounts(p, phaseRows(r, p.name)), attempted: p.sent + p.dropped });
 }
 
-/** metricValidity is one figure's validity in one phase of a run (undefined: no such figure, e.g. no success). */
-export function metricValidity(r: ResultsFile, phase: string, metric: ValidityMetric): MetricValidity | undefined {
+/**
+ * metricValidity is one figure's validity in one phase of a run (undefined: no such figure, e.g. no success, or a
+ * figure that is not judged, like the token metrics).
+ */
+export function metricValidity(r: ResultsFile, phase: string, metric: ValidityMetric | string): MetricValidity | undefined {
   const p = r.phases.find((x) => x.name === phase);
-  return p ? phaseValidity(r, p)[metric] : undefined;
+  return p ? (phaseValidity(r, p) as Partial<Record<string, MetricValidity>>)[metric] : undefined;
 }
 
 /** wholeReasons says why a run's measurement as a whole cannot be trusted (plan not sent, target unreachable, lost requests). */

@@ -8,8 +8,11 @@
  * Subtleness ahead: the worker keeps raw microsecond values, not histograms. Encoding four HDR histograms
  * takes about 2 ms of JavaScript, which on the sending thread would make that many sends late every second;
  * the run's main thread records the values into histograms instead (exactly the same values, so merges stay exact).
+ * Successful LLM responses also feed the cell's token side (token-recorder.ts): TTFT from the intended send time,
+ * TPOT, token counts, every inter-token gap, and goodput judged per request against the phase's thresholds.
  */
 import type { Outcome } from '../targets/client.js';
+import { type GoodputCriteria, TokenCell, type TokenSnapshot } from './token-recorder.js';
 
 /** LATE_US is how late a send may go out before it counts as late (1 ms). */
 export const LATE_US = 1000;
@@ -43,9 +46,12 @@ export interface IntervalSnapshot extends Counts {
   ttfb: Float64Array;
   /** Each late send as [intended, actual] send time, in µs from the run's start (matched with machine stalls). */
   lateSpans: Float64Array;
+  /** What successful LLM responses said (token-recorder.ts); absent when none carried tokens. */
+  tokens?: TokenSnapshot;
 }
 
 interface Cell extends Counts {
+  tokens?: TokenCell;
   latency: number[];
   service: number[];
   lag: number[];
@@ -53,11 +59,17 @@ interface Cell extends Counts {
   lateSpans: number[];
 }
 
-/** IntervalRecorder records one worker's events; `startUs` is the run's start on this thread's nowUs clock. */
+/**
+ * IntervalRecorder records one worker's events; `startUs` is the run's start on this thread's nowUs clock, and
+ * `goodput` each phase's per-request thresholds (token-recorder.ts goodputCriteria; none: every success is good).
+ */
 export class IntervalRecorder {
   private readonly cells = new Map<number, Map<number, Cell>>();
 
-  constructor(private readonly startUs: number) {}
+  constructor(
+    private readonly startUs: number,
+    private readonly goodput: readonly GoodputCriteria[] = [],
+  ) {}
 
   /** scheduled counts `n` requests (default 1) due at atUs (or given up then: see Dispatcher). */
   scheduled(phase: number, atUs: number, n = 1): void {
@@ -101,6 +113,7 @@ export class IntervalRecorder {
       c.latency.push(Math.round(o.doneUs - intendedUs));
       c.service.push(Math.round(o.doneUs - o.sentUs));
       if (o.firstByteUs !== undefined) c.ttfb.push(Math.round(o.firstByteUs - o.sentUs));
+      if (o.tokens) (c.tokens ??= new TokenCell()).add(intendedUs, o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput[phase] ?? {});
     } else {
       c.errors[o.code] = (c.errors[o.code] ?? 0) + 1;
     }
@@ -126,6 +139,7 @@ export class IntervalRecorder {
           lag: Float64Array.from(c.lag),
           ttfb: Float64Array.from(c.ttfb),
           lateSpans: Float64Array.from(c.lateSpans),
+          ...(c.tokens && { tokens: c.tokens.snapshot() }),
         });
       }
       this.cells.delete(second);

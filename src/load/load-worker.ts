@@ -9,6 +9,7 @@ import { createClient } from '../targets/registry.js';
 import type { Client } from '../targets/client.js';
 import { Dispatcher } from './dispatcher.js';
 import { IntervalRecorder } from './interval-recorder.js';
+import { goodputCriteria } from './token-recorder.js';
 import type { ErrorSample, FromLoadWorker, ToLoadWorker, WorkerInit } from './messages.js';
 import { raiseThreadPriority } from './thread-priority.js';
 import { TracePicks } from './trace-picks.js';
@@ -75,7 +76,7 @@ port.on('message', (msg: ToLoadWorker) => {
 
 async function run(startEpochMs: number): Promise<void> {
   const startUs = (startEpochMs - performance.timeOrigin) * 1000;
-  const recorder = new IntervalRecorder(startUs);
+  const recorder = new IntervalRecorder(startUs, init.phases.map((p) => goodputCriteria(p.slo)));
   dispatcher = new Dispatcher({
     phases: init.phases,
     arrivals: (phase, index) => createArrivals(phase, init.seed, index),

@@ -92,3 +92,12 @@ export function countAtOrBelow(h: Histogram, us: number): number {
   for (let v: number = HDR_BOUNDS.lowestUs; v <= us && v <= h.maxValue; v = js.nextNonEquivalentValue(v)) n += js.getCountAtIndex(js.countsArrayIndex(v));
   return n;
 }
+
+/**
+ * recordCount records a count (tokens, or a rate in thousandths) rather than a time: 0 is kept as 0 (the lowest
+ * bucket holds 0 and 1), larger values are rounded and clamped like recordUs. Same bounds, so it merges exactly.
+ */
+export function recordCount(h: Histogram, n: number, times = 1): void {
+  const v = Math.round(n);
+  h.recordValueWithCount(v < 0 ? 0 : v > HDR_BOUNDS.highestUs ? HDR_BOUNDS.highestUs : v, times);
+}

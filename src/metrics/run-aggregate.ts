@@ -8,6 +8,7 @@ import type { Counts, IntervalSnapshot } from '../load/interval-recorder.js';
 import type { PhasePlan } from '../scenario/plan.js';
 import { encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordUs, summarize } from './hdr.js';
 import { StallLog } from './stalls.js';
+import { rowSummary, type TokenRowSummary, TokenHists } from './token-aggregate.js';
 import { STALL_SLEEP_MS, STALL_US } from '../load/messages.js';
 
 export type { Counts } from '../load/interval-recorder.js';
@@ -29,6 +30,8 @@ export interface IntervalRow extends Counts {
   sendLagUs: LatencySummary;
   /** Compressed latency histogram of the row (for the .hlog and reports). */
   histogram: string;
+  /** The second's token figures, when responses carried tokens (LLM targets). */
+  tokens?: TokenRowSummary;
 }
 
 const emptyCounts = (): Counts => ({ scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {} });
@@ -55,20 +58,23 @@ export function errorCount(c: Counts): number {
 export class RunAggregate {
   readonly phaseCounts: Counts[];
   readonly phaseHists: Hists[];
+  /** Each phase's token histograms, once a response of it carried tokens (LLM targets). */
+  readonly phaseTokens: (TokenHists | undefined)[];
   readonly rows: IntervalRow[] = [];
   /** The machine's stalls (fed by the stall watchdog) and the late sends they explain. */
   readonly stalls = new StallLog(STALL_SLEEP_MS * 1000, STALL_US);
-  private readonly open = new Map<number, Map<number, { counts: Counts; hists: Hists }>>();
+  private readonly open = new Map<number, Map<number, { counts: Counts; hists: Hists; tokens?: TokenHists }>>();
   /** Per worker: every second before this one has been reported. */
   private readonly watermarks: number[];
 
   constructor(
     readonly phases: PhasePlan[],
     workers = 1,
-    /** Called with each row as it is finished (to append it to the .hlog). */
-    private readonly onRow: (row: IntervalRow, hist: Histogram) => void = () => {},
+    /** Called with each row as it is finished (to append it and its token histograms, if any, to the .hlog). */
+    private readonly onRow: (row: IntervalRow, hist: Histogram, tokens?: TokenHists) => void = () => {},
   ) {
     this.phaseCounts = phases.map(emptyCounts);
+    this.phaseTokens = phases.map(() => undefined);
     this.phaseHists = phases.map(emptyHists);
     this.watermarks = Array.from({ length: workers }, () => 0);
   }
@@ -92,6 +98,7 @@ export class RunAggregate {
       recordAll(s.service, phase.service, cell.hists.service);
       recordAll(s.lag, phase.lag, cell.hists.lag);
       recordAll(s.ttfb, phase.ttfb, cell.hists.ttfb);
+      if (s.tokens) TokenHists.addInto(s.tokens, (this.phaseTokens[s.phase] ??= new TokenHists()), (cell.tokens ??= new TokenHists()));
       if (s.lateSpans.length) this.stalls.addLateSends(s.lateSpans);
     }
     if (throughSecond !== undefined) {
@@ -104,7 +111,7 @@ export class RunAggregate {
   finish(throughSecond?: number): void {
     for (const second of [...this.open.keys()].sort((a, b) => a - b)) {
       if (throughSecond !== undefined && second > throughSecond) break;
-      for (const [phase, { counts, hists }] of [...this.open.get(second)!].sort((a, b) => a[0] - b[0])) {
+      for (const [phase, { counts, hists, tokens }] of [...this.open.get(second)!].sort((a, b) => a[0] - b[0])) {
         const row: IntervalRow = {
           second,
           phase,
@@ -113,9 +120,10 @@ export class RunAggregate {
           serviceTimeUs: summarize(hists.service),
           sendLagUs: summarize(hists.lag),
           histogram: encodeHistogram(hists.latency),
+          ...(tokens && { tokens: rowSummary(tokens) }),
         };
         this.rows.push(row);
-        this.onRow(row, hists.latency);
+        this.onRow(row, hists.latency, tokens);
       }
       this.open.delete(second);
     }

@@ -88,5 +88,34 @@ export function rebuildHistograms(r: ResultsFile, lines: HlogLine[]): { lines: n
   r.phases.forEach((p, i) => {
     if (!p.histogram && merged[i]!.totalCount > 0) p.histogram = encodeHistogram(merged[i]!);
   });
+  bad += rebuildTokenHistograms(r, lines);
   return bad ? { lines: used, lastSecond, problem: `${bad} histogram(s) in the log could not be decoded` } : { lines: used, lastSecond };
+}
+
+/**
+ * rebuildTokenHistograms fills the empty token histograms of phases with a tokens block from the log's token lines
+ * (tagged `<phase tag>:<name>`, ResultsWriter.appendTokenIntervals); returns how many could not be decoded.
+ */
+function rebuildTokenHistograms(r: ResultsFile, lines: HlogLine[]): number {
+  let bad = 0;
+  for (const p of r.phases) {
+    const t = p.tokens;
+    if (!t || typeof t.histograms !== 'object' || t.histograms === null) continue;
+    const prefix = `${phaseTag(p.name)}:`;
+    const merged = new Map<string, ReturnType<typeof newHistogram>>();
+    for (const line of lines) {
+      if (!line.tag.startsWith(prefix) || line.second < Math.floor(p.startS)) continue;
+      const name = line.tag.slice(prefix.length);
+      if (!(name in t.histograms) || t.histograms[name as keyof typeof t.histograms]) continue;
+      try {
+        const h = merged.get(name) ?? newHistogram();
+        h.add(decodeHistogram(line.encoded));
+        merged.set(name, h);
+      } catch {
+        bad++;
+      }
+    }
+    for (const [name, h] of merged) t.histograms[name as keyof typeof t.histograms] = encodeHistogram(h);
+  }
+  return bad;
 }

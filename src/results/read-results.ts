@@ -112,6 +112,22 @@ function markIncomplete(doc: ResultsFile, file: string, env: ReaderEnv): void {
   }
 }
 
+/** tokenProblems checks a phase's tokens block (PhaseTokens) as far as the summary, reports and gates read it. */
+function tokenProblems(
+  t: unknown,
+  where: string,
+  isObj: (v: unknown) => v is Record<string, unknown>,
+  need: (v: unknown, where: string, keys: string[], kind: 'number' | 'string') => void,
+  out: string[],
+): void {
+  need(t, where, ['requests', 'outputTokensPerS', 'inputTokensTotal', 'outputTokensTotal'], 'number');
+  need(t, where, ['countedBy'], 'string');
+  if (!isObj(t)) return;
+  for (const k of ['ttftUs', 'itlUs', 'tpotUs']) need(t[k], `${where}.${k}`, ['count', 'p50', 'p99', 'max'], 'number');
+  need(t['goodput'], `${where}.goodput`, ['good', 'fraction', 'rps'], 'number');
+  if (t['histograms'] !== undefined && !isObj(t['histograms'])) out.push(`${where}.histograms: must be an object`);
+}
+
 /** MAX_SHAPE_PROBLEMS bounds how many problems of a malformed file are listed. */
 const MAX_SHAPE_PROBLEMS = 10;
 
@@ -143,6 +159,7 @@ function shapeProblems(doc: ResultsFile): string[] {
       need(p, `phases[${i}]`, ['startS', 'durationS', 'scheduled', 'sent', 'ok', 'dropped', 'offeredRps', 'achievedRps', 'throughputRps', 'errorRate'], 'number');
       need(p['latencyUs'], `phases[${i}].latencyUs`, ['count', 'p50', 'p99', 'max'], 'number');
       if (!isObj(p['errors'])) out.push(`phases[${i}].errors: must be an object`);
+      if (p['tokens'] !== undefined) tokenProblems(p['tokens'], `phases[${i}].tokens`, isObj, need, out);
     });
   }
   if (Array.isArray(o['intervals'])) {
@@ -151,6 +168,10 @@ function shapeProblems(doc: ResultsFile): string[] {
       need(r, `intervals[${i}]`, ['t', 'offeredRps', 'sentRps', 'okRps'], 'number');
       need(r['latencyUs'], `intervals[${i}].latencyUs`, ['count', 'p50', 'p99', 'max'], 'number');
       if (!isObj(r['errors'])) out.push(`intervals[${i}].errors: must be an object`);
+      if (r['tokens'] !== undefined) {
+        need(r['tokens'], `intervals[${i}].tokens`, ['requests', 'good', 'outputTokens'], 'number');
+        if (isObj(r['tokens'])) for (const k of ['ttftUs', 'itlUs']) need(r['tokens'][k], `intervals[${i}].tokens.${k}`, ['p50', 'p99'], 'number');
+      }
     });
   }
   return out.length > MAX_SHAPE_PROBLEMS ? [...out.slice(0, MAX_SHAPE_PROBLEMS), `…and ${out.length - MAX_SHAPE_PROBLEMS} more`] : out;

@@ -76,6 +76,74 @@ export interface PhaseResult {
    * judge those from the phase's figures).
    */
   validity?: PhaseValidity;
+  /** LLM targets: what the responses' token streams said (docs/results.md "Token metrics"); absent otherwise. */
+  tokens?: PhaseTokens;
+}
+
+/**
+ * PhaseTokens are a phase's token-level figures, from successful responses that carried tokens, all from intended
+ * send times. Added in schema 2 without a bump (an optional block: older readers ignore it, files without it have
+ * no token data).
+ */
+export interface PhaseTokens {
+  /** Successful responses with token timing. */
+  requests: number;
+  /** First token − intended send time (µs). */
+  ttftUs: LatencySummary;
+  /** Every gap between content chunks (µs). */
+  itlUs: LatencySummary;
+  /** Per request: (last − first token) ÷ (output tokens − 1), requests with two or more output tokens (µs). */
+  tpotUs: LatencySummary;
+  /** Prompt and output tokens per request (counts). */
+  inputTokens: LatencySummary;
+  outputTokens: LatencySummary;
+  /** Per request: output tokens ÷ (completion − intended send time), tokens/s. */
+  outputTokensPerSPerRequest: LatencySummary;
+  inputTokensTotal: number;
+  outputTokensTotal: number;
+  /** outputTokensTotal ÷ elapsedS: the phase's output tokens/s. */
+  outputTokensPerS: number;
+  /** requests ÷ elapsedS. */
+  requestsPerS: number;
+  goodput: TokenGoodput;
+  /** How tokens were counted: `usage` (the server's), a tokenizer's name, or `mixed` (see counting). */
+  countedBy: string;
+  counting: {
+    /** Requests by method. */
+    byMethod: Record<string, number>;
+    /** Requests counted from the server's usage, and by a tokenizer. */
+    usage: number;
+    tokenizer: number;
+    /** Requests whose server sent a usage (whichever method counted). */
+    serverUsage: number;
+  };
+  /** Requests by finish_reason (`stop`, `length`, …; `none`: the stream sent none). */
+  finishReasons: Record<string, number>;
+  /** Compressed base64 HDR histograms (empty in snapshots written while the run goes); rate in thousandths of tokens/s. */
+  histograms: { ttft: string; itl: string; tpot: string; input: string; output: string; rate: string };
+}
+
+/** TokenGoodput is the share and rate of a phase's requests that succeeded and met every per-request threshold. */
+export interface TokenGoodput {
+  good: number;
+  /** good ÷ (sent + dropped): failed and dropped requests are not good. */
+  fraction: number;
+  /** good ÷ elapsedS. */
+  rps: number;
+  /** The per-request thresholds judged (ms; itlMs against each request's largest gap); empty: every success is good. */
+  criteria: { ttftMs?: number; itlMs?: number; tpotMs?: number; e2eMs?: number };
+}
+
+/** IntervalTokens are one second's token figures (IntervalResult.tokens); histograms are in the .hlog. */
+export interface IntervalTokens {
+  requests: number;
+  good: number;
+  inputTokens: number;
+  /** Output tokens of responses completed in the second: its output tokens/s. */
+  outputTokens: number;
+  ttftUs: { p50: number; p99: number; max: number };
+  itlUs: { p50: number; p99: number; max: number };
+  tpotUs: { p50: number; p99: number };
 }
 
 /** REJECTION_CODES are the outcome codes that mean the target turned a request away (load shedding). */
@@ -108,7 +176,7 @@ export interface SloCheck {
   /** null: not run, or (latency) no successful response, which JSON writes for Infinity. */
   actual: number | null;
   pass: boolean | null;
-  unit: 'ms' | 'ratio' | 'rps';
+  unit: 'ms' | 'ratio' | 'rps' | 'tokens/s';
   partial?: boolean;
 }
 
@@ -127,6 +195,8 @@ export interface IntervalResult {
   lateSends: number;
   /** Compressed HDR histogram of the second's latencies (empty in the snapshots written while the run goes). */
   histogram: string;
+  /** LLM targets: the second's token figures; absent otherwise. */
+  tokens?: IntervalTokens;
 }
 
 /** FaultOutcome is how a fault went: pending (not due yet) and running appear only while the run goes. */

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HistogramLogWriter } from 'hdr-histogram-js';
 import type { Histogram } from '../metrics/hdr.js';
+import { TOKEN_HISTS, type TokenHists } from '../metrics/token-aggregate.js';
 import { HEARTBEAT_INTERVAL_S } from './liveness.js';
 import type { ResultsFile } from './results-schema.js';
 
@@ -36,6 +37,7 @@ export class ResultsWriter {
     this.hlog = new HistogramLogWriter((text: string) => appendFileSync(this.hlogPath, text));
     this.hlog.outputLogFormatVersion();
     this.hlog.outputComment('gauntlet latency log: values in microseconds (intended send time to response), one line per second and phase (Tag)');
+    this.hlog.outputComment(`LLM targets add token lines tagged <phase>:<${TOKEN_HISTS.join('|')}> (µs; token counts; output tokens/s in thousandths)`);
     this.hlog.outputStartTime(startEpochMs);
     this.hlog.outputLegend();
   }
@@ -44,6 +46,19 @@ export class ResultsWriter {
   appendInterval(second: number, phase: string, histogram: Histogram): void {
     histogram.tag = phase.replace(/[^A-Za-z0-9_.-]/g, '_');
     this.hlog.outputIntervalHistogram(histogram, second, second + 1, 1000);
+  }
+
+  /**
+   * appendTokenIntervals writes a second's token histograms (LLM targets), tagged `<phase>:<name>` (TOKEN_HISTS).
+   * A colon is never in a phase's own tag, so readers that look for phase tags (hlog-read.ts) skip these lines.
+   */
+  appendTokenIntervals(second: number, phase: string, tokens: TokenHists): void {
+    const tag = phase.replace(/[^A-Za-z0-9_.-]/g, '_');
+    for (const name of TOKEN_HISTS) {
+      const h = tokens.h[name];
+      h.tag = `${tag}:${name}`;
+      this.hlog.outputIntervalHistogram(h, second, second + 1, name === 'ttft' || name === 'itl' || name === 'tpot' ? 1000 : 1);
+    }
   }
 
   /**

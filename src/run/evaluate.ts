@@ -13,6 +13,7 @@ import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-s
 import { generatorAdvice, type MachineStall, machineStalled, stallText } from './generator-advice.js';
 import { judgedMetrics, lagReasons, measurementReasons, type ValidityRule } from './judge-validity.js';
 import { judgePhase, type PhaseRow, rowCounts } from './metric-validity.js';
+import { intervalTokens, phaseTokens, tokenSloChecks } from './token-figures.js';
 
 export { SHORTFALL_LIMIT } from './judge-validity.js';
 
@@ -66,6 +67,8 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
       histogram: withHistograms ? encodeHistogram(h.latency) : '',
       serviceHistogram: withHistograms ? encodeHistogram(h.service) : '',
     };
+    const tokens = agg.phaseTokens[i];
+    if (tokens) r.tokens = phaseTokens(tokens, p.slo, span.elapsedS, attempted, withHistograms);
     r.validity = judgePhase({ ...r, ...rowCounts(p, rows[i]!), attempted });
     const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + span.elapsedS);
     if (seconds.length) {
@@ -90,6 +93,7 @@ export function intervalResults(plan: Plan, agg: RunAggregate, withHistograms = 
     sendLagP99Us: r.sendLagUs.p99,
     lateSends: r.late,
     histogram: withHistograms ? r.histogram : '',
+    ...(r.tokens && { tokens: intervalTokens(r.tokens) }),
   }));
 }
 
@@ -214,6 +218,7 @@ export function checkSlos(plan: Plan, phases: PhaseResult[]): { pass: boolean; c
       push('bad_output_rate', p.slo.badOutputRate, 'ratio', rate, rate <= p.slo.badOutputRate);
     }
     if (p.slo.minRps !== undefined) push('throughput', p.slo.minRps, 'rps', r.throughputRps, r.throughputRps >= p.slo.minRps);
+    tokenSloChecks(p.slo, r, push);
   });
   return { pass: checks.every((c) => c.pass !== false), checks };
 }

@@ -170,7 +170,10 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded);
   const startedAt = new Date();
   const writer = new ResultsWriter(dir, startedAt.getTime());
-  const agg = new RunAggregate(plan.phases, workers, (row, hist) => writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist));
+  const agg = new RunAggregate(plan.phases, workers, (row, hist, tokens) => {
+    writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist);
+    if (tokens) writer.appendTokenIntervals(row.second, plan.phases[row.phase]?.name ?? '', tokens);
+  });
   const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through), (s) => agg.stalls.addSecond(s));
   let interrupted = false;
   let scraper: ServerScraper | undefined;

@@ -18,6 +18,9 @@ export interface Figures {
   errorShare: number;
   p50Us: number;
   p99Us: number;
+  /** LLM targets: TTFT p99 (µs) and output tokens per second over the span; absent without token data. */
+  ttftP99Us?: number;
+  outputTokensPerS?: number;
 }
 
 /** SecondStatus is the live view of the newest finished second, for progress displays. */
@@ -40,39 +43,49 @@ export interface SecondStatus {
 export class SecondStatusBuilder {
   private read = 0;
   private readonly counts: Counts[];
+  /** Output tokens of each phase's finished seconds. */
+  private readonly outputTokens: number[];
 
   constructor(
     private readonly plan: Plan,
     private readonly agg: RunAggregate,
   ) {
     this.counts = plan.phases.map(() => ({ scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {} }));
+    this.outputTokens = plan.phases.map(() => 0);
   }
 
   /** next is the status of the newest finished second (undefined before the first). */
   next(): SecondStatus | undefined {
     const rows = this.agg.rows;
-    for (; this.read < rows.length; this.read++) addCounts(this.counts[rows[this.read]!.phase]!, rows[this.read]!);
+    for (; this.read < rows.length; this.read++) {
+      const row = rows[this.read]!;
+      addCounts(this.counts[row.phase]!, row);
+      if (row.tokens) this.outputTokens[row.phase]! += row.tokens.outputTokens;
+    }
     const newest = rows[rows.length - 1];
     if (!newest) return undefined;
     const last: Counts = { scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {} };
     let main = newest;
+    let lastTokens: number | undefined;
     for (let i = rows.length - 1; i >= 0 && rows[i]!.second === newest.second; i--) {
       addCounts(last, rows[i]!);
+      if (rows[i]!.tokens) lastTokens = (lastTokens ?? 0) + rows[i]!.tokens!.outputTokens;
       if (Math.max(rows[i]!.scheduled, rows[i]!.sent) > Math.max(main.scheduled, main.sent)) main = rows[i]!;
     }
     const p = this.plan.phases[main.phase]!;
     const phaseElapsedS = Math.min(p.durationS, Math.max(0, newest.second + 1 - p.startS));
     const hist = summarize(this.agg.phaseHists[main.phase]!.latency);
     const closed = p.load.kind === 'closed';
-    return {
-      elapsedS: newest.second + 1,
-      totalS: this.plan.durationS,
-      phase: p.name,
-      phaseElapsedS,
-      phaseDurationS: p.durationS,
-      phaseSoFar: figures(this.counts[main.phase]!, phaseElapsedS, hist.p50, hist.p99, closed),
-      lastSecond: figures(last, 1, main.latencyUs.p50, main.latencyUs.p99, closed),
-    };
+    const phaseSoFar = figures(this.counts[main.phase]!, phaseElapsedS, hist.p50, hist.p99, closed);
+    const lastSecond = figures(last, 1, main.latencyUs.p50, main.latencyUs.p99, closed);
+    const tokens = this.agg.phaseTokens[main.phase];
+    if (tokens) {
+      phaseSoFar.ttftP99Us = summarize(tokens.h.ttft).p99;
+      phaseSoFar.outputTokensPerS = phaseElapsedS > 0 ? this.outputTokens[main.phase]! / phaseElapsedS : 0;
+    }
+    if (main.tokens) lastSecond.ttftP99Us = main.tokens.ttftUs.p99;
+    if (lastTokens !== undefined) lastSecond.outputTokensPerS = lastTokens;
+    return { elapsedS: newest.second + 1, totalS: this.plan.durationS, phase: p.name, phaseElapsedS, phaseDurationS: p.durationS, phaseSoFar, lastSecond };
   }
 }
 

@@ -140,6 +140,9 @@ export function describeSlo(slo: SloSpec): string {
     if (key === 'errorRate') out.push(`error rate ≤ ${round(v * 100, 4)}%`);
     else if (key === 'badOutputRate') out.push(`wrong answers ≤ ${round(v * 100, 4)}%`);
     else if (key === 'minRps') out.push(`rate ≥ ${round(v, 3)} rps`);
+    else if (key === 'minOutputTokensPerS') out.push(`output ≥ ${round(v, 3)} tokens/s`);
+    else if (key === 'minGoodput') out.push(`goodput ≥ ${round(v * 100, 4)}%`);
+    else if (key === 'ttftMs' || key === 'itlMs' || key === 'tpotMs' || key === 'e2eMs') out.push(`${name.replace(/_ms$/, '')} ≤ ${v} ms per request`);
     else out.push(`${name.replace(/_ms$/, '')} ≤ ${v} ms`);
   }
   return out.join(' · ');

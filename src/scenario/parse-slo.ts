@@ -8,6 +8,8 @@ import { MAX_LATENCY_MS, MAX_RATE_RPS } from './limits.js';
 import type { ConfigPath, Problems } from './problems.js';
 
 const LATENCY = { gt: 0, max: MAX_LATENCY_MS } as const;
+/** MAX_TOKENS_PER_S bounds min_output_tokens_per_s (a billion tokens a second). */
+export const MAX_TOKENS_PER_S = 1e9;
 
 /** SLO_KEYS maps each threshold's name in files to its name in a SloSpec, with its allowed range. */
 export const SLO_KEYS = {
@@ -20,6 +22,18 @@ export const SLO_KEYS = {
   error_rate: { key: 'errorRate', bounds: { min: 0, max: 1 } },
   bad_output_rate: { key: 'badOutputRate', bounds: { min: 0, max: 1 } },
   min_rps: { key: 'minRps', bounds: { min: 0, max: MAX_RATE_RPS } },
+  // LLM targets (docs/results.md "Token metrics"). Per request, for goodput: a request is good when it succeeded
+  // and met each of these that is set (itl_ms against its largest gap).
+  ttft_ms: { key: 'ttftMs', bounds: LATENCY },
+  itl_ms: { key: 'itlMs', bounds: LATENCY },
+  tpot_ms: { key: 'tpotMs', bounds: LATENCY },
+  e2e_ms: { key: 'e2eMs', bounds: LATENCY },
+  // Per phase, checked like the thresholds above.
+  ttft_p99_ms: { key: 'ttftP99Ms', bounds: LATENCY },
+  itl_p99_ms: { key: 'itlP99Ms', bounds: LATENCY },
+  tpot_p99_ms: { key: 'tpotP99Ms', bounds: LATENCY },
+  min_output_tokens_per_s: { key: 'minOutputTokensPerS', bounds: { min: 0, max: MAX_TOKENS_PER_S } },
+  min_goodput: { key: 'minGoodput', bounds: { min: 0, max: 1 } },
 } as const satisfies Record<string, { key: keyof SloSpec; bounds: Bounds }>;
 
 type SloName = keyof typeof SLO_KEYS;

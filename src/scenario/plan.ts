@@ -52,6 +52,18 @@ export interface SloSpec {
   badOutputRate?: number;
   /** Smallest acceptable achieved rate, requests/second. */
   minRps?: number;
+  /** LLM goodput, per request (docs/results.md "Token metrics"): a request is good when it met each of these. */
+  ttftMs?: number;
+  /** Per request: its largest inter-token gap. */
+  itlMs?: number;
+  tpotMs?: number;
+  e2eMs?: number;
+  /** LLM phase thresholds: TTFT, ITL and TPOT p99, output tokens/s over the phase, goodput (share of requests). */
+  ttftP99Ms?: number;
+  itlP99Ms?: number;
+  tpotP99Ms?: number;
+  minOutputTokensPerS?: number;
+  minGoodput?: number;
 }
 
 /** LoadSpec is an open-loop phase (requests at scheduled times) or a closed-loop one (fixed concurrency). */

@@ -97,7 +97,7 @@ const scenarios: [string, string, string[]][] = [
     'SLO thresholds',
     REQ + 'slo: {p99_ms: -1, p99: 5, error_rate: 2}\nphases:\n  - {name: a, duration: 1s, rate: 5, slo: on}\n  - {name: b, duration: 1s, rate: 5, slo: {p95_ms: null, max_ms: 0}}\n',
     [
-      'bad.yaml:2: slo.p99: unknown field (allowed: p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, error_rate, bad_output_rate, min_rps)',
+      'bad.yaml:2: slo.p99: unknown field (allowed: p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, error_rate, bad_output_rate, min_rps, ttft_ms, itl_ms, tpot_ms, e2e_ms, ttft_p99_ms, itl_p99_ms, tpot_p99_ms, min_output_tokens_per_s, min_goodput)',
       'bad.yaml:2: slo.p99_ms: must be > 0, got -1',
       'bad.yaml:2: slo.error_rate: must be <= 1, got 2',
       'bad.yaml:4: phases[0].slo: must be off or a mapping of thresholds, got "on"',
