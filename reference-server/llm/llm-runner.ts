@@ -1,0 +1,178 @@
+/**
+ * LlmRunner: the reference LLM's forward passes on one ONNX Runtime session, with every sequence's KV cache. It
+ * runs in the caller's thread (session.run blocks it): the engine puts it in a worker thread; the generation-
+ * agreement measure uses it directly.
+ *
+ * Batching rule: within one forward call the sequences' pasts are right-aligned in the `past` slots (left
+ * padding) and their new tokens left-aligned in the new slots (right padding); the attention mask hides every
+ * padding slot and the future, so each sequence's tokens and cache are what it would get alone (up to float
+ * summation order). A step runs each prefill (a sequence new to the runner) as its own call, unpadded, and all
+ * the running sequences' decodes together in one call.
+ */
+import * as ort from 'onnxruntime-node';
+import type { LlmModelInfo, StepInput, StepOutput } from './engine.js';
+import { KvCache, type KvShape } from './kv-cache.js';
+import { MASKED } from './llm-graph.js';
+
+/** RunnerOptions are the session settings. */
+export interface RunnerOptions {
+  /** ORT intra-op threads; 0 = ONNX Runtime's default (one per core). */
+  intraOpThreads?: number;
+}
+
+/** StepResult is a step's tokens plus each stepped sequence's cached length afterwards. */
+export interface StepResult {
+  outputs: StepOutput[];
+  lengths: [number, number][];
+}
+
+/** LlmRunner runs steps over batches of sequences and keeps their KV caches. */
+export class LlmRunner {
+  private readonly caches = new Map<number, KvCache>();
+  private readonly shape: KvShape;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly info: LlmModelInfo,
+  ) {
+    this.shape = { layers: info.layers, heads: info.heads, headDim: info.dModel / info.heads };
+  }
+
+  /** create loads the model (a path or ONNX bytes) into a new session. */
+  static async create(model: string | Uint8Array, info: LlmModelInfo, opts: RunnerOptions = {}): Promise<LlmRunner> {
+    const options: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: opts.intraOpThreads ?? 0,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    };
+    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    return new LlmRunner(session, info);
+  }
+
+  /** kvTokens is the number of tokens held in all caches. */
+  kvTokens(): number {
+    let n = 0;
+    for (const c of this.caches.values()) n += c.length;
+    return n;
+  }
+
+  /** release frees a sequence's cache (unknown ids are ignored). */
+  release(seqId: number): void {
+    this.caches.delete(seqId);
+  }
+
+  /**
+   * step checks the whole batch first (nothing runs or changes when one input is bad), then runs it. A sequence
+   * whose cache reaches `maxContext` gets `eosToken` as its next token; stepping it again returns `eosToken`
+   * without running it.
+   */
+  async step(batch: readonly StepInput[]): Promise<StepResult> {
+    this.check(batch);
+    const out = new Map<number, number>();
+    const decodes: StepInput[] = [];
+    for (const input of batch) {
+      const cache = this.caches.get(input.seqId);
+      if (cache === undefined) {
+        out.set(input.seqId, (await this.forward([input], true))[0] ?? this.info.eosToken);
+      } else if (cache.length >= this.info.maxContext) {
+        out.set(input.seqId, this.info.eosToken);
+      } else decodes.push(input);
+    }
+    if (decodes.length > 0) {
+      const tokens = await this.forward(decodes, false);
+      decodes.forEach((d, i) => out.set(d.seqId, tokens[i] ?? this.info.eosToken));
+    }
+    const outputs: StepOutput[] = [];
+    const lengths: [number, number][] = [];
+    for (const { seqId } of batch) {
+      const length = this.caches.get(seqId)?.length ?? 0;
+      const token = length >= this.info.maxContext ? this.info.eosToken : (out.get(seqId) ?? this.info.eosToken);
+      outputs.push({ seqId, token });
+      lengths.push([seqId, length]);
+    }
+    return { outputs, lengths };
+  }
+
+  /** close releases the session. */
+  async close(): Promise<void> {
+    this.caches.clear();
+    await this.session.release();
+  }
+
+  private check(batch: readonly StepInput[]): void {
+    const seen = new Set<number>();
+    const problems: string[] = [];
+    batch.forEach((input, i) => {
+      const at = `batch[${i}]`;
+      if (!Number.isSafeInteger(input.seqId)) problems.push(`${at}.seqId: must be an integer`);
+      else if (seen.has(input.seqId)) problems.push(`${at}.seqId: ${input.seqId} appears twice in the batch`);
+      seen.add(input.seqId);
+      if (!Array.isArray(input.tokens) || input.tokens.length === 0) {
+        problems.push(`${at}.tokens: must be a non-empty array`);
+        return;
+      }
+      const bad = input.tokens.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= this.info.vocabSize);
+      if (bad >= 0) problems.push(`${at}.tokens[${bad}]: must be an integer from 0 to ${this.info.vocabSize - 1}`);
+      const cached = this.caches.get(input.seqId)?.length ?? 0;
+      const atLimit = cached >= this.info.maxContext;
+      if (!atLimit && cached + input.tokens.length > this.info.maxContext) {
+        problems.push(`${at}.tokens: ${cached} cached + ${input.tokens.length} new tokens exceed the context of ${this.info.maxContext}`);
+      }
+    });
+    if (problems.length > 0) throw new RangeError(`invalid LLM step:\n  ${problems.join('\n  ')}`);
+  }
+
+  /** forward runs one graph call over `group` and returns each sequence's next token, appending to its cache. */
+  private async forward(group: readonly StepInput[], fresh: boolean): Promise<number[]> {
+    const { layers, heads, headDim } = this.shape;
+    const caches = group.map((s) => {
+      const c = fresh ? new KvCache(this.shape) : this.caches.get(s.seqId);
+      if (c === undefined) throw new Error(`sequence ${s.seqId} has no cache`);
+      return c;
+    });
+    const b = group.length;
+    const seq = Math.max(...group.map((s) => s.tokens.length));
+    const past = Math.max(...caches.map((c) => c.length));
+    const total = past + seq;
+    const ids = new BigInt64Array(b * seq);
+    const positions = new BigInt64Array(b * seq);
+    const mask = new Float32Array(b * seq * total).fill(MASKED);
+    group.forEach((s, row) => {
+      const p = caches[row]?.length ?? 0;
+      for (let i = 0; i < s.tokens.length; i++) {
+        ids[row * seq + i] = BigInt(s.tokens[i] ?? 0);
+        positions[row * seq + i] = BigInt(p + i);
+        const base = (row * seq + i) * total;
+        mask.fill(0, base + past - p, base + past + i + 1);
+      }
+    });
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [b, seq]),
+      position_ids: new ort.Tensor('int64', positions, [b, seq]),
+      attention_mask: new ort.Tensor('float32', mask, [b, 1, seq, total]),
+    };
+    for (let l = 0; l < layers; l++) {
+      for (const which of ['key', 'value'] as const) {
+        const data = new Float32Array(b * heads * past * headDim);
+        caches.forEach((c, row) => c.copyInto(l, which, data, row, past));
+        feeds[`past_${which}_${l}`] = new ort.Tensor('float32', data, [b, heads, past, headDim]);
+      }
+    }
+    const results = await this.session.run(feeds);
+    const next = results['next_token']?.data as BigInt64Array | undefined;
+    if (next === undefined) throw new Error('the LLM returned no next_token');
+    for (let l = 0; l < layers; l++) {
+      const key = results[`present_key_${l}`]?.data as Float32Array | undefined;
+      const value = results[`present_value_${l}`]?.data as Float32Array | undefined;
+      if (key === undefined || value === undefined) throw new Error(`the LLM returned no present_*_${l}`);
+      group.forEach((s, row) => caches[row]?.append(l, key, value, row, total, past, s.tokens.length));
+    }
+    for (const t of Object.values(results)) t.dispose();
+    return group.map((s, row) => {
+      caches[row]?.commit(s.tokens.length);
+      if (fresh && caches[row] !== undefined) this.caches.set(s.seqId, caches[row]);
+      return Number(next[row * seq + s.tokens.length - 1] ?? 0n);
+    });
+  }
+}
