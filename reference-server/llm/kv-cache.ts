@@ -31,7 +31,7 @@ export class KvCache {
 
   /**
    * copyInto writes this cache into `dest` ([batch, heads, past, headDim]) at batch row `row`, right-aligned:
-   * its tokens fill the last `length` of the `past` slots (the slots before them are left-padding).
+   * its tokens fill the last `length` of the `past` slots; the slots before them (left-padding) are zeroed.
    */
   copyInto(layer: number, which: 'key' | 'value', dest: Float32Array, row: number, past: number): void {
     const { heads, headDim } = this.shape;
@@ -39,7 +39,9 @@ export class KvCache {
     if (src === undefined) throw new RangeError(`layer ${layer}`);
     for (let h = 0; h < heads; h++) {
       const from = h * this.capacity * headDim;
-      const to = ((row * heads + h) * past + (past - this.length)) * headDim;
+      const pad = ((row * heads + h) * past) * headDim;
+      const to = pad + (past - this.length) * headDim;
+      dest.fill(0, pad, to);
       dest.set(src.subarray(from, from + this.length * headDim), to);
     }
   }

@@ -6,7 +6,8 @@
  * `attention_mask` (FP32 [batch, 1, seq, past + seq], additive: 0 = attend, MASKED = not) and per layer i
  * `past_key_i` / `past_value_i` (FP32 [batch, heads, past, headDim]). Outputs: `next_token` (INT64 [batch, seq],
  * the greedy argmax after each position) and `present_key_i` / `present_value_i` (past and this step's keys and
- * values concatenated along the sequence axis). Prefill is past = 0 and seq = prompt length; decode is seq = 1.
+ * values concatenated along the sequence axis) and `new_key_i` / `new_value_i` (this step's alone,
+ * [batch, heads, seq, headDim]). Prefill is past = 0 and seq = prompt length; decode is seq = 1.
  */
 import { resolveOptions } from '../models/family.js';
 import { Layers, type Precision } from '../models/layers.js';
@@ -105,6 +106,9 @@ export function buildLlmGraph(options: Partial<LlmOptions>, precision: Precision
     x = L.op('Add', [x, linear(`${p}.mlp.down`, gelu, o.ffn, d, Math.sqrt(1 / o.ffn))]);
     L.output(k, `present_key_${i}`, kvDims('total'));
     L.output(v, `present_value_${i}`, kvDims('total'));
+    // The new slots alone: what the engine fetches (present_* would copy the whole past out again every step).
+    L.output(L.op('Identity', [kNew]), `new_key_${i}`, kvDims('seq'));
+    L.output(L.op('Identity', [vNew]), `new_value_${i}`, kvDims('seq'));
   }
   const headWeight = w.tensor('head.weight', d * o.vocab, { kind: 'normal', std: Math.sqrt(1 / d) });
   let logits = L.linear('head', layerNorm('ln_f', x), headWeight, new Float32Array(o.vocab), d, o.vocab);

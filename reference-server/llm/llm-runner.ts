@@ -30,12 +30,17 @@ export interface StepResult {
 export class LlmRunner {
   private readonly caches = new Map<number, KvCache>();
   private readonly shape: KvShape;
+  /** The outputs a step fetches: the tokens and the new cache slots (not present_*, which repeat the past). */
+  private readonly fetches: string[];
+  private readonly scratch = new Map<string, Float32Array>();
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: LlmModelInfo,
   ) {
     this.shape = { layers: info.layers, heads: info.heads, headDim: info.dModel / info.heads };
+    this.fetches = ['next_token'];
+    for (let l = 0; l < info.layers; l++) this.fetches.push(`new_key_${l}`, `new_value_${l}`);
   }
 
   /** create loads the model (a path or ONNX bytes) into a new session. */
@@ -97,7 +102,21 @@ export class LlmRunner {
   /** close releases the session. */
   async close(): Promise<void> {
     this.caches.clear();
+    this.scratch.clear();
     await this.session.release();
+  }
+
+  /**
+   * scratchFor returns a view of `size` floats over a buffer kept for `name` between steps (allocating the past
+   * tensors anew each step cost more than the forward pass at batch 16). Callers overwrite every element.
+   */
+  private scratchFor(name: string, size: number): Float32Array {
+    let buffer = this.scratch.get(name);
+    if (buffer === undefined || buffer.length < size) {
+      buffer = new Float32Array(Math.max(size, 2 * (buffer?.length ?? 0)));
+      this.scratch.set(name, buffer);
+    }
+    return buffer.subarray(0, size);
   }
 
   private check(batch: readonly StepInput[]): void {
@@ -154,19 +173,19 @@ export class LlmRunner {
     };
     for (let l = 0; l < layers; l++) {
       for (const which of ['key', 'value'] as const) {
-        const data = new Float32Array(b * heads * past * headDim);
+        const data = this.scratchFor(`past_${which}_${l}`, b * heads * past * headDim);
         caches.forEach((c, row) => c.copyInto(l, which, data, row, past));
         feeds[`past_${which}_${l}`] = new ort.Tensor('float32', data, [b, heads, past, headDim]);
       }
     }
-    const results = await this.session.run(feeds);
+    const results = await this.session.run(feeds, this.fetches);
     const next = results['next_token']?.data as BigInt64Array | undefined;
     if (next === undefined) throw new Error('the LLM returned no next_token');
     for (let l = 0; l < layers; l++) {
-      const key = results[`present_key_${l}`]?.data as Float32Array | undefined;
-      const value = results[`present_value_${l}`]?.data as Float32Array | undefined;
-      if (key === undefined || value === undefined) throw new Error(`the LLM returned no present_*_${l}`);
-      group.forEach((s, row) => caches[row]?.append(l, key, value, row, total, past, s.tokens.length));
+      const key = results[`new_key_${l}`]?.data as Float32Array | undefined;
+      const value = results[`new_value_${l}`]?.data as Float32Array | undefined;
+      if (key === undefined || value === undefined) throw new Error(`the LLM returned no new_*_${l}`);
+      group.forEach((s, row) => caches[row]?.append(l, key, value, row, seq, 0, s.tokens.length));
     }
     for (const t of Object.values(results)) t.dispose();
     return group.map((s, row) => {
