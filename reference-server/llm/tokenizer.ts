@@ -2,8 +2,8 @@
  * The reference LLM's tokenizer: gpt-tokenizer's default encoding (o200k_base) folded into the model's small
  * vocabulary. Encoding maps GPT id g to model id g mod (vocabSize − 1), so prompt token counts equal
  * gpt-tokenizer's (the counts clients make); the last model id is EOS and no GPT id maps to it. Decoding maps
- * model id m to a fixed representative GPT id: the smallest g ≡ m (mod vocabSize − 1) whose text is printable,
- * so every id decodes to a readable piece and text made of GPT ids below vocabSize − 1 round-trips exactly.
+ * model id m to a fixed representative GPT id: the smallest g ≡ m (mod vocabSize − 1) whose text is printable
+ * and re-encodes to g alone (else a space), so every id decodes to a readable piece and text made of GPT ids below vocabSize − 1 round-trips exactly.
  */
 import { decode as gptDecode, encode as gptEncode, vocabularySize } from 'gpt-tokenizer';
 import type { LlmTokenizer } from './engine.js';
@@ -46,8 +46,9 @@ export class GptMappedTokenizer implements LlmTokenizer {
     if (this.representatives) return this.representatives;
     const table = new Int32Array(this.modulus);
     const limit = Number(vocabularySize) || this.modulus;
+    const fallback = gptEncode(' ')[0] ?? 0;
     for (let m = 0; m < this.modulus; m++) {
-      table[m] = m;
+      table[m] = fallback;
       for (let g = m; g < limit; g += this.modulus) {
         let text: string;
         try {
@@ -55,7 +56,14 @@ export class GptMappedTokenizer implements LlmTokenizer {
         } catch {
           continue;
         }
-        if (text.length > 0 && !UNPRINTABLE.test(text)) {
+        /*
+         * Subtleness ahead: gpt-tokenizer decodes incomplete UTF-8 through one shared streaming TextDecoder, so a
+         * token that is a partial character leaves bytes that leak into the next such decode. Only a token whose
+         * text re-encodes to itself alone is a representative: that rejects partial characters and leaked text,
+         * and decoding representatives never touches the shared decoder.
+         */
+        const again = gptEncode(text, { allowedSpecial: new Set(), disallowedSpecial: new Set() });
+        if (text.length > 0 && !UNPRINTABLE.test(text) && again.length === 1 && again[0] === g) {
           table[m] = g;
           break;
         }
