@@ -34,13 +34,18 @@ export class KvCache {
    * its tokens fill the last `length` of the `past` slots; the slots before them (left-padding) are zeroed.
    */
   copyInto(layer: number, which: 'key' | 'value', dest: Float32Array, row: number, past: number): void {
+    this.copyRow(layer, which, dest, row, past, past - this.length);
+  }
+
+  /** copyRow writes this cache into `dest` ([rows, heads, slots, headDim]) at row `row`, from slot `first` on; slots before `first` are zeroed. */
+  copyRow(layer: number, which: 'key' | 'value', dest: Float32Array, row: number, slots: number, first: number): void {
     const { heads, headDim } = this.shape;
     const src = (which === 'key' ? this.keys : this.values)[layer];
     if (src === undefined) throw new RangeError(`layer ${layer}`);
     for (let h = 0; h < heads; h++) {
       const from = h * this.capacity * headDim;
-      const pad = ((row * heads + h) * past) * headDim;
-      const to = pad + (past - this.length) * headDim;
+      const pad = (row * heads + h) * slots * headDim;
+      const to = pad + first * headDim;
       dest.fill(0, pad, to);
       dest.set(src.subarray(from, from + this.length * headDim), to);
     }

@@ -3,16 +3,17 @@
  * runs in the caller's thread (session.run blocks it): the engine puts it in a worker thread; the generation-
  * agreement measure uses it directly.
  *
- * Batching rule: within one forward call the sequences' pasts are right-aligned in the `past` slots (left
- * padding) and their new tokens left-aligned in the new slots (right padding); the attention mask hides every
- * padding slot and the future, so each sequence's tokens and cache are what it would get alone (up to float
- * summation order). A step runs each prefill (a sequence new to the runner) as its own call, unpadded, and all
+ * Batching rule: within one forward call each sequence's past fills the `past` slots from slot 0 (right padding:
+ * the slots after it are free) and its new tokens fill the new slots from their first (right padding); the
+ * attention mask hides every padding slot and the future, so each sequence's tokens and cache are what it would
+ * get alone (up to float summation order). A step runs each prefill (a sequence new to the runner) as its own call, unpadded, and all
  * the running sequences' decodes together in one call.
  */
 import * as ort from 'onnxruntime-node';
 import type { LlmModelInfo, StepInput, StepOutput } from './engine.js';
 import { KvCache, type KvShape } from './kv-cache.js';
 import { MASKED } from './llm-graph.js';
+import { ResidentBatch } from './resident-batch.js';
 
 /** RunnerOptions are the session settings. */
 export interface RunnerOptions {
@@ -32,13 +33,14 @@ export class LlmRunner {
   private readonly shape: KvShape;
   /** The outputs a step fetches: the tokens and the new cache slots (not present_*, which repeat the past). */
   private readonly fetches: string[];
-  private readonly scratch = new Map<string, Float32Array>();
+  private readonly resident: ResidentBatch;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: LlmModelInfo,
   ) {
     this.shape = { layers: info.layers, heads: info.heads, headDim: info.dModel / info.heads };
+    this.resident = new ResidentBatch(this.shape, info.maxContext);
     this.fetches = ['next_token'];
     for (let l = 0; l < info.layers; l++) this.fetches.push(`new_key_${l}`, `new_value_${l}`);
   }
@@ -65,6 +67,7 @@ export class LlmRunner {
   /** release frees a sequence's cache (unknown ids are ignored). */
   release(seqId: number): void {
     this.caches.delete(seqId);
+    this.resident.remove(seqId);
   }
 
   /**
@@ -102,21 +105,8 @@ export class LlmRunner {
   /** close releases the session. */
   async close(): Promise<void> {
     this.caches.clear();
-    this.scratch.clear();
+    this.resident.clear();
     await this.session.release();
-  }
-
-  /**
-   * scratchFor returns a view of `size` floats over a buffer kept for `name` between steps (allocating the past
-   * tensors anew each step cost more than the forward pass at batch 16). Callers overwrite every element.
-   */
-  private scratchFor(name: string, size: number): Float32Array {
-    let buffer = this.scratch.get(name);
-    if (buffer === undefined || buffer.length < size) {
-      buffer = new Float32Array(Math.max(size, 2 * (buffer?.length ?? 0)));
-      this.scratch.set(name, buffer);
-    }
-    return buffer.subarray(0, size);
   }
 
   private check(batch: readonly StepInput[]): void {
@@ -142,7 +132,11 @@ export class LlmRunner {
     if (problems.length > 0) throw new RangeError(`invalid LLM step:\n  ${problems.join('\n  ')}`);
   }
 
-  /** forward runs one graph call over `group` and returns each sequence's next token, appending to its cache. */
+  /**
+   * forward runs one graph call over `group` and returns each sequence's next token, appending to its cache.
+   * Fresh sequences (prefills) have no past; running ones (decodes) read theirs from the resident batch, whose
+   * row order is the call's batch order.
+   */
   private async forward(group: readonly StepInput[], fresh: boolean): Promise<number[]> {
     const { layers, heads, headDim } = this.shape;
     const caches = group.map((s) => {
@@ -150,20 +144,23 @@ export class LlmRunner {
       if (c === undefined) throw new Error(`sequence ${s.seqId} has no cache`);
       return c;
     });
-    const b = group.length;
     const seq = Math.max(...group.map((s) => s.tokens.length));
-    const past = Math.max(...caches.map((c) => c.length));
+    const rowOf = fresh ? group.map((_, i) => i) : this.resident.prepare(group.map((s, i) => ({ seqId: s.seqId, cache: caches[i] as KvCache })), seq);
+    const b = group.length;
+    const past = fresh ? 0 : this.resident.slots;
     const total = past + seq;
     const ids = new BigInt64Array(b * seq);
     const positions = new BigInt64Array(b * seq);
     const mask = new Float32Array(b * seq * total).fill(MASKED);
-    group.forEach((s, row) => {
-      const p = caches[row]?.length ?? 0;
-      for (let i = 0; i < s.tokens.length; i++) {
-        ids[row * seq + i] = BigInt(s.tokens[i] ?? 0);
-        positions[row * seq + i] = BigInt(p + i);
-        const base = (row * seq + i) * total;
-        mask.fill(0, base + past - p, base + past + i + 1);
+    group.forEach((s, i) => {
+      const row = rowOf[i] ?? 0;
+      const p = caches[i]?.length ?? 0;
+      for (let t = 0; t < s.tokens.length; t++) {
+        ids[row * seq + t] = BigInt(s.tokens[t] ?? 0);
+        positions[row * seq + t] = BigInt(p + t);
+        const base = (row * seq + t) * total;
+        mask.fill(0, base, base + p); // the row's past: slots 0 .. p − 1
+        mask.fill(0, base + past, base + past + t + 1); // this step's tokens up to itself
       }
     });
     const feeds: Record<string, ort.Tensor> = {
@@ -173,8 +170,7 @@ export class LlmRunner {
     };
     for (let l = 0; l < layers; l++) {
       for (const which of ['key', 'value'] as const) {
-        const data = this.scratchFor(`past_${which}_${l}`, b * heads * past * headDim);
-        caches.forEach((c, row) => c.copyInto(l, which, data, row, past));
+        const data = fresh ? new Float32Array(0) : this.resident.view(l, which);
         feeds[`past_${which}_${l}`] = new ort.Tensor('float32', data, [b, heads, past, headDim]);
       }
     }
@@ -185,12 +181,18 @@ export class LlmRunner {
       const key = results[`new_key_${l}`]?.data as Float32Array | undefined;
       const value = results[`new_value_${l}`]?.data as Float32Array | undefined;
       if (key === undefined || value === undefined) throw new Error(`the LLM returned no new_*_${l}`);
-      group.forEach((s, row) => caches[row]?.append(l, key, value, row, seq, 0, s.tokens.length));
+      group.forEach((s, i) => {
+        const row = rowOf[i] ?? 0;
+        caches[i]?.append(l, key, value, row, seq, 0, s.tokens.length);
+        if (!fresh) this.resident.write(l, key, value, row, seq, s.tokens.length);
+      });
     }
     for (const t of Object.values(results)) t.dispose();
-    return group.map((s, row) => {
-      caches[row]?.commit(s.tokens.length);
-      if (fresh && caches[row] !== undefined) this.caches.set(s.seqId, caches[row]);
+    return group.map((s, i) => {
+      const row = rowOf[i] ?? 0;
+      caches[i]?.commit(s.tokens.length);
+      if (!fresh) this.resident.commit(row, s.tokens.length);
+      if (fresh && caches[i] !== undefined) this.caches.set(s.seqId, caches[i]);
       return Number(next[row * seq + s.tokens.length - 1] ?? 0n);
     });
   }

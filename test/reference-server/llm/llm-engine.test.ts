@@ -65,6 +65,44 @@ describe('the reference LLM graph and runner', () => {
   });
 });
 
+describe('the runner under continuous batching', () => {
+  it('gives every sequence its own tokens while others join (prefill in the same step) and leave the running batch', async () => {
+    const runner = await LlmRunner.create(MODEL, INFO, { intraOpThreads: 1 });
+    const step = async (b: StepInput[]) => (await runner.step(b)).outputs;
+    const alone = [];
+    for (const [i, p] of [...PROMPTS, [300, 301]].entries()) {
+      alone.push((await generate({ step }, [p], 8, 200 + i))[0]!);
+      runner.release(200 + i);
+    }
+    // Steps: A, B, C start; after 3 steps B leaves and D joins; after 5 A leaves; C and D run to 8 tokens.
+    const got: number[][] = [[], [], [], []];
+    const running = new Map<number, number[]>([[0, PROMPTS[0]!], [1, PROMPTS[1]!], [2, PROMPTS[2]!]]);
+    for (let s = 0; s < 11; s++) {
+      if (s === 3) {
+        running.delete(1);
+        runner.release(1);
+        running.set(3, [300, 301]);
+      }
+      if (s === 5) {
+        running.delete(0);
+        runner.release(0);
+      }
+      const outputs = await step([...running].map(([seqId, tokens]) => ({ seqId, tokens })));
+      for (const o of outputs) {
+        got[o.seqId]!.push(o.token);
+        running.set(o.seqId, [o.token]);
+        if (got[o.seqId]!.length === 8) {
+          running.delete(o.seqId);
+          runner.release(o.seqId);
+        }
+      }
+    }
+    expect(got).toEqual([alone[0]!.slice(0, 5), alone[1]!.slice(0, 3), alone[2], alone[3]]);
+    expect(runner.kvTokens()).toBe(0);
+    await runner.close();
+  });
+});
+
 describe('OnnxLlmEngine', () => {
   let dir: string;
   let modelPath: string;
