@@ -1,9 +1,11 @@
 /**
  * What one step of the reference LLM costs through OnnxLlmEngine (worker thread included), decode at batch 1
  * against decode at batch 16, at a few past lengths: continuous batching pays off only if a batched decode costs
- * much less per token than single ones. Prints per-step and per-token medians and the per-token ratio.
+ * much less per token than single ones. The two are measured in turns (BENCH_ROUNDS rounds, because this machine
+ * is noisy); prints each one's median step time over all rounds, per step and per token, and the median of the
+ * rounds' per-token ratios.
  * Run: `npm run build && node dist/bench/llm-step.js` (BENCH_STEPS=N decode steps per measurement, default 40;
- * BENCH_THREADS=N ORT intra-op threads, default 1; BENCH_PRECISION=fp32|fp16|int8|int4).
+ * BENCH_ROUNDS=N, default 5; BENCH_THREADS=N ORT intra-op threads, default 1; BENCH_PRECISION=fp32|fp16|int8|int4).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,15 +17,16 @@ import { isPrecision } from '../reference-server/models/layers.js';
 const STEPS = Number(process.env['BENCH_STEPS'] ?? 40);
 const THREADS = Number(process.env['BENCH_THREADS'] ?? 1);
 const PRECISION = process.env['BENCH_PRECISION'] ?? 'fp32';
-const PROMPT_TOKENS = [16, 128];
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const PROMPT_TOKENS = [16, 128, 384];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-/** decodeStepMs prefills `batch` prompts of `promptTokens`, then times STEPS decode steps over all of them. */
-async function decodeStepMs(engine: OnnxLlmEngine, batch: number, promptTokens: number, firstSeq: number): Promise<number> {
+/** decodeStepMs prefills `batch` prompts of `promptTokens`, then times STEPS decode steps over all of them (their median). */
+async function decodeStepMs(engine: OnnxLlmEngine, batch: number, promptTokens: number, firstSeq: number): Promise<number[]> {
   const ids = Array.from({ length: batch }, (_, i) => firstSeq + i);
   let last = await engine.step(ids.map((seqId) => ({ seqId, tokens: Array.from({ length: promptTokens }, (_, t) => (seqId * 31 + t * 7) % 4000) })));
   const times: number[] = [];
@@ -33,7 +36,7 @@ async function decodeStepMs(engine: OnnxLlmEngine, batch: number, promptTokens: 
     times.push(performance.now() - t0);
   }
   for (const id of ids) engine.release(id);
-  return median(times);
+  return times;
 }
 
 async function main(): Promise<void> {
@@ -46,9 +49,19 @@ async function main(): Promise<void> {
     await decodeStepMs(engine, 16, 16, (seq += 100)); // warm-up
     console.log(`reference LLM ${PRECISION}, ${THREADS} intra-op thread(s), median of ${STEPS} decode steps`);
     for (const prompt of PROMPT_TOKENS) {
-      const one = await decodeStepMs(engine, 1, prompt, (seq += 100));
-      const sixteen = await decodeStepMs(engine, 16, prompt, (seq += 100));
-      const ratio = one / (sixteen / 16);
+      const ones: number[] = [];
+      const sixteens: number[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const a = await decodeStepMs(engine, 1, prompt, (seq += 100));
+        const b = await decodeStepMs(engine, 16, prompt, (seq += 100));
+        ones.push(...a);
+        sixteens.push(...b);
+        ratios.push(median(a) / (median(b) / 16));
+      }
+      const one = median(ones);
+      const sixteen = median(sixteens);
+      const ratio = median(ratios);
       console.log(
         `past ~${prompt}: batch 1 ${one.toFixed(2)} ms/step (${one.toFixed(2)} ms/token); batch 16 ${sixteen.toFixed(2)} ms/step ` +
           `(${(sixteen / 16).toFixed(3)} ms/token); batched decode is ${ratio.toFixed(1)}x cheaper per token`,

@@ -54,7 +54,18 @@ export class LlmRunner {
       executionMode: 'sequential',
     };
     const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-    return new LlmRunner(session, info);
+    const runner = new LlmRunner(session, info);
+    const inputs = ['input_ids', 'position_ids', 'attention_mask'];
+    for (let l = 0; l < info.layers; l++) inputs.push(`past_key_${l}`, `past_value_${l}`);
+    const missing = [
+      ...inputs.filter((n) => !session.inputNames.includes(n)).map((n) => `input ${n}`),
+      ...runner.fetches.filter((n) => !session.outputNames.includes(n)).map((n) => `output ${n}`),
+    ];
+    if (missing.length > 0) {
+      await session.release();
+      throw new Error(`the model does not match its config (${info.layers} layers) or this builder: no ${missing.join(', ')}; rebuild it`);
+    }
+    return runner;
   }
 
   /** kvTokens is the number of tokens held in all caches. */

@@ -91,10 +91,11 @@ export class ResidentBatch {
     this.lengths[row] = (this.lengths[row] ?? 0) + count;
   }
 
-  /** remove drops a sequence's row (released). */
+  /** remove drops a sequence's row (released); the buffers go when the last row does. */
   remove(seqId: number): void {
     const row = this.rows.indexOf(seqId);
     if (row >= 0) this.removeRow(row);
+    if (this.rows.length === 0) this.clear();
   }
 
   /** clear drops every row and the buffers. */
