@@ -17,7 +17,7 @@ import { buildLlmGraph, resolveLlmOptions, type LlmOptions } from './llm-graph.j
 import { TOKENIZER_NAME } from './tokenizer.js';
 
 /** LLM_BUILDER_VERSION is part of every fingerprint: bump it when the bytes or the config a build writes change. */
-export const LLM_BUILDER_VERSION = 2;
+export const LLM_BUILDER_VERSION = 3;
 /** LLM_NAME is the fp32 variant's model name; the others append `-<precision>`. */
 export const LLM_NAME = 'tiny-llm';
 /** AGREEMENT_FILE is the agreement JSON's name inside a variant's folder. */
@@ -125,11 +125,12 @@ function configOf(name: string, precision: Precision, o: LlmOptions): LlmConfig 
     layers: o.layers,
     d_model: o.dModel,
     heads: o.heads,
+    kv_heads: o.kvHeads,
     ffn: o.ffn,
     seed: o.seed,
     tokenizer: TOKENIZER_NAME,
     description:
-      `decoder-only transformer, ${o.layers} layers × ${o.heads} heads, d_model ${o.dModel}, FFN ${o.ffn} (GELU), ` +
+      `decoder-only transformer, ${o.layers} layers × ${o.heads} heads (${o.kvHeads === 1 ? 'one shared KV head' : 'multi-head KV'}), d_model ${o.dModel}, FFN ${o.ffn} (GELU), ` +
       `vocabulary ${o.vocab}, context ${o.maxContext}, KV cache, synthetic weights (seed ${o.seed}); ${weights[precision]}`,
   };
 }

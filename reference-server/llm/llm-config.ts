@@ -37,6 +37,8 @@ export interface LlmConfig {
   layers: number;
   d_model: number;
   heads: number;
+  /** Key/value heads (1: multi-query attention); the cache holds kv_heads × head_dim floats per token, layer, K and V. */
+  kv_heads: number;
   ffn: number;
   seed: number;
   /** How text becomes token ids (see tokenizer.ts). */

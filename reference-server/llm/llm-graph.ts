@@ -4,7 +4,8 @@
  *
  * One graph serves prefill and decode. Inputs: `input_ids` and `position_ids` (INT64 [batch, seq]),
  * `attention_mask` (FP32 [batch, 1, seq, past + seq], additive: 0 = attend, MASKED = not) and per layer i
- * `past_key_i` / `past_value_i` (FP32 [batch, heads, past, headDim]). Outputs: `next_token` (INT64 [batch, seq],
+ * `past_key_i` / `past_value_i` (FP32 [batch, kvHeads, past, headDim]; kvHeads is 1 by default: multi-query
+ * attention, every query head reads the one KV head, which keeps the cache and its per-step traffic small). Outputs: `next_token` (INT64 [batch, seq],
  * the greedy argmax after each position) and `present_key_i` / `present_value_i` (past and this step's keys and
  * values concatenated along the sequence axis) and `new_key_i` / `new_value_i` (this step's alone,
  * [batch, heads, seq, headDim]). Prefill is past = 0 and seq = prompt length; decode is seq = 1.
@@ -20,17 +21,20 @@ export type LlmOptions = {
   layers: number;
   dModel: number;
   heads: number;
+  /** Key/value heads: 1 (multi-query attention, the default: a 4× smaller KV cache) or `heads` (multi-head). */
+  kvHeads: number;
   ffn: number;
   vocab: number;
   maxContext: number;
 };
 
-/** LLM_DEFAULTS is the bundled LLM: 2 layers, d_model 256, 4 heads, FFN 1024, vocabulary 4096, context 512. */
+/** LLM_DEFAULTS is the bundled LLM: 2 layers, d_model 256, 4 query heads sharing 1 KV head, FFN 1024, vocabulary 4096, context 512. */
 export const LLM_DEFAULTS: Readonly<LlmOptions> = {
   seed: 0,
   layers: 2,
   dModel: 256,
   heads: 4,
+  kvHeads: 1,
   ffn: 1024,
   vocab: 4096,
   maxContext: 512,
@@ -46,6 +50,7 @@ export const MASKED = -1e4;
 export function resolveLlmOptions(options: Partial<LlmOptions> = {}): LlmOptions {
   const o = resolveOptions('llm', LLM_DEFAULTS, options);
   if (o.dModel % o.heads !== 0) throw new Error(`llm: dModel ${o.dModel} is not a multiple of heads ${o.heads}`);
+  if (o.kvHeads !== 1 && o.kvHeads !== o.heads) throw new Error(`llm: kvHeads ${o.kvHeads} must be 1 or heads (${o.heads})`);
   if (o.vocab < 2) throw new Error('llm: vocab must be at least 2 (one id is EOS)');
   return o;
 }
@@ -60,12 +65,14 @@ export function buildLlmGraph(options: Partial<LlmOptions>, precision: Precision
   const headDim = d / o.heads;
   const scalar = (hint: string, v: number): string => L.constant(hint, [], Float32Array.of(v));
   const splitHeads = g.int64s('split_heads_shape', [0, 0, o.heads, headDim]);
+  const splitKvHeads = g.int64s('split_kv_heads_shape', [0, 0, o.kvHeads, headDim]);
+  const kvWidth = o.kvHeads * headDim;
   const mergeHeads = g.int64s('merge_heads_shape', [0, 0, d]);
   const attnScale = scalar('attn_scale', 1 / Math.sqrt(headDim));
   const sqrt2 = scalar('sqrt2', Math.SQRT2);
   const one = scalar('one', 1);
   const half = scalar('half', 0.5);
-  const kvDims = (len: string): (string | number)[] => ['batch', o.heads, len, headDim];
+  const kvDims = (len: string): (string | number)[] => ['batch', o.kvHeads, len, headDim];
 
   const linear = (name: string, x: string, k: number, n: number, std: number): string => {
     const weight = w.tensor(`${name}.weight`, k * n, { kind: 'normal', std });
@@ -77,7 +84,7 @@ export function buildLlmGraph(options: Partial<LlmOptions>, precision: Precision
     const beta = L.constant(`${name}.beta`, [d], w.tensor(`${name}.beta`, d, { kind: 'normal', std: 0.05 }));
     return L.op('LayerNormalization', [x, gamma, beta], { axis: { i: -1 }, epsilon: { f: 1e-5 } });
   };
-  const heads = (x: string): string => L.op('Transpose', [L.op('Reshape', [x, splitHeads])], { perm: { ints: [0, 2, 1, 3] } });
+  const heads = (x: string, shape = splitHeads): string => L.op('Transpose', [L.op('Reshape', [x, shape])], { perm: { ints: [0, 2, 1, 3] } });
 
   const ids = g.input('input_ids', DataType.INT64, ['batch', 'seq']);
   const positions = g.input('position_ids', DataType.INT64, ['batch', 'seq']);
@@ -90,11 +97,11 @@ export function buildLlmGraph(options: Partial<LlmOptions>, precision: Precision
     const h = layerNorm(`${p}.ln1`, x);
     const xavier = Math.sqrt(1 / d);
     const q = L.op('Mul', [heads(linear(`${p}.attn.q`, h, d, d, xavier)), attnScale]);
-    const kNew = heads(linear(`${p}.attn.k`, h, d, d, xavier));
-    const vNew = heads(linear(`${p}.attn.v`, h, d, d, xavier));
+    const kNew = heads(linear(`${p}.attn.k`, h, d, kvWidth, xavier), splitKvHeads);
+    const vNew = heads(linear(`${p}.attn.v`, h, d, kvWidth, xavier), splitKvHeads);
     const k = L.op('Concat', [L.input(`past_key_${i}`, kvDims('past')), kNew], { axis: { i: 2 } });
     const v = L.op('Concat', [L.input(`past_value_${i}`, kvDims('past')), vNew], { axis: { i: 2 } });
-    // [b, heads, seq, d] · [b, heads, d, total] → [b, heads, seq, total], plus the mask broadcast over heads.
+    // [b, heads, seq, d] · [b, kvHeads, d, total] → [b, heads, seq, total] (one KV head broadcasts over all), plus the mask.
     const scores = L.op('Add', [L.op('MatMul', [q, L.op('Transpose', [k], { perm: { ints: [0, 1, 3, 2] } })]), mask]);
     const probs = L.op('Softmax', [scores], { axis: { i: -1 } });
     const context = L.op('Transpose', [L.op('MatMul', [probs, v])], { perm: { ints: [0, 2, 1, 3] } });

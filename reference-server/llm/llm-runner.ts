@@ -38,8 +38,9 @@ export class LlmRunner {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: LlmModelInfo,
+    kvHeads: number,
   ) {
-    this.shape = { layers: info.layers, heads: info.heads, headDim: info.dModel / info.heads };
+    this.shape = { layers: info.layers, heads: kvHeads, headDim: info.dModel / info.heads };
     this.resident = new ResidentBatch(this.shape, info.maxContext);
     this.fetches = ['next_token'];
     for (let l = 0; l < info.layers; l++) this.fetches.push(`new_key_${l}`, `new_value_${l}`);
@@ -54,7 +55,10 @@ export class LlmRunner {
       executionMode: 'sequential',
     };
     const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-    const runner = new LlmRunner(session, info);
+    // The KV head count (1 for multi-query attention, else `heads`) is read from the model itself.
+    const pastShape = session.inputMetadata.find((m) => m.name === 'past_key_0');
+    const kvDim = pastShape?.isTensor ? pastShape.shape[1] : undefined;
+    const runner = new LlmRunner(session, info, typeof kvDim === 'number' ? kvDim : info.heads);
     const inputs = ['input_ids', 'position_ids', 'attention_mask'];
     for (let l = 0; l < info.layers; l++) inputs.push(`past_key_${l}`, `past_value_${l}`);
     const missing = [

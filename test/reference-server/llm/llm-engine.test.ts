@@ -50,8 +50,9 @@ describe('the reference LLM graph and runner', () => {
     await runner.close();
   });
 
-  it('a decode batch mixing past lengths (and a padded multi-token continuation) gives each sequence its own tokens', async () => {
-    const runner = await LlmRunner.create(MODEL, INFO, { intraOpThreads: 1 });
+  it.each([1, 4])('a decode batch mixing past lengths (and a padded multi-token continuation) gives each sequence its own tokens (%i KV heads)', async (kvHeads) => {
+    const model = kvHeads === OPTIONS.kvHeads ? MODEL : buildLlmGraph({ ...OPTIONS, kvHeads }, 'fp32');
+    const runner = await LlmRunner.create(model, INFO, { intraOpThreads: 1 });
     const step = async (b: StepInput[]) => (await runner.step(b)).outputs;
     const batched = await generate({ step }, PROMPTS, 10, 1);
     const alone = [];
