@@ -22,10 +22,11 @@ function row(c: GateCheck): string {
     const state = c.notRun ? '➖ not run' : c.inDoubt && c.pass ? "❔ violated, but the generator's lag could explain it" : c.pass ? '✅ met' : `❌ violated${c.baselineFails ? ' (the baseline too)' : ''}`;
     return `| ${c.phase} | SLO ${c.metric} | ${valueText(c.metric, c.threshold, c.unit)} | ${c.notRun ? 'not run' : valueText(c.metric, c.actual, c.unit)} | | ${state}${c.partial ? ' (partial phase)' : ''} |`;
   }
-  const unit = c.metric === 'throughput' ? '/s' : ' ms';
+  const unit = c.metric === 'throughput' ? '/s' : c.metric === 'output_tokens_per_s' ? ' tokens/s' : ' ms';
   // Error rates in percent and their change in percentage points (an absolute rule); the others relative.
-  const change = !Number.isFinite(c.change) ? 'n/a' : c.metric === 'error_rate' ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(2)} pp` : `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %`;
-  if (c.metric === 'error_rate') return `| ${c.phase} | ${c.metric} | ${valueText(c.metric, c.baseline)} | ${valueText(c.metric, c.candidate)} | ${change} | ${verdictText(c)} |`;
+  const absolute = c.metric === 'error_rate' || c.metric === 'goodput';
+  const change = !Number.isFinite(c.change) ? 'n/a' : absolute ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(2)} pp` : `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %`;
+  if (absolute) return `| ${c.phase} | ${c.metric} | ${valueText(c.metric, c.baseline)} | ${valueText(c.metric, c.candidate)} | ${change} | ${verdictText(c)} |`;
   return `| ${c.phase} | ${c.metric} | ${num(c.baseline, unit)} | ${num(c.candidate, unit)} | ${change} | ${verdictText(c)} |`;
 }
 

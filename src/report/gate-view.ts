@@ -45,15 +45,16 @@ export interface GateRow {
 /** valueText formats a gated figure: requests per second, milliseconds, or an error rate in percent. */
 export function valueText(metric: string, v: number | null | undefined, unit?: string): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-';
-  if (metric === 'error_rate' || unit === 'ratio') return pct(v);
+  if (metric === 'error_rate' || metric === 'goodput' || unit === 'ratio') return pct(v);
   if (metric === 'throughput' || unit === 'rps') return `${rps(v)}/s`;
+  if (metric === 'output_tokens_per_s' || unit === 'tokens/s') return `${rps(v)} tokens/s`;
   return `${msValue(v)} ms`;
 }
 
 function changeText(c: Extract<GateCheck, { kind: 'verdict' }>): string {
   if (!Number.isFinite(c.change)) return '-';
   // Error rates change in percentage points (an absolute rule); the others relative to the baseline.
-  if (c.metric === 'error_rate') return `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(2)} pp`;
+  if (c.metric === 'error_rate' || c.metric === 'goodput') return `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(2)} pp`;
   return `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} %`;
 }
 

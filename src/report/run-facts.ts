@@ -3,6 +3,7 @@
  * valid or not), the warnings that must be seen before any number (invalid measurement, interruption, generator
  * lag, lost requests), a short "what happened", and one row per phase. Read from the results file only.
  */
+import { AT_LEAST_METRICS } from '../run/token-figures.js';
 import { showsDegradation } from '../faults/degradation.js';
 import { LATE_FRACTION_LIMIT } from '../run/evaluate.js';
 import { marginalFigures } from '../run/judge-validity.js';
@@ -140,8 +141,8 @@ export function checkText(c: SloCheck): string {
   const name = c.metric === 'error_rate' ? 'error rate' : c.metric;
   const limit = c.unit === 'ratio' ? pct(c.threshold) : `${c.threshold} ${c.unit}`;
   if (c.pass === null) return `${name} not run (limit ${limit})`;
-  const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : c.unit === 'ratio' ? pct(c.actual) : c.unit === 'ms' ? `${msValue(c.actual)} ms` : `${rps(c.actual)} rps`;
-  const op = c.metric === 'throughput' ? (c.pass ? '>=' : '<') : c.pass ? '<=' : '>';
+  const actual = c.actual === null || !Number.isFinite(c.actual) ? 'no successful responses' : c.unit === 'ratio' ? pct(c.actual) : c.unit === 'ms' ? `${msValue(c.actual)} ms` : c.unit === 'tokens/s' ? `${rps(c.actual)} tokens/s` : `${rps(c.actual)} rps`;
+  const op = AT_LEAST_METRICS.includes(c.metric) ? (c.pass ? '>=' : '<') : c.pass ? '<=' : '>';
   return `${name} ${actual} ${op} ${limit}${c.partial ? ' (partial phase)' : ''}`;
 }
 
