@@ -75,18 +75,31 @@ export class TokenStream {
   feed(chunk: Buffer, atUs: number): void {
     if (this.failure !== undefined || chunk.length === 0) return;
     this.atUs = atUs;
-    if (this.mode === 'sniff') this.sniff(chunk);
-    if (this.mode === 'json') {
-      this.jsonBytes += chunk.length;
-      if (this.jsonBytes > MAX_JSON_BYTES) return this.fail('BAD_RESPONSE', `the JSON answer is over ${MAX_JSON_BYTES} bytes`);
-      this.json.push(Buffer.from(chunk));
-    } else if (this.mode === 'sse') this.sseParser().feed(this.decoder.decode(chunk, { stream: true }));
+    // Runs inside a socket's data handler: nothing may escape (a tokenizer that throws on some text included).
+    try {
+      if (this.mode === 'sniff') this.sniff(chunk);
+      if (this.mode === 'json') {
+        this.jsonBytes += chunk.length;
+        if (this.jsonBytes > MAX_JSON_BYTES) return this.fail('BAD_RESPONSE', `the JSON answer is over ${MAX_JSON_BYTES} bytes`);
+        this.json.push(Buffer.from(chunk));
+      } else if (this.mode === 'sse') this.sseParser().feed(this.decoder.decode(chunk, { stream: true }));
+    } catch (err) {
+      this.fail('BAD_RESPONSE', `the answer could not be read: ${(err as Error).message}`);
+    }
   }
 
   /** end is called when the body is complete (its HTTP framing ended), at `atUs`; it reads a JSON answer or flushes the stream. */
   end(atUs: number): void {
     if (this.failure !== undefined) return;
     this.atUs = atUs;
+    try {
+      this.flush();
+    } catch (err) {
+      this.fail('BAD_RESPONSE', `the answer could not be read: ${(err as Error).message}`);
+    }
+  }
+
+  private flush(): void {
     if (this.mode === 'sse') {
       // A last event without its blank line is still an event once the body has properly ended.
       this.sseParser().feed(`${this.decoder.decode()}\n\n`);
