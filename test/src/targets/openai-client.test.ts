@@ -4,7 +4,7 @@
  * told to do), each failure's outcome code, both timeouts, usage, non-streamed answers, the request it sends,
  * check() and close().
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Outcome } from '../../../src/targets/client.js';
 import type { LlmPrompt, OpenAiOptions, PromptSource } from '../../../src/targets/llm-spec.js';
 import { createOpenAiClient } from '../../../src/targets/openai-client.js';
@@ -147,6 +147,35 @@ describe('openai client: every ending is an outcome code', () => {
     if (row.outputTokens !== undefined) expect(o.tokens?.outputTokens).toBe(row.outputTokens);
     if (row.outputTokens !== undefined && row.outputTokens > 0) expect(o.tokens?.firstTokenUs).toBeGreaterThan(o.sentUs);
     expect(o.tokens?.finishReason).toBe(row.finishReason);
+  });
+
+  it('clears both of its timers whatever the ending (OK, HTTP error, error event, cut, HTML, cancelled)', async () => {
+    const plans: SsePlan['misbehave'][] = [undefined, { kind: 'http-error', status: 503, message: 'busy' }, { kind: 'error-event', afterTokens: 1 }, { kind: 'cut', afterTokens: 1 }, { kind: 'html', status: 200 }, { kind: 'hang', afterTokens: 1 }];
+    const s = await server((body) => ({ ttftMs: 1, itlMs: 1, tokens: 2, misbehave: plans[Number(String((body['messages'] as { content: string }[])[0]!.content).split(' ')[1])] }));
+    // The client's timers are the ones with its two limits as delays (4321 ms whole, 1234 ms between chunks).
+    const live = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const setSpy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const h = realSet(() => (live.delete(h), fn(...args)), ms);
+      if (ms === 4321 || ms === 1234) live.add(h);
+      return h;
+    }) as typeof setTimeout);
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((h: NodeJS.Timeout | undefined) => (live.delete(h), realClear(h))) as typeof clearTimeout);
+    try {
+      const c = createOpenAiClient(target(s.url, { tokenTimeoutMs: 1234 }, { timeoutMs: 4321 }), prompts(), { seed: 1 });
+      const pending = plans.map(() => c.send());
+      await expect.poll(() => s.served.at(-1)?.chunkMs.length ?? 0).toBe(1);
+      const done = await Promise.all(pending.slice(0, -1));
+      expect(done.map((o) => o.code)).toEqual(['OK', 'HTTP_503', 'STREAM_ERROR', 'STREAM_ABORTED', 'BAD_RESPONSE']);
+      expect(live.size).toBe(2); // the hanging stream's two
+      await c.close();
+      expect((await pending.at(-1))!.code).toBe('CANCELLED');
+      expect(live.size).toBe(0);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
   });
 
   it('a refused connection is ECONNREFUSED', async () => {
