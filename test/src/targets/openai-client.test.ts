@@ -4,7 +4,11 @@
  * told to do), each failure's outcome code, both timeouts, usage, non-streamed answers, the request it sends,
  * check() and close().
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { makeCerts, startPipeProxy } from '../../../bench/lib/tls-fixtures.js';
 import type { Outcome } from '../../../src/targets/client.js';
 import type { LlmPrompt, OpenAiOptions, PromptSource } from '../../../src/targets/llm-spec.js';
 import { createOpenAiClient } from '../../../src/targets/openai-client.js';
@@ -266,5 +270,28 @@ describe('openai client: counts, modes and requests', () => {
   it('a target without a model or openai fields is a configuration error', () => {
     expect(() => createOpenAiClient({ ...target('http://127.0.0.1:1'), model: undefined } as TargetSpec, prompts(), { seed: 1 })).toThrow(/needs a model/);
     expect(() => createOpenAiClient({ ...target('http://127.0.0.1:1'), openai: undefined } as TargetSpec, prompts(), { seed: 1 })).toThrow(/openai fields/);
+  });
+});
+
+describe('openai client over TLS', () => {
+  it('streams over https:// (CA file, server name) on one kept-alive connection; a certificate it cannot check is TLS_ERROR', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-openai-tls-'));
+    try {
+      makeCerts(dir, 'llm.gauntlet.test');
+      const s = await server(() => ({ ttftMs: 1, itlMs: 1, tokens: 3 }));
+      const proxy = await startPipeProxy(Number(new URL(s.url).port), { key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.pem')), ALPNProtocols: ['http/1.1'] });
+      try {
+        const url = `https://127.0.0.1:${proxy.port}`;
+        const c = client(target(url, {}, { tls: { caFile: path.join(dir, 'ca.pem'), serverName: 'llm.gauntlet.test', insecureSkipVerify: false } }));
+        for (let i = 0; i < 2; i++) expect((await c.send()).tokens).toMatchObject({ outputTokens: 3, finishReason: 'length' });
+        expect(proxy.connections()).toBe(1);
+        const unchecked = await client(target(url, {}, { tls: { serverName: 'llm.gauntlet.test', insecureSkipVerify: false } })).send();
+        expect(unchecked.code).toBe('TLS_ERROR');
+      } finally {
+        await proxy.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
