@@ -65,16 +65,29 @@ export interface ChoiceText {
   finishReason?: string;
 }
 
-/** readChoice reads choices[0]: chat `delta.content` (stream) or `message.content`, completions `text`. */
+/** readChoice reads choices[0]: chat `delta.content` (stream) or `message.content` (with reasoning models' `reasoning_content` before it), completions `text`. */
 export function readChoice(doc: Record<string, unknown>): ChoiceText | undefined {
   const choices = doc['choices'];
   if (!Array.isArray(choices) || choices.length === 0) return undefined;
-  const c = choices[0] as { delta?: { content?: unknown }; message?: { content?: unknown }; text?: unknown; finish_reason?: unknown } | null;
+  const c = choices[0] as { delta?: ChatDelta; message?: ChatDelta; text?: unknown; finish_reason?: unknown } | null;
   if (typeof c !== 'object' || c === null) return undefined;
-  const raw = c.delta?.content ?? c.message?.content ?? c.text;
-  const out: ChoiceText = { text: typeof raw === 'string' ? raw : '' };
+  const out: ChoiceText = { text: typeof c.text === 'string' ? c.text : textOf(c.delta) + textOf(c.message) };
   if (typeof c.finish_reason === 'string' && c.finish_reason !== '') out.finishReason = c.finish_reason;
   return out;
+}
+
+/** ChatDelta is a chat chunk's delta or a chat answer's message. */
+interface ChatDelta {
+  content?: unknown;
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+}
+
+/** textOf is a chat delta's generated text: its reasoning (reasoning models' `reasoning_content`) and its content. */
+function textOf(d: ChatDelta | undefined): string {
+  if (typeof d !== 'object' || d === null) return '';
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return str(d.reasoning_content) + str(d.reasoning) + str(d.content);
 }
 
 /** errorMessage reads an OpenAI-style error (`{"error": {"message": …}}`, `{"error": "…"}`, `{"message": …}`); undefined if there is none. */

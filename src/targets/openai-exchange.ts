@@ -105,25 +105,34 @@ export class OpenAiExchange implements Exchange {
 
   private readonly onTotalTimeout = (): void => {
     if (this.s.pool.withdraw(this)) this.sentUs = this.queuedUs; // it waited for a connection and was never sent
+    if (this.stream?.finished === true) return this.lingered();
     const got = this.stream === null ? '' : ` (${this.stream.timing().outputTokens} tokens received)`;
     this.finish('TIMEOUT', `no complete answer within ${this.s.timeoutMs} ms${got}`, true);
   };
 
   private readonly onGapTimeout = (): void => {
+    if (this.stream?.finished === true) return this.lingered();
     const n = this.stream?.timing().outputTokens ?? 0;
     const where = this.events === 0 ? 'before the first chunk' : `after ${n} tokens`;
     this.finish('STREAM_TIMEOUT', `no chunk within token_timeout_ms (${this.s.tokenTimeoutMs} ms) ${where}`, true);
   };
 
+  /**
+   * lingered ends a stream that finished ([DONE] or a finish_reason) but whose HTTP answer never ended: every
+   * token arrived, so it is OK, done when it finished; its connection cannot carry another request and is closed.
+   */
+  private lingered(): void {
+    this.finish('OK', '', true, this.stream?.finishedAtUs);
+  }
+
   /** finish resolves the outcome once, stops both timers and (when the answer is not over) closes its connection. */
-  private finish(code: string, message: string, abort: boolean): void {
+  private finish(code: string, message: string, abort: boolean, doneUs = nowUs()): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.totalTimer);
     if (this.gapTimer !== null) clearTimeout(this.gapTimer);
     if (abort && this.conn !== null) this.conn.abort();
     this.conn = null;
-    const doneUs = nowUs();
     const outcome: Outcome = { code, sentUs: this.sentUs === 0 ? this.queuedUs : this.sentUs, doneUs, bytes: this.bytes };
     if (this.firstByteUs !== undefined) outcome.firstByteUs = this.firstByteUs;
     if (this.stream !== null) outcome.tokens = this.stream.timing();

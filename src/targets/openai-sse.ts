@@ -34,6 +34,8 @@ export class TokenStream {
   failure: Failure | undefined;
   /** `[DONE]` was received. */
   done = false;
+  /** When the stream finished (`[DONE]` or a finish_reason first seen), on the nowUs clock. */
+  finishedAtUs: number | undefined;
   /** The count of events (SSE) so far: the client restarts its between-chunks timer when it grows. */
   events = 0;
   private mode: 'sniff' | 'sse' | 'json';
@@ -163,6 +165,7 @@ export class TokenStream {
     if (e.event === 'error') return this.fail('STREAM_ERROR', errorOf(data));
     if (data === '[DONE]') {
       this.done = true;
+      this.finishedAtUs ??= this.atUs;
       return;
     }
     let doc: unknown;
@@ -179,7 +182,10 @@ export class TokenStream {
     const choice = readChoice(doc as Record<string, unknown>);
     if (choice === undefined) return; // a usage chunk, or a chunk of metadata only
     if (choice.text !== '') this.arrival(choice.text);
-    if (choice.finishReason !== undefined) this.finishReason = choice.finishReason;
+    if (choice.finishReason !== undefined) {
+      this.finishReason = choice.finishReason;
+      this.finishedAtUs ??= this.atUs;
+    }
   };
 
   /** completion reads a whole JSON answer: its tokens all arrive when the body completes. */

@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 export type Misbehaviour =
   | { kind: 'cut'; afterTokens: number }
   | { kind: 'hang'; afterTokens: number }
+  /** Send every token and [DONE], then keep the answer open. */
+  | { kind: 'linger' }
   | { kind: 'html'; status: number }
   | { kind: 'malformed'; afterTokens: number }
   | { kind: 'error-event'; afterTokens: number }
@@ -156,6 +158,8 @@ function answer(p: SsePlan, s: Served, res: http.ServerResponse, later: (atMs: n
         return void res.write(': cut\n\n', () => res.socket?.destroy());
       case 'hang':
         return; // never another byte
+      case 'linger':
+        return void res.write('data: [DONE]\n\n');
       case 'malformed':
         res.write('data: {"choices": [ {"delta": \n\n');
         return void res.end();

@@ -135,6 +135,7 @@ const ROWS: Row[] = [
   { name: 'a stream ended without [DONE] or a finish_reason', plan: { finish: null, done: false }, code: 'STREAM_ABORTED', message: /without \[DONE\] or a finish_reason/, outputTokens: 4 },
   { name: 'a stream that stops sending', plan: { misbehave: { kind: 'hang', afterTokens: 2 } }, options: { tokenTimeoutMs: 150 }, code: 'STREAM_TIMEOUT', message: /150 ms\) after 2 tokens/, outputTokens: 2 },
   { name: 'a stream that never starts', plan: { misbehave: { kind: 'hang', afterTokens: 0 }, roleChunk: false }, options: { tokenTimeoutMs: 150 }, code: 'STREAM_TIMEOUT', message: /before the first chunk/, outputTokens: 0 },
+  { name: 'an answer kept open after [DONE]', plan: { misbehave: { kind: 'linger' } }, options: { tokenTimeoutMs: 150 }, code: 'OK', outputTokens: 4, finishReason: 'length' },
   { name: 'a slow but steady stream (each gap under token_timeout_ms, the whole over it)', plan: { itlMs: 30, tokens: 12 }, options: { tokenTimeoutMs: 250 }, code: 'OK', outputTokens: 12, finishReason: 'length' },
   { name: 'a stream that trickles past the whole timeout', plan: { itlMs: 60, tokens: 50 }, options: { tokenTimeoutMs: 1000 }, timeoutMs: 300, code: 'TIMEOUT', message: /within 300 ms/ },
 ];
@@ -151,6 +152,7 @@ describe('openai client: every ending is an outcome code', () => {
     if (row.outputTokens !== undefined) expect(o.tokens?.outputTokens).toBe(row.outputTokens);
     if (row.outputTokens !== undefined && row.outputTokens > 0) expect(o.tokens?.firstTokenUs).toBeGreaterThan(o.sentUs);
     expect(o.tokens?.finishReason).toBe(row.finishReason);
+    if (row.code === 'OK') expect(o.doneUs - o.tokens!.lastTokenUs!).toBeLessThan(100_000); // done when the stream finished
   });
 
   it('clears both of its timers whatever the ending (OK, HTTP error, error event, cut, HTML, cancelled)', async () => {

@@ -40,6 +40,12 @@ describe('TokenStream', () => {
     expect(s.timing()).toMatchObject({ outputTokens: 3, inputTokens: 5, countedBy: 'chars', finishReason: 'length' });
   });
 
+  it("counts a reasoning model's reasoning_content as generated tokens, before its content", () => {
+    const reasoning = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { reasoning_content: 'think' }, finish_reason: null }] })}\n\n`;
+    const s = read(Buffer.from(reasoning + chunk('ok', 'stop')), 1 << 20);
+    expect(s.timing()).toMatchObject({ outputTokens: 7, finishReason: 'stop', gapsUs: [0] });
+  });
+
   it('keeps at most max_tokens gaps, whatever the server sends', () => {
     const s = read(Buffer.from(Array.from({ length: 50 }, () => chunk('x')).join('') + 'data: [DONE]\n\n'), 1 << 20, 8);
     expect(s.timing().gapsUs).toHaveLength(8);
