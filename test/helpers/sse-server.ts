@@ -53,6 +53,8 @@ export interface Served {
 export interface SseServer {
   url: string;
   served: Served[];
+  /** stall holds every write of every stream for `ms` from now (a global pause, like a GC or a stuck engine); later ones keep their schedule. */
+  stall(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -60,10 +62,12 @@ export interface SseServer {
 export async function startSseServer(plan: (body: Record<string, unknown>, path: string) => SsePlan): Promise<SseServer> {
   const served: Served[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let stalledUntil = 0;
   const later = (atMs: number, fn: () => void): void => {
     const t = setTimeout(() => {
       timers.delete(t);
-      fn();
+      if (performance.now() < stalledUntil) later(stalledUntil, fn);
+      else fn();
     }, Math.max(0, atMs - performance.now()));
     timers.add(t);
   };
@@ -91,6 +95,7 @@ export async function startSseServer(plan: (body: Record<string, unknown>, path:
   return {
     url: `http://127.0.0.1:${port}`,
     served,
+    stall: (ms: number) => void (stalledUntil = performance.now() + ms),
     close: () =>
       new Promise<void>((r) => {
         for (const t of timers) clearTimeout(t);

@@ -116,6 +116,21 @@ describe('openai client: timing truth', () => {
   });
 });
 
+describe('openai client: a global stall of the server', () => {
+  it('shows in the TTFT and the gaps of the streams it caught', async () => {
+    const s = await server(() => ({ ttftMs: 10, itlMs: 10, tokens: 6 }));
+    const c = client(target(s.url));
+    const before = c.send();
+    await expect.poll(() => s.served[0]?.chunkMs.length ?? 0).toBeGreaterThanOrEqual(2);
+    s.stall(200);
+    const during = await c.send();
+    const caught = await before;
+    expect(during.tokens!.firstTokenUs! - during.sentUs).toBeGreaterThanOrEqual(190_000);
+    expect(Math.max(...caught.tokens!.gapsUs)).toBeGreaterThanOrEqual(150_000);
+    expect([caught.code, during.code]).toEqual(['OK', 'OK']);
+  });
+});
+
 type Row = { name: string; plan: Partial<SsePlan>; options?: Partial<OpenAiOptions>; timeoutMs?: number; code: string; message?: RegExp; outputTokens?: number; finishReason?: string };
 
 const ROWS: Row[] = [
