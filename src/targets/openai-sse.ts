@@ -41,6 +41,8 @@ export class TokenStream {
   private mode: 'sniff' | 'sse' | 'json';
   private readonly decoder = new TextDecoder('utf-8');
   private parser: EventSourceParser | null = null;
+  /** Whether the stream's text so far ends with a line break. */
+  private lineEnded = true;
   private json: Buffer[] = [];
   private jsonBytes = 0;
   private atUs = 0;
@@ -84,7 +86,7 @@ export class TokenStream {
         this.jsonBytes += chunk.length;
         if (this.jsonBytes > MAX_JSON_BYTES) return this.fail('BAD_RESPONSE', `the JSON answer is over ${MAX_JSON_BYTES} bytes`);
         this.json.push(Buffer.from(chunk));
-      } else if (this.mode === 'sse') this.sseParser().feed(this.decoder.decode(chunk, { stream: true }));
+      } else if (this.mode === 'sse') this.sse(this.decoder.decode(chunk, { stream: true }));
     } catch (err) {
       this.fail('BAD_RESPONSE', `the answer could not be read: ${(err as Error).message}`);
     }
@@ -103,8 +105,10 @@ export class TokenStream {
 
   private flush(): void {
     if (this.mode === 'sse') {
-      // A last event without its blank line is still an event once the body has properly ended.
-      this.sseParser().feed(`${this.decoder.decode()}\n\n`);
+      // A last event without its blank line is still an event once the body has ended, but a half line is not:
+      // a body that ends mid-line (a cut, where nothing frames the body) is left unfinished.
+      this.sse(this.decoder.decode());
+      if (this.lineEnded) this.sseParser().feed('\n');
       return;
     }
     const text = Buffer.concat(this.json).toString('utf8');
@@ -145,6 +149,13 @@ export class TokenStream {
       const text = chunk.toString('utf8', 0, Math.min(chunk.length, 4096));
       this.fail('BAD_RESPONSE', looksLikeHtml(text) ? `the answer is an HTML page: ${describeText(text)}` : `the answer is neither an event stream nor JSON: ${describeText(text)}`);
     }
+  }
+
+  private sse(text: string): void {
+    if (text === '') return;
+    const last = text.charCodeAt(text.length - 1);
+    this.lineEnded = last === 10 || last === 13;
+    this.sseParser().feed(text);
   }
 
   private sseParser(): EventSourceParser {

@@ -68,6 +68,14 @@ describe('TokenStream', () => {
     expect(s.failure).toEqual({ code: 'BAD_RESPONSE', message: 'the answer could not be read: disallowed special token <|endoftext|>' });
   });
 
+  it.each([
+    ['a last event without its blank line is read', `${chunk('a')}data: [DONE]\n`, true],
+    ['a body that ends mid-line is left unfinished', `${chunk('a')}data: {"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}`, false],
+  ])('at the end of the body, %s', (_name, text, finished) => {
+    const s = read(Buffer.from(text), 5);
+    expect([s.failure, s.finished, s.timing().outputTokens]).toEqual([undefined, finished, 1]);
+  });
+
   it('a cut stream flushes nothing: a half line is not read as an event', () => {
     const s = new TokenStream(counter, 1, 10, 'text/event-stream');
     s.feed(Buffer.from(chunk('a') + 'data: {"choices":[{"delta":{"content":"b"}'), 1);
