@@ -123,6 +123,8 @@ export class ModelRepository implements InferenceCore {
       return;
     }
     entry.config = parsed.config;
+    // An LLM is served by the OpenAI front end (reference-server/llm/openai-models.ts), not as KServe tensors.
+    if (parsed.config.backend === 'llm') return log(`model ${name}: an LLM, served on the OpenAI routes (/v1/)`);
     const versions = await this.versionsToServe(folder, parsed.config);
     if (versions.length === 0) {
       entry.failures.push({ version: '', reason: `no version folder with a model.onnx in ${folder} matches the version policy` });
