@@ -77,10 +77,10 @@ export function validateModelConfig(raw: unknown, folderName: string, problems: 
     graph_optimization_level: f.oneOf('graph_optimization_level', ['disabled', 'basic', 'extended', 'all'] as const, 'all'),
     fallback_to_cpu: f.bool('fallback_to_cpu', false),
   };
-  const batching = f.sub('dynamic_batching');
+  const batching = isLlm ? undefined : f.sub('dynamic_batching');
   if (batching) config.dynamic_batching = dynamicBatching(batching, maxBatch, problems);
   // `dynamic_batching:` with no fields (like Triton's `dynamic_batching { }`) turns batching on with defaults.
-  else if (f.obj['dynamic_batching'] === null) config.dynamic_batching = dynamicBatching(new Fields({}, ['dynamic_batching'], problems), maxBatch, problems);
+  else if (!isLlm && f.obj['dynamic_batching'] === null) config.dynamic_batching = dynamicBatching(new Fields({}, ['dynamic_batching'], problems), maxBatch, problems);
   if (f.has('precision')) config.precision = f.oneOf('precision', ['fp32', 'fp16', 'int8', 'int4'] as const);
   const acc = f.sub('accuracy');
   if (acc) config.accuracy = accuracy(acc);
@@ -89,7 +89,7 @@ export function validateModelConfig(raw: unknown, folderName: string, problems: 
   const llm = f.sub('llm');
   if (isLlm) config.llm = llmServing(llm ?? new Fields({}, ['llm'], problems));
   else if (llm || f.obj['llm'] === null) problems.add(['llm'], "is only for backend 'llm'");
-  if (isLlm && f.has('dynamic_batching')) problems.add(['dynamic_batching'], "does not apply to backend 'llm' (its batching is llm.batching)");
+  if (isLlm && f.obj['dynamic_batching'] !== undefined) problems.add(['dynamic_batching'], "does not apply to backend 'llm' (its batching is llm.batching)");
   return config;
 }
 
