@@ -22,6 +22,7 @@ export class LlmMetrics {
   private readonly e2e: Histogram<'model_name'>;
   private readonly prompt: Counter<'model_name'>;
   private readonly generation: Counter<'model_name'>;
+  private readonly success: Counter<'model_name' | 'finished_reason'>;
 
   constructor(registry: Registry, schedulers: () => ReadonlyMap<string, LlmScheduler>) {
     const registers = [registry];
@@ -46,6 +47,7 @@ export class LlmMetrics {
     this.e2e = new Histogram({ name: 'vllm:e2e_request_latency_seconds', help: 'Histogram of end to end request latency in seconds.', labelNames, buckets: E2E_BUCKETS, registers });
     this.prompt = new Counter({ name: 'vllm:prompt_tokens_total', help: 'Number of prefill tokens processed.', labelNames, registers });
     this.generation = new Counter({ name: 'vllm:generation_tokens_total', help: 'Number of generation tokens processed.', labelNames, registers });
+    this.success = new Counter({ name: 'vllm:request_success_total', help: 'Count of successfully processed requests.', labelNames: ['model_name', 'finished_reason'], registers });
   }
 
   /** listener is what the scheduler of `model` reports its events to. */
@@ -56,7 +58,10 @@ export class LlmMetrics {
       onGenerated: (tokens) => this.generation.inc(labels, tokens),
       onFirstToken: (s) => this.ttft.observe(labels, s),
       onTokenGap: (s) => this.tpot.observe(labels, s),
-      onFinished: (s) => this.e2e.observe(labels, s),
+      onFinished: (s, reason) => {
+        this.e2e.observe(labels, s);
+        this.success.inc({ ...labels, finished_reason: reason });
+      },
     };
   }
 }

@@ -65,5 +65,5 @@ export interface SchedulerListener {
   /** Tokens were generated. */
   onGenerated?(tokens: number): void;
   /** A sequence finished (stop or length), this long after it arrived. */
-  onFinished?(seconds: number): void;
+  onFinished?(seconds: number, reason: SequenceEnd['finishReason']): void;
 }

@@ -192,7 +192,7 @@ export class LlmScheduler {
 
   private end(s: Running, reason: 'stop' | 'length', at: number): void {
     s.done = true;
-    this.listener.onFinished?.((at - s.arrivedMs) / 1000);
+    this.listener.onFinished?.((at - s.arrivedMs) / 1000, reason);
     s.sink.onEnd({ finishReason: reason, promptTokens: s.req.promptTokens.length, completionTokens: s.generated });
   }
 

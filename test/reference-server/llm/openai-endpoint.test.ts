@@ -113,6 +113,11 @@ describe('the OpenAI endpoint (official openai client, test engine)', () => {
     await waitUntil(() => slow.steps.length > 0, 'the long request runs');
     const waiting = client.completions.create({ model: 'slow-llm', prompt: 't1', max_tokens: 1 });
     await waitUntil(async () => (await metricValue(server.metricsPort, 'vllm:num_requests_waiting', { model_name: 'slow-llm' })) === 1, 'one request waits');
+    const labels = { model_name: 'slow-llm' };
+    expect(await metricValue(server.metricsPort, 'vllm:num_requests_running', labels)).toBe(1);
+    const usage = await metricValue(server.metricsPort, 'vllm:gpu_cache_usage_perc', labels);
+    expect(usage).toBeGreaterThan(0);
+    expect(usage).toBeLessThan(0.1); // a few of 16 x 128 tokens
     const shed = await httpRequest(server.httpPort, { path: '/v1/completions', body: { model: 'slow-llm', prompt: 't1', max_tokens: 1 } });
     expect(shed.status).toBe(503);
     expect(shed.headers['retry-after']).toBe('1');
@@ -159,5 +164,7 @@ describe('the OpenAI endpoint (official openai client, test engine)', () => {
     const gaps = await metricValue(server.metricsPort, 'vllm:time_per_output_token_seconds_sum', labels);
     expect(gaps).toBeGreaterThan(0);
     expect(await metricValue(server.metricsPort, 'vllm:gpu_cache_usage_perc', labels)).toBe(0);
+    expect(await metricValue(server.metricsPort, 'vllm:request_success_total', { ...labels, finished_reason: 'stop' })).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(server.metricsPort, 'vllm:e2e_request_latency_seconds_count', labels)).toBeGreaterThanOrEqual(5);
   });
 });
