@@ -87,10 +87,10 @@ export class OpenAiFrontEnd {
   }
 }
 
-/** promptTokens tokenizes the prompt and bounds max_tokens by the context (400 when they cannot fit). */
+/** promptTokens tokenizes the prompt and bounds max_tokens by the context and the KV budget (400 when they cannot fit). */
 function promptTokens(model: LlmModel, request: CompletionRequest): { tokens: number[]; maxTokens: number } {
   const { maxContext, vocabSize } = model.engine.info;
-  const tokens = typeof request.prompt === 'string' ? model.tokenizer.encode(request.prompt) : request.prompt;
+  const tokens = typeof request.prompt === 'string' ? encode(model.tokenizer, request.prompt) : request.prompt;
   const bad = tokens.findIndex((t) => t >= vocabSize);
   if (bad >= 0) throw new OpenAiError(400, `prompt[${bad}]: token id ${tokens[bad]} is outside the vocabulary (0 to ${vocabSize - 1})`, 'prompt', 'invalid_value');
   if (tokens.length === 0) throw new OpenAiError(400, 'the prompt has no tokens', 'prompt', 'invalid_value');
@@ -99,7 +99,18 @@ function promptTokens(model: LlmModel, request: CompletionRequest): { tokens: nu
   if (request.maxTokens !== undefined && request.maxTokens > room) {
     throw new OpenAiError(400, `This model's maximum context length is ${maxContext} tokens. However, you requested ${tokens.length + request.maxTokens} tokens (${tokens.length} in the prompt, ${request.maxTokens} for the completion)`, 'max_tokens', 'context_length_exceeded');
   }
-  return { tokens, maxTokens: request.maxTokens ?? room };
+  // Without max_tokens a sequence may run to the context, but no further than the whole KV budget lets it.
+  const fits = Math.max(1, model.scheduler.limits.kvCacheTokens - tokens.length);
+  return { tokens, maxTokens: request.maxTokens ?? Math.min(room, fits) };
+}
+
+/** encode tokenizes a prompt; text the tokenizer cannot take (a lone surrogate, say) is the request's fault: 400. */
+function encode(tokenizer: LlmTokenizer, text: string): number[] {
+  try {
+    return tokenizer.encode(text);
+  } catch (err) {
+    throw new OpenAiError(400, `the prompt could not be tokenized: ${(err as Error).message}`, 'prompt', 'invalid_value');
+  }
 }
 
 /** generate queues the sequence and answers as it runs (a stream, or one body at its end). */

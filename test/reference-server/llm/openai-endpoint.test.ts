@@ -91,6 +91,7 @@ describe('the OpenAI endpoint (official openai client, test engine)', () => {
     ['a prompt past the context', '/v1/completions', { model: 'test-llm', prompt: 'x '.repeat(200) }, 400],
     ['a token outside the vocabulary', '/v1/completions', { model: 'test-llm', prompt: [1, 99999] }, 400],
     ['a string temperature', '/v1/completions', { model: 'test-llm', prompt: 'x', temperature: 'hot' }, 400],
+    ['a prompt the tokenizer refuses', '/v1/completions', { model: 'test-llm', prompt: 'a\u0000b' }, 400],
     ['n = 2', '/v1/completions', { model: 'test-llm', prompt: 'x', n: 2 }, 400],
     ['stream_options without stream', '/v1/completions', { model: 'test-llm', prompt: 'x', stream_options: { include_usage: true } }, 400],
     ['an unknown model', '/v1/completions', { model: 'nope', prompt: 'x' }, 404],

@@ -62,9 +62,12 @@ export class TestEngine implements LlmEngine {
   }
 }
 
-/** testTokenizer encodes `t5 t6` as [5, 6] (any other word as 1) and decodes [5, 6] as ` t5 t6`. */
+/** testTokenizer encodes `t5 t6` as [5, 6] (any other word as 1) and decodes [5, 6] as ` t5 t6`; it throws on `\u0000`, as a strict tokenizer may. */
 export const testTokenizer: LlmTokenizer = {
-  encode: (text) => text.split(/\s+/).filter(Boolean).map((w) => (/^t\d+$/.test(w) ? Number(w.slice(1)) : 1)),
+  encode: (text) => {
+    if (text.includes('\u0000')) throw new Error('NUL is not a valid character');
+    return text.split(/\s+/).filter(Boolean).map((w) => (/^t\d+$/.test(w) ? Number(w.slice(1)) : 1));
+  },
   decode: (tokens) => tokens.map((t) => ` t${t}`).join(''),
 };
 
