@@ -96,7 +96,7 @@ describe('the OpenAI endpoint (official openai client, test engine)', () => {
     ['stream_options without stream', '/v1/completions', { model: 'test-llm', prompt: 'x', stream_options: { include_usage: true } }, 400],
     ['an unknown model', '/v1/completions', { model: 'nope', prompt: 'x' }, 404],
     ['an unknown route', '/v1/embeddings', { model: 'test-llm', input: 'x' }, 404],
-  ])('answers %s on %s with %i and OpenAI error JSON', async (_what, path, body, status) => {
+  ])('answers %s on %s (%j) with %i and OpenAI error JSON', async (_what, path, body, status) => {
     const reply = await httpRequest(server.httpPort, { method: 'POST', path, body: typeof body === 'string' ? Buffer.from(body) : body, headers: { 'content-type': 'application/json' } });
     expect(reply.status).toBe(status);
     expect(json(reply)).toMatchObject({ error: { message: expect.any(String), type: expect.any(String) } });
