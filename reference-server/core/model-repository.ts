@@ -243,6 +243,7 @@ export class ModelRepository implements InferenceCore {
   model(name: string, version?: string): LoadedModel {
     const entry = this.entries.get(name);
     if (!entry) throw notFound(`unknown model '${name}'`);
+    if (entry.config?.backend === 'llm') throw notFound(`'${name}' is an LLM: it is served on the OpenAI routes (/v1/chat/completions, /v1/completions), not on KServe's`);
     if (!version) {
       const latest = entry.versions[0];
       if (!latest) throw unavailable(`model '${name}' is not available: ${entry.failures.map((f) => f.reason).join('; ')}`);

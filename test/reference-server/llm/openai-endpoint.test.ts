@@ -102,6 +102,13 @@ describe('the OpenAI endpoint (official openai client, test engine)', () => {
     expect(json(reply)).toMatchObject({ error: { message: expect.any(String), type: expect.any(String) } });
   });
 
+  it('keeps the LLM off the KServe routes, with a 404 that says where it is served, and the server ready', async () => {
+    const reply = await httpRequest(server.httpPort, { path: '/v2/models/test-llm/infer', body: { inputs: [] } });
+    expect(reply.status).toBe(404);
+    expect(json(reply).error).toContain('/v1/chat/completions');
+    expect((await httpRequest(server.httpPort, { path: '/v2/health/ready' })).status).toBe(200);
+  });
+
   it('answers a wrong method with 405 and Allow', async () => {
     const reply = await httpRequest(server.httpPort, { method: 'GET', path: '/v1/chat/completions' });
     expect(reply.status).toBe(405);
