@@ -133,7 +133,19 @@ export class LlmScheduler {
       }
       const at = this.now();
       const byId = new Map(out.map((o) => [o.seqId, o.token]));
-      for (const s of this.running) this.advance(s, byId.get(s.id), at);
+      for (const s of this.running) {
+        try {
+          this.advance(s, byId.get(s.id), at);
+        } catch (err) {
+          // A sink that throws (its text could not be decoded, say) fails its own sequence, never the loop.
+          s.done = true;
+          try {
+            s.sink.onError(500, `the answer could not be written: ${(err as Error).message}`);
+          } catch {
+            // nothing more can be told to this client
+          }
+        }
+      }
       const still: Running[] = [];
       for (const s of this.running) if (s.cancelled || s.done) this.finish(s); else still.push(s);
       this.running = still;

@@ -160,6 +160,24 @@ describe('LlmScheduler', () => {
     expect(n.e.steps.every((st) => !st.seqIds.includes(2))).toBe(true);
   });
 
+  it('a sink that throws fails its own sequence only, and the loop goes on', async () => {
+    const { s, e } = setup();
+    let failed: number | undefined;
+    const bad = s.submit({ promptTokens: [1], maxTokens: 5, ignoreEos: false }, {
+      onToken: () => {
+        throw new Error('cannot decode');
+      },
+      onEnd() {},
+      onError: (status) => (failed = status),
+    });
+    expect(isShed(bad)).toBe(false);
+    const good = submit(s, 'good', [1], 5);
+    await until(() => failed !== undefined && e.released.length === 2);
+    expect(await good.done).toMatchObject({ finishReason: 'length', completionTokens: 5 });
+    expect(failed).toBe(500);
+    expect(e.released.sort()).toEqual([1, 2]);
+  });
+
   it('a failing step ends its sequences with 500 and releases them', async () => {
     const { s, e } = setup({}, { failWith: 'boom' });
     const a = submit(s, 'a', [1], 5);
