@@ -70,32 +70,35 @@ export class ResponseShape {
 }
 
 /**
- * IncrementalDecoder turns the tokens generated so far into the text not yet sent. It decodes the whole output each time
- * (outputs are bounded by the context) and holds back a trailing U+FFFD, which is a character whose bytes are split
- * across tokens, until the next token completes it.
+ * IncrementalDecoder turns the tokens generated so far into the text not yet sent, decoding only a short window
+ * (vLLM's incremental detokenization): the tokens since the last text sent, against the same tokens less the new
+ * ones. A window whose text ends in U+FFFD (a character whose bytes are split across tokens) is held back until
+ * the next token completes it, so the cost per token stays small however long the output.
  */
 export class IncrementalDecoder {
   private readonly tokens: number[] = [];
-  private sent = 0;
+  /** Where the window starts (the last text sent began here) and where its new tokens start. */
+  private prefixOffset = 0;
+  private readOffset = 0;
 
   constructor(private readonly tokenizer: LlmTokenizer) {}
 
   /** push adds a token and returns the text it completes ('' while a character is incomplete). */
   push(token: number): string {
     this.tokens.push(token);
-    const text = this.tokenizer.decode(this.tokens);
-    if (text.endsWith('\uFFFD')) return '';
-    return this.take(text);
+    const prefix = this.tokenizer.decode(this.tokens.slice(this.prefixOffset, this.readOffset));
+    const text = this.tokenizer.decode(this.tokens.slice(this.prefixOffset));
+    if (text.length <= prefix.length || text.endsWith('\uFFFD')) return '';
+    this.prefixOffset = this.readOffset;
+    this.readOffset = this.tokens.length;
+    return text.slice(prefix.length);
   }
 
   /** flush returns what is left, incomplete characters included (the sequence ended). */
   flush(): string {
-    return this.take(this.tokenizer.decode(this.tokens));
-  }
-
-  private take(text: string): string {
-    const out = text.slice(this.sent);
-    this.sent = Math.max(this.sent, text.length);
-    return out;
+    const prefix = this.tokenizer.decode(this.tokens.slice(this.prefixOffset, this.readOffset));
+    const text = this.tokenizer.decode(this.tokens.slice(this.prefixOffset));
+    this.prefixOffset = this.readOffset = this.tokens.length;
+    return text.slice(prefix.length);
   }
 }
