@@ -13,6 +13,10 @@ import { Metrics } from './metrics/metrics.js';
 import { registerAccessLogMetrics } from './metrics/access-log-metrics.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { packageVersion } from './project-root.js';
+import { DEFAULT_LLM_FACTORY, type LlmFactory } from './llm/engine-factory.js';
+import { LlmMetrics } from './llm/llm-metrics.js';
+import { OpenAiFrontEnd } from './llm/openai-front-end.js';
+import { LlmModels } from './llm/openai-models.js';
 
 /** ServerOptions configures a reference server; ports follow Triton (8000 HTTP, 8001 gRPC, 8002 metrics; 0 = any free). */
 export interface ServerOptions {
@@ -47,6 +51,8 @@ export interface ServerOptions {
   /** Append one JSON line per answered HTTP request and gRPC call to this file (docs/reference-server.md#access-log); opened before anything else starts, AccessLogOpenError when it cannot be. */
   accessLog?: string;
   log?: (line: string) => void;
+  /** Makes the engine and tokenizer of each LLM folder (`backend: llm`); default the built-in reference LLM. */
+  llmFactory?: LlmFactory;
 }
 
 /** RunningServer is a started reference server. */
@@ -58,6 +64,8 @@ export interface RunningServer {
   repository: ModelRepository;
   admission: Admission;
   metrics: Metrics;
+  /** The LLMs served on the OpenAI routes. */
+  llms: LlmModels;
   /** close drains and stops the server; in-flight requests get up to graceMs to finish, queued ones left then get 503. */
   close(graceMs?: number): Promise<void>;
 }
@@ -91,9 +99,14 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
   });
   const metrics = new Metrics(() => repository.models(), admission);
   if (accessLog) registerAccessLogMetrics(metrics.registry, accessLog);
+  let llms: LlmModels | undefined;
+  const llmMetrics = new LlmMetrics(metrics.registry, () => llms?.schedulers() ?? new Map());
+  llms = await LlmModels.load(opts.modelRepository, { factory: opts.llmFactory ?? DEFAULT_LLM_FACTORY, models: modelsAtStart(opts.models, opts.modelControl), metrics: llmMetrics, log: opts.log });
+  const served = llms;
+  const openAi = new OpenAiFrontEnd(() => served.byName);
   const started: { close(graceMs?: number): Promise<void> }[] = [];
   try {
-    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, maxJsonBodyBytes: opts.maxJsonBodyBytes, admission, timeouts: opts.timeouts, accessLog });
+    const http = await startHttpServer(repository, { host, port: opts.httpPort ?? 8000, maxBodyBytes: maxBody, maxJsonBodyBytes: opts.maxJsonBodyBytes, admission, timeouts: opts.timeouts, accessLog, openAi });
     started.push(http);
     const grpc = await startGrpcServer(repository, { host, port: opts.grpcPort ?? 8001, maxMessageBytes: maxBody, admission, timeouts: opts.timeouts, accessLog });
     started.push(grpc);
@@ -108,6 +121,7 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
       repository,
       admission,
       metrics,
+      llms: served,
       close: (graceMs = 10_000) =>
         (closing ??= (async () => {
           repository.startDraining();
@@ -115,7 +129,7 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
           // request is answered: the models get the grace period, then fail what is still queued (503 /
           // UNAVAILABLE) and let executing batches finish. Closing connections first would reset those requests.
           const frontEnds = Promise.all([http.close(graceMs + ANSWER_MS), grpc.close(graceMs + ANSWER_MS)]);
-          await repository.close(graceMs);
+          await Promise.all([repository.close(graceMs), served.close()]);
           await frontEnds;
           await accessLog?.close();
           await metricsServer.close();
@@ -126,6 +140,7 @@ export async function startReferenceServer(opts: ServerOptions): Promise<Running
   } catch (err) {
     await Promise.all(started.map((s) => s.close(0)));
     await repository.close(0);
+    await served.close();
     await accessLog?.close();
     metrics.close();
     admission.close();

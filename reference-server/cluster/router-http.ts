@@ -5,7 +5,8 @@
  * The request body is buffered (bounded by the body limit) so that an attempt that fails before any response
  * byte (connection refused or lost, attempt timeout) can be sent again to another replica, within the retry
  * rules. Once a replica's response has started, it is the answer: a replica that dies mid-response ends the
- * client's connection (there is no honest way to finish a half-sent body).
+ * client's connection (there is no honest way to finish a half-sent body), so a token stream cut by a killed
+ * replica is never retried and its client sees it cut.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -162,6 +163,8 @@ function attempt(routing: Routing, a: Attempt, agent: http.Agent, req: IncomingM
     upstream.on('response', (up) => {
       responded = true;
       routing.responded(a);
+      // An event stream (an LLM's tokens) lasts as long as its generation: the attempt timeout bounds its start only.
+      if (String(up.headers['content-type'] ?? '').startsWith('text/event-stream')) clearTimeout(timer);
       res.writeHead(up.statusCode ?? 502, { ...backwardHeaders(up.headers), [REPLICA_HEADER]: r.id });
       up.on('data', (chunk: Buffer) => {
         if (!res.write(chunk)) {

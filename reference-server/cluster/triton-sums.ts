@@ -1,8 +1,10 @@
 /**
- * TritonSums scrapes every replica's Triton metrics and keeps the `nv_inference_*` series summed over replicas,
- * so a scraper that only knows Triton's names sees the whole stack. Counters stay monotonic across deaths and
- * restarts: when a replica's process ends, its last scraped counters are kept (retired), and the next process's
- * counters, which start again at zero, are added on top. Gauges are summed over the live processes only.
+ * TritonSums scrapes every replica's Triton metrics and keeps the `nv_inference_*` series, and the LLMs' `vllm:*`
+ * series, summed over replicas, so a scraper that only knows Triton's or vLLM's names sees the whole stack.
+ * Counters and histograms stay monotonic across deaths and restarts: when a replica's process ends, its last
+ * scraped counters and buckets are kept (retired), and the next process's, which start again at zero, are added
+ * on top. Gauges are summed over the live processes only, except ratios (names ending in `_perc`, such as
+ * `vllm:gpu_cache_usage_perc`), which are averaged over them.
  */
 import { controlGet } from './replica-process.js';
 import type { Replica } from './supervisor.js';
@@ -10,7 +12,10 @@ import type { Replica } from './supervisor.js';
 /** MAX_SCRAPE_BYTES bounds one replica's /metrics answer (a few hundred series take tens of KB). */
 const MAX_SCRAPE_BYTES = 16 * 1024 * 1024;
 
-const PREFIX = 'nv_inference_';
+const PREFIXES = ['nv_inference_', 'vllm:'];
+const summed = (name: string): boolean => PREFIXES.some((p) => name.startsWith(p));
+/** The samples of a histogram family `h` are named h_bucket, h_sum and h_count. */
+const HISTOGRAM_PARTS = ['_bucket', '_sum', '_count'];
 
 interface Family {
   type: string;
@@ -54,14 +59,14 @@ export class TritonSums {
     for (const line of text.split('\n')) {
       if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
         const [, kind, name, ...rest] = line.split(' ');
-        if (!name?.startsWith(PREFIX)) continue;
+        if (!name || !summed(name)) continue;
         const family = this.families.get(name) ?? { type: 'untyped', help: '' };
         if (kind === 'HELP') family.help = rest.join(' ');
         else family.type = rest[0] ?? 'untyped';
         this.families.set(name, family);
         continue;
       }
-      if (!line.startsWith(PREFIX)) continue;
+      if (!summed(line)) continue;
       const sample = parseSample(line);
       if (sample) values.set(sample.key, (values.get(sample.key) ?? 0) + sample.value);
     }
@@ -74,28 +79,61 @@ export class TritonSums {
     if (!last) return;
     this.live.delete(r);
     for (const [key, value] of last.values) {
-      if (this.families.get(nameOf(key))?.type === 'counter') this.retired.set(key, (this.retired.get(key) ?? 0) + value);
+      const type = this.familyOf(nameOf(key))[1]?.type;
+      if (type === 'counter' || type === 'histogram') this.retired.set(key, (this.retired.get(key) ?? 0) + value);
     }
   }
 
-  /** render writes the sums in the Prometheus text format. */
+  /** render writes the sums in the Prometheus text format, each family's samples together (buckets in `le` order). */
   render(): string {
     const sums = new Map<string, number>(this.retired);
-    for (const { values } of this.live.values()) for (const [key, value] of values) sums.set(key, (sums.get(key) ?? 0) + value);
-    const byName = new Map<string, string[]>();
-    for (const [key, value] of [...sums].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const name = nameOf(key);
-      const lines = byName.get(name) ?? [];
-      lines.push(`${key} ${value}`);
-      byName.set(name, lines);
+    const ratios = new Map<string, number>();
+    for (const { values } of this.live.values()) {
+      for (const [key, value] of values) {
+        sums.set(key, (sums.get(key) ?? 0) + value);
+        if (nameOf(key).endsWith('_perc')) ratios.set(key, (ratios.get(key) ?? 0) + 1);
+      }
+    }
+    const byFamily = new Map<string, { key: string; value: number }[]>();
+    for (const [key, value] of sums) {
+      const family = this.familyOf(nameOf(key))[0];
+      const list = byFamily.get(family) ?? [];
+      list.push({ key, value: value / (ratios.get(key) ?? 1) });
+      byFamily.set(family, list);
     }
     let out = '';
-    for (const [name, lines] of byName) {
-      const f = this.families.get(name);
-      out += `# HELP ${name} ${f?.help ?? ''}\n# TYPE ${name} ${f?.type ?? 'untyped'}\n${lines.join('\n')}\n`;
+    for (const family of [...byFamily.keys()].sort()) {
+      const f = this.families.get(family);
+      const lines = byFamily.get(family)!.sort((a, b) => compareSamples(a.key, b.key)).map((x) => `${x.key} ${x.value}`);
+      out += `# HELP ${family} ${f?.help ?? ''}\n# TYPE ${family} ${f?.type ?? 'untyped'}\n${lines.join('\n')}\n`;
     }
     return out;
   }
+
+  /** familyOf maps a sample name to its family: itself, or the histogram it is a part of. */
+  private familyOf(name: string): [string, Family | undefined] {
+    const own = this.families.get(name);
+    if (own) return [name, own];
+    for (const part of HISTOGRAM_PARTS) {
+      if (!name.endsWith(part)) continue;
+      const base = name.slice(0, -part.length);
+      const f = this.families.get(base);
+      if (f?.type === 'histogram') return [base, f];
+    }
+    return [name, undefined];
+  }
+}
+
+/** compareSamples orders samples by name, then labels other than `le`, then `le` as a number (+Inf last). */
+function compareSamples(a: string, b: string): number {
+  const split = (key: string): [string, number] => {
+    const le = /le="([^"]*)"/.exec(key);
+    const bound = le ? (le[1] === '+Inf' ? Infinity : Number(le[1])) : -Infinity;
+    return [key.replace(/,?le="[^"]*"/, ''), bound];
+  };
+  const [ka, la] = split(a);
+  const [kb, lb] = split(b);
+  return ka < kb ? -1 : ka > kb ? 1 : la - lb;
 }
 
 function isDown(r: Replica): boolean {

@@ -73,7 +73,8 @@ export interface Accuracy {
 export interface ModelConfig {
   name: string;
   platform: 'onnxruntime_onnx';
-  backend: 'onnxruntime';
+  /** 'llm': the folder holds the reference LLM, served on the OpenAI routes (`/v1/...`) with the `llm` settings, not on KServe. */
+  backend: 'onnxruntime' | 'llm';
   /** 0 = the model does not batch (inputs carry their full shape). */
   max_batch_size: number;
   input: TensorConfig[];
@@ -98,4 +99,23 @@ export interface ModelConfig {
   description?: string;
   /** gauntlet: artificial delay added to each execution, for calibrating gates (microseconds; default 0). */
   artificial_delay_us?: number;
+  /** gauntlet: how an LLM (backend 'llm') is scheduled; present exactly when backend is 'llm'. */
+  llm?: LlmServingConfig;
+}
+
+/** LlmBatching is how an LLM's sequences share forward passes (docs/reference-server.md#llm-serving). */
+export type LlmBatching = 'continuous' | 'static' | 'none';
+
+/** LlmServingConfig is an LLM model's scheduler settings (gauntlet; names follow vLLM's engine arguments). */
+export interface LlmServingConfig {
+  /** continuous: sequences join and leave between steps; static: groups run to completion; none: one at a time. */
+  batching: LlmBatching;
+  /** Sequences in the running batch at most (vLLM's max_num_seqs; default 16). */
+  max_num_seqs: number;
+  /** KV-cache budget in tokens; a sequence reserves prompt + max_tokens (0 = max_num_seqs x the model's context). */
+  kv_cache_tokens: number;
+  /** Requests waiting for a place in the batch at most; one more is shed with 503 (default 256). */
+  max_queue: number;
+  /** How long a request may wait for a place, ms; past it, it is answered 503 (default 30 000; 0 = no limit). */
+  max_queue_delay_ms: number;
 }

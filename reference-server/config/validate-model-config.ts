@@ -10,6 +10,7 @@ import type {
   DynamicBatching,
   ExecutionProviderName,
   InstanceGroup,
+  LlmServingConfig,
   ModelConfig,
   TensorConfig,
   VersionPolicy,
@@ -30,7 +31,7 @@ export function toDatatype(t: ConfigDataType): Datatype {
 const TOP_KEYS = [
   'name', 'platform', 'backend', 'max_batch_size', 'input', 'output', 'dynamic_batching', 'instance_group',
   'version_policy', 'execution_provider', 'intra_op_threads', 'graph_optimization_level', 'fallback_to_cpu',
-  'precision', 'accuracy', 'description', 'artificial_delay_us',
+  'precision', 'accuracy', 'description', 'artificial_delay_us', 'llm',
 ] as const;
 
 /** ValidationResult is either an effective config or the full list of problems. */
@@ -52,10 +53,12 @@ export function validateModelConfig(raw: unknown, folderName: string, problems: 
   const name = f.str('name', folderName);
   if (name !== folderName) problems.add(['name'], `must match the model's folder name '${folderName}', got '${name}'`);
   f.oneOf('platform', ['onnxruntime_onnx'] as const, 'onnxruntime_onnx');
-  f.oneOf('backend', ['onnxruntime'] as const, 'onnxruntime');
+  const backend = f.oneOf('backend', ['onnxruntime', 'llm'] as const, 'onnxruntime');
+  const isLlm = backend === 'llm';
   const maxBatch = f.int('max_batch_size', { min: 0, max: 1 << 20, default: 0 });
-  const input = f.list('input', (v, p) => tensorConfig(v, p, problems, true, maxBatch), true);
-  const output = f.list('output', (v, p) => tensorConfig(v, p, problems, false, maxBatch), true);
+  // An LLM's tensors are its engine's business: it is served on the OpenAI routes, not as KServe tensors.
+  const input = f.list('input', (v, p) => tensorConfig(v, p, problems, true, maxBatch), !isLlm);
+  const output = f.list('output', (v, p) => tensorConfig(v, p, problems, false, maxBatch), !isLlm);
   uniqueNames(input, 'input', problems);
   uniqueNames(output, 'output', problems);
   const ep = f.oneOf<ExecutionProviderName>('execution_provider', ['cpu', 'webgpu', 'cuda'], 'cpu');
@@ -63,7 +66,7 @@ export function validateModelConfig(raw: unknown, folderName: string, problems: 
   const config: ModelConfig = {
     name,
     platform: 'onnxruntime_onnx',
-    backend: 'onnxruntime',
+    backend,
     max_batch_size: maxBatch,
     input,
     output,
@@ -74,16 +77,34 @@ export function validateModelConfig(raw: unknown, folderName: string, problems: 
     graph_optimization_level: f.oneOf('graph_optimization_level', ['disabled', 'basic', 'extended', 'all'] as const, 'all'),
     fallback_to_cpu: f.bool('fallback_to_cpu', false),
   };
-  const batching = f.sub('dynamic_batching');
+  const batching = isLlm ? undefined : f.sub('dynamic_batching');
   if (batching) config.dynamic_batching = dynamicBatching(batching, maxBatch, problems);
   // `dynamic_batching:` with no fields (like Triton's `dynamic_batching { }`) turns batching on with defaults.
-  else if (f.obj['dynamic_batching'] === null) config.dynamic_batching = dynamicBatching(new Fields({}, ['dynamic_batching'], problems), maxBatch, problems);
+  else if (!isLlm && f.obj['dynamic_batching'] === null) config.dynamic_batching = dynamicBatching(new Fields({}, ['dynamic_batching'], problems), maxBatch, problems);
   if (f.has('precision')) config.precision = f.oneOf('precision', ['fp32', 'fp16', 'int8', 'int4'] as const);
   const acc = f.sub('accuracy');
   if (acc) config.accuracy = accuracy(acc);
   if (f.has('description')) config.description = f.str('description');
   if (f.has('artificial_delay_us')) config.artificial_delay_us = f.int('artificial_delay_us', { min: 0, max: 60_000_000 });
+  const llm = f.sub('llm');
+  if (isLlm) config.llm = llmServing(llm ?? new Fields({}, ['llm'], problems));
+  else if (llm || f.obj['llm'] === null) problems.add(['llm'], "is only for backend 'llm'");
+  if (isLlm && f.obj['dynamic_batching'] !== undefined) problems.add(['dynamic_batching'], "does not apply to backend 'llm' (its batching is llm.batching)");
   return config;
+}
+
+/** LLM_SERVING_KEYS are the fields of `llm:`. */
+const LLM_SERVING_KEYS = ['batching', 'max_num_seqs', 'kv_cache_tokens', 'max_queue', 'max_queue_delay_ms'] as const;
+
+function llmServing(f: Fields): LlmServingConfig {
+  f.only(LLM_SERVING_KEYS);
+  return {
+    batching: f.oneOf('batching', ['continuous', 'static', 'none'] as const, 'continuous'),
+    max_num_seqs: f.int('max_num_seqs', { min: 1, max: 1024, default: 16 }),
+    kv_cache_tokens: f.int('kv_cache_tokens', { min: 0, max: 1 << 24, default: 0 }),
+    max_queue: f.int('max_queue', { min: 1, max: 100_000, default: 256 }),
+    max_queue_delay_ms: f.int('max_queue_delay_ms', { min: 0, max: 3_600_000, default: 30_000 }),
+  };
 }
 
 function tensorConfig(v: unknown, path: readonly (string | number)[], problems: Problems, isInput: boolean, maxBatch: number): TensorConfig | undefined {

@@ -123,6 +123,8 @@ export class ModelRepository implements InferenceCore {
       return;
     }
     entry.config = parsed.config;
+    // An LLM is served by the OpenAI front end (reference-server/llm/openai-models.ts), not as KServe tensors.
+    if (parsed.config.backend === 'llm') return log(`model ${name}: an LLM, served on the OpenAI routes (/v1/)`);
     const versions = await this.versionsToServe(folder, parsed.config);
     if (versions.length === 0) {
       entry.failures.push({ version: '', reason: `no version folder with a model.onnx in ${folder} matches the version policy` });
@@ -241,6 +243,7 @@ export class ModelRepository implements InferenceCore {
   model(name: string, version?: string): LoadedModel {
     const entry = this.entries.get(name);
     if (!entry) throw notFound(`unknown model '${name}'`);
+    if (entry.config?.backend === 'llm') throw notFound(`'${name}' is an LLM: it is served on the OpenAI routes (/v1/chat/completions, /v1/completions), not on KServe's`);
     if (!version) {
       const latest = entry.versions[0];
       if (!latest) throw unavailable(`model '${name}' is not available: ${entry.failures.map((f) => f.reason).join('; ')}`);

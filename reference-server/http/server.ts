@@ -14,6 +14,7 @@ import { type AccessLog, servedVersion } from '../core/access-log.js';
 import type { InferenceCore, LoadedModel } from '../core/types.js';
 import { answerUnread, bodyLength } from '../core/unread-body.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
+import { OpenAiFrontEnd } from '../llm/openai-front-end.js';
 import { COUNTED, watchHttpRequest } from './access-log-http.js';
 import { encodeInferResponse, HEADER_LENGTH, parseInferBody } from './infer-codec.js';
 import { JsonParsePool, PARSE_OFFLOAD_BYTES } from './json-parse-pool.js';
@@ -35,6 +36,8 @@ export interface HttpOptions {
   parseThreads?: number;
   /** Where each answered request gets its line (docs/reference-server.md#access-log); default none. */
   accessLog?: AccessLog;
+  /** The OpenAI routes (`/v1/...`) for the LLMs (docs/reference-server.md#llm-serving); default none (404). */
+  openAi?: OpenAiFrontEnd;
 }
 
 /** HttpFrontEnd is a running HTTP front end. */
@@ -67,6 +70,7 @@ interface Context {
   parser: JsonParsePool;
   maxBody: number;
   maxJson: number;
+  openAi?: OpenAiFrontEnd;
 }
 
 /** startHttpServer binds the HTTP front end (port 0 = any free port). */
@@ -78,6 +82,7 @@ export async function startHttpServer(core: InferenceCore, opts: HttpOptions): P
     parser: new JsonParsePool(opts.parseThreads ?? Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2)))),
     maxBody: opts.maxBodyBytes ?? 64 * 1024 * 1024,
     maxJson: opts.maxJsonBodyBytes ?? DEFAULT_MAX_JSON_BODY_BYTES,
+    openAi: opts.openAi,
   };
   const inFlight = new InFlight();
   const log = opts.accessLog;
@@ -110,6 +115,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   const path = url.split('?', 1)[0]!;
   const method = req.method ?? 'GET';
   const isPost = method === 'POST';
+  if (ctx.openAi && OpenAiFrontEnd.handles(path)) return ctx.openAi.handle(req, res, path);
   const m = MODEL_PATH.exec(path);
   // Inference is decided before its body is read: a request that is refused costs no reading or parsing.
   if (m && m[3] === 'infer' && isPost) return handleInfer(ctx, req, res, m, receivedNs);
