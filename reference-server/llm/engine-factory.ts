@@ -1,10 +1,13 @@
 /**
  * The one place where the reference server gets an LLM's engine and tokenizer from a model folder (a folder whose
  * config.yaml says `backend: llm`). The reference LLM itself (its ONNX graphs, weights and tokenizer) is built by
- * its own module; until it is wired in here, both functions throw, and an LLM folder fails to load with that
- * message. Tests pass their own LlmFactory to the server instead.
+ * buildLlm (build-llm.ts); its engine runs in a worker thread (onnx-engine.ts) and its tokenizer folds
+ * gpt-tokenizer's ids into the model's vocabulary (tokenizer.ts). Tests may pass their own LlmFactory instead.
  */
 import type { LlmEngine, LlmTokenizer } from './engine.js';
+import { readLlmModel } from './llm-config.js';
+import { OnnxLlmEngine } from './onnx-engine.js';
+import { GptMappedTokenizer } from './tokenizer.js';
 
 /** LlmFactory makes an LLM's engine and tokenizer from its model folder. */
 export interface LlmFactory {
@@ -12,16 +15,15 @@ export interface LlmFactory {
   createTokenizer(modelDir: string): Promise<LlmTokenizer>;
 }
 
-const NOT_BUILT_IN = 'the reference LLM is not built in (reference-server/llm/engine-factory.ts has no engine to create)';
-
-/** createLlmEngine loads the engine of the LLM in `modelDir`. */
+/** createLlmEngine loads the engine of the LLM in `modelDir` (a worker thread with its ONNX Runtime session). */
 export async function createLlmEngine(modelDir: string): Promise<LlmEngine> {
-  throw new Error(`${modelDir}: ${NOT_BUILT_IN}`);
+  return OnnxLlmEngine.open(modelDir);
 }
 
-/** createLlmTokenizer loads the tokenizer of the LLM in `modelDir`. */
+/** createLlmTokenizer makes the tokenizer of the LLM in `modelDir` (its vocabulary size from config.yaml). */
 export async function createLlmTokenizer(modelDir: string): Promise<LlmTokenizer> {
-  throw new Error(`${modelDir}: ${NOT_BUILT_IN}`);
+  const { info } = await readLlmModel(modelDir);
+  return new GptMappedTokenizer(info.vocabSize);
 }
 
 /** DEFAULT_LLM_FACTORY is the server's factory unless one is given. */
