@@ -75,7 +75,7 @@ function readOpenAi(f: Fields, ctx: TargetReadContext): { model?: string; header
   const endpoint = f.oneOf('endpoint', Object.keys(ENDPOINTS) as (keyof typeof ENDPOINTS)[]) ?? OPENAI_DEFAULTS.endpoint;
   const stream = f.boolean('stream') ?? OPENAI_DEFAULTS.stream;
   const usage = f.boolean('include_usage');
-  if (usage !== undefined && !stream) f.problem('include_usage', 'needs stream: true (a response that is not streamed always carries its usage)');
+  if (usage === true && !stream) f.problem('include_usage', 'needs stream: true (a response that is not streamed always carries its usage)');
   const body = readBody(f);
   const whole = ctx.timeoutMs ?? OPENAI_DEFAULTS.timeoutMs;
   const gap = f.integer('token_timeout_ms', TOKEN_TIMEOUT_RANGE);

@@ -63,6 +63,7 @@ describe('openai target fields', () => {
 
   it('without a stream asks for no usage chunk; a short timeout_ms shortens the default token gap', () => {
     expect(parseTarget(BASE + 'stream: false\ntimeout_ms: 4000\n', 't.yaml')).toMatchObject({ timeoutMs: 4000, openai: { stream: false, includeUsage: false, tokenTimeoutMs: 4000 } });
+    expect(parseTarget(BASE + 'stream: false\ninclude_usage: false\n', 't.yaml').openai).toMatchObject({ stream: false, includeUsage: false });
   });
 
   it('takes https with TLS settings like the http targets', () => {
