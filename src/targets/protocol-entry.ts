@@ -78,7 +78,7 @@ export function urlAddress(t: TargetSpec): TargetAddress {
 
 /** urlProxied is an http(s):// url pointed at the proxy (scheme and path prefix kept). */
 export function urlProxied(t: TargetSpec, at: string): string {
-  return t.url.replace(/^(https?):\/\/[^/]+/, `$1://${at}`);
+  return t.url.replace(/^(https?):\/\/[^/]+/i, (_, scheme: string) => `${scheme.toLowerCase()}://${at}`);
 }
 
 /** targetHeaders is the spec's `headers` of a protocol that sends them with every request (none when empty). */

@@ -41,6 +41,7 @@ describe('the address network faults proxy', () => {
   it.each<[string, Partial<TargetSpec>, { host: string; port: number }, string]>([
     ['http', { url: 'http://10.0.0.7:8000/prefix' }, { host: '10.0.0.7', port: 8000 }, 'http://127.0.0.1:4000/prefix'],
     ['http without a port', { url: 'http://h.example' }, { host: 'h.example', port: 80 }, 'http://127.0.0.1:4000'],
+    ['an upper-case scheme', { url: 'HTTP://h.example:81/x' }, { host: 'h.example', port: 81 }, 'http://127.0.0.1:4000/x'],
     ['https without a port', { url: 'https://h.example/', tls: { insecureSkipVerify: false } }, { host: 'h.example', port: 443 }, 'https://127.0.0.1:4000/'],
     ['gRPC', { protocol: 'kserve-grpc', url: '[::1]:8001' }, { host: '::1', port: 8001 }, '127.0.0.1:4000'],
     ['grpc://', { protocol: 'kserve-grpc', url: 'grpc://h:8001' }, { host: 'h', port: 8001 }, 'grpc://127.0.0.1:4000'],
