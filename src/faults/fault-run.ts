@@ -3,9 +3,12 @@
  * network faults (started before the load workers, which are given the proxy's address instead of the
  * target's), the admin API of the embedded replicated stack, and the scheduler that fires the faults.
  */
+import net from 'node:net';
 import path from 'node:path';
 import type { FaultRecord, ResultsFile } from '../results/results-schema.js';
 import type { Plan } from '../scenario/plan.js';
+import type { TargetAddress } from '../targets/protocol-entry.js';
+import { PROTOCOL_ENTRIES } from '../targets/protocols.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { AdminClient, type AdminEndpoint } from './admin-client.js';
 import { ProxyThread } from './proxy-thread.js';
@@ -90,20 +93,20 @@ export class FaultRun {
   }
 }
 
-/** targetAddress is the host and port a target's url points at. */
-export function targetAddress(target: TargetSpec): { host: string; port: number } {
-  if (target.protocol === 'kserve-grpc') {
-    const m = /^(?:grpc:\/\/)?\[?([^\]]+?)\]?:(\d+)$/.exec(target.url);
-    if (!m) throw new Error(`not a gRPC address: ${target.url}`);
-    return { host: m[1]!, port: Number(m[2]) };
-  }
-  const u = new URL(target.url);
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port !== '' ? Number(u.port) : 80 };
+/** targetAddress is the host and port a target's url points at (its protocol's entry reads the url). */
+export function targetAddress(target: TargetSpec): TargetAddress {
+  return PROTOCOL_ENTRIES[target.protocol].address(target);
 }
 
-/** throughProxy is the target with its url pointing at the proxy (path prefix and scheme kept). */
+/**
+ * throughProxy is the target with its url pointing at the proxy (scheme and path prefix kept). A TLS target keeps
+ * checking the certificate against its own host name: the proxy forwards bytes, so the server still presents the
+ * certificate of that name, not of 127.0.0.1.
+ */
 export function throughProxy(target: TargetSpec, proxyPort: number): TargetSpec {
-  const at = `127.0.0.1:${proxyPort}`;
-  const url = target.protocol === 'kserve-grpc' ? (target.url.startsWith('grpc://') ? `grpc://${at}` : at) : target.url.replace(/^http:\/\/[^/]+/, `http://${at}`);
-  return { ...target, url };
+  const entry = PROTOCOL_ENTRIES[target.protocol];
+  const url = entry.proxied(target, `127.0.0.1:${proxyPort}`);
+  const { host } = entry.address(target);
+  const tls = target.tls !== undefined && target.tls.serverName === undefined && net.isIP(host) === 0 ? { ...target.tls, serverName: host } : target.tls;
+  return { ...target, url, ...(tls !== undefined && { tls }) };
 }

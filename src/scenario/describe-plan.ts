@@ -9,6 +9,7 @@ import type { ArrivalSpec, EmbeddedTarget, FaultPlan, PhasePlan, Plan, ShapeSpec
 import { DRILL_DEFAULTS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { createShape } from './shapes.js';
+import { PROTOCOL_ENTRIES } from '../targets/protocols.js';
 import { formatDuration, formatRps, round } from './units.js';
 
 /** describePlan renders a plan as lines of text (no trailing newline). */
@@ -20,7 +21,7 @@ export function describePlan(plan: Plan): string {
   if (plan.durationScale !== 1) facts.push(`durations scaled by ${plan.durationScale}`);
   lines.push(`  ${facts.join(' · ')}`);
   lines.push(`Target: ${describeTarget(plan.target)}`);
-  lines.push(`Request: ${plan.request.mix ? `a mix of ${plan.request.mix.length} template${plan.request.mix.length === 1 ? '' : 's'}` : describeRequest(plan.request)}`);
+  lines.push(`Request: ${plan.request.mix ? `a mix of ${plan.request.mix.length} template${plan.request.mix.length === 1 ? '' : 's'}` : describeRequest(plan.request, plan.target)}`);
   lines.push(...describeMix(plan.request));
   lines.push(`SLO: ${describeSlo(plan.slo) || 'none'}`);
   lines.push('Phases:');
@@ -110,25 +111,19 @@ function describeTarget(t: TargetSpec | EmbeddedTarget): string {
   if ('embedded' in t) {
     const models = t.models && t.models.length > 0 ? ` · models ${t.models.join(', ')}` : '';
     const stack = t.replicas !== undefined ? ` · ${t.replicas} replicas (${[`router ${t.router ?? 'least-outstanding'}`, ...(t.restartDelayS !== undefined ? [t.restartDelayS === 'never' ? 'no automatic restarts' : `restart after ${formatDuration(t.restartDelayS)}`] : [])].join(', ')})` : '';
-    return `embedded reference server${stack} · ${t.protocol}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}${models} · ${limits}`;
+    return `embedded reference server${stack} · ${t.protocol}${PROTOCOL_ENTRIES[t.protocol].describe(t).wire}${models} · ${limits}`;
   }
-  const parts = [`${t.name}${t.file ? ` (${t.file})` : ''}`, `${t.protocol} ${t.url}${t.protocol === 'kserve-http' ? (t.binary ? ' (binary)' : ' (JSON)') : ''}`];
-  if (t.http) parts.push(`${t.http.method} ${t.http.path}`);
-  if (t.model) parts.push(`model ${t.model}${t.modelVersion ? ` v${t.modelVersion}` : ''}`);
+  const { wire, details } = PROTOCOL_ENTRIES[t.protocol].describe(t);
+  const parts = [`${t.name}${t.file ? ` (${t.file})` : ''}`, `${t.protocol} ${t.url}${wire}`, ...details];
   parts.push(limits, `connections ${t.connections === 0 ? 'as needed' : t.connections}`);
   if (t.metricsUrl) parts.push(`metrics ${t.metricsUrl}`);
   if (t.costPerHour !== undefined) parts.push(`cost ${t.costPerHour}/h`);
   return parts.join(' · ');
 }
 
-function describeRequest(r: RequestSpec): string {
-  const inputs = r.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(', ')}] ${i.data.kind === 'values' ? `${i.data.values.length} values` : i.data.kind}`);
-  const parts = [`model ${r.model ?? '(none)'}${r.modelVersion ? ` v${r.modelVersion}` : ''}`];
-  if (inputs.length > 0) parts.push(`inputs ${inputs.join(', ')}`);
-  if (r.outputs) parts.push(`outputs ${r.outputs.join(', ')}`);
-  if (r.parameters && Object.keys(r.parameters).length > 0) parts.push(`parameters ${JSON.stringify(r.parameters)}`);
-  if (r.inputs.some((i) => i.data.kind === 'random')) parts.push(`${r.payloads} random payloads`);
-  return parts.join(' · ');
+/** describeRequest renders the request through the target's request kind (request-kinds.ts). */
+function describeRequest(r: RequestSpec, t: TargetSpec | EmbeddedTarget): string {
+  return PROTOCOL_ENTRIES[t.protocol].request.describe(r);
 }
 
 /** describeSlo renders thresholds as `p99 ≤ 50 ms · error rate ≤ 0.1%` (empty when there are none). */

@@ -6,32 +6,25 @@
  */
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
+import { bounds, num, str, type JsonSchema } from './schema-parts.js';
 import { COUNT_LIMITS, MAX_DURATION_S, RANGES, TEXT_LIMITS } from './limits.js';
 import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS, REQUEST_KEYS } from './parse-request.js';
 import { DEFAULT_TOLERANCE, EXPECT_KEYS, EXPECT_OUTPUT_KEYS, MIX_KEYS } from './parse-mix.js';
-import { EMBEDDED_KEYS, HTTP_METHODS, PROTOCOLS, ROUTER_POLICIES, TARGET_DEFAULTS } from './parse-target.js';
+import { COMMON_TARGET_KEYS, EMBEDDED_KEYS, ROUTER_POLICIES, TARGET_DEFAULTS, TARGET_KEYS } from './parse-target.js';
+import { PROTOCOL_ENTRIES, PROTOCOL_KEYS, PROTOCOLS, protocolsTaking } from '../targets/protocols.js';
 import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 
-/** JsonSchema is a JSON Schema document or subschema. */
-export type JsonSchema = { [key: string]: unknown };
+export { bounds, num, str, type JsonSchema };
+
 
 export const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 export const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
-/** str is a non-empty string of at most maxLength characters (the validator's TEXT_LIMITS). */
-export const str = (description: string, maxLength: number = TEXT_LIMITS.text): JsonSchema => ({ type: 'string', minLength: 1, maxLength, description });
 
 /** npy is the subschema of `{npy: file.npy}`: a tensor read from a NumPy file (little-endian, C order). */
 const npy: JsonSchema = { type: 'object', additionalProperties: false, required: ['npy'], properties: { npy: { type: 'string', minLength: 1, description: 'An .npy file, relative to the scenario.' } } };
 
-/** bounds turns a validator's numeric bounds into JSON Schema keywords. */
-export function bounds(b: Bounds): JsonSchema {
-  return { ...(b.gt !== undefined && { exclusiveMinimum: b.gt }), ...(b.min !== undefined && { minimum: b.min }), ...(b.max !== undefined && { maximum: b.max }) };
-}
-
-/** num is a number (or integer) within a validator's bounds. */
-export const num = (b: Bounds, description?: string, type: 'number' | 'integer' = 'number'): JsonSchema => ({ type, ...bounds(b), ...(description !== undefined && { description }) });
 
 /**
  * duration is the subschema of a duration field within bounds (seconds). Only the number form can carry the
@@ -46,12 +39,26 @@ function rate(b: Bounds, description = 'Requests/second (150, 150rps) or a multi
   return { anyOf: [{ type: 'number', ...bounds(b) }, { type: 'string', pattern: RATE_PATTERN }], description };
 }
 
-/** targetDefs are the subschemas of a target mapping, shared by both schemas. */
+/**
+ * targetDefs are the subschemas of a target mapping, shared by both schemas: the common fields, then each
+ * protocol's own from its registry entry (protocols.ts), and per protocol (as per fault action) which fields it
+ * does not take and which it needs. A field several protocols take with different schemas (model, body) is
+ * described once at the top and checked exactly in each protocol's `then`.
+ */
 export function targetDefs(): Record<string, JsonSchema> {
-  const onlyIf = (protocols: string[], keys: string[]): JsonSchema => ({
-    if: { properties: { protocol: { enum: protocols } }, required: ['protocol'] },
-    then: { properties: Object.fromEntries(keys.map((k) => [k, false])) },
-  });
+  const schemas = Object.fromEntries(PROTOCOLS.map((p) => [p, PROTOCOL_ENTRIES[p].schema() as Record<string, JsonSchema>]));
+  const own: Record<string, JsonSchema> = {};
+  const differs = new Set<string>();
+  for (const key of PROTOCOL_KEYS) {
+    const each = protocolsTaking(key).map((p) => schemas[p]![key]!);
+    const description = [...new Set(each.map((s) => s.description).filter((d) => d !== undefined))].join(' ');
+    const bare = each.map(({ description: _, ...rest }) => JSON.stringify(rest));
+    if (bare.every((b) => b === bare[0])) own[key] = { ...each[0]!, ...(description !== '' && { description }) };
+    else {
+      own[key] = { description };
+      differs.add(key);
+    }
+  }
   return {
     target: {
       type: 'object',
@@ -60,18 +67,13 @@ export function targetDefs(): Record<string, JsonSchema> {
       required: ['protocol', 'url'],
       properties: {
         name: str('Name in reports (default: the file name).', TEXT_LIMITS.name),
-        protocol: { enum: [...PROTOCOLS], description: 'kserve-http, kserve-grpc (KServe v2) or http (any JSON endpoint).' },
-        url: str('kserve-http and http: http(s)://host:port; kserve-grpc: host:port, grpc://host:port or grpcs://host:port (TLS).'),
-        model: str('kserve-*: the model to infer on (a scenario\'s request.model overrides it).', TEXT_LIMITS.name),
-        model_version: { type: 'string', maxLength: TEXT_LIMITS.name, description: 'kserve-*: the model version (empty: the server\'s choice).' },
-        binary: { type: 'boolean', default: TARGET_DEFAULTS.binary, description: 'kserve-http: use the binary tensor data extension.' },
+        protocol: { enum: [...PROTOCOLS], description: PROTOCOLS.map((p) => `${p} (${PROTOCOL_ENTRIES[p].summary})`).join(', ') + '.' },
+        url: str(PROTOCOLS.map((p) => PROTOCOL_ENTRIES[p].url.description).join('; ') + '.'),
         timeout_ms: { ...num(RANGES['target.timeout_ms'], 'A request unanswered this long is a TIMEOUT.', 'integer'), default: TARGET_DEFAULTS.timeoutMs },
         max_in_flight: { ...num(RANGES['target.max_in_flight'], 'Most requests outstanding; one more is DROPPED.', 'integer'), default: TARGET_DEFAULTS.maxInFlight },
         connections: { ...num(RANGES['target.connections'], 'Keep-alive connections (0: as needed).', 'integer'), default: TARGET_DEFAULTS.connections },
         metrics_url: str('Prometheus endpoint scraped each second during a run.'),
         cost_per_hour: num(RANGES['target.cost_per_hour'], 'Price per hour, for cost per million inferences.'),
-        method: { enum: [...HTTP_METHODS], description: 'http: the request method (default POST with a body, else GET).' },
-        path: { type: 'string', pattern: '^/', maxLength: TEXT_LIMITS.text, description: 'http: the request path.' },
         headers: {
           type: 'object',
           maxProperties: COUNT_LIMITS.headers,
@@ -79,6 +81,7 @@ export function targetDefs(): Record<string, JsonSchema> {
           additionalProperties: { anyOf: [{ type: 'string', maxLength: TEXT_LIMITS.text }, { type: ['number', 'boolean'] }] },
           description: 'Headers sent with every request (kserve-grpc: metadata, lower-case names); values are hidden in results.',
         },
+        bearer_token_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: TEXT_LIMITS.name, description: 'An environment variable holding a token, sent as Authorization: Bearer <token>; never written to results.' },
         tls: {
           type: 'object',
           additionalProperties: false,
@@ -91,15 +94,24 @@ export function targetDefs(): Record<string, JsonSchema> {
             insecure_skip_verify: { type: 'boolean', default: false, description: 'Do not check the server certificate (warned about loudly).' },
           },
         },
-        bearer_token_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: TEXT_LIMITS.name, description: 'An environment variable holding a token, sent as Authorization: Bearer <token>; never written to results.' },
-        body: { type: ['string', 'object', 'array'], description: 'http: the request body (a mapping is sent as JSON).' },
-      },
-      allOf: [
-        onlyIf(['http'], ['model', 'model_version', 'binary']),
-        onlyIf(['kserve-http', 'kserve-grpc'], ['method', 'path', 'body']),
-        onlyIf(['kserve-grpc'], ['binary']),
-        { if: { properties: { protocol: { const: 'http' } }, required: ['protocol'] }, then: { required: ['path'] } },
-      ],
+        ...own,
+      } satisfies Record<(typeof COMMON_TARGET_KEYS)[number], JsonSchema> & Record<string, JsonSchema>,
+      allOf: PROTOCOLS.map((p) => {
+        const entry = PROTOCOL_ENTRIES[p];
+        const refused = TARGET_KEYS.filter((k) => !entry.keys.includes(k) && (entry.refuse?.[k] !== undefined || PROTOCOL_KEYS.includes(k)));
+        const exact = entry.keys.filter((k) => differs.has(k));
+        return {
+          if: { properties: { protocol: { const: p } }, required: ['protocol'] },
+          then: {
+            properties: {
+              ...Object.fromEntries(refused.map((k) => [k, false])),
+              ...Object.fromEntries(exact.map((k) => [k, schemas[p]![k]!])),
+              ...(entry.defaultTimeoutMs !== undefined && { timeout_ms: { default: entry.defaultTimeoutMs } }),
+            },
+            ...(entry.required.length > 0 && { required: [...entry.required] }),
+          },
+        };
+      }),
     },
   };
 }

@@ -5,13 +5,14 @@
  */
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { GauntletError } from '../errors.js';
-import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
+import { PROTOCOL_ENTRIES } from '../targets/protocols.js';
+import type { TargetSpec } from '../targets/target-spec.js';
 import { Fields, show } from './fields.js';
 import type { EmbeddedTarget, Plan, SloSpec } from './plan.js';
 import { readDrill, readFaults } from './parse-faults.js';
 import { readPhases } from './parse-phases.js';
 import { mixModels } from './parse-mix.js';
-import { readRequest } from './parse-request.js';
+import { TENSOR_REQUESTS } from './request-kinds.js';
 import { readSlo } from './parse-slo.js';
 import { embeddedTarget, fileProblem, readEmbeddedTarget, readTarget, readTargetFileSync } from './parse-target.js';
 import { DURATION_SCALE, FILE_LIMITS, RANGES, TEXT_LIMITS } from './limits.js';
@@ -53,17 +54,20 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const seed = f.integer('seed', RANGES.seed) ?? DEFAULT_SEED;
   const peakRps = f.number('peak_rps', RANGES.peak_rps);
   const slo: SloSpec = f.has('slo') ? readSlo(f.obj.slo, ['slo'], problems) : {};
-  const request = readRequest(f.mapping('request'), opts.baseDir);
+  // An external target is read first: its protocol says what kind of request the scenario sends.
+  const external = readExternalTarget(f, opts);
+  const requestKind = external !== undefined ? PROTOCOL_ENTRIES[external.target.protocol].request : TENSOR_REQUESTS;
+  const request = requestKind.read(f.mapping('request'), opts.baseDir);
   // An invalid peak_rps is already a problem; rates like `2x` are then read against 1 so they add no more.
   const phases = readPhases(f, { problems, peakRps: peakRps ?? (f.has('peak_rps') ? 1 : undefined), baseDir: opts.baseDir, durationScale: scale, slo });
   const durationS = phases.reduce((sum, p) => sum + p.durationS, 0);
-  const { target, targetProblems } = resolveTarget(f, opts, request.model, mixModels(request));
+  const { target, targetProblems } = external ?? readEmbedded(f, request.model, mixModels(request));
   const faults = readFaults(f, { problems, durationScale: scale, runS: durationS, target });
   const drill = readDrill(f, scale);
   // The request's model and version win over the target's; a target file may name them for any scenario.
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
-  checkRequestFitsTarget(f, target, model, request);
+  requestKind.check({ f, target, model, request });
   checkConcurrencyFitsTarget(f, target);
   throwIfProblems(what, [problems, ...(targetProblems ? [targetProblems] : [])]);
 
@@ -105,14 +109,24 @@ export function checkDurationScale(scale: number): void {
   }
 }
 
-/** resolveTarget finds the target: --target, a file named by `target:`, an inline mapping, or the embedded server. */
-function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | undefined, models: string[]): { target: TargetSpec | EmbeddedTarget; targetProblems?: Problems } {
+/** ResolvedTarget is the scenario's target and, for a target file, that file's own problems. */
+interface ResolvedTarget {
+  target: TargetSpec | EmbeddedTarget;
+  targetProblems?: Problems;
+}
+
+/**
+ * readExternalTarget reads the target when it is not the embedded server: --target, a file named by `target:`, or
+ * an inline mapping (a `target:` that is neither is a problem, and the embedded server stands in). Undefined: the
+ * embedded server, read by readEmbedded once the request (its models) is known.
+ */
+function readExternalTarget(f: Fields, opts: ParseScenarioOptions): ResolvedTarget | undefined {
   if (opts.targetOverride !== undefined) {
     const { spec, problems } = readTargetFileSync(opts.targetOverride);
     return { target: spec, targetProblems: problems };
   }
   const v = f.obj.target;
-  if (v === undefined || v === null) return { target: embeddedTarget({ models: models.length > 0 ? models : model !== undefined ? [model] : [] }) };
+  if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && v !== '') {
     const { spec, problems } = readTargetFileSync(isAbsolute(v) ? v : join(opts.baseDir, v));
     return { target: spec, targetProblems: problems };
@@ -121,42 +135,21 @@ function resolveTarget(f: Fields, opts: ParseScenarioOptions, model: string | un
     f.problem('target', `must be a target file's path or a mapping, got ${show(v)}`);
     return { target: embeddedTarget() };
   }
+  if ('embedded' in v) return undefined;
+  return { target: readTarget(new Fields(v, ['target'], f.problems), undefined, opts.baseDir) };
+}
+
+/** readEmbedded reads the embedded reference server's target (absent: its defaults); its models default to the request's. */
+function readEmbedded(f: Fields, model: string | undefined, models: string[]): ResolvedTarget {
+  const v = f.obj.target;
+  if (!isMapping(v)) return { target: embeddedTarget({ models: models.length > 0 ? models : model !== undefined ? [model] : [] }) };
   const t = new Fields(v, ['target'], f.problems);
-  if (!('embedded' in t.obj)) return { target: readTarget(t, undefined, opts.baseDir) };
   const embedded = readEmbeddedTarget(t, model);
   // A mix infers on every template's model: the embedded server loads them all unless its models are listed.
   if (t.obj.models === undefined && models.length > 0) embedded.models = models;
   const missing = models.filter((m) => m !== model && embedded.models !== undefined && !embedded.models.includes(m));
   if (missing.length > 0) t.problem('models', `must include every model of the request's mix: ${missing.map((m) => JSON.stringify(m)).join(', ')} missing`);
   return { target: embedded };
-}
-
-/** checkRequestFitsTarget reports what a KServe target needs from the request: a model, and inputs (for each template of a mix). */
-function checkRequestFitsTarget(f: Fields, target: TargetSpec | EmbeddedTarget, model: string | undefined, request: RequestSpec): void {
-  if (!('embedded' in target) && target.protocol === 'http') {
-    if (request.mix !== undefined && (request.mix.length !== 1 || request.mix[0]!.samples !== undefined || request.mix[0]!.expect?.outputs.length)) {
-      f.problems.add(['request'], 'an http target sends its own body: only request.expect.status applies to it');
-    }
-    return;
-  }
-  const req = f.obj.request;
-  if (!isMapping(req)) {
-    f.problem('request', `is required for ${target.protocol} targets`);
-    return;
-  }
-  if (request.mix !== undefined && isMapping(req) && req.mix !== undefined) {
-    request.mix.forEach((t, i) => {
-      if (t.model === undefined && model === undefined) f.problems.add(['request', 'mix', i, 'model'], `is required (${'embedded' in target ? 'the embedded reference server needs a model' : 'the target names no model'})`);
-    });
-    return;
-  }
-  if (model === undefined && (req.model === undefined || req.model === null)) {
-    const why = 'embedded' in target ? 'the embedded reference server needs a model' : 'the target names no model';
-    f.problems.add(['request', 'model'], `is required (${why})`);
-  }
-  if (req.inputs === undefined || req.inputs === null || (Array.isArray(req.inputs) && req.inputs.length === 0)) {
-    f.problems.add(['request', 'inputs'], `needs at least one input for ${target.protocol} targets`);
-  }
 }
 
 /**

@@ -3,48 +3,50 @@
  * scenario), inline from a scenario's `target:` mapping, or names the embedded reference server. Every problem is
  * reported with its path and line, like scenarios.
  */
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type { EmbeddedTarget, RouterPolicy } from './plan.js';
-import type { Protocol, TargetSpec } from '../targets/target-spec.js';
+import type { ProtocolEntry } from '../targets/protocol-entry.js';
+import { BINARY_DEFAULT } from '../targets/protocol-kserve-http.js';
+import { PROTOCOL_ENTRIES, PROTOCOL_KEYS, PROTOCOLS, protocolsTaking } from '../targets/protocols.js';
+import type { TargetSpec } from '../targets/target-spec.js';
 import { asFields, checkBounds, Fields, show } from './fields.js';
 import { COUNT_LIMITS, FILE_LIMITS, MAX_REPLICAS, RANGES, TEXT_LIMITS } from './limits.js';
+import { checkHttpUrl, readHeaders, readTls, readTokenEnv } from './target-fields.js';
 import { Problems, throwIfProblems } from './problems.js';
 import { parseDuration } from './units.js';
 import { parseYamlFile, readTextFile } from './yaml-file.js';
 
-/** PROTOCOLS lists the target protocols. */
-export const PROTOCOLS = ['kserve-http', 'kserve-grpc', 'http'] as const satisfies readonly Protocol[];
-/** TARGET_KEYS are the fields every target may have. */
-export const TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour', 'headers', 'bearer_token_env', 'tls'] as const;
-/** KSERVE_KEYS are the fields of kserve-* targets only (binary: kserve-http only). */
-export const KSERVE_KEYS = ['model', 'model_version', 'binary'] as const;
-/** HTTP_KEYS are the fields of plain http targets only. */
-export const HTTP_KEYS = ['method', 'path', 'body'] as const;
+export { PROTOCOLS } from '../targets/protocols.js';
+export { checkGrpcAddress, checkHttpUrl, TLS_KEYS } from './target-fields.js';
+export { HTTP_METHODS } from '../targets/protocol-http.js';
+
+/** COMMON_TARGET_KEYS are the fields every target may have (an entry may refuse one, as openai refuses bearer_token_env). */
+export const COMMON_TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max_in_flight', 'connections', 'metrics_url', 'cost_per_hour', 'headers', 'bearer_token_env', 'tls'] as const;
+/** TARGET_KEYS are the fields a target file may have: the common ones, then each protocol's own (see protocols.ts). */
+export const TARGET_KEYS: readonly string[] = [...COMMON_TARGET_KEYS, ...PROTOCOL_KEYS];
 /** EMBEDDED_KEYS are the fields of `target: {embedded: true, …}` in a scenario. */
 export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models', 'replicas', 'router', 'restart_delay'] as const;
 /** ROUTER_POLICIES are the embedded stack's router policies (docs/cluster.md). */
 export const ROUTER_POLICIES = ['least-outstanding', 'round-robin', 'latency-ewma'] as const satisfies readonly RouterPolicy[];
-/** HTTP_METHODS are the methods a plain http target may use. */
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-/** TARGET_DEFAULTS are the values of fields a target leaves out. */
-export const TARGET_DEFAULTS = { binary: true, timeoutMs: 10_000, maxInFlight: 1024, connections: 0 } as const;
+/** TARGET_DEFAULTS are the values of common fields a target leaves out (an entry may have its own timeout default). */
+export const TARGET_DEFAULTS = { binary: BINARY_DEFAULT, timeoutMs: 10_000, maxInFlight: 1024, connections: 0 } as const;
 
-/** readTarget validates a target mapping; problems go to the mapping's collector, and a spec is returned anyway. */
+/**
+ * readTarget validates a target mapping; problems go to the mapping's collector, and a spec is returned anyway.
+ * The common fields are read here, the protocol's own by its entry (protocols.ts).
+ */
 export function readTarget(f: Fields, file?: string, baseDir?: string): TargetSpec {
   const protocol = f.oneOf('protocol', PROTOCOLS, true);
-  const kserve = protocol === 'kserve-http' || protocol === 'kserve-grpc';
-  f.allowOnly([...TARGET_KEYS, ...KSERVE_KEYS, ...HTTP_KEYS]);
-  if (protocol === 'http') for (const k of KSERVE_KEYS) if (f.has(k)) f.problem(k, 'is only for kserve-http and kserve-grpc targets');
-  if (kserve) for (const k of HTTP_KEYS) if (f.has(k)) f.problem(k, 'is only for protocol http');
-  if (protocol === 'kserve-grpc' && f.has('binary')) f.problem('binary', 'is only for kserve-http targets (gRPC is always binary)');
+  const entry = protocol !== undefined ? PROTOCOL_ENTRIES[protocol] : undefined;
+  f.allowOnly(TARGET_KEYS);
+  if (entry !== undefined) refuseOthers(f, entry);
 
   const url = f.string('url', true);
-  if (url !== undefined && protocol !== undefined) {
-    const wrong = protocol === 'kserve-grpc' ? checkGrpcAddress(url) : checkHttpUrl(url, true);
+  if (url !== undefined && entry !== undefined) {
+    const wrong = entry.url.check(url);
     if (wrong) f.problem('url', wrong);
   }
-  const tls = readTls(f, protocol, url, file !== undefined ? dirname(file) : (baseDir ?? process.cwd()));
+  const tls = readTls(f, url, file !== undefined ? dirname(file) : (baseDir ?? process.cwd()), entry?.url.tlsWithoutSecureUrl ?? false);
   const maxInFlight = f.integer('max_in_flight', RANGES['target.max_in_flight']) ?? TARGET_DEFAULTS.maxInFlight;
   const connections = f.integer('connections', RANGES['target.connections']) ?? TARGET_DEFAULTS.connections;
   if (connections > maxInFlight) f.problem('connections', `must be <= max_in_flight (${maxInFlight}), got ${connections}`);
@@ -54,133 +56,49 @@ export function readTarget(f: Fields, file?: string, baseDir?: string): TargetSp
     if (wrong) f.problem('metrics_url', wrong);
   }
   const costPerHour = f.number('cost_per_hour', RANGES['target.cost_per_hour']);
-  const bearerTokenEnv = f.string('bearer_token_env', false, TEXT_LIMITS.name);
-  if (bearerTokenEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(bearerTokenEnv)) f.problem('bearer_token_env', `must name an environment variable (letters, digits, _), got ${JSON.stringify(bearerTokenEnv)}`);
-  else if (bearerTokenEnv !== undefined && !process.env[bearerTokenEnv]) f.problem('bearer_token_env', `the environment variable ${bearerTokenEnv} is not set or empty`);
-  const headers = protocol === undefined ? undefined : readHeaders(f, protocol);
+  const tokenKey = entry?.tokenEnvKey ?? 'bearer_token_env';
+  const bearerTokenEnv = readTokenEnv(f, tokenKey);
+  const headers = entry === undefined ? undefined : readHeaders(f, entry.headers);
   if (bearerTokenEnv !== undefined && headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) {
-    f.problem('bearer_token_env', 'and an authorization header cannot both be given');
+    f.problem(tokenKey, 'and an authorization header cannot both be given');
   }
-  const model = f.string('model', false, TEXT_LIMITS.name);
-  const modelVersion = f.obj.model_version === '' ? undefined : f.string('model_version');
-  const spec: TargetSpec = {
+  const timeoutMs = f.integer('timeout_ms', RANGES['target.timeout_ms']) ?? entry?.defaultTimeoutMs ?? TARGET_DEFAULTS.timeoutMs;
+  const own = entry?.read(f, { headers, timeoutMs }) ?? {};
+  return {
     name: f.string('name', false, TEXT_LIMITS.name) ?? (file ? basename(file, extname(file)) : 'target'),
     protocol: protocol ?? 'kserve-http',
     url: url ?? '',
-    binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
-    timeoutMs: f.integer('timeout_ms', RANGES['target.timeout_ms']) ?? TARGET_DEFAULTS.timeoutMs,
+    binary: TARGET_DEFAULTS.binary,
+    timeoutMs,
     maxInFlight,
     connections,
-    ...(model !== undefined && { model }),
-    ...(modelVersion !== undefined && { modelVersion }),
+    ...own,
     ...(metricsUrl !== undefined && { metricsUrl }),
     ...(costPerHour !== undefined && { costPerHour }),
     ...(bearerTokenEnv !== undefined && { bearerTokenEnv }),
     ...(tls !== undefined && { tls }),
-    ...(protocol !== 'http' && headers !== undefined && Object.keys(headers).length > 0 && { headers }),
     ...(file !== undefined && { file }),
   };
-  if (protocol === 'http') spec.http = readHttpRequest(f, headers ?? {});
-  return spec;
-}
-
-/** TLS_KEYS are the fields of a target's `tls` mapping. */
-export const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify'] as const;
-/** TLS_FILE_BYTES bounds a CA bundle, certificate or key file. */
-const TLS_FILE_BYTES = 1 << 20;
-
-/**
- * readTls reads `tls`: TLS is on for https:// and grpcs:// URLs, and for a kserve-grpc target with a `tls` mapping.
- * Files are named relative to the target file (or the scenario's folder for a target written in it) and checked here;
- * the client reads them (the spec keeps paths, so no key reaches results.json).
- */
-function readTls(f: Fields, protocol: Protocol | undefined, url: string | undefined, base: string): TargetSpec['tls'] {
-  const secureUrl = url !== undefined && /^(https|grpcs):\/\//.test(url);
-  const t = f.mapping('tls', false, TLS_KEYS.length);
-  if (t === undefined) return secureUrl ? { insecureSkipVerify: false } : undefined;
-  t.allowOnly(TLS_KEYS);
-  if (!secureUrl && protocol !== 'kserve-grpc') f.problem('tls', 'needs an https:// url');
-  const readable = (key: 'ca_file' | 'cert_file' | 'key_file'): string | undefined => {
-    const name = t.string(key, false, TEXT_LIMITS.text);
-    if (name === undefined) return undefined;
-    const abs = resolve(base, name);
-    try {
-      const st = statSync(abs);
-      if (!st.isFile()) return void t.problem(key, `${abs} is not a file`);
-      if (st.size > TLS_FILE_BYTES) return void t.problem(key, `${abs} has more than ${TLS_FILE_BYTES} bytes`);
-      accessSync(abs, fsConstants.R_OK);
-    } catch (err) {
-      return void t.problem(key, `cannot read ${abs} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    return abs;
-  };
-  const caFile = readable('ca_file');
-  const certFile = readable('cert_file');
-  const keyFile = readable('key_file');
-  if (t.has('cert_file') !== t.has('key_file')) t.problem(t.has('cert_file') ? 'key_file' : 'cert_file', 'a client certificate needs both cert_file and key_file');
-  const serverName = t.string('server_name', false, TEXT_LIMITS.name);
-  const insecureSkipVerify = t.boolean('insecure_skip_verify') ?? false;
-  if (insecureSkipVerify && caFile !== undefined) t.problem('insecure_skip_verify', 'and ca_file cannot both be given (nothing would be checked against the CA)');
-  return {
-    insecureSkipVerify,
-    ...(caFile !== undefined && { caFile }),
-    ...(certFile !== undefined && { certFile }),
-    ...(keyFile !== undefined && { keyFile }),
-    ...(serverName !== undefined && { serverName }),
-  };
 }
 
 /**
- * RESERVED_HEADERS are set by gauntlet's clients and may not be given: HTTP framing, and for gRPC its pseudo and
- * protocol headers (names beginning with grpc- are the protocol's own). `host` may be given: it overrides the
- * URL's Host header (HTTP) or :authority (gRPC), for gateways that route on it.
+ * refuseOthers reports the fields the protocol does not take: its entry's own reason when it gives one, else the
+ * protocols that do take the field.
  */
-const RESERVED_HEADERS: Record<'http' | 'grpc', ReadonlySet<string>> = {
-  http: new Set(['content-length', 'transfer-encoding', 'connection']),
-  grpc: new Set(['content-length', 'transfer-encoding', 'connection', 'content-type', 'te', 'user-agent', 'upgrade', 'keep-alive', 'proxy-connection']),
-};
-
-/** readHeaders reads `headers`: names as HTTP tokens, values without line breaks; gRPC metadata in lower case. */
-function readHeaders(f: Fields, protocol: Protocol): Record<string, string> | undefined {
-  const h = f.mapping('headers', false, COUNT_LIMITS.headers);
-  if (h === undefined) return undefined;
-  const grpc = protocol === 'kserve-grpc';
-  const reserved = RESERVED_HEADERS[grpc ? 'grpc' : 'http'];
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(h.obj)) {
-    if (name.length > TEXT_LIMITS.text || (typeof value === 'string' && value.length > TEXT_LIMITS.text)) {
-      h.problem(name, `header names and values may have at most ${TEXT_LIMITS.text} characters`);
-    } else if (!['string', 'number', 'boolean'].includes(typeof value)) {
-      h.problem(name, `must be a string, got ${show(value)}`);
-    } else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      h.problem(name, 'is not a header name (letters, digits and !#$%&\'*+.^_`|~-)');
-    } else if (/[\r\n\0]/.test(String(value))) {
-      h.problem(name, 'must not contain a line break or NUL');
-    } else if (reserved.has(name.toLowerCase()) || (grpc && name.toLowerCase().startsWith('grpc-'))) {
-      h.problem(name, `is set by gauntlet itself${grpc ? ' (gRPC)' : ''} and cannot be given`);
-    } else if (grpc && /[A-Z]/.test(name)) {
-      h.problem(name, `gRPC metadata names are lower case: write ${JSON.stringify(name.toLowerCase())}`);
-    } else {
-      headers[name] = String(value);
-    }
+function refuseOthers(f: Fields, entry: ProtocolEntry): void {
+  for (const key of TARGET_KEYS) {
+    if (!f.has(key) || entry.keys.includes(key)) continue;
+    const reason = entry.refuse?.[key];
+    if (reason !== undefined) f.problem(key, reason);
+    else if (!(COMMON_TARGET_KEYS as readonly string[]).includes(key)) f.problem(key, `is only for ${ownersOf(key)}`);
   }
-  return headers;
 }
 
-/** readHttpRequest reads the request of a plain http target: method, path, headers, body (a mapping is sent as JSON). */
-function readHttpRequest(f: Fields, headers: Record<string, string>): NonNullable<TargetSpec['http']> {
-  const body = f.obj.body;
-  let bodyText: string | undefined;
-  if (typeof body === 'string') bodyText = body;
-  else if (Array.isArray(body) || (typeof body === 'object' && body !== null)) bodyText = JSON.stringify(body);
-  else if (body !== undefined && body !== null) f.problem('body', `must be a string or a mapping (sent as JSON), got ${show(body)}`);
-  const path = f.string('path', true);
-  if (path !== undefined && !path.startsWith('/')) f.problem('path', `must start with /, got ${JSON.stringify(path)}`);
-  if (bodyText !== undefined && typeof body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
-    headers['content-type'] = 'application/json';
-  }
-  const method = f.oneOf('method', HTTP_METHODS) ?? (bodyText !== undefined ? 'POST' : 'GET');
-  return { method, path: path ?? '/', headers, ...(bodyText !== undefined && { body: bodyText }) };
+/** ownersOf names the protocols taking a field: `protocol http`, `kserve-http and kserve-grpc targets`. */
+function ownersOf(key: string): string {
+  const owners = protocolsTaking(key);
+  if (owners.length === 1) return `protocol ${owners[0]}`;
+  return `${owners.slice(0, -1).join(', ')} and ${owners[owners.length - 1]} targets`;
 }
 
 /** readEmbeddedTarget validates `target: {embedded: true, …}`; models default to the request's model. */
@@ -230,27 +148,6 @@ function readRestartDelay(f: Fields): number | 'never' | undefined {
 /** embeddedTarget is the embedded reference server with defaults for whatever is not given. */
 export function embeddedTarget(over: Partial<Omit<EmbeddedTarget, 'embedded'>> = {}): EmbeddedTarget {
   return { embedded: true, protocol: 'kserve-http', binary: TARGET_DEFAULTS.binary, timeoutMs: TARGET_DEFAULTS.timeoutMs, maxInFlight: TARGET_DEFAULTS.maxInFlight, ...over };
-}
-
-/** checkHttpUrl returns what is wrong with an http:// URL, or undefined when it is fine. */
-export function checkHttpUrl(url: string, httpsToo = false): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return `must be a URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`;
-  }
-  if (u.protocol === 'https:' && httpsToo) return undefined;
-  if (u.protocol === 'https:') return `must be an http:// URL (https is not supported here), got ${JSON.stringify(url)}`;
-  if (u.protocol !== 'http:') return `must be a URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`;
-  return undefined;
-}
-
-/** checkGrpcAddress returns what is wrong with a gRPC address (host:port or grpc://host:port), or undefined. */
-export function checkGrpcAddress(address: string): string | undefined {
-  const m = /^(?:grpcs?:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/.exec(address);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `must be host:port, grpc://host:port or grpcs://host:port (TLS), got ${JSON.stringify(address)}`;
-  return undefined;
 }
 
 /** TargetFile is a target file's spec and problems (the spec is only meaningful when there are none). */

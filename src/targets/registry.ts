@@ -1,13 +1,12 @@
 /**
- * The client registry: one factory per target protocol, registered by name. `createClient` builds the client
- * a target needs; registering a protocol twice is a programming error and throws.
+ * The client registry: one factory per target protocol, registered by name from the protocol registry
+ * (protocols.ts: each entry's `client`). `createClient` builds the client a target needs; registering a protocol
+ * twice is a programming error and throws.
  */
 import { GauntletError } from '../errors.js';
 import type { Client } from './client.js';
 import type { ErrorSample } from './failures.js';
-import { createHttpClient } from './http-client.js';
-import { createKserveGrpcClient } from './kserve-grpc-client.js';
-import { createKserveHttpClient } from './kserve-http-client.js';
+import { PROTOCOL_ENTRIES, PROTOCOLS } from './protocols.js';
 import type { RequestSpec, TargetSpec } from './target-spec.js';
 import type { TraceVariant } from '../scenario/trace-replay.js';
 
@@ -50,6 +49,4 @@ export function createClient(target: TargetSpec, request: RequestSpec, opts: Cli
   return factory(target, request, opts);
 }
 
-registerClient('kserve-http', createKserveHttpClient);
-registerClient('kserve-grpc', createKserveGrpcClient);
-registerClient('http', createHttpClient);
+for (const protocol of PROTOCOLS) registerClient(protocol, PROTOCOL_ENTRIES[protocol].client);

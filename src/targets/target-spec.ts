@@ -2,17 +2,18 @@
  * TargetSpec and RequestSpec: where requests go and what they carry, after validation. A client is made from
  * both (see client.ts) and sends that request again and again.
  */
+import type { LlmRequestSpec, OpenAiOptions } from './llm-spec.js';
 
-/** Protocol names a registered client. */
-export type Protocol = 'kserve-http' | 'kserve-grpc' | 'http';
+/** Protocol names a target protocol; each has an entry in PROTOCOL_ENTRIES (protocols.ts). */
+export type Protocol = 'kserve-http' | 'kserve-grpc' | 'http' | 'openai';
 
 /** TargetSpec is a validated target file. */
 export interface TargetSpec {
   name: string;
   protocol: Protocol;
-  /** Base URL: http://host:port for kserve-http and http; host:port (or grpc://host:port) for kserve-grpc. */
+  /** Base URL: http(s)://host:port for kserve-http, http and openai; host:port (or grpc(s)://host:port) for kserve-grpc. */
   url: string;
-  /** kserve-*: the model to infer on (the scenario's request.model overrides it). */
+  /** kserve-*: the model to infer on (the scenario's request.model overrides it); openai: the model name sent. */
   model?: string;
   modelVersion?: string;
   /** kserve-http: use the binary tensor data extension for inputs and outputs. */
@@ -23,14 +24,16 @@ export interface TargetSpec {
   maxInFlight: number;
   /** Keep-alive connections to open (HTTP); 0 = as many as needed up to maxInFlight. */
   connections: number;
-  /** kserve-*: headers (gRPC: metadata) added to every request; an http target's headers are in `http`. */
+  /** kserve-*, openai: headers (gRPC: metadata) added to every request; an http target's headers are in `http`. */
   headers?: Record<string, string>;
-  /** The environment variable holding a bearer token, sent as `Authorization: Bearer …` (read when the client is made). */
+  /** The environment variable holding a bearer token (openai: api_key_env), sent as `Authorization: Bearer …` (read when the client is made). */
   bearerTokenEnv?: string;
   /** TLS (https://, grpcs://, or a kserve-grpc target with a `tls` mapping): absolute paths of its files. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string; insecureSkipVerify: boolean };
   /** http: the request to send. */
   http?: { method: string; path: string; headers: Record<string, string>; body?: string };
+  /** openai: the endpoint, streaming and body options. */
+  openai?: OpenAiOptions;
   /** Prometheus endpoint of the target, scraped every second during a run (optional). */
   metricsUrl?: string;
   /** Price of the target per hour, for cost per million inferences in reports (optional). */
@@ -50,7 +53,10 @@ export interface InputSpec {
   data: InputData;
 }
 
-/** RequestSpec is the request a scenario sends (kserve-*), validated. */
+/**
+ * RequestSpec is the request a scenario sends, validated. Its kind follows the target (request-kinds.ts): kserve-*
+ * targets send tensors (inputs, or a mix), an http target its own body, an openai target prompts (`llm`).
+ */
 export interface RequestSpec {
   model?: string;
   modelVersion?: string;
@@ -64,6 +70,8 @@ export interface RequestSpec {
   expect?: ResponseExpect;
   /** Weighted request templates (request.mix, request.input_data, request.expect); absent: the one request above. */
   mix?: RequestTemplate[];
+  /** openai targets: the prompts to send (inputs is then empty). */
+  llm?: LlmRequestSpec;
 }
 
 /** ExpectedTensor is an output a response must carry: its datatype and shape when given, its values within the tolerance when given. */

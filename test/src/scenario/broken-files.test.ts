@@ -114,7 +114,7 @@ const scenarios: [string, string, string[]][] = [
       `${dir}/targets/bad.yaml:4: timeout_ms: must be >= 1, got 0`,
       `${dir}/targets/bad.yaml:6: connections: must be <= max_in_flight (10), got 20`,
       `${dir}/targets/bad.yaml:7: method: is only for protocol http`,
-      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, headers, bearer_token_env, tls, model, model_version, binary, method, path, body)`,
+      `${dir}/targets/bad.yaml:8: colour: unknown field (allowed: name, protocol, url, timeout_ms, max_in_flight, connections, metrics_url, cost_per_hour, headers, bearer_token_env, tls, model, model_version, binary, method, path, body, endpoint, stream, include_usage, api_key_env, token_timeout_ms)`,
     ],
   ],
   ['a missing target file', REQ + 'target: targets/nope.yaml\n' + ONE, [`${dir}/targets/nope.yaml: cannot read the file (ENOENT)`]],
@@ -145,7 +145,7 @@ const scenarios: [string, string, string[]][] = [
   [
     'an inline http target',
     REQ + 'target: {protocol: http, url: "localhost:80", model: mlp}\n' + ONE,
-    ['bad.yaml:2: target.model: is only for kserve-http and kserve-grpc targets', 'bad.yaml:2: target.url: must be a URL like http://127.0.0.1:8000, got "localhost:80"', 'bad.yaml:2: target.path: is required'],
+    ['bad.yaml:2: target.model: is only for kserve-http, kserve-grpc and openai targets', 'bad.yaml:2: target.url: must be a URL like http://127.0.0.1:8000, got "localhost:80"', 'bad.yaml:2: target.path: is required'],
   ],
   [
     'an embedded target',
@@ -243,14 +243,14 @@ describe('broken scenarios report every problem, with paths and lines', () => {
 });
 
 const targets: [string, string, string[]][] = [
-  ['no protocol', 'url: http://h:1\n', ['t.yaml:1: protocol: is required (one of kserve-http, kserve-grpc, http)']],
+  ['no protocol', 'url: http://h:1\n', ['t.yaml:1: protocol: is required (one of kserve-http, kserve-grpc, http, openai)']],
   [
     'http target fields',
     'protocol: http\nurl: http://h:1\nmodel: m\nbinary: false\nheaders: {a: [1]}\nbody: 5\nmethod: GET2\n',
     [
       't.yaml:1: path: is required',
-      't.yaml:3: model: is only for kserve-http and kserve-grpc targets',
-      't.yaml:4: binary: is only for kserve-http and kserve-grpc targets',
+      't.yaml:3: model: is only for kserve-http, kserve-grpc and openai targets',
+      't.yaml:4: binary: is only for protocol kserve-http',
       't.yaml:5: headers.a: must be a string, got a list',
       't.yaml:6: body: must be a string or a mapping (sent as JSON), got 5',
       't.yaml:7: method: must be one of GET, POST, PUT, PATCH, DELETE, got "GET2"',

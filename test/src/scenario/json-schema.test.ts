@@ -11,7 +11,7 @@ import { PHASE_KEYS, BURST_KEYS } from '../../../src/scenario/parse-phases.js';
 import { INPUT_KEYS, REQUEST_KEYS } from '../../../src/scenario/parse-request.js';
 import { loadScenario, SCENARIO_KEYS } from '../../../src/scenario/parse-scenario.js';
 import { SLO_KEYS } from '../../../src/scenario/parse-slo.js';
-import { EMBEDDED_KEYS, HTTP_KEYS, KSERVE_KEYS, loadTarget, TARGET_KEYS } from '../../../src/scenario/parse-target.js';
+import { EMBEDDED_KEYS, loadTarget, TARGET_KEYS } from '../../../src/scenario/parse-target.js';
 import { repositoryRoot, schemaFiles } from '../../../src/scenario/write-schemas.js';
 import { sweepJsonSchema } from '../../../src/sweep/json-schema.js';
 import { CONSTRAINT_KEYS, loadSweep, MATRIX_KEYS, SEARCH_KEYS, SWEEP_KEYS } from '../../../src/sweep/parse-sweep.js';
@@ -38,7 +38,7 @@ describe('JSON Schemas', () => {
     expect(keys(s.$defs.fault!.properties)).toEqual([...FAULT_KEYS, ...faultParams].sort());
     expect(keys(s.$defs.embeddedTarget!.properties)).toEqual([...EMBEDDED_KEYS].sort());
     const t = targetJsonSchema() as Schema;
-    expect(keys(t.$defs.target!.properties)).toEqual([...TARGET_KEYS, ...KSERVE_KEYS, ...HTTP_KEYS].sort());
+    expect(keys(t.$defs.target!.properties)).toEqual([...TARGET_KEYS].sort());
   });
 
   it('name exactly the fields the sweep validator accepts', () => {

@@ -12,7 +12,7 @@ const target = (protocol: string): TargetSpec =>
 
 describe('client registry', () => {
   it('has the built-in protocols', () => {
-    expect(registeredProtocols()).toEqual(expect.arrayContaining(['kserve-http', 'kserve-grpc', 'http']));
+    expect(registeredProtocols()).toEqual(expect.arrayContaining(['kserve-http', 'kserve-grpc', 'http', 'openai']));
   });
 
   it.each(['kserve-http', 'http'])('creates a %s client', async (protocol) => {

@@ -45,11 +45,11 @@ describe('TLS targets', () => {
   });
 
   /** run writes a target file and a scenario using it, runs it, and returns the exit code, stderr and results. */
-  async function run(name: string, target: string, exitZero = true): Promise<{ code: number | null; output: string; results: Record<string, any> | undefined }> {
+  async function run(name: string, target: string, exitZero = true, faults = ''): Promise<{ code: number | null; output: string; results: Record<string, any> | undefined }> {
     writeFileSync(file(`${name}-target.yaml`), target);
     writeFileSync(
       file(`${name}.yaml`),
-      `name: ${name}\ntarget: ${name}-target.yaml\nrequest: {model: tiny, inputs: [{name: input, datatype: FP32, shape: [1, 16]}]}\nslo: {error_rate: 0}\nphases: [{name: a, duration: 2s, rate: 40}]\n`,
+      `name: ${name}\ntarget: ${name}-target.yaml\nrequest: {model: tiny, inputs: [{name: input, datatype: FP32, shape: [1, 16]}]}\nslo: {error_rate: 0}\nphases: [{name: a, duration: 2s, rate: 40}]\n${faults}`,
     );
     const out = file(`${name}-run`);
     // --exit-zero where the run should go through: its validity on a busy machine is not what is tested here.
@@ -88,6 +88,24 @@ describe('TLS targets', () => {
     expect(r.results!.totals.ok).toBe(r.results!.totals.sent);
     expect(r.results!.plan.target.tls.keyFile).toBe(file('client.key'));
     expect(JSON.stringify(r.results)).not.toContain('PRIVATE KEY');
+  }, 60_000);
+
+  // Before, an https:// url was not pointed at the proxy (the run bypassed it and its faults) and a grpcs:// one
+  // was not an address the proxy could forward to (the run crashed).
+  it.each([
+    ['https://', 'kserve-http', () => `https://127.0.0.1:${https.port}`],
+    ['grpcs://', 'kserve-grpc', () => `grpcs://127.0.0.1:${grpcs.port}`],
+  ])('network faults put their proxy in front of a TLS target too (%s), the certificate still checked', async (_what, protocol, url) => {
+    const r = await run(
+      'proxied',
+      `name: gw\nprotocol: ${protocol}\nurl: ${url()}\ntls: {ca_file: ca.pem, server_name: ${SERVER_NAME}, cert_file: client.pem, key_file: client.key}\n`,
+      true,
+      'faults: [{at: 0.5s, duration: 1s, action: network, latency_ms: 5}]\n',
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(r.results!.totals.ok).toBe(r.results!.totals.sent);
+    expect(r.results!.target.proxy.bytesToTarget).toBeGreaterThan(1000);
+    expect(r.results!.faults[0].outcome).toBe('ok');
   }, 60_000);
 
   it.each([
