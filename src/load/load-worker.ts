@@ -28,7 +28,11 @@ const WARM_UP_LIMIT_MS = 1000;
 let client: Client;
 const picks = new TracePicks(init.phases);
 try {
-  client = createClient(init.target, init.request, { seed: init.seed + init.worker, ...(picks.variants.length > 0 && { variants: picks.variants }) });
+  client = createClient(init.target, init.request, {
+    seed: init.seed + init.worker,
+    worker: { index: init.worker, count: init.workers, runSeed: init.seed },
+    ...(picks.variants.length > 0 && { variants: picks.variants }),
+  });
   await warmUp(client);
   post({ kind: 'ready', scheduling });
 } catch (err) {

@@ -8,6 +8,7 @@ import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
 import { bounds, num, str, type JsonSchema } from './schema-parts.js';
 import { COUNT_LIMITS, MAX_DURATION_S, RANGES, TEXT_LIMITS } from './limits.js';
+import { LLM_REQUEST_SCHEMA } from './parse-llm-request.js';
 import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS, REQUEST_KEYS } from './parse-request.js';
 import { DEFAULT_TOLERANCE, EXPECT_KEYS, EXPECT_OUTPUT_KEYS, MIX_KEYS } from './parse-mix.js';
 import { COMMON_TARGET_KEYS, EMBEDDED_KEYS, ROUTER_POLICIES, TARGET_DEFAULTS, TARGET_KEYS } from './parse-target.js';
@@ -141,7 +142,7 @@ export function scenarioJsonSchema(): JsonSchema {
       },
       peak_rps: num(RANGES.peak_rps, 'The production peak that rates like 2x multiply.'),
       seed: num(RANGES.seed, 'Seeds random arrivals and payloads (default 1).', 'integer'),
-      request: ref('request'),
+      request: { anyOf: [ref('request'), ref('llmRequest')], description: 'What each request carries: tensors (kserve targets), or prompts (openai targets, docs/llm.md).' },
       slo: { type: 'object', additionalProperties: false, properties: sloProperties(false), description: 'Thresholds every phase is checked against.' },
       phases: { type: 'array', minItems: 1, maxItems: COUNT_LIMITS.phases, items: ref('phase') },
       faults: { type: 'array', maxItems: COUNT_LIMITS.faults, items: ref('fault'), description: 'Scheduled fault actions (failure drills).' },
@@ -156,6 +157,7 @@ export function scenarioJsonSchema(): JsonSchema {
       },
     },
     $defs: {
+      llmRequest: LLM_REQUEST_SCHEMA,
       ...targetDefs(),
       embeddedTarget: {
         type: 'object',

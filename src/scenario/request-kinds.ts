@@ -7,7 +7,7 @@
 import type { LlmRequestSpec } from '../targets/llm-spec.js';
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import type { Fields } from './fields.js';
-import { readLlmRequest } from './parse-llm-request-placeholder.js';
+import { readLlmRequest } from './parse-llm-request.js';
 import { DEFAULT_PAYLOADS, readRequest } from './parse-request.js';
 import type { EmbeddedTarget } from './plan.js';
 import { isMapping } from './problems.js';

@@ -11,7 +11,10 @@ import { COUNT_LIMITS, MAX_LATENCY_MS, TEXT_LIMITS } from '../scenario/limits.js
 import { PROMPT_REQUESTS } from '../scenario/request-kinds.js';
 import { checkHttpUrl } from '../scenario/target-fields.js';
 import type { OpenAiOptions } from './llm-spec.js';
-import { createOpenAiClient } from './openai-client-placeholder.js';
+import { createPromptSource } from '../llm/prompt-source.js';
+import { GauntletError } from '../errors.js';
+import { createOpenAiClient } from './openai-client.js';
+import type { ClientFactory } from './registry.js';
 import { defineProtocol, targetHeaders, urlAddress, urlProxied, type TargetReadContext } from './protocol-entry.js';
 
 /** ENDPOINTS are the OpenAI endpoints an openai target can send to, by the name `endpoint` gives them. */
@@ -90,6 +93,13 @@ function readOpenAi(f: Fields, ctx: TargetReadContext): { model?: string; header
   return { ...(model !== undefined && { model }), ...targetHeaders(ctx), openai };
 }
 
+/** openAiClient builds the client over the request's prompts: each load worker takes its share of one seeded order. */
+const openAiClient: ClientFactory = (target, request, opts) => {
+  if (request.llm === undefined) throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', 'an openai target sends prompts: the scenario\'s request needs prompts (docs/llm.md)');
+  const w = opts.worker ?? { index: 0, count: 1, runSeed: opts.seed };
+  return createOpenAiClient(target, createPromptSource(request.llm, w.runSeed, { index: w.index, count: w.count }), opts);
+};
+
 /** OPENAI is the openai protocol's entry. */
 export const OPENAI = defineProtocol({
   summary: 'an OpenAI-compatible LLM server: chat or text completions, streamed or not',
@@ -124,5 +134,5 @@ export const OPENAI = defineProtocol({
   address: urlAddress,
   proxied: urlProxied,
   request: PROMPT_REQUESTS,
-  client: createOpenAiClient,
+  client: openAiClient,
 });

@@ -16,6 +16,8 @@ export interface ClientOptions {
   seed: number;
   /** The requests trace replays send (a model and a size each), picked by index in send(pick). */
   variants?: readonly TraceVariant[];
+  /** The load worker this client sends for, and the run's seed (prompt sources share one order across workers). */
+  worker?: { index: number; count: number; runSeed: number };
 }
 
 /** TargetClient is a Client that also keeps the first distinct failures it saw. */

@@ -121,7 +121,11 @@ describe('requests from data files, answers checked', () => {
     expect(bad.results.phases[0].ok + wrongAnswers).toBe(bad.results.phases[0].completed);
     // Wrong answers are errors: the error rate counts them and the SLO fails (exit 1) …
     expect(bad.results.phases[0].errorRate).toBeCloseTo(wrongAnswers / sent, 5);
-    expect(bad.code, bad.output).toBe(1);
+    // Exit 1 (SLO violated); or 3 where this machine kept the generator from sending on time (the run's 24 good
+    // answers make a small sample for the lag rule): the verdict on the answers is the same either way.
+    expect([1, 3], bad.output).toContain(bad.code);
+    if (bad.code === 3) expect(bad.output).toMatch(/Measurement INVALID:\n {2}the load generator could not keep up/);
+    expect(bad.results.slo.pass).toBe(false);
     const checks = bad.results.slo.checks as { metric: string; pass: boolean; actual: number }[];
     expect(checks.find((c) => c.metric === 'bad_output_rate')).toMatchObject({ pass: false, actual: wrongAnswers / (sent + bad.results.phases[0].dropped) });
     expect(good.results.slo.checks.find((c: { metric: string }) => c.metric === 'bad_output_rate')).toMatchObject({ pass: true, actual: 0 });
