@@ -34,6 +34,9 @@ const TOP_KEYS = [
   'precision', 'accuracy', 'description', 'artificial_delay_us', 'llm',
 ] as const;
 
+/** LLM_MODEL_KEYS are what the LLM builder writes about the model itself (llm/build-llm.ts); llm/llm-config.ts checks them when the model loads. */
+const LLM_MODEL_KEYS = ['vocab_size', 'max_context', 'eos_token', 'layers', 'd_model', 'heads', 'kv_heads', 'ffn', 'seed', 'tokenizer', 'agreement'] as const;
+
 /** ValidationResult is either an effective config or the full list of problems. */
 export type ValidationResult = { ok: true; config: ModelConfig } | { ok: false; problems: ConfigProblem[] };
 
@@ -49,12 +52,12 @@ export function parseModelConfig(text: string, folderName: string): ValidationRe
 export function validateModelConfig(raw: unknown, folderName: string, problems: Problems): ModelConfig | undefined {
   const f = asFields(raw, [], problems);
   if (!f) return undefined;
-  f.only(TOP_KEYS);
-  const name = f.str('name', folderName);
-  if (name !== folderName) problems.add(['name'], `must match the model's folder name '${folderName}', got '${name}'`);
-  f.oneOf('platform', ['onnxruntime_onnx'] as const, 'onnxruntime_onnx');
   const backend = f.oneOf('backend', ['onnxruntime', 'llm'] as const, 'onnxruntime');
   const isLlm = backend === 'llm';
+  f.only(isLlm ? [...TOP_KEYS, ...LLM_MODEL_KEYS] : TOP_KEYS);
+  const name = f.str('name', folderName);
+  if (name !== folderName) problems.add(['name'], `must match the model's folder name '${folderName}', got '${name}'`);
+  f.oneOf('platform', isLlm ? (['gauntlet_llm', 'onnxruntime_onnx'] as const) : (['onnxruntime_onnx'] as const), isLlm ? 'gauntlet_llm' : 'onnxruntime_onnx');
   const maxBatch = f.int('max_batch_size', { min: 0, max: 1 << 20, default: 0 });
   // An LLM's tensors are its engine's business: it is served on the OpenAI routes, not as KServe tensors.
   const input = f.list('input', (v, p) => tensorConfig(v, p, problems, true, maxBatch), !isLlm);
