@@ -18,6 +18,7 @@ import {
   type BuildStamp,
 } from './repository-files.js';
 import { FAMILIES, FAMILY_NAMES, variantName } from './zoo.js';
+import { buildLlm, LLM_NAME } from '../llm/build-llm.js';
 
 /** BUILDER_VERSION is part of every fingerprint: bump it when the bytes a build produces change. */
 export const BUILDER_VERSION = 3;
@@ -119,6 +120,14 @@ export async function buildModelRepository(outDir: string, opts: BuildOptions = 
       log(describeBuilt(built));
     }
   }
+  // The reference LLM (llm/build-llm.ts) is built with the families, into the same repository, unless left out.
+  if (opts.models === undefined || opts.models.includes(LLM_NAME)) {
+    const t0 = performance.now();
+    const llm = await buildLlm({ outDir, precisions, ...(opts.force !== undefined && { force: opts.force }), log });
+    const each = llm.built.length > 0 ? Math.round((performance.now() - t0) / llm.built.length) : 0;
+    for (const b of llm.built) report.built.push({ name: b.name, family: LLM_NAME, precision: b.precision, modelBytes: b.modelBytes, buildMs: each });
+    report.skipped.push(...llm.skipped);
+  }
   report.elapsedMs = Math.round(performance.now() - started);
   if (report.skipped.length > 0) log(`${report.skipped.length} model(s) up to date in ${outDir}`);
   return report;
@@ -191,7 +200,8 @@ function checkOptions(opts: BuildOptions): { families: ModelFamily[]; precisions
   const families: ModelFamily[] = [];
   for (const name of opts.models ?? FAMILY_NAMES) {
     const family = FAMILIES[name];
-    if (family === undefined) problems.push(`models: unknown family ${name} (known: ${FAMILY_NAMES.join(', ')})`);
+    if (name === LLM_NAME) continue;
+    if (family === undefined) problems.push(`models: unknown family ${name} (known: ${[...FAMILY_NAMES, LLM_NAME].join(', ')})`);
     else families.push(family);
   }
   const precisions: Precision[] = [];

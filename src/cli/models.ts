@@ -19,7 +19,7 @@ export interface BuildArgs {
 export function buildOptions(y: Argv): Argv<BuildArgs> {
   return y
     .option('out', { type: 'string', describe: 'Repository folder to write (default: models/ in the project)' })
-    .option('model', { type: 'string', array: true, describe: 'Family to build: mlp, encoder, cnn (repeatable; default all)' })
+    .option('model', { type: 'string', array: true, describe: 'Model to build: mlp, encoder, cnn, tiny-llm (the reference LLM) (repeatable; default all)' })
     .option('precision', { type: 'string', array: true, describe: 'Variant to build: fp32, fp16, int8, int4 (repeatable; default all)' })
     .option('seed', { type: 'number', default: 0, describe: 'Weight seed, 0 to 4294967295' })
     .option('force', { type: 'boolean', default: false, describe: 'Rebuild models that are up to date' }) as unknown as Argv<BuildArgs>;

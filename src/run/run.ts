@@ -33,6 +33,8 @@ import { packageVersion } from '../util/package-version.js';
 import { bounded, InterruptedError, isInterrupt, throwIfInterrupted } from './abort.js';
 import { SecondStatusBuilder, type SecondStatus } from './second-status.js';
 import { type EmbeddedServer, startEmbeddedServer } from './embedded-server.js';
+import { EMBEDDED_LLM } from '../scenario/parse-target.js';
+import { OPENAI_DEFAULTS } from '../targets/protocol-openai.js';
 import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults } from './evaluate.js';
 import { isLocalUrl } from './generator-advice.js';
 import { redactTarget } from '../targets/target-headers.js';
@@ -129,6 +131,20 @@ function stackArgs(t: EmbeddedTarget): string[] {
 }
 
 function embeddedTargetSpec(t: EmbeddedTarget, s: EmbeddedServer, model?: string): TargetSpec {
+  if (t.protocol === 'openai') {
+    return {
+      name: 'embedded reference server (openai)',
+      protocol: 'openai',
+      url: `http://127.0.0.1:${s.httpPort}`,
+      model: t.models?.[0] ?? EMBEDDED_LLM.model,
+      binary: false,
+      timeoutMs: t.timeoutMs,
+      maxInFlight: t.maxInFlight,
+      connections: 0,
+      metricsUrl: `http://127.0.0.1:${s.metricsPort}/metrics`,
+      openai: { endpoint: 'chat', stream: true, includeUsage: true, tokenTimeoutMs: Math.min(OPENAI_DEFAULTS.tokenTimeoutMs, t.timeoutMs) },
+    };
+  }
   const grpc = t.protocol === 'kserve-grpc';
   const spec: TargetSpec = {
     name: `embedded reference server (${t.protocol}${t.protocol === 'kserve-http' ? (t.binary ? ', binary' : ', JSON') : ''})`,

@@ -165,7 +165,7 @@ export function scenarioJsonSchema(): JsonSchema {
         required: ['embedded'],
         properties: {
           embedded: { const: true },
-          protocol: { enum: ['kserve-http', 'kserve-grpc'] },
+          protocol: { enum: ['kserve-http', 'kserve-grpc', 'openai'], description: 'openai: the reference LLM (models[0], default tiny-llm) on the OpenAI routes.' },
           binary: { type: 'boolean' },
           timeout_ms: num(RANGES['target.timeout_ms'], undefined, 'integer'),
           max_in_flight: num(RANGES['target.max_in_flight'], undefined, 'integer'),

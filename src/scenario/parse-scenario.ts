@@ -56,7 +56,7 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const slo: SloSpec = f.has('slo') ? readSlo(f.obj.slo, ['slo'], problems) : {};
   // An external target is read first: its protocol says what kind of request the scenario sends.
   const external = readExternalTarget(f, opts);
-  const requestKind = external !== undefined ? PROTOCOL_ENTRIES[external.target.protocol].request : TENSOR_REQUESTS;
+  const requestKind = external !== undefined ? PROTOCOL_ENTRIES[external.target.protocol].request : embeddedProtocol(f) === 'openai' ? PROTOCOL_ENTRIES.openai.request : TENSOR_REQUESTS;
   const request = requestKind.read(f.mapping('request'), opts.baseDir);
   // An invalid peak_rps is already a problem; rates like `2x` are then read against 1 so they add no more.
   const phases = readPhases(f, { problems, peakRps: peakRps ?? (f.has('peak_rps') ? 1 : undefined), baseDir: opts.baseDir, durationScale: scale, slo });
@@ -137,6 +137,12 @@ function readExternalTarget(f: Fields, opts: ParseScenarioOptions): ResolvedTarg
   }
   if ('embedded' in v) return undefined;
   return { target: readTarget(new Fields(v, ['target'], f.problems), undefined, opts.baseDir) };
+}
+
+/** embeddedProtocol is the protocol an embedded target asks for (before it is read in full). */
+function embeddedProtocol(f: Fields): unknown {
+  const v = f.obj.target;
+  return isMapping(v) && 'embedded' in v ? v['protocol'] : undefined;
 }
 
 /** readEmbedded reads the embedded reference server's target (absent: its defaults); its models default to the request's. */

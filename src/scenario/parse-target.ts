@@ -101,12 +101,15 @@ function ownersOf(key: string): string {
   return `${owners.slice(0, -1).join(', ')} and ${owners[owners.length - 1]} targets`;
 }
 
+/** EMBEDDED_LLM is what an embedded openai target serves by default: the reference LLM, with an LLM's whole-stream timeout. */
+export const EMBEDDED_LLM = { model: 'tiny-llm', timeoutMs: 60_000 } as const;
+
 /** readEmbeddedTarget validates `target: {embedded: true, …}`; models default to the request's model. */
 export function readEmbeddedTarget(f: Fields, requestModel: string | undefined): EmbeddedTarget {
   f.allowOnly(EMBEDDED_KEYS);
   if (f.obj.embedded !== true) f.problem('embedded', `must be true (or write a target with protocol and url), got ${show(f.obj.embedded)}`);
-  const protocol = f.oneOf('protocol', ['kserve-http', 'kserve-grpc'] as const) ?? 'kserve-http';
-  if (protocol === 'kserve-grpc' && f.has('binary')) f.problem('binary', 'is only for kserve-http targets (gRPC is always binary)');
+  const protocol = f.oneOf('protocol', ['kserve-http', 'kserve-grpc', 'openai'] as const) ?? 'kserve-http';
+  if (protocol !== 'kserve-http' && f.has('binary')) f.problem('binary', protocol === 'openai' ? 'is only for kserve-http targets' : 'is only for kserve-http targets (gRPC is always binary)');
   const models = f.list(
     'models',
     (m, path) => (typeof m === 'string' && m !== '' && m.length <= TEXT_LIMITS.name ? m : void f.problems.add(path, `must be a model name (at most ${TEXT_LIMITS.name} characters), got ${show(m)}`)),
@@ -126,9 +129,9 @@ export function readEmbeddedTarget(f: Fields, requestModel: string | undefined):
   return embeddedTarget({
     protocol,
     binary: f.boolean('binary') ?? TARGET_DEFAULTS.binary,
-    timeoutMs: f.integer('timeout_ms', RANGES['target.timeout_ms']) ?? TARGET_DEFAULTS.timeoutMs,
+    timeoutMs: f.integer('timeout_ms', RANGES['target.timeout_ms']) ?? (protocol === 'openai' ? EMBEDDED_LLM.timeoutMs : TARGET_DEFAULTS.timeoutMs),
     maxInFlight: f.integer('max_in_flight', RANGES['target.max_in_flight']) ?? TARGET_DEFAULTS.maxInFlight,
-    models: models ?? (requestModel !== undefined ? [requestModel] : []),
+    models: models ?? (requestModel !== undefined ? [requestModel] : protocol === 'openai' ? [EMBEDDED_LLM.model] : []),
     ...(replicas !== undefined && replicas > 1 && { replicas }),
     ...(router !== undefined && { router }),
     ...(restartDelayS !== undefined && { restartDelayS }),

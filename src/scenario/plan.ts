@@ -130,7 +130,8 @@ export type RouterPolicy = 'least-outstanding' | 'round-robin' | 'latency-ewma';
 /** EmbeddedTarget means: start the reference server on loopback and test it. */
 export interface EmbeddedTarget {
   embedded: true;
-  protocol: 'kserve-http' | 'kserve-grpc';
+  /** openai: the reference LLM (models[0], default tiny-llm) on the stack's OpenAI routes. */
+  protocol: 'kserve-http' | 'kserve-grpc' | 'openai';
   binary: boolean;
   models?: string[];
   timeoutMs: number;
