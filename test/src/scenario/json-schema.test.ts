@@ -91,12 +91,14 @@ describe('examples', () => {
   // base*.yaml are the sweeps' base scenarios; the rest are sweeps.
   const sweeps = yamls.filter((f) => !f.startsWith('base'));
   const bases = yamls.filter((f) => f.startsWith('base'));
+  const llm = readdirSync(join(root, 'scenarios', 'llm')).filter((f) => f.endsWith('.yaml'));
 
   it.each([
     ...scenarios.map((f) => ['scenarios', f, scenarioJsonSchema()] as const),
     ...targets.map((f) => ['targets', f, targetJsonSchema()] as const),
     ...bases.map((f) => ['scenarios/sweeps', f, scenarioJsonSchema()] as const),
     ...sweeps.map((f) => ['scenarios/sweeps', f, sweepJsonSchema()] as const),
+    ...llm.map((f) => ['scenarios/llm', f, scenarioJsonSchema()] as const),
   ])('%s/%s is valid under its schema', (dir, file, schema) => {
     expect(validator(schema)(parse(readFileSync(join(root, dir, file), 'utf8')))).toEqual([]);
   });
@@ -108,6 +110,14 @@ describe('examples', () => {
       await expect(loadSweep(path)).resolves.toBeDefined();
       expect(readFileSync(path, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/sweep\.schema\.json$/m);
     }
+  });
+
+  it.each(llm)('scenarios/llm/%s parses (the embedded reference LLM) and names its schema', async (file) => {
+    const path = join(root, 'scenarios', 'llm', file);
+    const plan = await loadScenario(path);
+    expect(plan.target).toMatchObject({ embedded: true, protocol: 'openai' });
+    expect(plan.request.llm).toBeDefined();
+    expect(readFileSync(path, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\.\/scenario\.schema\.json$/m);
   });
 
   it('include the demo and smoke scenarios and both reference targets', () => {
