@@ -4,6 +4,7 @@
  * `{uniform: {min, max}}`, `{normal: {mean, stddev, min, max}}`, `{lognormal: {median, sigma, min, max}}`
  * (min and max truncate, default 1 and MAX_LLM_TOKENS) or `{file: lengths.txt}` (one count a line, drawn uniformly).
  */
+import { LineCursor } from './line-cursor.js';
 import { MIN_TRUNCATED_MASS, truncatedMass } from '../llm/length-sampler.js';
 import type { LengthDist } from '../targets/llm-spec.js';
 import { resolveDataPath } from './data-files.js';
@@ -67,15 +68,9 @@ function readLengthFile(m: Fields, baseDir: string): LengthDist | undefined {
   if (!read.ok) return void m.problem('file', `${file}: ${read.message}`);
   const values: number[] = [];
   let bad = 0;
-  const text = read.text;
-  for (let n = 1, start = 0; start <= text.length; n++) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
-    const line = text.slice(start, end);
-    start = end + 1;
-    const hash = line.indexOf('#');
-    const body = (hash < 0 ? line : line.slice(0, hash)).trim();
-    if (body === '') continue;
+  const lines = new LineCursor(read.text);
+  for (let body = lines.next(); body !== undefined; body = lines.next()) {
+    const n = lines.line;
     if (values.length + bad >= LLM_LIMITS.lengthFileLines) return void m.problem('file', `${file}: has more than ${LLM_LIMITS.lengthFileLines} counts; at most ${LLM_LIMITS.lengthFileLines}`);
     const v = /^\d+$/.test(body) ? Number(body) : NaN;
     if (v >= TOKENS.min && v <= TOKENS.max) values.push(v);

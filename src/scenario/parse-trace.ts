@@ -13,6 +13,7 @@
  * comments are skipped. Times need not be in order: they are sorted (with their sizes and models).
  * The parse is one pass over the text with a few typed arrays: no object per line.
  */
+import { LineCursor } from './line-cursor.js';
 import { COUNT_LIMITS, FILE_LIMITS, TEXT_LIMITS, TOTAL_LIMITS } from './limits.js';
 import type { Parsed } from './units.js';
 import { readTextFile } from './yaml-file.js';
@@ -70,15 +71,9 @@ export function parseTraceText(text: string, maxSends: number = FILE_LIMITS.trac
   let seenLine = false;
   const fields: string[] = [];
   const bad = (line: number, message: string): Parsed<RawTrace> => ({ ok: false, message: `line ${line}: ${message}` });
-  // Line by line without splitting the whole text: a trace may have millions of lines.
-  for (let i = 0, start = 0; start <= text.length; i++) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
-    const line = text.slice(start, end);
-    start = end + 1;
-    const hash = line.indexOf('#');
-    const body = (hash < 0 ? line : line.slice(0, hash)).trim();
-    if (body === '') continue;
+  const lines = new LineCursor(text);
+  for (let body = lines.next(); body !== undefined; body = lines.next()) {
+    const i = lines.line - 1;
     const firstLine = !seenLine;
     seenLine = true;
     if (firstLine && (columns = headerColumns(body)) !== undefined) {
