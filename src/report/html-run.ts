@@ -12,8 +12,9 @@ import { chartFigure } from './html-page.js';
 import { type Html, html, raw, table } from './html.js';
 import type { RunInput } from './load-inputs.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
-import { batchChart, serverPhaseRows, serverTimeChart } from './server-data.js';
+import { batchChart, hasTritonView, serverPhaseRows, serverTimeChart } from './server-data.js';
 import { spectrumChart } from './spectrum-data.js';
+import { tokenSection } from './html-tokens.js';
 import { errorsChart, latencyChart, p99Limit, rateChart, secondsOf } from './timeline-data.js';
 
 /** verdictBadges shows a run's verdict as coloured badges. */
@@ -85,7 +86,8 @@ export function runSections(input: RunInput, prefix: string, charts: ChartSpec[]
       'Each line is one phase\'s full latency distribution, read from its HDR histogram: the latency (log scale, up) below which a given share of requests finished (right). The axis stretches the tail, as HdrHistogram plots do: 90 %, 99 %, 99.9 % and 99.99 % are equally far apart, so the rare slow requests are as visible as the median. A line ends where the phase ran out of requests to tell a higher percentile (its last point is the slowest request). A flat line is a uniform service; a knee shows where queueing starts.',
     ),
   );
-  if (r.server?.intervals.length) {
+  parts.push(tokenSection(r, prefix, secs, add, heading));
+  if (hasTritonView(r)) {
     parts.push(heading('The server\'s view'));
     parts.push(
       chartFigure(
