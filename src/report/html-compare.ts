@@ -14,6 +14,7 @@ import { mergedHistogram, repeatWarnings } from './repeat-view.js';
 import { runWarnings, type Warning } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { p99Limit, secondsOf } from './timeline-data.js';
+import { TOKEN_FIGURE_HEADER, tokenFigureCells } from './token-facts.js';
 
 /** MAX_SPECTRUM_PHASES bounds how many shared phases get an overlaid spectrum. */
 export const MAX_SPECTRUM_PHASES = 8;
@@ -48,7 +49,7 @@ export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Htm
   const targetColumn = c.contenders.some((x) => x.label !== x.target);
   parts.push(
     table(
-      ['run', ...(targetColumn ? ['target'] : []), 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million'],
+      ['run', ...(targetColumn ? ['target'] : []), 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million', ...(c.tokens ? TOKEN_FIGURE_HEADER : [])],
       c.contenders.map((x) => [
         x.label,
         ...(targetColumn ? [x.target] : []),
@@ -60,21 +61,23 @@ export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Htm
         x.atSlo ? pct(x.atSlo.errorRate) : '-',
         money(x.costPerHour),
         money(x.costPerMillion),
+        ...(c.tokens ? tokenFigureCells(x.tokens) : []),
       ]),
-      { numeric: (targetColumn ? [3, 5, 6, 7, 8, 9] : [2, 4, 5, 6, 7, 8]) },
+      { numeric: [...(targetColumn ? [3, 5, 6, 7, 8, 9] : [2, 4, 5, 6, 7, 8]), ...(c.tokens ? [0, 1, 2, 3].map((k) => k + (targetColumn ? 10 : 9)) : [])] },
     ),
   );
   parts.push(bars(c.contenders.filter((x) => x.atSlo), (x) => x.atSlo!.throughputRps, (v) => `${rps(v)} /s`, 'Throughput at the SLO (longer is better)', false));
   if (c.priced) parts.push(bars(c.contenders.filter((x) => x.costPerMillion !== null), (x) => x.costPerMillion!, (v) => money(v), 'Cost per million inferences at the SLO (shorter is better)', true));
+  if (c.tokens) parts.push(html`<p class="muted">LLM runs: TTFT p99, ITL p99, output tokens per second and goodput (the share of requests that met every per-request token threshold) of the same phase; "-" where a run has no token figures.</p>`);
   if (c.equalLoad.length) {
     parts.push(html`<h2 id="equal-load">At equal load</h2><p>The phases the runs share, side by side: in one scenario a phase offers every target the same rate, so latency and errors compare directly. ${c.equalLoad.some((r) => r.loadsDiffer) ? 'Rows marked ≠ offered rates more than 5 % apart: not the same load.' : ''} Baselines and repeated runs show the median of their repetitions.</p>`);
     parts.push(
       table(
-        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate'],
+        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate', ...(c.tokens ? TOKEN_FIGURE_HEADER : [])],
         c.equalLoad.flatMap((row) =>
-          row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate)]),
+          row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate), ...(c.tokens ? tokenFigureCells(e.tokens) : [])]),
         ),
-        { numeric: [2, 3, 4, 5, 6] },
+        { numeric: c.tokens ? [2, 3, 4, 5, 6, 7, 8, 9, 10] : [2, 3, 4, 5, 6] },
       ),
     );
     c.equalLoad.slice(0, MAX_SPECTRUM_PHASES).forEach((row, n) => {

@@ -5,7 +5,7 @@
  * tokens has no rows and no sentence, so its reports read exactly as before.
  */
 import type { PhaseResult, PhaseTokens, ResultsFile, TokenGoodput } from '../results/results-schema.js';
-import { count, ms, pct, rps } from './format.js';
+import { count, ms, msValue, pct, rps } from './format.js';
 
 /** TOKEN_HEADER is the tokens table's header, shared by the HTML and Markdown reports. */
 export const TOKEN_HEADER = ['phase', 'with tokens', 'TTFT ms p50 / p90 / p99', 'ITL ms p50 / p99', 'TPOT ms p50 / p99', 'tokens in / out p50', 'output tok/s', 'req/s', 'goodput', 'finish reasons', 'counted by'];
@@ -98,4 +98,29 @@ export function goodputSentence(r: ResultsFile): string | undefined {
   const outRate = rows.reduce<PhaseResult | undefined>((a, p) => (!a || p.tokens!.outputTokensPerS > a.tokens!.outputTokensPerS ? p : a), undefined)!;
   const which = criteriaByPhase(rows.map((p) => ({ phase: p.name, criteria: criteriaText(p.tokens!.goodput) })));
   return `Goodput (requests that met every per-request token threshold: ${which}): ${shown.join(', ')}. The most output tokens per second: ${rps(outRate.tokens!.outputTokensPerS)} in ${outRate.name}.`;
+}
+
+/** TokenFigures are the token figures a comparison sets beside latency and throughput. */
+export interface TokenFigures {
+  ttftP99Ms: number | null;
+  itlP99Ms: number | null;
+  outputTokensPerS: number;
+  /** Share of the phase's attempted requests that were good (0..1). */
+  goodput: number;
+}
+
+/** tokenFigures reads a phase's comparison figures; undefined for a phase without tokens. */
+export function tokenFigures(p: PhaseResult | undefined): TokenFigures | undefined {
+  const t = p?.tokens;
+  if (!t) return undefined;
+  return { ttftP99Ms: t.ttftUs.count > 0 ? t.ttftUs.p99 / 1000 : null, itlP99Ms: t.itlUs.count > 0 ? t.itlUs.p99 / 1000 : null, outputTokensPerS: t.outputTokensPerS, goodput: t.goodput.fraction };
+}
+
+/** TOKEN_FIGURE_HEADER names tokenFigureCells' columns. */
+export const TOKEN_FIGURE_HEADER = ['TTFT p99 ms', 'ITL p99 ms', 'output tok/s', 'goodput'];
+
+/** tokenFigureCells formats a comparison's token figures ('-' each when there are none). */
+export function tokenFigureCells(f: TokenFigures | undefined): string[] {
+  if (!f) return ['-', '-', '-', '-'];
+  return [msValue(f.ttftP99Ms), msValue(f.itlP99Ms), rps(f.outputTokensPerS), pct(f.goodput)];
 }
