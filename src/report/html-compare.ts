@@ -49,7 +49,7 @@ export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Htm
   const targetColumn = c.contenders.some((x) => x.label !== x.target);
   parts.push(
     table(
-      ['run', ...(targetColumn ? ['target'] : []), 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million', ...(c.tokens ? TOKEN_FIGURE_HEADER : [])],
+      ['run', ...(targetColumn ? ['target'] : []), 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million'],
       c.contenders.map((x) => [
         x.label,
         ...(targetColumn ? [x.target] : []),
@@ -61,14 +61,17 @@ export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Htm
         x.atSlo ? pct(x.atSlo.errorRate) : '-',
         money(x.costPerHour),
         money(x.costPerMillion),
-        ...(c.tokens ? tokenFigureCells(x.tokens) : []),
       ]),
-      { numeric: [...(targetColumn ? [3, 5, 6, 7, 8, 9] : [2, 4, 5, 6, 7, 8]), ...(c.tokens ? [0, 1, 2, 3].map((k) => k + (targetColumn ? 10 : 9)) : [])] },
+      { numeric: (targetColumn ? [3, 5, 6, 7, 8, 9] : [2, 4, 5, 6, 7, 8]) },
     ),
   );
+  // A table of its own beside the one above: both in one would not fit a 1000 px page.
+  if (c.tokens) {
+    parts.push(html`<p>LLM runs at the same phase: TTFT p99, ITL p99, output tokens per second, and goodput (the share of requests that met every per-request token threshold); "-" where a run has no token figures.</p>`);
+    parts.push(table(['run', 'phase', ...TOKEN_FIGURE_HEADER], c.contenders.map((x) => [x.label, x.atSlo?.phase ?? '-', ...tokenFigureCells(x.tokens)]), { numeric: [2, 3, 4, 5] }));
+  }
   parts.push(bars(c.contenders.filter((x) => x.atSlo), (x) => x.atSlo!.throughputRps, (v) => `${rps(v)} /s`, 'Throughput at the SLO (longer is better)', false));
   if (c.priced) parts.push(bars(c.contenders.filter((x) => x.costPerMillion !== null), (x) => x.costPerMillion!, (v) => money(v), 'Cost per million inferences at the SLO (shorter is better)', true));
-  if (c.tokens) parts.push(html`<p class="muted">LLM runs: TTFT p99, ITL p99, output tokens per second and goodput (the share of requests that met every per-request token threshold) of the same phase; "-" where a run has no token figures.</p>`);
   if (c.equalLoad.length) {
     parts.push(html`<h2 id="equal-load">At equal load</h2><p>The phases the runs share, side by side: in one scenario a phase offers every target the same rate, so latency and errors compare directly. ${c.equalLoad.some((r) => r.loadsDiffer) ? 'Rows marked ≠ offered rates more than 5 % apart: not the same load.' : ''} Baselines and repeated runs show the median of their repetitions.</p>`);
     parts.push(
