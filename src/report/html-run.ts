@@ -1,7 +1,7 @@
 /**
  * The HTML sections of one run: verdict and warnings first, "what happened", the phase table, then the charts
- * (latency, rates, failures over time; the percentile spectrum; the server's view; each fault up close), each
- * with a caption on how to read it, and the details a reader may need to reproduce the run.
+ * (latency, rates, failures over time; the percentile spectrum; an LLM run's tokens; the server's view; each fault
+ * up close), each with a caption on how to read it, and the details a reader may need to reproduce the run.
  */
 import { showsDegradation } from '../faults/degradation.js';
 import type { ResultsFile } from '../results/results-schema.js';
