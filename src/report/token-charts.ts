@@ -6,6 +6,7 @@
  * tokens are added, and the busier row's percentiles stand for the second (the per-second token histograms are
  * in the .hlog, not in results.json). Every time chart shares the run's time axis (runTimeAxis).
  */
+import { decodeHistogram } from '../metrics/hdr.js';
 import type { IntervalTokens, ResultsFile } from '../results/results-schema.js';
 import type { LlmServerInterval } from '../metrics/server-scrape.js';
 import { type ChartSpec, colorAt, PERCENTILE_COLORS } from './chart-spec.js';
@@ -68,7 +69,7 @@ export function sloLimit(r: ResultsFile, key: 'ttftP99Ms' | 'itlP99Ms'): number 
 }
 
 const msOrNull = (us: number | null | undefined): number | null => (us === null || us === undefined || !(us > 0) ? null : us / 1000);
-const round2 = (v: number): number => Math.round(v * 100) / 100;
+const round2 = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v * 100) / 100 : null);
 
 /** ttftChart: TTFT p50 and p99 and ITL p99 of each second (log scale), with the TTFT p99 threshold; undefined without token rows. */
 export function ttftChart(id: string, r: ResultsFile, seconds: Second[]): ChartSpec | undefined {
@@ -124,9 +125,22 @@ export function llmServerChart(id: string, r: ResultsFile, seconds: Second[]): C
   };
 }
 
+/** decodes says whether a histogram from the file can be read (a damaged one is left out of the chart, not thrown). */
+function decodes(encoded: string): boolean {
+  try {
+    decodeHistogram(encoded);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** tokenSpectrumChart overlays each phase's TTFT or ITL spectrum from its histogram; undefined when none has samples. */
 export function tokenSpectrumChart(id: string, r: ResultsFile, which: 'ttft' | 'itl'): ChartSpec | undefined {
-  const entries = r.phases.flatMap((p, i) => (p.tokens?.histograms[which] ? [{ label: p.name, histogram: p.tokens.histograms[which], color: colorAt(i) }] : []));
+  const entries = r.phases.flatMap((p, i) => {
+    const h = p.tokens?.histograms?.[which];
+    return typeof h === 'string' && h && decodes(h) ? [{ label: p.name, histogram: h, color: colorAt(i) }] : [];
+  });
   const limit = sloLimit(r, which === 'ttft' ? 'ttftP99Ms' : 'itlP99Ms');
   const spec = spectrumChart(id, entries, limit !== undefined ? { y: limit, label: `SLO ${which.toUpperCase()} p99 ${limit} ms` } : undefined);
   return spec && { ...spec, y: { label: `${which.toUpperCase()} (ms)`, log: true } };

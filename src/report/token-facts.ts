@@ -31,7 +31,7 @@ export function hasTokens(r: ResultsFile): boolean {
 
 /** criteriaText says which per-request thresholds made a request good. */
 export function criteriaText(g: TokenGoodput): string {
-  const c = g.criteria;
+  const c = g.criteria ?? {};
   const parts = [
     c.ttftMs !== undefined ? `TTFT ≤ ${c.ttftMs} ms` : '',
     c.itlMs !== undefined ? `every gap ≤ ${c.itlMs} ms` : '',
@@ -47,15 +47,16 @@ export function goodputText(g: TokenGoodput): string {
 }
 
 /** finishText lists finish reasons, most frequent first ('length 96, stop 3'). */
-export function finishText(reasons: Record<string, number>): string {
-  const e = Object.entries(reasons).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+export function finishText(reasons: Record<string, number> | undefined): string {
+  const e = Object.entries(reasons ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return e.length ? e.map(([k, n]) => `${k} ${count(n)}`).join(', ') : '-';
 }
 
 function cells(t: PhaseTokens): string[] {
-  // A latency figure of a histogram without samples is not a measurement: show a dash, not 0.
-  const l = (s: { count: number }, us: number): string => (s.count > 0 ? ms(us) : '-');
-  const n = (s: { count: number; p50: number }): string => (s.count > 0 ? count(s.p50) : '-');
+  // A latency figure of a histogram without samples is not a measurement: show a dash, not 0. The reader of
+  // results.json checks only some fields of the block (read-results.ts): the others may be missing here.
+  const l = (s: { count: number }, us: number | undefined): string => (s.count > 0 ? ms(us) : '-');
+  const n = (s: { count: number; p50: number } | undefined): string => (s && s.count > 0 && Number.isFinite(s.p50) ? count(s.p50) : '-');
   return [
     count(t.requests),
     `${l(t.ttftUs, t.ttftUs.p50)} / ${l(t.ttftUs, t.ttftUs.p90)} / ${l(t.ttftUs, t.ttftUs.p99)}`,

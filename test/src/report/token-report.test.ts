@@ -101,6 +101,25 @@ describe('the run page of an LLM run', () => {
   });
 });
 
+describe('a tokens block with only the fields the reader checks', () => {
+  it('renders with dashes, not a crash: no p90, token counts, criteria, finish reasons or histograms; a damaged histogram', () => {
+    const r = readLlm();
+    for (const p of r.phases) {
+      const t = p.tokens as unknown as Record<string, unknown>;
+      for (const k of ['inputTokens', 'outputTokens', 'requestsPerS', 'finishReasons', 'histograms']) delete t[k];
+      delete (t['ttftUs'] as Record<string, unknown>)['p90'];
+      delete (t['goodput'] as Record<string, unknown>)['criteria'];
+    }
+    r.phases[0]!.tokens!.histograms = { ttft: 'not a histogram', itl: '', tpot: '', input: '', output: '', rate: '' };
+    for (const s of r.server!.intervals) delete (s.llm as unknown as Record<string, unknown>)['kvCacheUsage'];
+    const inputs = loadInputs([writeRun(r)]);
+    const page = renderHtml(inputs);
+    expect(page).toContain('<h2>Tokens</h2>');
+    expect(charts(page)).not.toContain('run-ttft-spectrum');
+    expect(renderMarkdown(inputs)).toContain('| steady | 96 | 4.54 / - / 29.8 | 0.394 / 3.75 | 0.481 / 1.52 | - / - | 1605 | - | 100.0 % (19.2/s) | - | usage |');
+  });
+});
+
 describe('a run without tokens', () => {
   it.each(['demo.json', 'drill.json'])('%s has no token section, charts, columns or sentence', (name) => {
     const inputs = loadInputs([path.join(FIXTURES, name)]);
