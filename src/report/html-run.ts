@@ -14,7 +14,7 @@ import type { RunInput } from './load-inputs.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { batchChart, hasTritonView, serverPhaseRows, serverTimeChart } from './server-data.js';
 import { spectrumChart } from './spectrum-data.js';
-import { tokenSection } from './html-tokens.js';
+import { goodputBadge, tokenSection } from './html-tokens.js';
 import { errorsChart, latencyChart, p99Limit, rateChart, secondsOf } from './timeline-data.js';
 
 /** verdictBadges shows a run's verdict as coloured badges. */
@@ -23,7 +23,7 @@ export function verdictBadges(r: ResultsFile): Html {
   const state = v.stateText ? html`<span class="badge bad">⛔ ${v.stateText}</span>` : '';
   const slo = v.slo === 'none' || v.slo === 'not-run' ? html`<span class="badge neutral">${v.sloText}</span>` : v.slo === 'met' ? html`<span class="badge good">✓ ${v.sloText}</span>` : html`<span class="badge bad">✗ ${v.sloText}</span>`;
   const valid = v.valid ? html`<span class="badge good">✓ measurement valid</span>` : html`<span class="badge bad">⚠ ${v.validityText}</span>`;
-  return html`<div class="verdict">${state}${slo}${valid}</div>`;
+  return html`<div class="verdict">${state}${slo}${valid}${goodputBadge(r)}</div>`;
 }
 
 /** warningsBox lists warnings in a box nobody can miss (nothing when there are none). */

@@ -11,6 +11,18 @@ import { llmServerChart, outputRateChart, sloLimit, tokenSpectrumChart, ttftChar
 import { goodputCriteriaNote, hasTokens, TOKEN_GOODPUT, TOKEN_HEADER, TOKEN_NUMERIC, tokenPhaseRows } from './token-facts.js';
 import type { Second } from './timeline-data.js';
 
+/** MAX_BADGE_PHASES bounds how many phases the goodput badge names. */
+const MAX_BADGE_PHASES = 6;
+
+/** goodputBadge shows each phase's goodput in the headline; nothing for a run without tokens. */
+export function goodputBadge(r: ResultsFile): Html {
+  const rows = tokenPhaseRows(r);
+  if (rows.length === 0) return html``;
+  const shown = rows.slice(0, MAX_BADGE_PHASES).map((x) => `${x.phase} ${x.goodput[0]}`);
+  if (rows.length > shown.length) shown.push(`${rows.length - shown.length} more`);
+  return html`<span class="badge neutral" title="the share of requests that met every per-request token threshold">goodput: ${shown.join(' · ')}</span>`;
+}
+
 /** tokenSection renders a run's token figures; `add` registers a chart with the page. */
 export function tokenSection(r: ResultsFile, prefix: string, secs: Second[], add: (c: ChartSpec | undefined) => ChartSpec | undefined, heading: (text: string) => Html): Html {
   if (!hasTokens(r)) return html``;

@@ -44,6 +44,7 @@ describe('the run page of an LLM run', () => {
     expect(page).toContain('3.59 %<br><span class="muted">3.6/s</span>');
     expect(page).toContain('length 502');
     expect(page).toContain('TTFT ≤ 500 ms, TPOT ≤ 20 ms in steady, double, peak-5x');
+    expect(page).toContain('>goodput: warmup 100.0 % · steady 100.0 % · double 100.0 % · peak-5x 3.59 %</span></div>');
   });
 
   it('says the goodput per phase in what happened, and leaves out the Triton view the LLM server does not export', () => {
@@ -126,6 +127,7 @@ describe('a run without tokens', () => {
     const page = renderHtml(inputs);
     const md = renderMarkdown(inputs);
     expect(page).not.toContain('Tokens');
+    expect(page).not.toContain('goodput');
     for (const id of TOKEN_CHARTS) expect(charts(page)).not.toContain(id);
     expect(md).not.toContain('Tokens');
     expect(md).not.toContain('Goodput');
