@@ -7,6 +7,7 @@ import type { BaselineInput, RepeatInput, RunInput } from './load-inputs.js';
 import { repeatPhases, repeatTitle } from './repeat-view.js';
 import { atSlo, type AtSlo, runVerdict } from './run-facts.js';
 import { costPerMillion } from '../util/cost.js';
+import { type TokenFigures, tokenFigures } from './token-facts.js';
 
 /** Compared is an input a comparison sets beside others: a run, a baseline, or a run's repetitions (their medians). */
 export type Compared = RunInput | BaselineInput | RepeatInput;
@@ -24,6 +25,8 @@ export interface Contender {
   atSlo: AtSlo | null;
   costPerHour: number | null;
   costPerMillion: number | null;
+  /** LLM runs: the token figures of the phase at the SLO. */
+  tokens?: TokenFigures;
 }
 
 /** EqualLoadEntry is one contender's figures in one phase (medians of the repetitions for baselines and repetitions). */
@@ -35,6 +38,8 @@ export interface EqualLoadEntry {
   p99Ms: number | null;
   errorRate: number;
   valid: boolean;
+  /** LLM runs: the phase's token figures. */
+  tokens?: TokenFigures;
 }
 
 /** EqualLoadRow is one phase that several contenders ran. */
@@ -51,6 +56,8 @@ export interface Comparison {
   equalLoad: EqualLoadRow[];
   /** Inputs that have a price per hour (none: the cost column is explained instead). */
   priced: number;
+  /** Some run has token figures (an LLM target): the tables get their columns. */
+  tokens: boolean;
 }
 
 /** compare builds the comparison of runs and baselines (in the order given). */
@@ -79,6 +86,7 @@ export function compare(inputs: Compared[]): Comparison {
       atSlo: best,
       costPerHour: cost ?? null,
       costPerMillion: costPerMillion(cost, best.throughputRps),
+      ...withTokens(tokenFigures(r.phases.find((p) => p.name === best.phase))),
     };
   });
   const names: string[] = [];
@@ -91,7 +99,8 @@ export function compare(inputs: Compared[]): Comparison {
       const loadsDiffer = offered.length > 1 && offered.reduce((a, b) => Math.max(a, b)) > offered.reduce((a, b) => Math.min(a, b)) * 1.05;
       return { ...row, loadsDiffer };
     });
-  return { contenders, equalLoad, priced: contenders.filter((c) => c.costPerHour !== null).length };
+  const tokens = inputs.some((i) => i.kind === 'run' && i.results.phases.some((p) => p.tokens));
+  return { contenders, equalLoad, priced: contenders.filter((c) => c.costPerHour !== null).length, tokens };
 }
 
 function phasesOf(i: Compared): string[] {
@@ -111,12 +120,17 @@ function entryOf(i: Compared, phase: string): EqualLoadEntry[] {
     // A phase that did not run has no figures to set beside another run's.
     if (!p || p.state === 'not-run') return [];
     const has = p.latencyUs.count > 0;
-    return [{ label: i.label, offeredRps: p.offeredRps, throughputRps: p.throughputRps, p50Ms: has ? p.latencyUs.p50 / 1000 : null, p99Ms: has ? p.latencyUs.p99 / 1000 : null, errorRate: p.errorRate, valid: runVerdict(i.results).valid }];
+    return [{ label: i.label, offeredRps: p.offeredRps, throughputRps: p.throughputRps, p50Ms: has ? p.latencyUs.p50 / 1000 : null, p99Ms: has ? p.latencyUs.p99 / 1000 : null, errorRate: p.errorRate, valid: runVerdict(i.results).valid, ...withTokens(tokenFigures(p)) }];
   }
   const p = i.baseline.phases.find((x) => x.name === phase);
   if (!p || p.repetitions.throughput.length === 0) return [];
   const r = p.repetitions;
   return [{ label: i.label, offeredRps: null, throughputRps: median(r.throughput), p50Ms: median(r.p50), p99Ms: median(r.p99), errorRate: median(r.error_rate), valid: true }];
+}
+
+/** withTokens adds the token figures to an entry only when there are some, so entries of other runs keep their shape. */
+function withTokens(tokens: TokenFigures | undefined): { tokens?: TokenFigures } {
+  return tokens ? { tokens } : {};
 }
 
 /** median of a non-empty list (the mean of the middle two for even lengths). */

@@ -14,6 +14,7 @@ import { mergedHistogram, repeatWarnings } from './repeat-view.js';
 import { runWarnings, type Warning } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { p99Limit, secondsOf } from './timeline-data.js';
+import { TOKEN_FIGURE_HEADER, tokenFigureCells } from './token-facts.js';
 
 /** MAX_SPECTRUM_PHASES bounds how many shared phases get an overlaid spectrum. */
 export const MAX_SPECTRUM_PHASES = 8;
@@ -64,17 +65,22 @@ export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Htm
       { numeric: (targetColumn ? [3, 5, 6, 7, 8, 9] : [2, 4, 5, 6, 7, 8]) },
     ),
   );
+  // A table of its own beside the one above: both in one would not fit a 1000 px page.
+  if (c.tokens) {
+    parts.push(html`<p>LLM runs at the same phase: TTFT p99, ITL p99, output tokens per second, and goodput (the share of requests that met every per-request token threshold); "-" where a run has no token figures.</p>`);
+    parts.push(table(['run', 'phase', ...TOKEN_FIGURE_HEADER], c.contenders.map((x) => [x.label, x.atSlo?.phase ?? '-', ...tokenFigureCells(x.tokens)]), { numeric: [2, 3, 4, 5] }));
+  }
   parts.push(bars(c.contenders.filter((x) => x.atSlo), (x) => x.atSlo!.throughputRps, (v) => `${rps(v)} /s`, 'Throughput at the SLO (longer is better)', false));
   if (c.priced) parts.push(bars(c.contenders.filter((x) => x.costPerMillion !== null), (x) => x.costPerMillion!, (v) => money(v), 'Cost per million inferences at the SLO (shorter is better)', true));
   if (c.equalLoad.length) {
     parts.push(html`<h2 id="equal-load">At equal load</h2><p>The phases the runs share, side by side: in one scenario a phase offers every target the same rate, so latency and errors compare directly. ${c.equalLoad.some((r) => r.loadsDiffer) ? 'Rows marked ≠ offered rates more than 5 % apart: not the same load.' : ''} Baselines and repeated runs show the median of their repetitions.</p>`);
     parts.push(
       table(
-        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate'],
+        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate', ...(c.tokens ? TOKEN_FIGURE_HEADER : [])],
         c.equalLoad.flatMap((row) =>
-          row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate)]),
+          row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate), ...(c.tokens ? tokenFigureCells(e.tokens) : [])]),
         ),
-        { numeric: [2, 3, 4, 5, 6] },
+        { numeric: c.tokens ? [2, 3, 4, 5, 6, 7, 8, 9, 10] : [2, 3, 4, 5, 6] },
       ),
     );
     c.equalLoad.slice(0, MAX_SPECTRUM_PHASES).forEach((row, n) => {

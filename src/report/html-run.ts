@@ -1,7 +1,7 @@
 /**
  * The HTML sections of one run: verdict and warnings first, "what happened", the phase table, then the charts
- * (latency, rates, failures over time; the percentile spectrum; the server's view; each fault up close), each
- * with a caption on how to read it, and the details a reader may need to reproduce the run.
+ * (latency, rates, failures over time; the percentile spectrum; an LLM run's tokens; the server's view; each fault
+ * up close), each with a caption on how to read it, and the details a reader may need to reproduce the run.
  */
 import { showsDegradation } from '../faults/degradation.js';
 import type { ResultsFile } from '../results/results-schema.js';
@@ -12,8 +12,9 @@ import { chartFigure } from './html-page.js';
 import { type Html, html, raw, table } from './html.js';
 import type { RunInput } from './load-inputs.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
-import { batchChart, serverPhaseRows, serverTimeChart } from './server-data.js';
+import { batchChart, hasTritonView, serverPhaseRows, serverTimeChart } from './server-data.js';
 import { spectrumChart } from './spectrum-data.js';
+import { goodputBadge, tokenSection } from './html-tokens.js';
 import { errorsChart, latencyChart, p99Limit, rateChart, secondsOf } from './timeline-data.js';
 
 /** verdictBadges shows a run's verdict as coloured badges. */
@@ -22,7 +23,7 @@ export function verdictBadges(r: ResultsFile): Html {
   const state = v.stateText ? html`<span class="badge bad">⛔ ${v.stateText}</span>` : '';
   const slo = v.slo === 'none' || v.slo === 'not-run' ? html`<span class="badge neutral">${v.sloText}</span>` : v.slo === 'met' ? html`<span class="badge good">✓ ${v.sloText}</span>` : html`<span class="badge bad">✗ ${v.sloText}</span>`;
   const valid = v.valid ? html`<span class="badge good">✓ measurement valid</span>` : html`<span class="badge bad">⚠ ${v.validityText}</span>`;
-  return html`<div class="verdict">${state}${slo}${valid}</div>`;
+  return html`<div class="verdict">${state}${slo}${valid}${goodputBadge(r)}</div>`;
 }
 
 /** warningsBox lists warnings in a box nobody can miss (nothing when there are none). */
@@ -85,7 +86,8 @@ export function runSections(input: RunInput, prefix: string, charts: ChartSpec[]
       'Each line is one phase\'s full latency distribution, read from its HDR histogram: the latency (log scale, up) below which a given share of requests finished (right). The axis stretches the tail, as HdrHistogram plots do: 90 %, 99 %, 99.9 % and 99.99 % are equally far apart, so the rare slow requests are as visible as the median. A line ends where the phase ran out of requests to tell a higher percentile (its last point is the slowest request). A flat line is a uniform service; a knee shows where queueing starts.',
     ),
   );
-  if (r.server?.intervals.length) {
+  parts.push(tokenSection(r, prefix, secs, add, heading));
+  if (hasTritonView(r)) {
     parts.push(heading('The server\'s view'));
     parts.push(
       chartFigure(

@@ -16,6 +16,7 @@ import { repeatBlocks } from './markdown-repeat.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { serverPhaseRows } from './server-data.js';
 import { sweepBlocks } from './markdown-sweep.js';
+import { goodputCriteriaNote, TOKEN_FIGURE_HEADER, TOKEN_HEADER, TOKEN_NUMERIC, tokenFigureCells, tokenPhaseRows } from './token-facts.js';
 
 /** MARKDOWN_LIMIT is the largest report written, in characters (under GitHub's 65,536 for a comment). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -106,6 +107,8 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
       [1, 2, 3, 4, 5, 6, 7, 8, 10],
     ),
   );
+  const tokens = tokenPhaseRows(r);
+  if (tokens.length) blocks.push(`${h}# Tokens\n\n${mdTable(TOKEN_HEADER, tokens.map((x) => x.cells), TOKEN_NUMERIC)}\n\n${esc(`TTFT, ITL and TPOT in ms from intended send times; tokens per request p50. ${goodputCriteriaNote(tokens)}`)}`);
   if (r.faults.length) {
     blocks.push(
       `${h}# Faults\n\n${mdTable(
@@ -163,17 +166,17 @@ function comparisonBlocks(inputs: Compared[]): string[] {
   if (headline.length) blocks.push(bullets(headline));
   blocks.push(
     `### At the maximum throughput within the SLO\n\n${mdTable(
-      ['run', 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million'],
-      c.contenders.map((x) => [x.label, x.verdict, x.atSlo ? rps(x.atSlo.throughputRps) : '-', x.atSlo?.phase ?? '-', x.atSlo ? msValue(x.atSlo.p50Ms) : '-', x.atSlo ? msValue(x.atSlo.p99Ms) : '-', x.atSlo ? pct(x.atSlo.errorRate) : '-', money(x.costPerHour), money(x.costPerMillion)]),
-      [2, 4, 5, 6, 7, 8],
+      ['run', 'verdict', 'rps at SLO', 'phase', 'p50 ms', 'p99 ms', 'error rate', 'cost per hour', 'cost per million', ...(c.tokens ? TOKEN_FIGURE_HEADER : [])],
+      c.contenders.map((x) => [x.label, x.verdict, x.atSlo ? rps(x.atSlo.throughputRps) : '-', x.atSlo?.phase ?? '-', x.atSlo ? msValue(x.atSlo.p50Ms) : '-', x.atSlo ? msValue(x.atSlo.p99Ms) : '-', x.atSlo ? pct(x.atSlo.errorRate) : '-', money(x.costPerHour), money(x.costPerMillion), ...(c.tokens ? tokenFigureCells(x.tokens) : [])]),
+      c.tokens ? [2, 4, 5, 6, 7, 8, 9, 10, 11, 12] : [2, 4, 5, 6, 7, 8],
     )}\n\nCost per million inferences = cost_per_hour ÷ (throughput at the SLO × 3600) × 10⁶.`,
   );
   if (c.equalLoad.length) {
     blocks.push(
       `### At equal load\n\n${mdTable(
-        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate'],
-        c.equalLoad.flatMap((row) => row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate)])),
-        [2, 3, 4, 5, 6],
+        ['phase', 'run', 'offered/s', 'ok/s', 'p50 ms', 'p99 ms', 'error rate', ...(c.tokens ? TOKEN_FIGURE_HEADER : [])],
+        c.equalLoad.flatMap((row) => row.entries.map((e, i) => [i === 0 ? `${row.phase}${row.loadsDiffer ? ' ≠' : ''}` : '', `${e.label}${e.valid ? '' : ' (invalid)'}`, e.offeredRps === null ? '-' : rps(e.offeredRps), rps(e.throughputRps), msValue(e.p50Ms), msValue(e.p99Ms), pct(e.errorRate), ...(c.tokens ? tokenFigureCells(e.tokens) : [])])),
+        c.tokens ? [2, 3, 4, 5, 6, 7, 8, 9, 10] : [2, 3, 4, 5, 6],
       )}`,
     );
   }

@@ -12,6 +12,8 @@ import { phaseFigures } from '../sweep/figures.js';
 import { count, errorsText, ms, msValue, pct, plural, rps, seconds } from './format.js';
 import { recoveryText } from './drill-data.js';
 import { faultLabel } from './timeline-data.js';
+import { hasTritonView } from './server-data.js';
+import { goodputSentence } from './token-facts.js';
 
 /** Warning is a message shown above everything else: 'error' when the numbers cannot be trusted as they are. */
 export interface Warning {
@@ -244,7 +246,9 @@ export function whatHappened(r: ResultsFile): string[] {
     if (r.faults.length > MAX_NAMED) parts.push(`${r.faults.length - MAX_NAMED} more (see the fault table)`);
     out.push(`${plural(r.faults.length, 'fault was', 'faults were')} injected: ${parts.join('; ')}.`);
   }
-  const busiest = r.phases.filter((p) => p.server).reduce<PhaseResult | undefined>((a, p) => (!a || p.server!.requestsPerS > a.server!.requestsPerS ? p : a), undefined);
+  const goodput = goodputSentence(r);
+  if (goodput) out.push(goodput);
+  const busiest = r.phases.filter((p) => p.server && hasTritonView(r)).reduce<PhaseResult | undefined>((a, p) => (!a || p.server!.requestsPerS > a.server!.requestsPerS ? p : a), undefined);
   if (busiest?.server) {
     const s = busiest.server;
     out.push(`In its busiest phase (${busiest.name}) the server ran ${s.meanBatch.toFixed(2)} requests per execution on average; a request spent ${ms(s.queueUs)} ms queued and ${ms(s.computeInferUs)} ms in inference of its ${ms(s.requestUs)} ms inside the server, against a client p50 of ${ms(busiest.latencyUs.p50)} ms.`);

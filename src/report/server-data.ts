@@ -14,6 +14,16 @@ export function hasServerView(r: ResultsFile): boolean {
   return (r.server?.intervals.length ?? 0) > 0;
 }
 
+/**
+ * hasTritonView is true when the server's metrics say something about requests, queue and batches (Triton's
+ * names). An LLM server that exports only vLLM's metrics has zeros there: its view is in the tokens section.
+ */
+export function hasTritonView(r: ResultsFile): boolean {
+  const rows = r.server?.intervals ?? [];
+  if (rows.length === 0) return false;
+  return !rows.some((s) => s.llm) || rows.some((s) => s.requestsPerS > 0 || s.inferencesPerS > 0 || s.executionsPerS > 0);
+}
+
 /** computeUs is the server's compute time per request: input, inference and output together. */
 export function computeUs(s: ServerInterval): number {
   return s.computeInputUs + s.computeInferUs + s.computeOutputUs;
@@ -87,6 +97,7 @@ export interface ServerPhaseRow {
 
 /** serverPhaseRows lists the phases with the server's mean view. */
 export function serverPhaseRows(r: ResultsFile): ServerPhaseRow[] {
+  if (!hasTritonView(r)) return [];
   return r.phases.flatMap((p) =>
     p.server
       ? [{

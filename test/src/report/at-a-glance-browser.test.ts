@@ -1,6 +1,7 @@
 /**
  * Reports read at a glance, in a real headless Chromium at 1400 and 1000 px. No table of a run, comparison or
- * repetitions report scrolls sideways. Sweep reports: the combinations table shows the recommended (or
+ * repetitions report scrolls sideways (an LLM run's tokens table and a comparison's token columns included; the
+ * LLM run's token charts draw at 1400 px). Sweep reports: the combinations table shows the recommended (or
  * tied) combinations without a sideways scroll, the Pareto chart's numbers overlap neither each other nor the p99
  * bound's text, and combinations without a place on its scale (failed, 0 rps at the SLO) are listed beside it,
  * not drawn. Screenshots go to test-output/report/. Skipped, loudly, without /usr/bin/chromium.
@@ -136,7 +137,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
 
   it.each([1400, 1000])('no table of a run, comparison or repetitions report scrolls sideways at %i px', async (width) => {
     const page = await browser().newPage({ viewport: { width, height: 900 } });
-    const pages: [string, string[]][] = [['run-demo', ['demo.json']], ['run-drill', ['drill.json']], ['compare-repeat-run', ['repeat', 'demo.json']], ['compare-targets', ['cmp-http.json', 'cmp-grpc.json']], ['repeat', ['repeat']]];
+    const pages: [string, string[]][] = [['run-demo', ['demo.json']], ['run-drill', ['drill.json']], ['compare-repeat-run', ['repeat', 'demo.json']], ['compare-targets', ['cmp-http.json', 'cmp-grpc.json']], ['repeat', ['repeat']], ['run-llm', ['llm-steady.json']], ['compare-llm-kserve', ['llm-steady.json', 'demo.json']]];
     for (const [name, inputs] of pages) {
       const file = path.join(OUT, `${name}-tables.html`);
       writeFileSync(file, renderHtml(loadInputs(inputs.map((i) => path.join(HERE, 'fixtures', i)))));
@@ -144,6 +145,15 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
       // The tables of a chart's numbers fold away under the chart and scroll on their own: not these.
       const wide = (await page.evaluate(`[...document.querySelectorAll('.table-wrap')].filter((d) => !d.closest('details.chart-data')).filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => [...d.querySelectorAll('thead th')].map((t) => t.textContent).join('|'))`)) as string[];
       expect(wide, `${name} at ${width} px: tables that scroll sideways`).toEqual([]);
+      if (name === 'run-llm' && width === 1400) {
+        // The LLM run's token charts draw (uPlot's series on each container) and the page does not scroll sideways.
+        await page.waitForFunction('(() => { const s = window.gauntletReport; return !!s && s.charts > 0 && s.drawn + s.empty.length + s.failed.length === s.charts; })()');
+        const llm = (await page.evaluate(`(() => ({ failed: window.gauntletReport.failed, page: document.scrollingElement.scrollWidth, viewport: window.innerWidth, drawn: Object.fromEntries([...document.querySelectorAll('[data-chart]')].map((el) => [el.dataset.chart, Number(el.dataset.drawn || 0)])) }))()`)) as { failed: string[]; page: number; viewport: number; drawn: Record<string, number> };
+        await page.screenshot({ path: path.join(OUT, `run-llm-${width}.png`), fullPage: true });
+        expect(llm.failed).toEqual([]);
+        expect(llm.page, 'the LLM page does not scroll sideways').toBeLessThanOrEqual(llm.viewport);
+        expect(llm.drawn).toMatchObject({ 'run-ttft-time': 3, 'run-tokens-rate': 2, 'run-llm-server': 3, 'run-ttft-spectrum': 4, 'run-itl-spectrum': 4 });
+      }
     }
     await page.close();
   });

@@ -28,6 +28,8 @@ const CASES: { name: string; inputs: string[]; format: ReportFormat }[] = [
   { name: 'run-drill.md', inputs: ['drill.json'], format: 'md' },
   { name: 'run-drill.csv', inputs: ['drill.json'], format: 'csv' },
   { name: 'run-drill.junit.xml', inputs: ['drill.json'], format: 'junit' },
+  { name: 'run-llm.md', inputs: ['llm-steady.json'], format: 'md' },
+  { name: 'compare-llm-kserve.md', inputs: ['llm-steady.json', 'demo.json'], format: 'md' },
   { name: 'compare-targets.md', inputs: ['cmp-http.json', 'cmp-grpc.json'], format: 'md' },
   { name: 'compare-targets.csv', inputs: ['cmp-http.json', 'cmp-grpc.json'], format: 'csv' },
   { name: 'sweep-search.md', inputs: ['sweep-search'], format: 'md' },

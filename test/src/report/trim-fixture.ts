@@ -29,7 +29,8 @@ export function trimResults(r: ResultsFile, lean = false): ResultsFile {
   for (const i of r.intervals) i.histogram = '';
   r.errorSamples = r.errorSamples.slice(0, 3).map((e) => ({ ...e, message: e.message.slice(0, 160) }));
   if (r.server) {
-    r.server.intervals = r.server.intervals.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' && k !== 'second' ? round(v) : v])) as unknown as ServerInterval);
+    const roundAll = (o: object): Record<string, unknown> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' && k !== 'second' ? round(v) : v && typeof v === 'object' ? roundAll(v as object) : v]));
+    r.server.intervals = r.server.intervals.map((s) => roundAll(s) as unknown as ServerInterval);
     r.server.metricsUrl = 'http://127.0.0.1:8002/metrics';
   }
   return r;
