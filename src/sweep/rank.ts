@@ -21,7 +21,7 @@ export const LEGACY_TIE_SHARE = 0.01;
 
 /** decide applies the rule to the eligible combinations (every one valid and meeting the constraints). */
 export function decide(eligible: Eligible[], basis: RecommendBasis, total: number): Decision {
-  if (basis !== 'p99') {
+  if (basis === 'throughput' || basis === 'cost') {
     const tooLow = eligible.filter((c) => c.figures.ceilingTooLow);
     if (tooLow.length) {
       const list = tooLow.map((c) => `${c.id} (met the bounds at ${rps(c.figures.rateRps ?? c.figures.throughputAtSloRps)} rps, the highest rate tried)`).join(', ');
@@ -80,7 +80,23 @@ function tie(group: Eligible[], basis: RecommendBasis, meeting: number, total: n
 function primaryOrder(a: Eligible, b: Eligible, basis: RecommendBasis): number {
   if (basis === 'throughput') return b.figures.throughputAtSloRps - a.figures.throughputAtSloRps;
   if (basis === 'cost') return (a.figures.costPerMillion ?? Infinity) - (b.figures.costPerMillion ?? Infinity);
+  if (basis === 'tokens_per_s') return tokensOf(b) - tokensOf(a);
   return p99Of(a) - p99Of(b);
+}
+
+function tokensOf(c: Eligible): number {
+  return c.figures.tokens?.outputTokensPerS ?? 0;
+}
+
+/**
+ * tokensSeparated: a's output tokens/s is higher than b's by more than the run-to-run noise of tokens/s measured
+ * on either (never when unmeasured): at a fixed load the scenario sets, there is no capacity range to compare.
+ */
+function tokensSeparated(a: Eligible, b: Eligible): boolean {
+  const na = a.figures.tokensNoiseShare;
+  const nb = b.figures.tokensNoiseShare;
+  if (na == null || nb == null || !(tokensOf(b) > 0)) return false;
+  return tokensOf(a) / tokensOf(b) - 1 > Math.max(na, nb);
 }
 
 /** separated: the measurements show `a` better than `b` on the basis. */
@@ -88,6 +104,7 @@ function separated(a: Eligible, b: Eligible, basis: RecommendBasis): boolean {
   const fa = a.figures;
   const fb = b.figures;
   if (basis === 'p99') return p99Separated(a, b);
+  if (basis === 'tokens_per_s') return tokensSeparated(a, b);
   if (fa.rateRps === undefined || fb.notMetRps === undefined) {
     // A record from before capacity ranges: the old 1 % rule.
     if (basis === 'throughput') return fa.throughputAtSloRps > fb.throughputAtSloRps * (1 + LEGACY_TIE_SHARE);
@@ -134,6 +151,7 @@ function primaryMargin(a: Eligible, b: Eligible, basis: RecommendBasis): number 
     const cb = b.figures.costPerMillion;
     return ca && cb ? cb / ca - 1 : 0;
   }
+  if (basis === 'tokens_per_s') return tokensOf(b) > 0 ? tokensOf(a) / tokensOf(b) - 1 : 0;
   return p99Margin(a, b);
 }
 
@@ -159,6 +177,7 @@ function noiseText(group: Eligible[]): string {
 
 /** overlapText says why the basis could not separate the group: their capacity ranges overlap. */
 function overlapText(group: Eligible[], basis: RecommendBasis): string {
+  if (basis === 'tokens_per_s') return `their output tokens/s differ by no more than its run-to-run noise (${tokensNoiseText(group)})`;
   const ranges = group.map((c) => `${c.id} ${range(c.figures)}`).join(', ');
   return `their capacity ranges overlap (${ranges})${basis === 'cost' ? ', and so do their costs per 1M' : ''}`;
 }
@@ -168,15 +187,26 @@ function range(f: Figures): string {
   return f.notMetRps == null ? `>= ${rps(f.rateRps)} rps` : `${rps(f.rateRps)}–${rps(f.notMetRps)} rps`;
 }
 
+function tokensNoiseText(group: Eligible[]): string {
+  return group
+    .map((c) => {
+      const n = c.figures.tokensNoiseShare;
+      return `${c.id} ${tokensOf(c).toFixed(0)} tokens/s ${n == null ? 'noise not measured' : `±${pctShare(n)} over ${c.figures.noiseRuns ?? 2} runs`}`;
+    })
+    .join(', ');
+}
+
 /** whySeparated names the runner-up and the measurement that separates it. */
 function whySeparated(best: Eligible, next: Eligible, basis: RecommendBasis): string {
   const fb = next.figures;
+  if (basis === 'tokens_per_s') return `next: ${next.id}, ${figuresText(fb, basis)}: ${best.id} has ${pctShare(primaryMargin(best, next, basis))} more output tokens/s, beyond the run-to-run noise of tokens/s (${tokensNoiseText([best, next])})`;
   if (basis === 'p99') return `next: ${next.id} with p99 ${ms(fb.p99Ms)} ms, ${pctShare(p99Margin(best, next))} higher${noiseKnown([best, next]) ? `, beyond the run-to-run noise (${noiseText([best, next])})` : ''}`;
   const where = fb.notMetRps != null ? `, and missed the bounds at ${rps(fb.notMetRps)} rps, which ${best.id} met` : '';
   return `next: ${next.id}, ${figuresText(fb, basis)}${where}`;
 }
 
 function leadText(basis: RecommendBasis): string {
+  if (basis === 'tokens_per_s') return 'has the highest output tokens/s meeting the SLO';
   return basis === 'throughput' ? 'has the highest throughput at the SLO' : basis === 'cost' ? 'has the lowest cost per 1M inferences at the SLO' : 'has the lowest p99';
 }
 
@@ -187,6 +217,13 @@ function figuresText(f: Figures, basis: RecommendBasis): string {
   const mem = f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : '';
   const acc = f.accuracy && f.accuracy.maxAbsError > 0 ? `, cosine ${f.accuracy.cosine} against fp32` : '';
   const cost = f.costPerMillion != null ? `${money(f.costPerMillion)} per 1M at ${money(f.costPerHour ?? 0)}/h` : '';
+  const g = f.generation;
+  const gen = g && g.tokenAgreement < 1 ? `, token agreement ${g.tokenAgreement.toFixed(3)} with fp32 (first divergence at token ${g.meanFirstDivergence.toFixed(1)} of ${g.tokensPerPrompt})` : '';
+  const t = f.tokens;
+  if (t) {
+    const tok = `${t.outputTokensPerS.toFixed(0)} output tokens/s, TTFT p99 ${ms(t.ttftP99Ms)} ms, TPOT p50 ${ms(t.tpotP50Ms)} ms, goodput ${pct(t.goodput)}`;
+    return `${tok}${gen}, ${rps(f.throughputAtSloRps)} requests/s with ${lat}${mem}${cost ? `, ${cost}` : ''}`;
+  }
   if (basis === 'cost') return `${cost}, ${thr}, ${lat}${mem}${acc}`;
   return `${thr} with ${lat}${mem}${acc}${cost ? `, ${cost}` : ''}`;
 }
