@@ -72,6 +72,8 @@ export interface RepeatRun {
   throughputRps: number;
   /** LLM runs: the repeat's output tokens/s. */
   outputTokensPerS?: number;
+  /** LLM runs: the repeat's TTFT p99 (ms). */
+  ttftP99Ms?: number;
   results: string;
 }
 
@@ -116,7 +118,7 @@ export async function measureCombination(target: TargetSpec, model: string | und
     if (!figures.valid) ctx.log(`  measurement INVALID: ${results.invalidReasons.join('; ')}`);
     const phase = bestPhase && figures.valid ? base.phases.find((p) => p.name === bestPhase) : undefined;
     // Not valid, or nothing met the SLO: no repeat, so no noise was measured (null, not a record from before repeats).
-    if (!phase || figures.rateRps === undefined) return { figures: { ...figures, p99NoiseShare: null, ...(figures.tokens && { tokensNoiseShare: null }), noiseRuns: figures.p99Ms === null ? 0 : 1 }, memoryMib };
+    if (!phase || figures.rateRps === undefined) return { figures: { ...figures, p99NoiseShare: null, ...(figures.tokens && { tokensNoiseShare: null, ttftNoiseShare: null }), noiseRuns: figures.p99Ms === null ? 0 : 1 }, memoryMib };
     const repeats = await repeatAt(figures.rateRps, ctx.repeats ?? 0, async (k) => {
       const dir = path.join(ctx.dir, 'repeats', `${String(k).padStart(2, '0')}-${phase.name}`);
       const { results: again } = await run({ ...base, name: `${base.name}-${phase.name}`, phases: [{ ...phase, startS: 0 }], durationS: phase.durationS }, dir);
@@ -124,10 +126,14 @@ export async function measureCombination(target: TargetSpec, model: string | und
       const valid = again.valid && !again.interrupted;
       const met = valid && again.slo.checks.every((c) => c.phase !== phase.name || c.pass === true);
       const ms = (us: number | undefined): number | null => (p && p.latencyUs.count > 0 && us !== undefined ? us / 1000 : null);
-      return { rateRps: figures.rateRps!, valid, met, p50Ms: ms(p?.latencyUs.p50), p99Ms: ms(p?.latencyUs.p99), errorRate: p?.errorRate ?? 1, throughputRps: p?.throughputRps ?? 0, ...(p?.tokens && { outputTokensPerS: p.tokens.outputTokensPerS }), results: path.join(dir, 'results.json') };
+      return { rateRps: figures.rateRps!, valid, met, p50Ms: ms(p?.latencyUs.p50), p99Ms: ms(p?.latencyUs.p99), errorRate: p?.errorRate ?? 1, throughputRps: p?.throughputRps ?? 0, ...(p?.tokens && { outputTokensPerS: p.tokens.outputTokensPerS, ...(p.tokens.ttftUs.count > 0 && { ttftP99Ms: p.tokens.ttftUs.p99 / 1000 }) }), results: path.join(dir, 'results.json') };
     }, ctx);
     Object.assign(figures, noiseFigures({ p99Ms: figures.p99Ms, rateRps: figures.rateRps }, repeats));
-    if (figures.tokens) figures.tokensNoiseShare = spread([figures.tokens.outputTokensPerS, ...repeats.filter((r) => r.valid).map((r) => r.outputTokensPerS)]);
+    if (figures.tokens) {
+      const valid = repeats.filter((r) => r.valid);
+      figures.tokensNoiseShare = spread([figures.tokens.outputTokensPerS, ...valid.map((r) => r.outputTokensPerS)]);
+      figures.ttftNoiseShare = spread([figures.tokens.ttftP99Ms, ...valid.map((r) => r.ttftP99Ms)]);
+    }
     if (repeats.some((r) => r.valid && !r.met)) {
       // The best phase met the SLO once and missed it when repeated: its rate is not confirmed capacity.
       ctx.log(`  → phase ${phase.name} not confirmed: the throughput at the SLO is not known better than below ${figures.rateRps} rps`);

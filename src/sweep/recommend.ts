@@ -60,6 +60,8 @@ export interface Figures {
   tokens?: TokenFigures;
   /** LLM runs: run-to-run noise of output tokens/s over the deciding run and its repeats, like p99NoiseShare; null: not measured. */
   tokensNoiseShare?: number | null;
+  /** LLM runs: run-to-run noise of TTFT p99, like p99NoiseShare; it decides between tokens/s that cannot be told apart. */
+  ttftNoiseShare?: number | null;
   /** LLM precision variants: greedy generations against fp32's; null when none is recorded. */
   generation?: GenerationFigures | null;
 }

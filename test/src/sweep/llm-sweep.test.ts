@@ -160,6 +160,20 @@ describe('recommend: tokens_per_s', () => {
     expect(unmeasured.outcome).toBe('tie');
   });
 
+  it('lets TTFT p99 decide tokens/s that cannot be told apart, only beyond its measured noise and at a load at least as high', () => {
+    const ttft = (v: number, noise: number | null) => ({ tokens: { outputTokensPerS: 0, ttftP99Ms: v, tpotP50Ms: 1, goodput: 1, goodputRps: 1 }, ttftNoiseShare: noise });
+    const with_ = (tps: number, noise: number, v: number, tn: number | null, rate: number): Figures => {
+      const f = llmFigures(tps, noise, { rateRps: rate, ...ttft(v, tn) });
+      f.tokens!.outputTokensPerS = tps;
+      return f;
+    };
+    const rec = recommend([cand('static', with_(8710, 0.12, 107.7, 0.2, 136)), cand('continuous', with_(9933, 0.26, 42.4, 0.3, 155))], {}, { basis: 'tokens_per_s' });
+    expect(rec).toMatchObject({ id: 'continuous', outcome: 'recommended' });
+    expect(rec.reason).toContain("its TTFT p99 decides: 42.4 ms, and static's 107.7 ms is 154 % higher, beyond the run-to-run noise of TTFT p99 (noise: continuous ±30 % over 2 runs, static ±20 % over 2 runs)");
+    expect(recommend([cand('static', with_(8710, 0.12, 107.7, 2, 136)), cand('continuous', with_(9933, 0.26, 42.4, 0.3, 155))], {}, { basis: 'tokens_per_s' }).outcome).toBe('tie');
+    expect(recommend([cand('static', with_(8710, 0.12, 107.7, 0.2, 136)), cand('continuous', with_(9933, 0.26, 42.4, null, 155))], {}, { basis: 'tokens_per_s' }).outcome).toBe('tie');
+  });
+
   it('refuses a faster variant under min_agreement and says so, with its agreement and speed', () => {
     const gen = (a: number, d: number) => ({ reference: 'fp32', tokenAgreement: a, meanFirstDivergence: d, tokensPerPrompt: 32, prompts: 8 });
     const rec = recommend(
