@@ -129,7 +129,7 @@ function p99Separated(a: Eligible, b: Eligible, sec: Second = P99): boolean {
   const pa = sec.of(a);
   const pb = sec.of(b);
   if (pa === null || pb === null || pa >= pb) return false;
-  if (a.figures.rateRps !== undefined && b.figures.rateRps !== undefined && a.figures.rateRps < b.figures.rateRps) return false;
+  if (!sec.fixedLoad && a.figures.rateRps !== undefined && b.figures.rateRps !== undefined && a.figures.rateRps < b.figures.rateRps) return false;
   // Records from before repeats existed (undefined): the lower p99 counted, as it did then.
   if (na === undefined && nb === undefined) return true;
   if (na == null || nb == null) return false;
@@ -141,9 +141,14 @@ interface Second {
   name: string;
   of: (c: Eligible) => number | null;
   noise: (c: Eligible) => number | null | undefined;
+  /**
+   * The scenario fixes the load (tokens_per_s: the same concurrency or rate for every combination, and the group's
+   * tokens/s within the noise), so the achieved request rate is an outcome, not a load to compare at.
+   */
+  fixedLoad?: boolean;
 }
 const P99: Second = { name: 'p99', of: (c) => c.figures.p99Ms, noise: (c) => c.figures.p99NoiseShare };
-const TTFT_P99: Second = { name: 'TTFT p99', of: (c) => c.figures.tokens?.ttftP99Ms ?? null, noise: (c) => c.figures.ttftNoiseShare ?? null };
+const TTFT_P99: Second = { name: 'TTFT p99', of: (c) => c.figures.tokens?.ttftP99Ms ?? null, noise: (c) => c.figures.ttftNoiseShare ?? null, fixedLoad: true };
 
 function secondFor(basis: RecommendBasis): Second {
   return basis === 'tokens_per_s' ? TTFT_P99 : P99;

@@ -60,7 +60,7 @@ export function variantModel(model: string, precision: PrecisionName | undefined
 
 /** isLlmModel tells whether a sweep's model is an LLM: the bundled tiny-llm, or a repository folder whose config says `backend: llm`. */
 export function isLlmModel(model: string, repository: string | undefined): boolean {
-  if (repository === undefined) return model === LLM_NAME;
+  if (repository === undefined || model === LLM_NAME) return model === LLM_NAME;
   const read = readTextFile(path.join(repository, model, 'config.yaml'), FILE_LIMITS.bytes);
   if (!read.ok) return false;
   const { value } = parseYamlFile(read.text, path.join(repository, model, 'config.yaml'));

@@ -160,7 +160,7 @@ describe('recommend: tokens_per_s', () => {
     expect(unmeasured.outcome).toBe('tie');
   });
 
-  it('lets TTFT p99 decide tokens/s that cannot be told apart, only beyond its measured noise and at a load at least as high', () => {
+  it('lets TTFT p99 decide tokens/s that cannot be told apart, only beyond its measured noise (the scenario fixes the load)', () => {
     const ttft = (v: number, noise: number | null) => ({ tokens: { outputTokensPerS: 0, ttftP99Ms: v, tpotP50Ms: 1, goodput: 1, goodputRps: 1 }, ttftNoiseShare: noise });
     const with_ = (tps: number, noise: number, v: number, tn: number | null, rate: number): Figures => {
       const f = llmFigures(tps, noise, { rateRps: rate, ...ttft(v, tn) });
@@ -170,6 +170,10 @@ describe('recommend: tokens_per_s', () => {
     const rec = recommend([cand('static', with_(8710, 0.12, 107.7, 0.2, 136)), cand('continuous', with_(9933, 0.26, 42.4, 0.3, 155))], {}, { basis: 'tokens_per_s' });
     expect(rec).toMatchObject({ id: 'continuous', outcome: 'recommended' });
     expect(rec.reason).toContain("its TTFT p99 decides: 42.4 ms, and static's 107.7 ms is 154 % higher, beyond the run-to-run noise of TTFT p99 (noise: continuous ±30 % over 2 runs, static ±20 % over 2 runs)");
+    // Measured: continuous 8499 tokens/s at 133 requests/s against static 9146 at 143, both at 16 in flight.
+    const lower = recommend([cand('static', with_(9146, 0.14, 94.9, 0.31, 143)), cand('continuous', with_(8499, 0.038, 52, 0.034, 133))], {}, { basis: 'tokens_per_s' });
+    expect(lower).toMatchObject({ id: 'continuous', outcome: 'recommended' });
+    expect(lower.reason).toContain("its TTFT p99 decides: 52.0 ms, and static's 94.9 ms is 83 % higher");
     expect(recommend([cand('static', with_(8710, 0.12, 107.7, 2, 136)), cand('continuous', with_(9933, 0.26, 42.4, 0.3, 155))], {}, { basis: 'tokens_per_s' }).outcome).toBe('tie');
     expect(recommend([cand('static', with_(8710, 0.12, 107.7, 0.2, 136)), cand('continuous', with_(9933, 0.26, 42.4, null, 155))], {}, { basis: 'tokens_per_s' }).outcome).toBe('tie');
   });
