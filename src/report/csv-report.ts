@@ -53,6 +53,8 @@ export const SETTING_COLUMNS: Record<keyof ComboConfig, string> = {
   dynamicBatching: 'dynamic_batching',
   maxBatchSize: 'max_batch_size',
   maxQueueDelayUs: 'max_queue_delay_microseconds',
+  llmBatching: 'llm_batching',
+  maxNumSeqs: 'max_num_seqs',
   precision: 'precision',
   instanceCount: 'instance_count',
   intraOpThreads: 'intra_op_threads',

@@ -19,6 +19,8 @@ export const SETTING_NAMES: Record<keyof ComboConfig, string> = {
   dynamicBatching: 'batching',
   maxBatchSize: 'max batch',
   maxQueueDelayUs: 'queue delay µs',
+  llmBatching: 'llm batching',
+  maxNumSeqs: 'max seqs',
   precision: 'precision',
   instanceCount: 'instances',
   intraOpThreads: 'intra-op threads',
@@ -157,7 +159,7 @@ export interface RecommendationView {
   tieText: string;
 }
 
-const BASIS_TEXT = { throughput: 'throughput at the SLO', cost: 'cost per 1M inferences at the SLO', p99: 'p99 at the SLO' } as const;
+const BASIS_TEXT = { throughput: 'throughput at the SLO', cost: 'cost per 1M inferences at the SLO', p99: 'p99 at the SLO', tokens_per_s: 'output tokens/s meeting the SLO' } as const;
 
 /**
  * orderedRows are the combinations as the tables list them: the recommended one, then the tied ones in the tie's

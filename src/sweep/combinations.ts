@@ -31,6 +31,8 @@ export const CONFIG_ORDER: readonly (keyof ComboConfig)[] = [
   'dynamicBatching',
   'maxBatchSize',
   'maxQueueDelayUs',
+  'llmBatching',
+  'maxNumSeqs',
   'precision',
   'instanceCount',
   'intraOpThreads',
@@ -75,10 +77,11 @@ export function matrixCombinations(matrix: Matrix): CombinationList {
   return { combinations, duplicates: configs.length - unique.length };
 }
 
-/** normalize drops settings that have no effect in a combination (the queue delay with batching off). */
+/** normalize drops settings that have no effect in a combination (the queue delay with batching off, max_num_seqs without LLM batching). */
 function normalize(c: ComboConfig): ComboConfig {
   const out = { ...c };
   if (out.dynamicBatching === false) delete out.maxQueueDelayUs;
+  if (out.llmBatching === 'none') delete out.maxNumSeqs;
   return out;
 }
 
@@ -90,6 +93,10 @@ function label(key: keyof ComboConfig, c: ComboConfig): string {
       return `mbs${c.maxBatchSize}`;
     case 'maxQueueDelayUs':
       return `delay${c.maxQueueDelayUs}us`;
+    case 'llmBatching':
+      return `llm-${c.llmBatching}`;
+    case 'maxNumSeqs':
+      return `seqs${c.maxNumSeqs}`;
     case 'precision':
       return String(c.precision);
     case 'instanceCount':
@@ -112,6 +119,8 @@ export function describeConfig(c: ComboConfig): string {
     if (c.maxQueueDelayUs !== undefined) parts.push(`delay ${c.maxQueueDelayUs} µs`);
   }
   if (c.maxBatchSize !== undefined) parts.push(`max batch ${c.maxBatchSize}`);
+  if (c.llmBatching !== undefined) parts.push(c.llmBatching === 'none' ? 'no batching (one sequence at a time)' : `${c.llmBatching} batching`);
+  if (c.maxNumSeqs !== undefined) parts.push(`max ${c.maxNumSeqs} sequence${c.maxNumSeqs === 1 ? '' : 's'}`);
   if (c.precision !== undefined) parts.push(c.precision);
   if (c.instanceCount !== undefined) parts.push(`${c.instanceCount} instance${c.instanceCount === 1 ? '' : 's'}`);
   if (c.intraOpThreads !== undefined) parts.push(`${c.intraOpThreads === 0 ? 'auto' : c.intraOpThreads} intra-op thread${c.intraOpThreads === 1 ? '' : 's'}`);

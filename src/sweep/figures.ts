@@ -8,6 +8,7 @@ import type { PhaseResult, ResultsFile } from '../results/results-schema.js';
 import type { Plan } from '../scenario/plan.js';
 import type { ProbeResult } from './rate-search.js';
 import type { Figures } from './recommend.js';
+import { tokenFigures } from './llm-sweep.js';
 
 /** MeasuredFigures are the figures a run gives (memory and accuracy come from elsewhere). */
 export type MeasuredFigures = Omit<Figures, 'memoryMib' | 'accuracy'>;
@@ -33,7 +34,9 @@ export function phaseMeasure(r: ResultsFile): { figures: MeasuredFigures; bestPh
   const bestRate = best ? rateOf(best) : 0;
   const missedAbove = best ? checked.filter((p) => rateOf(p) > bestRate && !met(p) && p.state !== 'not-run' && p.state !== 'partial').map(rateOf) : [];
   const higher = best ? checked.some((p) => rateOf(p) > bestRate) : false;
+  const tokens = tokenFigures(shown);
   const figures: MeasuredFigures = {
+    ...(tokens && { tokens }),
     throughputAtSloRps: best?.throughputRps ?? 0,
     p50Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p50 / 1000 : null,
     p99Ms: shown && shown.latencyUs.count > 0 ? shown.latencyUs.p99 / 1000 : null,

@@ -18,6 +18,7 @@ const CONSTRAINT_TEXT: Record<keyof typeof CONSTRAINT_KEYS, string> = {
   min_top1: 'Classifiers: the share of inputs whose top class agrees with fp32.',
   max_memory_mib: 'The server\'s resident memory, MiB.',
   min_throughput_rps: 'The throughput at the SLO, requests/second.',
+  min_agreement: 'LLM precision variants: the share of greedy tokens equal to fp32\'s over the fixed prompt set (fp32 itself: 1), 0-1.',
 };
 
 /** sweepJsonSchema returns the JSON Schema of sweep files. */
@@ -89,7 +90,7 @@ export function sweepJsonSchema(): JsonSchema {
           Object.entries(CONSTRAINT_KEYS).map(([name, c]) => [name, { type: 'number', ...bounds(c.bounds), description: CONSTRAINT_TEXT[name as keyof typeof CONSTRAINT_KEYS] }]),
         ),
       },
-      recommend: { enum: [...RECOMMEND_BASES], default: SWEEP_DEFAULTS.recommend, description: 'What the recommendation ranks on: throughput at the SLO, cost per 1M inferences at the SLO, or p99 (sweeps without search).' },
+      recommend: { enum: [...RECOMMEND_BASES], default: SWEEP_DEFAULTS.recommend, description: 'What the recommendation ranks on: throughput at the SLO, cost per 1M inferences at the SLO, p99 (sweeps without search), or tokens_per_s: an LLM\'s output tokens/s in a phase that met the SLO (sweeps without search).' },
       cost_per_hour: { type: 'number', ...bounds(SWEEP_BOUNDS.cost_per_hour), description: 'Matrix sweeps: what one combination costs per hour (targets carry their own cost_per_hour).' },
       repeats: { type: 'integer', ...bounds(SWEEP_BOUNDS.repeats), default: SWEEP_DEFAULTS.repeats, description: 'Repeats of each combination\'s deciding run, to measure run-to-run noise (0: not measured, so no margin can be called real).' },
       ...externalSweepProperties(MAX_COMBINATIONS),

@@ -70,6 +70,10 @@ export interface RepeatRun {
   p99Ms: number | null;
   errorRate: number;
   throughputRps: number;
+  /** LLM runs: the repeat's output tokens/s. */
+  outputTokensPerS?: number;
+  /** LLM runs: the repeat's TTFT p99 (ms). */
+  ttftP99Ms?: number;
   results: string;
 }
 
@@ -108,12 +112,13 @@ export async function measureCombination(target: TargetSpec, model: string | und
     for (const p of results.phases) {
       const checks = results.slo.checks.filter((c) => c.phase === p.name);
       const slo = checks.length === 0 ? '' : checks.every((c) => c.pass) ? ', SLO pass' : ', SLO FAIL';
-      ctx.log(`  ${p.name}: ${p.throughputRps.toFixed(1)} ok/s, p50 ${(p.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(p.latencyUs.p99 / 1000).toFixed(2)} ms, ${(p.errorRate * 100).toFixed(2)} % errors${slo}`);
+      const t = p.tokens ? `, ${p.tokens.outputTokensPerS.toFixed(0)} output tokens/s, TTFT p99 ${(p.tokens.ttftUs.p99 / 1000).toFixed(1)} ms, TPOT p50 ${(p.tokens.tpotUs.p50 / 1000).toFixed(2)} ms, goodput ${(p.tokens.goodput.fraction * 100).toFixed(1)} %` : '';
+      ctx.log(`  ${p.name}: ${p.throughputRps.toFixed(1)} ok/s, p50 ${(p.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(p.latencyUs.p99 / 1000).toFixed(2)} ms, ${(p.errorRate * 100).toFixed(2)} % errors${t}${slo}`);
     }
     if (!figures.valid) ctx.log(`  measurement INVALID: ${results.invalidReasons.join('; ')}`);
     const phase = bestPhase && figures.valid ? base.phases.find((p) => p.name === bestPhase) : undefined;
     // Not valid, or nothing met the SLO: no repeat, so no noise was measured (null, not a record from before repeats).
-    if (!phase || figures.rateRps === undefined) return { figures: { ...figures, p99NoiseShare: null, noiseRuns: figures.p99Ms === null ? 0 : 1 }, memoryMib };
+    if (!phase || figures.rateRps === undefined) return { figures: { ...figures, p99NoiseShare: null, ...(figures.tokens && { tokensNoiseShare: null, ttftNoiseShare: null }), noiseRuns: figures.p99Ms === null ? 0 : 1 }, memoryMib };
     const repeats = await repeatAt(figures.rateRps, ctx.repeats ?? 0, async (k) => {
       const dir = path.join(ctx.dir, 'repeats', `${String(k).padStart(2, '0')}-${phase.name}`);
       const { results: again } = await run({ ...base, name: `${base.name}-${phase.name}`, phases: [{ ...phase, startS: 0 }], durationS: phase.durationS }, dir);
@@ -121,9 +126,14 @@ export async function measureCombination(target: TargetSpec, model: string | und
       const valid = again.valid && !again.interrupted;
       const met = valid && again.slo.checks.every((c) => c.phase !== phase.name || c.pass === true);
       const ms = (us: number | undefined): number | null => (p && p.latencyUs.count > 0 && us !== undefined ? us / 1000 : null);
-      return { rateRps: figures.rateRps!, valid, met, p50Ms: ms(p?.latencyUs.p50), p99Ms: ms(p?.latencyUs.p99), errorRate: p?.errorRate ?? 1, throughputRps: p?.throughputRps ?? 0, results: path.join(dir, 'results.json') };
+      return { rateRps: figures.rateRps!, valid, met, p50Ms: ms(p?.latencyUs.p50), p99Ms: ms(p?.latencyUs.p99), errorRate: p?.errorRate ?? 1, throughputRps: p?.throughputRps ?? 0, ...(p?.tokens && { outputTokensPerS: p.tokens.outputTokensPerS, ...(p.tokens.ttftUs.count > 0 && { ttftP99Ms: p.tokens.ttftUs.p99 / 1000 }) }), results: path.join(dir, 'results.json') };
     }, ctx);
     Object.assign(figures, noiseFigures({ p99Ms: figures.p99Ms, rateRps: figures.rateRps }, repeats));
+    if (figures.tokens) {
+      const valid = repeats.filter((r) => r.valid);
+      figures.tokensNoiseShare = spread([figures.tokens.outputTokensPerS, ...valid.map((r) => r.outputTokensPerS)]);
+      figures.ttftNoiseShare = spread([figures.tokens.ttftP99Ms, ...valid.map((r) => r.ttftP99Ms)]);
+    }
     if (repeats.some((r) => r.valid && !r.met)) {
       // The best phase met the SLO once and missed it when repeated: its rate is not confirmed capacity.
       ctx.log(`  → phase ${phase.name} not confirmed: the throughput at the SLO is not known better than below ${figures.rateRps} rps`);
@@ -272,6 +282,12 @@ export async function researchBelow(outcome: SearchOutcome, unconfirmedRps: numb
   outcome.notMetRps = above.length ? Math.min(...above) : unconfirmedRps;
   outcome.note += `; searched again between ${from} and ${unconfirmedRps} rps: ${outcome.rateRps} rps met, ${outcome.notMetRps} rps not`;
   log(`  → throughput at the SLO ${outcome.rateRps} rps (not met at ${outcome.notMetRps} rps)`);
+}
+
+/** spread is (highest − lowest) ÷ lowest over the positive values given; null with fewer than two. */
+export function spread(values: (number | null | undefined)[]): number | null {
+  const v = values.filter((x): x is number => typeof x === 'number' && x > 0);
+  return v.length >= 2 ? (Math.max(...v) - Math.min(...v)) / Math.min(...v) : null;
 }
 
 /** noiseFigures: the p99 spread over the deciding run and its valid repeats at the same rate. */

@@ -15,7 +15,8 @@ import { isMapping, problemLines, throwProblemLines, type ConfigPath, type Probl
 import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
 import { RECOMMEND_BASES, type RecommendBasis } from './recommend.js';
 import { externalPlanProblems, readExternal } from './external-config.js';
-import { EXECUTION_PROVIDERS, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
+import { llmMatrixProblems, llmPlanProblems } from './llm-sweep.js';
+import { EXECUTION_PROVIDERS, LLM_BATCHING_MODES, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
 
 /** EXTERNAL_SWEEP_KEYS are the top-level fields of a sweep of the user's own server (external-config.ts). */
 export const EXTERNAL_SWEEP_KEYS = ['variables', 'server', 'target'] as const;
@@ -38,6 +39,7 @@ export const CONSTRAINT_KEYS = {
   min_top1: { key: 'minTop1', bounds: { min: 0, max: 1 } },
   max_memory_mib: { key: 'maxMemoryMib', bounds: { gt: 0, max: 1 << 24 } },
   min_throughput_rps: { key: 'minThroughputRps', bounds: { min: 0, max: MAX_RATE_RPS } },
+  min_agreement: { key: 'minAgreement', bounds: { min: 0, max: 1 } },
 } as const satisfies Record<string, { key: keyof Constraints; bounds: Bounds }>;
 /** SEARCH_BOUNDS are the ranges of the search's numeric fields (durations in seconds). */
 export const SEARCH_BOUNDS = {
@@ -71,6 +73,8 @@ export const MATRIX_KEYS: Record<string, MatrixKeySpec> = {
   dynamic_batching: { key: 'dynamicBatching', kind: 'switch', description: 'Dynamic batching off or on.' },
   max_batch_size: { key: 'maxBatchSize', kind: 'integer', min: 1, max: 1 << 20, description: 'The model\'s max_batch_size.' },
   max_queue_delay_microseconds: { key: 'maxQueueDelayUs', kind: 'integer', min: 0, max: 60_000_000, description: 'How long the batcher waits to fill a batch (batching on).' },
+  llm_batching: { key: 'llmBatching', kind: 'choice', values: LLM_BATCHING_MODES, description: 'LLM models: continuous (iteration-level), static or no batching (llm.batching).' },
+  max_num_seqs: { key: 'maxNumSeqs', kind: 'integer', min: 1, max: 1024, description: 'LLM models: the sequences decoded together (llm.max_num_seqs; no effect with llm_batching none).' },
   precision: { key: 'precision', kind: 'choice', values: PRECISION_NAMES, description: 'The model variant (its accuracy against fp32 is shown).' },
   instance_count: { key: 'instanceCount', kind: 'integer', min: 1, max: 64, description: 'ONNX Runtime sessions of the model (instance_group count).' },
   intra_op_threads: { key: 'intraOpThreads', kind: 'integer', min: 0, max: 1024, description: 'Threads per session (0: cores ÷ instances).' },
@@ -153,6 +157,9 @@ export function parseSweep(text: string, opts: ParseSweepOptions): ParsedSweep {
   if (spec.recommend === 'p99' && f.has('search')) {
     f.problem('recommend', 'p99 needs the scenario\'s phases (no search): a rate search drives every combination\'s p99 up to the bound, so comparing them says nothing');
   }
+  if (spec.recommend === 'tokens_per_s' && f.has('search')) {
+    f.problem('recommend', 'tokens_per_s needs the scenario\'s phases (no search): it compares output tokens/s at the scenario\'s own load');
+  }
   return { spec, problems: [problems, ...extra] };
 }
 
@@ -177,6 +184,7 @@ export async function loadSweep(file: string, opts: { durationScale?: number } =
     problems[0]!.add(['search', 'p99_ms'], 'is required: neither constraints.max_p99_ms nor the scenario\'s slo.p99_ms gives the bound');
   }
   if (plan && spec.external) externalPlanProblems(spec.external, plan, problems[0]!);
+  if (plan) llmPlanProblems(spec, plan, problems[0]!);
   throwProblems(`sweep ${file}`, problems, scenarioDetails);
   if (!plan) throw new GauntletError('GAUNTLET_ERR_INTERNAL', `sweep ${file}: no problems but no scenario`);
   return { spec, plan };
@@ -245,6 +253,7 @@ function readMatrix(f: Fields): Matrix {
     (matrix as Record<string, MatrixValue[]>)[spec.key] = values;
   }
   if (combinations > MAX_COMBINATIONS) f.problem('matrix', `has ${combinations} combinations; at most ${MAX_COMBINATIONS}`);
+  llmMatrixProblems(m, matrix);
   if (m.has('max_queue_delay_microseconds') && matrix.dynamicBatching?.every((on) => !on) && (matrix.dynamicBatching?.length ?? 0) > 0) {
     m.problem('max_queue_delay_microseconds', 'has no effect: dynamic_batching is off in every combination');
   }

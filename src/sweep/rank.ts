@@ -21,7 +21,7 @@ export const LEGACY_TIE_SHARE = 0.01;
 
 /** decide applies the rule to the eligible combinations (every one valid and meeting the constraints). */
 export function decide(eligible: Eligible[], basis: RecommendBasis, total: number): Decision {
-  if (basis !== 'p99') {
+  if (basis === 'throughput' || basis === 'cost') {
     const tooLow = eligible.filter((c) => c.figures.ceilingTooLow);
     if (tooLow.length) {
       const list = tooLow.map((c) => `${c.id} (met the bounds at ${rps(c.figures.rateRps ?? c.figures.throughputAtSloRps)} rps, the highest rate tried)`).join(', ');
@@ -32,7 +32,8 @@ export function decide(eligible: Eligible[], basis: RecommendBasis, total: numbe
       };
     }
   }
-  const ordered = [...eligible].sort((a, b) => primaryOrder(a, b, basis) || p99Of(a) - p99Of(b) || eligible.indexOf(a) - eligible.indexOf(b));
+  const sec = secondFor(basis);
+  const ordered = [...eligible].sort((a, b) => primaryOrder(a, b, basis) || p99Of(a, sec) - p99Of(b, sec) || eligible.indexOf(a) - eligible.indexOf(b));
   const best = ordered[0]!;
   const unresolved = ordered.slice(1).filter((c) => !separated(best, c, basis));
   const head = `${best.id} (${best.label}) ${leadText(basis)} among the ${eligible.length} of ${total} combinations that meet the constraints: ${figuresText(best.figures, basis)}`;
@@ -42,18 +43,18 @@ export function decide(eligible: Eligible[], basis: RecommendBasis, total: numbe
   }
   const group = [best, ...unresolved];
   if (basis === 'p99') return tie(group, basis, eligible.length, total);
-  // The basis cannot tell them apart: the lower p99 decides, if it is lower by more than the noise.
-  const lowest = [...group].sort((a, b) => p99Of(a) - p99Of(b) || group.indexOf(a) - group.indexOf(b))[0]!;
+  // The basis cannot tell them apart: the lower p99 (TTFT p99 for tokens/s) decides, if it is lower by more than the noise.
+  const lowest = [...group].sort((a, b) => p99Of(a, sec) - p99Of(b, sec) || group.indexOf(a) - group.indexOf(b))[0]!;
   const rest = group.filter((c) => c !== lowest);
-  if (rest.every((c) => p99Separated(lowest, c))) {
+  if (rest.every((c) => p99Separated(lowest, c, sec))) {
     const others = rest.map((c) => `${c.id} (${figuresText(c.figures, basis)})`).join(', ');
-    const margins = rest.map((c) => `${c.id}'s ${ms(c.figures.p99Ms)} ms is ${pctShare(p99Margin(lowest, c))} higher`).join(', ');
+    const margins = rest.map((c) => `${c.id}'s ${ms(sec.of(c))} ms is ${pctShare(p99Margin(lowest, c, sec))} higher`).join(', ');
     return {
       id: lowest.id,
       outcome: 'recommended',
       reason:
-        `${lowest.id} (${lowest.label}): on ${basis} it cannot be told apart from ${others}, as ${overlapText(group, basis)}; its p99 decides: ${ms(lowest.figures.p99Ms)} ms, and ${margins}` +
-        `${noiseKnown(group) ? `, beyond the run-to-run noise of p99 (${noiseText(group)})` : ''}; ${figuresText(lowest.figures, basis)}${lowerBounds(ordered, lowest)}.`,
+        `${lowest.id} (${lowest.label}): on ${basis} it cannot be told apart from ${others}, as ${overlapText(group, basis)}; its ${sec.name} decides: ${ms(sec.of(lowest))} ms, and ${margins}` +
+        `${noiseKnown(group, sec) ? `, beyond the run-to-run noise of ${sec.name} (${noiseText(group, sec)})` : ''}; ${figuresText(lowest.figures, basis)}${lowerBounds(ordered, lowest)}.`,
     };
   }
   return tie(group, basis, eligible.length, total);
@@ -61,17 +62,18 @@ export function decide(eligible: Eligible[], basis: RecommendBasis, total: numbe
 
 /** tie is the answer when the measurements cannot separate the group: every member named, no winner. */
 function tie(group: Eligible[], basis: RecommendBasis, meeting: number, total: number): Decision {
-  const byP99 = [...group].sort((a, b) => p99Of(a) - p99Of(b));
-  const noise = groupNoise(group);
-  const marginShare = basis === 'p99' || byP99.length < 2 ? p99Margin(byP99[0]!, byP99[1] ?? byP99[0]!) : primaryMargin(group[0]!, group[group.length - 1]!, basis);
+  const sec = secondFor(basis);
+  const byP99 = [...group].sort((a, b) => p99Of(a, sec) - p99Of(b, sec));
+  const noise = groupNoise(group, sec);
+  const marginShare = basis === 'p99' || byP99.length < 2 ? p99Margin(byP99[0]!, byP99[1] ?? byP99[0]!, sec) : primaryMargin(group[0]!, group[group.length - 1]!, basis);
   const list = group.map((c) => `${c.id} (${figuresText(c.figures, basis)})`).join(', ');
-  const what = basis === 'p99' ? 'their p99 differ by no more than the run-to-run noise' : `${overlapText(group, basis)}, and their p99 differ by no more than the run-to-run noise`;
+  const what = basis === 'p99' ? 'their p99 differ by no more than the run-to-run noise' : `${overlapText(group, basis)}, and their ${sec.name} differ by no more than the run-to-run noise`;
   return {
     id: null,
     outcome: 'tie',
     tie: { ids: group.map((c) => c.id), marginShare, noiseShare: noise },
     reason:
-      `Tie: of the ${meeting} of ${total} combinations that meet the constraints, ${group.length} cannot be told apart on this machine: ${list}; ${what} (${noiseText(group)}). ` +
+      `Tie: of the ${meeting} of ${total} combinations that meet the constraints, ${group.length} cannot be told apart on this machine: ${list}; ${what} (${noiseText(group, sec)}). ` +
       `Choose among them on other grounds (memory, cost, simplicity), or measure longer (search.step_duration, the phases' durations, repeats) on a quieter machine.`,
   };
 }
@@ -80,7 +82,23 @@ function tie(group: Eligible[], basis: RecommendBasis, meeting: number, total: n
 function primaryOrder(a: Eligible, b: Eligible, basis: RecommendBasis): number {
   if (basis === 'throughput') return b.figures.throughputAtSloRps - a.figures.throughputAtSloRps;
   if (basis === 'cost') return (a.figures.costPerMillion ?? Infinity) - (b.figures.costPerMillion ?? Infinity);
+  if (basis === 'tokens_per_s') return tokensOf(b) - tokensOf(a);
   return p99Of(a) - p99Of(b);
+}
+
+function tokensOf(c: Eligible): number {
+  return c.figures.tokens?.outputTokensPerS ?? 0;
+}
+
+/**
+ * tokensSeparated: a's output tokens/s is higher than b's by more than the run-to-run noise of tokens/s measured
+ * on either (never when unmeasured): at a fixed load the scenario sets, there is no capacity range to compare.
+ */
+function tokensSeparated(a: Eligible, b: Eligible): boolean {
+  const na = a.figures.tokensNoiseShare;
+  const nb = b.figures.tokensNoiseShare;
+  if (na == null || nb == null || !(tokensOf(b) > 0)) return false;
+  return tokensOf(a) / tokensOf(b) - 1 > Math.max(na, nb);
 }
 
 /** separated: the measurements show `a` better than `b` on the basis. */
@@ -88,6 +106,7 @@ function separated(a: Eligible, b: Eligible, basis: RecommendBasis): boolean {
   const fa = a.figures;
   const fb = b.figures;
   if (basis === 'p99') return p99Separated(a, b);
+  if (basis === 'tokens_per_s') return tokensSeparated(a, b);
   if (fa.rateRps === undefined || fb.notMetRps === undefined) {
     // A record from before capacity ranges: the old 1 % rule.
     if (basis === 'throughput') return fa.throughputAtSloRps > fb.throughputAtSloRps * (1 + LEGACY_TIE_SHARE);
@@ -104,25 +123,45 @@ function separated(a: Eligible, b: Eligible, basis: RecommendBasis): boolean {
  * p99Separated: a's p99 is lower than b's by more than the noise measured on either (never when unmeasured), at
  * a load at least as high: a lower p99 measured at a lower rate says nothing (latency grows with load).
  */
-function p99Separated(a: Eligible, b: Eligible): boolean {
-  const na = a.figures.p99NoiseShare;
-  const nb = b.figures.p99NoiseShare;
-  if (a.figures.p99Ms === null || b.figures.p99Ms === null || a.figures.p99Ms >= b.figures.p99Ms) return false;
-  if (a.figures.rateRps !== undefined && b.figures.rateRps !== undefined && a.figures.rateRps < b.figures.rateRps) return false;
+function p99Separated(a: Eligible, b: Eligible, sec: Second = P99): boolean {
+  const na = sec.noise(a);
+  const nb = sec.noise(b);
+  const pa = sec.of(a);
+  const pb = sec.of(b);
+  if (pa === null || pb === null || pa >= pb) return false;
+  if (!sec.fixedLoad && a.figures.rateRps !== undefined && b.figures.rateRps !== undefined && a.figures.rateRps < b.figures.rateRps) return false;
   // Records from before repeats existed (undefined): the lower p99 counted, as it did then.
   if (na === undefined && nb === undefined) return true;
   if (na == null || nb == null) return false;
-  return p99Margin(a, b) > Math.max(na, nb);
+  return p99Margin(a, b, sec) > Math.max(na, nb);
 }
 
-function p99Of(c: Eligible): number {
-  return c.figures.p99Ms ?? Infinity;
+/** Second is the latency that decides between combinations the basis cannot separate: p99, or TTFT p99 on tokens/s. */
+interface Second {
+  name: string;
+  of: (c: Eligible) => number | null;
+  noise: (c: Eligible) => number | null | undefined;
+  /**
+   * The scenario fixes the load (tokens_per_s: the same concurrency or rate for every combination, and the group's
+   * tokens/s within the noise), so the achieved request rate is an outcome, not a load to compare at.
+   */
+  fixedLoad?: boolean;
+}
+const P99: Second = { name: 'p99', of: (c) => c.figures.p99Ms, noise: (c) => c.figures.p99NoiseShare };
+const TTFT_P99: Second = { name: 'TTFT p99', of: (c) => c.figures.tokens?.ttftP99Ms ?? null, noise: (c) => c.figures.ttftNoiseShare ?? null, fixedLoad: true };
+
+function secondFor(basis: RecommendBasis): Second {
+  return basis === 'tokens_per_s' ? TTFT_P99 : P99;
 }
 
-/** p99Margin: how much higher b's p99 is than a's, as a share of a's. */
-function p99Margin(a: Eligible, b: Eligible): number {
-  const pa = a.figures.p99Ms;
-  const pb = b.figures.p99Ms;
+function p99Of(c: Eligible, sec: Second = P99): number {
+  return sec.of(c) ?? Infinity;
+}
+
+/** p99Margin: how much higher b's p99 (or TTFT p99) is than a's, as a share of a's. */
+function p99Margin(a: Eligible, b: Eligible, sec: Second = P99): number {
+  const pa = sec.of(a);
+  const pb = sec.of(b);
   return pa === null || pb === null || pa <= 0 ? 0 : (pb - pa) / pa;
 }
 
@@ -134,24 +173,25 @@ function primaryMargin(a: Eligible, b: Eligible, basis: RecommendBasis): number 
     const cb = b.figures.costPerMillion;
     return ca && cb ? cb / ca - 1 : 0;
   }
+  if (basis === 'tokens_per_s') return tokensOf(b) > 0 ? tokensOf(a) / tokensOf(b) - 1 : 0;
   return p99Margin(a, b);
 }
 
 /** groupNoise is the largest p99 noise measured in the group; null when any member's is unmeasured. */
-function groupNoise(group: Eligible[]): number | null {
-  const all = group.map((c) => c.figures.p99NoiseShare);
+function groupNoise(group: Eligible[], sec: Second = P99): number | null {
+  const all = group.map((c) => sec.noise(c));
   if (all.some((n) => n == null)) return null;
   return Math.max(...(all as number[]));
 }
 
 /** noiseKnown: some member's noise was measured or found unmeasurable (records before repeats have none at all). */
-function noiseKnown(group: Eligible[]): boolean {
-  return group.some((c) => c.figures.p99NoiseShare !== undefined);
+function noiseKnown(group: Eligible[], sec: Second = P99): boolean {
+  return group.some((c) => sec.noise(c) !== undefined);
 }
 
-function noiseText(group: Eligible[]): string {
+function noiseText(group: Eligible[], sec: Second = P99): string {
   const parts = group.map((c) => {
-    const n = c.figures.p99NoiseShare;
+    const n = sec.noise(c);
     return `${c.id} ${n == null ? 'not measured' : `±${pctShare(n)} over ${c.figures.noiseRuns ?? 2} runs`}`;
   });
   return `noise: ${parts.join(', ')}`;
@@ -159,6 +199,7 @@ function noiseText(group: Eligible[]): string {
 
 /** overlapText says why the basis could not separate the group: their capacity ranges overlap. */
 function overlapText(group: Eligible[], basis: RecommendBasis): string {
+  if (basis === 'tokens_per_s') return `their output tokens/s differ by no more than its run-to-run noise (${tokensNoiseText(group)})`;
   const ranges = group.map((c) => `${c.id} ${range(c.figures)}`).join(', ');
   return `their capacity ranges overlap (${ranges})${basis === 'cost' ? ', and so do their costs per 1M' : ''}`;
 }
@@ -168,15 +209,26 @@ function range(f: Figures): string {
   return f.notMetRps == null ? `>= ${rps(f.rateRps)} rps` : `${rps(f.rateRps)}–${rps(f.notMetRps)} rps`;
 }
 
+function tokensNoiseText(group: Eligible[]): string {
+  return group
+    .map((c) => {
+      const n = c.figures.tokensNoiseShare;
+      return `${c.id} ${tokensOf(c).toFixed(0)} tokens/s ${n == null ? 'noise not measured' : `±${pctShare(n)} over ${c.figures.noiseRuns ?? 2} runs`}`;
+    })
+    .join(', ');
+}
+
 /** whySeparated names the runner-up and the measurement that separates it. */
 function whySeparated(best: Eligible, next: Eligible, basis: RecommendBasis): string {
   const fb = next.figures;
+  if (basis === 'tokens_per_s') return `next: ${next.id}, ${figuresText(fb, basis)}: ${best.id} has ${pctShare(primaryMargin(best, next, basis))} more output tokens/s, beyond the run-to-run noise of tokens/s (${tokensNoiseText([best, next])})`;
   if (basis === 'p99') return `next: ${next.id} with p99 ${ms(fb.p99Ms)} ms, ${pctShare(p99Margin(best, next))} higher${noiseKnown([best, next]) ? `, beyond the run-to-run noise (${noiseText([best, next])})` : ''}`;
   const where = fb.notMetRps != null ? `, and missed the bounds at ${rps(fb.notMetRps)} rps, which ${best.id} met` : '';
   return `next: ${next.id}, ${figuresText(fb, basis)}${where}`;
 }
 
 function leadText(basis: RecommendBasis): string {
+  if (basis === 'tokens_per_s') return 'has the highest output tokens/s meeting the SLO';
   return basis === 'throughput' ? 'has the highest throughput at the SLO' : basis === 'cost' ? 'has the lowest cost per 1M inferences at the SLO' : 'has the lowest p99';
 }
 
@@ -187,6 +239,13 @@ function figuresText(f: Figures, basis: RecommendBasis): string {
   const mem = f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : '';
   const acc = f.accuracy && f.accuracy.maxAbsError > 0 ? `, cosine ${f.accuracy.cosine} against fp32` : '';
   const cost = f.costPerMillion != null ? `${money(f.costPerMillion)} per 1M at ${money(f.costPerHour ?? 0)}/h` : '';
+  const g = f.generation;
+  const gen = g && g.tokenAgreement < 1 ? `, token agreement ${g.tokenAgreement.toFixed(3)} with fp32 (first divergence at token ${g.meanFirstDivergence.toFixed(1)} of ${g.tokensPerPrompt})` : '';
+  const t = f.tokens;
+  if (t) {
+    const tok = `${t.outputTokensPerS.toFixed(0)} output tokens/s, TTFT p99 ${ms(t.ttftP99Ms)} ms, TPOT p50 ${ms(t.tpotP50Ms)} ms, goodput ${pct(t.goodput)}`;
+    return `${tok}${gen}, ${rps(f.throughputAtSloRps)} requests/s with ${lat}${mem}${cost ? `, ${cost}` : ''}`;
+  }
   if (basis === 'cost') return `${cost}, ${thr}, ${lat}${mem}${acc}`;
   return `${thr} with ${lat}${mem}${acc}${cost ? `, ${cost}` : ''}`;
 }

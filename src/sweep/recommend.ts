@@ -10,6 +10,7 @@
  * throughput or cost.
  */
 import { decide } from './rank.js';
+import type { GenerationFigures, TokenFigures } from './llm-sweep.js';
 import type { AccuracyDelta } from './repository-variant.js';
 import type { Constraints } from './sweep-spec.js';
 
@@ -55,6 +56,14 @@ export interface Figures {
   p99NoiseShare?: number | null;
   /** How many valid runs at one rate the p99 noise was measured over (the deciding run and its repeats). */
   noiseRuns?: number;
+  /** LLM runs: output tokens/s, TTFT p99, TPOT p50 and goodput of the phase the figures come from. */
+  tokens?: TokenFigures;
+  /** LLM runs: run-to-run noise of output tokens/s over the deciding run and its repeats, like p99NoiseShare; null: not measured. */
+  tokensNoiseShare?: number | null;
+  /** LLM runs: run-to-run noise of TTFT p99, like p99NoiseShare; it decides between tokens/s that cannot be told apart. */
+  ttftNoiseShare?: number | null;
+  /** LLM precision variants: greedy generations against fp32's; null when none is recorded. */
+  generation?: GenerationFigures | null;
 }
 
 /** Candidate is one combination as the rule sees it; figures are null when the combination failed to run. */
@@ -98,8 +107,8 @@ export interface Recommendation {
   tie?: { ids: string[]; marginShare: number; noiseShare: number | null };
 }
 
-/** RECOMMEND_BASES are what a sweep may rank on: throughput at the SLO, cost per 1M inferences, or p99. */
-export const RECOMMEND_BASES = ['throughput', 'cost', 'p99'] as const;
+/** RECOMMEND_BASES are what a sweep may rank on: throughput at the SLO, cost per 1M inferences, p99, or an LLM's output tokens/s. */
+export const RECOMMEND_BASES = ['throughput', 'cost', 'p99', 'tokens_per_s'] as const;
 /** RecommendBasis is one ranking basis. */
 export type RecommendBasis = (typeof RECOMMEND_BASES)[number];
 
@@ -117,8 +126,29 @@ export function recommend(candidates: Candidate[], constraints: Constraints, opt
   const frontier = paretoFrontier(pool.map((c) => ({ id: c.id, throughput: c.figures.throughputAtSloRps, p99: c.figures.p99Ms })));
   for (const v of verdicts) v.pareto = frontier.includes(v.id);
   const eligible = pool.filter((c) => verdicts.find((v) => v.id === c.id)!.meets);
-  if (eligible.length === 0) return { id: null, reason: noneReason(candidates, pool.length, verdicts, !!opts.allowInvalid), verdicts, frontier, basis, outcome: 'none' };
-  return { ...decide(eligible, basis, candidates.length), verdicts, frontier, basis };
+  if (basis === 'tokens_per_s') for (const c of eligible) if (!c.figures.tokens) verdicts.find((v) => v.id === c.id)!.failures.push('no token figures (not an LLM run), needed by recommend: tokens_per_s');
+  const ranked = eligible.filter((c) => verdicts.find((v) => v.id === c.id)!.failures.length === 0);
+  for (const v of verdicts) v.meets = v.considered && v.failures.length === 0;
+  if (ranked.length === 0) return { id: null, reason: noneReason(candidates, pool.length, verdicts, !!opts.allowInvalid) + refusals(pool, verdicts, null), verdicts, frontier, basis, outcome: 'none' };
+  const decision = decide(ranked, basis, candidates.length);
+  const winner = decision.id === null ? null : (ranked.find((c) => c.id === decision.id) ?? null);
+  return { ...decision, reason: decision.reason + refusals(pool, verdicts, winner), verdicts, frontier, basis };
+}
+
+/**
+ * refusals names the variants a generation-agreement constraint refused although they ran (with their tokens/s,
+ * where a faster one was refused): quantization that buys speed by changing the generated text is said out loud.
+ */
+function refusals(pool: (Candidate & { figures: Figures })[], verdicts: Verdict[], winner: (Candidate & { figures: Figures }) | null): string {
+  const refused = pool.filter((c) => verdicts.find((v) => v.id === c.id)!.failures.some((f) => f.includes('min_agreement')));
+  if (refused.length === 0) return '';
+  const parts = refused.map((c) => {
+    const g = c.figures.generation;
+    const tps = c.figures.tokens?.outputTokensPerS;
+    const faster = winner?.figures.tokens && tps !== undefined && tps > winner.figures.tokens.outputTokensPerS ? `, more output tokens/s than ${winner.id} (${tps.toFixed(0)} against ${winner.figures.tokens.outputTokensPerS.toFixed(0)})` : '';
+    return `${c.id} (${g ? `token agreement ${g.tokenAgreement.toFixed(3)} with fp32, first divergence at token ${g.meanFirstDivergence.toFixed(1)} of ${g.tokensPerPrompt} on average` : 'no agreement recorded'}${faster})`;
+  });
+  return ` Refused for generation agreement below min_agreement: ${parts.join('; ')}.`;
 }
 
 /** constraintFailures lists the constraints some figures miss (a throughput at the SLO of 0 always misses). */
@@ -137,6 +167,10 @@ export function constraintFailures(f: Figures, c: Constraints): string[] {
     const top1 = f.accuracy?.top1 ?? (f.accuracy?.maxAbsError === 0 ? 1 : undefined);
     if (top1 === undefined) out.push('no top-1 agreement recorded for min_top1');
     else if (top1 < c.minTop1) out.push(`top-1 agreement ${top1} < min_top1 ${c.minTop1}`);
+  }
+  if (c.minAgreement !== undefined) {
+    if (!f.generation) out.push('no generation agreement recorded for min_agreement');
+    else if (f.generation.tokenAgreement < c.minAgreement) out.push(`token agreement ${f.generation.tokenAgreement} < min_agreement ${c.minAgreement}`);
   }
   if (c.maxMemoryMib !== undefined) {
     if (f.memoryMib === null) out.push('memory not measured for max_memory_mib');

@@ -13,7 +13,9 @@ import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
 import { parseModelConfig } from '../../reference-server/config/validate-model-config.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
 import { FAMILY_NAMES, variantName } from '../../reference-server/models/zoo.js';
+import { LLM_NAME, llmVariantName } from '../../reference-server/llm/build-llm.js';
 import { GauntletError } from '../errors.js';
+import { generationOf, type GenerationFigures, rewriteLlmConfig } from './llm-sweep.js';
 import type { ComboConfig, PrecisionName } from './sweep-spec.js';
 
 /** AccuracyDelta is a precision variant's agreement with its fp32 model (from its config's `accuracy`). */
@@ -32,6 +34,8 @@ export interface SourceRepository {
   dir: string;
   /** True for gauntlet's bundled models (built on demand). */
   bundled: boolean;
+  /** The model is an LLM folder (`backend: llm`): variants are `<model>-<precision>`, settings go to `llm:`. */
+  llm?: boolean;
 }
 
 /** VariantRepository is a combination's repository, ready to serve. */
@@ -40,13 +44,27 @@ export interface VariantRepository {
   /** The model name to load and infer on. */
   model: string;
   accuracy: AccuracyDelta | null;
+  /** LLM variants: greedy generations against fp32's; null for KServe models or when none is recorded. */
+  generation: GenerationFigures | null;
   /** The rewritten config, as written. */
   config: Record<string, unknown>;
 }
 
-/** variantModel is the model name of a precision variant: the model itself for fp32 (or none), else `<model>_<precision>`. */
-export function variantModel(model: string, precision: PrecisionName | undefined): string {
-  return variantName(model, precision ?? 'fp32');
+/**
+ * variantModel is the model name of a precision variant: the model itself for fp32 (or none), else
+ * `<model>_<precision>` (KServe models) or `<model>-<precision>` (LLM folders, as the LLM builder names them).
+ */
+export function variantModel(model: string, precision: PrecisionName | undefined, llm = false): string {
+  return llm ? llmVariantName(model, precision ?? 'fp32') : variantName(model, precision ?? 'fp32');
+}
+
+/** isLlmModel tells whether a sweep's model is an LLM: the bundled tiny-llm, or a repository folder whose config says `backend: llm`. */
+export function isLlmModel(model: string, repository: string | undefined): boolean {
+  if (repository === undefined || model === LLM_NAME) return model === LLM_NAME;
+  const read = readTextFile(path.join(repository, model, 'config.yaml'), FILE_LIMITS.bytes);
+  if (!read.ok) return false;
+  const { value } = parseYamlFile(read.text, path.join(repository, model, 'config.yaml'));
+  return isRecord(value) && value.backend === 'llm';
 }
 
 /**
@@ -56,13 +74,14 @@ export function variantModel(model: string, precision: PrecisionName | undefined
  */
 export function checkSource(model: string, precisions: PrecisionName[], repository: string | undefined): void {
   if (repository === undefined) {
-    if (FAMILY_NAMES.includes(model)) return;
+    if (FAMILY_NAMES.includes(model) || model === LLM_NAME) return;
     throw new GauntletError('GAUNTLET_ERR_INVALID_CONFIG', `model ${JSON.stringify(model)} is not a bundled model family`, [
-      `model: must be one of ${FAMILY_NAMES.join(', ')} (the bundled families), or name a model of --model-repository`,
+      `model: must be one of ${[...FAMILY_NAMES, LLM_NAME].join(', ')} (the bundled models), or name a model of --model-repository`,
     ]);
   }
   const needed = precisions.length ? precisions : (['fp32'] as PrecisionName[]);
-  const missing = needed.map((p) => variantModel(model, p)).filter((name) => !existsSync(path.join(repository, name, 'config.yaml')));
+  const llm = isLlmModel(model, repository);
+  const missing = needed.map((p) => variantModel(model, p, llm)).filter((name) => !existsSync(path.join(repository, name, 'config.yaml')));
   if (missing.length) {
     throw new GauntletError(
       'GAUNTLET_ERR_INVALID_CONFIG',
@@ -75,15 +94,15 @@ export function checkSource(model: string, precisions: PrecisionName[], reposito
 /** prepareSource checks the source (checkSource) and builds the bundled variants the sweep needs if they are missing. */
 export async function prepareSource(model: string, precisions: PrecisionName[], repository: string | undefined, log: (l: string) => void): Promise<SourceRepository> {
   checkSource(model, precisions, repository);
-  if (repository !== undefined) return { dir: repository, bundled: false };
+  if (repository !== undefined) return { dir: repository, bundled: false, llm: isLlmModel(model, repository) };
   const dir = defaultModelRepository();
   await ensureModelRepository(dir, { models: [model], precisions: precisions.length ? precisions : ['fp32'], log });
-  return { dir, bundled: true };
+  return { dir, bundled: true, llm: model === LLM_NAME };
 }
 
 /** writeVariantRepository writes the combination's repository under `outDir`; a config the server would refuse throws. */
 export function writeVariantRepository(source: SourceRepository, model: string, c: ComboConfig, outDir: string): VariantRepository {
-  const name = variantModel(model, c.precision);
+  const name = variantModel(model, c.precision, source.llm);
   const from = path.join(source.dir, name);
   // A user's repository: read within the same limits as scenario files (size, YAML values, depth, aliases).
   const read = readTextFile(path.join(from, 'config.yaml'), FILE_LIMITS.bytes);
@@ -113,7 +132,9 @@ export function writeVariantRepository(source: SourceRepository, model: string, 
     mkdirSync(path.join(folder, version), { recursive: true });
     linkOrCopy(path.resolve(onnx), path.join(folder, version, 'model.onnx'));
   }
-  return { dir, model: name, accuracy: accuracyOf(config, c.precision), config };
+  for (const file of source.llm ? ['agreement.json'] : []) if (existsSync(path.join(from, file))) linkOrCopy(path.resolve(from, file), path.join(folder, file));
+  const generation = source.llm ? generationOf(config, from) : null;
+  return { dir, model: name, accuracy: source.llm ? null : accuracyOf(config, c.precision), generation, config };
 }
 
 /**
@@ -144,6 +165,7 @@ export function rewriteConfig(base: Record<string, unknown>, c: ComboConfig): Re
     config.instance_group = list;
   }
   if (c.intraOpThreads !== undefined) config.intra_op_threads = c.intraOpThreads;
+  rewriteLlmConfig(config, c);
   return config;
 }
 

@@ -27,6 +27,7 @@ import { type ComboRecord, SWEEP_SCHEMA_VERSION, type SweepRecord, writeSweepRec
 import type { SweepSpec } from './sweep-spec.js';
 import { describeVariables } from './variable-combinations.js';
 import { costPerMillion } from '../util/cost.js';
+import { OPENAI_DEFAULTS } from '../targets/protocol-openai.js';
 
 /** SweepOptions configure a sweep run. */
 export interface SweepOptions {
@@ -85,7 +86,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
     const started = Date.now();
     try {
       const measured = await runCombination(combo, rec, { spec, plan, dir, source, search, opts, log, save, ...(external && { external }) });
-      rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null, ...costFigures(combo, spec, measured.figures.throughputAtSloRps) };
+      rec.figures = { ...measured.figures, memoryMib: measured.memoryMib, accuracy: rec.accuracy ?? null, ...(rec.generation !== undefined && { generation: rec.generation }), ...costFigures(combo, spec, measured.figures.throughputAtSloRps) };
       if (measured.search) {
         const s = measured.search;
         const ceilingRps = spec.search?.toRps ?? measured.probe?.ceilingRps;
@@ -96,7 +97,8 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
       rec.status = 'done';
       if (opts.signal?.aborted) cutShort.add(i);
       const f = rec.figures;
-      log(`  → ${f.throughputAtSloRps.toFixed(1)} rps at the SLO${f.ceilingTooLow ? ' (CEILING TOO LOW: met the SLO at every rate tried)' : ''}, p99 ${f.p99Ms === null ? '-' : f.p99Ms.toFixed(2)} ms, ${(f.errorRate * 100).toFixed(2)} % errors${f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : ''}${f.costPerMillion != null ? `, ${f.costPerMillion.toFixed(3)} per 1M` : ''}${f.valid ? '' : ' (INVALID measurement)'}`);
+      const tok = f.tokens ? `${f.tokens.outputTokensPerS.toFixed(0)} output tokens/s, TTFT p99 ${f.tokens.ttftP99Ms?.toFixed(1) ?? '-'} ms, TPOT p50 ${f.tokens.tpotP50Ms?.toFixed(2) ?? '-'} ms, goodput ${(f.tokens.goodput * 100).toFixed(1)} %${f.generation && f.generation.tokenAgreement < 1 ? `, token agreement ${f.generation.tokenAgreement.toFixed(3)}` : ''}; ` : '';
+      log(`  → ${tok}${f.throughputAtSloRps.toFixed(1)} rps at the SLO${f.ceilingTooLow && rankedOnCapacity(spec) ? ' (CEILING TOO LOW: met the SLO at every rate tried)' : ''}, p99 ${f.p99Ms === null ? '-' : f.p99Ms.toFixed(2)} ms, ${(f.errorRate * 100).toFixed(2)} % errors${f.memoryMib !== null ? `, ${f.memoryMib.toFixed(0)} MiB` : ''}${f.costPerMillion != null ? `, ${f.costPerMillion.toFixed(3)} per 1M` : ''}${f.valid ? '' : ' (INVALID measurement)'}`);
     } catch (err) {
       if (isInterrupt(err, opts.signal)) {
         // Interrupted before anything was measured: the combination was not run.
@@ -172,6 +174,7 @@ async function runCombination(combo: Combination, rec: ComboRecord, ctx: ComboCo
   const variant = writeVariantRepository(ctx.source!, ctx.spec.model!, combo.config, dir);
   rec.model = variant.model;
   rec.accuracy = variant.accuracy;
+  if (ctx.source!.llm) rec.generation = variant.generation;
   const replicas = combo.config.replicas ?? embeddedReplicas(ctx.plan.target);
   const args = ['--model-repository', variant.dir, '--load-model', variant.model, ...(replicas > 1 ? ['--replicas', String(replicas), '--admin-port', '0'] : [])];
   const t0 = Date.now();
@@ -230,6 +233,22 @@ async function measureExternal(
 
 /** serverTarget is a started server as a target, with the client settings (protocol, timeouts) of the scenario's target. */
 function serverTarget(base: TargetSpec | EmbeddedTarget, s: EmbeddedServer, id: string, model: string): TargetSpec {
+  if (base.protocol === 'openai') {
+    // The scenario's openai client settings (endpoint, streaming, timeouts), or an embedded target's defaults.
+    const openai = 'embedded' in base ? { endpoint: 'chat' as const, stream: true, includeUsage: true, tokenTimeoutMs: Math.min(OPENAI_DEFAULTS.tokenTimeoutMs, base.timeoutMs) } : base.openai;
+    return {
+      name: `reference server ${id} (openai)`,
+      protocol: 'openai',
+      url: `http://127.0.0.1:${s.httpPort}`,
+      model,
+      binary: false,
+      timeoutMs: base.timeoutMs,
+      maxInFlight: base.maxInFlight,
+      connections: 'embedded' in base ? 0 : base.connections,
+      metricsUrl: `http://127.0.0.1:${s.metricsPort}/metrics`,
+      ...(openai && { openai }),
+    };
+  }
   const grpc = base.protocol === 'kserve-grpc';
   return {
     name: `reference server ${id}`,
@@ -255,6 +274,11 @@ function costFigures(combo: Combination, spec: SweepSpec, throughputRps: number)
 /** relativeSteps makes the steps' results paths relative to the sweep's folder. */
 function relativeSteps(steps: SearchStep[], dir: string): SearchStep[] {
   return steps.map((s) => ({ ...s, ...(s.results && { results: path.relative(dir, s.results) }) }));
+}
+
+/** rankedOnCapacity: the ranking reads capacity (throughput or cost), so a ceiling too low matters; tokens_per_s and p99 compare at the scenario's own load. */
+function rankedOnCapacity(spec: SweepSpec): boolean {
+  return spec.recommend === 'throughput' || spec.recommend === 'cost';
 }
 
 function embeddedReplicas(t: TargetSpec | EmbeddedTarget): number {

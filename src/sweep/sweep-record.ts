@@ -16,6 +16,7 @@ import type { Figures, Recommendation, Verdict } from './recommend.js';
 import type { ApplyRecord, ExternalRecord } from './apply-combination.js';
 import type { VarValue } from './config-template.js';
 import type { AccuracyDelta } from './repository-variant.js';
+import type { GenerationFigures } from './llm-sweep.js';
 import type { ComboConfig, Constraints, SearchSpec } from './sweep-spec.js';
 
 /** SWEEP_SCHEMA_VERSION is bumped on any incompatible change to sweep.json. */
@@ -54,6 +55,8 @@ export interface ComboRecord {
   /** Wall-clock seconds the combination took, server start and stop included. */
   elapsedS?: number;
   accuracy?: AccuracyDelta | null;
+  /** LLM precision variants: greedy generations against fp32's (config.yaml agreement or agreement.json). */
+  generation?: GenerationFigures | null;
   figures: Figures | null;
   search?: { rateRps: number; inconclusive: boolean; note: string; steps: StepRecord[]; ceilingRps?: number; ceilingTooLow?: boolean; notMetRps?: number | null };
   /** The closed-loop probe that set the search's ceiling (to_rps: auto). */

@@ -12,6 +12,11 @@ export const PRECISION_NAMES = ['fp32', 'fp16', 'int8', 'int4'] as const;
 /** PrecisionName is one precision variant. */
 export type PrecisionName = (typeof PRECISION_NAMES)[number];
 
+/** LLM_BATCHING_MODES are the reference LLM's batching modes (its config.yaml `llm.batching`). */
+export const LLM_BATCHING_MODES = ['continuous', 'static', 'none'] as const;
+/** LlmBatching is one LLM batching mode. */
+export type LlmBatching = (typeof LLM_BATCHING_MODES)[number];
+
 /** EXECUTION_PROVIDERS are the reference server's execution providers. */
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
 /** ExecutionProvider is one execution provider. */
@@ -24,6 +29,10 @@ export interface ComboConfig {
   maxBatchSize?: number;
   /** Only with batching on (a delay turns batching on unless dynamicBatching is false). */
   maxQueueDelayUs?: number;
+  /** LLM models: `llm.batching` (continuous, static, or none: one sequence at a time). */
+  llmBatching?: LlmBatching;
+  /** LLM models: `llm.max_num_seqs`, the sequences decoded together (no effect with llmBatching none). */
+  maxNumSeqs?: number;
   precision?: PrecisionName;
   /** instance_group[0].count. */
   instanceCount?: number;
@@ -69,6 +78,8 @@ export interface Constraints {
   minTop1?: number;
   maxMemoryMib?: number;
   minThroughputRps?: number;
+  /** LLM variants: lowest acceptable share of greedy tokens equal to fp32's (fp32 itself: 1). */
+  minAgreement?: number;
 }
 
 /** SweepTarget is one external target of a target sweep. */

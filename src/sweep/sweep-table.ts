@@ -17,6 +17,8 @@ const SETTING_HEADERS: Record<keyof ComboConfig, string> = {
   dynamicBatching: 'batching',
   maxBatchSize: 'max batch',
   maxQueueDelayUs: 'delay µs',
+  llmBatching: 'llm batching',
+  maxNumSeqs: 'max seqs',
   precision: 'precision',
   instanceCount: 'instances',
   intraOpThreads: 'threads',
@@ -41,7 +43,7 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   const cons = Object.entries(CONSTRAINT_KEYS).flatMap(([name, { key }]) => (c[key] !== undefined ? [`${name} ${c[key]}`] : []));
   out.push(`Constraints: ${cons.length ? cons.join(', ') : 'none'}`);
   out.push(`Recommend on: ${spec.recommend}${spec.repeats ? `; each deciding run repeated ${spec.repeats} time(s) to measure run-to-run noise` : '; repeats: 0, so run-to-run noise is not measured and p99 differences cannot decide'}`);
-  out.push(`Combinations: ${list.combinations.length}${list.duplicates ? ` (${list.duplicates} duplicate(s) left out: with batching off the queue delay has no effect)` : ''}`);
+  out.push(`Combinations: ${list.combinations.length}${list.duplicates ? ` (${list.duplicates} duplicate(s) left out: with batching off the queue delay, and with llm_batching none max_num_seqs, have no effect)` : ''}`);
   for (const combo of list.combinations) out.push(`  ${combo.id}  ${combo.variables ? describeVariables(combo.variables) : combo.target ? `${combo.target.spec.name} (${combo.target.spec.protocol} ${combo.target.spec.url})` : describeConfig(combo.config)}`);
   const s = spec.search;
   const repeatS = s ? spec.repeats * s.stepDurationS : spec.repeats * Math.max(0, ...plan.phases.map((p) => p.durationS));
@@ -56,20 +58,24 @@ export function formatSweep(r: SweepRecord, dir: string): string[] {
   const precision = r.combinations.some((c) => c.accuracy && c.accuracy.maxAbsError > 0);
   const cost = r.combinations.some((c) => c.figures?.costPerHour !== undefined);
   const noise = r.combinations.some((c) => c.figures?.p99NoiseShare !== undefined);
-  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), ...(r.sweep.mode === 'external' ? ['variables'] : []), 'rps@SLO', 'missed at', 'p50 ms', 'p99 ms', ...(noise ? ['p99 noise'] : []), 'errors', 'MiB', ...(cost ? ['cost/h', 'cost/1M'] : []), ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
+  const llm = r.combinations.some((c) => c.figures?.tokens);
+  const gen = r.combinations.some((c) => c.generation && c.generation.tokenAgreement < 1);
+  const header = ['combination', ...settings.map((k) => SETTING_HEADERS[k]), ...(r.sweep.mode === 'targets' ? ['target'] : []), ...(r.sweep.mode === 'external' ? ['variables'] : []), 'rps@SLO', 'missed at', 'p50 ms', 'p99 ms', ...(noise ? ['p99 noise'] : []), 'errors', 'MiB', ...(llm ? LLM_HEADERS : []), ...(gen ? GEN_HEADERS : []), ...(cost ? ['cost/h', 'cost/1M'] : []), ...(precision ? ['cosine', 'max err'] : []), 'valid', 'constraints', ''];
   const rows = r.combinations.map((c) => [
     c.id,
     ...settings.map((k) => setting(c.config, k)),
     ...(r.sweep.mode === 'targets' ? [c.target?.url ?? ''] : []),
     ...(r.sweep.mode === 'external' ? [c.label] : []),
     ...figureCells(c, noise),
+    ...(llm ? tokenCells(c) : []),
+    ...(gen ? generationCells(c) : []),
     ...(cost ? costCells(c) : []),
     ...(precision ? accuracyCells(c) : []),
     comboState(c),
     c.verdict ? (c.verdict.failures.length === 0 ? 'ok' : 'MISSED') : '',
     notes(c, r),
   ]);
-  const right = new Set(['rps@SLO', 'missed at', 'p99 noise', 'cost/h', 'cost/1M', 'p50 ms', 'p99 ms', 'errors', 'MiB', 'cosine', 'max err', 'max batch', 'delay µs', 'instances', 'threads', 'replicas']);
+  const right = new Set([...LLM_HEADERS, ...GEN_HEADERS, 'max seqs', 'rps@SLO', 'missed at', 'p99 noise', 'cost/h', 'cost/1M', 'p50 ms', 'p99 ms', 'errors', 'MiB', 'cosine', 'max err', 'max batch', 'delay µs', 'instances', 'threads', 'replicas']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => (right.has(header[i]!) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = ['', line(header), ...rows.map(line), ''];
@@ -87,7 +93,8 @@ export function formatSweep(r: SweepRecord, dir: string): string[] {
   }
   const invalid = r.combinations.filter((c) => c.figures && !c.figures.valid);
   if (invalid.length) out.push(`Invalid measurements (${invalid.map((c) => c.id).join(', ')}): their figures are shown, ${r.sweep.allowInvalid ? 'and were considered (--allow-invalid)' : 'but not considered for the recommendation (--allow-invalid to consider them)'}.`);
-  const tooLow = r.combinations.filter((c) => c.figures?.ceilingTooLow);
+  const onCapacity = (r.sweep.recommend ?? 'throughput') === 'throughput' || r.sweep.recommend === 'cost';
+  const tooLow = onCapacity ? r.combinations.filter((c) => c.figures?.ceilingTooLow) : [];
   if (tooLow.length) out.push(`Ceiling too low (${tooLow.map((c) => c.id).join(', ')}): met the bounds at every rate tried, so the capacity lies above it ('missed at' shows '-'); their throughput is no ranking figure.`);
   const bounds = r.combinations.filter((c) => c.figures?.valid && c.figures.lowerBound);
   if (bounds.length) out.push(`Lower bounds (${bounds.map((c) => c.id).join(', ')}): a search step above the rate shown stayed invalid after its retry (the load generator fell behind); the rate shown was measured validly and was considered as the least these combinations sustain.`);
@@ -110,7 +117,7 @@ function figureCells(c: ComboRecord, noise: boolean): string[] {
   const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 1));
   const rate = (v: number): string => v.toFixed(v >= 100 ? 0 : 1);
   return [
-    `${f.lowerBound || f.ceilingTooLow ? '>=' : ''}${rate(f.throughputAtSloRps)}`,
+    `${f.lowerBound || (f.ceilingTooLow && !f.tokens) ? '>=' : ''}${rate(f.throughputAtSloRps)}`,
     f.notMetRps == null ? '-' : rate(f.notMetRps),
     ms(f.p50Ms),
     ms(f.p99Ms),
@@ -118,6 +125,25 @@ function figureCells(c: ComboRecord, noise: boolean): string[] {
     `${(f.errorRate * 100).toFixed(2)} %`,
     f.memoryMib === null ? '-' : f.memoryMib.toFixed(0),
   ];
+}
+
+/** LLM_HEADERS are the token columns of an LLM sweep; GEN_HEADERS its precision variants' generation agreement with fp32. */
+const LLM_HEADERS = ['tok/s', 'tok/s noise', 'TTFT p99', 'TPOT p50', 'goodput'];
+const GEN_HEADERS = ['agreement', '1st div'];
+
+function tokenCells(c: ComboRecord): string[] {
+  const t = c.figures?.tokens;
+  if (!t) return LLM_HEADERS.map(() => '-');
+  const n = c.figures?.tokensNoiseShare;
+  const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 1));
+  return [t.outputTokensPerS.toFixed(0), n == null ? '-' : `±${(n * 100).toFixed(0)} %`, ms(t.ttftP99Ms), ms(t.tpotP50Ms), `${(t.goodput * 100).toFixed(1)} %`];
+}
+
+function generationCells(c: ComboRecord): string[] {
+  const g = c.generation;
+  if (!g) return ['-', '-'];
+  if (g.tokenAgreement === 1 && g.meanFirstDivergence >= g.tokensPerPrompt) return ['ref', 'ref'];
+  return [g.tokenAgreement.toFixed(3), `${g.meanFirstDivergence.toFixed(1)}/${g.tokensPerPrompt}`];
 }
 
 function costCells(c: ComboRecord): string[] {
@@ -137,7 +163,7 @@ function notes(c: ComboRecord, r: SweepRecord): string {
   const out: string[] = [];
   if (r.recommendation?.id === c.id) out.push('<< recommended');
   if (r.recommendation?.tie?.ids.includes(c.id)) out.push('<< tied');
-  if (c.figures?.ceilingTooLow) out.push('CEILING TOO LOW');
+  if (c.figures?.ceilingTooLow && (r.sweep.recommend === undefined || r.sweep.recommend === 'throughput' || r.sweep.recommend === 'cost')) out.push('CEILING TOO LOW');
   if (c.verdict?.pareto) out.push('pareto');
   return out.join(', ');
 }

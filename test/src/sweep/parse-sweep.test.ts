@@ -86,7 +86,7 @@ describe('loadSweep', () => {
         'sweep-N.yaml:9: search.steps: must be >= 0, got -1',
         'sweep-N.yaml:9: search.step_duration: must be > 0, got 0',
         "sweep-N.yaml:9: search.p99_ms: is required: neither constraints.max_p99_ms nor the scenario's slo.p99_ms gives the bound",
-        'sweep-N.yaml:10: constraints.max_errors: unknown field (allowed: max_p99_ms, max_error_rate, min_cosine, min_top1, max_memory_mib, min_throughput_rps)',
+        'sweep-N.yaml:10: constraints.max_errors: unknown field (allowed: max_p99_ms, max_error_rate, min_cosine, min_top1, max_memory_mib, min_throughput_rps, min_agreement)',
         'sweep-N.yaml:10: constraints.max_p99_ms: must be > 0, got 0',
         'sweep-N.yaml:10: constraints.min_cosine: must be <= 1, got 2',
       ],
@@ -140,8 +140,8 @@ describe('the example sweeps', () => {
   const folder = fileURLToPath(new URL('../../../scenarios/sweeps/', import.meta.url));
   const files = readdirSync(folder).filter((f) => f.endsWith('.yaml') && !f.startsWith('base'));
 
-  it('are batching, parallelism and quantization', () => {
-    expect(files.sort()).toEqual(['batching.yaml', 'parallelism.yaml', 'quantization.yaml']);
+  it('are batching, parallelism and quantization, and the LLM\'s batching and precision', () => {
+    expect(files.sort()).toEqual(['batching.yaml', 'llm-batching.yaml', 'llm-precision.yaml', 'parallelism.yaml', 'quantization.yaml']);
   });
 
   it.each(files)('%s is valid and measures for at most 3 minutes', async (file) => {

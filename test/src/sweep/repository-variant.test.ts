@@ -111,6 +111,6 @@ describe('writeVariantRepository', () => {
   });
 
   it('accepts only bundled families without a repository', async () => {
-    await expect(prepareSource('tiny', [], undefined, () => {})).rejects.toMatchObject({ code: 'GAUNTLET_ERR_INVALID_CONFIG', details: ['model: must be one of mlp, encoder, cnn (the bundled families), or name a model of --model-repository'] });
+    await expect(prepareSource('tiny', [], undefined, () => {})).rejects.toMatchObject({ code: 'GAUNTLET_ERR_INVALID_CONFIG', details: ['model: must be one of mlp, encoder, cnn, tiny-llm (the bundled models), or name a model of --model-repository'] });
   });
 });
