@@ -4,12 +4,14 @@
  * writes into the LLM folder's config.yaml, and the figures an LLM run gives: output tokens/s, TTFT p99, TPOT p50,
  * goodput, and a precision variant's generation agreement with fp32.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PhaseResult } from '../results/results-schema.js';
 import type { Fields } from '../scenario/fields.js';
 import type { Plan } from '../scenario/plan.js';
 import type { Problems } from '../scenario/problems.js';
+import { FILE_LIMITS } from '../scenario/limits.js';
+import { readTextFile } from '../scenario/yaml-file.js';
 import { LLM_NAME } from '../../reference-server/llm/build-llm.js';
 import { FAMILY_NAMES } from '../../reference-server/models/zoo.js';
 import type { ComboConfig, Matrix, SweepSpec } from './sweep-spec.js';
@@ -130,8 +132,11 @@ export function generationOf(config: Record<string, unknown>, folder: string): G
   let a: unknown = config.agreement;
   const file = path.join(folder, 'agreement.json');
   if (!isAgreement(a) && existsSync(file)) {
+    // A user's repository: read within the scenario files' size limit; a broken file records no agreement.
+    const read = readTextFile(file, FILE_LIMITS.bytes);
+    if (!read.ok) return null;
     try {
-      a = JSON.parse(readFileSync(file, 'utf8'));
+      a = JSON.parse(read.text);
     } catch {
       return null;
     }

@@ -15,6 +15,7 @@ import { sweepJsonSchema } from '../../../src/sweep/json-schema.js';
 import { loadSweep } from '../../../src/sweep/parse-sweep.js';
 import { type Candidate, type Figures, recommend } from '../../../src/sweep/recommend.js';
 import { checkSource, writeVariantRepository } from '../../../src/sweep/repository-variant.js';
+import { generationOf } from '../../../src/sweep/llm-sweep.js';
 import { formatSweep } from '../../../src/sweep/sweep-table.js';
 import type { SweepRecord } from '../../../src/sweep/sweep-record.js';
 
@@ -124,13 +125,24 @@ describe('the LLM folder written per combination', () => {
     expect(v.generation).toMatchObject({ tokenAgreement: 0.09375, meanFirstDivergence: 2.625 });
   });
 
+  it('records no agreement for a broken or out-of-range agreement.json (a min_agreement is then not met)', () => {
+    for (const [i, text] of ['{"token_agreement": 0.5', '{"token_agreement": 1.5, "mean_first_divergence": 3}', '[]'].entries()) {
+      const folder = join(repo, `tiny-llm-int8-${i}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'agreement.json'), text);
+      expect(generationOf({}, folder)).toBeNull();
+    }
+  });
+
   it('names a missing LLM variant folder with the LLM\'s naming', () => {
     expect(() => checkSource('tiny-llm', ['fp32', 'int8', 'int4'], repo)).toThrow(/lacks 1 model/);
+    let thrown: unknown;
     try {
       checkSource('tiny-llm', ['int8'], repo);
     } catch (err) {
-      expect((err as GauntletError).details[0]).toContain('tiny-llm-int8: no config.yaml');
+      thrown = err;
     }
+    expect((thrown as GauntletError).details).toEqual([`${join(repo, 'tiny-llm-int8')}: no config.yaml (the precision variant tiny-llm-int8)`]);
   });
 });
 
