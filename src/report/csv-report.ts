@@ -5,6 +5,7 @@
  * (milliseconds, requests per second, ratios 0..1); text cells that a spreadsheet would take for a formula are
  * prefixed with an apostrophe.
  */
+import { SETTING_FILE_NAMES } from '../sweep/llm-sweep.js';
 import { GauntletError } from '../errors.js';
 import { CONFIG_ORDER } from '../sweep/combinations.js';
 import type { ComboConfig } from '../sweep/sweep-spec.js';
@@ -49,18 +50,7 @@ export const RUN_COLUMNS = [
 ];
 
 /** SETTING_COLUMNS name the swept settings as the sweep file does. */
-export const SETTING_COLUMNS: Record<keyof ComboConfig, string> = {
-  dynamicBatching: 'dynamic_batching',
-  maxBatchSize: 'max_batch_size',
-  maxQueueDelayUs: 'max_queue_delay_microseconds',
-  llmBatching: 'llm_batching',
-  maxNumSeqs: 'max_num_seqs',
-  precision: 'precision',
-  instanceCount: 'instance_count',
-  intraOpThreads: 'intra_op_threads',
-  replicas: 'replicas',
-  executionProvider: 'execution_provider',
-};
+export const SETTING_COLUMNS: Record<keyof ComboConfig, string> = SETTING_FILE_NAMES;
 
 /** renderCsv renders runs and baselines (a row per phase) or sweeps (a row per configuration). */
 export function renderCsv(inputs: ReportInput[]): string {

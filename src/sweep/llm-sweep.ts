@@ -20,8 +20,8 @@ import type { ComboConfig, Matrix, SweepSpec } from './sweep-spec.js';
 export const LLM_CONFIG_KEYS = ['llmBatching', 'maxNumSeqs'] as const satisfies readonly (keyof ComboConfig)[];
 /** KSERVE_CONFIG_KEYS are the settings that only a KServe (ONNX Runtime) model config takes. */
 export const KSERVE_CONFIG_KEYS = ['dynamicBatching', 'maxBatchSize', 'maxQueueDelayUs', 'instanceCount', 'intraOpThreads', 'executionProvider'] as const satisfies readonly (keyof ComboConfig)[];
-/** The file names of the keys, for messages. */
-const FILE_NAMES: Record<keyof ComboConfig, string> = {
+/** SETTING_FILE_NAMES are the swept settings' names as a sweep file writes them (for messages, tables and CSV columns). */
+export const SETTING_FILE_NAMES: Record<keyof ComboConfig, string> = {
   dynamicBatching: 'dynamic_batching',
   maxBatchSize: 'max_batch_size',
   maxQueueDelayUs: 'max_queue_delay_microseconds',
@@ -70,7 +70,7 @@ export function llmMatrixProblems(m: Fields, matrix: Matrix): void {
   const llm = LLM_CONFIG_KEYS.filter((k) => matrix[k] !== undefined);
   if (llm.length > 0) {
     for (const k of KSERVE_CONFIG_KEYS) {
-      if (matrix[k] !== undefined) m.problem(FILE_NAMES[k], `is a KServe model setting; ${llm.map((l) => FILE_NAMES[l]).join(' and ')} ${llm.length > 1 ? 'are' : 'is'} for LLM models (backend llm): a sweep has one model`);
+      if (matrix[k] !== undefined) m.problem(SETTING_FILE_NAMES[k], `is a KServe model setting; ${llm.map((l) => SETTING_FILE_NAMES[l]).join(' and ')} ${llm.length > 1 ? 'are' : 'is'} for LLM models (backend llm): a sweep has one model`);
     }
   }
   if (matrix.maxNumSeqs !== undefined && (matrix.llmBatching?.length ?? 0) > 0 && matrix.llmBatching!.every((b) => b === 'none')) {
@@ -87,7 +87,7 @@ export function llmPlanProblems(spec: SweepSpec, plan: Plan, problems: Problems)
   }
   // With LLM keys in the matrix, llmMatrixProblems has already named every KServe key beside them.
   if (spec.model === LLM_NAME && !LLM_CONFIG_KEYS.some((k) => spec.matrix?.[k] !== undefined)) {
-    for (const k of KSERVE_CONFIG_KEYS) if (spec.matrix[k] !== undefined) problems.add(['matrix', FILE_NAMES[k]], `does not apply to ${LLM_NAME}, an LLM (its batching is llm_batching)`);
+    for (const k of KSERVE_CONFIG_KEYS) if (spec.matrix[k] !== undefined) problems.add(['matrix', SETTING_FILE_NAMES[k]], `does not apply to ${LLM_NAME}, an LLM (its batching is llm_batching)`);
   }
   if (plan.target.protocol !== 'openai') {
     problems.add(['scenario'], `the base scenario's target speaks ${plan.target.protocol}; an LLM sweep (${[...what, ...(spec.model === LLM_NAME ? [`model ${LLM_NAME}`] : [])].join(', ')}) needs protocol openai, e.g. target: {embedded: true, protocol: openai, models: [${LLM_NAME}]}`);
@@ -95,7 +95,7 @@ export function llmPlanProblems(spec: SweepSpec, plan: Plan, problems: Problems)
 }
 
 function llmReasons(spec: Pick<SweepSpec, 'matrix' | 'recommend' | 'constraints'>): string[] {
-  const out = LLM_CONFIG_KEYS.filter((k) => spec.matrix?.[k] !== undefined).map((k) => `matrix.${FILE_NAMES[k]}`);
+  const out = LLM_CONFIG_KEYS.filter((k) => spec.matrix?.[k] !== undefined).map((k) => `matrix.${SETTING_FILE_NAMES[k]}`);
   if (spec.recommend === 'tokens_per_s') out.push('recommend: tokens_per_s');
   if (spec.constraints.minAgreement !== undefined) out.push('constraints.min_agreement');
   return out;
