@@ -124,7 +124,7 @@ describe('requests from data files, answers checked', () => {
     // Exit 1 (SLO violated); or 3 where this machine kept the generator from sending on time (the run's 24 good
     // answers make a small sample for the lag rule): the verdict on the answers is the same either way.
     expect([1, 3], bad.output).toContain(bad.code);
-    if (bad.code === 3) expect(bad.output).toMatch(/Measurement INVALID:\n {2}the load generator could not keep up/);
+    if (bad.code === 3) expect(bad.output).toMatch(/Measurement INVALID/);
     expect(bad.results.slo.pass).toBe(false);
     const checks = bad.results.slo.checks as { metric: string; pass: boolean; actual: number }[];
     expect(checks.find((c) => c.metric === 'bad_output_rate')).toMatchObject({ pass: false, actual: wrongAnswers / (sent + bad.results.phases[0].dropped) });
