@@ -3,6 +3,7 @@
  * for the whole run (the strict rule, `--strict-validity`). Files written before per-figure verdicts were stored
  * are judged from their phases' figures and intervals, so every file is read by the same rule.
  */
+import { addByKey } from '../util/add-counts.js';
 import { LATE_FRACTION_LIMIT } from '../run/evaluate.js';
 import { measurementReasons, type ValidityRule } from '../run/judge-validity.js';
 import { judgePhase, msText, type MetricValidity, type PhaseRow, type PhaseValidity, pctText, rowCounts, type ValidityMetric } from '../run/metric-validity.js';
@@ -37,7 +38,7 @@ export function wholeReasons(r: ResultsFile): string[] {
     return { name: p.name, kind: p.kind, startS: p.startS, durationS: p.durationS, scheduled: p.scheduled, ...(rows.length > 0 && { rows }) };
   });
   const errors: Record<string, number> = {};
-  for (const p of r.phases) for (const [k, v] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + v;
+  for (const p of r.phases) addByKey(errors, p.errors);
   return measurementReasons(facts, errors, r.totals.ok, r.totals.lost);
 }
 

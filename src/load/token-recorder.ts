@@ -15,6 +15,7 @@
  * counted, like latency); ITL = every gap between content chunks; TPOT = (last − first token) ÷ (output tokens − 1),
  * for two or more output tokens; output tokens/s of a request = output tokens ÷ (completion − intended send time).
  */
+import { addByKey } from '../util/add-counts.js';
 import type { SloSpec } from '../scenario/plan.js';
 import type { Outcome } from '../targets/client.js';
 
@@ -144,6 +145,6 @@ export function addTokenTotals(a: TokenTotals, b: TokenTotals): void {
   a.inputTokens += b.inputTokens;
   a.outputTokens += b.outputTokens;
   a.serverUsage += b.serverUsage;
-  for (const [k, v] of Object.entries(b.countedBy)) a.countedBy[k] = (a.countedBy[k] ?? 0) + v;
-  for (const [k, v] of Object.entries(b.finishReasons)) a.finishReasons[k] = (a.finishReasons[k] ?? 0) + v;
+  addByKey(a.countedBy, b.countedBy);
+  addByKey(a.finishReasons, b.finishReasons);
 }

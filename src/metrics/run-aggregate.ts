@@ -4,6 +4,7 @@
  * histograms; older seconds are reduced to a summary and a compressed histogram, so memory stays flat over
  * long runs.
  */
+import { addByKey } from '../util/add-counts.js';
 import type { Counts, IntervalSnapshot } from '../load/interval-recorder.js';
 import type { PhasePlan } from '../scenario/plan.js';
 import { encodeHistogram, type Histogram, type LatencySummary, newHistogram, recordUs, summarize } from './hdr.js';
@@ -44,7 +45,7 @@ export function addCounts(a: Counts, b: Counts): void {
   a.dropped += b.dropped;
   a.late += b.late;
   a.ok += b.ok;
-  for (const [k, v] of Object.entries(b.errors)) a.errors[k] = (a.errors[k] ?? 0) + v;
+  addByKey(a.errors, b.errors);
 }
 
 /** errorCount is the number of failed requests (every error code, DROPPED included). */
