@@ -5,8 +5,27 @@
  * model id m to a fixed representative GPT id: the smallest g ≡ m (mod vocabSize − 1) whose text is printable
  * and re-encodes to g alone (else a space), so every id decodes to a readable piece and text made of GPT ids below vocabSize − 1 round-trips exactly.
  */
-import { decode as gptDecode, encode as gptEncode, vocabularySize } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
 import type { LlmTokenizer } from './engine.js';
+
+interface GptApi {
+  encode(text: string, options?: { allowedSpecial: Set<string>; disallowedSpecial: Set<string> }): number[];
+  decode(ids: number[]): string;
+  vocabularySize: number;
+}
+
+const require = createRequire(import.meta.url);
+let gptApi: GptApi | undefined;
+/**
+ * gpt loads the encoding on first use (about 0.2 s and 50 MB): every command imports the server's modules, and
+ * only a served LLM needs it. The CommonJS build is the one src/llm/tokenizer.ts loads, so one process holds one copy.
+ */
+function gpt(): GptApi {
+  gptApi ??= require('gpt-tokenizer/cjs/encoding/o200k_base') as GptApi;
+  return gptApi;
+}
+const gptEncode: GptApi['encode'] = (text, options) => gpt().encode(text, options);
+const gptDecode: GptApi['decode'] = (ids) => gpt().decode(ids);
 
 /** TOKENIZER_NAME names the mapping in config.yaml and docs. */
 export const TOKENIZER_NAME = 'gpt-tokenizer o200k_base, id mod (vocab - 1), EOS = vocab - 1';
@@ -45,7 +64,7 @@ export class GptMappedTokenizer implements LlmTokenizer {
   private table(): Int32Array {
     if (this.representatives) return this.representatives;
     const table = new Int32Array(this.modulus);
-    const limit = Number(vocabularySize) || this.modulus;
+    const limit = Number(gpt().vocabularySize) || this.modulus;
     const fallback = gptEncode(' ')[0] ?? 0;
     for (let m = 0; m < this.modulus; m++) {
       table[m] = fallback;
