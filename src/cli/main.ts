@@ -6,14 +6,14 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
-import { type GateArgs, gateOptions, runGate, runSave, type SaveArgs, saveOptions } from './gate-command.js';
-import { characterizeOptions, runCharacterize, STDIN_ARG, type CharacterizeArgs } from './characterize-command.js';
-import { buildOptions, runBuild, type BuildArgs } from './models.js';
-import { profileOptions, runProfileCommand, type ProfileArgs } from './profile-command.js';
-import { reportOptions, runReport, type ReportArgs } from './report-command.js';
-import { runOptions, runRun, type RunArgs } from './run-command.js';
-import { runServe, serveOptions, type ServeArgs } from './serve.js';
-import { runSweepCommand, type SweepArgs, sweepOptions } from './sweep-command.js';
+import type { GateArgs, SaveArgs } from './gate-command.js';
+import type { CharacterizeArgs } from './characterize-command.js';
+import type { BuildArgs } from './models.js';
+import type { ProfileArgs } from './profile-command.js';
+import type { ReportArgs } from './report-command.js';
+import type { RunArgs } from './run-command.js';
+import type { ServeArgs } from './serve.js';
+import type { SweepArgs } from './sweep-command.js';
 import { packageVersion } from '../util/package-version.js';
 
 const EPILOG = `Exit codes:
@@ -35,43 +35,58 @@ const TOP_USAGE = 'gauntlet <command> [options]';
 /** main parses argv, runs the command and returns its exit code; usage and errors go to stderr. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  /*
+   * Only the named command's module is imported (its options and its work): the others would pull in most of the
+   * tree (the server, gRPC, ONNX Runtime, the report) and a start of `gauntlet gate` would pay for all of them.
+   * A command that is not named never has its builder or handler called, so they are left undefined.
+   */
+  const named = argv.find((a) => !a.startsWith('-'));
+  const load = async <T>(command: string, importer: () => Promise<T>): Promise<T | undefined> => (named === command ? importer() : undefined);
+  const runCmd = await load('run', () => import('./run-command.js'));
+  const sweepCmd = await load('sweep', () => import('./sweep-command.js'));
+  const gateCmd = (await load('baseline', () => import('./gate-command.js'))) ?? (await load('gate', () => import('./gate-command.js')));
+  const reportCmd = await load('report', () => import('./report-command.js'));
+  const profileCmd = await load('profile', () => import('./profile-command.js'));
+  const characterizeCmd = await load('characterize', () => import('./characterize-command.js'));
+  const serveCmd = await load('serve', () => import('./serve.js'));
+  const modelsCmd = await load('models', () => import('./models.js'));
   // Set when yargs itself refuses the command line (not when a command fails): what to print after the error.
   let usage: string | undefined;
   // yargs drops a lone `-` (stdin, for characterize): it travels under a name no file can have.
-  const cli = yargs(argv[0] === 'characterize' ? argv.map((a) => (a === '-' ? STDIN_ARG : a)) : argv)
+  const cli = yargs(characterizeCmd ? argv.map((a) => (a === '-' ? characterizeCmd.STDIN_ARG : a)) : argv)
     .scriptName('gauntlet')
     .usage(TOP_USAGE.replace('gauntlet', '$0'))
-    .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runOptions, async (args) => {
-      code = await runRun(args as unknown as RunArgs, print);
+    .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runCmd?.runOptions ?? {}, async (args) => {
+      code = await runCmd!.runRun(args as unknown as RunArgs, print);
     })
-    .command('sweep <file>', 'Run a scenario against every combination of server configurations (the reference server\'s, or your own server\'s through a config template, a restart or model reload and a readiness probe) or targets, and recommend one', sweepOptions, async (args) => {
-      code = await runSweepCommand(args as unknown as SweepArgs, print);
+    .command('sweep <file>', 'Run a scenario against every combination of server configurations (the reference server\'s, or your own server\'s through a config template, a restart or model reload and a readiness probe) or targets, and recommend one', sweepCmd?.sweepOptions ?? {}, async (args) => {
+      code = await sweepCmd!.runSweepCommand(args as unknown as SweepArgs, print);
     })
     .command('baseline', 'Manage regression baselines', (y) =>
       y
-        .command('save <results..>', 'Save a baseline from results.json files (repetitions) of one scenario', saveOptions, (args) => {
-          code = runSave(args as unknown as SaveArgs, print);
+        .command('save <results..>', 'Save a baseline from results.json files (repetitions) of one scenario', gateCmd?.saveOptions ?? {}, (args) => {
+          code = gateCmd!.runSave(args as unknown as SaveArgs, print);
         })
         .demandCommand(1, 'name an action: save'),
     )
-    .command('gate <results..>', 'Compare results with a baseline: per-metric verdicts and SLO checks (exit 1 on regression)', gateOptions, (args) => {
-      code = runGate(args as unknown as GateArgs, print);
+    .command('gate <results..>', 'Compare results with a baseline: per-metric verdicts and SLO checks (exit 1 on regression)', gateCmd?.gateOptions ?? {}, (args) => {
+      code = gateCmd!.runGate(args as unknown as GateArgs, print);
     })
-    .command('report <inputs..>', 'Make a report (self-contained HTML with charts, Markdown, CSV, JUnit) from results, run or sweep folders and baselines; several runs are compared', reportOptions, (args) => {
-      code = runReport(args as unknown as ReportArgs, print);
+    .command('report <inputs..>', 'Make a report (self-contained HTML with charts, Markdown, CSV, JUnit) from results, run or sweep folders and baselines; several runs are compared', reportCmd?.reportOptions ?? {}, (args) => {
+      code = reportCmd!.runReport(args as unknown as ReportArgs, print);
     })
-    .command('profile <model>', 'Profile a model in-process (no server): latency, throughput, memory and accuracy vs fp32 for each batch size × precision on one execution provider, with a recommendation; writes profile.json', profileOptions, async (args) => {
-      code = await runProfileCommand(args as unknown as ProfileArgs, print);
+    .command('profile <model>', 'Profile a model in-process (no server): latency, throughput, memory and accuracy vs fp32 for each batch size × precision on one execution provider, with a recommendation; writes profile.json', profileCmd?.profileOptions ?? {}, async (args) => {
+      code = await profileCmd!.runProfileCommand(args as unknown as ProfileArgs, print);
     })
-    .command('characterize <logs..>', 'Characterize production traffic from access logs (nginx, Envoy, JSONL, CSV, the reference server\'s): rates, peaks, bursts, arrivals, latency against load, sizes, errors and SLOs; writes characterization.json, a scenario with the 2x/5x and burst drills, and a replayable trace', characterizeOptions, async (args) => {
-      code = await runCharacterize(args as unknown as CharacterizeArgs, print);
+    .command('characterize <logs..>', 'Characterize production traffic from access logs (nginx, Envoy, JSONL, CSV, the reference server\'s): rates, peaks, bursts, arrivals, latency against load, sizes, errors and SLOs; writes characterization.json, a scenario with the 2x/5x and burst drills, and a replayable trace', characterizeCmd?.characterizeOptions ?? {}, async (args) => {
+      code = await characterizeCmd!.runCharacterize(args as unknown as CharacterizeArgs, print);
     })
-    .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveOptions, async (args) => {
-      code = await runServe(args as unknown as ServeArgs, print);
+    .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveCmd?.serveOptions ?? {}, async (args) => {
+      code = await serveCmd!.runServe(args as unknown as ServeArgs, print);
     })
     .command('models', 'Manage the bundled model repository', (y) =>
-      y.command('build', 'Build the bundled models (mlp, encoder, cnn × fp32/fp16/int8/int4)', buildOptions, async (args) => {
-        code = await runBuild(args as unknown as BuildArgs, print);
+      y.command('build', 'Build the bundled models (mlp, encoder, cnn × fp32/fp16/int8/int4)', modelsCmd?.buildOptions ?? {}, async (args) => {
+        code = await modelsCmd!.runBuild(args as unknown as BuildArgs, print);
       }).demandCommand(1, 'name an action: build'),
     )
     .demandCommand(1, 'name a command')
