@@ -33,6 +33,9 @@ export const CONFIG_ORDER: readonly (keyof ComboConfig)[] = [
   'maxQueueDelayUs',
   'llmBatching',
   'maxNumSeqs',
+  'kvCacheTokens',
+  'maxQueue',
+  'maxQueueDelayMs',
   'precision',
   'instanceCount',
   'intraOpThreads',
@@ -97,6 +100,12 @@ function label(key: keyof ComboConfig, c: ComboConfig): string {
       return `llm-${c.llmBatching}`;
     case 'maxNumSeqs':
       return `seqs${c.maxNumSeqs}`;
+    case 'kvCacheTokens':
+      return `kv${c.kvCacheTokens}`;
+    case 'maxQueue':
+      return `queue${c.maxQueue}`;
+    case 'maxQueueDelayMs':
+      return `wait${c.maxQueueDelayMs}ms`;
     case 'precision':
       return String(c.precision);
     case 'instanceCount':
@@ -121,6 +130,9 @@ export function describeConfig(c: ComboConfig): string {
   if (c.maxBatchSize !== undefined) parts.push(`max batch ${c.maxBatchSize}`);
   if (c.llmBatching !== undefined) parts.push(c.llmBatching === 'none' ? 'no batching (one sequence at a time)' : `${c.llmBatching} batching`);
   if (c.maxNumSeqs !== undefined) parts.push(`max ${c.maxNumSeqs} sequence${c.maxNumSeqs === 1 ? '' : 's'}`);
+  if (c.kvCacheTokens !== undefined) parts.push(c.kvCacheTokens === 0 ? 'KV cache max_num_seqs x context' : `KV cache ${c.kvCacheTokens} tokens`);
+  if (c.maxQueue !== undefined) parts.push(`queue ${c.maxQueue}`);
+  if (c.maxQueueDelayMs !== undefined) parts.push(c.maxQueueDelayMs === 0 ? 'no queue wait limit' : `queue wait ${c.maxQueueDelayMs} ms`);
   if (c.precision !== undefined) parts.push(c.precision);
   if (c.instanceCount !== undefined) parts.push(`${c.instanceCount} instance${c.instanceCount === 1 ? '' : 's'}`);
   if (c.intraOpThreads !== undefined) parts.push(`${c.intraOpThreads === 0 ? 'auto' : c.intraOpThreads} intra-op thread${c.intraOpThreads === 1 ? '' : 's'}`);

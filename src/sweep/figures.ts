@@ -8,6 +8,7 @@ import type { PhaseResult, ResultsFile } from '../results/results-schema.js';
 import type { Plan } from '../scenario/plan.js';
 import type { ProbeResult } from './rate-search.js';
 import type { Figures } from './recommend.js';
+import type { StepBounds } from './sweep-spec.js';
 import { tokenFigures } from './llm-sweep.js';
 
 /** MeasuredFigures are the figures a run gives (memory and accuracy come from elsewhere). */
@@ -55,13 +56,27 @@ export function phaseFigures(r: ResultsFile): MeasuredFigures {
   return phaseMeasure(r).figures;
 }
 
-/** judgeStep reads one search step's run: feasible when valid, p99 within the bound and errors within theirs. */
-export function judgeStep(r: ResultsFile, bounds: { p99Ms: number; errorRate: number }): ProbeResult {
+/**
+ * judgeStep reads one search step's run: feasible when valid and within every bound: the error rate, the request
+ * p99 where bounded, and against an LLM the token bounds (a bounded figure that was not measured misses).
+ */
+export function judgeStep(r: ResultsFile, bounds: StepBounds): ProbeResult {
   const p = r.phases[0];
   const p99Ms = p && p.latencyUs.count > 0 ? p.latencyUs.p99 / 1000 : null;
   const valid = r.valid && !r.interrupted;
   const errorRate = p?.errorRate ?? 1;
-  const withinBounds = p99Ms !== null && p99Ms <= bounds.p99Ms && errorRate <= bounds.errorRate;
+  const tokens = tokenFigures(p);
+  const missed: string[] = [];
+  const over = (name: string, v: number | null | undefined, bound: number | undefined): void => {
+    if (bound !== undefined && (v == null || v > bound)) missed.push(`${name} ${v == null ? 'not measured' : round(v)} > ${bound}`);
+  };
+  over('p99_ms', p99Ms, bounds.p99Ms);
+  if (errorRate > bounds.errorRate) missed.push(`error_rate ${round(errorRate)} > ${bounds.errorRate}`);
+  over('ttft_p99_ms', tokens?.ttftP99Ms, bounds.ttftP99Ms);
+  over('itl_p99_ms', tokens?.itlP99Ms, bounds.itlP99Ms);
+  over('tpot_p99_ms', tokens?.tpotP99Ms, bounds.tpotP99Ms);
+  if (bounds.minGoodput !== undefined && !((tokens?.goodput ?? -1) >= bounds.minGoodput)) missed.push(`goodput ${tokens ? round(tokens.goodput) : 'not measured'} < min_goodput ${bounds.minGoodput}`);
+  const withinBounds = missed.length === 0 && (p?.latencyUs.count ?? 0) > 0;
   return {
     valid,
     feasible: valid && withinBounds,
@@ -70,6 +85,12 @@ export function judgeStep(r: ResultsFile, bounds: { p99Ms: number; errorRate: nu
     p99Ms,
     errorRate,
     throughputRps: p?.throughputRps ?? 0,
+    ...(tokens && { tokens }),
+    missed,
     invalidReasons: r.interrupted ? ['interrupted', ...r.invalidReasons] : r.invalidReasons,
   };
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }

@@ -68,8 +68,12 @@ export function sweepJsonSchema(): JsonSchema {
         required: ['from_rps'],
         description: 'Search each combination\'s highest rate that meets the bounds.',
         properties: {
-          p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.p99_ms), description: 'The p99 bound (default: constraints.max_p99_ms, else the scenario\'s slo.p99_ms).' },
+          p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.p99_ms), description: 'The request p99 bound (KServe targets default: constraints.max_p99_ms, else the scenario\'s slo.p99_ms; LLM targets: checked only when given).' },
           error_rate: { type: 'number', ...bounds(SEARCH_BOUNDS.error_rate), description: 'The error-rate bound (default: constraints.max_error_rate, else the scenario\'s, else 0.001).' },
+          ttft_p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.ttft_p99_ms), description: 'LLM targets: the TTFT p99 bound (default: the scenario\'s slo.ttft_p99_ms).' },
+          itl_p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.itl_p99_ms), description: 'LLM targets: the inter-token latency p99 bound (default: the scenario\'s slo.itl_p99_ms).' },
+          tpot_p99_ms: { type: 'number', ...bounds(SEARCH_BOUNDS.tpot_p99_ms), description: 'LLM targets: the time-per-output-token p99 bound (default: the scenario\'s slo.tpot_p99_ms).' },
+          min_goodput: { type: 'number', ...bounds(SEARCH_BOUNDS.min_goodput), description: 'LLM targets: the lowest share of requests meeting the scenario\'s per-request thresholds (default: the scenario\'s slo.min_goodput).' },
           from_rps: { type: 'number', ...bounds(SEARCH_BOUNDS.from_rps), description: 'The lowest rate, probed first.' },
           to_rps: {
             anyOf: [{ type: 'number', ...bounds(SEARCH_BOUNDS.to_rps) }, { const: 'auto' }],

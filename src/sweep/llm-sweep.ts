@@ -1,8 +1,8 @@
 /**
  * Sweeps over the reference LLM: which matrix keys apply to an LLM model folder (`backend: llm`) and which to a
  * KServe model, the checks that keep them apart (every problem with its path), the `llm:` section a combination
- * writes into the LLM folder's config.yaml, and the figures an LLM run gives: output tokens/s, TTFT p99, TPOT p50,
- * goodput, and a precision variant's generation agreement with fp32.
+ * writes into the LLM folder's config.yaml, and the figures an LLM run gives: output tokens/s, TTFT p99, TPOT p50
+ * and p99, ITL p99, goodput, and a precision variant's generation agreement with fp32.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { FAMILY_NAMES } from '../../reference-server/models/zoo.js';
 import type { ComboConfig, Matrix, SweepSpec } from './sweep-spec.js';
 
 /** LLM_CONFIG_KEYS are the combination settings that only an LLM model folder takes (its `llm:` section). */
-export const LLM_CONFIG_KEYS = ['llmBatching', 'maxNumSeqs'] as const satisfies readonly (keyof ComboConfig)[];
+export const LLM_CONFIG_KEYS = ['llmBatching', 'maxNumSeqs', 'kvCacheTokens', 'maxQueue', 'maxQueueDelayMs'] as const satisfies readonly (keyof ComboConfig)[];
 /** KSERVE_CONFIG_KEYS are the settings that only a KServe (ONNX Runtime) model config takes. */
 export const KSERVE_CONFIG_KEYS = ['dynamicBatching', 'maxBatchSize', 'maxQueueDelayUs', 'instanceCount', 'intraOpThreads', 'executionProvider'] as const satisfies readonly (keyof ComboConfig)[];
 /** SETTING_FILE_NAMES are the swept settings' names as a sweep file writes them (for messages, tables and CSV columns). */
@@ -27,6 +27,9 @@ export const SETTING_FILE_NAMES: Record<keyof ComboConfig, string> = {
   maxQueueDelayUs: 'max_queue_delay_microseconds',
   llmBatching: 'llm_batching',
   maxNumSeqs: 'max_num_seqs',
+  kvCacheTokens: 'kv_cache_tokens',
+  maxQueue: 'max_queue',
+  maxQueueDelayMs: 'max_queue_delay_ms',
   precision: 'precision',
   instanceCount: 'instance_count',
   intraOpThreads: 'intra_op_threads',
@@ -42,6 +45,10 @@ export interface TokenFigures {
   ttftP99Ms: number | null;
   /** Time per output token, p50 (ms); null without requests of two or more tokens. */
   tpotP50Ms: number | null;
+  /** Time per output token, p99 (ms); null without requests of two or more tokens (absent in records before it). */
+  tpotP99Ms?: number | null;
+  /** Inter-token latency (every gap between tokens), p99 (ms); null without gaps (absent in records before it). */
+  itlP99Ms?: number | null;
   /** Share of the phase's requests that met every per-request token SLO (0..1). */
   goodput: number;
   /** Good requests per second. */
@@ -103,11 +110,12 @@ function llmReasons(spec: Pick<SweepSpec, 'matrix' | 'recommend' | 'constraints'
 
 /** rewriteLlmConfig writes a combination's LLM settings into the folder's `llm:` section, keeping the others. */
 export function rewriteLlmConfig(config: Record<string, unknown>, c: ComboConfig): void {
-  if (c.llmBatching === undefined && c.maxNumSeqs === undefined) return;
+  const set = LLM_CONFIG_KEYS.filter((k) => c[k] !== undefined);
+  if (set.length === 0) return;
   const base = config.llm;
   const llm: Record<string, unknown> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
-  if (c.llmBatching !== undefined) llm.batching = c.llmBatching;
-  if (c.maxNumSeqs !== undefined) llm.max_num_seqs = c.maxNumSeqs;
+  // The `llm:` section's names are the matrix keys' (llm_batching is `batching` there).
+  for (const k of set) llm[k === 'llmBatching' ? 'batching' : SETTING_FILE_NAMES[k]] = c[k];
   config.llm = llm;
 }
 
@@ -119,6 +127,8 @@ export function tokenFigures(p: PhaseResult | undefined): TokenFigures | undefin
     outputTokensPerS: t.outputTokensPerS,
     ttftP99Ms: t.ttftUs.count > 0 ? t.ttftUs.p99 / 1000 : null,
     tpotP50Ms: t.tpotUs.count > 0 ? t.tpotUs.p50 / 1000 : null,
+    tpotP99Ms: t.tpotUs.count > 0 ? t.tpotUs.p99 / 1000 : null,
+    itlP99Ms: t.itlUs.count > 0 ? t.itlUs.p99 / 1000 : null,
     goodput: t.goodput.fraction,
     goodputRps: t.goodput.rps,
   };

@@ -8,10 +8,12 @@ import path from 'node:path';
 import { runPlan } from '../run/run.js';
 import type { PhasePlan, Plan } from '../scenario/plan.js';
 import type { TargetSpec } from '../targets/target-spec.js';
+import type { TokenFigures } from './llm-sweep.js';
 import { judgeStep, type MeasuredFigures, phaseMeasure } from './figures.js';
 import { MAX_RATE_RPS } from '../scenario/limits.js';
 import { type ProbeResult, roundRate, searchMaxRate, type SearchOutcome, type SearchStep } from './rate-search.js';
-import type { SearchSpec } from './sweep-spec.js';
+import { stepSlo } from './search-bounds.js';
+import type { ResolvedSearch, SearchSpec } from './sweep-spec.js';
 
 /** MeasureContext is what measuring needs besides the target. */
 export interface MeasureContext {
@@ -22,7 +24,7 @@ export interface MeasureContext {
   /** Let the search judge invalid steps on their numbers (--allow-invalid). */
   acceptInvalid?: boolean;
   /** The search with resolved bounds; absent: run the scenario's phases. */
-  search?: SearchSpec & { p99Ms: number; errorRate: number };
+  search?: ResolvedSearch;
   workers?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -148,15 +150,17 @@ export async function measureCombination(target: TargetSpec, model: string | und
     ctx.log(`  warm-up: ${search.warmupS.toFixed(1)} s at ${search.fromRps} rps`);
   }
   const steps: SearchStep[] = [];
+  // The step's own SLO: results.json then checks what the search judges, and goodput uses the scenario's per-request thresholds.
+  const slo = stepSlo(search, ctx.plan);
   const probe = async (rate: number, attempt: number): Promise<ProbeResult> => {
     const n = steps.length + 1;
-    const slo = { p99Ms: search.p99Ms, errorRate: search.errorRate };
     const dir = path.join(ctx.dir, 'steps', `${String(n).padStart(2, '0')}-${rate}rps${attempt > 1 ? '-retry' : ''}`);
     const { results } = await run(onePhasePlan(base, `rate-${rate}`, rate, search.stepDurationS, slo, 'poisson'), dir);
-    const step = { ...judgeStep(results, slo), results: path.join(dir, 'results.json') };
+    const step = { ...judgeStep(results, search), results: path.join(dir, 'results.json') };
     const verdict = step.withinBounds ? 'within the bounds' : 'outside the bounds';
-    const what = !step.valid ? `INVALID, ${verdict} (${step.invalidReasons.map(brief).join('; ')})${attempt === 1 ? ', retrying' : ''}` : step.feasible ? 'feasible' : 'not feasible';
-    ctx.log(`  step ${rate} rps: ${step.throughputRps.toFixed(1)} ok/s, p99 ${step.p99Ms === null ? '-' : step.p99Ms.toFixed(2)} ms, ${(step.errorRate * 100).toFixed(2)} % errors → ${what}`);
+    const missed = step.missed?.length ? ` (${step.missed.join(', ')})` : '';
+    const what = !step.valid ? `INVALID, ${verdict} (${step.invalidReasons.map(brief).join('; ')})${attempt === 1 ? ', retrying' : ''}` : step.feasible ? 'feasible' : `not feasible${missed}`;
+    ctx.log(`  step ${rate} rps: ${step.throughputRps.toFixed(1)} ok/s, p99 ${step.p99Ms === null ? '-' : step.p99Ms.toFixed(2)} ms, ${(step.errorRate * 100).toFixed(2)} % errors${tokenText(step.tokens)} → ${what}`);
     steps.push({ ...step, rateRps: rate, attempt });
     ctx.onProgress(steps);
     return step;
@@ -172,13 +176,13 @@ export async function measureCombination(target: TargetSpec, model: string | und
   ctx.log(`  search: ${outcome.note}`);
   const repeats = outcome.best && !ctx.signal?.aborted ? await repeatAt(outcome.best.rateRps, ctx.repeats ?? 0, async (k) => {
     const rate = outcome.best!.rateRps;
-    const slo = { p99Ms: search.p99Ms, errorRate: search.errorRate };
     const dir = path.join(ctx.dir, 'repeats', `${String(k).padStart(2, '0')}-${rate}rps`);
     const { results } = await run(onePhasePlan(base, `rate-${rate}`, rate, search.stepDurationS, slo, 'poisson'), dir);
-    const j = judgeStep(results, slo);
-    return { rateRps: rate, valid: j.valid, met: j.feasible, p50Ms: j.p50Ms, p99Ms: j.p99Ms, errorRate: j.errorRate, throughputRps: j.throughputRps, results: path.join(dir, 'results.json') };
+    const j = judgeStep(results, search);
+    const t = j.tokens;
+    return { rateRps: rate, valid: j.valid, met: j.feasible, p50Ms: j.p50Ms, p99Ms: j.p99Ms, errorRate: j.errorRate, throughputRps: j.throughputRps, ...(t && { outputTokensPerS: t.outputTokensPerS, ...(t.ttftP99Ms !== null && { ttftP99Ms: t.ttftP99Ms }) }), results: path.join(dir, 'results.json') };
   }, ctx) : [];
-  const noise = outcome.best ? noiseFigures(outcome.best, repeats) : undefined;
+  const noise = outcome.best ? { ...noiseFigures(outcome.best, repeats), ...(outcome.best.tokens && tokenNoise(outcome.best.tokens, repeats.filter((r) => r.valid && r.rateRps === outcome.best!.rateRps))) } : undefined;
   const unconfirmed = demoteUnconfirmed(outcome, repeats, ctx.log);
   if (unconfirmed !== undefined && outcome.best && !ctx.signal?.aborted && search.steps > 0) {
     await researchBelow(outcome, unconfirmed, (range) => searchMaxRate(range, probe, { ...(ctx.signal && { signal: ctx.signal }), acceptInvalid: !!ctx.acceptInvalid }), ctx.log);
@@ -187,6 +191,8 @@ export async function measureCombination(target: TargetSpec, model: string | und
   // Nothing passed: show the last attempt at from_rps (the retry, when there was one).
   const shown = best ?? [...outcome.steps].reverse().find((s) => s.rateRps === search.fromRps);
   const figures: MeasuredFigures = {
+    // LLM targets: the token figures at the rate found (its output tokens/s ranks combinations with the same rate).
+    ...(shown?.tokens && { tokens: shown.tokens }),
     throughputAtSloRps: outcome.rateRps,
     p50Ms: shown?.p50Ms ?? null,
     p99Ms: shown?.p99Ms ?? null,
@@ -294,6 +300,17 @@ export function spread(values: (number | null | undefined)[]): number | null {
 function noiseFigures(best: { p99Ms: number | null; rateRps: number }, repeats: RepeatRun[]): { p99NoiseShare: number | null; noiseRuns: number } {
   const p99s = [best.p99Ms, ...repeats.filter((r) => r.valid && r.rateRps === best.rateRps).map((r) => r.p99Ms)].filter((v): v is number => v !== null && v > 0);
   return { p99NoiseShare: p99s.length >= 2 ? (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s) : null, noiseRuns: p99s.length };
+}
+
+/** tokenNoise: the run-to-run noise of tokens/s and TTFT p99 over a deciding run's token figures and its valid repeats. */
+function tokenNoise(t: TokenFigures, repeats: RepeatRun[]): { tokensNoiseShare: number | null; ttftNoiseShare: number | null } {
+  return { tokensNoiseShare: spread([t.outputTokensPerS, ...repeats.map((r) => r.outputTokensPerS)]), ttftNoiseShare: spread([t.ttftP99Ms, ...repeats.map((r) => r.ttftP99Ms)]) };
+}
+
+/** tokenText is a step's token figures for its progress line ('' without them). */
+function tokenText(t: TokenFigures | undefined): string {
+  const f = (v: number | null | undefined): string => (v == null ? '-' : v.toFixed(1));
+  return t ? `, ${t.outputTokensPerS.toFixed(0)} output tokens/s, TTFT p99 ${f(t.ttftP99Ms)} ms, ITL p99 ${f(t.itlP99Ms)} ms, goodput ${(t.goodput * 100).toFixed(1)} %` : '';
 }
 
 /** brief shortens an invalid reason for a progress line (results.json keeps it whole). */

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { GauntletError } from '../errors.js';
 import { asFields, Fields, show, type Bounds } from '../scenario/fields.js';
-import { FILE_LIMITS, MAX_DURATION_S, MAX_LATENCY_MS, MAX_RATE_RPS, MAX_REPLICAS, TEXT_LIMITS } from '../scenario/limits.js';
+import { FILE_LIMITS, MAX_LATENCY_MS, MAX_RATE_RPS, MAX_REPLICAS, TEXT_LIMITS } from '../scenario/limits.js';
 import { checkDurationScale, loadScenario } from '../scenario/parse-scenario.js';
 import { fileProblem, readTarget, readTargetFileSync } from '../scenario/parse-target.js';
 import type { Plan } from '../scenario/plan.js';
@@ -16,14 +16,14 @@ import { parseYamlFile, readTextFile } from '../scenario/yaml-file.js';
 import { RECOMMEND_BASES, type RecommendBasis } from './recommend.js';
 import { externalPlanProblems, readExternal } from './external-config.js';
 import { llmMatrixProblems, llmPlanProblems } from './llm-sweep.js';
-import { EXECUTION_PROVIDERS, LLM_BATCHING_MODES, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SearchSpec, type SweepSpec, type SweepTarget } from './sweep-spec.js';
+import { readSearch, searchPlanProblems } from './search-bounds.js';
+export { SEARCH_BOUNDS, SEARCH_DEFAULTS, SEARCH_KEYS, searchBounds } from './search-bounds.js';
+import { EXECUTION_PROVIDERS, LLM_BATCHING_MODES, PRECISION_NAMES, type ComboConfig, type Constraints, type Matrix, type SweepSpec, type SweepTarget } from './sweep-spec.js';
 
 /** EXTERNAL_SWEEP_KEYS are the top-level fields of a sweep of the user's own server (external-config.ts). */
 export const EXTERNAL_SWEEP_KEYS = ['variables', 'server', 'target'] as const;
 /** SWEEP_KEYS are the top-level fields of a sweep file. */
 export const SWEEP_KEYS = ['name', 'description', 'scenario', 'model', 'matrix', 'targets', 'search', 'constraints', 'recommend', 'cost_per_hour', 'repeats', ...EXTERNAL_SWEEP_KEYS] as const;
-/** SEARCH_KEYS are the fields of `search:`. */
-export const SEARCH_KEYS = ['p99_ms', 'error_rate', 'from_rps', 'to_rps', 'steps', 'step_duration', 'warmup', 'probe_duration'] as const;
 /** SWEEP_BOUNDS are the ranges of the sweep's own numeric fields. */
 export const SWEEP_BOUNDS = {
   cost_per_hour: { min: 0, max: 1e6 },
@@ -41,19 +41,6 @@ export const CONSTRAINT_KEYS = {
   min_throughput_rps: { key: 'minThroughputRps', bounds: { min: 0, max: MAX_RATE_RPS } },
   min_agreement: { key: 'minAgreement', bounds: { min: 0, max: 1 } },
 } as const satisfies Record<string, { key: keyof Constraints; bounds: Bounds }>;
-/** SEARCH_BOUNDS are the ranges of the search's numeric fields (durations in seconds). */
-export const SEARCH_BOUNDS = {
-  p99_ms: { gt: 0, max: MAX_LATENCY_MS },
-  error_rate: { min: 0, max: 1 },
-  from_rps: { gt: 0, max: MAX_RATE_RPS },
-  to_rps: { gt: 0, max: MAX_RATE_RPS },
-  steps: { min: 0, max: 30 },
-  step_duration: { gt: 0, max: MAX_DURATION_S },
-  warmup: { min: 0, max: MAX_DURATION_S },
-  probe_duration: { gt: 0, max: 3600 },
-} as const satisfies Record<(typeof SEARCH_KEYS)[number], Bounds>;
-/** SEARCH_DEFAULTS are the values of search fields a file leaves out (p99_ms and error_rate: see searchBounds). */
-export const SEARCH_DEFAULTS = { steps: 5, stepDurationS: 5, warmupS: 2, probeS: 2 } as const;
 /** MAX_COMBINATIONS bounds a matrix's cross product and a target list (each combination starts a server or runs a scenario). */
 export const MAX_COMBINATIONS = 256;
 
@@ -75,6 +62,9 @@ export const MATRIX_KEYS: Record<string, MatrixKeySpec> = {
   max_queue_delay_microseconds: { key: 'maxQueueDelayUs', kind: 'integer', min: 0, max: 60_000_000, description: 'How long the batcher waits to fill a batch (batching on).' },
   llm_batching: { key: 'llmBatching', kind: 'choice', values: LLM_BATCHING_MODES, description: 'LLM models: continuous (iteration-level), static or no batching (llm.batching).' },
   max_num_seqs: { key: 'maxNumSeqs', kind: 'integer', min: 1, max: 1024, description: 'LLM models: the sequences decoded together (llm.max_num_seqs; no effect with llm_batching none).' },
+  kv_cache_tokens: { key: 'kvCacheTokens', kind: 'integer', min: 0, max: 1 << 24, description: 'LLM models: the KV-cache budget in tokens (llm.kv_cache_tokens; 0: max_num_seqs x the context).' },
+  max_queue: { key: 'maxQueue', kind: 'integer', min: 1, max: 100_000, description: 'LLM models: waiting sequences at most, past it 503 (llm.max_queue).' },
+  max_queue_delay_ms: { key: 'maxQueueDelayMs', kind: 'integer', min: 0, max: 3_600_000, description: 'LLM models: longest wait for a place in the batch, past it 503 (llm.max_queue_delay_ms; 0: no limit).' },
   precision: { key: 'precision', kind: 'choice', values: PRECISION_NAMES, description: 'The model variant (its accuracy against fp32 is shown).' },
   instance_count: { key: 'instanceCount', kind: 'integer', min: 1, max: 64, description: 'ONNX Runtime sessions of the model (instance_group count).' },
   intra_op_threads: { key: 'intraOpThreads', kind: 'integer', min: 0, max: 1024, description: 'Threads per session (0: cores ÷ instances).' },
@@ -180,24 +170,12 @@ export async function loadSweep(file: string, opts: { durationScale?: number } =
       scenarioDetails = err.details;
     }
   }
-  if (plan && spec.search && searchBounds(spec, plan).p99Ms === undefined) {
-    problems[0]!.add(['search', 'p99_ms'], 'is required: neither constraints.max_p99_ms nor the scenario\'s slo.p99_ms gives the bound');
-  }
+  if (plan) searchPlanProblems(spec, plan, problems[0]!);
   if (plan && spec.external) externalPlanProblems(spec.external, plan, problems[0]!);
   if (plan) llmPlanProblems(spec, plan, problems[0]!);
   throwProblems(`sweep ${file}`, problems, scenarioDetails);
   if (!plan) throw new GauntletError('GAUNTLET_ERR_INTERNAL', `sweep ${file}: no problems but no scenario`);
   return { spec, plan };
-}
-
-/**
- * searchBounds resolves the bounds a search step must meet: the search's own, else the constraints', else the
- * scenario's SLO; the error rate finally defaults to 0.001.
- */
-export function searchBounds(spec: SweepSpec, plan: Plan): { p99Ms?: number; errorRate: number } {
-  const p99Ms = spec.search?.p99Ms ?? spec.constraints.maxP99Ms ?? plan.slo.p99Ms;
-  const errorRate = spec.search?.errorRate ?? spec.constraints.maxErrorRate ?? plan.slo.errorRate ?? 0.001;
-  return { ...(p99Ms !== undefined && { p99Ms }), errorRate };
 }
 
 /** throwProblems throws one GAUNTLET_ERR_INVALID_CONFIG with the sweep's problems (in line order) and the scenario's. */
@@ -280,28 +258,6 @@ function readTargets(f: Fields, baseDir: string, extra: Problems[]): SweepTarget
     else seen.set(t.spec.name, i);
   });
   return targets ?? [];
-}
-
-function readSearch(f: Fields, scale: number): SearchSpec | undefined {
-  const s = f.mapping('search');
-  if (!s) return undefined;
-  s.allowOnly(SEARCH_KEYS);
-  const fromRps = s.number('from_rps', SEARCH_BOUNDS.from_rps, true);
-  const toRps = s.obj.to_rps === 'auto' ? undefined : s.number('to_rps', SEARCH_BOUNDS.to_rps);
-  if (fromRps !== undefined && toRps !== undefined && !(toRps > fromRps)) s.problem('to_rps', `must be > from_rps (${fromRps}), got ${toRps}`);
-  const search: SearchSpec = {
-    fromRps: fromRps ?? 1,
-    ...(toRps !== undefined && { toRps }),
-    probeS: (s.duration('probe_duration', SEARCH_BOUNDS.probe_duration) ?? SEARCH_DEFAULTS.probeS) * scale,
-    steps: s.integer('steps', SEARCH_BOUNDS.steps) ?? SEARCH_DEFAULTS.steps,
-    stepDurationS: (s.duration('step_duration', SEARCH_BOUNDS.step_duration) ?? SEARCH_DEFAULTS.stepDurationS) * scale,
-    warmupS: (s.duration('warmup', SEARCH_BOUNDS.warmup) ?? SEARCH_DEFAULTS.warmupS) * scale,
-  };
-  const p99Ms = s.number('p99_ms', SEARCH_BOUNDS.p99_ms);
-  const errorRate = s.number('error_rate', SEARCH_BOUNDS.error_rate);
-  if (p99Ms !== undefined) search.p99Ms = p99Ms;
-  if (errorRate !== undefined) search.errorRate = errorRate;
-  return search;
 }
 
 function readConstraints(f: Fields): Constraints {

@@ -32,7 +32,7 @@ export function decide(eligible: Eligible[], basis: RecommendBasis, total: numbe
       };
     }
   }
-  const sec = secondFor(basis);
+  const sec = secondFor(basis, eligible);
   const ordered = [...eligible].sort((a, b) => primaryOrder(a, b, basis) || p99Of(a, sec) - p99Of(b, sec) || eligible.indexOf(a) - eligible.indexOf(b));
   const best = ordered[0]!;
   const unresolved = ordered.slice(1).filter((c) => !separated(best, c, basis));
@@ -62,7 +62,7 @@ export function decide(eligible: Eligible[], basis: RecommendBasis, total: numbe
 
 /** tie is the answer when the measurements cannot separate the group: every member named, no winner. */
 function tie(group: Eligible[], basis: RecommendBasis, meeting: number, total: number): Decision {
-  const sec = secondFor(basis);
+  const sec = secondFor(basis, group);
   const byP99 = [...group].sort((a, b) => p99Of(a, sec) - p99Of(b, sec));
   const noise = groupNoise(group, sec);
   const marginShare = basis === 'p99' || byP99.length < 2 ? p99Margin(byP99[0]!, byP99[1] ?? byP99[0]!, sec) : primaryMargin(group[0]!, group[group.length - 1]!, basis);
@@ -80,7 +80,8 @@ function tie(group: Eligible[], basis: RecommendBasis, meeting: number, total: n
 
 /** primaryOrder sorts best first on the basis. */
 function primaryOrder(a: Eligible, b: Eligible, basis: RecommendBasis): number {
-  if (basis === 'throughput') return b.figures.throughputAtSloRps - a.figures.throughputAtSloRps;
+  // LLM targets: at the same rate, the more output tokens/s (0 for KServe targets, so no effect there).
+  if (basis === 'throughput') return b.figures.throughputAtSloRps - a.figures.throughputAtSloRps || tokensOf(b) - tokensOf(a);
   if (basis === 'cost') return (a.figures.costPerMillion ?? Infinity) - (b.figures.costPerMillion ?? Infinity);
   if (basis === 'tokens_per_s') return tokensOf(b) - tokensOf(a);
   return p99Of(a) - p99Of(b);
@@ -150,8 +151,10 @@ interface Second {
 const P99: Second = { name: 'p99', of: (c) => c.figures.p99Ms, noise: (c) => c.figures.p99NoiseShare };
 const TTFT_P99: Second = { name: 'TTFT p99', of: (c) => c.figures.tokens?.ttftP99Ms ?? null, noise: (c) => c.figures.ttftNoiseShare ?? null, fixedLoad: true };
 
-function secondFor(basis: RecommendBasis): Second {
-  return basis === 'tokens_per_s' ? TTFT_P99 : P99;
+/** secondFor: TTFT p99 on tokens/s, and on capacity when every candidate is an LLM (its request p99 is the whole generation's). */
+function secondFor(basis: RecommendBasis, group: Eligible[]): Second {
+  if (basis === 'tokens_per_s') return TTFT_P99;
+  return group.length > 0 && group.every((c) => c.figures.tokens) ? { ...TTFT_P99, fixedLoad: false } : P99;
 }
 
 function p99Of(c: Eligible, sec: Second = P99): number {

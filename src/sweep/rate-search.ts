@@ -1,7 +1,7 @@
 /**
  * The search for the highest rate that meets the latency bound, in the manner of MLPerf's Server scenario: each
  * step offers a Poisson rate for a fixed time and is feasible when the measurement is valid and its p99 and error
- * rate are within the bounds. The search probes from_rps, then bisects [from_rps, to_rps) on a log scale.
+ * rate are within the bounds (against an LLM: its error rate and token figures, TTFT, ITL or TPOT p99 and goodput). The search probes from_rps, then bisects [from_rps, to_rps) on a log scale.
  *
  * Subtleness: a step whose measurement is invalid (the load generator fell behind) says nothing about the
  * server, so it is retried once; invalid again, it counts as not feasible (the search stays below it, so the
@@ -9,6 +9,8 @@
  * for exploring on a machine that cannot measure validly) is such a step judged on its numbers; the search is
  * still marked inconclusive.
  */
+
+import type { TokenFigures } from './llm-sweep.js';
 
 /** ProbeResult is what one step at one rate measured, and whether it met the bounds. */
 export interface ProbeResult {
@@ -23,6 +25,10 @@ export interface ProbeResult {
   errorRate: number;
   /** Successful responses per second. */
   throughputRps: number;
+  /** LLM targets: the step's token figures (output tokens/s, TTFT, ITL and TPOT p99, goodput). */
+  tokens?: TokenFigures;
+  /** The bounds the step missed, by their names in files (e.g. `ttft_p99_ms 512 > 200`); empty when within them all. */
+  missed?: string[];
   invalidReasons: string[];
   /** Where the step's results.json is, when it wrote one. */
   results?: string;

@@ -19,12 +19,12 @@ import { applyCombination, type ExternalRun, finishExternal, prepareExternal } f
 import { type Combination, combinationsOf, describeConfig } from './combinations.js';
 import { type Measured, measureCombination } from './measure-combination.js';
 import { metricsRssMib, processTreeRssMib } from './memory.js';
-import { searchBounds } from './parse-sweep.js';
+import { hasStepBound, searchBounds } from './search-bounds.js';
 import type { SearchStep } from './rate-search.js';
 import { type Candidate, recommend } from './recommend.js';
 import { prepareSource, type SourceRepository, writeVariantRepository } from './repository-variant.js';
 import { type ComboRecord, SWEEP_SCHEMA_VERSION, type SweepRecord, writeSweepRecord } from './sweep-record.js';
-import type { SweepSpec } from './sweep-spec.js';
+import type { ResolvedSearch, SweepSpec } from './sweep-spec.js';
 import { describeVariables } from './variable-combinations.js';
 import { costPerMillion } from '../util/cost.js';
 import { OPENAI_DEFAULTS } from '../targets/protocol-openai.js';
@@ -65,7 +65,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, opts: SweepOptions =
   const dir = opts.outDir ?? defaultSweepDir(spec.name);
   if (plan.faults.length) log(`note: the scenario's ${plan.faults.length} fault(s) are not run in a sweep`);
   const bounds = searchBounds(spec, plan);
-  const search = spec.search && bounds.p99Ms !== undefined ? { ...spec.search, p99Ms: bounds.p99Ms, errorRate: bounds.errorRate } : undefined;
+  const search: ResolvedSearch | undefined = spec.search && hasStepBound(bounds) ? { ...spec.search, ...bounds } : undefined;
   const record = initialRecord(spec, plan, combinations, duplicates, !!opts.allowInvalid, search, opts.modelRepository);
   const save = (): void => writeSweepRecord(dir, record);
   const external = startExternal(spec, plan, dir, record, save);
@@ -136,7 +136,7 @@ interface ComboContext {
   plan: Plan;
   dir: string;
   source: SourceRepository | undefined;
-  search: (NonNullable<SweepSpec['search']> & { p99Ms: number; errorRate: number }) | undefined;
+  search: ResolvedSearch | undefined;
   opts: SweepOptions;
   log: (line: string) => void;
   save: () => void;

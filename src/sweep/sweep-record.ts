@@ -17,7 +17,7 @@ import type { ApplyRecord, ExternalRecord } from './apply-combination.js';
 import type { VarValue } from './config-template.js';
 import type { AccuracyDelta } from './repository-variant.js';
 import type { GenerationFigures } from './llm-sweep.js';
-import type { ComboConfig, Constraints, SearchSpec } from './sweep-spec.js';
+import type { ComboConfig, Constraints, ResolvedSearch } from './sweep-spec.js';
 
 /** SWEEP_SCHEMA_VERSION is bumped on any incompatible change to sweep.json. */
 export const SWEEP_SCHEMA_VERSION = 1;
@@ -89,7 +89,7 @@ export interface SweepRecord {
     /** Matrix sweeps: the cost per hour of every combination. */
     costPerHour?: number;
     /** The search as run, bounds resolved. */
-    search?: SearchSpec & { p99Ms: number; errorRate: number };
+    search?: ResolvedSearch;
     constraints: Constraints;
     allowInvalid: boolean;
     /** Matrix combinations left out because they configure the same server as an earlier one. */

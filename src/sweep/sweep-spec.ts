@@ -33,6 +33,12 @@ export interface ComboConfig {
   llmBatching?: LlmBatching;
   /** LLM models: `llm.max_num_seqs`, the sequences decoded together (no effect with llmBatching none). */
   maxNumSeqs?: number;
+  /** LLM models: `llm.kv_cache_tokens`, the KV-cache budget in tokens (0: max_num_seqs × the model's context). */
+  kvCacheTokens?: number;
+  /** LLM models: `llm.max_queue`, waiting sequences at most (a new one past it is shed with 503). */
+  maxQueue?: number;
+  /** LLM models: `llm.max_queue_delay_ms`, how long a sequence may wait before it is shed with 503 (0: no limit). */
+  maxQueueDelayMs?: number;
   precision?: PrecisionName;
   /** instance_group[0].count. */
   instanceCount?: number;
@@ -45,8 +51,20 @@ export interface ComboConfig {
 /** Matrix lists the values of each swept setting; the cross product of the present keys is run. */
 export type Matrix = { [K in keyof ComboConfig]?: NonNullable<ComboConfig[K]>[] };
 
+/**
+ * TokenBounds are the token-level bounds a search step against an LLM target must meet (the scenario SLO's names:
+ * ttft_p99_ms, itl_p99_ms, tpot_p99_ms, min_goodput); an absent one is not checked.
+ */
+export interface TokenBounds {
+  ttftP99Ms?: number;
+  itlP99Ms?: number;
+  tpotP99Ms?: number;
+  /** Lowest share of requests that met the scenario's per-request thresholds (ttft_ms, itl_ms, tpot_ms, e2e_ms). */
+  minGoodput?: number;
+}
+
 /** SearchSpec configures the search for the highest Poisson rate that meets the latency bound (MLPerf Server style). */
-export interface SearchSpec {
+export interface SearchSpec extends TokenBounds {
   /** The p99 bound a step must meet, milliseconds (resolved by searchBounds when the file leaves it out). */
   p99Ms?: number;
   /** The error-rate bound a step must meet, 0..1 (resolved by searchBounds when the file leaves it out). */
@@ -67,6 +85,15 @@ export interface SearchSpec {
   /** A warm-up at from_rps before the first step (0 = none; already scaled). */
   warmupS: number;
 }
+
+/** StepBounds are the bounds a search step is judged on, resolved: request p99 (absent for a token-bounded LLM search), errors, token bounds. */
+export interface StepBounds extends TokenBounds {
+  p99Ms?: number;
+  errorRate: number;
+}
+
+/** ResolvedSearch is a search with its bounds resolved (searchBounds), as it runs and as sweep.json records it. */
+export type ResolvedSearch = SearchSpec & StepBounds;
 
 /** Constraints decide which combinations may be recommended; absent fields are not checked. */
 export interface Constraints {

@@ -7,10 +7,11 @@ import { describeVariables } from './variable-combinations.js';
 import type { Plan } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import { CONFIG_ORDER, type CombinationList, describeConfig } from './combinations.js';
-import { CONSTRAINT_KEYS, searchBounds } from './parse-sweep.js';
+import { CONSTRAINT_KEYS } from './parse-sweep.js';
+import { hasStepBound, searchBounds } from './search-bounds.js';
 import { money } from './recommend.js';
 import { type ComboRecord, comboState, type SweepRecord } from './sweep-record.js';
-import type { ComboConfig, SweepSpec } from './sweep-spec.js';
+import type { ComboConfig, StepBounds, SweepSpec } from './sweep-spec.js';
 
 /** SETTING_HEADERS are the table's column headers of the swept settings. */
 const SETTING_HEADERS: Record<keyof ComboConfig, string> = {
@@ -19,6 +20,9 @@ const SETTING_HEADERS: Record<keyof ComboConfig, string> = {
   maxQueueDelayUs: 'delay µs',
   llmBatching: 'llm batching',
   maxNumSeqs: 'max seqs',
+  kvCacheTokens: 'kv tokens',
+  maxQueue: 'queue',
+  maxQueueDelayMs: 'wait ms',
   precision: 'precision',
   instanceCount: 'instances',
   intraOpThreads: 'threads',
@@ -37,7 +41,7 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
     const s = spec.search;
     const b = searchBounds(spec, plan);
     const ceiling = s.toRps !== undefined ? `${s.toRps} rps` : `a ceiling of 1.5x what a ${formatDuration(s.probeS)} closed-loop probe of each combination sustains`;
-    out.push(`Search: ${s.fromRps} rps to ${ceiling}, ${s.steps} bisection step(s) of ${formatDuration(s.stepDurationS)} after the first, warm-up ${formatDuration(s.warmupS)}; feasible: valid, p99 <= ${b.p99Ms ?? '?'} ms, errors <= ${(b.errorRate * 100).toFixed(2)} %`);
+    out.push(`Search: ${s.fromRps} rps to ${ceiling}, ${s.steps} bisection step(s) of ${formatDuration(s.stepDurationS)} after the first, warm-up ${formatDuration(s.warmupS)}; feasible: valid, ${boundsText(b)}`);
   }
   const c = spec.constraints;
   const cons = Object.entries(CONSTRAINT_KEYS).flatMap(([name, { key }]) => (c[key] !== undefined ? [`${name} ${c[key]}`] : []));
@@ -50,6 +54,17 @@ export function describeSweep(spec: SweepSpec, plan: Plan, list: CombinationList
   const perCombo = (s ? s.warmupS + (s.toRps === undefined ? s.probeS : 0) + (s.steps + 1) * s.stepDurationS : plan.durationS) + repeatS;
   out.push(`Measuring time: about ${formatDuration(perCombo * list.combinations.length)} (${formatDuration(perCombo)} per combination${spec.search ? ' without retries' : ''}), plus server starts`);
   return out;
+}
+
+/** boundsText says what a search step must meet, e.g. `TTFT p99 <= 200 ms, goodput >= 90.0 %, errors <= 0.10 %`. */
+export function boundsText(b: StepBounds): string {
+  const parts = [b.p99Ms !== undefined || !hasStepBound(b) ? `p99 <= ${b.p99Ms ?? '?'} ms` : ''];
+  if (b.ttftP99Ms !== undefined) parts.push(`TTFT p99 <= ${b.ttftP99Ms} ms`);
+  if (b.itlP99Ms !== undefined) parts.push(`ITL p99 <= ${b.itlP99Ms} ms`);
+  if (b.tpotP99Ms !== undefined) parts.push(`TPOT p99 <= ${b.tpotP99Ms} ms`);
+  if (b.minGoodput !== undefined) parts.push(`goodput >= ${(b.minGoodput * 100).toFixed(1)} %`);
+  parts.push(`errors <= ${(b.errorRate * 100).toFixed(2)} %`);
+  return parts.filter((p) => p !== '').join(', ');
 }
 
 /** formatSweep renders a finished (or running) sweep: the table, the Pareto frontier, misses and the recommendation. */
@@ -128,15 +143,15 @@ function figureCells(c: ComboRecord, noise: boolean): string[] {
 }
 
 /** LLM_HEADERS are the token columns of an LLM sweep; GEN_HEADERS its precision variants' generation agreement with fp32. */
-const LLM_HEADERS = ['tok/s', 'tok/s noise', 'TTFT p99', 'TPOT p50', 'goodput'];
+const LLM_HEADERS = ['tok/s', 'tok/s noise', 'TTFT p99', 'ITL p99', 'TPOT p50', 'goodput'];
 const GEN_HEADERS = ['agreement', '1st div'];
 
 function tokenCells(c: ComboRecord): string[] {
   const t = c.figures?.tokens;
   if (!t) return LLM_HEADERS.map(() => '-');
   const n = c.figures?.tokensNoiseShare;
-  const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 1));
-  return [t.outputTokensPerS.toFixed(0), n == null ? '-' : `±${(n * 100).toFixed(0)} %`, ms(t.ttftP99Ms), ms(t.tpotP50Ms), `${(t.goodput * 100).toFixed(1)} %`];
+  const ms = (v: number | null | undefined): string => (v == null ? '-' : v.toFixed(v < 10 ? 2 : 1));
+  return [t.outputTokensPerS.toFixed(0), n == null ? '-' : `±${(n * 100).toFixed(0)} %`, ms(t.ttftP99Ms), ms(t.itlP99Ms), ms(t.tpotP50Ms), `${(t.goodput * 100).toFixed(1)} %`];
 }
 
 function generationCells(c: ComboRecord): string[] {

@@ -225,8 +225,8 @@ describe('the sweep table of an LLM sweep', () => {
       recommendation: null,
     } as unknown as SweepRecord;
     const lines = formatSweep(record, '/tmp/x');
-    expect(lines[1]).toMatch(/tok\/s\s+tok\/s noise\s+TTFT p99\s+TPOT p50\s+goodput\s+agreement\s+1st div/);
-    expect(lines[2]).toMatch(/5000\s+±5 %\s+400\.0\s+1\.20\s+100\.0 %\s+ref\s+ref/);
-    expect(lines[3]).toMatch(/5200\s+-\s+400\.0\s+1\.20\s+100\.0 %\s+0\.547\s+17\.5\/32/);
+    expect(lines[1]).toMatch(/tok\/s\s+tok\/s noise\s+TTFT p99\s+ITL p99\s+TPOT p50\s+goodput\s+agreement\s+1st div/);
+    expect(lines[2]).toMatch(/5000\s+±5 %\s+400\.0\s+-\s+1\.20\s+100\.0 %\s+ref\s+ref/);
+    expect(lines[3]).toMatch(/5200\s+-\s+400\.0\s+-\s+1\.20\s+100\.0 %\s+0\.547\s+17\.5\/32/);
   });
 });
