@@ -3,7 +3,9 @@
  * against decode at batch 16, at a few past lengths: continuous batching pays off only if a batched decode costs
  * much less per token than single ones. The two are measured in turns (BENCH_ROUNDS rounds, because this machine
  * is noisy); prints each one's median wall time per step and the process's CPU time per step (less sensitive to
- * the machine's other load), per token too, and the median of the rounds' per-token ratios.
+ * the machine's other load), per token too, and the median of the rounds' per-token ratios. Then a step of 16
+ * prefills (prompts of 32–96 tokens) with the prefills batched (the engine's default) against one prefill per graph
+ * call (an engine opened with prefillBatchTokens 0), in turns.
  * Run: `npm run build && node dist/bench/llm-step.js` (BENCH_STEPS=N decode steps per measurement, default 40;
  * BENCH_ROUNDS=N, default 5; BENCH_THREADS=N ORT intra-op threads, default 1; BENCH_PRECISION=fp32|fp16|int8|int4).
  */
@@ -41,6 +43,16 @@ async function decodeStepMs(engine: OnnxLlmEngine, batch: number, promptTokens: 
   return { wall: times, cpuMs: (cpu.user + cpu.system) / 1000 / STEPS };
 }
 
+/** prefillStepMs times one step that prefills 16 prompts of 32–96 tokens (wall ms), then releases them. */
+async function prefillStepMs(engine: OnnxLlmEngine, firstSeq: number): Promise<number> {
+  const batch = Array.from({ length: 16 }, (_, i) => ({ seqId: firstSeq + i, tokens: Array.from({ length: 32 + ((i * 37) % 65) }, (_, t) => (i * 31 + t * 7) % 4000) }));
+  const t0 = performance.now();
+  await engine.step(batch);
+  const ms = performance.now() - t0;
+  for (const { seqId } of batch) engine.release(seqId);
+  return ms;
+}
+
 async function main(): Promise<void> {
   if (!isPrecision(PRECISION)) throw new Error(`BENCH_PRECISION: unknown precision ${PRECISION}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-llm-step-'));
@@ -75,7 +87,23 @@ async function main(): Promise<void> {
           `${cpuSixteen.toFixed(2)} ms/step (${(cpuSixteen / 16).toFixed(3)} ms/token), ${median(cpuRatios).toFixed(1)}x cheaper per token`,
       );
     }
-    await engine.close();
+    const single = await OnnxLlmEngine.open(path.join(dir, llmVariantName(LLM_NAME, PRECISION)), { intraOpThreads: THREADS, prefillBatchTokens: 0 });
+    const batched: number[] = [];
+    const alone: number[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < ROUNDS * 4; r++) {
+      const a = await prefillStepMs(engine, (seq += 100));
+      const b = await prefillStepMs(single, (seq += 100));
+      if (r === 0) continue; // warm-up
+      batched.push(a);
+      alone.push(b);
+      ratios.push(b / a);
+    }
+    console.log(
+      `16 prefills of 32-96 tokens in one step: batched ${median(batched).toFixed(2)} ms/step, one per call ${median(alone).toFixed(2)} ms/step, ` +
+        `${median(ratios).toFixed(2)}x faster batched`,
+    );
+    await Promise.all([engine.close(), single.close()]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
