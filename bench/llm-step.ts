@@ -3,7 +3,9 @@
  * against decode at batch 16, at a few past lengths: continuous batching pays off only if a batched decode costs
  * much less per token than single ones. The two are measured in turns (BENCH_ROUNDS rounds, because this machine
  * is noisy); prints each one's median wall time per step and the process's CPU time per step (less sensitive to
- * the machine's other load), per token too, and the median of the rounds' per-token ratios.
+ * the machine's other load), per token too, and the median of the rounds' per-token ratios. Then a step of 16
+ * prefills (prompts of 32–96 tokens) with the prefills batched (the engine's default) against one prefill per graph
+ * call (an engine opened with prefillBatchTokens 0), in turns.
  * Run: `npm run build && node dist/bench/llm-step.js` (BENCH_STEPS=N decode steps per measurement, default 40;
  * BENCH_ROUNDS=N, default 5; BENCH_THREADS=N ORT intra-op threads, default 1; BENCH_PRECISION=fp32|fp16|int8|int4).
  */
@@ -41,6 +43,18 @@ async function decodeStepMs(engine: OnnxLlmEngine, batch: number, promptTokens: 
   return { wall: times, cpuMs: (cpu.user + cpu.system) / 1000 / STEPS };
 }
 
+/** prefillStepMs times one step that prefills 16 prompts of 32–96 tokens (wall ms, and the process's CPU ms), then releases them. */
+async function prefillStepMs(engine: OnnxLlmEngine, firstSeq: number): Promise<{ wall: number; cpu: number }> {
+  const batch = Array.from({ length: 16 }, (_, i) => ({ seqId: firstSeq + i, tokens: Array.from({ length: 32 + ((i * 37) % 65) }, (_, t) => (i * 31 + t * 7) % 4000) }));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await engine.step(batch);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  for (const { seqId } of batch) engine.release(seqId);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
 async function main(): Promise<void> {
   if (!isPrecision(PRECISION)) throw new Error(`BENCH_PRECISION: unknown precision ${PRECISION}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-llm-step-'));
@@ -75,7 +89,25 @@ async function main(): Promise<void> {
           `${cpuSixteen.toFixed(2)} ms/step (${(cpuSixteen / 16).toFixed(3)} ms/token), ${median(cpuRatios).toFixed(1)}x cheaper per token`,
       );
     }
-    await engine.close();
+    const single = await OnnxLlmEngine.open(path.join(dir, llmVariantName(LLM_NAME, PRECISION)), { intraOpThreads: THREADS, prefillBatchTokens: 0 });
+    const got = { batched: [] as number[], alone: [] as number[], ratio: [] as number[], cpuBatched: [] as number[], cpuAlone: [] as number[], cpuRatio: [] as number[] };
+    for (let r = 0; r < ROUNDS * 4; r++) {
+      const a = await prefillStepMs(engine, (seq += 100));
+      const b = await prefillStepMs(single, (seq += 100));
+      if (r === 0) continue; // warm-up
+      got.batched.push(a.wall);
+      got.alone.push(b.wall);
+      got.ratio.push(b.wall / a.wall);
+      got.cpuBatched.push(a.cpu);
+      got.cpuAlone.push(b.cpu);
+      got.cpuRatio.push(b.cpu / a.cpu);
+    }
+    const m = (k: keyof typeof got): string => median(got[k]).toFixed(2);
+    console.log(
+      `16 prefills of 32-96 tokens in one step: wall batched ${m('batched')} ms/step, one per call ${m('alone')} ms/step, ${m('ratio')}x faster batched; ` +
+        `CPU batched ${m('cpuBatched')} ms/step, one per call ${m('cpuAlone')} ms/step, ${m('cpuRatio')}x cheaper batched`,
+    );
+    await Promise.all([engine.close(), single.close()]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

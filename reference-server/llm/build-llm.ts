@@ -17,7 +17,7 @@ import { buildLlmGraph, resolveLlmOptions, type LlmOptions } from './llm-graph.j
 import { TOKENIZER_NAME } from './tokenizer.js';
 
 /** LLM_BUILDER_VERSION is part of every fingerprint: bump it when the bytes or the config a build writes change. */
-export const LLM_BUILDER_VERSION = 3;
+export const LLM_BUILDER_VERSION = 4;
 /** LLM_NAME is the fp32 variant's model name; the others append `-<precision>`. */
 export const LLM_NAME = 'tiny-llm';
 /** AGREEMENT_FILE is the agreement JSON's name inside a variant's folder. */

@@ -5,8 +5,9 @@
  * One graph serves prefill and decode. Inputs: `input_ids` and `position_ids` (INT64 [batch, seq]),
  * `attention_mask` (FP32 [batch, 1, seq, past + seq], additive: 0 = attend, MASKED = not) and per layer i
  * `past_key_i` / `past_value_i` (FP32 [batch, kvHeads, past, headDim]; kvHeads is 1 by default: multi-query
- * attention, every query head reads the one KV head, which keeps the cache and its per-step traffic small). Outputs: `next_token` (INT64 [batch, seq],
- * the greedy argmax after each position) and `present_key_i` / `present_value_i` (past and this step's keys and
+ * attention, every query head reads the one KV head, which keeps the cache and its per-step traffic small) and
+ * `logit_index` (INT64 [batch]: for each row, the flat index row × seq + position of the position whose next token
+ * it wants, usually its last real one). Outputs: `next_token` (INT64 [batch], the greedy argmax after that position) and `present_key_i` / `present_value_i` (past and this step's keys and
  * values concatenated along the sequence axis) and `new_key_i` / `new_value_i` (this step's alone,
  * [batch, heads, seq, headDim]). Prefill is past = 0 and seq = prompt length; decode is seq = 1.
  */
@@ -117,12 +118,15 @@ export function buildLlmGraph(options: Partial<LlmOptions>, precision: Precision
     L.output(L.op('Identity', [kNew]), `new_key_${i}`, kvDims('seq'));
     L.output(L.op('Identity', [vNew]), `new_value_${i}`, kvDims('seq'));
   }
+  // Only the positions the caller reads reach the head (a prefill reads its last one): the head is ~40 % of a
+  // prefill's multiply-adds otherwise. logit_index holds flat indices into the [batch × seq] positions.
+  const rows = L.op('Gather', [L.op('Reshape', [x, g.int64s('flat_positions_shape', [-1, d])]), g.input('logit_index', DataType.INT64, ['batch'])]);
   const headWeight = w.tensor('head.weight', d * o.vocab, { kind: 'normal', std: Math.sqrt(1 / d) });
-  let logits = L.linear('head', layerNorm('ln_f', x), headWeight, new Float32Array(o.vocab), d, o.vocab);
+  let logits = L.linear('head', layerNorm('ln_f', rows), headWeight, new Float32Array(o.vocab), d, o.vocab);
   if (precision === 'fp16') logits = L.op('Cast', [logits], { to: { i: DataType.FLOAT } });
   // ArgMax keeps the first of equal maxima: ties break towards the lower id, deterministically.
   const next = L.op('ArgMax', [logits], { axis: { i: -1 }, keepdims: { i: 0 } });
   g.rename(next, 'next_token');
-  g.output('next_token', DataType.INT64, ['batch', 'seq']);
+  g.output('next_token', DataType.INT64, ['batch']);
   return L.toModel(`gauntlet llm ${precision} ${JSON.stringify(o)}`);
 }

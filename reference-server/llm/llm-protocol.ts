@@ -8,6 +8,8 @@ export interface LlmWorkerSpec {
   modelPath: string;
   info: LlmModelInfo;
   intraOpThreads: number;
+  /** Padded prompt tokens at most in one prefill call (unset: the runner's default). */
+  prefillBatchTokens?: number;
 }
 
 /** ToLlmWorker is a message to the worker. */

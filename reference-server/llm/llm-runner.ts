@@ -6,19 +6,31 @@
  * Batching rule: within one forward call each sequence's past fills the `past` slots from slot 0 (right padding:
  * the slots after it are free) and its new tokens fill the new slots from their first (right padding); the
  * attention mask hides every padding slot and the future, so each sequence's tokens and cache are what it would
- * get alone (up to float summation order). A step runs each prefill (a sequence new to the runner) as its own call, unpadded, and all
- * the running sequences' decodes together in one call.
+ * get alone. A step runs its prefills (sequences new to the runner) in as few calls as the padding rule of
+ * prefill-groups.ts allows, and all the running sequences' decodes together in one call.
  */
 import * as ort from 'onnxruntime-node';
 import type { LlmModelInfo, StepInput, StepOutput } from './engine.js';
 import { KvCache, type KvShape } from './kv-cache.js';
 import { MASKED } from './llm-graph.js';
+import { groupPrefills, PREFILL_BATCH_TOKENS } from './prefill-groups.js';
 import { ResidentBatch } from './resident-batch.js';
+
+/**
+ * defaultPrefillBatchTokens is PREFILL_BATCH_TOKENS, except for int8: its DynamicQuantizeMatMul quantizes a whole
+ * input with one scale, which a padded row widens enough to change a prompt's greedy tokens, so int8 prefills run
+ * one per call.
+ */
+export function defaultPrefillBatchTokens(info: LlmModelInfo): number {
+  return info.precision === 'int8' ? 0 : PREFILL_BATCH_TOKENS;
+}
 
 /** RunnerOptions are the session settings. */
 export interface RunnerOptions {
   /** ORT intra-op threads; 0 = ONNX Runtime's default (one per core). */
   intraOpThreads?: number;
+  /** Padded prompt tokens at most in one prefill call (see prefill-groups.ts; default defaultPrefillBatchTokens); 0 = each prefill alone. */
+  prefillBatchTokens?: number;
 }
 
 /** StepResult is a step's tokens plus each stepped sequence's cached length afterwards. */
@@ -34,11 +46,14 @@ export class LlmRunner {
   /** The outputs a step fetches: the tokens and the new cache slots (not present_*, which repeat the past). */
   private readonly fetches: string[];
   private readonly resident: ResidentBatch;
+  /** calls is the number of graph calls run so far (tests read how prefills were grouped from it). */
+  calls = 0;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: LlmModelInfo,
     kvHeads: number,
+    private readonly prefillBatchTokens: number,
   ) {
     this.shape = { layers: info.layers, heads: kvHeads, headDim: info.dModel / info.heads };
     this.resident = new ResidentBatch(this.shape, info.maxContext);
@@ -58,8 +73,8 @@ export class LlmRunner {
     // The KV head count (1 for multi-query attention, else `heads`) is read from the model itself.
     const pastShape = session.inputMetadata.find((m) => m.name === 'past_key_0');
     const kvDim = pastShape?.isTensor ? pastShape.shape[1] : undefined;
-    const runner = new LlmRunner(session, info, typeof kvDim === 'number' ? kvDim : info.heads);
-    const inputs = ['input_ids', 'position_ids', 'attention_mask'];
+    const runner = new LlmRunner(session, info, typeof kvDim === 'number' ? kvDim : info.heads, opts.prefillBatchTokens ?? defaultPrefillBatchTokens(info));
+    const inputs = ['input_ids', 'position_ids', 'attention_mask', 'logit_index'];
     for (let l = 0; l < info.layers; l++) inputs.push(`past_key_${l}`, `past_value_${l}`);
     const missing = [
       ...inputs.filter((n) => !session.inputNames.includes(n)).map((n) => `input ${n}`),
@@ -93,14 +108,18 @@ export class LlmRunner {
   async step(batch: readonly StepInput[]): Promise<StepResult> {
     this.check(batch);
     const out = new Map<number, number>();
+    const prefills: StepInput[] = [];
     const decodes: StepInput[] = [];
     for (const input of batch) {
       const cache = this.caches.get(input.seqId);
-      if (cache === undefined) {
-        out.set(input.seqId, (await this.forward([input], true))[0] ?? this.info.eosToken);
-      } else if (cache.length >= this.info.maxContext) {
-        out.set(input.seqId, this.info.eosToken);
-      } else decodes.push(input);
+      if (cache === undefined) prefills.push(input);
+      else if (cache.length >= this.info.maxContext) out.set(input.seqId, this.info.eosToken);
+      else decodes.push(input);
+    }
+    for (const group of groupPrefills(prefills.map((p) => p.tokens.length), this.prefillBatchTokens)) {
+      const members = group.map((i) => prefills[i] as StepInput);
+      const tokens = await this.forward(members, true);
+      members.forEach((m, i) => out.set(m.seqId, tokens[i] ?? this.info.eosToken));
     }
     if (decodes.length > 0) {
       const tokens = await this.forward(decodes, false);
@@ -167,9 +186,11 @@ export class LlmRunner {
     const ids = new BigInt64Array(b * seq);
     const positions = new BigInt64Array(b * seq);
     const mask = new Float32Array(b * seq * total).fill(MASKED);
+    const logitIndex = new BigInt64Array(b);
     group.forEach((s, i) => {
       const row = rowOf[i] ?? 0;
       const p = caches[i]?.length ?? 0;
+      logitIndex[row] = BigInt(row * seq + s.tokens.length - 1);
       for (let t = 0; t < s.tokens.length; t++) {
         ids[row * seq + t] = BigInt(s.tokens[t] ?? 0);
         positions[row * seq + t] = BigInt(p + t);
@@ -182,6 +203,7 @@ export class LlmRunner {
       input_ids: new ort.Tensor('int64', ids, [b, seq]),
       position_ids: new ort.Tensor('int64', positions, [b, seq]),
       attention_mask: new ort.Tensor('float32', mask, [b, 1, seq, total]),
+      logit_index: new ort.Tensor('int64', logitIndex, [b]),
     };
     for (let l = 0; l < layers; l++) {
       for (const which of ['key', 'value'] as const) {
@@ -189,6 +211,7 @@ export class LlmRunner {
         feeds[`past_${which}_${l}`] = new ort.Tensor('float32', data, [b, heads, past, headDim]);
       }
     }
+    this.calls++;
     const results = await this.session.run(feeds, this.fetches);
     const next = results['next_token']?.data as BigInt64Array | undefined;
     if (next === undefined) throw new Error('the LLM returned no next_token');
@@ -208,7 +231,7 @@ export class LlmRunner {
       caches[i]?.commit(s.tokens.length);
       if (!fresh) this.resident.commit(row, s.tokens.length);
       if (fresh && caches[i] !== undefined) this.caches.set(s.seqId, caches[i]);
-      return Number(next[row * seq + s.tokens.length - 1] ?? 0n);
+      return Number(next[row] ?? 0n);
     });
   }
 }

@@ -10,7 +10,7 @@ import type { FromLlmWorker, LlmWorkerSpec, ToLlmWorker } from './llm-protocol.j
 async function main(spec: LlmWorkerSpec, send: (m: FromLlmWorker) => void, onMessage: (fn: (m: ToLlmWorker) => void) => void, exit: () => void): Promise<void> {
   let runner: LlmRunner;
   try {
-    runner = await LlmRunner.create(spec.modelPath, spec.info, { intraOpThreads: spec.intraOpThreads });
+    runner = await LlmRunner.create(spec.modelPath, spec.info, { intraOpThreads: spec.intraOpThreads, prefillBatchTokens: spec.prefillBatchTokens });
     send({ kind: 'ready' });
   } catch (err) {
     send({ kind: 'load-error', message: (err as Error).message });

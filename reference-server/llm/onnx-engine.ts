@@ -15,6 +15,8 @@ const threadEntry = workerEntry(import.meta.url, 'llm-worker');
 export interface EngineOptions {
   /** ORT intra-op threads for the step's session; 0 (default) = ONNX Runtime's default (one per core). */
   intraOpThreads?: number;
+  /** Padded prompt tokens at most in one prefill call (default: the runner's defaultPrefillBatchTokens); 0 = each prefill alone (benchmarks compare). */
+  prefillBatchTokens?: number;
 }
 
 type Pending = { resolve: (o: StepOutput[]) => void; reject: (e: Error) => void };
@@ -39,7 +41,7 @@ export class OnnxLlmEngine implements LlmEngine {
   /** open starts an engine on a model folder written by buildLlm (`config.yaml` + `1/model.onnx`). */
   static async open(modelDir: string, opts: EngineOptions = {}): Promise<OnnxLlmEngine> {
     const model = await readLlmModel(modelDir);
-    return OnnxLlmEngine.start({ modelPath: model.modelPath, info: model.info, intraOpThreads: opts.intraOpThreads ?? 0 });
+    return OnnxLlmEngine.start({ modelPath: model.modelPath, info: model.info, intraOpThreads: opts.intraOpThreads ?? 0, prefillBatchTokens: opts.prefillBatchTokens });
   }
 
   /** start launches the worker on `spec` and resolves once its session is loaded. */
