@@ -9,7 +9,7 @@ import { type Html, html, table } from './html.js';
 import type { SweepInput } from './load-inputs.js';
 import { plural } from './format.js';
 import { paretoChart, tokenFrontier, unplotted } from './sweep-pareto.js';
-import { hasTokenRanking } from './sweep-tokens.js';
+import { hasTokenRanking, tokenColumns } from './sweep-tokens.js';
 import { type ComboRow, curveChart, figureColumns, orderedRows, recommendationView, SETTING_NAMES, sweepSpectrum, sweptSettings, sweepVerdict } from './sweep-view.js';
 
 /** sweepSummary says what the sweep did in a few sentences (the recommendation's reason is shown on its own). */
@@ -55,6 +55,7 @@ export function sweepSections(s: SweepInput, prefix: string, charts: ChartSpec[]
   );
   parts.push(html`<h3>Configurations</h3>`);
   parts.push(configTable(s));
+  parts.push(tokenTable(s));
   parts.push(
     chartFigure(
       add(curveChart(`${prefix}-curve`, s)),
@@ -121,8 +122,6 @@ function configTable(s: SweepInput): Html {
   const numbers = figures.headers;
   const cost = numbers.includes('$/h');
   const accuracy = numbers.includes('cosine vs fp32');
-  const tokens = numbers.includes('output tok/s');
-  const agreement = numbers.includes('token agreement vs fp32');
   const header = ['combination', ...settings, ...(targets ? ['target'] : []), ...numbers, 'valid', 'constraints'];
   const body = rows.map((x) => [
     comboCell(x),
@@ -136,7 +135,20 @@ function configTable(s: SweepInput): Html {
   const numeric = numbers.map((_, i) => first + i);
   const rowClasses = rows.map((x) => (x.recommended ? 'recommended' : x.tied ? 'tied' : undefined));
   const t = table(header, body, { numeric, className: 'combos', rowClasses });
-  return html`${t}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement; missed at is the lowest rate measured validly above it that missed the bounds (the capacity lies between the two; - when none did), and p99 noise the spread of p99 when that run was repeated.${cost ? ' Cost per 1M at the SLO is the cost per hour spread over an hour at the throughput at the SLO.' : ''} ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}${tokens ? 'Output tok/s, TTFT p99, ITL p99 and goodput (the share of requests that met every per-request token threshold) come from the run behind the figures, from intended send times. ' : ''}${agreement ? 'Token agreement is the share of a precision variant\'s greedy tokens equal to fp32\'s at the same position, and first divergence the mean position of the first token that differs (of the tokens generated per prompt). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run). Ceiling too low: the combination passed the search's top step, so its capacity lies above what was tried and its throughput ranks nothing.</p>`;
+  return html`${t}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement; missed at is the lowest rate measured validly above it that missed the bounds (the capacity lies between the two; - when none did), and p99 noise the spread of p99 when that run was repeated.${cost ? ' Cost per 1M at the SLO is the cost per hour spread over an hour at the throughput at the SLO.' : ''} ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run). Ceiling too low: the combination passed the search's top step, so its capacity lies above what was tried and its throughput ranks nothing.</p>`;
+}
+
+/**
+ * tokenTable gives an LLM sweep's combinations their token figures, in the configuration table's order (a table
+ * of its own: beside the configuration's columns they would not fit a page); nothing without token figures.
+ */
+function tokenTable(s: SweepInput): Html {
+  const rows = orderedRows(s);
+  const cols = tokenColumns(rows, 'html');
+  if (cols.headers.length === 0) return html``;
+  const agreement = cols.headers.includes('token agreement vs fp32');
+  const t = table(['combination', ...cols.headers], rows.map((x) => [comboCell(x), ...cols.cells(x)]), { numeric: cols.headers.map((_, i) => i + 1), className: 'compact', rowClasses: rows.map((x) => (x.recommended ? 'recommended' : x.tied ? 'tied' : undefined)) });
+  return html`<h3>Tokens</h3>${t}<p class="muted">Output tok/s, TTFT p99, ITL p99 and goodput (the share of the requests sent that met every per-request token threshold) come from the run behind each combination's figures, from intended send times.${agreement ? ' Token agreement is the share of a precision variant\'s greedy tokens equal to fp32\'s at the same position, and first divergence the mean position of the first token that differs (of the tokens generated per prompt).' : ''}</p>`;
 }
 
 /** sweepTitle is the page title of a sweep. */

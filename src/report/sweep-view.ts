@@ -13,7 +13,7 @@ import type { SweepInput } from './load-inputs.js';
 import type { Warning } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { costPerMillion } from '../util/cost.js';
-import { comboPhase, type ComboTokens, comboTokens, tokenColumns } from './sweep-tokens.js';
+import { comboPhase, type ComboTokens, comboTokens } from './sweep-tokens.js';
 
 /** SETTING_NAMES are the column names of the swept settings. */
 export const SETTING_NAMES: Record<keyof ComboConfig, string> = {
@@ -182,8 +182,9 @@ export interface FigureColumns {
 }
 
 /**
- * figureColumns picks the figure columns the rows have data for (missed at, p99 noise, token figures, memory,
- * accuracy, top-1, cost appear only when some combination has them); `style` names some headers per format.
+ * figureColumns picks the figure columns the rows have data for (missed at, p99 noise, memory, accuracy, top-1,
+ * cost appear only when some combination has them); `style` names the accuracy and cost headers per format.
+ * Token figures have a table of their own (sweep-tokens.ts tokenColumns), which keeps this one within the page.
  */
 export function figureColumns(rows: ComboRow[], style: 'html' | 'md'): FigureColumns {
   const has = {
@@ -194,7 +195,6 @@ export function figureColumns(rows: ComboRow[], style: 'html' | 'md'): FigureCol
     top1: style === 'html' && rows.some((x) => x.top1 !== '-'),
     cost: rows.some((x) => x.costPerHour !== '-' || x.costPerMillion !== '-'),
   };
-  const tokens = tokenColumns(rows, style);
   const headers = [
     'rps at SLO',
     ...(has.missed ? ['missed at (rps)'] : []),
@@ -202,7 +202,6 @@ export function figureColumns(rows: ComboRow[], style: 'html' | 'md'): FigureCol
     'p99 (ms)',
     ...(has.noise ? ['p99 noise (%)'] : []),
     'errors (%)',
-    ...tokens.headers,
     ...(has.memory ? ['memory (MiB)'] : []),
     ...(has.accuracy ? (style === 'html' ? ['cosine vs fp32', 'max abs error'] : ['cosine', 'max abs err']) : []),
     ...(has.top1 ? ['top-1 agreement (%)'] : []),
@@ -215,7 +214,6 @@ export function figureColumns(rows: ComboRow[], style: 'html' | 'md'): FigureCol
     x.p99,
     ...(has.noise ? [x.p99Noise || '-'] : []),
     x.errorRate.replace(/ %$/, ''),
-    ...tokens.cells(x),
     ...(has.memory ? [x.memoryMib] : []),
     ...(has.accuracy ? [x.cosine, x.maxAbsError] : []),
     ...(has.top1 ? [x.top1.replace(/ %$/, '')] : []),

@@ -112,10 +112,12 @@ describe('the --repeat pages of an LLM run', () => {
 describe('an LLM sweep ranked on output tokens/s', () => {
   const [s] = loadInputs([fx('sweep-llm-precision')]) as SweepInput[];
 
-  it('has token columns in its tables, with each variant\'s agreement and first divergence', () => {
+  it('has a Tokens table, with each variant\'s agreement and first divergence, in the configuration table\'s order', () => {
     const md = renderMarkdown([s!]);
-    expect(md).toContain('| output tok/s | TTFT p99 (ms) | ITL p99 (ms) | goodput (%) | agreement | first diverges |');
-    expect(md).toMatch(/\| 04-int4 \|.*\| 0\.094 \| 2\.6 of 32 \|/);
+    expect(md).toContain('### Tokens\n\n| # | combination | output tok/s | TTFT p99 (ms) | ITL p99 (ms) | goodput (%) | agreement | first diverges |');
+    expect(md).toMatch(/\| 2 \| 02-fp16 \| 1229 \| 369 \| 58\.7 \| 100\.0 \| 0\.918 \| 29\.4 of 32 \|\n\| 1 \| 01-fp32 \|/);
+    expect(md).toContain('| 4 | 04-int4 | - | - | - | - | 0.094 | 2.6 of 32 |');
+    expect(renderMarkdown(loadInputs([fx('sweep-search')]))).not.toContain('### Tokens');
     expect(renderHtml([s!])).toContain('<th class="num">token agreement vs fp32</th>');
     expect(comboRows(s!).find((x) => x.id === '01-fp32')!.tokens).toMatchObject({ outputTokensPerS: 819.2, agreement: 1 });
   });
