@@ -67,7 +67,8 @@ export function chartTable(spec: ChartSpec): Html {
   if (width > 1) notes.push(`Spans of ${width} seconds: latencies are the highest second of the span, rates the mean.`);
   if (width === 1 && all.length > MAX_CHART_ROWS) notes.push(`The first ${MAX_CHART_ROWS} of ${all.length} points.`);
   if (spec.bands?.length) notes.push(`Shaded: ${spec.bands.map((b) => `${b.label} ${fmtSeconds(b.from)}–${fmtSeconds(b.to)}`).join('; ')}.`);
-  if (spec.markers?.length) notes.push(`Marked: ${spec.markers.map((m) => `${m.label} at ${fmtSeconds(m.x)}`).join('; ')}.`);
+  // A marker on a time axis is placed at a moment; elsewhere (a sweep's p99 bound) its label says where it is.
+  if (spec.markers?.length) notes.push(`Marked: ${spec.markers.map((m) => (spec.x.kind === 'time' ? `${m.label} at ${fmtSeconds(m.x)}` : m.label)).join('; ')}.`);
   if (spec.lines?.length) notes.push(`Lines: ${spec.lines.map((l) => l.label).join('; ')}.`);
   const numeric = body[0] ? body[0].map((_, i) => i).filter((i) => i > (labelled && width === 1 ? 1 : 0)) : [];
   return html`<details class="chart-data" open><summary>The numbers in this chart</summary>${table(header, body, { numeric })}${notes.length ? html`<p class="muted">${notes.join(' ')}</p>` : ''}</details>`;

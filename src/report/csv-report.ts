@@ -16,6 +16,9 @@ import { comboState } from '../sweep/sweep-record.js';
 import { comboRows } from './sweep-view.js';
 import { profilesOf } from './load-profile.js';
 import { PROFILE_COLUMNS, profileCsvRows } from './profile-csv.js';
+import type { PhaseResult } from '../results/results-schema.js';
+import { samplesFor } from '../compare/baseline.js';
+import { comboTokens } from './sweep-tokens.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -47,7 +50,26 @@ export const RUN_COLUMNS = [
   'scheduled', 'sent', 'ok', 'failed', 'dropped', 'error_rate_ratio', 'p50_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'p999_ms', 'max_ms', 'mean_ms',
   'slo', 'errors', 'server_mean_batch', 'server_queue_ms', 'server_compute_infer_ms', 'server_request_ms', 'valid', 'interrupted', 'cost_per_hour',
   'phase_state', 'elapsed_s', 'run_state',
+  // LLM targets (phases[].tokens); empty for other runs.
+  'token_requests', 'ttft_p50_ms', 'ttft_p99_ms', 'itl_p50_ms', 'itl_p99_ms', 'tpot_p50_ms', 'tpot_p99_ms', 'input_tokens', 'output_tokens', 'input_tokens_p50', 'output_tokens_p50',
+  'output_tokens_per_s', 'goodput_ratio', 'goodput_rps', 'token_counting', 'finish_reasons', 'stream_aborted',
 ];
+
+/** tally lists counts by key as one text cell ('HTTP_503:2;TIMEOUT:1'). */
+const tally = (m: Record<string, number>): string => text(Object.entries(m).map(([k, v]) => `${k}:${v}`).join(';'));
+
+/** tokenCells are a phase's token columns (RUN_COLUMNS from token_requests on); all empty without token figures. */
+function tokenCells(p: PhaseResult): Cell[] {
+  const t = p.tokens;
+  if (!t) return RUN_COLUMNS.slice(RUN_COLUMNS.indexOf('token_requests')).map(() => null);
+  const at = (h: { count: number }, us: number): number | null => (h.count > 0 ? r3(us / 1000) : null);
+  const n = (h: { count: number; p50: number }): number | null => (h.count > 0 ? h.p50 : null);
+  return [
+    t.requests, at(t.ttftUs, t.ttftUs.p50), at(t.ttftUs, t.ttftUs.p99), at(t.itlUs, t.itlUs.p50), at(t.itlUs, t.itlUs.p99), at(t.tpotUs, t.tpotUs.p50), at(t.tpotUs, t.tpotUs.p99),
+    t.inputTokensTotal, t.outputTokensTotal, n(t.inputTokens), n(t.outputTokens),
+    r3(t.outputTokensPerS), r6(t.goodput.fraction), r3(t.goodput.rps), text(t.countedBy), tally(t.finishReasons ?? {}), p.errors.STREAM_ABORTED ?? 0,
+  ];
+}
 
 /** SETTING_COLUMNS name the swept settings as the sweep file does. */
 export const SETTING_COLUMNS: Record<keyof ComboConfig, string> = SETTING_FILE_NAMES;
@@ -78,10 +100,11 @@ function runCsv(inputs: ReportInput[]): string {
           r3(p.offeredRps), r3(p.achievedRps), r3(p.throughputRps), p.scheduled, p.sent, p.ok, failed, p.dropped, r6(p.errorRate),
           msOf(p.latencyUs.p50, has), msOf(p.latencyUs.p90, has), msOf(p.latencyUs.p95, has), msOf(p.latencyUs.p99, has), msOf(p.latencyUs.p999, has), msOf(p.latencyUs.max, has), msOf(p.latencyUs.mean, has),
           slo === 'pass' ? 'pass' : slo === 'FAIL' ? 'fail' : slo === 'not run' ? 'not_run' : 'unchecked',
-          text(Object.entries(p.errors).map(([k, n]) => `${k}:${n}`).join(';')),
+          tally(p.errors),
           p.server ? r3(p.server.meanBatch) : null, p.server ? r3(p.server.queueUs / 1000) : null, p.server ? r3(p.server.computeInferUs / 1000) : null, p.server ? r3(p.server.requestUs / 1000) : null,
           v.valid, v.interrupted, r.target.costPerHour ?? null,
           p.state ?? 'complete', r3(p.elapsedS ?? p.durationS), v.state,
+          ...tokenCells(p),
         ]);
       }
     } else if (i.kind === 'baseline') {
@@ -102,6 +125,13 @@ function runCsv(inputs: ReportInput[]): string {
         set('p50_ms', r3(median(m.p50)));
         set('p95_ms', r3(median(m.p95)));
         set('p99_ms', r3(median(m.p99)));
+        // Baselines of LLM runs keep the repetitions' token figures (TTFT and ITL p99, output tokens/s, goodput).
+        const med = (k: Parameters<typeof samplesFor>[1]): number | null => (samplesFor(m, k).length ? r3(median(samplesFor(m, k))) : null);
+        set('ttft_p99_ms', med('ttft_p99'));
+        set('itl_p99_ms', med('itl_p99'));
+        set('output_tokens_per_s', med('output_tokens_per_s'));
+        const goodput = samplesFor(m, 'goodput');
+        set('goodput_ratio', goodput.length ? r6(median(goodput)) : null);
         rows.push(row);
       }
     }
@@ -109,9 +139,19 @@ function runCsv(inputs: ReportInput[]): string {
   return lines(RUN_COLUMNS, rows);
 }
 
+/** SWEEP_TOKEN_COLUMNS are the sweep CSV's LLM columns: token figures and a precision variant's generation agreement. */
+export const SWEEP_TOKEN_COLUMNS = ['output_tokens_per_s', 'ttft_p99_ms', 'itl_p99_ms', 'tpot_p50_ms', 'goodput_ratio', 'goodput_rps', 'token_agreement_ratio', 'first_divergence_tokens', 'tokens_per_prompt'];
+
+function sweepTokenCells(s: SweepInput, c: SweepInput['record']['combinations'][number]): Cell[] {
+  const t = comboTokens(s, c);
+  if (!t) return SWEEP_TOKEN_COLUMNS.map(() => null);
+  const r = (v: number | null, f: (x: number) => number): number | null => (v === null ? null : f(v));
+  return [r(t.outputTokensPerS, r3), r(t.ttftP99Ms, r3), r(t.itlP99Ms, r3), r(t.tpotP50Ms, r3), r(t.goodput, r6), r(t.goodputRps, r3), r(t.agreement, r6), r(t.firstDivergence, r3), t.tokensPerPrompt];
+}
+
 function sweepCsv(sweeps: SweepInput[]): string {
   const settings = CONFIG_ORDER.filter((k) => sweeps.some((s) => s.record.combinations.some((c) => c.config[k] !== undefined)));
-  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate_ratio', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error', 'tied', 'ceiling_too_low'];
+  const header = ['sweep', 'index', 'id', 'label', ...settings.map((k) => SETTING_COLUMNS[k]), 'target', 'status', 'valid', 'rps_at_slo', 'p50_ms', 'p99_ms', 'error_rate_ratio', 'memory_mib', 'cosine', 'max_abs_error', 'top1', 'meets_constraints', 'constraint_failures', 'pareto', 'recommended', 'cost_per_hour', 'cost_per_million', 'error', 'tied', 'ceiling_too_low', ...SWEEP_TOKEN_COLUMNS];
   const rows: Cell[][] = [];
   for (const s of sweeps) {
     const formatted = comboRows(s);
@@ -124,6 +164,7 @@ function sweepCsv(sweeps: SweepInput[]): string {
         x.rpsAtSlo, x.p50Ms, x.p99Ms, x.errorRate === null ? null : r6(x.errorRate), x.memoryMib === null ? null : r3(x.memoryMib), x.cosine, x.maxAbsError, x.top1,
         c.verdict ? c.verdict.meets : null, text(c.verdict?.failures.join('; ') ?? null), c.verdict ? c.verdict.pareto : null, formatted[n]!.recommended,
         x.costPerHour, x.costPerMillion === null ? null : r6(x.costPerMillion), text(c.error ? c.error.split('\n')[0] : null), formatted[n]!.tied, formatted[n]!.ceilingTooLow,
+        ...sweepTokenCells(s, c),
       ]);
     });
   }

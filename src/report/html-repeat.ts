@@ -13,7 +13,7 @@ import { type Html, html, raw, table } from './html.js';
 import { MAX_SPECTRUM_PHASES } from './html-compare.js';
 import { gateHeadline, gateRows } from './gate-view.js';
 import type { RepeatInput } from './load-inputs.js';
-import { FIGURES, repeatPhases, type Spread } from './repeat-view.js';
+import { FIGURES, repeatPhases, type Spread, TOKEN_FIGURES } from './repeat-view.js';
 import { runVerdict } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { p99Limit, secondsOf } from './timeline-data.js';
@@ -43,6 +43,7 @@ export function repeatSections(input: RepeatInput, prefix: string, charts: Chart
   const parts: Html[] = [];
   if (input.gate) parts.push(h(`Gate against baseline ${input.gate.baseline}`, `${prefix}-gate`), gateSection(input));
   parts.push(h('Repetitions', `${prefix}-repetitions`), spreadTable(input));
+  if (repeatPhases(input).some((p) => p.tokenSpread)) parts.push(h('Tokens, each repetition', `${prefix}-tokens`), tokenSpreadTable(input));
   const over = p99PerRepetition(`${prefix}-p99`, input);
   if (over) {
     charts.push(over);
@@ -98,6 +99,19 @@ function spreadTable(input: RepeatInput): Html {
     }
   }
   return html`${table(['phase / repetition', ...FIGURES.map((f) => f.label), 'verdict'], rows, { numeric: FIGURES.map((_, i) => i + 1), className: 'compact' })}<p class="muted">Latency in milliseconds, of successful requests; rates per second. The first row of each phase is the median over the repetitions that ran it, with the lowest and highest under it; a failed SLO names its thresholds on hover.</p>`;
+}
+
+/** tokenSpreadTable is the token figures of an LLM target's phases: the median and range, then each repetition. */
+function tokenSpreadTable(input: RepeatInput): Html {
+  const rows: (string | Html)[][] = [];
+  for (const p of repeatPhases(input)) {
+    if (!p.tokenSpread) continue;
+    const spread = p.tokenSpread;
+    const n = p.reps.filter((x) => x.tokens).length;
+    rows.push([html`<strong>${p.name}</strong><br><span class="muted">median of ${n},<br>lowest–highest</span>`, ...TOKEN_FIGURES.map((f) => spreadCell(spread[f.key], f.fmt))]);
+    for (const r of p.reps) rows.push([html`<span class="muted">${r.label}</span>`, ...TOKEN_FIGURES.map((f) => (r.tokens ? f.fmt(r.tokens[f.key]) : r.figures ? '-' : 'not run'))]);
+  }
+  return html`${table(['phase / repetition', ...TOKEN_FIGURES.map((f) => f.label)], rows, { numeric: TOKEN_FIGURES.map((_, i) => i + 1), className: 'compact' })}<p class="muted">From each repetition's successful responses that streamed tokens, from intended send times: TTFT to the first token, ITL every gap between tokens, TPOT per request (last − first token) ÷ (output tokens − 1); output tok/s over the phase's run; goodput the share of the requests sent that met every per-request token threshold.</p>`;
 }
 
 function spreadCell(s: Spread | null, fmt: (v: number) => string): Html {

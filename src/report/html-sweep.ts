@@ -8,7 +8,8 @@ import { chartFigure } from './html-page.js';
 import { type Html, html, table } from './html.js';
 import type { SweepInput } from './load-inputs.js';
 import { plural } from './format.js';
-import { paretoChart, unplotted } from './sweep-pareto.js';
+import { paretoChart, tokenFrontier, unplotted } from './sweep-pareto.js';
+import { hasTokenRanking, tokenColumns } from './sweep-tokens.js';
 import { type ComboRow, curveChart, figureColumns, orderedRows, recommendationView, SETTING_NAMES, sweepSpectrum, sweptSettings, sweepVerdict } from './sweep-view.js';
 
 /** sweepSummary says what the sweep did in a few sentences (the recommendation's reason is shown on its own). */
@@ -28,6 +29,8 @@ export function sweepSummary(s: SweepInput): string[] {
   if (r.sweep.repeats) out.push(`The run each figure comes from was repeated ${r.sweep.repeats} time(s): a rate not met again is not counted, and the spread of p99 is the run-to-run noise a margin must beat.`);
   const frontier = r.recommendation?.frontier ?? [];
   if (frontier.length) out.push(`Pareto frontier (no other combination has more throughput at a lower p99): ${frontier.join(', ')}.`);
+  const tokens = tokenFrontier(s);
+  if (tokens.length) out.push(`Pareto frontier of output tokens/s against TTFT p99 (the chart's; no other combination has more tokens/s at a lower TTFT p99): ${tokens.join(', ')}.`);
   return out;
 }
 
@@ -42,15 +45,17 @@ export function sweepSections(s: SweepInput, prefix: string, charts: ChartSpec[]
   parts.push(html`<div class="summary"><strong>What happened</strong><ul>${sweepSummary(s).map((x) => html`<li>${x}</li>`)}</ul></div>`);
   const view = recommendationView(r);
   const left = unplotted(s);
+  const tokens = hasTokenRanking(s);
   parts.push(
     chartFigure(
       add(paretoChart(`${prefix}-pareto`, s)),
-      'Throughput at the SLO against p99',
-      html`Each point is a combination (numbered as in the table): up is more requests per second within the SLO, left is a lower p99 at that rate. The green line joins the Pareto frontier, the combinations no other beats on both; ${view.outcome === 'tie' ? 'the pink ringed points are tied (no single winner)' : 'the ringed point is the recommendation, the frontier\'s best that also meets every constraint'}. Grey points were measured invalidly or inconclusively (the load generator fell behind), so their throughput is a lower bound.${r.sweep.search || r.sweep.constraints.maxP99Ms !== undefined ? ' The red dashed line is the p99 bound.' : ''}${left.length ? html`<span class="not-plotted"><strong>Not on the chart</strong> (no place on its scale): ${left.map((u, i) => html`${i ? '; ' : ''}<span class="idx">${String(u.index)}</span> ${u.id}: ${u.why}`)}.</span>` : ''}`,
+      tokens ? 'Output tokens/s against TTFT p99' : 'Throughput at the SLO against p99',
+      html`${tokens ? 'The sweep ranks on output tokens/s, so each point is a combination (numbered as in the table) at the output tokens/s and TTFT p99 of the run its figures come from: up is more tokens per second, left is a lower time to first token. The green line joins the combinations no other beats on both (the table\'s Pareto mark is on requests/s against p99)' : 'Each point is a combination (numbered as in the table): up is more requests per second within the SLO, left is a lower p99 at that rate. The green line joins the Pareto frontier, the combinations no other beats on both'}; ${view.outcome === 'tie' ? 'the pink ringed points are tied (no single winner)' : 'the ringed point is the recommendation, the frontier\'s best that also meets every constraint'}. Grey points were measured invalidly or inconclusively (the load generator fell behind), so their ${tokens ? 'figures are indicative only' : 'throughput is a lower bound'}.${tokens ? ' The red dashed line, where the base scenario sets one, is its TTFT p99 bound.' : r.sweep.search || r.sweep.constraints.maxP99Ms !== undefined ? ' The red dashed line is the p99 bound.' : ''}${left.length ? html`<span class="not-plotted"><strong>Not on the chart</strong> (no place on its scale): ${left.map((u, i) => html`${i ? '; ' : ''}<span class="idx">${String(u.index)}</span> ${u.id}: ${u.why}`)}.</span>` : ''}`,
     ),
   );
   parts.push(html`<h3>Configurations</h3>`);
   parts.push(configTable(s));
+  parts.push(tokenTable(s));
   parts.push(
     chartFigure(
       add(curveChart(`${prefix}-curve`, s)),
@@ -131,6 +136,19 @@ function configTable(s: SweepInput): Html {
   const rowClasses = rows.map((x) => (x.recommended ? 'recommended' : x.tied ? 'tied' : undefined));
   const t = table(header, body, { numeric, className: 'combos', rowClasses });
   return html`${t}<p class="muted">Throughput at the SLO and the latency and errors beside it come from the same measurement; missed at is the lowest rate measured validly above it that missed the bounds (the capacity lies between the two; - when none did), and p99 noise the spread of p99 when that run was repeated.${cost ? ' Cost per 1M at the SLO is the cost per hour spread over an hour at the throughput at the SLO.' : ''} ${accuracy ? 'Cosine and max abs error compare each precision variant\'s outputs with the fp32 model\'s (ref: the fp32 model itself). ' : ''}Valid: yes, INVALID (the load generator fell behind), LOWER BOUND (a search step above the rate shown stayed invalid after its retry: the rate shown was measured validly, and the combination may sustain more), INCONCLUSIVE (invalid steps and no valid feasible rate), FAILED (did not run). Ceiling too low: the combination passed the search's top step, so its capacity lies above what was tried and its throughput ranks nothing.</p>`;
+}
+
+/**
+ * tokenTable gives an LLM sweep's combinations their token figures, in the configuration table's order (a table
+ * of its own: beside the configuration's columns they would not fit a page); nothing without token figures.
+ */
+function tokenTable(s: SweepInput): Html {
+  const rows = orderedRows(s);
+  const cols = tokenColumns(rows, 'html');
+  if (cols.headers.length === 0) return html``;
+  const agreement = cols.headers.includes('token agreement vs fp32');
+  const t = table(['combination', ...cols.headers], rows.map((x) => [comboCell(x), ...cols.cells(x)]), { numeric: cols.headers.map((_, i) => i + 1), className: 'compact', rowClasses: rows.map((x) => (x.recommended ? 'recommended' : x.tied ? 'tied' : undefined)) });
+  return html`<h3>Tokens</h3>${t}<p class="muted">Output tok/s, TTFT p99, ITL p99 and goodput (the share of the requests sent that met every per-request token threshold) come from the run behind each combination's figures, from intended send times.${agreement ? ' Token agreement is the share of a precision variant\'s greedy tokens equal to fp32\'s at the same position, and first divergence the mean position of the first token that differs (of the tokens generated per prompt).' : ''}</p>`;
 }
 
 /** sweepTitle is the page title of a sweep. */

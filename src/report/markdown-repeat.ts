@@ -6,7 +6,7 @@
 import { escapeMarkdown as esc } from './format.js';
 import { gateHeadline, gateRows } from './gate-view.js';
 import type { RepeatInput } from './load-inputs.js';
-import { FIGURES, repeatPhases, repeatSubtitle, repeatSummary, repeatTitle, repeatWarnings, spreadText } from './repeat-view.js';
+import { FIGURES, repeatPhases, repeatSubtitle, repeatSummary, repeatTitle, repeatWarnings, spreadText, TOKEN_FIGURES } from './repeat-view.js';
 import type { Warning } from './run-facts.js';
 
 /** RepeatMarkdownParts are the helpers of the Markdown report that these blocks share. */
@@ -49,5 +49,13 @@ export function repeatBlocks(input: RepeatInput, level: 2 | 3, md: RepeatMarkdow
     }
   }
   blocks.push(`${h}# Repetitions\n\n${md.mdTable(['phase / repetition', ...FIGURES.map((f) => f.label), 'SLO', 'measurement'], rows, FIGURES.map((_, i) => i + 1))}`);
+  const tokenRows: string[][] = [];
+  for (const p of repeatPhases(input)) {
+    if (!p.tokenSpread) continue;
+    const spread = p.tokenSpread;
+    tokenRows.push([`${p.name} (median, lowest–highest)`, ...TOKEN_FIGURES.map((f) => spreadText(spread[f.key], f.fmt))]);
+    for (const r of p.reps) tokenRows.push([`↳ ${r.label}`, ...TOKEN_FIGURES.map((f) => (r.tokens ? f.fmt(r.tokens[f.key]) : r.figures ? '-' : 'not run'))]);
+  }
+  if (tokenRows.length) blocks.push(`${h}# Tokens, each repetition\n\n${md.mdTable(['phase / repetition', ...TOKEN_FIGURES.map((f) => f.label)], tokenRows, TOKEN_FIGURES.map((_, i) => i + 1))}`);
   return blocks;
 }

@@ -8,6 +8,7 @@ import { sweepSubtitle, sweepSummary, sweepTitle } from './html-sweep.js';
 import type { SweepInput } from './load-inputs.js';
 import type { RepeatMarkdownParts } from './markdown-repeat.js';
 import { figureColumns, orderedRows, recommendationView, SETTING_NAMES, sweptSettings, sweepWarnings } from './sweep-view.js';
+import { tokenColumns } from './sweep-tokens.js';
 
 /** sweepOutcomeLine states the sweep's outcome in one Markdown paragraph. */
 export function sweepOutcomeLine(s: SweepInput): string {
@@ -50,5 +51,9 @@ export function sweepBlocks(s: SweepInput, level: 2 | 3, md: RepeatMarkdownParts
       [0, ...numbers.map((_, i) => first + i)],
     ),
   );
+  const tokens = tokenColumns(rows, 'md');
+  if (tokens.headers.length) {
+    blocks.push(`${h}# Tokens\n\n${md.mdTable(['#', 'combination', ...tokens.headers], rows.map((x) => [String(x.index), x.id, ...tokens.cells(x)]), [0, ...tokens.headers.map((_, i) => 2 + i)])}`);
+  }
   return blocks;
 }

@@ -26,6 +26,19 @@ export const FIGURES = [
 /** FigureKey names one of FIGURES. */
 export type FigureKey = (typeof FIGURES)[number]['key'];
 
+/** TOKEN_FIGURES are the token figures a repetitions report spreads for an LLM target, in column order. */
+export const TOKEN_FIGURES = [
+  { key: 'ttftP50', label: 'TTFT p50 ms', fmt: msValue },
+  { key: 'ttftP99', label: 'TTFT p99 ms', fmt: msValue },
+  { key: 'itlP99', label: 'ITL p99 ms', fmt: msValue },
+  { key: 'tpotP50', label: 'TPOT p50 ms', fmt: msValue },
+  { key: 'tpotP99', label: 'TPOT p99 ms', fmt: msValue },
+  { key: 'outputTokensPerS', label: 'output tok/s', fmt: rps },
+  { key: 'goodput', label: 'goodput', fmt: pct },
+] as const;
+/** TokenFigureKey names one of TOKEN_FIGURES. */
+export type TokenFigureKey = (typeof TOKEN_FIGURES)[number]['key'];
+
 /** Spread is a figure over the repetitions that ran the phase: median, lowest, highest, and how many. */
 export interface Spread {
   median: number;
@@ -38,6 +51,8 @@ export interface Spread {
 export interface RepPhase {
   label: string;
   figures: Record<FigureKey, number | null> | null;
+  /** Token figures (LLM targets); null when the repetition did not run the phase or it has none. */
+  tokens: Record<TokenFigureKey, number | null> | null;
   slo: PhaseSlo;
   failed: string[];
   valid: boolean;
@@ -47,6 +62,8 @@ export interface RepPhase {
 export interface RepeatPhase {
   name: string;
   spread: Record<FigureKey, Spread | null>;
+  /** The token figures' spread; null when no repetition has token figures for the phase. */
+  tokenSpread: Record<TokenFigureKey, Spread | null> | null;
   reps: RepPhase[];
 }
 
@@ -54,6 +71,17 @@ function figuresOf(p: PhaseResult): Record<FigureKey, number | null> {
   const has = p.latencyUs.count > 0;
   const lat = (us: number): number | null => (has ? us / 1000 : null);
   return { offered: p.offeredRps, throughput: p.throughputRps, p50: lat(p.latencyUs.p50), p90: lat(p.latencyUs.p90), p99: lat(p.latencyUs.p99), p999: lat(p.latencyUs.p999), max: lat(p.latencyUs.max), errorRate: p.errorRate };
+}
+
+function tokensOf(p: PhaseResult): Record<TokenFigureKey, number | null> | null {
+  const t = p.tokens;
+  if (!t) return null;
+  const at = (h: { count: number }, us: number): number | null => (h.count > 0 ? us / 1000 : null);
+  return { ttftP50: at(t.ttftUs, t.ttftUs.p50), ttftP99: at(t.ttftUs, t.ttftUs.p99), itlP99: at(t.itlUs, t.itlUs.p99), tpotP50: at(t.tpotUs, t.tpotUs.p50), tpotP99: at(t.tpotUs, t.tpotUs.p99), outputTokensPerS: t.outputTokensPerS, goodput: t.goodput.fraction };
+}
+
+function spreads<K extends string>(keys: readonly { key: K }[], values: (Record<K, number | null> | null)[]): Record<K, Spread | null> {
+  return Object.fromEntries(keys.map((f) => [f.key, spreadOf(values.map((x) => x?.[f.key] ?? null))])) as Record<K, Spread | null>;
 }
 
 /** spreadOf is the median and range of the values present (null when none). */
@@ -71,10 +99,10 @@ export function repeatPhases(input: RepeatInput): RepeatPhase[] {
     const reps = input.reps.map((r): RepPhase => {
       const p = r.results.phases.find((x) => x.name === name);
       const ran = p && p.state !== 'not-run';
-      return { label: r.label, figures: ran ? figuresOf(p) : null, slo: phaseSlo(r.results, name), failed: failedChecks(r.results, name), valid: runVerdict(r.results).valid };
+      return { label: r.label, figures: ran ? figuresOf(p) : null, tokens: ran ? tokensOf(p) : null, slo: phaseSlo(r.results, name), failed: failedChecks(r.results, name), valid: runVerdict(r.results).valid };
     });
-    const spread = Object.fromEntries(FIGURES.map((f) => [f.key, spreadOf(reps.map((x) => x.figures?.[f.key] ?? null))])) as Record<FigureKey, Spread | null>;
-    return { name, spread, reps };
+    const tokenSpread = reps.some((x) => x.tokens) ? spreads(TOKEN_FIGURES, reps.map((x) => x.tokens)) : null;
+    return { name, spread: spreads(FIGURES, reps.map((x) => x.figures)), tokenSpread, reps };
   });
 }
 
@@ -139,6 +167,9 @@ export function repeatSummary(input: RepeatInput): string[] {
     const p99 = p.spread.p99;
     const tp = p.spread.throughput;
     if (p99 && tp) out.push(`${p.name}: p99 ${spreadText(p99, msValue)} ms, ${spreadText(tp, rps)} successful requests/s over ${plural(p99.n, 'repetition')}${p99.n > 1 ? ` (the slowest p99 is ${(p99.max / p99.min).toFixed(2)}× the fastest)` : ''}.`);
+    const ttft = p.tokenSpread?.ttftP99;
+    const tokens = p.tokenSpread?.outputTokensPerS;
+    if (ttft && tokens) out.push(`${p.name}: TTFT p99 ${spreadText(ttft, msValue)} ms, ${spreadText(tokens, rps)} output tokens/s, goodput ${spreadText(p.tokenSpread!.goodput, pct)}${ttft.n > 1 && ttft.min > 0 ? ` (the slowest TTFT p99 is ${(ttft.max / ttft.min).toFixed(2)}× the fastest)` : ''}.`);
   }
   const violated = input.reps.filter((r) => runVerdict(r.results).slo === 'violated');
   if (violated.length) out.push(`The SLO was violated in ${violated.map((r) => r.label).join(', ')}; met in ${count(input, sloMet)} of ${n}.`);

@@ -13,6 +13,7 @@ import type { SweepInput } from './load-inputs.js';
 import type { Warning } from './run-facts.js';
 import { spectrumChart } from './spectrum-data.js';
 import { costPerMillion } from '../util/cost.js';
+import { comboPhase, type ComboTokens, comboTokens } from './sweep-tokens.js';
 
 /** SETTING_NAMES are the column names of the swept settings. */
 export const SETTING_NAMES: Record<keyof ComboConfig, string> = {
@@ -77,6 +78,8 @@ export interface ComboRow {
   marks: string[];
   costPerHour: string;
   costPerMillion: string;
+  /** LLM runs: token figures and generation agreement (null: none, not an LLM). */
+  tokens: ComboTokens | null;
   /** Raw figures, for charts and CSV. */
   raw: { rpsAtSlo: number | null; p50Ms: number | null; p99Ms: number | null; errorRate: number | null; memoryMib: number | null; cosine: number | null; maxAbsError: number | null; top1: number | null; costPerHour: number | null; costPerMillion: number | null };
 }
@@ -124,6 +127,7 @@ export function comboRows(s: SweepInput): ComboRow[] {
       marks: [recommended ? 'recommended' : '', tied ? 'tie' : '', ceilingTooLow ? 'ceiling too low' : '', pareto ? 'Pareto' : ''].filter(Boolean),
       costPerHour: cost !== null ? money(cost) : '-',
       costPerMillion: money(perMillion),
+      tokens: comboTokens(s, c),
       raw: {
         rpsAtSlo: f ? f.throughputAtSloRps : null,
         p50Ms: f?.p50Ms ?? null,
@@ -183,6 +187,7 @@ export interface FigureColumns {
 /**
  * figureColumns picks the figure columns the rows have data for (missed at, p99 noise, memory, accuracy, top-1,
  * cost appear only when some combination has them); `style` names the accuracy and cost headers per format.
+ * Token figures have a table of their own (sweep-tokens.ts tokenColumns), which keeps this one within the page.
  */
 export function figureColumns(rows: ComboRow[], style: 'html' | 'md'): FigureColumns {
   const has = {
@@ -316,9 +321,7 @@ function round1(v: number): number {
 /** sweepSpectrum overlays the latency spectra of the combinations at their throughput at the SLO. */
 export function sweepSpectrum(id: string, s: SweepInput): ChartSpec | undefined {
   const entries = s.record.combinations.flatMap((c) => {
-    const run = s.runs.get(c.id);
-    if (!run) return [];
-    const phase = run.phase !== undefined ? run.results.phases.find((p) => p.name === run.phase) : run.results.phases[0];
+    const phase = comboPhase(s, c.id);
     return phase?.histogram ? [{ label: `${c.index}: ${c.id}`, histogram: phase.histogram, color: colorAt(c.index - 1) }] : [];
   });
   const limit = s.record.sweep.search?.p99Ms ?? s.record.sweep.constraints.maxP99Ms;

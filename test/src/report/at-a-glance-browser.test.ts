@@ -56,6 +56,8 @@ const CASES: { name: string; marked: string[]; left: string[] }[] = [
   { name: 'sweep-vendors', marked: ['02-vendor-b-standard★ recommended'], left: ['4', '5'] },
   { name: 'sweep-tie', marked: ['02-replicas2tie', '01-replicas1tie', '03-replicas3tie'], left: [] },
   { name: 'sweep-ceiling', marked: [], left: [] },
+  // An LLM sweep ranked on tokens/s: token columns in the table, tokens/s against TTFT p99 in the chart.
+  { name: 'sweep-llm-precision', marked: ['02-fp16tieceiling too low', '01-fp32tieceiling too low'], left: ['4'] },
 ];
 
 const overlap = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
@@ -96,7 +98,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
         const hidden = points.filter((p) => overlap(l, { x0: p.x - 3, x1: p.x + 3, y0: p.y - 3, y1: p.y + 3 })).map((p) => p.text);
         expect(hidden, `${at}: '${l.text}' (${l.kind}) covers points`).toEqual([]);
       }
-      expect(pareto.some((l) => l.kind === 'marker' && l.text.startsWith('p99 bound')), `${at}: the bound's text is drawn`).toBe(true);
+      expect(pareto.some((l) => l.kind === 'marker' && /^(TTFT )?p99 bound/.test(l.text)), `${at}: the bound's text is drawn`).toBe(true);
 
       // Combinations without a place on the scale are listed beside the chart, and not drawn in it.
       for (const p of points) expect(p.x >= plot.x0 && p.x <= plot.x1 && p.y >= plot.y0 && p.y <= plot.y1, `${at}: point ${p.text} inside the plot`).toBe(true);
@@ -137,7 +139,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sweep report in Chromium', () => {
 
   it.each([1400, 1000])('no table of a run, comparison or repetitions report scrolls sideways at %i px', async (width) => {
     const page = await browser().newPage({ viewport: { width, height: 900 } });
-    const pages: [string, string[]][] = [['run-demo', ['demo.json']], ['run-drill', ['drill.json']], ['compare-repeat-run', ['repeat', 'demo.json']], ['compare-targets', ['cmp-http.json', 'cmp-grpc.json']], ['repeat', ['repeat']], ['run-llm', ['llm-steady.json']], ['compare-llm-kserve', ['llm-steady.json', 'demo.json']]];
+    const pages: [string, string[]][] = [['run-demo', ['demo.json']], ['run-drill', ['drill.json']], ['compare-repeat-run', ['repeat', 'demo.json']], ['compare-targets', ['cmp-http.json', 'cmp-grpc.json']], ['repeat', ['repeat']], ['run-llm', ['llm-steady.json']], ['repeat-llm', ['llm-repeat']], ['compare-llm-kserve', ['llm-steady.json', 'demo.json']]];
     for (const [name, inputs] of pages) {
       const file = path.join(OUT, `${name}-tables.html`);
       writeFileSync(file, renderHtml(loadInputs(inputs.map((i) => path.join(HERE, 'fixtures', i)))));

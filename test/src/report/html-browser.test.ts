@@ -29,6 +29,8 @@ const PAGES: { name: string; inputs: string[]; charts: number }[] = [
   { name: 'sweep-search', inputs: ['sweep-search'], charts: 3 },
   { name: 'sweep-precision', inputs: ['sweep-precision'], charts: 3 },
   { name: 'repeat', inputs: ['repeat'], charts: 2 },
+  { name: 'sweep-llm-precision', inputs: ['sweep-llm-precision'], charts: 3 },
+  { name: 'repeat-llm', inputs: ['llm-repeat'], charts: 3 },
 ];
 
 interface PageState {
