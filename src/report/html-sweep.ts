@@ -3,6 +3,7 @@
  * against p99, the configuration table (with accuracy against fp32 and cost where known), latency against
  * throughput for every combination, and their latency spectra.
  */
+import { boundsText } from '../sweep/sweep-table.js';
 import type { ChartSpec } from './chart-spec.js';
 import { chartFigure } from './html-page.js';
 import { type Html, html, table } from './html.js';
@@ -24,7 +25,7 @@ export function sweepSummary(s: SweepInput): string[] {
   const search = r.sweep.search;
   if (search) {
     const ceiling = search.toRps !== undefined ? `${search.toRps} requests/s` : `a ceiling of 1.5x what a ${search.probeS ?? 2} s closed-loop probe of that combination sustained`;
-    out.push(`Each combination's throughput at the SLO is the highest Poisson rate from ${search.fromRps} requests/s up to ${ceiling} whose measurement was valid with p99 <= ${search.p99Ms} ms and error rate <= ${(search.errorRate * 100).toFixed(2)} % (${search.steps} bisection steps of ${search.stepDurationS} s).`);
+    out.push(`Each combination's throughput at the SLO is the highest Poisson rate from ${search.fromRps} requests/s up to ${ceiling} whose measurement was valid with ${boundsText(search)} (${search.steps} bisection steps of ${search.stepDurationS} s).`);
   } else out.push('Each combination ran the scenario\'s phases; its throughput at the SLO is the highest throughput of a checked phase that met every SLO check.');
   if (r.sweep.repeats) out.push(`The run each figure comes from was repeated ${r.sweep.repeats} time(s): a rate not met again is not counted, and the spread of p99 is the run-to-run noise a margin must beat.`);
   const frontier = r.recommendation?.frontier ?? [];
