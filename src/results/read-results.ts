@@ -9,6 +9,7 @@ import path from 'node:path';
 import { GauntletError } from '../errors.js';
 import { readHlogLines, rebuildHistograms } from './hlog-read.js';
 import { type ReaderEnv, readerEnv, writerState } from './liveness.js';
+import { phaseDrain } from './phase-drain.js';
 import { perSecond, phaseSpan } from './phase-span.js';
 import { READABLE_RESULTS_VERSIONS, type ResultsFile } from './results-schema.js';
 import { HLOG_FILE } from './results-writer.js';
@@ -28,6 +29,7 @@ export function readResults(file: string, env: ReaderEnv = readerEnv()): Results
   const problems = shapeProblems(doc);
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`, problems);
   if (doc.schemaVersion === 1) upgradeV1(doc);
+  if (doc.schemaVersion <= 2) upgradeTokenRates(doc);
   if (doc.status === 'running') markIncomplete(doc, file, env);
   // Version 2 writes null while running; anything but true is not a judged, valid measurement.
   doc.valid = doc.valid === true;
@@ -65,6 +67,30 @@ function upgradeV1(doc: ResultsFile): void {
         c.actual = p.throughputRps;
         c.pass = p.throughputRps >= c.threshold;
       }
+    }
+  }
+  doc.slo.pass = doc.slo.checks.every((c) => c.pass !== false);
+}
+
+/**
+ * upgradeTokenRates gives a version 1 or 2 file what version 3 writes: each phase's output tokens/s over the
+ * tokens that arrived within it (its per-second rows say when), the drained rest apart, and its
+ * `output_tokens_per_s` SLO check judged again on that figure.
+ */
+function upgradeTokenRates(doc: ResultsFile): void {
+  for (const p of doc.phases) {
+    const t = p.tokens;
+    if (!t || t.outputTokensAfterPhase !== undefined) continue;
+    const elapsedS = p.elapsedS ?? p.durationS;
+    const rows = doc.intervals.filter((r) => r.phase === p.name && r.tokens).map((r) => ({ t: r.t, outputTokens: r.tokens!.outputTokens }));
+    const drain = phaseDrain(rows, p.startS + elapsedS);
+    t.outputTokensAfterPhase = Math.min(t.outputTokensTotal, drain.outputTokensAfterPhase);
+    t.drainS = drain.drainS;
+    t.outputTokensPerS = perSecond(t.outputTokensTotal - t.outputTokensAfterPhase, elapsedS);
+    for (const c of doc.slo.checks) {
+      if (c.phase !== p.name || c.metric !== 'output_tokens_per_s' || c.pass === null) continue;
+      c.actual = t.outputTokensPerS;
+      c.pass = c.actual >= c.threshold;
     }
   }
   doc.slo.pass = doc.slo.checks.every((c) => c.pass !== false);
@@ -125,6 +151,7 @@ function tokenProblems(
   if (!isObj(t)) return;
   for (const k of ['ttftUs', 'itlUs', 'tpotUs']) need(t[k], `${where}.${k}`, ['count', 'p50', 'p99', 'max'], 'number');
   need(t['goodput'], `${where}.goodput`, ['good', 'fraction', 'rps'], 'number');
+  for (const k of ['outputTokensAfterPhase', 'drainS']) if (t[k] !== undefined && (typeof t[k] !== 'number' || !Number.isFinite(t[k]) || t[k] < 0)) out.push(`${where}.${k}: must be a finite number, at least 0`);
   if (t['histograms'] !== undefined && !isObj(t['histograms'])) out.push(`${where}.histograms: must be an object`);
 }
 

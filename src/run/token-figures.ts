@@ -7,14 +7,19 @@ import { summarize } from '../metrics/hdr.js';
 import { encodeTokenHists, rateSummary, type TokenHists, type TokenRowSummary } from '../metrics/token-aggregate.js';
 import type { IntervalTokens, PhaseResult, PhaseTokens, SloCheck } from '../results/results-schema.js';
 import type { SloSpec } from '../scenario/plan.js';
+import type { PhaseDrain } from '../results/phase-drain.js';
 import { perSecond } from '../results/phase-span.js';
 
 /** USAGE_METHOD is TokenTiming.countedBy when the server's usage gave the counts. */
 export const USAGE_METHOD = 'usage';
 
-/** phaseTokens builds a phase's token block; `attempted` is sent + dropped (goodput's denominator). */
-export function phaseTokens(t: TokenHists, slo: SloSpec | null, elapsedS: number, attempted: number, withHistograms: boolean): PhaseTokens {
+/**
+ * phaseTokens builds a phase's token block; `attempted` is sent + dropped (goodput's denominator), `drain` the
+ * output tokens that arrived after the phase's end (phase-drain.ts): they are left out of its output tokens/s.
+ */
+export function phaseTokens(t: TokenHists, slo: SloSpec | null, elapsedS: number, attempted: number, withHistograms: boolean, drain: PhaseDrain = { outputTokensAfterPhase: 0, drainS: 0 }): PhaseTokens {
   const c = t.totals;
+  const after = Math.min(c.outputTokens, drain.outputTokensAfterPhase);
   const methods = Object.keys(c.countedBy);
   const usage = c.countedBy[USAGE_METHOD] ?? 0;
   const empty = { ttft: '', itl: '', tpot: '', input: '', output: '', rate: '' };
@@ -28,7 +33,9 @@ export function phaseTokens(t: TokenHists, slo: SloSpec | null, elapsedS: number
     outputTokensPerSPerRequest: rateSummary(t.h.rate),
     inputTokensTotal: c.inputTokens,
     outputTokensTotal: c.outputTokens,
-    outputTokensPerS: perSecond(c.outputTokens, elapsedS),
+    outputTokensPerS: perSecond(c.outputTokens - after, elapsedS),
+    outputTokensAfterPhase: after,
+    drainS: drain.drainS,
     requestsPerS: perSecond(c.requests, elapsedS),
     goodput: { good: c.good, fraction: attempted > 0 ? c.good / attempted : 0, rps: perSecond(c.good, elapsedS), criteria: goodputCriteria(slo) },
     countedBy: methods.length === 1 ? methods[0]! : methods.length === 0 ? 'none' : 'mixed',
