@@ -14,8 +14,8 @@ import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
  * RESULTS_SCHEMA_VERSION is bumped on any incompatible change to the format. 2: `valid` is null while the run
  * goes, SLO checks of phases that did not run have `pass: null`, phases say how long they ran (`state`,
  * `elapsedS`) and their rates are per second of that time, and the writer leaves a `heartbeat`. 3: a phase's
- * `tokens.outputTokensPerS` counts only the output tokens that arrived within the phase (the backlog drained
- * after it is `outputTokensAfterPhase`, over `drainS`), and its `output_tokens_per_s` SLO check judges that.
+ * `tokens.outputTokensPerS` counts only the output tokens that arrived within the phase's window (the backlog
+ * drained after it is `outputTokensAfterPhase`, over `drainS`), and its `output_tokens_per_s` SLO check judges that.
  */
 export const RESULTS_SCHEMA_VERSION = 3;
 /** READABLE_RESULTS_VERSIONS are the versions this gauntlet reads (older ones are upgraded in memory). */
@@ -103,8 +103,10 @@ export interface PhaseTokens {
   outputTokensPerSPerRequest: LatencySummary;
   inputTokensTotal: number;
   outputTokensTotal: number;
-  /** (outputTokensTotal − outputTokensAfterPhase) ÷ elapsedS: the output tokens/s within the phase (since schema 3). */
+  /** outputTokensInWindow ÷ elapsedS: the output tokens/s delivered while the phase ran (since schema 3). */
   outputTokensPerS: number;
+  /** Output tokens of every response completed within the phase's window, whichever phase sent it (schema 3). */
+  outputTokensInWindow: number;
   /** Output tokens of the phase's responses that completed after its end: the backlog drained (schema 3). */
   outputTokensAfterPhase: number;
   /** Seconds from the phase's end to the end of the last second with its output tokens (0: nothing drained; schema 3). */
