@@ -269,6 +269,22 @@ export interface FaultDrill {
   coldStartMs: number | null;
   /** Requests sent in the phases the window touches that never got an outcome (must be 0). */
   lost: number;
+  /** LLM targets: what the fault did to the token streams (src/faults/drill-tokens.ts); absent for other targets. */
+  tokens?: DrillTokens;
+}
+
+/** DrillTokens is a fault's effect on an LLM target's token streams (docs/drills.md). */
+export interface DrillTokens {
+  /** TTFT p99 (ms): the median per-second p99 before the window (the pre-fault baseline), the worst second in it, the median after (null: no seconds). */
+  ttftP99Ms: { before: number | null; worst: number | null; after: number | null };
+  /** Output tokens per second before, during and after the window (the same seconds as throughputRps). */
+  outputTokensPerS: { before: number | null; during: number | null; after: number | null };
+  /** Streams cut mid-answer in the window's seconds (STREAM_ABORTED). */
+  streamsCut: number;
+  /** Output tokens the window's seconds fell short of the pre-fault rate (null: no seconds before or during). */
+  tokensLost: number | null;
+  /** When every window of recovery_window seconds had TTFT p99 within 2× its pre-fault baseline and no errors. */
+  ttftRecovery: RecoveryResult;
 }
 
 /** RecoveryResult says when the target was back within its SLO after a fault. */
