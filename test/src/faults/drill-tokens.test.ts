@@ -14,7 +14,7 @@ const zero = { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 
 function second(t: number, o: { ttftMs?: number; tokens?: number; ok?: number; cut?: number } = {}): IntervalResult {
   const ok = o.ok ?? 10;
   const latencyUs = { ...zero, count: ok, p50: 20_000, p99: 20_000, max: 20_000 };
-  const errors = o.cut ? { STREAM_ABORTED: o.cut } : {};
+  const errors: Record<string, number> = o.cut ? { STREAM_ABORTED: o.cut } : {};
   const ttft = (o.ttftMs ?? 50) * 1000;
   return {
     t, phase: 'sustained', offeredRps: 10, sentRps: 10, okRps: ok, errors, latencyUs, serviceTimeUs: latencyUs, sendLagP99Us: 100, lateSends: 0, histogram: '',
@@ -59,7 +59,8 @@ describe('drill token figures', () => {
 
   it('is absent for a target without token data', () => {
     const intervals = Array.from({ length: 30 }, (_, t) => {
-      const { tokens: _, ...row } = second(t);
+      const row = second(t);
+      delete row.tokens;
       return row;
     });
     expect(analyzeFaults(input(intervals))[0]!.tokens).toBeUndefined();
