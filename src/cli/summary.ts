@@ -4,7 +4,7 @@
  */
 import { showsDegradation } from '../faults/degradation.js';
 import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
-import type { PhaseTokens, ResultsFile } from '../results/results-schema.js';
+import type { DrillTokens, PhaseTokens, ResultsFile } from '../results/results-schema.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
@@ -135,8 +135,18 @@ function faultLines(r: ResultsFile): string[] {
     if (f.outcome !== 'ok') out.push(`  fault ${f.index + 1}: ${f.outcome}: ${f.detail}`);
     const rec = f.drill?.recovery;
     if (rec && rec.recoveryS === null && rec.note) out.push(`  fault ${f.index + 1}: recovery ${rec.note}`);
+    const tk = f.drill?.tokens;
+    if (tk) out.push(`  fault ${f.index + 1}: ${tokenDrillText(tk)}`);
   }
   return out;
+}
+
+/** tokenDrillText is a fault's effect on the token streams in a line: TTFT against its baseline, streams cut, tokens lost, TTFT recovery. */
+function tokenDrillText(tk: DrillTokens): string {
+  const v = (x: number | null): string => (x === null ? '-' : x.toFixed(1));
+  const rec = tk.ttftRecovery;
+  const back = rec.recoveryS !== null ? `back within ${v(rec.p99LimitMs)} ms in ${rec.recoveryS.toFixed(1)} s` : `not back within ${v(rec.p99LimitMs)} ms${rec.notSeen ? ` (${NOT_SEEN_TEXT[rec.notSeen]})` : ''}`;
+  return `TTFT p99 worst ${v(tk.ttftP99Ms.worst)} ms against ${v(tk.ttftP99Ms.before)} ms before, ${back}; ${tk.streamsCut} stream(s) cut, ${tk.tokensLost ?? '-'} output tokens lost`;
 }
 
 function clip(text: string, max: number): string {
