@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeBaseline } from '../../../src/compare/baseline.js';
 import { gate, type GateCheck } from '../../../src/compare/gate.js';
+import { metricValidity } from '../../../src/compare/run-validity.js';
 import type { IntervalTokens, PhaseTokens, ResultsFile } from '../../../src/results/results-schema.js';
 import { six, writeRepeat } from './hand-made.js';
 
@@ -107,6 +108,25 @@ describe('gate on token metrics', () => {
       const slo = report.checks.find((c) => c.kind === 'slo')!;
       expect(slo).toMatchObject({ pass: true, inDoubt: expect.stringMatching(/could be the generator's send lag/) });
       expect(report.counts.sloFailed).toBe(0);
+    });
+
+    it('judges ITL p99 by the machine stalls in the phase, not by send lag', () => {
+      const [r] = llmRuns(BASE, 100);
+      // Without the watchdog's record ITL is not judged; with it and no stall, the send lag does not touch it.
+      expect(metricValidity(r!, 'steady', 'itl_p99')).toBeUndefined();
+      const stalls = (seconds: { t: number; stalls: number; stalledUs: number; maxUs: number; lateSendsInStalls: number }[]) => ({ watchdog: 'realtime' as const, sleepUs: 1000, thresholdUs: 2000, wakeups: 12000, stalls: seconds.length, stalledUs: 0, maxUs: 0, checkedLateSends: 0, checkedLateSendsInStalls: 0, lateSendsInStalls: 0, seconds });
+      r!.generator.stalls = stalls([]);
+      expect(metricValidity(r!, 'steady', 'itl_p99')).toMatchObject({ status: 'valid', generatorPart: 0 });
+      // 20 stalls of up to 12 ms, with about 2 streams open each, could stretch 40 of 30,000 gaps (over 0.1 %): 12 ms of a 30 ms p99.
+      r!.generator.stalls = stalls(Array.from({ length: 20 }, (_, i) => ({ t: i % 12, stalls: 1, stalledUs: 12_000, maxUs: 12_000, lateSendsInStalls: 0 })));
+      r!.phases[0]!.latencyUs.mean = 40_000;
+      const v = metricValidity(r!, 'steady', 'itl_p99')!;
+      expect(v.status).toBe('invalid');
+      expect(v.generatorPart).toBeCloseTo(12, 6);
+      expect(v.reason).toMatch(/could be the client's stalls \(20 stall\(s\) of the machine in the phase \(longest 12\.0 ms\) could stretch up to 40 of 30000 gaps/);
+      // One short stall cannot move the p99 of 30,000 gaps.
+      r!.generator.stalls = stalls([{ t: 3, stalls: 1, stalledUs: 12_000, maxUs: 12_000, lateSendsInStalls: 0 }]);
+      expect(metricValidity(r!, 'steady', 'itl_p99')).toMatchObject({ status: 'valid', generatorPart: 0 });
     });
   });
 });
