@@ -78,6 +78,7 @@ function upgradeV1(doc: ResultsFile): void {
  * `output_tokens_per_s` SLO check judged again on that figure.
  */
 function upgradeTokenRates(doc: ResultsFile): void {
+  let judged = false;
   for (const p of doc.phases) {
     const t = p.tokens;
     if (!t || t.outputTokensAfterPhase !== undefined) continue;
@@ -89,9 +90,10 @@ function upgradeTokenRates(doc: ResultsFile): void {
       if (c.phase !== p.name || c.metric !== 'output_tokens_per_s' || c.pass === null) continue;
       c.actual = t.outputTokensPerS;
       c.pass = c.actual >= c.threshold;
+      judged = true;
     }
   }
-  doc.slo.pass = doc.slo.checks.every((c) => c.pass !== false);
+  if (judged) doc.slo.pass = doc.slo.checks.every((c) => c.pass !== false);
 }
 
 /** markIncomplete judges the writer of a running file and fills in what can be rebuilt (see the module comment). */
