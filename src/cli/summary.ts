@@ -4,7 +4,7 @@
  */
 import { showsDegradation } from '../faults/degradation.js';
 import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
-import type { ResultsFile } from '../results/results-schema.js';
+import type { DrillTokens, PhaseTokens, ResultsFile } from '../results/results-schema.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
@@ -72,20 +72,26 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
 
 /**
  * tokenLines is the LLM table (phases whose responses carried tokens): TTFT p50 and p99, ITL p99, TPOT p50, output
- * tokens/s, goodput (share of requests that succeeded and met every per-request threshold), and how tokens were counted.
+ * tokens/s within the phase, the backlog that drained after it (tokens, seconds), goodput (share of requests that
+ * succeeded and met every per-request threshold), and how tokens were counted.
  */
 function tokenLines(r: ResultsFile): string[] {
   const shown = r.phases.filter((p) => p.tokens && p.tokens.requests > 0);
   if (shown.length === 0) return [];
-  const header = ['phase', 'TTFT p50 ms', 'TTFT p99 ms', 'ITL p99 ms', 'TPOT p50 ms', 'out tok/s', 'goodput', 'counted by'];
+  const header = ['phase', 'TTFT p50 ms', 'TTFT p99 ms', 'ITL p99 ms', 'TPOT p50 ms', 'out tok/s', 'drained after', 'goodput', 'counted by'];
   const rows = shown.map((p) => {
     const t = p.tokens!;
     const l = (s: { count: number }, us: number): string => (s.count > 0 ? ms(us) : '-');
-    return [p.name, l(t.ttftUs, t.ttftUs.p50), l(t.ttftUs, t.ttftUs.p99), l(t.itlUs, t.itlUs.p99), l(t.tpotUs, t.tpotUs.p50), t.outputTokensPerS.toFixed(1), percent(t.goodput.fraction), t.countedBy];
+    return [p.name, l(t.ttftUs, t.ttftUs.p50), l(t.ttftUs, t.ttftUs.p99), l(t.itlUs, t.itlUs.p99), l(t.tpotUs, t.tpotUs.p50), t.outputTokensPerS.toFixed(1), drained(t), percent(t.goodput.fraction), t.countedBy];
   });
   const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return ['', 'Tokens (from intended send times; goodput: requests that met every per-request SLO):', line(header), ...rows.map(line)];
+}
+
+/** drained is the backlog of a phase's output tokens that arrived after it: "1234 tok in 2.5 s", or "-". */
+function drained(t: PhaseTokens): string {
+  return t.outputTokensAfterPhase > 0 ? `${t.outputTokensAfterPhase} tok in ${t.drainS.toFixed(1)} s` : '-';
 }
 
 /** ruleText says by what rule a valid run was judged valid (nothing for files from before the rules had names). */
@@ -129,8 +135,18 @@ function faultLines(r: ResultsFile): string[] {
     if (f.outcome !== 'ok') out.push(`  fault ${f.index + 1}: ${f.outcome}: ${f.detail}`);
     const rec = f.drill?.recovery;
     if (rec && rec.recoveryS === null && rec.note) out.push(`  fault ${f.index + 1}: recovery ${rec.note}`);
+    const tk = f.drill?.tokens;
+    if (tk) out.push(`  fault ${f.index + 1}: ${tokenDrillText(tk)}`);
   }
   return out;
+}
+
+/** tokenDrillText is a fault's effect on the token streams in a line: TTFT against its baseline, streams cut, tokens lost, TTFT recovery. */
+function tokenDrillText(tk: DrillTokens): string {
+  const v = (x: number | null): string => (x === null ? '-' : x.toFixed(1));
+  const rec = tk.ttftRecovery;
+  const back = rec.recoveryS !== null ? `back within ${v(rec.p99LimitMs)} ms in ${rec.recoveryS.toFixed(1)} s` : `not back within ${v(rec.p99LimitMs)} ms${rec.notSeen ? ` (${NOT_SEEN_TEXT[rec.notSeen]})` : ''}`;
+  return `TTFT p99 worst ${v(tk.ttftP99Ms.worst)} ms against ${v(tk.ttftP99Ms.before)} ms before, ${back}; ${tk.streamsCut} stream(s) cut, ${tk.tokensLost ?? '-'} output tokens lost`;
 }
 
 function clip(text: string, max: number): string {

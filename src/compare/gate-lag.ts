@@ -6,6 +6,7 @@
 import { inDoubt } from '../run/judge-validity.js';
 import { type MetricValidity, pctText, type ValidityMetric } from '../run/metric-validity.js';
 import type { ResultsFile, SloCheck } from '../results/results-schema.js';
+import { AT_LEAST_METRICS } from '../run/token-figures.js';
 import type { MetricSamples } from './baseline.js';
 import { lateByStrictRule, lateText, metricValidity, phaseValidity, runLabel } from './run-validity.js';
 import type { MetricVerdict } from './verdict.js';
@@ -75,9 +76,25 @@ export class LagView {
   }
 }
 
-/** sloDoubt gives why a failed SLO check of a run could be the generator's lag (undefined: it cannot). */
+/**
+ * sloDoubt gives why a failed SLO check of a run could be the generator's lag (undefined: it cannot). A token
+ * check is in doubt when the check would pass without the generator's part (added back to a minimum, taken off a
+ * maximum), or when the lag made its figure invalid.
+ */
 export function sloDoubt(r: ResultsFile, check: SloCheck): string | undefined {
   const p = r.phases.find((x) => x.name === check.phase);
-  const v = p ? inDoubt(check, phaseValidity(r, p)) : undefined;
+  if (!p) return undefined;
+  const v = TOKEN_SLO.has(check.metric) ? tokenDoubt(r, check) : inDoubt(check, phaseValidity(r, p));
   return v ? `${v.reason}; without it the check could pass` : undefined;
+}
+
+const TOKEN_SLO = new Set(['ttft_p99', 'itl_p99', 'output_tokens_per_s', 'goodput']);
+
+function tokenDoubt(r: ResultsFile, c: SloCheck): MetricValidity | undefined {
+  const v = metricValidity(r, c.phase, c.metric);
+  if (c.pass !== false || c.actual === null || !Number.isFinite(c.actual) || !v || v.generatorPart <= 0) return undefined;
+  if (v.status === 'invalid') return v;
+  const atLeast = AT_LEAST_METRICS.includes(c.metric);
+  const without = atLeast ? c.actual + v.generatorPart : c.actual - v.generatorPart;
+  return (atLeast ? without >= c.threshold : without <= c.threshold) ? v : undefined;
 }

@@ -8,6 +8,7 @@ import { LATE_FRACTION_LIMIT } from '../run/evaluate.js';
 import { measurementReasons, type ValidityRule } from '../run/judge-validity.js';
 import { judgePhase, msText, type MetricValidity, type PhaseRow, type PhaseValidity, pctText, rowCounts, type ValidityMetric } from '../run/metric-validity.js';
 import type { PhaseResult, ResultsFile } from '../results/results-schema.js';
+import { tokenValidity } from './token-validity.js';
 
 export type { ValidityRule } from '../run/judge-validity.js';
 
@@ -24,12 +25,16 @@ export function phaseValidity(r: ResultsFile, p: PhaseResult): PhaseValidity {
 
 /**
  * metricValidity is one figure's validity in one phase of a run (undefined: no such figure, e.g. no success, or a
- * figure that is not judged, like the token metrics).
+ * figure that is not judged). The token metrics are judged here, from the file (token-validity.ts).
  */
 export function metricValidity(r: ResultsFile, phase: string, metric: ValidityMetric | string): MetricValidity | undefined {
   const p = r.phases.find((x) => x.name === phase);
-  return p ? (phaseValidity(r, p) as Partial<Record<string, MetricValidity>>)[metric] : undefined;
+  if (!p) return undefined;
+  const base = phaseValidity(r, p) as Partial<Record<string, MetricValidity>>;
+  return TOKEN_METRICS.has(metric) ? (tokenValidity(r, p, base) as Partial<Record<string, MetricValidity>>)[metric] : base[metric];
 }
+
+const TOKEN_METRICS = new Set<string>(['ttft_p99', 'itl_p99', 'output_tokens_per_s', 'goodput']);
 
 /** wholeReasons says why a run's measurement as a whole cannot be trusted (plan not sent, target unreachable, lost requests). */
 export function wholeReasons(r: ResultsFile): string[] {

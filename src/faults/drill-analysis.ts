@@ -2,7 +2,8 @@
  * Drill measurements, computed from results alone (per-second intervals, phases, the fault timeline and the
  * SLO), so a results.json can be analysed again later. Per fault: the requests that failed in its window (by
  * code), the worst latency there, throughput before/during/after, the time to recovery (drill-recovery.ts), the
- * replacement's cold start and lost requests. Per phase, graceful degradation is in degradation.ts.
+ * replacement's cold start and lost requests; for LLM targets also TTFT against its pre-fault baseline, streams cut
+ * and tokens lost (drill-tokens.ts). Per phase, graceful degradation is in degradation.ts.
  *
  * Windows (docs/drills.md): a timed fault's window is [start, end]; an instantaneous fault's is [start, the next
  * fault's start or the end of the phase it started in, whichever comes first]. Intervals are whole seconds, so a
@@ -13,6 +14,7 @@ import { DRILL_DEFAULTS } from '../scenario/parse-faults.js';
 import type { DrillSpec, LoadSpec, PhasePlan, SloSpec } from '../scenario/plan.js';
 import type { FaultDrill, FaultRecord, IntervalResult, PhaseResult } from '../results/results-schema.js';
 import { p99Limit, recoveryIn } from './drill-recovery.js';
+import { drillTokens } from './drill-tokens.js';
 import { bySecond, maxOf, phaseAt, round3, secondsTouching, secondsWithin, type Second } from './drill-seconds.js';
 
 export { degradationOf } from './degradation.js';
@@ -71,6 +73,8 @@ function analyzeFault(f: FaultRecord, window: FaultDrill['window'], ctx: Context
   const [before, after] = [within(spans.before), within(spans.after)];
   const rate = (secs: Second[], v: (s: Second) => number): number | null => perSecondOfRun(secs, v, runEndS);
   const touched = input.phases.filter((p) => p.startS < window.endS && p.startS + p.durationS > window.startS);
+  const search = recoverySpan(f, window, ctx);
+  const tokens = drillTokens({ all: seconds, window: inWindow, before, after, rate }, failedByCode, search);
   return {
     window: { ...window, startS: round3(window.startS), endS: round3(window.endS) },
     phase: phase.name,
@@ -81,9 +85,10 @@ function analyzeFault(f: FaultRecord, window: FaultDrill['window'], ctx: Context
     throughputRps: { before: rate(before, (s) => s.ok), during: rate(inWindow, (s) => s.ok), after: rate(after, (s) => s.ok) },
     offeredRps: { before: rate(before, (s) => s.offered), during: rate(inWindow, (s) => s.offered), after: rate(after, (s) => s.offered) },
     compareSpans: { before: roundSpan(spans.before), after: roundSpan(spans.after) },
-    recovery: recoveryIn(seconds, recoverySpan(f, window, ctx)),
+    recovery: recoveryIn(seconds, search),
     coldStartMs: f.coldStartMs ?? null,
     lost: touched.reduce((n, p) => n + Math.max(0, p.sent - p.completed), 0),
+    ...(tokens && { tokens }),
   };
 }
 

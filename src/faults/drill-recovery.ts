@@ -20,6 +20,8 @@ export interface RecoverySpan {
   /** The p99 threshold (ms); undefined: only errors are checked. */
   limitMs: number | undefined;
   windowS: number;
+  /** The figure judged, in notes (default `p99`: request latency; `TTFT p99` reads Second.p99Us as TTFT's). */
+  figure?: string;
 }
 
 /**
@@ -36,7 +38,8 @@ export function recoveryIn(seconds: Map<number, Second>, span: RecoverySpan): Re
     return { ...base, recoveredAtS: null, recoveryS: null, notSeen: 'too-short', note: `not judged: only ${left} s from ${round3(fromS)} s to ${span.horizon} (${round3(horizonS)} s), less than the ${W} s recovery window` };
   }
   const secs = Array.from({ length: last - first + 1 }, (_, i) => seconds.get(first + i));
-  const p99s = windowP99s(secs, W);
+  const figure = span.figure ?? 'p99';
+  const p99s = windowP99s(secs, W, figure !== 'p99');
   // From the back: every second from i on is free of errors, and every window starting at i or later is within the limit.
   const n = secs.length;
   const over = (i: number): boolean => i <= n - W && limitMs !== undefined && p99s[i]! > limitMs * 1000;
@@ -45,7 +48,7 @@ export function recoveryIn(seconds: Map<number, Second>, span: RecoverySpan): Re
   for (let i = 0; i <= n - W; i++) {
     if (!goodFrom[i]) continue;
     const at = Math.max(fromS, first + i);
-    return { ...base, recoveredAtS: round3(at), recoveryS: round3(at - fromS), ...(limitMs === undefined && { note: 'no p99 threshold in the SLO: only errors were checked' }) };
+    return { ...base, recoveredAtS: round3(at), recoveryS: round3(at - fromS), ...(limitMs === undefined && { note: figure === 'p99' ? 'no p99 threshold in the SLO: only errors were checked' : `no ${figure} threshold: only errors were checked` }) };
   }
   // Not recovered: name the latest trouble, errors or a slow window.
   let lastErr = -1;
@@ -59,7 +62,7 @@ export function recoveryIn(seconds: Map<number, Second>, span: RecoverySpan): Re
     return { ...base, recoveredAtS: null, recoveryS: null, notSeen: 'errors', note: `${by}: ${secs[lastErr]!.failed} request(s) failed in the second from ${first + lastErr} s` };
   }
   const p99Ms = Math.round(p99s[lastSlow]! / 100) / 10;
-  return { ...base, recoveredAtS: null, recoveryS: null, notSeen: 'p99', note: `${by}: the ${W} s window from ${first + lastSlow} s had p99 ${p99Ms} ms, over the ${limitMs} ms limit` };
+  return { ...base, recoveredAtS: null, recoveryS: null, notSeen: 'p99', note: `${by}: the ${W} s window from ${first + lastSlow} s had ${figure} ${p99Ms} ms, over the ${limitMs} ms limit` };
 }
 
 /** p99Limit is the p99 threshold of a phase: its SLO's, or the scenario's when the phase is not checked (slo: off). */
@@ -71,11 +74,12 @@ export function p99Limit(plan: { phases: PhasePlan[]; slo: SloSpec }, phase: num
 /**
  * windowP99s is the p99 of each window of `w` seconds starting at each index: exact, from the seconds' merged
  * histograms, slid one second at a time (add the new second, subtract the oldest). Without histograms (results
- * written while the run went) it falls back to the worst per-second p99 of the window, which is never lower.
+ * written while the run went, or `perSecond`: a figure whose histograms are not in results.json) it falls back to
+ * the worst per-second p99 of the window, which is never lower.
  */
-function windowP99s(span: (Second | undefined)[], w: number): number[] {
+function windowP99s(span: (Second | undefined)[], w: number, perSecond: boolean): number[] {
   const out: number[] = [];
-  const exact = span.every((s) => s === undefined || s.histograms.every((h) => h !== ''));
+  const exact = !perSecond && span.every((s) => s === undefined || s.histograms.every((h) => h !== ''));
   if (!exact) {
     for (let i = 0; i + w <= span.length; i++) {
       let worst = 0;

@@ -16,6 +16,9 @@ export interface Second {
   maxUs: number;
   /** The rows' compressed histograms ('' when a row has none). */
   histograms: string[];
+  /** LLM targets: the worst TTFT p99 of the second's rows with token data (µs; absent: none), and their output tokens. */
+  ttftP99Us?: number;
+  outputTokens?: number;
 }
 
 /** bySecond adds up the per-second rows of every phase by second. */
@@ -33,6 +36,10 @@ export function bySecond(intervals: IntervalResult[]): Map<number, Second> {
     s.p99Us = Math.max(s.p99Us, r.latencyUs.p99);
     s.maxUs = Math.max(s.maxUs, r.latencyUs.max);
     if (r.latencyUs.count > 0) s.histograms.push(r.histogram ?? '');
+    if (r.tokens) {
+      s.outputTokens = (s.outputTokens ?? 0) + r.tokens.outputTokens;
+      if (r.tokens.requests > 0) s.ttftP99Us = Math.max(s.ttftP99Us ?? 0, r.tokens.ttftUs.p99);
+    }
   }
   return out;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { GauntletError } from '../errors.js';
 import { readHlogLines, rebuildHistograms } from './hlog-read.js';
 import { type ReaderEnv, readerEnv, writerState } from './liveness.js';
+import { tokenWindow } from './phase-drain.js';
 import { perSecond, phaseSpan } from './phase-span.js';
 import { READABLE_RESULTS_VERSIONS, type ResultsFile } from './results-schema.js';
 import { HLOG_FILE } from './results-writer.js';
@@ -23,11 +24,12 @@ export function readResults(file: string, env: ReaderEnv = readerEnv()): Results
   }
   if (typeof doc !== 'object' || doc === null || typeof doc.schemaVersion !== 'number') throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`);
   if (!READABLE_RESULTS_VERSIONS.includes(doc.schemaVersion)) {
-    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has results schemaVersion ${doc.schemaVersion}; this gauntlet reads ${READABLE_RESULTS_VERSIONS.join(' and ')}`);
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} has results schemaVersion ${doc.schemaVersion}; this gauntlet reads ${READABLE_RESULTS_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_RESULTS_VERSIONS.at(-1)}`);
   }
   const problems = shapeProblems(doc);
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', `${file} is not a gauntlet results.json`, problems);
   if (doc.schemaVersion === 1) upgradeV1(doc);
+  if (doc.schemaVersion <= 2) upgradeTokenRates(doc);
   if (doc.status === 'running') markIncomplete(doc, file, env);
   // Version 2 writes null while running; anything but true is not a judged, valid measurement.
   doc.valid = doc.valid === true;
@@ -68,6 +70,30 @@ function upgradeV1(doc: ResultsFile): void {
     }
   }
   doc.slo.pass = doc.slo.checks.every((c) => c.pass !== false);
+}
+
+/**
+ * upgradeTokenRates gives a version 1 or 2 file what version 3 writes: each phase's output tokens/s over the
+ * tokens that arrived within its window (the per-second rows say when), its drained backlog apart, and its
+ * `output_tokens_per_s` SLO check judged again on that figure.
+ */
+function upgradeTokenRates(doc: ResultsFile): void {
+  let judged = false;
+  for (const p of doc.phases) {
+    const t = p.tokens;
+    if (!t || t.outputTokensAfterPhase !== undefined) continue;
+    const elapsedS = p.elapsedS ?? p.durationS;
+    const all = doc.intervals.filter((r) => r.tokens).map((r) => ({ t: r.t, phase: r.phase, outputTokens: r.tokens!.outputTokens }));
+    Object.assign(t, tokenWindow(all, all.filter((r) => r.phase === p.name), p.startS, p.startS + elapsedS));
+    t.outputTokensPerS = perSecond(t.outputTokensInWindow, elapsedS);
+    for (const c of doc.slo.checks) {
+      if (c.phase !== p.name || c.metric !== 'output_tokens_per_s' || c.pass === null) continue;
+      c.actual = t.outputTokensPerS;
+      c.pass = c.actual >= c.threshold;
+      judged = true;
+    }
+  }
+  if (judged) doc.slo.pass = doc.slo.checks.every((c) => c.pass !== false);
 }
 
 /** markIncomplete judges the writer of a running file and fills in what can be rebuilt (see the module comment). */
@@ -125,6 +151,7 @@ function tokenProblems(
   if (!isObj(t)) return;
   for (const k of ['ttftUs', 'itlUs', 'tpotUs']) need(t[k], `${where}.${k}`, ['count', 'p50', 'p99', 'max'], 'number');
   need(t['goodput'], `${where}.goodput`, ['good', 'fraction', 'rps'], 'number');
+  for (const k of ['outputTokensInWindow', 'outputTokensAfterPhase', 'drainS']) if (t[k] !== undefined && (typeof t[k] !== 'number' || !Number.isFinite(t[k]) || t[k] < 0)) out.push(`${where}.${k}: must be a finite number, at least 0`);
   if (t['histograms'] !== undefined && !isObj(t['histograms'])) out.push(`${where}.histograms: must be an object`);
 }
 

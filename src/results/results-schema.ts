@@ -13,11 +13,13 @@ import type { FaultAction, FaultPlan, Plan } from '../scenario/plan.js';
 /**
  * RESULTS_SCHEMA_VERSION is bumped on any incompatible change to the format. 2: `valid` is null while the run
  * goes, SLO checks of phases that did not run have `pass: null`, phases say how long they ran (`state`,
- * `elapsedS`) and their rates are per second of that time, and the writer leaves a `heartbeat`.
+ * `elapsedS`) and their rates are per second of that time, and the writer leaves a `heartbeat`. 3: a phase's
+ * `tokens.outputTokensPerS` counts only the output tokens that arrived within the phase's window (the backlog
+ * drained after it is `outputTokensAfterPhase`, over `drainS`), and its `output_tokens_per_s` SLO check judges that.
  */
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 /** READABLE_RESULTS_VERSIONS are the versions this gauntlet reads (older ones are upgraded in memory). */
-export const READABLE_RESULTS_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_RESULTS_VERSIONS: readonly number[] = [1, 2, 3];
 
 /**
  * PhaseState says how much of a phase ran: all of it, part of it (the run was stopped, or, in a snapshot written
@@ -101,8 +103,14 @@ export interface PhaseTokens {
   outputTokensPerSPerRequest: LatencySummary;
   inputTokensTotal: number;
   outputTokensTotal: number;
-  /** outputTokensTotal ÷ elapsedS: the phase's output tokens/s. */
+  /** outputTokensInWindow ÷ elapsedS: the output tokens/s delivered while the phase ran (since schema 3). */
   outputTokensPerS: number;
+  /** Output tokens of every response completed within the phase's window, whichever phase sent it (schema 3). */
+  outputTokensInWindow: number;
+  /** Output tokens of the phase's responses that completed after its end: the backlog drained (schema 3). */
+  outputTokensAfterPhase: number;
+  /** Seconds from the phase's end to the end of the last second with its output tokens (0: nothing drained; schema 3). */
+  drainS: number;
   /** requests ÷ elapsedS. */
   requestsPerS: number;
   goodput: TokenGoodput;
@@ -261,6 +269,22 @@ export interface FaultDrill {
   coldStartMs: number | null;
   /** Requests sent in the phases the window touches that never got an outcome (must be 0). */
   lost: number;
+  /** LLM targets: what the fault did to the token streams (src/faults/drill-tokens.ts); absent for other targets. */
+  tokens?: DrillTokens;
+}
+
+/** DrillTokens is a fault's effect on an LLM target's token streams (docs/drills.md). */
+export interface DrillTokens {
+  /** TTFT p99 (ms): the median per-second p99 before the window (the pre-fault baseline), the worst second in it, the median after (null: no seconds). */
+  ttftP99Ms: { before: number | null; worst: number | null; after: number | null };
+  /** Output tokens per second before, during and after the window (the same seconds as throughputRps). */
+  outputTokensPerS: { before: number | null; during: number | null; after: number | null };
+  /** Streams cut mid-answer in the window's seconds (STREAM_ABORTED). */
+  streamsCut: number;
+  /** Output tokens the window's seconds fell short of the pre-fault rate (null: no seconds before or during). */
+  tokensLost: number | null;
+  /** When every window of recovery_window seconds had TTFT p99 within 2× its pre-fault baseline and no errors. */
+  ttftRecovery: RecoveryResult;
 }
 
 /** RecoveryResult says when the target was back within its SLO after a fault. */

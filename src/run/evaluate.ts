@@ -8,6 +8,7 @@ import { encodeHistogram, type LatencySummary, summarize } from '../metrics/hdr.
 import { errorCount, type RunAggregate } from '../metrics/run-aggregate.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
 import type { Plan, SloSpec } from '../scenario/plan.js';
+import { type TokenSecond, tokenWindow } from '../results/phase-drain.js';
 import { perSecond, phaseSpan } from '../results/phase-span.js';
 import type { IntervalResult, PhaseResult, SloCheck } from '../results/results-schema.js';
 import { generatorAdvice, type MachineStall, machineStalled, stallText } from './generator-advice.js';
@@ -68,7 +69,7 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
       serviceHistogram: withHistograms ? encodeHistogram(h.service) : '',
     };
     const tokens = agg.phaseTokens[i];
-    if (tokens) r.tokens = phaseTokens(tokens, p.slo, span.elapsedS, attempted, withHistograms);
+    if (tokens) r.tokens = phaseTokens(tokens, p.slo, span.elapsedS, attempted, withHistograms, tokenWindow(tokenSeconds(agg), tokenSeconds(agg, i), p.startS, p.startS + span.elapsedS));
     r.validity = judgePhase({ ...r, ...rowCounts(p, rows[i]!), attempted });
     const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + span.elapsedS);
     if (seconds.length) {
@@ -174,6 +175,11 @@ export function judgeRun(plan: Plan, agg: RunAggregate, phases: PhaseResult[], l
 /** invalidReasons is judgeRun's reasons alone. */
 export function invalidReasons(plan: Plan, agg: RunAggregate, phases: PhaseResult[], lost: number, facts: JudgeFacts): string[] {
   return judgeRun(plan, agg, phases, lost, facts).reasons;
+}
+
+/** tokenSeconds are the per-second output tokens of one phase, or of every phase (phase-drain.ts). */
+function* tokenSeconds(agg: RunAggregate, phase?: number): Iterable<TokenSecond> {
+  for (const r of agg.rows) if ((phase === undefined || r.phase === phase) && r.tokens) yield { t: r.second, outputTokens: r.tokens.outputTokens };
 }
 
 /** rowsByPhase groups the aggregate's per-second rows by phase, in one pass. */

@@ -7,14 +7,20 @@ import { summarize } from '../metrics/hdr.js';
 import { encodeTokenHists, rateSummary, type TokenHists, type TokenRowSummary } from '../metrics/token-aggregate.js';
 import type { IntervalTokens, PhaseResult, PhaseTokens, SloCheck } from '../results/results-schema.js';
 import type { SloSpec } from '../scenario/plan.js';
+import type { TokenWindow } from '../results/phase-drain.js';
 import { perSecond } from '../results/phase-span.js';
 
 /** USAGE_METHOD is TokenTiming.countedBy when the server's usage gave the counts. */
 export const USAGE_METHOD = 'usage';
 
-/** phaseTokens builds a phase's token block; `attempted` is sent + dropped (goodput's denominator). */
-export function phaseTokens(t: TokenHists, slo: SloSpec | null, elapsedS: number, attempted: number, withHistograms: boolean): PhaseTokens {
+/**
+ * phaseTokens builds a phase's token block; `attempted` is sent + dropped (goodput's denominator), `window` how
+ * its output tokens split at its window (phase-drain.ts; default: all within it): its output tokens/s counts the
+ * tokens that arrived within the window, not the backlog drained after it.
+ */
+export function phaseTokens(t: TokenHists, slo: SloSpec | null, elapsedS: number, attempted: number, withHistograms: boolean, window?: TokenWindow): PhaseTokens {
   const c = t.totals;
+  const w = window ?? { outputTokensInWindow: c.outputTokens, outputTokensAfterPhase: 0, drainS: 0 };
   const methods = Object.keys(c.countedBy);
   const usage = c.countedBy[USAGE_METHOD] ?? 0;
   const empty = { ttft: '', itl: '', tpot: '', input: '', output: '', rate: '' };
@@ -28,7 +34,8 @@ export function phaseTokens(t: TokenHists, slo: SloSpec | null, elapsedS: number
     outputTokensPerSPerRequest: rateSummary(t.h.rate),
     inputTokensTotal: c.inputTokens,
     outputTokensTotal: c.outputTokens,
-    outputTokensPerS: perSecond(c.outputTokens, elapsedS),
+    outputTokensPerS: perSecond(w.outputTokensInWindow, elapsedS),
+    ...w,
     requestsPerS: perSecond(c.requests, elapsedS),
     goodput: { good: c.good, fraction: attempted > 0 ? c.good / attempted : 0, rps: perSecond(c.good, elapsedS), criteria: goodputCriteria(slo) },
     countedBy: methods.length === 1 ? methods[0]! : methods.length === 0 ? 'none' : 'mixed',

@@ -122,7 +122,7 @@ ${phases}`,
     const [first, second] = r.phases;
     // The plan offered 100 requests per second while the phase ran: so does the result (planned duration: ~30).
     expect(Math.abs(first.offeredRps - 100) / 100).toBeLessThan(0.05);
-    expect(r.schemaVersion).toBe(2);
+    expect(r.schemaVersion).toBe(3);
     expect(r.status).toBe('interrupted');
     expect(first.state).toBe('partial');
     expect(first.elapsedS).toBeGreaterThan(3);

@@ -119,4 +119,22 @@ describe('formatSummary', () => {
     expect(lines).toContain('  peak: p99 1277.43 ms (limit <= 250 ms)');
     expect(lines.join('\n')).not.toMatch(/ratio/);
   });
+
+  it('prints the token streams of an LLM fault, and the backlog a phase drained after it in the token table', () => {
+    const tokens = { ttftP99Ms: { before: 48, worst: 412, after: 50 }, outputTokensPerS: { before: 800, during: 700, after: 800 }, streamsCut: 4, tokensLost: 2310, ttftRecovery: { fromS: 40, recoveredAtS: 43, recoveryS: 3, windowS: 3, p99LimitMs: 96 } };
+    const s = { count: 10, p50: 40_000, p90: 0, p95: 0, p99: 48_000, p999: 0, max: 0, mean: 0 };
+    const llm = phase('flood', {
+      tokens: {
+        requests: 40, ttftUs: s, itlUs: s, tpotUs: s, inputTokens: s, outputTokens: s, outputTokensPerSPerRequest: s, inputTokensTotal: 640, outputTokensTotal: 1600,
+        outputTokensPerS: 310, outputTokensInWindow: 620, outputTokensAfterPhase: 980, drainS: 1.3, requestsPerS: 20,
+        goodput: { good: 40, fraction: 1, rps: 20, criteria: {} }, countedBy: 'usage', counting: { byMethod: { usage: 40 }, usage: 40, tokenizer: 0, serverUsage: 40 }, finishReasons: { length: 40 },
+        histograms: { ttft: '', itl: '', tpot: '', input: '', output: '', rate: '' },
+      },
+    });
+    const lines = formatSummary(results([{ index: 0, action: 'kill-replica', params: { replica: 'any' }, atS: 40, startedAtS: 40, endedAtS: 40.05, outcome: 'ok', detail: '', drill: drill({ tokens }) }], [llm]), '/tmp/run');
+    expect(lines).toContain('  fault 1: TTFT p99 worst 412.0 ms against 48.0 ms before, back within 96.0 ms in 3.0 s; 4 stream(s) cut, 2310 output tokens lost');
+    const at = lines.findIndex((l) => l.startsWith('Tokens'));
+    expect(lines[at + 1]).toMatch(/out tok\/s +drained after/);
+    expect(lines[at + 2]).toMatch(/310\.0 +980 tok in 1\.3 s/);
+  });
 });

@@ -149,8 +149,8 @@ describe('readResults', () => {
   it('refuses what it cannot read with the version it would need', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-v3-'));
     const file = path.join(dir, 'results.json');
-    writeFileSync(file, JSON.stringify({ ...demo(), schemaVersion: 3 }));
-    expect(() => readResults(file)).toThrow(/schemaVersion 3; this gauntlet reads 1 and 2/);
+    writeFileSync(file, JSON.stringify({ ...demo(), schemaVersion: 4 }));
+    expect(() => readResults(file)).toThrow(/schemaVersion 4; this gauntlet reads 1, 2 and 3/);
     copyFileSync(DEMO, file);
     expect(readResults(file).schemaVersion).toBe(1);
   });

@@ -48,7 +48,7 @@ describe('gauntlet run against the reference server', () => {
     const { results, exitCode } = await runPlan(plan, { outDir: dir, workers: 1 });
     const onDisk = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(onDisk.status).toBe('complete');
-    expect(onDisk.schemaVersion).toBe(2);
+    expect(onDisk.schemaVersion).toBe(3);
     expect(results.phases.map((p) => p.name)).toEqual(['warm', 'steady']);
     const [warm, steady] = results.phases;
     expect(warm!.sent).toBe(40);
