@@ -49,6 +49,22 @@ export function faultRows(r: ResultsFile): FaultRow[] {
   });
 }
 
+/** FAULT_TOKEN_HEADER heads the table of what each fault did to an LLM target's token streams. */
+export const FAULT_TOKEN_HEADER = ['#', 'fault', 'streams cut', 'tokens lost', 'TTFT p99 ms before → worst → after', 'output tok/s before → during → after', 'TTFT recovery'];
+
+/** faultTokenRows gives, for each fault with token figures (LLM targets), the cells of FAULT_TOKEN_HEADER. */
+export function faultTokenRows(r: ResultsFile): string[][] {
+  return r.faults.flatMap((f) => {
+    const t = f.drill?.tokens;
+    if (!t) return [];
+    const rec = t.ttftRecovery;
+    const recovery = rec.recoveryS === null ? `not seen${rec.note ? ` (${rec.note})` : ''}` : rec.recoveryS === 0 ? 'no visible effect' : fmtSeconds(rec.recoveryS);
+    const p = t.ttftP99Ms;
+    const o = t.outputTokensPerS;
+    return [[String(f.index + 1), faultLabel(f).replace(/^#\d+ /, ''), String(t.streamsCut), t.tokensLost === null ? '-' : String(Math.max(0, Math.round(t.tokensLost))), `${num(p.before)} → ${num(p.worst)} → ${num(p.after)}`, `${num(o.before)} → ${num(o.during)} → ${num(o.after)}`, recovery]];
+  });
+}
+
 function num(v: number | null): string {
   return v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }

@@ -6,7 +6,7 @@
 import { showsDegradation } from '../faults/degradation.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import type { ChartSpec } from './chart-spec.js';
-import { faultChart, faultRows } from './drill-data.js';
+import { FAULT_TOKEN_HEADER, faultChart, faultRows, faultTokenRows } from './drill-data.js';
 import { count, ms, pct, rps, seconds as fmtSeconds } from './format.js';
 import { chartFigure } from './html-page.js';
 import { type Html, html, raw, table } from './html.js';
@@ -170,6 +170,13 @@ function faultSection(r: ResultsFile, prefix: string, secs: ReturnType<typeof se
       { numeric: [0, 5] },
     ),
   ];
+  const tokenRows = faultTokenRows(r);
+  if (tokenRows.length) {
+    out.push(
+      html`<p>What each fault did to the token streams: streams cut mid-answer (a stream cannot be retried once tokens were sent), output tokens the fault's seconds fell short of the pre-fault rate, TTFT p99 per second (the median before, the worst second in the window, the median after) and when every window's TTFT p99 was back within 2× its pre-fault level with no errors.</p>`,
+      table(FAULT_TOKEN_HEADER, tokenRows, { numeric: [0, 2, 3] }),
+    );
+  }
   for (const f of r.faults) {
     const row = rows.find((x) => x.index === f.index + 1)!;
     out.push(

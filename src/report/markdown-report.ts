@@ -6,7 +6,7 @@
  */
 import { showsDegradation } from '../faults/degradation.js';
 import { type Compared, compare, median } from './comparison.js';
-import { faultRows } from './drill-data.js';
+import { FAULT_TOKEN_HEADER, faultRows, faultTokenRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
 import { comparisonHeadline, comparisonWarnings } from './html-compare.js';
 import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
@@ -117,6 +117,8 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
         [0, 5],
       )}`,
     );
+    const tokenRows = faultTokenRows(r);
+    if (tokenRows.length) blocks.push(`${mdTable(FAULT_TOKEN_HEADER, tokenRows, [0, 2, 3])}\n\n${esc('Token streams: streams cut mid-answer, output tokens short of the pre-fault rate, TTFT p99 per second (median before, worst in the window, median after), and when TTFT p99 was back within 2× its pre-fault level.')}`);
   }
   const shed = r.phases.filter(showsDegradation);
   if (shed.length) {

@@ -63,7 +63,8 @@ function cells(t: PhaseTokens): string[] {
     `${l(t.itlUs, t.itlUs.p50)} / ${l(t.itlUs, t.itlUs.p99)}`,
     `${l(t.tpotUs, t.tpotUs.p50)} / ${l(t.tpotUs, t.tpotUs.p99)}`,
     `${n(t.inputTokens)} / ${n(t.outputTokens)}`,
-    rps(t.outputTokensPerS),
+    // Tokens of this phase's requests that arrived after it ended are counted apart (results schema 3).
+    t.outputTokensAfterPhase > 0 ? `${rps(t.outputTokensPerS)} (+${count(t.outputTokensAfterPhase)} after, over ${t.drainS.toFixed(1)} s)` : rps(t.outputTokensPerS),
     rps(t.requestsPerS),
     goodputText(t.goodput),
     finishText(t.finishReasons),

@@ -4,7 +4,7 @@
  * its Pareto chart of output tokens/s against TTFT p99 (fixtures/sweep-llm-precision), and the token SLOs as JUnit
  * test cases. KServe inputs must keep empty token cells and no token sections. Goldens pin the text (golden.test.ts).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,5 +153,23 @@ describe('token SLOs in JUnit', () => {
     expect(xml).toContain('name="SLO tpot_p99"><failure message="tpot_p99 106 ms &gt; 100 ms"/>');
     expect(xml).toContain('name="SLO output_tokens_per_s"><system-out>output_tokens_per_s 64.0 tokens/s &gt;= 60 tokens/s</system-out>');
     expect(xml).toContain('name="SLO goodput"><system-out>goodput 100.0 % &gt;= 90.0 %</system-out>');
+  });
+});
+
+describe('a drill against an LLM target', () => {
+  it('shows what each fault did to the token streams in HTML and Markdown, and nothing of it for a KServe drill', () => {
+    const r = readJson<ResultsFile>(fx('drill.json'));
+    const recovery = { fromS: 5, recoveredAtS: 7.5, recoveryS: 2.5, windowS: 3, p99LimitMs: 240 };
+    r.faults[0]!.drill!.tokens = { ttftP99Ms: { before: 120, worst: 378, after: 130 }, outputTokensPerS: { before: 800, during: 420, after: 790 }, streamsCut: 2, tokensLost: 859.4, ttftRecovery: recovery };
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-drill-tokens-'));
+    const file = path.join(dir, 'results.json');
+    writeFileSync(file, JSON.stringify(r));
+    const md = renderMarkdown(loadInputs([file]));
+    expect(md).toContain('| 1 | kill-replica');
+    expect(md).toMatch(/\| 1 \| [^|]+ \| 2 \| 859 \| 120 → 378 → 130 \| 800 → 420 → 790 \| 2\.5 s \|/);
+    const page = renderHtml(loadInputs([file]));
+    expect(page).toContain('streams cut');
+    expect(page).toContain('120 → 378 → 130');
+    expect(renderMarkdown(loadInputs([fx('drill.json')]))).not.toContain('streams cut');
   });
 });
