@@ -103,8 +103,8 @@ describe('examples', () => {
     expect(validator(schema)(parse(readFileSync(join(root, dir, file), 'utf8')))).toEqual([]);
   });
 
-  it('include the example sweeps (three for KServe models, two for the reference LLM), which load and name their schema', async () => {
-    expect(sweeps.sort()).toEqual(['batching.yaml', 'llm-batching.yaml', 'llm-precision.yaml', 'parallelism.yaml', 'quantization.yaml']);
+  it('include the example sweeps (three for KServe models, three for the reference LLM), which load and name their schema', async () => {
+    expect(sweeps.sort()).toEqual(['batching.yaml', 'llm-batching.yaml', 'llm-capacity.yaml', 'llm-precision.yaml', 'parallelism.yaml', 'quantization.yaml']);
     for (const file of sweeps) {
       const path = join(root, 'scenarios', 'sweeps', file);
       await expect(loadSweep(path)).resolves.toBeDefined();

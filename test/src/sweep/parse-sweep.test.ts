@@ -140,8 +140,8 @@ describe('the example sweeps', () => {
   const folder = fileURLToPath(new URL('../../../scenarios/sweeps/', import.meta.url));
   const files = readdirSync(folder).filter((f) => f.endsWith('.yaml') && !f.startsWith('base'));
 
-  it('are batching, parallelism and quantization, and the LLM\'s batching and precision', () => {
-    expect(files.sort()).toEqual(['batching.yaml', 'llm-batching.yaml', 'llm-precision.yaml', 'parallelism.yaml', 'quantization.yaml']);
+  it('are batching, parallelism and quantization, and the LLM\'s batching, capacity and precision', () => {
+    expect(files.sort()).toEqual(['batching.yaml', 'llm-batching.yaml', 'llm-capacity.yaml', 'llm-precision.yaml', 'parallelism.yaml', 'quantization.yaml']);
   });
 
   it.each(files)('%s is valid and measures for at most 3 minutes', async (file) => {
