@@ -19,6 +19,8 @@ import { checkDurationScale, loadScenario } from '../scenario/parse-scenario.js'
 import { progressPrinter } from './progress.js';
 import { formatSummary } from './summary.js';
 import { withInterrupt } from './interrupt.js';
+import { describeShard } from '../scenario/describe-shard.js';
+import { shardOf } from './shard-args.js';
 
 /** MAX_REPEAT bounds --repeat. */
 export const MAX_REPEAT = 1000;
@@ -35,6 +37,9 @@ export interface RunArgs extends GateFlags {
   exitZero: boolean;
   repeat: number;
   gate?: string;
+  shard?: string;
+  shards?: number;
+  startAt?: string;
 }
 
 /** runOptions declares the arguments of `gauntlet run`. */
@@ -50,12 +55,20 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 once the run has finished and written its results, whatever the verdict (demos, exploration)' })
     .option('repeat', { type: 'number', default: 1, describe: `Run the scenario N times, 1 to ${MAX_REPEAT} (folders rep-1 … rep-N); a gate then compares every repetition` })
     .option('gate', { type: 'string', describe: 'Baseline file to gate the results against (exit 1 on a regression)' })
+    .option('shard', { type: 'string', describe: 'Run shard I of N (I/N, I 0-based, e.g. 0/3): its share of every phase, from the common start (docs/sharding.md)' })
+    .option('shards', { type: 'number', describe: 'N shards, the index I from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); or GAUNTLET_SHARDS=N' })
+    .option('start-at', { type: 'string', describe: "The shards' common start: ISO 8601 with a zone, or epoch ms (overrides the scenario's start_at)" })
+    .group(['shard', 'shards', 'start-at'], 'Sharded runs (docs/sharding.md):')
     .options(GATE_FLAGS)
     .group(['gate', ...Object.keys(GATE_FLAGS).filter((k) => k !== 'strict-validity')], 'Gate (as in gauntlet gate; the options need --gate):')
     .epilog(
       'Exit codes: 0 valid and SLOs met, 1 SLO violated, 2 invalid input, 3 measurement invalid, interrupted or target unreachable, 4 internal error. ' +
         "Valid: nothing about the measurement as a whole failed, and the generator's lag could not account for more than a quarter of any judged figure nor explain a failed SLO check (--strict-validity: the 1 % / 1 ms rule; docs/results.md).\n\n" +
         `With --gate, the gate's exit code is the run's. ${GATE_EPILOG}\n\n` +
+        'Sharded: every shard runs the same scenario against one external target with its own --shard I/N and one common --start-at; ' +
+        'constant arrivals are split exactly (shard I sends arrivals k ≡ I mod N), Poisson and gamma run at rate/N with their own streams, trace lines i ≡ I mod N go to shard I, ' +
+        'closed-loop concurrency is divided (remainder to the lowest indexes), faults fire on shard 0 (scenario faults_on: all for every shard). ' +
+        "Each shard measures its clock against the target's Date header, and records it and its lateness in results.json (shard).\n\n" +
         'Environment: GAUNTLET_REALTIME=0 keeps the sending threads at nice -10 instead of real-time priority (docs/results.md).',
     ) as unknown as Argv<RunArgs>;
 }
@@ -114,8 +127,10 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
   // Signals are heard from here on: loading the scenario, starting the server, every stage of every run.
   return withInterrupt(async (signal) => {
     const plan = await loadScenario(args.scenario, opts);
+    const shard = shardOf(args, plan, process.env, args.dryRun);
     if (args.dryRun) {
       for (const line of describePlan(plan).split('\n')) human(line);
+      if (shard) for (const line of describeShard(plan, shard.spec, { startAtIso: shard.startAtMs !== undefined ? new Date(shard.startAtMs).toISOString() : 'when ready (one shard)', faults: shard.faults })) human(line);
       return 0;
     }
     const root = args.out ?? defaultRunDir(plan.name);
@@ -133,6 +148,7 @@ export async function runRun(args: RunArgs, stdout: (line: string) => void): Pro
       runOpts.outDir = args.repeat > 1 ? path.join(root, `rep-${i}`) : root;
       if (args.workers !== undefined) runOpts.workers = args.workers;
       if (args.strictValidity) runOpts.strictValidity = true;
+      if (shard) runOpts.shard = shard;
       let outcome: RunOutcome;
       try {
         outcome = await runPlan(plan, runOpts);

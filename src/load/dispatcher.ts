@@ -2,7 +2,9 @@
  * Dispatcher drives one load worker through the plan's phases: open-loop phases send each request at its
  * intended time without waiting for earlier replies (a request due while max_in_flight are outstanding is
  * DROPPED, never delayed); closed-loop phases keep a fixed number of requests outstanding. With several workers,
- * worker k of n takes every n-th arrival and its share of the concurrency, so the union is the planned load.
+ * worker k of n takes every n-th arrival and its share of the concurrency, so the union is the planned load. A
+ * shard of a sharded run (docs/sharding.md) gets its share one level up: its arrival sequence is already its own
+ * (`arrivals`), and its closed-loop concurrency is its share (concurrencyShare) before the workers split it.
  *
  * Subtleness ahead:
  * - Node's timers fire with a millisecond or more of jitter, which would make most sends late by the 1 ms rule.
@@ -20,6 +22,7 @@
  */
 import type { Arrivals } from '../scenario/arrivals.js';
 import type { PhasePlan } from '../scenario/plan.js';
+import { concurrencyShare, ONE_SHARD, type ShardSpec } from '../scenario/shard.js';
 import { type Client, nowUs, type Outcome } from '../targets/client.js';
 import type { IntervalRecorder } from './interval-recorder.js';
 import { OwnArrivals } from './own-arrivals.js';
@@ -50,6 +53,8 @@ export interface DispatchOptions {
   pick?: (phase: number, arrival: number) => number | undefined;
   /** This worker's limit on outstanding requests (open loop: more are DROPPED; closed loop: caps the concurrency). */
   maxInFlight: number;
+  /** The shard this process is (absent: the run is not sharded). */
+  shard?: ShardSpec;
 }
 
 /** Dispatcher runs the phases once; `stop()` ends sending early (replies still in flight are awaited by the caller). */
@@ -71,7 +76,7 @@ export class Dispatcher {
     for (const [i, phase] of this.o.phases.entries()) {
       if (this.stopped) break;
       if (phase.load.kind === 'open') await this.openLoop(phase, i);
-      else await this.closedLoop(phase, i, phase.load.concurrency);
+      else await this.closedLoop(phase, i, concurrencyShare(phase.load.concurrency, this.o.shard ?? ONE_SHARD));
     }
   }
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { plannedRequests } from '../scenario/parse-phases.js';
 import type { Plan } from '../scenario/plan.js';
+import type { ShardSpec } from '../scenario/shard.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { workerEntry } from '../../reference-server/core/worker-entry.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
@@ -31,9 +32,10 @@ export const RATE_PER_WORKER = 4000;
  * the clock for the next send), so workers on every core at high priority starve a target beside them: a cold
  * jump to 4000 rps with two workers on two cores left the embedded stack 100 ok/s, one worker 3600.
  */
-export function workersFor(plan: Plan, cores: number, sharesMachine = false): number {
+export function workersFor(plan: Plan, cores: number, sharesMachine = false, shards = 1): number {
   const usable = sharesMachine ? cores - 1 : cores;
-  return Math.max(1, Math.min(usable, Math.ceil(peakOpenRps(plan) / RATE_PER_WORKER)));
+  // A shard of N sends 1/N of every rate.
+  return Math.max(1, Math.min(usable, Math.ceil(peakOpenRps(plan) / shards / RATE_PER_WORKER)));
 }
 
 /** peakOpenRps is the highest rate of the plan's open-loop phases (closed-loop phases are left out). */
@@ -81,6 +83,8 @@ export class LoadPool {
     private readonly count: number,
     private readonly onIntervals: (intervals: IntervalSnapshot[], worker: number, throughSecond: number) => void,
     onStallSecond: (r: StallSecondReport) => void = () => {},
+    /** The shard this process is (absent: not sharded): its workers send the shard's share. */
+    private readonly shard?: ShardSpec,
   ) {
     this.watchdog = new StallWatchdog(onStallSecond);
   }
@@ -91,14 +95,14 @@ export class LoadPool {
     // Before the workers' isolates exist: their young generation's size is read when they are created.
     tuneSenderHeap();
     this.restoreHelpers();
-    const realtime = wantsRealtime(this.count, os.availableParallelism(), senderRate(this.plan, this.count));
+    const realtime = wantsRealtime(this.count, os.availableParallelism(), senderRate(this.plan, this.count) / (this.shard?.count ?? 1));
     this.restoreHelpers = raiseHelperThreads(realtime);
     const ready = Promise.all([
       // Real time whenever allowed, even where the senders do without: it uses about 2 % of a core, and at an
       // ordinary priority its wake-ups would wait behind the senders and every other busy thread.
       this.watchdog.start(process.env['GAUNTLET_REALTIME'] !== '0'),
       ...Array.from({ length: this.count }, (_, worker) => {
-        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime };
+        const init: WorkerInit = { target: this.target, request: this.plan.request, phases: this.plan.phases, seed: this.plan.seed, worker, workers: this.count, realtime, ...(this.shard && { shard: this.shard }) };
         // A large young generation: scavenges (each a pause of the sending thread) become rare.
         const w = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
         this.workers.push(w);

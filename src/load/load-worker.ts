@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createArrivals } from '../scenario/arrivals.js';
+import { ONE_SHARD } from '../scenario/shard.js';
 import { createClient } from '../targets/registry.js';
 import type { Client } from '../targets/client.js';
 import { Dispatcher } from './dispatcher.js';
@@ -81,16 +82,19 @@ port.on('message', (msg: ToLoadWorker) => {
 async function run(startEpochMs: number): Promise<void> {
   const startUs = (startEpochMs - performance.timeOrigin) * 1000;
   const recorder = new IntervalRecorder(startUs, init.phases.map((p) => goodputCriteria(p.slo)));
+  const shard = init.shard ?? ONE_SHARD;
   dispatcher = new Dispatcher({
     phases: init.phases,
-    arrivals: (phase, index) => createArrivals(phase, init.seed, index),
-    ...(picks.variants.length > 0 && { pick: (phase: number, arrival: number) => picks.pick(phase, arrival) }),
+    arrivals: (phase, index) => createArrivals(phase, init.seed, index, shard),
+    // A shard's arrival j of a trace phase is the trace's arrival I + N·j (picks exist for trace phases only).
+    ...(picks.variants.length > 0 && { pick: (phase: number, arrival: number) => picks.pick(phase, shard.index + shard.count * arrival) }),
     client,
     recorder,
     startUs,
     worker: init.worker,
     workers: init.workers,
     maxInFlight: Math.max(1, Math.floor(init.target.maxInFlight / init.workers)),
+    ...(init.shard && { shard: init.shard }),
   });
   const flusher = setInterval(() => {
     const throughSecond = recorder.secondOf(performance.now() * 1000);

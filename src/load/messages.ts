@@ -2,6 +2,7 @@
  * Messages between the run (main thread) and its load workers.
  */
 import type { PhasePlan } from '../scenario/plan.js';
+import type { ShardSpec } from '../scenario/shard.js';
 import type { ErrorSample } from '../targets/failures.js';
 import type { RequestSpec, TargetSpec } from '../targets/target-spec.js';
 import type { IntervalSnapshot } from './interval-recorder.js';
@@ -16,6 +17,8 @@ export interface WorkerInit {
   workers: number;
   /** Ask for real-time (SCHED_FIFO) scheduling of the sending thread, where permitted. */
   realtime: boolean;
+  /** The shard this process is; its workers split the shard's share (absent: not sharded). */
+  shard?: ShardSpec;
 }
 
 /** SenderScheduling is how a load worker's sending thread ended up being scheduled. */

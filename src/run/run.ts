@@ -39,6 +39,8 @@ import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults
 import { isLocalUrl } from './generator-advice.js';
 import { redactTarget } from '../targets/target-headers.js';
 import { requestForResults } from '../scenario/parse-mix.js';
+import { type ClockOffset, measureClockOffset } from './clock-offset.js';
+import { nowMs, shardInfo, type ShardRun, START_LEAD_MS, waitUntil } from './shard-start.js';
 
 export type { SecondStatus } from './second-status.js';
 
@@ -59,6 +61,8 @@ export interface RunOptions {
   onSecond?: (s: SecondStatus) => void;
   /** Judge validity by the strict rule (more than 1 % of sends over 1 ms late invalidates the run), not per figure. */
   strictValidity?: boolean;
+  /** Run one shard of a sharded run (docs/sharding.md): its share of the load, from the common start. */
+  shard?: ShardRun;
 }
 
 /** INTERRUPT_GRACE_MS is how long replies in flight may take after an interrupt, by default. */
@@ -89,6 +93,9 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   let embedded: EmbeddedServer | undefined;
   let target: TargetSpec;
   let admin: AdminEndpoint | undefined;
+  if (opts.shard && 'embedded' in plan.target) {
+    throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'a sharded run needs an external target that every shard shares, not the embedded server');
+  }
   if ('embedded' in plan.target) {
     const models = plan.target.models ?? (plan.request.model ? [plan.request.model] : undefined);
     const replicas = plan.target.replicas;
@@ -112,7 +119,8 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   let faults: FaultRun | undefined;
   try {
     throwIfInterrupted(signal, 'starting the run');
-    faults = await FaultRun.prepare(plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }) });
+    // A shard that does not fire the faults runs as if the scenario had none (its fault timeline is empty).
+    faults = await FaultRun.prepare(opts.shard && !opts.shard.faults ? { ...plan, faults: [] } : plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }) });
     await preflight(faults.loadTarget, plan, signal);
     return await measure(plan, faults, !!embedded, opts, log);
   } finally {
@@ -183,21 +191,33 @@ async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | u
 async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
   const target = faults.target;
   const dir = opts.outDir ?? defaultRunDir(plan.name);
-  const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded);
+  const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded, opts.shard?.spec.count);
   const startedAt = new Date();
-  const writer = new ResultsWriter(dir, startedAt.getTime());
+  const shard = opts.shard;
+  // A shard reads its clock against the target before anything else loads the machine.
+  let clockOffset: ClockOffset | undefined;
+  if (shard) {
+    log(`shard ${shard.spec.index} of ${shard.spec.count}: measuring this clock against ${target.name}'s Date header …`);
+    clockOffset = await measureClockOffset(target);
+  }
+  // A shard's .hlog counts seconds from the common start, like its intervals.
+  const writer = new ResultsWriter(dir, shard?.startAtMs ?? startedAt.getTime());
   const agg = new RunAggregate(plan.phases, workers, (row, hist, tokens) => {
     writer.appendInterval(row.second, plan.phases[row.phase]?.name ?? '', hist);
     if (tokens) writer.appendTokenIntervals(row.second, plan.phases[row.phase]?.name ?? '', tokens);
   });
-  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through), (s) => agg.stalls.addSecond(s));
+  const pool = new LoadPool(plan, faults.loadTarget, workers, (intervals, worker, through) => agg.add(intervals, worker, through), (s) => agg.stalls.addSecond(s), shard?.spec);
   let interrupted = false;
   let scraper: ServerScraper | undefined;
   // The run's clock: its start (set once the workers are ready) and when an interrupt stopped it.
   let startEpochMs = Date.now();
   let stoppedAtMs: number | undefined;
-  const snapshot = (status: ResultsFile['status']): ResultsFile =>
-    buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
+  let lateMs = 0;
+  const snapshot = (status: ResultsFile['status']): ResultsFile => {
+    const r = buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
+    if (shard && clockOffset) r.shard = shardInfo(shard, startEpochMs, plan.name, plan.seed, lateMs, clockOffset);
+    return r;
+  };
   try {
     await pool.start(opts.signal);
   } catch (err) {
@@ -209,7 +229,20 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
     log('interrupted: stopping before the first send …');
     return finalResults(agg, writer, snapshot, dir, true);
   }
-  startEpochMs = Date.now() + 200;
+  if (shard?.startAtMs !== undefined) {
+    // The common start: wait for it (the workers wait out the last START_LEAD_MS to the microsecond), or start late
+    // on the same schedule and say by how much.
+    if (!(await waitUntil(shard.startAtMs - START_LEAD_MS, opts.signal))) {
+      await pool.terminate();
+      interrupted = true;
+      stoppedAtMs = startEpochMs;
+      log('interrupted: stopping before the common start …');
+      return finalResults(agg, writer, snapshot, dir, true);
+    }
+    startEpochMs = shard.startAtMs;
+    lateMs = Math.max(0, nowMs() - shard.startAtMs);
+    if (lateMs > 0) log(`WARNING: shard ${shard.spec.index} reached the common start ${new Date(shard.startAtMs).toISOString()} ${lateMs.toFixed(0)} ms late: its sends due before now go out late`);
+  } else startEpochMs = Date.now() + 200;
   scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs, 'embedded' in target ? undefined : metricsTls(target, target.metricsUrl)) : undefined;
   scraper?.start();
   log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);

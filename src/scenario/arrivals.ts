@@ -17,6 +17,14 @@
  *   from the renewal process's normal approximation N(L, burstiness·L) for an area L, and the process restarts
  *   at the skip's end as if an arrival were there (the residual gap after a long skip is drawn as a fresh gap);
  * - trace replay: binary search.
+ *
+ * A shard I of N (gauntlet run --shard, docs/sharding.md) runs its share of the same process in the same Λ space:
+ * - constant: the global arrivals k ≡ I (mod N) (0-based), at Λ = I + ½ + N·j, so the shards' union is exactly the
+ *   unsharded sequence;
+ * - poisson: a Poisson process at rate/N (unit-mean gaps scaled by N), from its own random stream;
+ * - gamma: a gamma renewal process with mean gap N and the same CV² (the union of the shards is not exactly gamma);
+ * - trace replay: the lines i ≡ I (mod N).
+ * Each is the unsharded process with its Λ scaled by N (and shifted, for constant), so skipping stays bulk.
  */
 import { GauntletError } from '../errors.js';
 import { exponential, gamma, normal, poisson } from './distributions.js';
@@ -26,6 +34,7 @@ import { createRandom, type Random } from './random.js';
 import { Registry } from './registry.js';
 import { createShape, type LoadShape } from './shapes.js';
 import type { ReplayTimes } from './trace-replay.js';
+import { ONE_SHARD, type ShardSpec } from './shard.js';
 
 /** Arrivals yields the intended send times of one phase in order. */
 export interface Arrivals {
@@ -53,6 +62,8 @@ export interface ArrivalContext {
   integral: ShapeIntegral;
   durationS: number;
   random: Random;
+  /** The shard whose share of the arrivals to yield (ONE_SHARD: all of them). */
+  shard: ShardSpec;
 }
 
 /** ArrivalFactory builds an arrival process for one phase. */
@@ -72,8 +83,18 @@ export function registerArrival<K extends ArrivalSpec['type']>(
 /** GAMMA_WALK_LIMIT is the expected count up to which a gamma skip draws every gap (exact) instead of approximating. */
 export const GAMMA_WALK_LIMIT = 1000;
 
+/**
+ * sharded maps a unit-spaced area process onto a shard's share: Λ = N·λ + shiftN (λ the process's own values), so
+ * its mean gap is N and a skip to Λ is a skip to (Λ − shiftN)/N.
+ */
+export function sharded(process: AreaProcess, count: number, shiftN = 0): AreaProcess {
+  if (count === 1 && shiftN === 0) return process;
+  return { next: () => count * process.next() + shiftN, skipBelow: (limit) => process.skipBelow((limit - shiftN) / count) };
+}
+
 /** timeChanged turns an area process into send times, ending at the phase's duration. */
-export function timeChanged(ctx: ArrivalContext, process: AreaProcess): Arrivals {
+export function timeChanged(ctx: ArrivalContext, unit: AreaProcess, shiftN = 0): Arrivals {
+  const process = sharded(unit, ctx.shard.count, shiftN);
   let done = false;
   return {
     next() {
@@ -93,16 +114,22 @@ export function timeChanged(ctx: ArrivalContext, process: AreaProcess): Arrivals
 
 registerArrival('constant', (ctx) => {
   let k = 0;
-  return timeChanged(ctx, {
-    next: () => ++k - 0.5,
-    skipBelow(limit) {
-      // The last k' with k' − ½ < limit.
-      const last = Math.ceil(limit + 0.5) - 1;
-      const n = Math.max(0, last - k);
-      k += n;
-      return n;
+  // Shard I of N: N·(k − ½) + shift = I + ½ + N·(k − 1), the global arrival N·(k − 1) + I.
+  const shift = ctx.shard.index + 0.5 - ctx.shard.count / 2;
+  return timeChanged(
+    ctx,
+    {
+      next: () => ++k - 0.5,
+      skipBelow(limit) {
+        // The last k' with k' − ½ < limit.
+        const last = Math.ceil(limit + 0.5) - 1;
+        const n = Math.max(0, last - k);
+        k += n;
+        return n;
+      },
     },
-  });
+    shift,
+  );
 });
 
 registerArrival('poisson', (ctx) => {
@@ -161,36 +188,47 @@ registerArrival('gamma', (ctx) => {
   });
 });
 
-/** replay yields a trace's send times up to and including the phase's end (a trace's last line is sent). */
-function replay(times: ReplayTimes, durationS: number): Arrivals {
-  let i = 0;
+/**
+ * replay yields a trace's send times up to and including the phase's end (a trace's last line is sent); a shard
+ * I of N replays the arrivals i ≡ I (mod N).
+ */
+function replay(times: ReplayTimes, durationS: number, shard: ShardSpec): Arrivals {
+  const { index, count } = shard;
+  let i = index;
   /** The first index past the phase's end. */
   const end = times.countBefore(durationS, true);
   return {
     next() {
       if (i >= end) return undefined;
-      return times.timeOf(i++);
+      const t = times.timeOf(i);
+      i += count;
+      return t;
     },
     skip(untilS) {
       const j = Math.min(end, times.countBefore(untilS));
-      const n = Math.max(0, j - i);
-      i += n;
+      // This shard's indices in [i, j): i, i + N, … below j.
+      const n = j > i ? Math.ceil((j - i) / count) : 0;
+      i += n * count;
       return n;
     },
   } satisfies Arrivals;
 }
 
-/** arrivalsFor builds the arrival process of a shape over a phase of the given duration. */
-export function arrivalsFor(shape: LoadShape, spec: ArrivalSpec, durationS: number, random: Random): Arrivals {
-  if (shape.replay) return replay(shape.replay, durationS);
-  return ARRIVALS.get(spec.type)({ spec, shape, integral: integralOf(shape, durationS), durationS, random });
+/** arrivalsFor builds the arrival process of a shape over a phase of the given duration (a shard's share of it). */
+export function arrivalsFor(shape: LoadShape, spec: ArrivalSpec, durationS: number, random: Random, shard: ShardSpec = ONE_SHARD): Arrivals {
+  if (shape.replay) return replay(shape.replay, durationS, shard);
+  return ARRIVALS.get(spec.type)({ spec, shape, integral: integralOf(shape, durationS), durationS, random, shard });
 }
 
-/** createArrivals builds the send times of an open-loop phase; the random stream is keyed by the phase's index. */
-export function createArrivals(phase: PhasePlan, seed: number, phaseIndex: number): Arrivals {
+/**
+ * createArrivals builds the send times of an open-loop phase (a shard's share of them); the random stream is keyed
+ * by the phase's index, and by the shard's index too when the run is sharded, so every shard draws its own.
+ */
+export function createArrivals(phase: PhasePlan, seed: number, phaseIndex: number, shard: ShardSpec = ONE_SHARD): Arrivals {
   if (phase.load.kind !== 'open') {
     throw new GauntletError('GAUNTLET_ERR_INTERNAL', `phase ${phase.name} is closed-loop and has no arrival times`);
   }
   const shape = createShape(phase.load.shape, phase.durationS);
-  return arrivalsFor(shape, phase.load.arrival, phase.durationS, createRandom(seed, phaseIndex));
+  const random = shard.count === 1 ? createRandom(seed, phaseIndex) : createRandom(seed, `phase ${phaseIndex} shard ${shard.index}`);
+  return arrivalsFor(shape, phase.load.arrival, phase.durationS, random, shard);
 }

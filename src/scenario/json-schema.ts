@@ -4,6 +4,7 @@
  * duration and rate patterns), and write-schemas.ts saves them as files that a test keeps in step with the code.
  * The validator remains the authority: a schema cannot express every cross-check (e.g. data count vs. shape).
  */
+import { FAULTS_ON } from './shard.js';
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
 import { bounds, num, str, type JsonSchema } from './schema-parts.js';
@@ -155,6 +156,11 @@ export function scenarioJsonSchema(): JsonSchema {
           compare_window: { ...duration(RANGES['drill.compare_window'], 'Throughput before and after a fault is averaged over this long.'), default: `${DRILL_DEFAULTS.compareWindowS}s` },
         } satisfies Record<(typeof DRILL_KEYS)[number], JsonSchema>,
       },
+      start_at: {
+        description: 'The common start of a sharded run (gauntlet run --shard; docs/sharding.md): ISO 8601 with a zone, or epoch milliseconds. --start-at overrides it.',
+        anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 1 }],
+      },
+      faults_on: { enum: [...FAULTS_ON], default: 'shard-0', description: 'Which shards of a sharded run fire the faults: shard 0 only, or every shard.' },
     },
     $defs: {
       llmRequest: LLM_REQUEST_SCHEMA,

@@ -11,6 +11,7 @@ import { Fields, show } from './fields.js';
 import type { EmbeddedTarget, Plan, SloSpec } from './plan.js';
 import { readDrill, readFaults } from './parse-faults.js';
 import { readPhases } from './parse-phases.js';
+import { FAULTS_ON, parseStartAt } from './shard.js';
 import { mixModels } from './parse-mix.js';
 import { TENSOR_REQUESTS } from './request-kinds.js';
 import { readSlo } from './parse-slo.js';
@@ -20,7 +21,7 @@ import { isMapping, Problems, throwIfProblems } from './problems.js';
 import { parseYamlFile, readTextFile } from './yaml-file.js';
 
 /** SCENARIO_KEYS are the top-level fields of a scenario. */
-export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults', 'drill'] as const;
+export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults', 'drill', 'start_at', 'faults_on'] as const;
 /** DEFAULT_SEED seeds a scenario that names no seed. */
 export const DEFAULT_SEED = 1;
 
@@ -64,6 +65,8 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const { target, targetProblems } = external ?? readEmbedded(f, request.model, mixModels(request));
   const faults = readFaults(f, { problems, durationScale: scale, runS: durationS, target });
   const drill = readDrill(f, scale);
+  const startAt = readStartAt(f);
+  const faultsOn = f.oneOf('faults_on', FAULTS_ON);
   // The request's model and version win over the target's; a target file may name them for any scenario.
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
@@ -85,7 +88,17 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
     faults,
     ...(drill !== undefined && { drill }),
     durationScale: scale,
+    ...(startAt !== undefined && { startAt }),
+    ...(faultsOn !== undefined && { faultsOn }),
   };
+}
+
+/** readStartAt reads `start_at` (ISO 8601 with a zone, or epoch ms) as ISO 8601 UTC. */
+function readStartAt(f: Fields): string | undefined {
+  if (!f.has('start_at')) return undefined;
+  const ms = parseStartAt(f.obj.start_at);
+  if (typeof ms === 'string') return void f.problem('start_at', ms);
+  return new Date(ms).toISOString();
 }
 
 /** loadScenario reads a scenario file and validates it into a Plan; `target` replaces the scenario's target. */

@@ -163,4 +163,8 @@ export interface Plan {
   drill?: DrillSpec;
   /** The --duration-scale the plan was made with (every duration is already multiplied by it). */
   durationScale: number;
+  /** The common start of a sharded run (scenario `start_at`, ISO 8601 UTC), written by the tool that launches the shards. */
+  startAt?: string;
+  /** Which shards of a sharded run fire the faults (scenario `faults_on`; absent: shard-0). */
+  faultsOn?: 'shard-0' | 'all';
 }

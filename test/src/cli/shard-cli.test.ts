@@ -1,0 +1,112 @@
+/**
+ * `gauntlet run --shard I/N` as a user runs it (the compiled CLI; `npm run build` first): two shards of one short
+ * scenario against one `gauntlet serve`, started together at a common --start-at, send exactly the unsharded
+ * plan's constant-rate requests between them, and each records its shard, clock offset and lateness; bad shard
+ * options are exit 2 with every problem named.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsFile } from '../../../src/results/results-schema.js';
+import { CLI, gauntlet, type Served, serveCli } from '../../helpers/cli.js';
+import { makeRepository, tinyMlpConfig } from '../../helpers/test-repo.js';
+
+const ports = ['--http-port', '0', '--grpc-port', '0', '--metrics-port', '0'];
+const REQUEST = 'request: {model: tiny, inputs: [{name: input, datatype: FP32, shape: [1, 16], data: random}]}';
+
+describe('gauntlet run --shard (compiled CLI)', () => {
+  let repo: string;
+  let dir: string;
+  let served: Served;
+  let scenario: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+    repo = makeRepository({ tiny: tinyMlpConfig('tiny') });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-shard-'));
+    served = await serveCli(['--model-repository', repo, ...ports]);
+    const port = Number(/:(\d+)$/.exec(served.lines.find((l) => l.startsWith('Started HTTPService'))!)![1]);
+    scenario = path.join(dir, 'sharded.yaml');
+    // 35 rps for 2 s: 70 evenly spaced requests, 35 to each shard; then a closed loop of 3 (2 + 1).
+    writeFileSync(
+      scenario,
+      `name: sharded\ntarget: {name: own, protocol: kserve-http, url: "http://127.0.0.1:${port}", model: tiny}\n${REQUEST}\nphases:\n  - {name: steady, duration: 2s, rate: 35}\n  - {name: loop, duration: 1s, concurrency: 3}\n`,
+    );
+  });
+  afterAll(async () => {
+    if (served) {
+      served.child.kill('SIGTERM');
+      await served.exited;
+    }
+    if (repo) rmSync(repo, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two shards at a common start send the unsharded count exactly and record shard, clock and lateness', async () => {
+    // Far enough ahead for both processes to start, warm up and read their clocks (about 3 s) on a busy machine.
+    const startAt = new Date(Date.now() + 9000).toISOString();
+    const outs = [0, 1].map((i) => path.join(dir, `shard-${i}`));
+    const ran = await Promise.all(outs.map((out, i) => gauntlet(['run', scenario, '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--exit-zero'])));
+    for (const r of ran) expect(r.code, r.stderr + r.stdout).toBe(0);
+    const results = outs.map((out) => JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile);
+    const steady = results.map((r) => r.phases.find((p) => p.name === 'steady')!);
+    expect(steady.map((p) => p.scheduled)).toEqual([35, 35]);
+    expect(steady[0]!.sent + steady[1]!.sent).toBe(70);
+    results.forEach((r, i) => {
+      expect(r.shard).toMatchObject({ index: i, count: 2, startAt, faults: i === 0 });
+      expect(r.shard!.runId).toMatch(/^[0-9a-f]{16}$/);
+      expect(r.shard!.lateMs).toBeGreaterThanOrEqual(0);
+      expect(r.shard!.clock.method).toBe('date-header');
+      expect(r.shard!.clock.reference).toMatch(/\/v2\/health\/ready$/);
+      // The server is on this machine: its clock is ours, within the bracket and Node's cached Date (refreshed by a timer).
+      expect(Math.abs(r.shard!.clock.offsetMs!)).toBeLessThan(r.shard!.clock.uncertaintyMs! + 20);
+      // Seconds count from the common start: the second 0 row of each shard is the same wall-clock second.
+      expect(r.intervals[0]!.t).toBe(0);
+      expect(readFileSync(path.join(outs[i]!, 'latency.hlog'), 'utf8')).toContain(`#[StartTime: ${(Date.parse(startAt) / 1000).toFixed(3)}`);
+    });
+    expect(results[0]!.shard!.runId).toBe(results[1]!.shard!.runId);
+    expect(results[1]!.faults).toEqual([]);
+  }, 60_000);
+
+  it('--dry-run describes the shard’s share', async () => {
+    const r = await gauntlet(['run', scenario, '--shard', '1/2', '--start-at', '1700000000000', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Shard 1 of 2 (0-based): common start 2023-11-14T22:13:20.000Z; does not fire the faults');
+    expect(r.stdout).toMatch(/steady: the shape's rate \/ 2, arrivals k ≡ 1 \(mod 2\).*: 35 requests/);
+    expect(r.stdout).toContain('loop: 1 of 3 concurrent (closed loop)');
+  });
+
+  it.each([
+    [['--shard', '4/3'], '--shard: the shard index 4 must be below the shard count 3'],
+    [['--shard', '0/0'], '--shard: the shard count must be an integer from 1 to 1000, got "0"'],
+    [['--shard=-1/2'], '--shard: the shard index must be an integer from 0 (0-based), got "-1"'],
+    [['--shard', '1.5/3'], '--shard: the shard index must be an integer from 0 (0-based), got "1.5"'],
+    [['--shard', '3'], '--shard: must be I/N'],
+    [['--shard', '0/2'], '--start-at: a sharded run (2 shards) needs a common start time'],
+    [['--shard', '0/2', '--start-at', '2020-01-01T00:00:00Z'], "in the past, more than the first phase's 2 s"],
+    [['--shard', '0/2', '--start-at', '2999-01-01T00:00:00Z'], 'more than 24 h ahead'],
+    [['--shard', '0/2', '--start-at', 'tomorrow'], '--start-at: must be ISO 8601 with a zone'],
+    [['--shards', '3'], '--shards: needs --shard I/N, or JOB_COMPLETION_INDEX'],
+  ])('%j is exit 2: %s', async (args, message) => {
+    const r = await gauntlet(['run', scenario, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('takes the index from JOB_COMPLETION_INDEX and refuses an index out of range from it', async () => {
+    const ok = await gauntlet(['run', scenario, '--shards', '2', '--start-at', '1700000000000', '--dry-run'], undefined, { JOB_COMPLETION_INDEX: '1' });
+    expect(ok.stdout).toContain('Shard 1 of 2');
+    const bad = await gauntlet(['run', scenario, '--start-at', '1700000000000', '--dry-run'], undefined, { JOB_COMPLETION_INDEX: '5', GAUNTLET_SHARDS: '2' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('JOB_COMPLETION_INDEX: the shard index 5 must be below the shard count 2');
+  });
+
+  it('refuses to shard the embedded target', async () => {
+    const embedded = path.join(dir, 'embedded.yaml');
+    writeFileSync(embedded, `name: e\n${REQUEST}\nphases:\n  - {name: p, duration: 1s, rate: 5}\n`);
+    const r = await gauntlet(['run', embedded, '--shard', '0/2', '--start-at', String(Date.now() + 5000), '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('target: a sharded run needs an external target');
+  });
+});
