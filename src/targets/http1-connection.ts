@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { httpCode, transportCode } from './failures.js';
-import { deliver, failJob, type Job, KEEP_ALL } from './http1-job.js';
+import { deliver, failJob, type Job, KEEP_ALL, type StreamHandler } from './http1-job.js';
 import { COMPLETE, MALFORMED, ResponseParser } from './http1-parser.js';
 import tls from 'node:tls';
 
@@ -67,7 +67,6 @@ export class Http1Connection {
   /** start writes a job's request; the connection's timer restarts, so it fires only if this job takes timeoutMs. */
   start(job: Job): void {
     this.job = job;
-    job.conn = this;
     this.firstByteUs = 0;
     const stream = job.stream;
     if (stream === null) {
@@ -86,11 +85,12 @@ export class Http1Connection {
     if (first && stream !== null) stream.onSent();
   }
 
-  /** abort closes the connection if it still carries `job`, without a word to the job (whose handler has ended it). */
-  abort(job: Job): void {
-    if (this.job !== job) return;
+  /** abort closes the connection if it carries `job` now, without a word to the job (whose handler has ended it). */
+  abort(job: Job): boolean {
+    if (this.job !== job) return false;
     this.job = null;
     this.destroy();
+    return true;
   }
 
   /** cancel resolves the outstanding job (if any) as CANCELLED and closes the connection. */
@@ -146,7 +146,7 @@ export class Http1Connection {
   };
 
   /** readStream parses a streamed job's bytes, handing over its head and 2xx body chunks; the handler may abort us meanwhile. */
-  private readStream(job: Job, stream: NonNullable<Job['stream']>, n: number, buf: Buffer): void {
+  private readStream(job: Job, stream: StreamHandler, n: number, buf: Buffer): void {
     const at = nowUs();
     if (this.firstByteUs === 0) this.firstByteUs = at;
     const p = this.parser;
@@ -183,7 +183,7 @@ export class Http1Connection {
   }
 
   /** completeStream ends a streamed job's complete response (a non-2xx body kept for its message). */
-  private completeStream(job: Job, stream: NonNullable<Job['stream']>, reusable: boolean): void {
+  private completeStream(job: Job, stream: StreamHandler, reusable: boolean): void {
     const p = this.parser;
     const errorBody = p.status >= 200 && p.status < 300 ? undefined : Buffer.concat(p.body);
     this.job = null;

@@ -2,10 +2,9 @@
  * One request of an Http1Pool from send() until its end is delivered: a Job, and the two ways it ends. A counted
  * or kept job (send, fetch) resolves with an Outcome or an HttpResponse once the response is whole; a streamed job
  * hands its response to a StreamHandler as it arrives (head, then body chunks, then one end), and its handler owns
- * its timeouts (it may abort the connection at any time).
+ * its timeouts (it may end the job at any time with the pool's withdraw or abort).
  */
 import { nowUs, type Outcome } from './client.js';
-import type { Http1Connection } from './http1-connection.js';
 
 /** HttpResponse is an outcome with its response kept, as `fetch` returns it (used by `check()`). */
 export interface HttpResponse {
@@ -44,8 +43,6 @@ export class Job {
   /** Fails the job as TIMEOUT if it is still waiting for a connection timeoutMs after it began to wait. */
   waitTimer: NodeJS.Timeout | null = null;
   retried = false;
-  /** The connection that carries (or last carried) the job; null until it is written. */
-  conn: Http1Connection | null = null;
   resolve: (v: Outcome | HttpResponse) => void = noop;
   constructor(
     readonly payload: Buffer,

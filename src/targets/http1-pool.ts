@@ -2,9 +2,9 @@
  * Http1Pool: a minimal, fast HTTP/1.1 client for one host:port. Keep-alive connections (http1-connection.ts) carry
  * one request at a time (no pipelining); the pool opens them as needed up to a limit, queues requests beyond it
  * (failing as TIMEOUT those that wait timeoutMs for a connection) and keeps the first distinct failures. Every
- * failure resolves as an Outcome with a stable code; nothing here rejects or throws after construction. `stream`
- * hands a response to a StreamHandler as it arrives instead (the openai client's token streams), over the same
- * connections.
+ * failure resolves as an Outcome with a stable code; nothing here rejects or throws after construction. A streamed
+ * job (http1-job.ts) has its response handed to a StreamHandler as it arrives instead (the openai client's token
+ * streams), over the same connections.
  */
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import type { ErrorSamples } from './failures.js';
@@ -74,6 +74,11 @@ export class Http1Pool implements ConnectionOwner {
     return true;
   }
 
+  /** abort closes the connection that carries `job` now, if any, without a word to the job (a streamed job's handler ended it). */
+  abort(job: Job): void {
+    for (const conn of this.live) if (conn.abort(job)) return;
+  }
+
   /** close destroys every connection; outstanding and waiting requests resolve as CANCELLED. */
   async close(): Promise<void> {
     this.closed = true;
@@ -92,7 +97,7 @@ export class Http1Pool implements ConnectionOwner {
   /**
    * dispatch starts a job on an idle connection, a new one, or queues it. A streamed job (one with a StreamHandler)
    * gets its response as it arrives; its handler owns its timeouts (the pool sets none, no wait limit either) and
-   * ends it early with `withdraw` (still waiting) or `job.conn.abort(job)` (written: the connection is closed).
+   * ends it early with `withdraw` (still waiting) or `abort` (written: its connection is closed).
    */
   dispatch(job: Job): void {
     if (this.closed) return failJob(job, 'CANCELLED', 'the client was closed');

@@ -8,10 +8,10 @@
  */
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { httpCode } from './failures.js';
-import { headerValue } from './http1-request.js';
-import { httpErrorText } from './openai-body.js';
 import { Job, type StreamEnd, type StreamHandler } from './http1-job.js';
 import type { Http1Pool } from './http1-pool.js';
+import { headerValue } from './http1-request.js';
+import { httpErrorText } from './openai-body.js';
 import { type TokenCounter, TokenStream } from './openai-sse.js';
 
 /** ExchangeResult is an exchange's outcome and, for a failure, its message (check() shows it; send() samples it). */
@@ -133,7 +133,7 @@ export class OpenAiExchange implements StreamHandler {
     this.ended = true;
     clearTimeout(this.totalTimer);
     if (this.gapTimer !== null) clearTimeout(this.gapTimer);
-    if (abort) this.job.conn?.abort(this.job);
+    if (abort) this.s.pool.abort(this.job);
     const sentUs = this.job.sentUs === 0 ? this.queuedUs : this.job.sentUs;
     const outcome: Outcome = { code, sentUs, doneUs, bytes: this.bytes };
     if (this.firstByteUs !== undefined) outcome.firstByteUs = this.firstByteUs;

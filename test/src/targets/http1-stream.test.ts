@@ -87,7 +87,7 @@ describe('Http1Pool streamed jobs', () => {
     const p = pool(server.port);
     let job: Job | null = null;
     const aborted = new Promise<void>((done) => {
-      job = stream(p, server.port, new Recorder(() => (job!.conn!.abort(job!), done())));
+      job = stream(p, server.port, new Recorder(() => (p.abort(job!), done())));
     });
     await aborted;
     expect(p.openConnections).toBe(0);
