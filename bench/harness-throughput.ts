@@ -4,6 +4,9 @@
  *    same connection count, each pinned to one core, the target on the other (>= 1.0x), alternated A/B;
  * 2. open loop at 50 % and 80 % of gauntlet's closed-loop maximum: send lag p50 and p99 (p99 < 1 ms at 80 %).
  * Run: `npm run build && node dist/bench/harness-throughput.js` (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS).
+ * With BENCH_BASELINE_DIST=<another build's dist folder>, the closed loop alternates that build's gauntlet with this
+ * one instead of autocannon (a change to the client measured against the code before it, in the same run), and the
+ * open loop is left out.
  */
 import { PARENT_PID_ENV } from '../reference-server/core/parent-watch.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,6 +20,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const dist = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(dist, 'src/cli/main.js');
+const BASELINE_DIST = process.env['BENCH_BASELINE_DIST'];
+const OTHER = BASELINE_DIST === undefined ? 'autocannon' : 'baseline build';
 const TARGET_CORE = '0';
 const CLIENT_CORE = '1';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-hb-'));
@@ -58,15 +63,23 @@ function scenario(port: number, phase: string): string {
   return file;
 }
 
-function gauntlet(port: number, phase: string): { results: { phases: { throughputRps: number; errors: Record<string, number>; sendLagUs: { p50: number; p99: number }; lateSends: number; sent: number }[] }; cpuS: number } {
+function gauntlet(port: number, phase: string, cli = CLI): { results: { phases: { throughputRps: number; errors: Record<string, number>; sendLagUs: { p50: number; p99: number }; lateSends: number; sent: number }[] }; cpuS: number } {
   const out = path.join(tmp, `run-${Math.random().toString(36).slice(2)}`);
-  const { cpuS } = timed([process.execPath, CLI, 'run', scenario(port, phase), '--out', out, '--workers', '1', '--exit-zero']);
+  const { cpuS } = timed([process.execPath, cli, 'run', scenario(port, phase), '--out', out, '--workers', '1', '--exit-zero']);
   return { results: JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')), cpuS };
 }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** baseline is the closed loop of the baseline build's gauntlet (BENCH_BASELINE_DIST), measured like this one's. */
+function baseline(port: number): Measured {
+  const gr = gauntlet(port, `{name: closed, duration: ${SECONDS}s, concurrency: ${CONNECTIONS}}`, path.join(BASELINE_DIST!, 'src/cli/main.js'));
+  const p = gr.results.phases[0]!;
+  if (Object.keys(p.errors).length) throw new Error(`baseline gauntlet saw errors: ${JSON.stringify(p.errors)}`);
+  return { rps: p.throughputRps, cpuS: gr.cpuS };
 }
 
 async function main(): Promise<void> {
@@ -80,16 +93,17 @@ async function main(): Promise<void> {
       const p = gr.results.phases[0]!;
       if (Object.keys(p.errors).length) throw new Error(`gauntlet saw errors: ${JSON.stringify(p.errors)}`);
       g.push({ rps: p.throughputRps, cpuS: gr.cpuS });
-      a.push(autocannon(target.port));
-      console.log(`round ${round + 1}: gauntlet ${g[round]!.rps.toFixed(0)}/s (${g[round]!.cpuS.toFixed(1)} CPU s), autocannon ${a[round]!.rps.toFixed(0)}/s (${a[round]!.cpuS.toFixed(1)} CPU s)`);
+      a.push(BASELINE_DIST === undefined ? autocannon(target.port) : baseline(target.port));
+      console.log(`round ${round + 1}: gauntlet ${g[round]!.rps.toFixed(0)}/s (${g[round]!.cpuS.toFixed(1)} CPU s), ${OTHER} ${a[round]!.rps.toFixed(0)}/s (${a[round]!.cpuS.toFixed(1)} CPU s)`);
     }
     const gRps = median(g.map((x) => x.rps));
     const aRps = median(a.map((x) => x.rps));
     const gPer = median(g.map((x) => x.rps * SECONDS / x.cpuS));
     const aPer = median(a.map((x) => x.rps * SECONDS / x.cpuS));
-    console.log('\n| comparison | gauntlet | autocannon | ratio | target |\n|---|---|---|---|---|');
-    console.log(`| closed loop, ${CONNECTIONS} connections, one core each (median of ${ROUNDS}) | ${gRps.toFixed(0)}/s | ${aRps.toFixed(0)}/s | ${(gRps / aRps).toFixed(2)}x | >= 1.0 |`);
+    console.log(`\n| comparison | gauntlet | ${OTHER} | ratio | target |\n|---|---|---|---|---|`);
+    console.log(`| closed loop, ${CONNECTIONS} connections, one core each (median of ${ROUNDS}) | ${gRps.toFixed(0)}/s | ${aRps.toFixed(0)}/s | ${(gRps / aRps).toFixed(2)}x | ${BASELINE_DIST === undefined ? '>= 1.0' : ''} |`);
     console.log(`| requests per client CPU-second (whole process, start-up included) | ${gPer.toFixed(0)} | ${aPer.toFixed(0)} | ${(gPer / aPer).toFixed(2)}x | |`);
+    if (BASELINE_DIST !== undefined) return;
     console.log('\n| open loop | rate | sent | send lag p50 µs | send lag p99 µs | sends > 1 ms late | target |\n|---|---|---|---|---|---|---|');
     for (const share of [0.5, 0.8]) {
       const rate = Math.round(gRps * share);

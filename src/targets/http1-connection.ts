@@ -1,50 +1,24 @@
 /**
  * Http1Connection: one keep-alive HTTP/1.1 connection of an Http1Pool and the request it carries now. It writes a
  * pre-serialised request with one socket write, feeds the response to its reusable parser straight from one shared
- * read buffer, and turns every ending (complete, malformed, timeout, hang-up, cancel) into an Outcome.
+ * read buffer, and turns every ending (complete, malformed, timeout, hang-up, cancel) into an Outcome. A streamed
+ * job (http1-job.ts) is read the same way, but its head and body chunks go to its handler as they arrive, its
+ * handler's timers replace the connection's, and it ends through the handler's onEnd.
  */
 import net from 'node:net';
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { httpCode, transportCode } from './failures.js';
+import { deliver, failJob, type Job, KEEP_ALL, type StreamHandler } from './http1-job.js';
 import { COMPLETE, MALFORMED, ResponseParser } from './http1-parser.js';
 import tls from 'node:tls';
 
-/** HttpResponse is an outcome with its response kept, as `fetch` returns it (used by `check()`). */
-export interface HttpResponse {
-  outcome: Outcome;
-  status: number;
-  /** The status line and headers, CRLF-separated ('' when no response arrived). */
-  head: string;
-  body: Buffer;
-  /** Why no response arrived, for failures without one ('' otherwise). */
-  error: string;
-}
-
-/** Body bytes kept for `fetch`: all of them. */
-const KEEP_ALL = Number.MAX_SAFE_INTEGER;
+export type { HttpResponse } from './http1-job.js';
 
 // Every socket reads into this one buffer: libuv fills it and calls back synchronously, so no two reads overlap.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/** Job is one request, from send() until its outcome is delivered (possibly through the wait queue or a retry). */
-export class Job {
-  sentUs = 0;
-  /** When the job began waiting for a free connection (0: it never waited). */
-  queuedUs = 0;
-  /** Fails the job as TIMEOUT if it is still waiting for a connection timeoutMs after it began to wait. */
-  waitTimer: NodeJS.Timeout | null = null;
-  retried = false;
-  resolve: (v: Outcome | HttpResponse) => void = noop;
-  constructor(
-    readonly payload: Buffer,
-    readonly noBody: boolean,
-    readonly keep: boolean,
-    /** With `keep`: the most body bytes kept (the rest is counted in `bytes`, not kept). */
-    readonly keepBytes: number = KEEP_ALL,
-  ) {}
-}
-
-function noop(): void {}
+/** STREAM_ERROR_BODY_BYTES is how much of a streamed job's non-2xx body is kept (for its handler's message). */
+const STREAM_ERROR_BODY_BYTES = 64 * 1024;
 
 /** ConnectionOwner is what a connection needs of its pool. */
 export interface ConnectionOwner {
@@ -66,15 +40,17 @@ export interface ConnectionOwner {
 export class Http1Connection {
   readonly socket: net.Socket;
   private readonly parser = new ResponseParser();
-  private readonly timer: NodeJS.Timeout;
+  /** The request timeout of a counted or kept job (made at the first one: a streamed job's handler has its own). */
+  private timer: NodeJS.Timeout | null = null;
   private job: Job | null = null;
   private firstByteUs = 0;
+  private headSeen = false;
   private served = 0;
   private err: Error | null = null;
   private dead = false;
 
   constructor(private readonly pool: ConnectionOwner) {
-    const { host, port, timeoutMs, tls: secure } = pool.opts;
+    const { host, port, tls: secure } = pool.opts;
     if (secure === undefined) {
       this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.onRead } });
     } else {
@@ -86,18 +62,35 @@ export class Http1Connection {
     }
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
-    this.timer = setTimeout(this.onTimeout, timeoutDelayMs(timeoutMs));
-    this.timer.unref();
   }
 
   /** start writes a job's request; the connection's timer restarts, so it fires only if this job takes timeoutMs. */
   start(job: Job): void {
     this.job = job;
     this.firstByteUs = 0;
-    this.parser.reset(job.keep ? job.keepBytes : 0, job.keep ? job.keepBytes : this.pool.errorBodyBytes(), job.noBody);
-    if (job.sentUs === 0) job.sentUs = nowUs();
-    this.timer.refresh();
+    const stream = job.stream;
+    if (stream === null) {
+      this.parser.reset(job.keep ? job.keepBytes : 0, job.keep ? job.keepBytes : this.pool.errorBodyBytes(), job.noBody);
+      if (this.timer === null) {
+        this.timer = setTimeout(this.onTimeout, timeoutDelayMs(this.pool.opts.timeoutMs));
+        this.timer.unref();
+      } else this.timer.refresh();
+    } else {
+      this.headSeen = false;
+      this.parser.reset(KEEP_ALL, STREAM_ERROR_BODY_BYTES, false);
+    }
+    const first = job.sentUs === 0;
+    if (first) job.sentUs = nowUs();
     this.socket.write(job.payload);
+    if (first && stream !== null) stream.onSent();
+  }
+
+  /** abort closes the connection if it carries `job` now, without a word to the job (whose handler has ended it). */
+  abort(job: Job): boolean {
+    if (this.job !== job) return false;
+    this.job = null;
+    this.destroy();
+    return true;
   }
 
   /** cancel resolves the outstanding job (if any) as CANCELLED and closes the connection. */
@@ -105,7 +98,7 @@ export class Http1Connection {
     const job = this.job;
     this.job = null;
     this.destroy();
-    if (job !== null) deliver(job, failure(job, 'CANCELLED', this.firstByteUs), null, 'the client was closed');
+    if (job !== null) failJob(job, 'CANCELLED', 'the client was closed', this.firstByteUs);
   }
 
   private readonly onRead = (n: number, buf: Buffer): boolean => {
@@ -113,6 +106,10 @@ export class Http1Connection {
     if (job === null) {
       this.destroy(); // bytes nobody asked for: the connection cannot be trusted any more
       return false;
+    }
+    if (job.stream !== null) {
+      this.readStream(job, job.stream, n, buf);
+      return true;
     }
     if (this.firstByteUs === 0) this.firstByteUs = nowUs();
     const r = this.parser.execute(buf, n);
@@ -140,15 +137,39 @@ export class Http1Connection {
     }
     const message = this.err?.message ?? (this.firstByteUs === 0 ? 'the server closed the connection without answering' : 'the server closed the connection in the middle of the response');
     this.pool.record(code, 0, null, message);
-    deliver(job, failure(job, code, this.firstByteUs, this.parser.bodyBytes), null, message);
+    failJob(job, code, message, this.firstByteUs, this.parser.bodyBytes);
   };
 
   private readonly onTimeout = (): void => {
     const job = this.job;
-    if (job !== null) this.fail(job, 'TIMEOUT', `no complete response within ${this.pool.opts.timeoutMs} ms`);
+    if (job !== null && job.stream === null) this.fail(job, 'TIMEOUT', `no complete response within ${this.pool.opts.timeoutMs} ms`);
   };
 
+  /** readStream parses a streamed job's bytes, handing over its head and 2xx body chunks; the handler may abort us meanwhile. */
+  private readStream(job: Job, stream: StreamHandler, n: number, buf: Buffer): void {
+    const at = nowUs();
+    if (this.firstByteUs === 0) this.firstByteUs = at;
+    const p = this.parser;
+    const r = p.execute(buf, n);
+    if (!this.headSeen && p.status > 0) {
+      this.headSeen = true;
+      stream.onHead(p.status, p.head, at);
+    }
+    if (p.status >= 200 && p.status < 300 && p.body.length > 0) {
+      const parts = p.body;
+      p.body = [];
+      for (const part of parts) {
+        if (this.job !== job) return;
+        stream.onBody(part, at);
+      }
+    }
+    if (this.job !== job) return;
+    if (r === COMPLETE) this.complete(job, p.keepAlive && p.trailing === 0);
+    else if (r === MALFORMED) this.fail(job, 'BAD_RESPONSE', `malformed HTTP response: ${p.error}`);
+  }
+
   private complete(job: Job, reusable: boolean): void {
+    if (job.stream !== null) return this.completeStream(job, job.stream, reusable);
     const p = this.parser;
     const code = httpCode(p.status);
     const outcome: Outcome = { code, sentUs: job.sentUs, firstByteUs: this.firstByteUs, doneUs: nowUs(), bytes: p.bodyBytes };
@@ -161,30 +182,29 @@ export class Http1Connection {
     deliver(job, outcome, kept);
   }
 
+  /** completeStream ends a streamed job's complete response (a non-2xx body kept for its message). */
+  private completeStream(job: Job, stream: StreamHandler, reusable: boolean): void {
+    const p = this.parser;
+    const errorBody = p.status >= 200 && p.status < 300 ? undefined : Buffer.concat(p.body);
+    this.job = null;
+    this.served++;
+    if (reusable && !this.pool.closed) this.pool.release(this);
+    else this.destroy();
+    stream.onEnd(errorBody === undefined ? { kind: 'complete' } : { kind: 'complete', errorBody });
+  }
+
   private fail(job: Job, code: string, message: string): void {
     this.job = null;
     this.destroy();
     this.pool.record(code, 0, null, message);
-    deliver(job, failure(job, code, this.firstByteUs, this.parser.bodyBytes), null, message);
+    failJob(job, code, message, this.firstByteUs, this.parser.bodyBytes);
   }
 
   private destroy(): void {
     if (this.dead) return;
     this.dead = true;
-    clearTimeout(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.socket.destroy();
     this.pool.forget(this);
   }
-}
-
-/** failure is the outcome of a job that got no (complete) response. */
-export function failure(job: Job, code: string, firstByteUs = 0, bytes = 0): Outcome {
-  const sentUs = job.sentUs === 0 ? nowUs() : job.sentUs;
-  return { code, sentUs, firstByteUs: firstByteUs === 0 ? undefined : firstByteUs, doneUs: nowUs(), bytes };
-}
-
-/** deliver resolves a job: with the outcome, or with the kept response for `fetch`. */
-export function deliver(job: Job, outcome: Outcome, kept: HttpResponse | null, error = ''): void {
-  if (!job.keep) return job.resolve(outcome);
-  job.resolve(kept ?? { outcome, status: 0, head: '', body: Buffer.alloc(0), error });
 }

@@ -2,14 +2,17 @@
  * Http1Pool: a minimal, fast HTTP/1.1 client for one host:port. Keep-alive connections (http1-connection.ts) carry
  * one request at a time (no pipelining); the pool opens them as needed up to a limit, queues requests beyond it
  * (failing as TIMEOUT those that wait timeoutMs for a connection) and keeps the first distinct failures. Every
- * failure resolves as an Outcome with a stable code; nothing here rejects or throws after construction.
+ * failure resolves as an Outcome with a stable code; nothing here rejects or throws after construction. A streamed
+ * job (http1-job.ts) has its response handed to a StreamHandler as it arrives instead (the openai client's token
+ * streams), over the same connections.
  */
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import type { ErrorSamples } from './failures.js';
-import { type ConnectionOwner, deliver, failure, Http1Connection, type HttpResponse, Job } from './http1-connection.js';
+import { type ConnectionOwner, Http1Connection } from './http1-connection.js';
+import { failJob, type HttpResponse, Job, KEEP_ALL } from './http1-job.js';
 import type tls from 'node:tls';
 
-export type { HttpResponse } from './http1-connection.js';
+export type { HttpResponse } from './http1-job.js';
 
 /** PoolOptions configures a pool. */
 export interface PoolOptions {
@@ -55,11 +58,25 @@ export class Http1Pool implements ConnectionOwner {
   }
 
   /** fetch is `send` keeping the response (status, head, and the body up to keepBytes; `outcome.bytes` counts all of it). */
-  fetch(payload: Buffer, noBody = false, keepBytes = Number.MAX_SAFE_INTEGER): Promise<HttpResponse> {
+  fetch(payload: Buffer, noBody = false, keepBytes = KEEP_ALL): Promise<HttpResponse> {
     const job = new Job(payload, noBody, true, keepBytes);
     const p = new Promise<Outcome | HttpResponse>((resolve) => (job.resolve = resolve));
     this.dispatch(job);
     return p as Promise<HttpResponse>;
+  }
+
+  /** withdraw takes a job out of the wait queue (its handler's time ran out first); false if it was not waiting. */
+  withdraw(job: Job): boolean {
+    const i = this.waiting.indexOf(job);
+    if (i < 0) return false;
+    this.waiting.splice(i, 1);
+    stopWaiting(job);
+    return true;
+  }
+
+  /** abort closes the connection that carries `job` now, if any, without a word to the job (a streamed job's handler ended it). */
+  abort(job: Job): void {
+    for (const conn of this.live) if (conn.abort(job)) return;
   }
 
   /** close destroys every connection; outstanding and waiting requests resolve as CANCELLED. */
@@ -72,20 +89,26 @@ export class Http1Pool implements ConnectionOwner {
     }
     for (const job of this.waiting.splice(0)) {
       stopWaiting(job);
-      deliver(job, failure(job, 'CANCELLED'), null, 'the client was closed');
+      failJob(job, 'CANCELLED', 'the client was closed');
     }
     await Promise.all(closing);
   }
 
-  /** dispatch starts a job on an idle connection, a new one, or queues it. */
+  /**
+   * dispatch starts a job on an idle connection, a new one, or queues it. A streamed job (one with a StreamHandler)
+   * gets its response as it arrives; its handler owns its timeouts (the pool sets none, no wait limit either) and
+   * ends it early with `withdraw` (still waiting) or `abort` (written: its connection is closed).
+   */
   dispatch(job: Job): void {
-    if (this.closed) return deliver(job, failure(job, 'CANCELLED'), null, 'the client was closed');
+    if (this.closed) return failJob(job, 'CANCELLED', 'the client was closed');
     let conn = this.idle.pop();
     if (conn === undefined) {
       if (this.live.size >= this.opts.maxConnections) {
         job.queuedUs = nowUs();
-        job.waitTimer = setTimeout(this.expire, timeoutDelayMs(this.opts.timeoutMs), job);
-        job.waitTimer.unref();
+        if (job.stream === null) {
+          job.waitTimer = setTimeout(this.expire, timeoutDelayMs(this.opts.timeoutMs), job);
+          job.waitTimer.unref();
+        }
         this.waiting.push(job);
         return;
       }
@@ -143,7 +166,7 @@ export class Http1Pool implements ConnectionOwner {
     job.sentUs = job.queuedUs;
     const message = `no connection was free within ${this.opts.timeoutMs} ms`;
     this.record('TIMEOUT', 0, null, message);
-    deliver(job, failure(job, 'TIMEOUT'), null, message);
+    failJob(job, 'TIMEOUT', message);
   };
 
   private open(): Http1Connection {

@@ -7,11 +7,11 @@
 import { GauntletError } from '../errors.js';
 import type { Outcome } from './client.js';
 import { checkFailed, ErrorSamples, type ErrorSample } from './failures.js';
+import { Http1Pool } from './http1-pool.js';
 import { parseHttpUrl } from './http1-request.js';
 import type { LlmPrompt, OpenAiOptions, PromptSource } from './llm-spec.js';
 import { modelOfTarget, OpenAiBodyBuilder } from './openai-body.js';
 import { type ExchangeResult, type ExchangeSettings, OpenAiExchange } from './openai-exchange.js';
-import { StreamPool } from './openai-pool.js';
 import type { TargetClient } from './registry.js';
 import { requestHeaders } from './target-headers.js';
 import { connectionLimit, type TargetSpec } from './target-spec.js';
@@ -26,7 +26,7 @@ const CHECK_TEXT = 'Say hello.';
 /** OpenAiClient sends prompts to one openai target. */
 export class OpenAiClient implements TargetClient {
   private readonly samples = new ErrorSamples();
-  private readonly pool: StreamPool;
+  private readonly pool: Http1Pool;
   private readonly builder: OpenAiBodyBuilder;
   private readonly settings: ExchangeSettings;
   private readonly label: string;
@@ -40,10 +40,12 @@ export class OpenAiClient implements TargetClient {
     const model = modelOfTarget(target.name, target.model);
     const endpoint = parseHttpUrl(target.url, `target ${target.name}: url`);
     this.builder = new OpenAiBodyBuilder(endpoint, model, options, requestHeaders(target));
-    this.pool = new StreamPool({
+    // No error samples in the pool: each exchange says what went wrong (send() samples it here).
+    this.pool = new Http1Pool({
       host: endpoint.host,
       port: endpoint.port,
       maxConnections: connectionLimit(target),
+      timeoutMs: target.timeoutMs,
       ...(endpoint.secure && { tls: tlsOptions(target, endpoint.host, 'http/1.1') ?? {} }),
     });
     this.settings = { pool: this.pool, counter: prompts, timeoutMs: target.timeoutMs, tokenTimeoutMs: options.stream ? options.tokenTimeoutMs : 0 };
@@ -87,9 +89,7 @@ export class OpenAiClient implements TargetClient {
   }
 
   private exchange(prompt: LlmPrompt): Promise<ExchangeResult> {
-    const ex = new OpenAiExchange(this.builder.request(prompt), this.settings, prompt.inputTokens, prompt.maxTokens);
-    this.pool.dispatch(ex);
-    return ex.result;
+    return new OpenAiExchange(this.builder.request(prompt), this.settings, prompt.inputTokens, prompt.maxTokens).result;
   }
 }
 

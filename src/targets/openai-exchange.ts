@@ -3,13 +3,15 @@
  * timers (the whole request, timeoutMs, from send(); the gap between chunks, tokenTimeoutMs, from the write and
  * restarted at each event of a stream), reads the answer with a TokenStream, and turns every ending into exactly
  * one Outcome: OK, HTTP_<status>, STREAM_ERROR, STREAM_ABORTED, STREAM_TIMEOUT, TIMEOUT, BAD_RESPONSE, CANCELLED or
- * a socket code. Tokens received before a failure are still reported.
+ * a socket code. Tokens received before a failure are still reported. It is the StreamHandler of its request in
+ * the target's Http1Pool, which reads the response and reuses the connection only after a clean end.
  */
 import { nowUs, type Outcome, timeoutDelayMs } from './client.js';
 import { httpCode } from './failures.js';
+import { Job, type StreamEnd, type StreamHandler } from './http1-job.js';
+import type { Http1Pool } from './http1-pool.js';
 import { headerValue } from './http1-request.js';
 import { httpErrorText } from './openai-body.js';
-import type { Exchange, ExchangeEnd, StreamConnection, StreamPool } from './openai-pool.js';
 import { type TokenCounter, TokenStream } from './openai-sse.js';
 
 /** ExchangeResult is an exchange's outcome and, for a failure, its message (check() shows it; send() samples it). */
@@ -20,7 +22,7 @@ export interface ExchangeResult {
 
 /** ExchangeSettings are what every exchange of a client shares. */
 export interface ExchangeSettings {
-  pool: StreamPool;
+  pool: Http1Pool;
   counter: TokenCounter;
   timeoutMs: number;
   /** The between-chunks limit of a stream; 0 for a non-streamed answer (only timeoutMs applies). */
@@ -28,10 +30,7 @@ export interface ExchangeSettings {
 }
 
 /** OpenAiExchange is one request in flight; `result` resolves once, never rejects. */
-export class OpenAiExchange implements Exchange {
-  sentUs = 0;
-  retried = false;
-  conn: StreamConnection | null = null;
+export class OpenAiExchange implements StreamHandler {
   readonly result: Promise<ExchangeResult>;
   private resolve: (r: ExchangeResult) => void = () => {};
   private readonly queuedUs = nowUs();
@@ -43,9 +42,10 @@ export class OpenAiExchange implements Exchange {
   private ended = false;
   private readonly totalTimer: NodeJS.Timeout;
   private gapTimer: NodeJS.Timeout | null = null;
+  private readonly job: Job;
 
   constructor(
-    readonly payload: Buffer,
+    payload: Buffer,
     private readonly s: ExchangeSettings,
     private readonly promptTokens: number,
     private readonly maxTokens: number,
@@ -53,6 +53,9 @@ export class OpenAiExchange implements Exchange {
     this.result = new Promise((r) => (this.resolve = r));
     this.totalTimer = setTimeout(this.onTotalTimeout, timeoutDelayMs(s.timeoutMs));
     this.totalTimer.unref();
+    // Assigned before dispatch: a closed pool ends the job at once (onEnd, then finish, reads it).
+    this.job = new Job(payload, false, false, 0, this);
+    s.pool.dispatch(this.job);
   }
 
   onSent(): void {
@@ -83,8 +86,7 @@ export class OpenAiExchange implements Exchange {
     }
   }
 
-  onEnd(end: ExchangeEnd): void {
-    this.conn = null;
+  onEnd(end: StreamEnd): void {
     const stream = this.stream;
     if (end.kind === 'failed') {
       if (end.code === 'CANCELLED' || stream === null) return this.finish(end.code, end.message, false);
@@ -104,7 +106,7 @@ export class OpenAiExchange implements Exchange {
   }
 
   private readonly onTotalTimeout = (): void => {
-    if (this.s.pool.withdraw(this)) this.sentUs = this.queuedUs; // it waited for a connection and was never sent
+    this.s.pool.withdraw(this.job); // one that waited for a connection and was never sent is timed from the wait
     if (this.stream?.finished === true) return this.lingered();
     const got = this.stream === null ? '' : ` (${this.stream.timing().outputTokens} tokens received)`;
     this.finish('TIMEOUT', `no complete answer within ${this.s.timeoutMs} ms${got}`, true);
@@ -131,9 +133,9 @@ export class OpenAiExchange implements Exchange {
     this.ended = true;
     clearTimeout(this.totalTimer);
     if (this.gapTimer !== null) clearTimeout(this.gapTimer);
-    if (abort && this.conn !== null) this.conn.abort();
-    this.conn = null;
-    const outcome: Outcome = { code, sentUs: this.sentUs === 0 ? this.queuedUs : this.sentUs, doneUs, bytes: this.bytes };
+    if (abort) this.s.pool.abort(this.job);
+    const sentUs = this.job.sentUs === 0 ? this.queuedUs : this.job.sentUs;
+    const outcome: Outcome = { code, sentUs, doneUs, bytes: this.bytes };
     if (this.firstByteUs !== undefined) outcome.firstByteUs = this.firstByteUs;
     if (this.stream !== null) outcome.tokens = this.stream.timing();
     this.resolve({ outcome, message });
