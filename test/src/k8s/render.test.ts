@@ -122,9 +122,9 @@ describe('gauntlet k8s render', () => {
   });
 
   it('lists every bad option at once (exit 2)', async () => {
-    const err = await renderLoad({ ...base, shards: 0, image: 'Bad Image', namespace: 'Not_A_Label', startAt: 'tomorrow', cpuPerShard: 0.5, resultsSize: 'lots' }, now, 'test').catch((e: unknown) => e as Error & { code: string });
-    expect(err.code).toBe('GAUNTLET_ERR_INVALID_ARGUMENT');
-    for (const opt of ['--shards', '--image', '--namespace', '--start-at', '--cpu-per-shard', '--results-size']) expect(err.message).toContain(`${opt}:`);
+    const err = await renderLoad({ ...base, shards: 0, image: 'Bad Image', namespace: 'Not_A_Label', startAt: 'tomorrow', cpuPerShard: 0.5, resultsSize: 'lots' }, now, 'test').then(() => undefined, (e: unknown) => e as Error & { code: string });
+    expect(err?.code).toBe('GAUNTLET_ERR_INVALID_ARGUMENT');
+    for (const opt of ['--shards', '--image', '--namespace', '--start-at', '--cpu-per-shard', '--results-size']) expect(err?.message).toContain(`${opt}:`);
   });
 
   it('refuses a scenario whose target is the embedded server (shards must share a target)', async () => {
