@@ -29,7 +29,8 @@ export function renderOptions(y: Argv): Argv<K8sRenderArgs> {
     .option('start-at', { type: 'string', describe: 'Start the shards at this time: ISO 8601 with a zone, or epoch ms' })
     .option('cpu-per-shard', { type: 'number', describe: `Whole cores each shard requests (default: ceil(shard peak rps / ${VALID_RPS_PER_CORE}), the rate one core sends punctually)` })
     .option('storage-class', { type: 'string', describe: 'StorageClass of the results volume (must offer ReadWriteMany; default: the cluster default)' })
-    .option('results-size', { type: 'string', default: '1Gi', describe: 'Size of the results volume' }) as unknown as Argv<K8sRenderArgs>;
+    .option('results-size', { type: 'string', default: '1Gi', describe: 'Size of the results volume' })
+    .option('results-access-mode', { choices: ['ReadWriteMany', 'ReadWriteOnce'] as const, default: 'ReadWriteMany' as const, describe: 'Access mode of the results volume: ReadWriteOnce only where every pod runs on one node (kind)' }) as unknown as Argv<K8sRenderArgs>;
 }
 
 /** stackOptions declares the options of `gauntlet k8s render-stack`. */
@@ -43,7 +44,7 @@ export function stackOptions(y: Argv): Argv<K8sStackArgs> {
 
 /** runRender writes the files of a sharded run and prints where they went. */
 export async function runRender(args: K8sRenderArgs, print: (line: string) => void): Promise<number> {
-  const command = ['gauntlet k8s render', args.scenario, '--shards', args.shards, '--image', args.image, '--namespace', args.namespace, ...(args.target ? ['--target', args.target] : []), ...(args.startAt ? ['--start-at', args.startAt] : ['--start-in', args.startIn ?? DEFAULT_START_IN]), ...(args.cpuPerShard ? ['--cpu-per-shard', args.cpuPerShard] : []), ...(args.storageClass ? ['--storage-class', args.storageClass] : []), '--results-size', args.resultsSize].join(' ');
+  const command = ['gauntlet k8s render', args.scenario, '--shards', args.shards, '--image', args.image, '--namespace', args.namespace, ...(args.target ? ['--target', args.target] : []), ...(args.startAt ? ['--start-at', args.startAt] : ['--start-in', args.startIn ?? DEFAULT_START_IN]), ...(args.cpuPerShard ? ['--cpu-per-shard', args.cpuPerShard] : []), ...(args.storageClass ? ['--storage-class', args.storageClass] : []), '--results-size', args.resultsSize, ...(args.resultsAccessMode && args.resultsAccessMode !== 'ReadWriteMany' ? ['--results-access-mode', args.resultsAccessMode] : [])].join(' ');
   const files = await renderLoad(args, new Date(), command);
   emit(files, args.out, print);
   return 0;

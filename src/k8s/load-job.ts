@@ -1,6 +1,6 @@
 /**
  * The objects of one sharded run on Kubernetes: the ConfigMap of the scenario's files, the results volume (a
- * ReadWriteMany PersistentVolumeClaim), the Indexed load Job (one pod per shard, all starting at the `--start-at`
+ * ReadWriteMany PersistentVolumeClaim by default), the Indexed load Job (one pod per shard, all starting at the `--start-at`
  * written here) and the merge Job that waits for every shard's results, merges them and writes the reports.
  */
 import type { Plan } from '../scenario/plan.js';
@@ -23,6 +23,8 @@ export interface LoadJobOptions {
   cpuPerShard?: number;
   storageClass?: string;
   resultsSize: string;
+  /** The results volume's access mode: ReadWriteMany, or ReadWriteOnce where every pod runs on one node. */
+  accessMode: 'ReadWriteMany' | 'ReadWriteOnce';
 }
 
 /** MOUNTS are where the pods see the scenario's files and the results volume. */
@@ -53,7 +55,7 @@ export function renderLoadObjects(plan: Plan, bundle: Bundle, o: LoadJobOptions)
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: meta(`${o.name}-results`, 'results'),
-    spec: { accessModes: ['ReadWriteMany'], ...(o.storageClass !== undefined && { storageClassName: o.storageClass }), resources: { requests: { storage: o.resultsSize } } },
+    spec: { accessModes: [o.accessMode], ...(o.storageClass !== undefined && { storageClassName: o.storageClass }), resources: { requests: { storage: o.resultsSize } } },
   };
   const volumes = [
     { name: 'scenario', configMap: { name: `${o.name}-scenario`, items: bundle.files.map((f) => ({ key: f.key, path: f.path })) } },

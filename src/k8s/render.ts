@@ -30,6 +30,8 @@ export interface RenderArgs {
   cpuPerShard?: number;
   storageClass?: string;
   resultsSize: string;
+  /** ReadWriteMany (default: shards on many nodes) or ReadWriteOnce (a one-node cluster such as kind). */
+  resultsAccessMode?: 'ReadWriteMany' | 'ReadWriteOnce';
 }
 
 /** StackArgs are the options of `gauntlet k8s render-stack`. */
@@ -63,6 +65,7 @@ export async function renderLoad(a: RenderArgs, now: Date, command: string): Pro
     name, namespace: a.namespace, image: a.image, shards: a.shards, startAt: startAt!, now, resultsSize: a.resultsSize,
     ...(a.cpuPerShard !== undefined && { cpuPerShard: a.cpuPerShard }),
     ...(a.storageClass !== undefined && { storageClass: a.storageClass }),
+    accessMode: a.resultsAccessMode ?? 'ReadWriteMany',
   });
   return [file('10-scenario-configmap.yaml', configMap!, command), file('20-results-pvc.yaml', pvc!, command), file('30-load-job.yaml', loadJob!, command), file('40-merge-job.yaml', mergeJob!, command)];
 }

@@ -133,6 +133,11 @@ describe('gauntlet k8s render', () => {
     expect(job(ok.flatMap((f) => parse(f.text)), '-load').spec.template.spec.containers[0].args).toContain('/gauntlet/scenario/examples/k8s/target.yaml');
   });
 
+  it('offers ReadWriteOnce results for one-node clusters (kind)', async () => {
+    const pvc = (await load({ resultsAccessMode: 'ReadWriteOnce' })).find((o) => o.kind === 'PersistentVolumeClaim')!;
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+  });
+
   it('starts --start-in after the render, on a whole second', async () => {
     const j = job(await load({ startAt: undefined, startIn: '90s' }), '-load');
     expect(j.metadata.annotations['gauntlet.dev/start-at']).toBe('2026-12-31T23:59:30.000Z');
