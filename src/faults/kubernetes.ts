@@ -9,6 +9,9 @@ import { formatDuration } from '../scenario/units.js';
 import type { FaultEffect, FaultEnv, FaultStep } from './actions.js';
 import { runCommand } from './command.js';
 
+/** LIST_LINES is the output kept of the pod listing: every pod a delete-pod may pick (count is at most 10,000). */
+const LIST_LINES = 10_050;
+
 /** kubectlArgv is kubectl's command line for `args` where the fault acts (context, namespace, request timeout). */
 export function kubectlArgv(p: KubernetesFaultParams, args: readonly string[]): string[] {
   return [
@@ -31,8 +34,8 @@ export async function kubernetesFault(plan: FaultPlanOf<'kubernetes'>, env: Faul
   if (p.op === 'scale') return kubectl(p, ['scale', `deployment/${p.deployment}`, `--replicas=${p.replicas}`], env);
   if (p.count === 'all') return kubectl(p, ['delete', 'pods', `--selector=${p.selector}`, '--wait=false'], env);
   // The first `count` pods by name that are not already going away: the choice is the same run after run.
-  const list = await kubectl(p, ['get', 'pods', `--selector=${p.selector}`, '--field-selector=status.phase!=Succeeded,status.phase!=Failed', '--output=name'], env);
-  if (list.outcome !== 'ok') return list;
+  const list = await kubectl(p, ['get', 'pods', `--selector=${p.selector}`, '--field-selector=status.phase!=Succeeded,status.phase!=Failed', '--output=name'], env, LIST_LINES);
+  if (list.outcome !== 'ok') return { ...list, output: list.output?.slice(-20) };
   const pods = (list.output ?? []).map((l) => l.trim()).filter((l) => /^pod\/[a-z0-9.-]+$/.test(l)).sort().slice(0, p.count);
   if (pods.length === 0) return { outcome: 'skipped', detail: `no pod matches ${p.selector}${p.namespace ? ` in ${p.namespace}` : ''}` };
   const del = await kubectl(p, ['delete', ...pods, '--wait=false'], env);
@@ -40,9 +43,9 @@ export async function kubernetesFault(plan: FaultPlanOf<'kubernetes'>, env: Faul
 }
 
 /** kubectl runs one kubectl call with the fault's timeout and describes how it went. */
-async function kubectl(p: KubernetesFaultParams, args: readonly string[], env: FaultEnv): Promise<FaultStep> {
+async function kubectl(p: KubernetesFaultParams, args: readonly string[], env: FaultEnv, tailLines = 20): Promise<FaultStep> {
   const argv = kubectlArgv(p, args);
-  const r = await runCommand(argv, { timeoutMs: p.timeoutS * 1000, cwd: env.cwd, env: env.env, signal: env.signal, cancel: env.cancel, tailLines: 50 });
+  const r = await runCommand(argv, { timeoutMs: p.timeoutS * 1000, cwd: env.cwd, env: env.env, signal: env.signal, cancel: env.cancel, tailLines });
   const shown = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   const last = r.output[r.output.length - 1];
   const detail =
