@@ -27,7 +27,7 @@ export interface Bundle {
 
 /**
  * bundleFiles gathers the scenario, the `--target` file and every string of either YAML that names an existing
- * file beside the scenario (target files, data, traces, prompts), with their bytes; throws when they do not fit.
+ * file by a relative path (target files, data, traces, prompts), with their bytes; throws when they do not fit.
  */
 export function bundleFiles(scenario: string, target?: string): Bundle {
   const wanted = new Set<string>();
@@ -68,8 +68,9 @@ function fileRefs(file: string): string[] {
   const found: string[] = [];
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (v.length === 0 || v.length > 1024 || v.includes('\n') || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return;
-      const abs = isAbsolute(v) ? v : resolve(dirname(file), v);
+      // An absolute path names a file of the pod's own filesystem (a CA bundle, a mounted secret): not bundled.
+      if (v.length === 0 || v.length > 1024 || v.includes('\n') || isAbsolute(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return;
+      const abs = resolve(dirname(file), v);
       if (existsSync(abs) && statSync(abs).isFile()) found.push(abs);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v !== null && typeof v === 'object') Object.values(v).forEach(visit);

@@ -11,7 +11,7 @@ export interface K8sObject {
 /** IMAGE_UID is the non-root user the Dockerfile creates (uid and gid); pods run as it. */
 export const IMAGE_UID = 10001;
 
-/** NAME_LABEL is the app.kubernetes.io/name of every object gauntlet renders. */
+/** APP_NAME is the app.kubernetes.io/name of every object gauntlet renders. */
 export const APP_NAME = 'gauntlet';
 
 /** labelsOf are the recommended app.kubernetes.io labels of one component of one instance. */

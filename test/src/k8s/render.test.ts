@@ -112,6 +112,9 @@ describe('gauntlet k8s render', () => {
     expect(b.scenarioPath).toBe('s/scenario.yaml');
     expect(b.files.map((f) => f.path).sort()).toEqual(['s/scenario.yaml', 't/target.yaml']);
     // Any string of the scenario that names a file beside it is taken (data, traces, prompts: whatever the field).
+    // An absolute path is the pod's own file (not bundled).
+    writeFileSync(join(dir, 's', 'scenario.yaml'), `${scenario}description: ${join(dir, 's', 'data', 'blob.bin')}\n`);
+    expect(bundleFiles(join(dir, 's', 'scenario.yaml')).files.map((f) => f.path).sort()).toEqual(['s/scenario.yaml', 't/target.yaml']);
     writeFileSync(join(dir, 's', 'scenario.yaml'), `${scenario}description: data/blob.bin\n`);
     const withData = bundleFiles(join(dir, 's', 'scenario.yaml'));
     const blob = withData.files.find((f) => f.path === 's/data/blob.bin')!;
