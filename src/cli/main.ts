@@ -12,6 +12,7 @@ import type { BuildArgs } from './models.js';
 import type { ProfileArgs } from './profile-command.js';
 import type { ReportArgs } from './report-command.js';
 import type { RunArgs } from './run-command.js';
+import type { K8sRenderArgs, K8sStackArgs } from './k8s-command.js';
 import type { ServeArgs } from './serve.js';
 import type { SweepArgs } from './sweep-command.js';
 import { packageVersion } from '../util/package-version.js';
@@ -28,7 +29,7 @@ const print = (line: string): void => {
 };
 
 /** NO_COMMAND are the messages of a command line that names no command (or no action of `baseline`, `models`). */
-const NO_COMMAND = ['name a command', 'name an action: save', 'name an action: build'];
+const NO_COMMAND = ['name a command', 'name an action: save', 'name an action: build', 'name an action: render, render-stack'];
 /** TOP_USAGE is the first line of the top-level usage: a mistake at that level is answered with the commands. */
 const TOP_USAGE = 'gauntlet <command> [options]';
 
@@ -50,10 +51,11 @@ export async function main(argv: string[]): Promise<number> {
   const characterizeCmd = await load('characterize', () => import('./characterize-command.js'));
   const serveCmd = await load('serve', () => import('./serve.js'));
   const modelsCmd = await load('models', () => import('./models.js'));
+  const k8sCmd = await load('k8s', () => import('./k8s-command.js'));
   // Set when yargs itself refuses the command line (not when a command fails): what to print after the error.
   let usage: string | undefined;
   // yargs drops a lone `-` (stdin, for characterize): it travels under a name no file can have.
-  const cli = yargs(characterizeCmd ? argv.map((a) => (a === '-' ? characterizeCmd.STDIN_ARG : a)) : argv)
+  const cli = yargs(characterizeCmd ? argv.map((a) => (a === '-' ? characterizeCmd.STDIN_ARG : a)) : k8sCmd ? k8sCmd.stdoutArgs(argv) : argv)
     .scriptName('gauntlet')
     .usage(TOP_USAGE.replace('gauntlet', '$0'))
     .command('run <scenario>', 'Run a scenario (open-loop load, HDR latency, SLO verdict) against a target or the embedded reference server', runCmd?.runOptions ?? {}, async (args) => {
@@ -88,6 +90,16 @@ export async function main(argv: string[]): Promise<number> {
       y.command('build', 'Build the bundled models (mlp, encoder, cnn × fp32/fp16/int8/int4)', modelsCmd?.buildOptions ?? {}, async (args) => {
         code = await modelsCmd!.runBuild(args as unknown as BuildArgs, print);
       }).demandCommand(1, 'name an action: build'),
+    )
+    .command('k8s', 'Render Kubernetes manifests: a sharded run as an Indexed Job with a merge Job, or the reference stack (docs/kubernetes.md)', (y) =>
+      y
+        .command('render <scenario>', 'A sharded run: ConfigMap of the scenario\'s files, results volume, Indexed load Job (one pod a shard, one start time) and merge Job', k8sCmd?.renderOptions ?? {}, async (args) => {
+          code = await k8sCmd!.runRender(args as unknown as K8sRenderArgs, print);
+        })
+        .command('render-stack', 'The reference stack: Deployment, Service, PodDisruptionBudget, ServiceMonitor, HPA on queue depth (and a KEDA ScaledObject instead)', k8sCmd?.stackOptions ?? {}, (args) => {
+          code = k8sCmd!.runRenderStack(args as unknown as K8sStackArgs, print);
+        })
+        .demandCommand(1, 'name an action: render, render-stack'),
     )
     .demandCommand(1, 'name a command')
     .strict()

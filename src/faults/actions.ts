@@ -8,6 +8,7 @@ import type { FaultAction, FaultPlan, FaultPlanOf } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import type { AdminClient, Replica } from './admin-client.js';
 import { runCommand } from './command.js';
+import { kubernetesFault } from './kubernetes.js';
 import type { ProxyControl } from './proxy-thread.js';
 
 /** FaultEnv is what fault actions act through. */
@@ -68,6 +69,7 @@ export const FAULT_EXECUTORS: { [A in FaultAction]: Executor<A> } = {
           : `exit ${r.exitCode ?? `by ${r.signal}`} after ${took}${r.outcome === 'failed' && last ? `: ${last}` : ''}`;
     return { outcome: r.outcome, detail, exitCode: r.exitCode, signal: r.signal, output: r.output };
   },
+  kubernetes: (plan, env) => kubernetesFault(plan, env),
   network: async (plan, env) => {
     if (!env.proxy) return { outcome: 'failed', detail: 'no proxy in front of the target' };
     const { latencyMs, jitterMs } = plan.params;

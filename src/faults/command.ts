@@ -48,12 +48,16 @@ export const WATCHDOG_GRACE_S = 1;
 /** The watchdog: waits for EOF on stdin (our end of the pipe closing), then ends the group named by $1. */
 const WATCHDOG = `read _; kill -s TERM -- -"$1" 2>/dev/null; sleep ${WATCHDOG_GRACE_S}; kill -s KILL -- -"$1" 2>/dev/null`;
 
-/** runCommand runs `command` with sh -c and resolves when it has exited (or its group was killed). */
-export function runCommand(command: string, opts: CommandOptions): Promise<CommandResult> {
+/**
+ * runCommand runs `command` with sh -c, or an argv array as it is (no shell: nothing in it is interpreted), and
+ * resolves when it has exited (or its group was killed).
+ */
+export function runCommand(command: string | readonly string[], opts: CommandOptions): Promise<CommandResult> {
   const started = performance.now();
   const tail = new OutputTail(opts.tailLines ?? 20);
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
+    const [file, args] = typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command[0]!, command.slice(1)];
+    const child = spawn(file, args, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

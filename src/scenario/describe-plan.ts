@@ -99,6 +99,11 @@ export function describeFault(f: FaultPlan): string {
       return `command ${JSON.stringify(f.params.run)} (timeout ${formatDuration(f.params.timeoutS)})`;
     case 'network':
       return `network +${round(f.params.latencyMs, 3)} ms${f.params.jitterMs > 0 ? ` ± ${round(f.params.jitterMs, 3)} ms` : ''}`;
+    case 'kubernetes': {
+      const p = f.params;
+      const what = p.op === 'delete-pod' ? `delete ${p.count === 'all' ? 'all pods' : `${p.count} pod${p.count === 1 ? '' : 's'}`} ${p.selector}` : p.op === 'cordon-node' ? `cordon node ${p.node}` : `scale deployment ${p.deployment} to ${p.replicas}`;
+      return `kubernetes ${what}${p.namespace ? ` in ${p.namespace}` : ''}${p.context ? ` (context ${p.context})` : ''}`;
+    }
   }
 }
 

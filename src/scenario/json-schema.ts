@@ -14,6 +14,7 @@ import { DATA_KINDS, DATATYPES, DEFAULT_PAYLOADS, REQUEST_KEYS } from './parse-r
 import { DEFAULT_TOLERANCE, EXPECT_KEYS, EXPECT_OUTPUT_KEYS, MIX_KEYS } from './parse-mix.js';
 import { COMMON_TARGET_KEYS, EMBEDDED_KEYS, ROUTER_POLICIES, TARGET_DEFAULTS, TARGET_KEYS } from './parse-target.js';
 import { PROTOCOL_ENTRIES, PROTOCOL_KEYS, PROTOCOLS, protocolsTaking } from '../targets/protocols.js';
+import { KUBECTL_TIMEOUT_S, KUBERNETES_OPS } from './parse-kubernetes-fault.js';
 import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
@@ -329,7 +330,16 @@ function faultSchema(): JsonSchema {
   const params: Record<string, JsonSchema> = {
     replica: { type: 'string', pattern: '^(any|r(0|[1-9][0-9]*))$', default: 'any', description: 'kill-, stop-, restore-replica: any, or a replica id like r1.' },
     run: str('command: the shell command to run (sh -c).'),
-    timeout: { ...duration(RANGES['faults[].timeout'], 'command: kill its process group after this long.'), default: `${COMMAND_TIMEOUT_S}s` },
+    timeout: { ...duration(RANGES['faults[].timeout'], `command: kill its process group after this long (default ${COMMAND_TIMEOUT_S}s). kubernetes: each kubectl call's timeout (default ${KUBECTL_TIMEOUT_S}s).`) },
+    op: { enum: [...KUBERNETES_OPS], description: 'kubernetes: delete-pod (selector, count), cordon-node (node; uncordoned after duration), scale (deployment, replicas).' },
+    selector: str('kubernetes delete-pod: label selector of the pods, e.g. app.kubernetes.io/component=server.'),
+    count: { anyOf: [num(RANGES['faults[].count'], undefined, 'integer'), { const: 'all' }], default: 1, description: 'kubernetes delete-pod: how many matching pods (the first by name), or all.' },
+    node: str('kubernetes cordon-node: the node to mark unschedulable.'),
+    deployment: str('kubernetes scale: the Deployment to scale.'),
+    replicas: num(RANGES['faults[].replicas'], 'kubernetes scale: the replicas to scale it to.', 'integer'),
+    namespace: str('kubernetes: the namespace (default: the kubeconfig context\'s).'),
+    context: str('kubernetes: the kubeconfig context (default: the current one).'),
+    kubectl: { ...str('kubernetes: the kubectl binary (a path or a name on PATH).'), default: 'kubectl' },
     latency_ms: num(RANGES['faults[].latency_ms'], 'network: added delay per chunk, milliseconds.'),
     jitter_ms: { ...num(RANGES['faults[].jitter_ms'], 'network: ± uniform jitter around latency_ms (at most latency_ms).'), default: 0 },
   };

@@ -100,6 +100,8 @@ export const RANGES = {
   'faults[].at': { min: 0, max: MAX_DURATION_S },
   'faults[].duration': { gt: 0, max: MAX_DURATION_S },
   'faults[].timeout': { gt: 0, max: MAX_DURATION_S },
+  'faults[].count': { min: 1, max: 10_000 },
+  'faults[].replicas': { min: 0, max: 10_000 },
   'faults[].latency_ms': { min: 0, max: MAX_LATENCY_MS },
   'faults[].jitter_ms': { min: 0, max: MAX_LATENCY_MS },
   'drill.recovery_window': { min: 1, max: MAX_WINDOW_S },

@@ -11,6 +11,7 @@ import type { DrillSpec, EmbeddedTarget, FaultAction, FaultParams, FaultPlan } f
 import { formatPath, isMapping, type ConfigPath, type Problems } from './problems.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { formatDuration } from './units.js';
+import { KUBERNETES_KEYS, readKubernetesFault } from './parse-kubernetes-fault.js';
 
 /** FAULT_KEYS are the fields every fault has; the others are its action's parameters. */
 export const FAULT_KEYS = ['at', 'duration', 'action'] as const;
@@ -64,6 +65,7 @@ export const FAULT_ACTIONS: { [A in FaultAction]: ActionRule<A> } = {
       return latencyMs === undefined ? undefined : { latencyMs, jitterMs };
     },
   },
+  kubernetes: { keys: KUBERNETES_KEYS, required: ['op'], duration: 'optional', needs: 'anything', read: (f) => readKubernetesFault(f) },
 };
 
 /** FAULT_ACTION_NAMES lists the fault actions in the order of the documentation. */
@@ -135,7 +137,7 @@ function checkParameterNames(f: Fields, action: FaultAction): void {
 function checkTarget(f: Fields, action: FaultAction, rule: ActionRule<FaultAction>, target: TargetSpec | EmbeddedTarget): void {
   if (rule.needs !== 'replicas') return;
   if (!('embedded' in target)) {
-    f.problem('action', `${action} needs the embedded stack's admin API, but the target is external (${target.name}): against an external stack only command and network faults apply (e.g. {action: command, run: "kubectl delete pod …"})`);
+    f.problem('action', `${action} needs the embedded stack's admin API, but the target is external (${target.name}): against an external stack only command, network and kubernetes faults apply (e.g. {action: kubernetes, op: delete-pod, selector: app=server})`);
   } else if (target.replicas === undefined || target.replicas < 2) {
     f.problem('action', `${action} needs a replicated embedded stack: write target: {embedded: true, replicas: 3}`);
   }

@@ -98,7 +98,18 @@ export interface FaultParams {
   command: { run: string; timeoutS: number };
   /** Delay every chunk through the TCP proxy in front of the target by latency ± jitter (uniform). */
   network: { latencyMs: number; jitterMs: number };
+  /** Act on a Kubernetes cluster through kubectl (the user's kubeconfig and context): delete pods, cordon a node, scale a Deployment. */
+  kubernetes: KubernetesFaultParams;
 }
+
+/** KubernetesOp is what a kubernetes fault does: delete pods by label selector, cordon a node (uncordoned after a duration), scale a Deployment. */
+export type KubernetesOp =
+  | { op: 'delete-pod'; selector: string; count: number | 'all' }
+  | { op: 'cordon-node'; node: string }
+  | { op: 'scale'; deployment: string; replicas: number };
+
+/** KubernetesFaultParams are a kubernetes fault's operation and where kubectl acts (absent namespace or context: the kubeconfig's). */
+export type KubernetesFaultParams = KubernetesOp & { namespace?: string; context?: string; kubectl: string; timeoutS: number };
 
 /** FaultAction names a fault action. */
 export type FaultAction = keyof FaultParams;

@@ -1,5 +1,5 @@
 /**
- * A command line that names no command (bare `gauntlet`, `gauntlet baseline`, `gauntlet models`) or one yargs
+ * A command line that names no command (bare `gauntlet`, `gauntlet baseline`, `gauntlet models`, `gauntlet k8s`) or one yargs
  * cannot take: exit 2, nothing on stdout, and on stderr the error, then the usage: the list of commands (or of the
  * group's actions) when none was named, the command's usage line otherwise.
  */
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT } from '../../helpers/cli.js';
 
-const COMMANDS = ['run <scenario>', 'sweep <file>', 'profile <model>', 'baseline', 'gate <results..>', 'report <inputs..>', 'serve', 'models'];
+const COMMANDS = ['run <scenario>', 'sweep <file>', 'profile <model>', 'baseline', 'gate <results..>', 'report <inputs..>', 'serve', 'models', 'k8s'];
 
 function gauntlet(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -30,6 +30,7 @@ describe.skipIf(!existsSync(CLI))('gauntlet without a command', () => {
   it.each([
     ['baseline', 'gauntlet baseline save <results..>'],
     ['models', 'gauntlet models build'],
+    ['k8s', 'gauntlet k8s render <scenario>'],
   ])('gauntlet %s lists its actions', (group, action) => {
     const r = gauntlet([group]);
     expect(r.status).toBe(2);

@@ -22,7 +22,7 @@ function problemsOf(text: string): string[] {
   throw new Error('expected the scenario to be rejected');
 }
 
-const ACTIONS = 'kill-replica, stop-replica, restore-replica, command, network';
+const ACTIONS = 'kill-replica, stop-replica, restore-replica, command, network, kubernetes';
 
 const broken: [string, string, string[]][] = [
   ['an unknown action', withFaults('  - {at: 10s, action: kill}\n'), [`bad.yaml:6: faults[0].action: must be one of ${ACTIONS}, got "kill"`]],
@@ -56,7 +56,7 @@ const broken: [string, string, string[]][] = [
     'a replica fault against an external target',
     withFaults('  - {at: 10s, action: kill-replica}\n  - {at: 20s, action: command, run: "kubectl delete pod -l app=model --wait=false", timeout: 30s}\n', 'target: {name: prod, protocol: kserve-http, url: "http://10.0.0.1:8000"}\n'),
     [
-      'bad.yaml:6: faults[0].action: kill-replica needs the embedded stack\'s admin API, but the target is external (prod): against an external stack only command and network faults apply (e.g. {action: command, run: "kubectl delete pod …"})',
+      'bad.yaml:6: faults[0].action: kill-replica needs the embedded stack\'s admin API, but the target is external (prod): against an external stack only command, network and kubernetes faults apply (e.g. {action: kubernetes, op: delete-pod, selector: app=server})',
     ],
   ],
   [

@@ -141,7 +141,7 @@ describe('examples', () => {
       else {
         const err = (await loading.catch((e: unknown) => e)) as GauntletError;
         expect(err.details).toHaveLength(replicaFaults);
-        for (const d of err.details) expect(d).toMatch(/needs the embedded stack's admin API, but the target is external .*only command and network faults apply/);
+        for (const d of err.details) expect(d).toMatch(/needs the embedded stack's admin API, but the target is external .*only command, network and kubernetes faults apply/);
       }
     }
   });
