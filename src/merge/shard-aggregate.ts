@@ -1,0 +1,146 @@
+/**
+ * shardAggregate rebuilds, from shard files, the RunAggregate a single process sending all of their load would
+ * have held, so that the run's own evaluation (src/run/evaluate.ts) computes the merged figures. Exact: per-phase
+ * counts and histograms (latency, service time, time to first byte, send lag, tokens: HDR `add`), and per second
+ * the counts and the latency and token histograms (from each shard's .hlog). Per second, service time and send
+ * lag have no histograms in the files: their percentiles are the largest of the shards' (an upper bound on the
+ * union's), their count the sum, their mean weighted, their max exact.
+ */
+import { decodeHistogram, encodeHistogram, type Histogram, type LatencySummary, newHistogram, summarize } from '../metrics/hdr.js';
+import { addCounts, type Counts, type IntervalRow, RunAggregate } from '../metrics/run-aggregate.js';
+import { rowSummary, TOKEN_HISTS, type TokenHistName, TokenHists } from '../metrics/token-aggregate.js';
+import { phaseOfLine } from '../results/hlog-read.js';
+import type { IntervalResult, PhaseResult, PhaseTokens } from '../results/results-schema.js';
+import type { Plan } from '../scenario/plan.js';
+import type { ShardInput } from './read-shards.js';
+
+/** MergedSecond is one merged (second, phase) row's histograms, kept to write the merged .hlog. */
+export interface MergedSecond {
+  second: number;
+  phase: number;
+  latency: Histogram;
+  tokens?: TokenHists;
+}
+
+interface Cell {
+  counts: Counts;
+  latency: Histogram;
+  service: LatencySummary[];
+  lag: LatencySummary[];
+  tokens?: TokenHists;
+}
+
+/** shardAggregate merges the shards into one aggregate over `plan`'s phases, and the rows' histograms for the .hlog. */
+export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg: RunAggregate; seconds: MergedSecond[] } {
+  const agg = new RunAggregate(plan.phases);
+  const index = new Map(plan.phases.map((p, i) => [p.name, i]));
+  const cells = new Map<string, Cell & { second: number; phase: number }>();
+  const cell = (second: number, phase: number): Cell => {
+    const key = `${second}|${phase}`;
+    let c = cells.get(key);
+    if (!c) cells.set(key, (c = { second, phase, counts: { scheduled: 0, sent: 0, dropped: 0, late: 0, ok: 0, errors: {} }, latency: newHistogram(), service: [], lag: [] }));
+    return c;
+  };
+  for (const { results } of shards) {
+    results.phases.forEach((p) => {
+      const i = index.get(p.name);
+      if (i !== undefined) addPhase(agg, i, p);
+    });
+    for (const row of results.intervals) {
+      const i = index.get(row.phase);
+      if (i === undefined) continue;
+      const c = cell(row.t, i);
+      addCounts(c.counts, intervalCounts(row));
+      c.service.push(row.serviceTimeUs);
+      c.lag.push({ count: row.sentRps, p50: 0, p90: 0, p95: 0, p99: row.sendLagP99Us, p999: 0, max: 0, mean: 0 });
+      if (row.tokens) {
+        const t = (c.tokens ??= new TokenHists());
+        t.totals.requests += row.tokens.requests;
+        t.totals.good += row.tokens.good;
+        t.totals.inputTokens += row.tokens.inputTokens;
+        t.totals.outputTokens += row.tokens.outputTokens;
+      }
+    }
+  }
+  for (const { lines } of shards) {
+    for (const line of lines) {
+      const colon = line.tag.indexOf(':');
+      const i = phaseOfLine(plan.phases, colon < 0 ? line : { tag: line.tag.slice(0, colon), second: line.second });
+      if (i < 0) continue;
+      const c = cell(line.second, i);
+      const h = decodeHistogram(line.encoded);
+      if (colon < 0) c.latency.add(h);
+      else {
+        const name = line.tag.slice(colon + 1) as TokenHistName;
+        if (TOKEN_HISTS.includes(name)) (c.tokens ??= new TokenHists()).h[name].add(h);
+      }
+    }
+  }
+  const seconds: MergedSecond[] = [];
+  for (const c of [...cells.values()].sort((a, b) => a.second - b.second || a.phase - b.phase)) {
+    const row: IntervalRow = {
+      second: c.second,
+      phase: c.phase,
+      ...c.counts,
+      latencyUs: summarize(c.latency),
+      serviceTimeUs: upperBound(c.service),
+      sendLagUs: upperBound(c.lag),
+      histogram: encodeHistogram(c.latency),
+      ...(c.tokens && { tokens: rowSummary(c.tokens) }),
+    };
+    agg.rows.push(row);
+    seconds.push({ second: c.second, phase: c.phase, latency: c.latency, ...(c.tokens && { tokens: c.tokens }) });
+  }
+  return { agg, seconds };
+}
+
+/** addPhase adds one shard's phase into the aggregate: counts, and every histogram the file holds. */
+function addPhase(agg: RunAggregate, i: number, p: PhaseResult): void {
+  addCounts(agg.phaseCounts[i]!, { scheduled: p.scheduled, sent: p.sent, dropped: p.dropped, late: p.lateSends, ok: p.ok, errors: p.errors });
+  const h = agg.phaseHists[i]!;
+  addEncoded(h.latency, p.histogram);
+  addEncoded(h.service, p.serviceHistogram);
+  addEncoded(h.ttfb, p.ttfbHistogram);
+  addEncoded(h.lag, p.sendLagHistogram);
+  if (p.tokens) addTokens((agg.phaseTokens[i] ??= new TokenHists()), p.tokens);
+}
+
+function addTokens(into: TokenHists, t: PhaseTokens): void {
+  const o = new TokenHists();
+  Object.assign(o.totals, {
+    requests: t.requests,
+    good: t.goodput.good,
+    inputTokens: t.inputTokensTotal,
+    outputTokens: t.outputTokensTotal,
+    countedBy: { ...t.counting.byMethod },
+    serverUsage: t.counting.serverUsage,
+    finishReasons: { ...t.finishReasons },
+  });
+  for (const name of TOKEN_HISTS) addEncoded(o.h[name], t.histograms[name]);
+  into.merge(o);
+}
+
+function addEncoded(into: Histogram, encoded: string | undefined): void {
+  if (encoded) into.add(decodeHistogram(encoded));
+}
+
+/** intervalCounts reads a second's counts back from its row (DROPPED is among its errors). */
+function intervalCounts(r: IntervalResult): Counts {
+  return { scheduled: r.offeredRps, sent: r.sentRps, ok: r.okRps, late: r.lateSends, dropped: r.errors['DROPPED'] ?? 0, errors: r.errors };
+}
+
+/**
+ * upperBound merges summaries without their histograms: counts add, max is the largest, the mean is weighted,
+ * and each percentile is the largest of the shards' (the union's percentile can be no higher).
+ */
+function upperBound(parts: readonly LatencySummary[]): LatencySummary {
+  const out: LatencySummary = { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  let sum = 0;
+  for (const s of parts) {
+    out.count += s.count;
+    sum += s.mean * s.count;
+    for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const) out[k] = Math.max(out[k], s[k]);
+  }
+  out.mean = out.count > 0 ? Math.round(sum / out.count) : 0;
+  return out;
+}
