@@ -35,6 +35,7 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
   const agg = new RunAggregate(plan.phases);
   const index = new Map(plan.phases.map((p, i) => [p.name, i]));
   const cells = new Map<string, Cell & { second: number; phase: number }>();
+  const maxima = new Map<Histogram, number>();
   const cell = (second: number, phase: number): Cell => {
     const key = `${second}|${phase}`;
     let c = cells.get(key);
@@ -44,13 +45,14 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
   for (const { results } of shards) {
     results.phases.forEach((p) => {
       const i = index.get(p.name);
-      if (i !== undefined) addPhase(agg, i, p);
+      if (i !== undefined) addPhase(agg, i, p, maxima);
     });
     for (const row of results.intervals) {
       const i = index.get(row.phase);
       if (i === undefined) continue;
       const c = cell(row.t, i);
       addCounts(c.counts, intervalCounts(row));
+      if (row.latencyUs.count > 0) keepMax(maxima, c.latency, row.latencyUs.max);
       c.service.push(row.serviceTimeUs);
       c.lag.push({ count: row.sentRps, p50: 0, p90: 0, p95: 0, p99: row.sendLagP99Us, p999: 0, max: 0, mean: 0 });
       if (row.tokens) {
@@ -76,6 +78,8 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
       }
     }
   }
+  // The encoded form rounds a histogram's max up to its bucket's top; the files' summaries hold the exact max.
+  for (const [h, max] of maxima) if (h.totalCount > 0) (h as unknown as { maxValue: number }).maxValue = max;
   const seconds: MergedSecond[] = [];
   for (const c of [...cells.values()].sort((a, b) => a.second - b.second || a.phase - b.phase)) {
     const row: IntervalRow = {
@@ -95,13 +99,17 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
 }
 
 /** addPhase adds one shard's phase into the aggregate: counts, and every histogram the file holds. */
-function addPhase(agg: RunAggregate, i: number, p: PhaseResult): void {
+function addPhase(agg: RunAggregate, i: number, p: PhaseResult, maxima: Map<Histogram, number>): void {
   addCounts(agg.phaseCounts[i]!, { scheduled: p.scheduled, sent: p.sent, dropped: p.dropped, late: p.lateSends, ok: p.ok, errors: p.errors });
   const h = agg.phaseHists[i]!;
-  addEncoded(h.latency, p.histogram);
-  addEncoded(h.service, p.serviceHistogram);
-  addEncoded(h.ttfb, p.ttfbHistogram);
-  addEncoded(h.lag, p.sendLagHistogram);
+  const add = (into: Histogram, encoded: string | undefined, s: LatencySummary): void => {
+    addEncoded(into, encoded);
+    if (encoded && s.count > 0) keepMax(maxima, into, s.max);
+  };
+  add(h.latency, p.histogram, p.latencyUs);
+  add(h.service, p.serviceHistogram, p.serviceTimeUs);
+  add(h.ttfb, p.ttfbHistogram, p.ttfbUs);
+  add(h.lag, p.sendLagHistogram, p.sendLagUs);
   if (p.tokens) addTokens((agg.phaseTokens[i] ??= new TokenHists()), p.tokens);
 }
 
@@ -118,6 +126,10 @@ function addTokens(into: TokenHists, t: PhaseTokens): void {
   });
   for (const name of TOKEN_HISTS) addEncoded(o.h[name], t.histograms[name]);
   into.merge(o);
+}
+
+function keepMax(maxima: Map<Histogram, number>, h: Histogram, max: number): void {
+  maxima.set(h, Math.max(maxima.get(h) ?? 0, max));
 }
 
 function addEncoded(into: Histogram, encoded: string | undefined): void {
