@@ -76,7 +76,8 @@ function mismatches(shards: readonly ShardInput[]): string[] {
   const differ = (what: string, key: (s: ShardInput) => string): void => {
     const groups = new Map<string, string[]>();
     for (const s of shards) groups.set(key(s), [...(groups.get(key(s)) ?? []), s.file]);
-    if (groups.size > 1) out.push(`${what} differ: ${[...groups].map(([k, files]) => `${k.length > 60 ? 'one' : k} in ${files.join(', ')}`).join('; ')}`);
+    // Long keys (plans) are numbered rather than printed.
+    if (groups.size > 1) out.push(`${what} differ: ${[...groups].map(([k, files], i) => `${k.length > 60 ? `#${i + 1}` : k} in ${files.join(', ')}`).join('; ')}`);
   };
   differ('scenarios (name and seed)', (s) => `'${s.results.scenario.name}' seed ${s.results.scenario.seed}`);
   differ('plans', (s) => planFingerprint(s.results));
