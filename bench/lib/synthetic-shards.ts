@@ -22,8 +22,8 @@ export interface SyntheticRequest {
   lagUs?: number;
 }
 
-/** syntheticPlan parses a scenario of `phases` (name, seconds, rps) with an SLO, against the embedded target. */
-export function syntheticPlan(phases: { name: string; s: number; rps: number }[], name = 'synthetic', seed = 7): Plan {
+/** syntheticPlan parses a scenario of `phases` (name, seconds, rps) with an SLO, against the embedded target; `faults` are YAML list items. */
+export function syntheticPlan(phases: { name: string; s: number; rps: number }[], name = 'synthetic', seed = 7, faults: string[] = []): Plan {
   const yaml = [
     `name: ${name}`,
     `seed: ${seed}`,
@@ -31,6 +31,7 @@ export function syntheticPlan(phases: { name: string; s: number; rps: number }[]
     'slo: {p99_ms: 100, error_rate: 0.01}',
     'phases:',
     ...phases.map((p) => `  - {name: ${p.name}, duration: ${p.s}s, rate: ${p.rps}}`),
+    ...(faults.length ? ['faults:', ...faults.map((f) => `  - ${f}`)] : []),
   ].join('\n');
   return parseScenario(yaml, { baseDir: '.' });
 }

@@ -15,7 +15,7 @@ import { isLocalUrl } from '../run/generator-advice.js';
 import { packageVersion } from '../util/package-version.js';
 import { shardVerdict } from './merge-validity.js';
 import type { ShardInput } from './read-shards.js';
-import { type MergedSecond, shardAggregate } from './shard-aggregate.js';
+import { type MergedSecond, shardAggregate, summaryFallback, upperBound } from './shard-aggregate.js';
 
 /** MAX_ERROR_SAMPLES caps the error samples carried over from all shards together. */
 export const MAX_ERROR_SAMPLES = 100;
@@ -30,7 +30,7 @@ export interface Merged {
 export function mergeShards(shards: readonly ShardInput[], maxSkewMs: number): Merged {
   const base = shards[0]!.results;
   const plan = base.plan;
-  const { agg, seconds } = shardAggregate(plan, shards);
+  const { agg, seconds, damaged } = shardAggregate(plan, shards);
   const verdict = shardVerdict(shards, maxSkewMs);
   const complete = verdict.merged.complete;
   const stopped = shards.filter((s) => s.results.status !== 'complete').map((s) => s.results.measuredS ?? 0);
@@ -38,15 +38,21 @@ export function mergeShards(shards: readonly ShardInput[], maxSkewMs: number): M
   const server = shards.find((s) => s.results.server)?.results.server;
   const phases = phaseResults(plan, agg, server?.intervals ?? [], true, measuredS);
   degradationsOf(plan, phases).forEach((d, i) => (phases[i]!.degradation = d));
+  const ttfbOld = summaryFallback(plan, shards, 'ttfb');
+  const lagOld = summaryFallback(plan, shards, 'sendLag');
+  phases.forEach((p, i) => {
+    if (ttfbOld[i]) p.ttfbUs = ttfbOld[i];
+    if (lagOld[i]) p.sendLagUs = lagOld[i];
+  });
   const t = agg.totals();
   const lost = shards.reduce((n, s) => n + s.results.totals.lost, 0);
-  const lag = summarize(agg.lagAll());
+  const lag = lagOld.some((x) => x) ? upperBound(shards.map((s) => s.results.generator.sendLagUs)) : summarize(agg.lagAll());
   const late = checkedLateFraction(agg);
   const workers = shards.reduce((n, s) => n + s.results.generator.workers, 0);
   const scheduling = shards.flatMap((s) => s.results.generator.scheduling ?? []);
   const rule = base.validityRule ?? 'strict';
   const judged = judgeRun(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late, rule, workers, scheduling, localTarget: base.target.embedded || isLocalUrl(base.target.url) });
-  const reasons = [...judged.reasons, ...verdict.reasons];
+  const reasons = [...judged.reasons, ...verdict.reasons, ...damaged];
   const shardStalls = shards.flatMap((s) => (s.results.generator.stalls ? [{ index: s.results.shard.index, stalls: s.results.generator.stalls }] : []));
   const results: ResultsFile = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
