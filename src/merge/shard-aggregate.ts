@@ -6,13 +6,13 @@
  * lag have no histograms in the files: their percentiles are the largest of the shards' (an upper bound on the
  * union's), their count the sum, their mean weighted, their max exact.
  */
-import { decodeHistogram, encodeHistogram, type Histogram, type LatencySummary, newHistogram, summarize } from '../metrics/hdr.js';
+import { addEncoded, encodeHistogram, type Histogram, type LatencySummary, newHistogram, summarize } from '../metrics/hdr.js';
 import { addCounts, type Counts, type IntervalRow, RunAggregate } from '../metrics/run-aggregate.js';
 import { rowSummary, TOKEN_HISTS, type TokenHistName, TokenHists } from '../metrics/token-aggregate.js';
 import { phaseOfLine } from '../results/hlog-read.js';
 import type { IntervalResult, PhaseResult, PhaseTokens } from '../results/results-schema.js';
 import type { Plan } from '../scenario/plan.js';
-import { RATE_SCALE } from '../load/token-recorder.js';
+import { addTokenTotals, RATE_SCALE } from '../load/token-recorder.js';
 import type { ShardInput } from './read-shards.js';
 
 /** MergedSecond is one merged (second, phase) row's histograms, kept to write the merged .hlog. */
@@ -49,12 +49,13 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
   const damaged: string[] = [];
   for (const { results, lines } of shards) {
     let bad = 0;
-    const decode = (encoded: string): Histogram | undefined => {
+    const decode: Decode = (into, encoded) => {
       try {
-        return decodeHistogram(encoded);
+        addEncoded(into, encoded);
+        return true;
       } catch {
         bad++;
-        return undefined;
+        return false;
       }
     };
     results.phases.forEach((p) => {
@@ -66,15 +67,13 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
     for (const line of lines) {
       const colon = line.tag.indexOf(':');
       const i = phaseOfLine(plan.phases, colon < 0 ? line : { tag: line.tag.slice(0, colon), second: line.second });
-      const h = i < 0 ? undefined : decode(line.encoded);
-      if (!h) continue;
+      if (i < 0) continue;
       const c = cell(line.second, i);
       if (colon < 0) {
-        c.latency.add(h);
-        logged.add(`${line.second}|${i}`);
+        if (decode(c.latency, line.encoded)) logged.add(`${line.second}|${i}`);
       } else {
         const name = line.tag.slice(colon + 1) as TokenHistName;
-        if (TOKEN_HISTS.includes(name)) (c.tokens ??= new TokenHists()).h[name].add(h);
+        if (TOKEN_HISTS.includes(name)) decode((c.tokens ??= new TokenHists()).h[name], line.encoded);
       }
     }
     for (const row of results.intervals) {
@@ -82,10 +81,7 @@ export function shardAggregate(plan: Plan, shards: readonly ShardInput[]): { agg
       if (i === undefined) continue;
       const c = cell(row.t, i);
       addCounts(c.counts, intervalCounts(row));
-      if (!logged.has(`${row.t}|${i}`) && row.histogram) {
-        const h = decode(row.histogram);
-        if (h) c.latency.add(h);
-      }
+      if (!logged.has(`${row.t}|${i}`) && row.histogram) decode(c.latency, row.histogram);
       if (row.latencyUs.count > 0) keepMax(maxima, c.latency, row.latencyUs.max);
       c.service.push(row.serviceTimeUs);
       c.lag.push({ count: row.sentRps, p50: 0, p90: 0, p95: 0, p99: row.sendLagP99Us, p999: 0, max: 0, mean: 0 });
@@ -124,10 +120,7 @@ function addPhase(agg: RunAggregate, i: number, p: PhaseResult, maxima: Map<Hist
   addCounts(agg.phaseCounts[i]!, { scheduled: p.scheduled, sent: p.sent, dropped: p.dropped, late: p.lateSends, ok: p.ok, errors: p.errors });
   const h = agg.phaseHists[i]!;
   const add = (into: Histogram, encoded: string | undefined, s: LatencySummary): void => {
-    const h = encoded ? decode(encoded) : undefined;
-    if (!h) return;
-    into.add(h);
-    if (s.count > 0) keepMax(maxima, into, s.max);
+    if (encoded && decode(into, encoded) && s.count > 0) keepMax(maxima, into, s.max);
   };
   add(h.latency, p.histogram, p.latencyUs);
   add(h.service, p.serviceHistogram, p.serviceTimeUs);
@@ -137,25 +130,19 @@ function addPhase(agg: RunAggregate, i: number, p: PhaseResult, maxima: Map<Hist
 }
 
 function addTokens(into: TokenHists, t: PhaseTokens, decode: Decode, maxima: Map<Histogram, number>): void {
-  const o = new TokenHists();
-  Object.assign(o.totals, {
+  addTokenTotals(into.totals, {
     requests: t.requests,
     good: t.goodput.good,
     inputTokens: t.inputTokensTotal,
     outputTokens: t.outputTokensTotal,
-    countedBy: { ...t.counting.byMethod },
+    countedBy: t.counting.byMethod,
     serverUsage: t.counting.serverUsage,
-    finishReasons: { ...t.finishReasons },
+    finishReasons: t.finishReasons,
   });
-  for (const name of TOKEN_HISTS) {
-    const encoded = t.histograms?.[name];
-    const h = encoded ? decode(encoded) : undefined;
-    if (h) o.h[name].add(h);
-  }
-  into.merge(o);
   const exact: Record<TokenHistName, LatencySummary> = { ttft: t.ttftUs, itl: t.itlUs, tpot: t.tpotUs, input: t.inputTokens, output: t.outputTokens, rate: t.outputTokensPerSPerRequest };
   for (const name of TOKEN_HISTS) {
-    if (o.h[name].totalCount === 0) continue;
+    const encoded = t.histograms?.[name];
+    if (!encoded || !decode(into.h[name], encoded) || exact[name].count === 0) continue;
     // The rate histogram holds thousandths of tokens/s (RATE_SCALE), its summary tokens/s.
     keepMax(maxima, into.h[name], name === 'rate' ? Math.round(exact.rate.max * RATE_SCALE) : exact[name].max);
   }
@@ -165,7 +152,8 @@ function keepMax(maxima: Map<Histogram, number>, h: Histogram, max: number): voi
   maxima.set(h, Math.max(maxima.get(h) ?? 0, max));
 }
 
-type Decode = (encoded: string) => Histogram | undefined;
+/** Decode adds an encoded histogram into another; false (counted) when it cannot be decoded. */
+type Decode = (into: Histogram, encoded: string) => boolean;
 
 /** intervalCounts reads a second's counts back from its row (DROPPED is among its errors). */
 function intervalCounts(r: IntervalResult): Counts {
