@@ -5,6 +5,8 @@
  * results.json and latency.hlog), BENCH_ROUNDS (default 3) times. It prints the median wall time, the peak RSS
  * and the heap in use after the merge, and their ratios against the 1-shard merge of the same run. Shards beyond
  * BENCH_DISTINCT (default 4) distinct ones are copies with their index changed (the merge does the same work).
+ * Last, it times adding one histogram through decodeHistogram (a decoded copy, then add) against addEncoded (the
+ * merge's way: decoded straight into the sum).
  *
  * Run: `npm run build && node dist/bench/merge-cost.js` (about a minute).
  */
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeShards, writeMerged } from '../src/merge/merge-results.js';
 import { readShards } from '../src/merge/read-shards.js';
+import { addEncoded, decodeHistogram, encodeHistogram, newHistogram, recordUs } from '../src/metrics/hdr.js';
 import type { ResultsFile } from '../src/results/results-schema.js';
 import { evenRequests, shardInfo, syntheticPlan, writeSyntheticShard } from './lib/synthetic-shards.js';
 
@@ -63,6 +66,26 @@ function makeShards(base: string, count: number): void {
   }
 }
 
+/** decodeCost times adding a shard-sized histogram through decodeHistogram and through addEncoded (µs each, medians). */
+function decodeCost(): { copyUs: number; directUs: number } {
+  const h = newHistogram();
+  for (let i = 0; i < 12_000; i++) recordUs(h, 2000 + ((i * 7919) % 250_000));
+  const encoded = encodeHistogram(h);
+  const into = newHistogram();
+  const time = (f: () => void): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) f();
+    return ((performance.now() - t0) * 1000) / 2000;
+  };
+  const copy: number[] = [];
+  const direct: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    copy.push(time(() => into.add(decodeHistogram(encoded))));
+    direct.push(time(() => addEncoded(into, encoded)));
+  }
+  return { copyUs: median(copy), directUs: median(direct) };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -89,6 +112,8 @@ function main(): void {
       const row = [n, med(n, 'ms').toFixed(0), med(n, 'rssMb').toFixed(0), med(n, 'heapMb').toFixed(1), (med(n, 'ms') / med(1, 'ms')).toFixed(2), (med(n, 'rssMb') / med(1, 'rssMb')).toFixed(2), (med(n, 'heapMb') / med(1, 'heapMb')).toFixed(2), (med(n, 'ms') / n).toFixed(1)];
       console.log(row.map((x, i) => String(x).padStart(i === 0 ? 6 : 14)).join(' '));
     }
+    const d = decodeCost();
+    console.log(`one histogram added: ${d.copyUs.toFixed(1)} µs through decodeHistogram, ${d.directUs.toFixed(1)} µs through addEncoded (ratio ${(d.directUs / d.copyUs).toFixed(2)})`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
