@@ -51,7 +51,9 @@ export function mergeShards(shards: readonly ShardInput[], maxSkewMs: number): M
   const workers = shards.reduce((n, s) => n + s.results.generator.workers, 0);
   const scheduling = shards.flatMap((s) => s.results.generator.scheduling ?? []);
   const rule = base.validityRule ?? 'strict';
-  const judged = judgeRun(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late, rule, workers, scheduling, localTarget: base.target.embedded || isLocalUrl(base.target.url) });
+  const judged = judgeRun(plan, agg, phases, lost, { sendLagUs: lag, checkedLateFraction: late, rule, localTarget: base.target.embedded || isLocalUrl(base.target.url) });
+  // Advice is about one machine (its workers against its cores): each shard's own, naming it.
+  const advice = shards.flatMap((s) => (s.results.generator.advice ? [`shard ${s.results.shard.index}: ${s.results.generator.advice}`] : [])).join('; ');
   const reasons = [...judged.reasons, ...verdict.reasons, ...damaged];
   const shardStalls = shards.flatMap((s) => (s.results.generator.stalls ? [{ index: s.results.shard.index, stalls: s.results.generator.stalls }] : []));
   const results: ResultsFile = {
@@ -74,7 +76,7 @@ export function mergeShards(shards: readonly ShardInput[], maxSkewMs: number): M
       lateSends: t.late,
       lateFraction: t.sent ? t.late / t.sent : 0,
       checkedLateFraction: late,
-      ...(judged.advice && { advice: judged.advice }),
+      ...(advice && { advice }),
       ...(shardStalls.length && { shardStalls }),
     },
     totals: { scheduled: t.scheduled, sent: t.sent, ok: t.ok, failed: errorCount(t), dropped: t.dropped, lost },
