@@ -317,44 +317,6 @@ export interface Incomplete {
   hlog: { lines: number; lastSecond: number | null; problem?: string };
 }
 
-/** ShardInfo: this run is shard `index` of `count` of one sharded run (gauntlet run --shard). */
-export interface ShardInfo {
-  index: number;            // 0-based, 0 <= index < count
-  count: number;            // 1..1000
-  /** The id shared by all shards of one sharded run: the common start time as ISO 8601 (`startAt`) plus the
-   *  scenario name and seed, hashed (hex, 16 chars), so merge can tell shards of different launches apart. */
-  runId: string;
-  /** The common planned start (ISO 8601, UTC, ms precision). The shard's run clock t = 0 is this instant. */
-  startAt: string;
-  /** How late this process reached startAt (ms, >= 0; 0 when it waited for it). Sends due before it were late
-   *  and are in the send lag like any late send. */
-  lateMs: number;
-  /** This process's clock against a reference, measured before the start. */
-  clock: {
-    method: 'date-header' | 'none';
-    /** local − reference, ms (positive: this clock is ahead); null when method is none. */
-    offsetMs: number | null;
-    /** ± bound on offsetMs, ms (half the round trip of the exchange that bracketed the flip of the Date second). */
-    uncertaintyMs: number | null;
-    /** What it was measured against (the target's URL, without credentials) or why none. */
-    reference: string;
-  };
-  /** Whether this shard ran the scenario's faults (shard 0 by default; see `faults_on` below). */
-  faults: boolean;
-}
-
-/** MergedInfo: this file was made by gauntlet merge from shard files. */
-export interface MergedInfo {
-  runId: string;
-  count: number;                 // N expected
-  complete: boolean;             // every index 0..N-1 present and status complete
-  shards: { index: number; file: string; status: ResultsFile['status']; valid: boolean; invalidReasons: string[];
-            lateMs: number; clockOffsetMs: number | null; clockUncertaintyMs: number | null }[];
-  missing: number[];             // indexes absent
-  /** Why the merge is incomplete or invalid, for people. */
-  notes: string[];
-}
-
 /** ResultsFile is the whole results.json. */
 export interface ResultsFile {
   schemaVersion: number;
@@ -425,8 +387,46 @@ export interface ResultsFile {
   faults: FaultRecord[];
   /** Files next to results.json. */
   files: { hlog: string };
-  /** This run is one shard of a sharded run (absent otherwise). */
+  /** This run is one shard of a sharded run (gauntlet run --shard); absent otherwise. */
   shard?: ShardInfo;
-  /** This file was made by gauntlet merge (absent otherwise). */
+  /** This file was made by gauntlet merge from shard files; absent otherwise. */
   merged?: MergedInfo;
+}
+
+/** ShardInfo: this run is shard `index` of `count` of one sharded run (gauntlet run --shard). */
+export interface ShardInfo {
+  index: number;            // 0-based, 0 <= index < count
+  count: number;            // 1..1000
+  /** The id shared by all shards of one sharded run: the common start time as ISO 8601 (`startAt`) plus the
+   *  scenario name and seed, hashed (hex, 16 chars), so merge can tell shards of different launches apart. */
+  runId: string;
+  /** The common planned start (ISO 8601, UTC, ms precision). The shard's run clock t = 0 is this instant. */
+  startAt: string;
+  /** How late this process reached startAt (ms, >= 0; 0 when it waited for it). Sends due before it were late
+   *  and are in the send lag like any late send. */
+  lateMs: number;
+  /** This process's clock against a reference, measured before the start. */
+  clock: {
+    method: 'date-header' | 'none';
+    /** local − reference, ms (positive: this clock is ahead); null when method is none. */
+    offsetMs: number | null;
+    /** ± bound on offsetMs, ms (half the round trip of the exchange that bracketed the flip of the Date second). */
+    uncertaintyMs: number | null;
+    /** What it was measured against (the target's URL, without credentials) or why none. */
+    reference: string;
+  };
+  /** Whether this shard ran the scenario's faults (shard 0 by default; see `faults_on` below). */
+  faults: boolean;
+}
+
+/** MergedInfo: this file was made by gauntlet merge from shard files. */
+export interface MergedInfo {
+  runId: string;
+  count: number;                 // N expected
+  complete: boolean;             // every index 0..N-1 present and status complete
+  shards: { index: number; file: string; status: ResultsFile['status']; valid: boolean; invalidReasons: string[];
+            lateMs: number; clockOffsetMs: number | null; clockUncertaintyMs: number | null }[];
+  missing: number[];             // indexes absent
+  /** Why the merge is incomplete or invalid, for people. */
+  notes: string[];
 }
