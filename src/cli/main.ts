@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
 import type { GateArgs, SaveArgs } from './gate-command.js';
+import type { MergeArgs } from './merge-command.js';
 import type { CharacterizeArgs } from './characterize-command.js';
 import type { BuildArgs } from './models.js';
 import type { ProfileArgs } from './profile-command.js';
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   const sweepCmd = await load('sweep', () => import('./sweep-command.js'));
   const gateCmd = (await load('baseline', () => import('./gate-command.js'))) ?? (await load('gate', () => import('./gate-command.js')));
   const reportCmd = await load('report', () => import('./report-command.js'));
+  const mergeCmd = await load('merge', () => import('./merge-command.js'));
   const profileCmd = await load('profile', () => import('./profile-command.js'));
   const characterizeCmd = await load('characterize', () => import('./characterize-command.js'));
   const serveCmd = await load('serve', () => import('./serve.js'));
@@ -73,6 +75,9 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command('gate <results..>', 'Compare results with a baseline: per-metric verdicts and SLO checks (exit 1 on regression)', gateCmd?.gateOptions ?? {}, (args) => {
       code = gateCmd!.runGate(args as unknown as GateArgs, print);
+    })
+    .command('merge <shards..>', 'Merge the results of a sharded run (gauntlet run --shard I/N) into one results.json and latency.hlog: histograms added exactly, counts summed, validity, SLOs and drills judged again', mergeCmd?.mergeOptions ?? {}, (args) => {
+      code = mergeCmd!.runMerge(args as unknown as MergeArgs, print);
     })
     .command('report <inputs..>', 'Make a report (self-contained HTML with charts, Markdown, CSV, JUnit) from results, run or sweep folders and baselines; several runs are compared', reportCmd?.reportOptions ?? {}, (args) => {
       code = reportCmd!.runReport(args as unknown as ReportArgs, print);

@@ -57,6 +57,18 @@ export function phaseTag(name: string): string {
 }
 
 /**
+ * phaseOfLine is the index of the phase a latency line belongs to (-1: none): a tag that fits several phases (names
+ * that differ only in characters a tag cannot hold) goes to the latest of them that had started by its second.
+ */
+export function phaseOfLine(phases: readonly { name: string; startS: number }[], line: Pick<HlogLine, 'tag' | 'second'>): number {
+  let index = -1;
+  phases.forEach((p, i) => {
+    if (phaseTag(p.name) === line.tag && (index < 0 || Math.floor(p.startS) <= line.second)) index = i;
+  });
+  return index;
+}
+
+/**
  * rebuildHistograms fills the empty phase and interval histograms of `r` from the log's lines, and returns how
  * many lines it used and the last second they cover. A line whose tag fits several phases (names that differ
  * only in characters a tag cannot hold) goes to the latest of them that had started by its second.
@@ -68,10 +80,7 @@ export function rebuildHistograms(r: ResultsFile, lines: HlogLine[]): { lines: n
   let bad = 0;
   let lastSecond: number | null = null;
   for (const line of lines) {
-    let index = -1;
-    r.phases.forEach((p, i) => {
-      if (phaseTag(p.name) === line.tag && (index < 0 || Math.floor(p.startS) <= line.second)) index = i;
-    });
+    const index = phaseOfLine(r.phases, line);
     const phase = r.phases[index];
     if (!phase) continue;
     try {

@@ -68,6 +68,9 @@ export interface PhaseResult {
   histogram: string;
   /** Compressed base64 HDR histogram of serviceTimeUs. */
   serviceHistogram: string;
+  /** Compressed base64 HDR histograms of ttfbUs and sendLagUs, so that shards merge them exactly (absent in older files). */
+  ttfbHistogram?: string;
+  sendLagHistogram?: string;
   /** The server's own view of the phase (mean over its seconds), when its metrics were scraped. */
   server?: { meanBatch: number; queueUs: number; computeInferUs: number; requestUs: number; requestsPerS: number };
   /** Graceful degradation: requests the target turned away (503 / UNAVAILABLE) against those it served. */
@@ -395,6 +398,8 @@ export interface ResultsFile {
     advice?: string;
     /** Stalls of the whole machine seen by a watchdog thread, and the late sends they explain (absent before issue 10). */
     stalls?: GeneratorStalls;
+    /** Merged files (gauntlet merge): each shard's stalls, by shard index (stalls of different machines do not add). */
+    shardStalls?: { index: number; stalls: GeneratorStalls }[];
   };
   totals: { scheduled: number; sent: number; ok: number; failed: number; dropped: number; lost: number };
   phases: PhaseResult[];

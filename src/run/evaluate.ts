@@ -68,6 +68,10 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
       histogram: withHistograms ? encodeHistogram(h.latency) : '',
       serviceHistogram: withHistograms ? encodeHistogram(h.service) : '',
     };
+    if (withHistograms) {
+      r.ttfbHistogram = encodeHistogram(h.ttfb);
+      r.sendLagHistogram = encodeHistogram(h.lag);
+    }
     const tokens = agg.phaseTokens[i];
     if (tokens) r.tokens = phaseTokens(tokens, p.slo, span.elapsedS, attempted, withHistograms, tokenWindow(tokenSeconds(agg), tokenSeconds(agg, i), p.startS, p.startS + span.elapsedS));
     r.validity = judgePhase({ ...r, ...rowCounts(p, rows[i]!), attempted });
