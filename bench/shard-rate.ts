@@ -33,6 +33,7 @@ interface Step {
   lagP99Us: number;
   lateShare: number;
   cpuS: number;
+  rssMb: number;
   valid: boolean;
   reasons: string[];
 }
@@ -49,16 +50,16 @@ function startTarget(): Promise<{ port: number; stop(): void }> {
 }
 
 /** run runs one phase with gauntlet pinned to core 1 and returns its results and the CPU seconds it used. */
-function run(port: number, phase: string): { r: ResultsLike; cpuS: number } {
+function run(port: number, phase: string): { r: ResultsLike; cpuS: number; rssMb: number } {
   const file = path.join(tmp, `s-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, `name: shard-rate\ntarget: {name: fixed, protocol: http, url: "http://127.0.0.1:${port}", method: GET, path: /, max_in_flight: 100000}\nphases:\n  - ${phase}\n`);
   const out = path.join(tmp, `run-${Math.random().toString(36).slice(2)}`);
   const timeFile = path.join(tmp, 'time.txt');
-  execFileSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, 'taskset', '-c', '1', process.execPath, CLI, 'run', file, '--out', out, '--workers', '1', '--exit-zero'], { stdio: 'ignore' });
-  const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  execFileSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'taskset', '-c', '1', process.execPath, CLI, 'run', file, '--out', out, '--workers', '1', '--exit-zero'], { stdio: 'ignore' });
+  const [user, sys, maxKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   const r = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsLike;
   rmSync(out, { recursive: true, force: true });
-  return { r, cpuS: user! + sys! };
+  return { r, cpuS: user! + sys!, rssMb: maxKb! / 1024 };
 }
 
 interface ResultsLike {
@@ -68,10 +69,10 @@ interface ResultsLike {
 }
 
 function step(port: number, rate: number): Step {
-  const { r, cpuS } = run(port, `{name: open, duration: ${SECONDS}s, rate: ${rate}, arrival: poisson}`);
+  const { r, cpuS, rssMb } = run(port, `{name: open, duration: ${SECONDS}s, rate: ${rate}, arrival: poisson}`);
   const p = r.phases[0]!;
-  const s: Step = { rate, sent: p.sent, throughputRps: p.throughputRps, lagP99Us: p.sendLagUs.p99, lateShare: p.sent ? p.lateSends / p.sent : 0, cpuS, valid: r.valid && Object.keys(p.errors).length === 0, reasons: r.invalidReasons };
-  console.log(`| ${rate} | ${s.sent} | ${s.throughputRps.toFixed(0)} | ${s.lagP99Us} | ${(s.lateShare * 100).toFixed(2)} % | ${cpuS.toFixed(1)} | ${s.valid ? 'valid' : `INVALID: ${[...s.reasons, ...Object.keys(p.errors)].join('; ').slice(0, 120)}`} |`);
+  const s: Step = { rate, sent: p.sent, throughputRps: p.throughputRps, lagP99Us: p.sendLagUs.p99, lateShare: p.sent ? p.lateSends / p.sent : 0, cpuS, rssMb, valid: r.valid && Object.keys(p.errors).length === 0, reasons: r.invalidReasons };
+  console.log(`| ${rate} | ${s.sent} | ${s.throughputRps.toFixed(0)} | ${s.lagP99Us} | ${(s.lateShare * 100).toFixed(2)} % | ${cpuS.toFixed(1)} | ${rssMb.toFixed(0)} | ${s.valid ? 'valid' : `INVALID: ${[...s.reasons, ...Object.keys(p.errors)].join('; ').slice(0, 120)}`} |`);
   return s;
 }
 
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     console.log(`shard-rate: target pinned to core 0, gauntlet (--workers 1) to core 1; ${SECONDS} s per step`);
     const closed = run(target.port, `{name: closed, duration: ${SECONDS}s, concurrency: 64}`).r.phases[0]!;
     console.log(`closed-loop maximum on one core (64 in flight): ${closed.throughputRps.toFixed(0)}/s\n`);
-    console.log('| offered rps | sent | ok/s | send lag p99 µs | sends > 1 ms late | client CPU s | verdict |\n|---|---|---|---|---|---|---|');
+    console.log('| offered rps | sent | ok/s | send lag p99 µs | sends > 1 ms late | client CPU s | peak RSS MB | verdict |\n|---|---|---|---|---|---|---|---|');
     let good: Step | undefined;
     let bad: Step | undefined;
     for (let rate = FROM_RPS; rate <= CEILING_RPS; rate *= 2) {
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
     console.log(`\n| figure | value |\n|---|---|`);
     console.log(`| highest valid open-loop rate, one core | ${good.rate} rps${bad ? ` (invalid at ${bad.rate})` : ' (the ceiling was not reached)'} |`);
     console.log(`| that rate ÷ the closed-loop maximum on the same core | ${(good.rate / closed.throughputRps).toFixed(2)}x |`);
+    console.log(`| peak RSS of the shard at that rate | ${good.rssMb.toFixed(0)} MB |`);
     console.log(`| client CPU per 1,000 requests at that rate | ${((good.cpuS / Math.max(1, good.sent)) * 1000 * 1000).toFixed(1)} ms |`);
   } finally {
     target.stop();

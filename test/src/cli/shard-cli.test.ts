@@ -1,7 +1,8 @@
 /**
- * `gauntlet run --shard I/N` as a user runs it (the compiled CLI; `npm run build` first): two shards of one short
+ * `gauntlet run --shard I/N` as a user runs it (the compiled CLI; `npm run build` first): three shards of one short
  * scenario against one `gauntlet serve`, started together at a common --start-at, send exactly the unsharded
- * plan's constant-rate requests between them, and each records its shard, clock offset and lateness; bad shard
+ * plan's constant-rate requests between them, each records its shard, clock offset and lateness, and `gauntlet
+ * merge` of the three agrees with the scenario run as one process (issue 15's proof by simulation); bad shard
  * options are exit 2 with every problem named.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,10 +29,10 @@ describe('gauntlet run --shard (compiled CLI)', () => {
     served = await serveCli(['--model-repository', repo, ...ports]);
     const port = Number(/:(\d+)$/.exec(served.lines.find((l) => l.startsWith('Started HTTPService'))!)![1]);
     scenario = path.join(dir, 'sharded.yaml');
-    // 35 rps for 2 s: 70 evenly spaced requests, 35 to each shard; then a closed loop of 3 (2 + 1).
+    // 60 rps for 3 s: 180 evenly spaced requests, 60 to each of three shards; then a closed loop of 3 (1 each, or 2 + 1 for two shards).
     writeFileSync(
       scenario,
-      `name: sharded\ntarget: {name: own, protocol: kserve-http, url: "http://127.0.0.1:${port}", model: tiny}\n${REQUEST}\nphases:\n  - {name: steady, duration: 2s, rate: 35}\n  - {name: loop, duration: 1s, concurrency: 3}\n`,
+      `name: sharded\ntarget: {name: own, protocol: kserve-http, url: "http://127.0.0.1:${port}", model: tiny}\n${REQUEST}\nphases:\n  - {name: steady, duration: 3s, rate: 60}\n  - {name: loop, duration: 1s, concurrency: 3}\n`,
     );
   });
   afterAll(async () => {
@@ -43,18 +44,29 @@ describe('gauntlet run --shard (compiled CLI)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('two shards at a common start send the unsharded count exactly and record shard, clock and lateness', async () => {
-    // Far enough ahead for both processes to start, warm up and read their clocks (about 3 s) on a busy machine.
-    const startAt = new Date(Date.now() + 9000).toISOString();
-    const outs = [0, 1].map((i) => path.join(dir, `shard-${i}`));
-    const ran = await Promise.all(outs.map((out, i) => gauntlet(['run', scenario, '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--exit-zero'])));
+  it('three shards at a common start send the unsharded plan exactly; merged, they agree with one process within its run-to-run noise', async () => {
+    // Two runs as one process first: their difference is the noise the merged shards are judged against.
+    // One process before the shards and one after: their difference is the run-to-run noise, over the same stretch
+    // of this machine's time, that the merged shards are judged against.
+    const single: ResultsFile[] = [];
+    const runSingle = async (k: number): Promise<void> => {
+      const out = path.join(dir, `single-${k}`);
+      const r = await gauntlet(['run', scenario, '--out', out, '--exit-zero']);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      single.push(JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile);
+    };
+    await runSingle(0);
+    // Far enough ahead for three processes to start, warm up and read their clocks on a busy machine.
+    const startAt = new Date(Date.now() + 7000).toISOString();
+    const outs = [0, 1, 2].map((i) => path.join(dir, `shard-${i}`));
+    const ran = await Promise.all(outs.map((out, i) => gauntlet(['run', scenario, '--shard', `${i}/3`, '--start-at', startAt, '--out', out, '--exit-zero'])));
     for (const r of ran) expect(r.code, r.stderr + r.stdout).toBe(0);
     const results = outs.map((out) => JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile);
     const steady = results.map((r) => r.phases.find((p) => p.name === 'steady')!);
-    expect(steady.map((p) => p.scheduled)).toEqual([35, 35]);
-    expect(steady[0]!.sent + steady[1]!.sent).toBe(70);
+    expect(steady.map((p) => p.scheduled)).toEqual([60, 60, 60]);
+    expect(steady.reduce((n, p) => n + p.sent, 0)).toBe(180);
     results.forEach((r, i) => {
-      expect(r.shard).toMatchObject({ index: i, count: 2, startAt, faults: i === 0 });
+      expect(r.shard).toMatchObject({ index: i, count: 3, startAt, faults: i === 0 });
       expect(r.shard!.runId).toMatch(/^[0-9a-f]{16}$/);
       expect(r.shard!.lateMs).toBeGreaterThanOrEqual(0);
       expect(r.shard!.clock.method).toBe('date-header');
@@ -65,15 +77,37 @@ describe('gauntlet run --shard (compiled CLI)', () => {
       expect(r.intervals[0]!.t).toBe(0);
       expect(readFileSync(path.join(outs[i]!, 'latency.hlog'), 'utf8')).toContain(`#[StartTime: ${(Date.parse(startAt) / 1000).toFixed(3)}`);
     });
-    expect(results[0]!.shard!.runId).toBe(results[1]!.shard!.runId);
+    expect(new Set(results.map((r) => r.shard!.runId)).size).toBe(1);
     expect(results[1]!.faults).toEqual([]);
-  }, 60_000);
+
+    await runSingle(1);
+    const mergedDir = path.join(dir, 'merged');
+    const m = await gauntlet(['merge', ...outs, '--out', mergedDir]);
+    expect([0, 3], m.stderr + m.stdout).toContain(m.code);
+    const merged = JSON.parse(readFileSync(path.join(mergedDir, 'results.json'), 'utf8')) as ResultsFile;
+    expect(merged.merged).toMatchObject({ count: 3, complete: true, missing: [] });
+    // Counts are the shards' sums, exactly.
+    for (const key of ['scheduled', 'sent', 'ok', 'failed', 'dropped'] as const) expect(merged.totals[key]).toBe(results.reduce((n, r) => n + r.totals[key], 0));
+    // The union of the shards sends at the scenario's rate, second by second (60 a second for 3 s).
+    const sentPerSecond = merged.intervals.filter((row) => row.phase === 'steady').map((row) => row.sentRps);
+    expect(sentPerSecond).toHaveLength(3);
+    for (const rate of sentPerSecond) expect(Math.abs(rate - 60) / 60).toBeLessThanOrEqual(0.02);
+    // Latency as one process measures it, within the noise between two such runs (a floor of 2 ms for timer and
+    // histogram resolution at these sub-millisecond latencies).
+    const p = (r: ResultsFile, q: 'p50' | 'p99'): number => r.phases.find((x) => x.name === 'steady')!.latencyUs[q] / 1000;
+    console.log(`3 shards merged: p50 ${p(merged, 'p50')} ms, p99 ${p(merged, 'p99')} ms; one process: p50 ${p(single[0]!, 'p50')} / ${p(single[1]!, 'p50')} ms, p99 ${p(single[0]!, 'p99')} / ${p(single[1]!, 'p99')} ms; sent per second ${sentPerSecond.join(', ')}`);
+    for (const q of ['p50', 'p99'] as const) {
+      const noise = Math.max(2, 3 * Math.abs(p(single[0]!, q) - p(single[1]!, q)));
+      const mid = (p(single[0]!, q) + p(single[1]!, q)) / 2;
+      expect(Math.abs(p(merged, q) - mid), `${q}: merged ${p(merged, q)} ms, one process ${p(single[0]!, q)} and ${p(single[1]!, q)} ms`).toBeLessThanOrEqual(noise);
+    }
+  }, 90_000);
 
   it('--dry-run describes the shard’s share', async () => {
     const r = await gauntlet(['run', scenario, '--shard', '1/2', '--start-at', '1700000000000', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Shard 1 of 2 (0-based): common start 2023-11-14T22:13:20.000Z; does not fire the faults');
-    expect(r.stdout).toMatch(/steady: the shape's rate \/ 2, arrivals k ≡ 1 \(mod 2\).*: 35 requests/);
+    expect(r.stdout).toMatch(/steady: the shape's rate \/ 2, arrivals k ≡ 1 \(mod 2\).*: 90 requests/);
     expect(r.stdout).toContain('loop: 1 of 3 concurrent (closed loop)');
   });
 
@@ -84,7 +118,7 @@ describe('gauntlet run --shard (compiled CLI)', () => {
     [['--shard', '1.5/3'], '--shard: the shard index must be an integer from 0 (0-based), got "1.5"'],
     [['--shard', '3'], '--shard: must be I/N'],
     [['--shard', '0/2'], '--start-at: a sharded run (2 shards) needs a common start time'],
-    [['--shard', '0/2', '--start-at', '2020-01-01T00:00:00Z'], "in the past, more than the first phase's 2 s"],
+    [['--shard', '0/2', '--start-at', '2020-01-01T00:00:00Z'], "in the past, more than the first phase's 3 s"],
     [['--shard', '0/2', '--start-at', '2999-01-01T00:00:00Z'], 'more than 24 h ahead'],
     [['--shard', '0/2', '--start-at', 'tomorrow'], '--start-at: must be ISO 8601 with a zone'],
     [['--shards', '3'], '--shards: needs --shard I/N, or JOB_COMPLETION_INDEX'],
