@@ -5,6 +5,7 @@
  * minimum); `ticket` for what warns of that or wastes money (queue depth, the GPU floor and ceiling). Page rules
  * wait `forS`, ticket rules `ticketForS` (docs/alerts.md).
  */
+import { stringify } from 'yaml';
 import type { AlertInputs } from './alert-inputs.js';
 import { promDuration } from './prom-duration.js';
 
@@ -88,7 +89,7 @@ export function buildRules(inputs: AlertInputs, o: AlertOptions): { file: RuleFi
 
   // Shedding: requests refused at once (503) by admission control, which no model counts as failed.
   const shed = `(${rate('gauntlet_inference_shed_total')} or vector(0)) + (${rate('gauntlet_router_shed_total')} or vector(0))`;
-  const served = triton ? `${rate('nv_inference_request_success')} + ${rate('nv_inference_request_failure')}` : rate('vllm:request_success_total');
+  const served = triton ? `${rate('nv_inference_request_success')} + (${rate('nv_inference_request_failure')} or vector(0))` : rate('vllm:request_success_total');
   page('GauntletSheddingHigh', `(${shed}) / (${shed} + ${served}) > ${budget.value}`, `more than ${pct(budget.value)} of requests are shed (503)`, `Threshold: ${budget.why}: a shed request fails for its client, so shedding alone may use up the error budget. Counted by gauntlet_inference_shed_total (server admission) and gauntlet_router_shed_total (router).`);
 
   // Queue depth: Little's law at the peak rate and the latency budget.
@@ -114,6 +115,11 @@ export function buildRules(inputs: AlertInputs, o: AlertOptions): { file: RuleFi
     notes.push('no GPU rules: scenarios name no GPU provider; --gpu adds the utilisation floor and ceiling (nv_gpu_utilization)');
   }
   return { file: { groups: [{ name: `gauntlet-${inputs.name}`, rules }] }, notes };
+}
+
+/** ruleFileText renders a rule file as YAML (no folded lines), headed by the command that made it. */
+export function ruleFileText(file: RuleFile, command: string): string {
+  return `# Prometheus alerting rules made by \`${command}\` (docs/alerts.md)\n${stringify(file, { lineWidth: 0 })}`;
 }
 
 const PAGE_WHY = (o: AlertOptions): string =>

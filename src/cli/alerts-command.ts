@@ -5,9 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { stringify } from 'yaml';
 import { fromBaseline, fromPlan, type AlertInputs } from '../alerts/alert-inputs.js';
-import { type AlertOptions, buildRules } from '../alerts/alert-rules.js';
+import { type AlertOptions, buildRules, ruleFileText } from '../alerts/alert-rules.js';
 import { readBaseline } from '../compare/baseline.js';
 import { GauntletError } from '../errors.js';
 import { loadScenario } from '../scenario/parse-scenario.js';
@@ -100,7 +99,7 @@ export async function runAlerts(a: AlertsArgs, print: (line: string) => void): P
   if (problems.length) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'invalid options for gauntlet alerts', problems);
   const inputs = isBaseline ? baselineInputs(a) : fromPlan(await loadScenario(a.source));
   const { file, notes } = buildRules(inputs, opts);
-  const text = `# Prometheus alerting rules made by \`gauntlet alerts ${path.basename(a.source)}\` (docs/alerts.md)\n${stringify(file, { lineWidth: 0 })}`;
+  const text = ruleFileText(file, `gauntlet alerts ${path.basename(a.source)}`);
   const say = a.out === undefined ? (line: string): void => void process.stderr.write(`${line}\n`) : print;
   if (a.out === undefined) process.stdout.write(text);
   else {
