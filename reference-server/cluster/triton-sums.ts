@@ -4,7 +4,8 @@
  * Counters and histograms stay monotonic across deaths and restarts: when a replica's process ends, its last
  * scraped counters and buckets are kept (retired), and the next process's, which start again at zero, are added
  * on top. Gauges are summed over the live processes only, except ratios (names ending in `_perc`, such as
- * `vllm:gpu_cache_usage_perc`), which are averaged over them.
+ * `vllm:gpu_cache_usage_perc`), which are averaged over them, and the GPU gauges (`nv_gpu_*`, labelled by
+ * `gpu_uuid`): replicas on one GPU all report that device's figures, so the average per GPU is the GPU's figure.
  */
 import { controlGet } from './replica-process.js';
 import type { Replica } from './supervisor.js';
@@ -12,7 +13,9 @@ import type { Replica } from './supervisor.js';
 /** MAX_SCRAPE_BYTES bounds one replica's /metrics answer (a few hundred series take tens of KB). */
 const MAX_SCRAPE_BYTES = 16 * 1024 * 1024;
 
-const PREFIXES = ['nv_inference_', 'vllm:'];
+const PREFIXES = ['nv_inference_', 'vllm:', 'nv_gpu_'];
+/** averaged says whether a gauge is averaged over the live replicas instead of summed. */
+const averaged = (name: string): boolean => name.endsWith('_perc') || name.startsWith('nv_gpu_');
 const summed = (name: string): boolean => PREFIXES.some((p) => name.startsWith(p));
 /** The samples of a histogram family `h` are named h_bucket, h_sum and h_count. */
 const HISTOGRAM_PARTS = ['_bucket', '_sum', '_count'];
@@ -91,7 +94,7 @@ export class TritonSums {
     for (const { values } of this.live.values()) {
       for (const [key, value] of values) {
         sums.set(key, (sums.get(key) ?? 0) + value);
-        if (nameOf(key).endsWith('_perc')) ratios.set(key, (ratios.get(key) ?? 0) + 1);
+        if (averaged(nameOf(key))) ratios.set(key, (ratios.get(key) ?? 0) + 1);
       }
     }
     const byFamily = new Map<string, { key: string; value: number }[]>();

@@ -5,6 +5,7 @@
  * As in Triton, per-request durations attribute a batch's compute time to every request in it, while batch
  * statistics count each execution once.
  */
+import { LatencyBuckets } from '../metrics/latency-histogram.js';
 import type { BatchStats, ModelStatistics, StatDuration } from './types.js';
 
 /** RequestTiming is one successful request's time in each stage, in nanoseconds. */
@@ -37,6 +38,8 @@ export class ModelStats {
   readonly computeOutput = zero();
   /** Failed requests by reason label (REJECTED, CANCELED, BACKEND, OTHER). */
   readonly failures = new Map<string, number>();
+  /** Successful requests' times from receipt to response (ms): nv_inference_first_response_histogram_ms. */
+  readonly firstResponse = new LatencyBuckets();
   private readonly batches = new Map<number, BatchStats>();
   private readonly listeners: ExecutionListener[] = [];
 
@@ -55,6 +58,7 @@ export class ModelStats {
     this.inferenceCount += batchSize;
     this.lastInferenceMs = Date.now();
     add(this.success, t.totalNs);
+    this.firstResponse.observe(t.totalNs / 1e6);
     add(this.queue, t.queueNs);
     add(this.computeInput, t.inputNs);
     add(this.computeInfer, t.inferNs);

@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { type Admission, SHED_REASONS } from '../core/admission.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { GpuSampler } from './gpu-sampler.js';
+import { registerLatencyHistogram } from './latency-histogram.js';
 
 /** Metrics owns one server's metric registry. */
 export class Metrics {
@@ -67,6 +68,12 @@ export class Metrics {
         for (const m of list()) this.set({ model: m.name, version: m.version }, m.stats.pendingSource());
       },
     });
+    // Triton's optional histogram (histogram_latencies=true), always on here. Triton exports it for decoupled
+    // models only; a model that sends one response per request has its first response at its end, so it is the
+    // request's whole time in the server.
+    registerLatencyHistogram(this.registry, 'nv_inference_first_response_histogram_ms', 'Duration from request to first response in milliseconds', labelNames, () =>
+      list().map((m) => ({ labels: { model: m.name, version: m.version }, buckets: m.stats.firstResponse })),
+    );
     if (admission) registerAdmission(r, admission);
     const batches = new Histogram({
       name: 'gauntlet_inference_batch_size',

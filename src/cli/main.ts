@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, GauntletError } from '../errors.js';
+import type { AlertsArgs } from './alerts-command.js';
 import type { GateArgs, SaveArgs } from './gate-command.js';
 import type { MergeArgs } from './merge-command.js';
 import type { CharacterizeArgs } from './characterize-command.js';
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   const serveCmd = await load('serve', () => import('./serve.js'));
   const modelsCmd = await load('models', () => import('./models.js'));
   const k8sCmd = await load('k8s', () => import('./k8s-command.js'));
+  const alertsCmd = await load('alerts', () => import('./alerts-command.js'));
   // Set when yargs itself refuses the command line (not when a command fails): what to print after the error.
   let usage: string | undefined;
   // yargs drops a lone `-` (stdin, for characterize): it travels under a name no file can have.
@@ -87,6 +89,9 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command('characterize <logs..>', 'Characterize production traffic from access logs (nginx, Envoy, JSONL, CSV, the reference server\'s): rates, peaks, bursts, arrivals, latency against load, sizes, errors and SLOs; writes characterization.json, a scenario with the 2x/5x and burst drills, and a replayable trace', characterizeCmd?.characterizeOptions ?? {}, async (args) => {
       code = await characterizeCmd!.runCharacterize(args as unknown as CharacterizeArgs, print);
+    })
+    .command('alerts <source>', 'Write Prometheus alerting rules (p99, errors, shedding, queue depth, replicas, GPU floor and ceiling) from a scenario\'s SLOs or a baseline\'s measured figures, each with its for:, severity and reasoning', alertsCmd?.alertsOptions ?? {}, async (args) => {
+      code = await alertsCmd!.runAlerts(args as unknown as AlertsArgs, print);
     })
     .command('serve', 'Run the reference KServe v2 server (HTTP, gRPC, metrics) on ONNX Runtime', serveCmd?.serveOptions ?? {}, async (args) => {
       code = await serveCmd!.runServe(args as unknown as ServeArgs, print);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT } from '../../helpers/cli.js';
 
-const COMMANDS = ['run <scenario>', 'sweep <file>', 'profile <model>', 'baseline', 'gate <results..>', 'merge <shards..>', 'report <inputs..>', 'serve', 'models', 'k8s'];
+const COMMANDS = ['run <scenario>', 'sweep <file>', 'profile <model>', 'baseline', 'gate <results..>', 'merge <shards..>', 'alerts <source>', 'report <inputs..>', 'serve', 'models', 'k8s'];
 
 function gauntlet(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
