@@ -10,6 +10,7 @@ import { DRILL_DEFAULTS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { createShape } from './shapes.js';
 import { PROTOCOL_ENTRIES } from '../targets/protocols.js';
+import { describeRepositoryFault } from './describe-repository-fault.js';
 import { formatDuration, formatRps, round } from './units.js';
 
 /** describePlan renders a plan as lines of text (no trailing newline). */
@@ -99,6 +100,10 @@ export function describeFault(f: FaultPlan): string {
       return `command ${JSON.stringify(f.params.run)} (timeout ${formatDuration(f.params.timeoutS)})`;
     case 'network':
       return `network +${round(f.params.latencyMs, 3)} ms${f.params.jitterMs > 0 ? ` ± ${round(f.params.jitterMs, 3)} ms` : ''}`;
+    case 'load-model':
+    case 'unload-model':
+    case 'set-version-policy':
+      return describeRepositoryFault(f);
   }
 }
 
