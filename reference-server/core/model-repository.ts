@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelConfig } from '../config/model-config.js';
 import { CONFIG_YAML_LIMITS, formatProblem } from '../config/problems.js';
+import { parseConfigOverride } from '../config/config-override.js';
 import { parseModelConfig } from '../config/validate-model-config.js';
 import { invalid, notFound, unavailable } from './errors.js';
 import { ModelVersion, type ModelVersionOptions } from './model-version.js';
@@ -89,19 +90,19 @@ export class ModelRepository implements InferenceCore {
   }
 
   /** readModel reads a model's config and loads its versions; the entry lists every failure (never throws for a bad model). */
-  private async readModel(name: string): Promise<ModelEntry> {
+  private async readModel(name: string, configOverride?: string): Promise<ModelEntry> {
     const entry: ModelEntry = { name, versions: [], failures: [] };
-    await this.fillEntry(entry);
+    await this.fillEntry(entry, configOverride);
     return entry;
   }
 
-  private async fillEntry(entry: ModelEntry): Promise<void> {
+  private async fillEntry(entry: ModelEntry, configOverride?: string): Promise<void> {
     const { name } = entry;
     const log = this.opts.log ?? (() => {});
     const folder = path.join(this.dir, name);
-    const configPath = path.join(folder, 'config.yaml');
-    let text: string;
-    try {
+    const configPath = configOverride === undefined ? path.join(folder, 'config.yaml') : 'the config parameter';
+    let text = '';
+    if (configOverride === undefined) try {
       const size = (await stat(configPath)).size;
       if (size > CONFIG_YAML_LIMITS.bytes) {
         const reason = `${configPath}: is ${size} bytes; a config.yaml may have at most ${CONFIG_YAML_LIMITS.bytes}`;
@@ -115,7 +116,7 @@ export class ModelRepository implements InferenceCore {
       log(`model ${name}: not loaded: no config.yaml`);
       return;
     }
-    const parsed = parseModelConfig(text, name);
+    const parsed = configOverride === undefined ? parseModelConfig(text, name) : parseConfigOverride(configOverride, name);
     if (!parsed.ok) {
       const reason = parsed.problems.map((p) => formatProblem(p, configPath)).join('\n');
       entry.failures.push({ version: '', reason });
@@ -162,12 +163,14 @@ export class ModelRepository implements InferenceCore {
   /**
    * loadModel (re)loads `name` from the repository: its config.yaml and model files are read again, and only when
    * every version loads are the new versions swapped in; the old ones finish their requests (up to unloadGraceMs)
-   * in the background. A model that fails keeps serving what it served before, as in Triton.
+   * in the background. A model that fails keeps serving what it served before, as in Triton. `configOverride`
+   * (Triton's `config` load parameter, JSON) replaces config.yaml for this load: a changed version_policy takes
+   * effect this way while the versions served before finish their requests.
    */
-  async loadModel(name: string): Promise<void> {
+  async loadModel(name: string, configOverride?: string): Promise<void> {
     await this.checkControl(name);
     return this.serialize(name, async () => {
-      const entry = await this.readModel(name).catch((err: Error) => {
+      const entry = await this.readModel(name, configOverride).catch((err: Error) => {
         throw invalid(`failed to load '${name}': ${err.message}`);
       });
       const old = this.entries.get(name);

@@ -147,8 +147,9 @@ export interface InferenceCore {
   /**
    * loadModel (re)loads a model from the repository (explicit model control); rejects with INVALID_ARGUMENT when
    * model control is not explicit, or the model cannot load (the model served before, if any, stays).
+   * `configOverride` is Triton's `config` load parameter: a configuration in JSON used instead of config.yaml.
    */
-  loadModel?(name: string): Promise<void>;
+  loadModel?(name: string, configOverride?: string): Promise<void>;
   /** unloadModel stops serving a model (explicit model control); its in-flight requests finish first. */
   unloadModel?(name: string): Promise<void>;
 }

@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { type Admission, isShed, RETRY_AFTER_SECONDS } from '../core/admission.js';
 import { InferError, type InferStatus, invalid, unavailable } from '../core/errors.js';
+import { loadConfigParameter } from '../core/load-parameters.js';
 import { modelMetadata } from '../core/model-metadata.js';
 import type { InferenceCore, LoadedModel, ModelStatistics } from '../core/types.js';
 import { fromWireRequest, type WireInferRequest } from './infer-request.js';
@@ -185,12 +186,11 @@ interface ModelControlRequest {
   parameters?: Record<string, unknown>;
 }
 
-/** modelControl loads or unloads a model like the HTTP routes do (explicit model control; parameters refused). */
+/** modelControl loads or unloads a model like the HTTP routes do (explicit model control; a `config` override on load). */
 async function modelControl(core: InferenceCore, action: 'load' | 'unload', req: ModelControlRequest): Promise<object> {
-  const used = Object.keys(req.parameters ?? {}).filter((k) => k !== 'unload_dependents');
-  if (used.length) throw invalid(`unsupported ${action} parameter(s): ${used.join(', ')} (the reference server loads the model's files from the repository)`);
+  const config = loadConfigParameter(action, req.parameters ?? {});
   const run = action === 'load' ? core.loadModel : core.unloadModel;
   if (!run) throw invalid('explicit model control is not enabled: models are loaded from the repository at start-up');
-  await run.call(core, req.model_name ?? '');
+  await run.call(core, req.model_name ?? '', config);
   return {};
 }

@@ -13,6 +13,7 @@ import { modelMetadata } from '../core/model-metadata.js';
 import { type AccessLog, servedVersion } from '../core/access-log.js';
 import type { InferenceCore, LoadedModel } from '../core/types.js';
 import { answerUnread, bodyLength } from '../core/unread-body.js';
+import { loadConfigParameter } from '../core/load-parameters.js';
 import { toProtoModelConfig } from '../grpc/model-config-proto.js';
 import { OpenAiFrontEnd } from '../llm/openai-front-end.js';
 import { COUNTED, watchHttpRequest } from './access-log-http.js';
@@ -240,20 +241,20 @@ function repositoryIndex(core: InferenceCore, body: Buffer): unknown {
 
 /**
  * modelControl answers the repository extension's load and unload: 200 with an empty body once done, 400 with
- * every problem when the model cannot load (or model control is not explicit). Triton's `parameters` (a config or
- * files sent in the request) are not supported: a request that uses them is refused rather than half-applied.
+ * every problem when the model cannot load (or model control is not explicit). Of Triton's `parameters`, `config`
+ * (a configuration override in JSON) is supported; files sent in the request are refused rather than half-applied.
  */
 async function modelControl(core: InferenceCore, name: string, action: 'load' | 'unload', body: Buffer, res: ServerResponse): Promise<void> {
+  let config: string | undefined;
   if (body.length > 0) {
     const doc = parseJsonBody(body);
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InferError('INVALID_ARGUMENT', 'the request body must be a JSON object');
     const params = (doc as Record<string, unknown>)['parameters'];
-    const used = typeof params === 'object' && params !== null ? Object.keys(params).filter((k) => k !== 'unload_dependents') : [];
-    if (used.length) throw new InferError('INVALID_ARGUMENT', `unsupported ${action} parameter(s): ${used.join(', ')} (the reference server loads the model's files from the repository)`);
+    config = loadConfigParameter(action, typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {});
   }
   const run = action === 'load' ? core.loadModel : core.unloadModel;
   if (!run) throw new InferError('INVALID_ARGUMENT', 'explicit model control is not enabled: models are loaded from the repository at start-up');
-  await run.call(core, name);
+  await run.call(core, name, config);
   sendEmpty(res, 200);
 }
 

@@ -3,12 +3,14 @@
  * its fault and, for timed faults, says how to undo it. Failures are results (outcome failed, timeout or skipped
  * with a readable detail), never exceptions: a drill goes on when one of its faults does not work.
  */
-import type { ColdStart } from '../results/results-schema.js';
+import type { ColdStart, GuardRecord } from '../results/results-schema.js';
 import type { FaultAction, FaultPlan, FaultPlanOf } from '../scenario/plan.js';
 import { formatDuration } from '../scenario/units.js';
 import type { AdminClient, Replica } from './admin-client.js';
 import { runCommand } from './command.js';
 import { kubernetesFault } from './kubernetes.js';
+import { REPOSITORY_EXECUTORS } from './repository-actions.js';
+import type { LiveSecond } from './rollout-guard.js';
 import type { ProxyControl } from './proxy-thread.js';
 
 /** FaultEnv is what fault actions act through. */
@@ -24,6 +26,12 @@ export interface FaultEnv {
   signal: AbortSignal;
   /** Aborted when the run is interrupted (SIGINT/SIGTERM): every action in progress ends at once. */
   cancel: AbortSignal;
+  /** The target's model repository API (an HTTP base url), for repository faults that name no url. */
+  repositoryUrl?: string;
+  /** The run's finished seconds so far, for rollout guards. */
+  liveSeconds?: () => LiveSecond[];
+  /** Seconds since the run's start. */
+  nowS?: () => number;
 }
 
 /** FaultStep is how one step of a fault (its start, or the undo of a timed one) went. */
@@ -37,6 +45,8 @@ export interface FaultStep {
   exitCode?: number | null;
   signal?: string | null;
   output?: string[];
+  /** A rollout guard's watch (repository faults with a guard). */
+  guard?: GuardRecord;
 }
 
 /** FaultEffect is a started fault; a timed one can be undone. */
@@ -44,7 +54,8 @@ export interface FaultEffect extends FaultStep {
   undo?: () => Promise<FaultStep>;
 }
 
-type Executor<A extends FaultAction> = (plan: FaultPlanOf<A>, env: FaultEnv) => Promise<FaultEffect>;
+/** Executor starts one fault action. */
+export type Executor<A extends FaultAction> = (plan: FaultPlanOf<A>, env: FaultEnv) => Promise<FaultEffect>;
 
 /** Admin API timeouts: a kill is immediate, a stop waits for the drain, a restore for the replica's readiness. */
 export const ADMIN_TIMEOUT_MS = { kill: 10_000, stop: 60_000, restore: 180_000 } as const;
@@ -70,6 +81,7 @@ export const FAULT_EXECUTORS: { [A in FaultAction]: Executor<A> } = {
     return { outcome: r.outcome, detail, exitCode: r.exitCode, signal: r.signal, output: r.output };
   },
   kubernetes: (plan, env) => kubernetesFault(plan, env),
+  ...REPOSITORY_EXECUTORS,
   network: async (plan, env) => {
     if (!env.proxy) return { outcome: 'failed', detail: 'no proxy in front of the target' };
     const { latencyMs, jitterMs } = plan.params;

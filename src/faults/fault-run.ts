@@ -12,6 +12,7 @@ import { PROTOCOL_ENTRIES } from '../targets/protocols.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { AdminClient, type AdminEndpoint } from './admin-client.js';
 import { ProxyThread } from './proxy-thread.js';
+import type { LiveSecond } from './rollout-guard.js';
 import { FaultScheduler } from './scheduler.js';
 import type { ProxyStats } from './tcp-proxy.js';
 
@@ -24,6 +25,8 @@ export interface FaultRunOptions {
   log: (line: string) => void;
   /** The run's interrupt: every fault action in progress ends at once when it aborts. */
   signal?: AbortSignal;
+  /** The target's model repository API (HTTP base url) for repository faults; default: the target's url over kserve-http. */
+  repositoryUrl?: string;
 }
 
 /** FaultRun holds one run's proxy, admin client and fault scheduler. */
@@ -56,13 +59,13 @@ export class FaultRun {
    * start fires the faults relative to the run's start; env tells command faults about the run. Paths are made
    * absolute here: a command runs in the scenario's folder, not in gauntlet's working directory.
    */
-  start(startEpochMs: number, runDir: string): void {
+  start(startEpochMs: number, runDir: string, liveSeconds?: () => LiveSecond[]): void {
     if (this.plan.faults.length === 0) return;
     const env = { GAUNTLET_TARGET_URL: this.target.url, GAUNTLET_RUN_DIR: path.resolve(runDir), GAUNTLET_SCENARIO: this.plan.name };
     const proxy = this.proxy;
     this.scheduler = new FaultScheduler(
       this.plan.faults,
-      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: path.resolve(this.opts.cwd), env, ...(this.opts.signal && { cancel: this.opts.signal }) },
+      { ...(this.admin && { admin: this.admin }), ...(proxy && { proxy }), cwd: path.resolve(this.opts.cwd), env, ...(this.opts.signal && { cancel: this.opts.signal }), ...repositoryEnv(this.target, this.opts.repositoryUrl, liveSeconds) },
       this.opts.log,
     );
     this.scheduler.start(startEpochMs);
@@ -109,4 +112,10 @@ export function throughProxy(target: TargetSpec, proxyPort: number): TargetSpec 
   const { host } = entry.address(target);
   const tls = target.tls !== undefined && target.tls.serverName === undefined && net.isIP(host) === 0 ? { ...target.tls, serverName: host } : target.tls;
   return { ...target, url, ...(tls !== undefined && { tls }) };
+}
+
+/** repositoryEnv is what repository faults act through: the repository url (the target's own for kserve-http) and the run's seconds. */
+function repositoryEnv(target: TargetSpec, url: string | undefined, liveSeconds?: () => LiveSecond[]): { repositoryUrl?: string; liveSeconds?: () => LiveSecond[] } {
+  const repositoryUrl = url ?? (target.protocol === 'kserve-http' ? target.url : undefined);
+  return { ...(repositoryUrl !== undefined && { repositoryUrl }), ...(liveSeconds && { liveSeconds }) };
 }

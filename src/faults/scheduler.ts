@@ -112,7 +112,7 @@ export class FaultScheduler {
     rec.startedAtS = this.nowS();
     rec.outcome = 'running';
     const label = `fault ${i + 1} (${describeFault(plan)})`;
-    const effect: FaultEffect = await executeFault(plan, { ...this.env, signal: this.over.signal, cancel: this.env.cancel ?? NEVER });
+    const effect: FaultEffect = await executeFault(plan, { ...this.env, signal: this.over.signal, cancel: this.env.cancel ?? NEVER, nowS: () => this.nowS() });
     apply(rec, effect);
     if (effect.restarts !== undefined) this.restartsAtFault.set(i, effect.restarts);
     const timed = plan.durationS !== undefined && effect.outcome === 'ok';
@@ -163,6 +163,7 @@ function apply(rec: FaultRecord, s: FaultStep): void {
   if (s.exitCode !== undefined) rec.exitCode = s.exitCode;
   if (s.signal !== undefined) rec.signal = s.signal;
   if (s.output !== undefined) rec.output = s.output;
+  if (s.guard !== undefined) rec.guard = s.guard;
 }
 
 function setColdStart(rec: FaultRecord, cold: NonNullable<FaultRecord['coldStart']>): void {

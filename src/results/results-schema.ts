@@ -247,6 +247,21 @@ export interface FaultRecord {
   output?: string[];
   /** The drill measurements around this fault (final results only). */
   drill?: FaultDrill;
+  /** Repository faults with a `guard:`: what the rollout guard saw and did (src/faults/rollout-guard.ts). */
+  guard?: GuardRecord;
+}
+
+/** GuardRecord is a rollout guard's watch after its step: the breach it detected, the rollback, the verdict. */
+export interface GuardRecord {
+  /** The seconds watched: from the step's end to forS later (seconds of the run). */
+  watchedFromS: number;
+  watchedToS: number;
+  /** The breach: the first second of the breaching run, when it was detected (run time) and why; null: none. */
+  breach: { firstSecondS: number; detectedAtS: number; detectionDelayS: number; reason: string } | null;
+  /** The rollback (a load with the configuration from before the step); null: none was made. */
+  rollback: { startedAtS: number; endedAtS: number; outcome: 'ok' | 'failed' | 'timeout'; detail: string } | null;
+  /** pass: no breach, or a breach detected within detect_within and rolled back (when rollback_on_breach). */
+  verdict: { pass: boolean; reason: string };
 }
 
 /** FaultDrill is what a fault did to the load, from the per-second intervals (src/faults/drill-analysis.ts). */

@@ -101,7 +101,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
     const replicas = plan.target.replicas;
     log(`starting the embedded reference server${replicas ? ` (${replicas} replicas)` : ''}${models ? ` (models: ${models.join(', ')})` : ''} …`);
     try {
-      embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target)], { ...(signal && { signal }) });
+      embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target), ...modelControlArgs(plan)], { ...(signal && { signal }) });
     } catch (err) {
       if (err instanceof InterruptedError) throw err;
       throw new GauntletError('GAUNTLET_ERR_TARGET_UNREACHABLE', `could not start the embedded reference server: ${(err as Error).message}`);
@@ -120,13 +120,18 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   try {
     throwIfInterrupted(signal, 'starting the run');
     // A shard that does not fire the faults runs as if the scenario had none (its fault timeline is empty).
-    faults = await FaultRun.prepare(opts.shard && !opts.shard.faults ? { ...plan, faults: [] } : plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }) });
+    faults = await FaultRun.prepare(opts.shard && !opts.shard.faults ? { ...plan, faults: [] } : plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }), ...(embedded && { repositoryUrl: `http://127.0.0.1:${embedded.httpPort}` }) });
     await preflight(faults.loadTarget, plan, signal);
     return await measure(plan, faults, !!embedded, opts, log);
   } finally {
     await faults?.close();
     if (embedded) await embedded.stop({ ...(signal && { signal }) });
   }
+}
+
+/** modelControlArgs turn on explicit model control when a fault loads or unloads models (the repository extension's load and unload need it). */
+function modelControlArgs(plan: Plan): string[] {
+  return plan.faults.some((f) => f.action === 'load-model' || f.action === 'unload-model' || f.action === 'set-version-policy') ? ['--model-control-mode', 'explicit'] : [];
 }
 
 /** stackArgs are the `gauntlet serve` options of a replicated embedded stack (docs/cluster.md). */
@@ -273,7 +278,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
       if (status) opts.onSecond?.(status);
     }
   }, 1000);
-  faults.start(startEpochMs, dir);
+  faults.start(startEpochMs, dir, () => agg.rows.map((r) => ({ t: r.second, ok: r.ok, failed: Object.values(r.errors).reduce((a, b) => a + b, 0), p99Us: r.latencyUs.p99 })));
   try {
     try {
       await pool.run(startEpochMs);

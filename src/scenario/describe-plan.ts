@@ -10,6 +10,7 @@ import { DRILL_DEFAULTS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { createShape } from './shapes.js';
 import { PROTOCOL_ENTRIES } from '../targets/protocols.js';
+import { describeRepositoryFault } from './describe-repository-fault.js';
 import { formatDuration, formatRps, round } from './units.js';
 
 /** describePlan renders a plan as lines of text (no trailing newline). */
@@ -104,6 +105,10 @@ export function describeFault(f: FaultPlan): string {
       const what = p.op === 'delete-pod' ? `delete ${p.count === 'all' ? 'all pods' : `${p.count} pod${p.count === 1 ? '' : 's'}`} ${p.selector}` : p.op === 'cordon-node' ? `cordon node ${p.node}` : `scale deployment ${p.deployment} to ${p.replicas}`;
       return `kubernetes ${what}${p.namespace ? ` in ${p.namespace}` : ''}${p.context ? ` (context ${p.context})` : ''}`;
     }
+    case 'load-model':
+    case 'unload-model':
+    case 'set-version-policy':
+      return describeRepositoryFault(f);
   }
 }
 

@@ -4,6 +4,7 @@
  * duration and rate patterns), and write-schemas.ts saves them as files that a test keeps in step with the code.
  * The validator remains the authority: a schema cannot express every cross-check (e.g. data count vs. shape).
  */
+import { REPOSITORY_FAULT_SCHEMA } from './parse-repository-faults.js';
 import { FAULTS_ON } from './shard.js';
 import { ARRIVALS } from './arrivals.js';
 import type { Bounds } from './fields.js';
@@ -342,6 +343,7 @@ function faultSchema(): JsonSchema {
     kubectl: { ...str('kubernetes: the kubectl binary (a path or a name on PATH).'), default: 'kubectl' },
     latency_ms: num(RANGES['faults[].latency_ms'], 'network: added delay per chunk, milliseconds.'),
     jitter_ms: { ...num(RANGES['faults[].jitter_ms'], 'network: ± uniform jitter around latency_ms (at most latency_ms).'), default: 0 },
+    ...(REPOSITORY_FAULT_SCHEMA as Record<string, JsonSchema>),
   };
   const common = {
     at: duration(RANGES['faults[].at'], 'When the fault fires, from the run\'s start.'),

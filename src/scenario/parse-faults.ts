@@ -12,6 +12,7 @@ import { formatPath, isMapping, type ConfigPath, type Problems } from './problem
 import type { TargetSpec } from '../targets/target-spec.js';
 import { formatDuration } from './units.js';
 import { KUBERNETES_KEYS, readKubernetesFault } from './parse-kubernetes-fault.js';
+import { REPOSITORY_FAULT_ACTIONS } from './parse-repository-faults.js';
 
 /** FAULT_KEYS are the fields every fault has; the others are its action's parameters. */
 export const FAULT_KEYS = ['at', 'duration', 'action'] as const;
@@ -25,7 +26,7 @@ export const COMMAND_TIMEOUT_S = 60;
 export const REPLICA_PATTERN = /^r(0|[1-9]\d*)$/;
 
 /** ActionRule says what one fault action takes and needs. */
-interface ActionRule<A extends FaultAction> {
+export interface ActionRule<A extends FaultAction> {
   /** Its parameter fields, as written in files. */
   keys: readonly string[];
   /** The parameters it cannot do without. */
@@ -34,6 +35,8 @@ interface ActionRule<A extends FaultAction> {
   duration: 'required' | 'optional' | 'never';
   /** replicas: the embedded stack's admin API; anything: works against every target. */
   needs: 'replicas' | 'anything';
+  /** Further checks against the target, beyond `needs`. */
+  checkTarget?(f: Fields, action: A, target: TargetSpec | EmbeddedTarget): void;
   read(f: Fields): FaultParams[A] | undefined;
 }
 
@@ -66,6 +69,7 @@ export const FAULT_ACTIONS: { [A in FaultAction]: ActionRule<A> } = {
     },
   },
   kubernetes: { keys: KUBERNETES_KEYS, required: ['op'], duration: 'optional', needs: 'anything', read: (f) => readKubernetesFault(f) },
+  ...REPOSITORY_FAULT_ACTIONS,
 };
 
 /** FAULT_ACTION_NAMES lists the fault actions in the order of the documentation. */
@@ -135,6 +139,7 @@ function checkParameterNames(f: Fields, action: FaultAction): void {
 
 /** checkTarget reports replica faults against targets without the embedded stack's admin API. */
 function checkTarget(f: Fields, action: FaultAction, rule: ActionRule<FaultAction>, target: TargetSpec | EmbeddedTarget): void {
+  rule.checkTarget?.(f, action, target);
   if (rule.needs !== 'replicas') return;
   if (!('embedded' in target)) {
     f.problem('action', `${action} needs the embedded stack's admin API, but the target is external (${target.name}): against an external stack only command, network and kubernetes faults apply (e.g. {action: kubernetes, op: delete-pod, selector: app=server})`);

@@ -100,6 +100,40 @@ export interface FaultParams {
   network: { latencyMs: number; jitterMs: number };
   /** Act on a Kubernetes cluster through kubectl (the user's kubeconfig and context): delete pods, cordon a node, scale a Deployment. */
   kubernetes: KubernetesFaultParams;
+  /** Load a model through the repository extension: its version `version` beside those served, and/or a config override (src/faults/repository-actions.ts). */
+  'load-model': RepositoryFaultParams & { version?: number; config?: Record<string, unknown> };
+  /** Unload a model through the repository extension. */
+  'unload-model': RepositoryFaultParams;
+  /** Change a model's version_policy: a load with its served config, the policy replaced. */
+  'set-version-policy': RepositoryFaultParams & { policy: VersionPolicySpec };
+}
+
+/** RepositoryFaultParams are what every model repository fault has: the model, the call's timeout, an optional guard. */
+export interface RepositoryFaultParams {
+  model: string;
+  timeoutS: number;
+  /** The repository API's base url (absent: the target's HTTP url). */
+  url?: string;
+  guard?: RolloutGuard;
+}
+
+/** VersionPolicySpec is Triton's version_policy: the latest N versions, specific ones, or all. */
+export type VersionPolicySpec = { latest: { num_versions: number } } | { specific: { versions: number[] } } | { all: Record<string, never> };
+
+/** RolloutGuard watches the seconds after a rollout step and rolls back when they breach (docs/drills.md#bad-rollout). */
+export interface RolloutGuard {
+  /** A second breaches when its p99 is over this (ms) … */
+  p99Ms?: number;
+  /** … or its failed share is over this. */
+  errorRate?: number;
+  /** Consecutive breaching seconds that make a breach. */
+  windowS: number;
+  /** How long after the step the guard watches. */
+  forS: number;
+  /** The verdict's bound: a breach must be detected within this many seconds of the step's end. */
+  detectWithinS: number;
+  /** Load the model with the configuration it had before the step when the guard detects a breach. */
+  rollbackOnBreach: boolean;
 }
 
 /** KubernetesOp is what a kubernetes fault does: delete pods by label selector, cordon a node (uncordoned after a duration), scale a Deployment. */

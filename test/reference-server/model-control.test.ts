@@ -120,8 +120,11 @@ describe('explicit model control', () => {
       writeConfig('tiny', tinyMlpConfig('tiny', { max_batch_size: -1 }));
       const bad = await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny' }).catch((e: { code: number; details: string }) => e);
       expect(bad).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/max_batch_size: must be >= 0/) });
-      const params = await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny', parameters: { config: { string_param: '{}' } } }).catch((e: { code: number; details: string }) => e);
-      expect(params).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/unsupported load parameter\(s\): config/) });
+      const params = await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny', parameters: { 'file:1/model.onnx': { bytes_param: Buffer.from('x') } } }).catch((e: { code: number; details: string }) => e);
+      expect(params).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/unsupported load parameter\(s\): file:1\/model.onnx/) });
+      const override = await callUnary(client, 'RepositoryModelLoad', { model_name: 'tiny', parameters: { config: { string_param: JSON.stringify(tinyMlpConfig('tiny', { max_batch_size: 3 })) } } });
+      expect(override).toEqual({});
+      expect((await config('tiny'))['max_batch_size']).toBe(3);
       expect(await callUnary(client, 'RepositoryModelUnload', { model_name: 'later' })).toEqual({});
       expect((await httpRequest(port, { path: '/v2/models/later/ready' })).status).not.toBe(200);
       expect(await callUnary(client, 'RepositoryModelLoad', { model_name: 'later' })).toEqual({});
@@ -134,7 +137,9 @@ describe('explicit model control', () => {
   it.each([
     ['a model with no folder', 'nothing', undefined, /no folder 'nothing'/],
     ['a name that leaves the repository', '..', undefined, /invalid model name/],
-    ['a config sent in the request', 'tiny', { parameters: { config: '{}' } }, /unsupported load parameter\(s\): config/],
+    ['a file sent in the request', 'tiny', { parameters: { 'file:1/model.onnx': 'eA==' } }, /unsupported load parameter\(s\): file:1\/model.onnx/],
+    ['a config override with problems', 'tiny', { parameters: { config: '{"max_batch_size": -1}' } }, /max_batch_size/],
+    ['a config override that is not JSON', 'tiny', { parameters: { config: '{' } }, /config: is not JSON/],
     ['a body that is not JSON', 'tiny', '{', /failed to parse/],
   ])('refuses %s with 400', async (_what, model, body, message) => {
     const reply = await control(encodeURIComponent(model), 'load', body);

@@ -22,7 +22,7 @@ function problemsOf(text: string): string[] {
   throw new Error('expected the scenario to be rejected');
 }
 
-const ACTIONS = 'kill-replica, stop-replica, restore-replica, command, network, kubernetes';
+const ACTIONS = 'kill-replica, stop-replica, restore-replica, command, network, kubernetes, load-model, unload-model, set-version-policy';
 
 const broken: [string, string, string[]][] = [
   ['an unknown action', withFaults('  - {at: 10s, action: kill}\n'), [`bad.yaml:6: faults[0].action: must be one of ${ACTIONS}, got "kill"`]],

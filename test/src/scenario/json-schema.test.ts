@@ -135,9 +135,14 @@ describe('examples', () => {
   it.each(scenarios)('scenarios/%s parses with each reference target (replica faults need the embedded stack)', async (file) => {
     const path = join(root, 'scenarios', file);
     const replicaFaults = (readFileSync(path, 'utf8').match(/action: (kill|stop|restore)-replica/g) ?? []).length;
+    // Repository faults reach the repository extension over HTTP: against the gRPC target they need a url.
+    const repositoryFaults = (readFileSync(path, 'utf8').match(/action: (load-model|unload-model|set-version-policy)/g) ?? []).length;
     for (const target of ['reference-http.yaml', 'reference-grpc.yaml']) {
       const loading = loadScenario(path, { target: join(root, 'targets', target) });
-      if (replicaFaults === 0) await expect(loading).resolves.toBeDefined();
+      if (repositoryFaults > 0 && target === 'reference-grpc.yaml') {
+        const err = (await loading.catch((e: unknown) => e)) as GauntletError;
+        for (const d of err.details) expect(d).toMatch(/url: is required: .* calls the repository extension over HTTP/);
+      } else if (replicaFaults === 0) await expect(loading).resolves.toBeDefined();
       else {
         const err = (await loading.catch((e: unknown) => e)) as GauntletError;
         expect(err.details).toHaveLength(replicaFaults);
