@@ -125,8 +125,8 @@ const scenarios: [string, string, string[]][] = [
     REQ + 'phases:\n  - {name: a, duration: 10s, rate: 5}\nfaults:\n  - {at: 5s, duration: 0s, replica: 1}\n  - {at: 20s, action: kill}\n  - {at: 2s, action: kill-replica, replica: 1}\n',
     [
       'bad.yaml:5: faults[0].duration: must be > 0, got "0s"',
-      'bad.yaml:5: faults[0].action: is required (one of kill-replica, stop-replica, restore-replica, command, network, kubernetes)',
-      'bad.yaml:6: faults[1].action: must be one of kill-replica, stop-replica, restore-replica, command, network, kubernetes, got "kill"',
+      'bad.yaml:5: faults[0].action: is required (one of kill-replica, stop-replica, restore-replica, command, network, kubernetes, load-model, unload-model, set-version-policy)',
+      'bad.yaml:6: faults[1].action: must be one of kill-replica, stop-replica, restore-replica, command, network, kubernetes, load-model, unload-model, set-version-policy, got "kill"',
       'bad.yaml:6: faults[1].at: is not before the run ends (10s), got "20s"',
       'bad.yaml:7: faults[2].action: kill-replica needs a replicated embedded stack: write target: {embedded: true, replicas: 3}',
       'bad.yaml:7: faults[2].replica: must be any or a replica id like r1, got 1',
