@@ -4,7 +4,7 @@
  */
 import { showsDegradation } from '../faults/degradation.js';
 import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
-import type { DrillTokens, PhaseTokens, ResultsFile } from '../results/results-schema.js';
+import type { Degradation, DrillTokens, PhaseTokens, ResultsFile } from '../results/results-schema.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
@@ -112,9 +112,15 @@ function degradationLines(r: ResultsFile): string[] {
   for (const p of shown) {
     const d = p.degradation!;
     const latency = d.latencyDegraded !== undefined ? `; latency degraded: ${d.latencyDegraded}` : '';
-    out.push(`  ${p.name}: ${d.accepted} accepted (p50 ${ms(d.acceptedLatencyUs.p50)} ms, p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${d.rejected} rejected (${(d.rejectedShare * 100).toFixed(1)} %), ${d.otherFailed} other failures${latency}`);
+    out.push(`  ${p.name}: ${d.accepted} accepted (p50 ${ms(d.acceptedLatencyUs.p50)} ms, p99 ${ms(d.acceptedLatencyUs.p99)} ms), ${d.rejected} rejected (${(d.rejectedShare * 100).toFixed(1)} %), ${d.otherFailed} other failures${latency}${gracefulText(d)}`);
   }
   return out;
+}
+
+/** gracefulText is the graceful-degradation verdict of a phase's degradation, for its summary line ('' when it has none). */
+function gracefulText(d: Degradation): string {
+  if (d.graceful === undefined) return '';
+  return d.graceful ? ' — graceful' : ` — NOT graceful: ${(d.reasons ?? []).join('; ')}`;
 }
 
 /** faultLines is the fault table: what fired when, how it went, and what it did to the load. */

@@ -6,6 +6,7 @@
  */
 import { degradationsOf } from '../faults/degradation.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
+import { gracefulVerdicts } from '../faults/graceful.js';
 import { summarize } from '../metrics/hdr.js';
 import { errorCount } from '../metrics/run-aggregate.js';
 import { RESULTS_SCHEMA_VERSION, type FaultRecord, type ResultsFile } from '../results/results-schema.js';
@@ -91,6 +92,7 @@ export function mergeShards(shards: readonly ShardInput[], maxSkewMs: number): M
   if (server) results.server = server;
   const endedAt = latest(shards.map((s) => s.results.endedAt));
   if (endedAt) results.endedAt = endedAt;
+  gracefulVerdicts(plan, phases, results.intervals);
   if (results.faults.length > 0) analyzeFaults(results).forEach((d, i) => d && (results.faults[i]!.drill = d));
   return { results, seconds };
 }

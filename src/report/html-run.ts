@@ -4,6 +4,7 @@
  * up close), each with a caption on how to read it, and the details a reader may need to reproduce the run.
  */
 import { showsDegradation } from '../faults/degradation.js';
+import { gracefulCell } from '../faults/graceful.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import type { ChartSpec } from './chart-spec.js';
 import { FAULT_TOKEN_HEADER, faultChart, faultRows, faultTokenRows } from './drill-data.js';
@@ -117,17 +118,19 @@ export function runSections(input: RunInput, prefix: string, charts: ChartSpec[]
   const shed = r.phases.filter(showsDegradation);
   if (shed.length) {
     parts.push(heading('Graceful degradation'));
-    parts.push(html`<p>How each phase with failures, or whose latency degraded, split its requests: served (accepted), turned away fast (rejected: 503, UNAVAILABLE, RESOURCE_EXHAUSTED), and everything else (timeouts, resets, DROPPED). A stack that degrades gracefully rejects the excess quickly and keeps the accepted requests' latency within the SLO.</p>`);
+    parts.push(html`<p>How each phase with failures, or whose latency degraded, split its requests: served (accepted), turned away fast (rejected: 503, UNAVAILABLE, RESOURCE_EXHAUSTED), and everything else (timeouts, resets, DROPPED). A stack that degrades gracefully rejects the excess quickly, keeps the accepted requests' latency within the SLO, lets none time out, and is back within its SLO soon after the overload (the rule: docs/drills.md, Graceful degradation).</p>`);
     parts.push(
       table(
-        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p50 ms', 'accepted p99 ms', 'latency degraded'],
+        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p50 ms', 'accepted p99 ms', 'latency degraded', 'graceful'],
         shed.map((p) => {
           const d = p.degradation!;
-          return [p.name, count(d.accepted), count(d.rejected), pct(d.rejectedShare), count(d.otherFailed), ms(d.acceptedLatencyUs.p50), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-'];
+          return [p.name, count(d.accepted), count(d.rejected), pct(d.rejectedShare), count(d.otherFailed), ms(d.acceptedLatencyUs.p50), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-', gracefulCell(d).slice(0, d.graceful === false ? 2 : undefined)];
         }),
         { numeric: [1, 2, 3, 4, 5, 6] },
       ),
     );
+    const notGraceful = shed.filter((p) => p.degradation!.graceful === false);
+    if (notGraceful.length) parts.push(html`<ul>${notGraceful.map((p) => html`<li>${p.name}: not graceful: ${(p.degradation!.reasons ?? []).join('; ')}</li>`)}</ul>`);
   }
   if (r.faults.length) parts.push(heading('Faults'), faultSection(r, prefix, secs, add));
   if (r.errorSamples.length) {

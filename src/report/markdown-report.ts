@@ -5,6 +5,7 @@
  * Text from results is escaped so it cannot break a table or inject markup.
  */
 import { showsDegradation } from '../faults/degradation.js';
+import { gracefulCell } from '../faults/graceful.js';
 import { type Compared, compare, median } from './comparison.js';
 import { FAULT_TOKEN_HEADER, faultRows, faultTokenRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
@@ -124,10 +125,10 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
   if (shed.length) {
     blocks.push(
       `${h}# Graceful degradation\n\n${mdTable(
-        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms', 'latency degraded'],
+        ['phase', 'accepted', 'rejected', 'rejected share', 'other failures', 'accepted p99 ms', 'latency degraded', 'graceful'],
         shed.map((p) => {
           const d = p.degradation!;
-          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-'];
+          return [p.name, String(d.accepted), String(d.rejected), pct(d.rejectedShare), String(d.otherFailed), ms(d.acceptedLatencyUs.p99), d.latencyDegraded ?? '-', gracefulCell(d)];
         }),
         [1, 2, 3, 4, 5],
       )}`,

@@ -174,6 +174,14 @@ export interface Degradation {
   acceptedLatencyUs: { p50: number; p99: number };
   /** Why the accepted requests' latency counts as degraded (docs/drills.md), e.g. "p99 1277 ms, over the SLO's 250 ms"; absent when it does not. */
   latencyDegraded?: string;
+  /**
+   * Overloaded phases only (requests turned away or failed, or latency degraded): whether the degradation was
+   * graceful by the rule of docs/drills.md "Graceful degradation" (src/faults/graceful.ts). Added in schema 2
+   * without a bump; absent in older files and in phases that were not overloaded.
+   */
+  graceful?: boolean;
+  /** Why the degradation was not graceful, one sentence each (empty when it was); present with `graceful`. */
+  reasons?: string[];
 }
 
 /**

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
 import { degradationsOf } from '../faults/degradation.js';
+import { gracefulVerdicts } from '../faults/graceful.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
@@ -398,6 +399,7 @@ function buildResults(
   const proxy = faults.proxyInfo();
   if (proxy) results.target.proxy = proxy;
   // Drill measurements need every second's histogram: final results only.
+  if (final) gracefulVerdicts(plan, phases, results.intervals);
   if (final && results.faults.length > 0) analyzeFaults(results).forEach((d, i) => d && (results.faults[i]!.drill = d));
   if (scraper) {
     results.server = { metricsUrl: scraper.url, intervals: scraper.intervals };
