@@ -8,7 +8,7 @@ import type { ChartSpec } from './chart-spec.js';
 import { chartFigure } from './html-page.js';
 import { type Html, html, table } from './html.js';
 import { llmServerChart, outputRateChart, sloLimit, tokenSpectrumChart, ttftChart } from './token-charts.js';
-import { goodputCriteriaNote, hasTokens, TOKEN_GOODPUT, TOKEN_HEADER, TOKEN_NUMERIC, tokenPhaseRows } from './token-facts.js';
+import { drainNote, goodputCriteriaNote, hasTokens, TOKEN_GOODPUT, TOKEN_HEADER, TOKEN_NUMERIC, tokenPhaseRows } from './token-facts.js';
 import type { Second } from './timeline-data.js';
 
 /** MAX_BADGE_PHASES bounds how many phases the goodput badge names. */
@@ -32,7 +32,7 @@ export function tokenSection(r: ResultsFile, prefix: string, secs: Second[], add
   const cells = rows.map((x) => x.cells.map((c, i): string | Html => (i === TOKEN_GOODPUT ? html`${x.goodput[0]}<br><span class="muted">${x.goodput[1]}</span>` : c)));
   parts.push(table(TOKEN_HEADER, cells, { numeric: TOKEN_NUMERIC, className: 'compact' }));
   parts.push(
-    html`<p class="muted">From the successful responses that streamed tokens, all from each request's intended send time. TTFT: the first token's arrival; ITL: every gap between tokens; TPOT: per request, (last − first token) ÷ (output tokens − 1). Tokens per request are counts (p50); output tok/s counts the output tokens that arrived within the phase's window, per second of it; a backlog that arrived after the phase ended is shown apart (+N after). ${goodputCriteriaNote(rows)}</p>`,
+    html`<p class="muted">From the successful responses that streamed tokens, all from each request's intended send time. TTFT: the first token's arrival; ITL: every gap between tokens; TPOT: per request, (last − first token) ÷ (output tokens − 1). Tokens per request are counts (p50); output tok/s counts the output tokens that arrived within the phase's window, per second of it. ${drainNote(r)} ${goodputCriteriaNote(rows)}</p>`,
   );
   const ttftLimit = sloLimit(r, 'ttftP99Ms');
   parts.push(

@@ -17,7 +17,7 @@ import { repeatBlocks } from './markdown-repeat.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { serverPhaseRows } from './server-data.js';
 import { sweepBlocks } from './markdown-sweep.js';
-import { goodputCriteriaNote, TOKEN_FIGURE_HEADER, TOKEN_HEADER, TOKEN_NUMERIC, tokenFigureCells, tokenPhaseRows } from './token-facts.js';
+import { drainNote, goodputCriteriaNote, TOKEN_FIGURE_HEADER, TOKEN_HEADER, TOKEN_NUMERIC, tokenFigureCells, tokenPhaseRows } from './token-facts.js';
 
 /** MARKDOWN_LIMIT is the largest report written, in characters (under GitHub's 65,536 for a comment). */
 export const MARKDOWN_LIMIT = 60_000;
@@ -109,7 +109,7 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
     ),
   );
   const tokens = tokenPhaseRows(r);
-  if (tokens.length) blocks.push(`${h}# Tokens\n\n${mdTable(TOKEN_HEADER, tokens.map((x) => x.cells), TOKEN_NUMERIC)}\n\n${esc(`TTFT, ITL and TPOT in ms from intended send times; tokens per request p50. ${goodputCriteriaNote(tokens)}`)}`);
+  if (tokens.length) blocks.push(`${h}# Tokens\n\n${mdTable(TOKEN_HEADER, tokens.map((x) => x.cells), TOKEN_NUMERIC)}\n\n${esc(`TTFT, ITL and TPOT in ms from intended send times; tokens per request p50; output tok/s counts the tokens that arrived within the phase's window. ${drainNote(r)} ${goodputCriteriaNote(tokens)}`.replace(/  +/g, ' '))}`);
   if (r.faults.length) {
     blocks.push(
       `${h}# Faults\n\n${mdTable(

@@ -63,8 +63,7 @@ function cells(t: PhaseTokens): string[] {
     `${l(t.itlUs, t.itlUs.p50)} / ${l(t.itlUs, t.itlUs.p99)}`,
     `${l(t.tpotUs, t.tpotUs.p50)} / ${l(t.tpotUs, t.tpotUs.p99)}`,
     `${n(t.inputTokens)} / ${n(t.outputTokens)}`,
-    // Tokens of this phase's requests that arrived after it ended are counted apart (results schema 3).
-    t.outputTokensAfterPhase > 0 ? `${rps(t.outputTokensPerS)} (+${count(t.outputTokensAfterPhase)} after, over ${t.drainS.toFixed(1)} s)` : rps(t.outputTokensPerS),
+    rps(t.outputTokensPerS),
     rps(t.requestsPerS),
     goodputText(t.goodput),
     finishText(t.finishReasons),
@@ -75,6 +74,17 @@ function cells(t: PhaseTokens): string[] {
 /** tokenPhaseRows formats the phases that carry tokens (phases that did not run are left out). */
 export function tokenPhaseRows(r: ResultsFile): TokenPhaseRow[] {
   return r.phases.filter((p): p is PhaseResult & { tokens: PhaseTokens } => p.tokens !== undefined && p.state !== 'not-run').map((p) => ({ phase: p.name, cells: [p.name, ...cells(p.tokens)], goodput: [pct(p.tokens.goodput.fraction), `${rps(p.tokens.goodput.rps)}/s`], criteria: criteriaText(p.tokens.goodput) }));
+}
+
+/**
+ * drainNote says how many output tokens arrived after the last phase with tokens ended (its backlog draining):
+ * an earlier phase's late tokens are in the next phase's window, these are in none. '' when there were none.
+ */
+export function drainNote(r: ResultsFile): string {
+  const last = r.phases.filter((p) => p.tokens !== undefined && p.state !== 'not-run').at(-1);
+  const after = last?.tokens?.outputTokensAfterPhase ?? 0;
+  if (!last || !(after > 0)) return '';
+  return `After the last phase (${last.name}) ended, ${count(after)} more output tokens arrived over ${last.tokens!.drainS.toFixed(1)} s, its backlog draining: they are in no phase's tokens/s.`;
 }
 
 /** criteriaByPhase says which thresholds made a request good, grouped ('TTFT ≤ 500 ms in steady, double; every success counts in warmup'). */
