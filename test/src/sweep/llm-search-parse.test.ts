@@ -4,38 +4,18 @@
  * (a token bound against a KServe target, no bound at all, min_goodput without per-request thresholds, ranges),
  * and the `llm:` section a combination writes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { GauntletError } from '../../../src/errors.js';
+import { sweepFolder } from '../../helpers/sweep-files.js';
+import { describe, expect, it } from 'vitest';
 import { combinationsOf, describeConfig } from '../../../src/sweep/combinations.js';
 import { loadSweep, searchBounds } from '../../../src/sweep/parse-sweep.js';
 import { rewriteConfig } from '../../../src/sweep/repository-variant.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gauntlet-llm-search-parse-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const LLM = 'target: {embedded: true, protocol: openai, models: [tiny-llm]}\nrequest:\n  prompts: {synthetic: {input_tokens: 16}}\n  output_tokens: 8\n';
-writeFileSync(join(dir, 'llm.yaml'), `${LLM}slo: {ttft_p99_ms: 500, ttft_ms: 400, p99_ms: 900}\nphases:\n  - {name: a, duration: 2s, concurrency: 4}\n`);
-writeFileSync(join(dir, 'llm-bare.yaml'), `${LLM}phases:\n  - {name: a, duration: 2s, concurrency: 4}\n`);
-writeFileSync(join(dir, 'kserve.yaml'), 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nslo: {p99_ms: 50}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n');
-
-let n = 0;
-function write(text: string): string {
-  const file = join(dir, `sweep-${++n}.yaml`);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function problemsOf(text: string): Promise<string[]> {
-  try {
-    await loadSweep(write(text));
-  } catch (err) {
-    if (!(err instanceof GauntletError) || err.code !== 'GAUNTLET_ERR_INVALID_CONFIG') throw err;
-    return err.details.map((d) => d.replace(/^.*sweep-\d+\.yaml:/, 'sweep:'));
-  }
-  throw new Error('expected the sweep to be rejected');
-}
+const { write, problemsOf } = sweepFolder('gauntlet-llm-search-parse-', {
+  'llm.yaml': `${LLM}slo: {ttft_p99_ms: 500, ttft_ms: 400, p99_ms: 900}\nphases:\n  - {name: a, duration: 2s, concurrency: 4}\n`,
+  'llm-bare.yaml': `${LLM}phases:\n  - {name: a, duration: 2s, concurrency: 4}\n`,
+  'kserve.yaml': 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nslo: {p99_ms: 50}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n',
+});
 
 describe('token bounds of an LLM search', () => {
   it('reads them, takes the others from the scenario\'s slo, and leaves the request p99 unjudged unless asked', async () => {
@@ -53,18 +33,18 @@ describe('token bounds of an LLM search', () => {
 
   it.each([
     ['token bounds against a KServe target', 'scenario: kserve.yaml\nmodel: mlp\nsearch: {ttft_p99_ms: 100, min_goodput: 0.5, from_rps: 1}\n', [
-      'sweep: search.ttft_p99_ms: is a token bound, for LLM targets (protocol openai); the base scenario\'s target speaks kserve-http: bound its requests with p99_ms',
-      'sweep: search.min_goodput: is a token bound, for LLM targets (protocol openai); the base scenario\'s target speaks kserve-http: bound its requests with p99_ms',
+      'sweep-N.yaml: search.ttft_p99_ms: is a token bound, for LLM targets (protocol openai); the base scenario\'s target speaks kserve-http: bound its requests with p99_ms',
+      'sweep-N.yaml: search.min_goodput: is a token bound, for LLM targets (protocol openai); the base scenario\'s target speaks kserve-http: bound its requests with p99_ms',
     ]],
     ['an LLM search with no bound anywhere', 'scenario: llm-bare.yaml\nmodel: tiny-llm\nsearch: {from_rps: 1}\n', [
-      'sweep: search: needs a bound for an LLM target: ttft_p99_ms, itl_p99_ms, tpot_p99_ms or min_goodput (here or in the scenario\'s slo), or p99_ms for the whole request',
+      'sweep-N.yaml: search: needs a bound for an LLM target: ttft_p99_ms, itl_p99_ms, tpot_p99_ms or min_goodput (here or in the scenario\'s slo), or p99_ms for the whole request',
     ]],
     ['min_goodput without per-request thresholds', 'scenario: llm-bare.yaml\nmodel: tiny-llm\nsearch: {min_goodput: 0.9, from_rps: 1}\n', [
-      'sweep: search.min_goodput: needs the scenario\'s per-request thresholds (slo: ttft_ms, itl_ms, tpot_ms or e2e_ms) to judge which requests were good; without them goodput is the success rate',
+      'sweep-N.yaml: search.min_goodput: needs the scenario\'s per-request thresholds (slo: ttft_ms, itl_ms, tpot_ms or e2e_ms) to judge which requests were good; without them goodput is the success rate',
     ]],
   ])('rejects %s', async (_name, text, expected) => {
     const got = await problemsOf(text);
-    for (const e of expected) expect(got.map((g) => g.replace(/^sweep:\d+: /, 'sweep: '))).toContain(e);
+    for (const e of expected) expect(got.map((g) => g.replace(/^sweep-N\.yaml:\d+: /, 'sweep-N.yaml: '))).toContain(e);
   });
 
   it.each([
@@ -90,10 +70,10 @@ describe('the LLM queue settings as matrix keys', () => {
   });
 
   it.each([
-    ['kv_cache_tokens: [-1]', 'sweep:4: matrix.kv_cache_tokens[0]: must be an integer from 0 to 16777216, got -1'],
-    ['max_queue: [0]', 'sweep:4: matrix.max_queue[0]: must be an integer from 1 to 100000, got 0'],
-    ['max_queue_delay_ms: [1.5]', 'sweep:4: matrix.max_queue_delay_ms[0]: must be an integer from 0 to 3600000, got 1.5'],
-    ['max_queue: [4]\n  instance_count: [1]', 'sweep:5: matrix.instance_count: is a KServe model setting; max_queue is for LLM models (backend llm): a sweep has one model'],
+    ['kv_cache_tokens: [-1]', 'sweep-N.yaml:4: matrix.kv_cache_tokens[0]: must be an integer from 0 to 16777216, got -1'],
+    ['max_queue: [0]', 'sweep-N.yaml:4: matrix.max_queue[0]: must be an integer from 1 to 100000, got 0'],
+    ['max_queue_delay_ms: [1.5]', 'sweep-N.yaml:4: matrix.max_queue_delay_ms[0]: must be an integer from 0 to 3600000, got 1.5'],
+    ['max_queue: [4]\n  instance_count: [1]', 'sweep-N.yaml:5: matrix.instance_count: is a KServe model setting; max_queue is for LLM models (backend llm): a sweep has one model'],
   ])('rejects %s with its path', async (field, message) => {
     expect(await problemsOf(`scenario: llm.yaml\nmodel: tiny-llm\nmatrix:\n  ${field}\n`)).toContain(message);
   });

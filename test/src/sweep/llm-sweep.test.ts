@@ -4,10 +4,10 @@
  * folder `tiny-llm-<precision>` and its generation agreement), the ranking on output tokens/s with a tie inside the
  * measured noise and a refusal under min_agreement (constructed figures), and the sweep schema.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { sweepFolder } from '../../helpers/sweep-files.js';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GauntletError } from '../../../src/errors.js';
 import { combinationsOf } from '../../../src/sweep/combinations.js';
@@ -19,28 +19,11 @@ import { generationOf } from '../../../src/sweep/llm-sweep.js';
 import { formatSweep } from '../../../src/sweep/sweep-table.js';
 import type { SweepRecord } from '../../../src/sweep/sweep-record.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gauntlet-llm-sweep-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const LLM_REQUEST = 'request:\n  prompts: {synthetic: {input_tokens: 16}}\n  output_tokens: 8\n';
-writeFileSync(join(dir, 'llm.yaml'), `target: {embedded: true, protocol: openai, models: [tiny-llm]}\n${LLM_REQUEST}slo: {ttft_p99_ms: 500}\nphases:\n  - {name: a, duration: 2s, concurrency: 4}\n`);
-writeFileSync(join(dir, 'kserve.yaml'), 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n');
-
-let n = 0;
-function write(text: string): string {
-  const file = join(dir, `sweep-${++n}.yaml`);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function problemsOf(text: string): Promise<string[]> {
-  try {
-    await loadSweep(write(text));
-  } catch (err) {
-    if (!(err instanceof GauntletError) || err.code !== 'GAUNTLET_ERR_INVALID_CONFIG') throw err;
-    return err.details.map((d) => d.replace(/^.*sweep-\d+\.yaml:/, 'sweep:'));
-  }
-  throw new Error('expected the sweep to be rejected');
-}
+const { dir, write, problemsOf } = sweepFolder('gauntlet-llm-sweep-', {
+  'llm.yaml': `target: {embedded: true, protocol: openai, models: [tiny-llm]}\n${LLM_REQUEST}slo: {ttft_p99_ms: 500}\nphases:\n  - {name: a, duration: 2s, concurrency: 4}\n`,
+  'kserve.yaml': 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n',
+});
 
 describe('LLM sweep files', () => {
   it('reads llm_batching, max_num_seqs and precision of tiny-llm, and runs llm_batching none once', async () => {
@@ -55,20 +38,20 @@ describe('LLM sweep files', () => {
 
   it.each([
     ['an unknown batching mode and a limit out of range', 'matrix:\n  llm_batching: [continuous, dynamic]\n  max_num_seqs: [0, 2000]\n', [
-      'sweep:4: matrix.llm_batching[1]: must be one of continuous, static, none, got "dynamic"',
-      'sweep:5: matrix.max_num_seqs[0]: must be an integer from 1 to 1024, got 0',
-      'sweep:5: matrix.max_num_seqs[1]: must be an integer from 1 to 1024, got 2000',
+      'sweep-N.yaml:4: matrix.llm_batching[1]: must be one of continuous, static, none, got "dynamic"',
+      'sweep-N.yaml:5: matrix.max_num_seqs[0]: must be an integer from 1 to 1024, got 0',
+      'sweep-N.yaml:5: matrix.max_num_seqs[1]: must be an integer from 1 to 1024, got 2000',
     ]],
     ['LLM and KServe settings in one matrix', 'matrix:\n  llm_batching: [continuous]\n  dynamic_batching: [on]\n', [
-      'sweep:5: matrix.dynamic_batching: is a KServe model setting; llm_batching is for LLM models (backend llm): a sweep has one model',
+      'sweep-N.yaml:5: matrix.dynamic_batching: is a KServe model setting; llm_batching is for LLM models (backend llm): a sweep has one model',
     ]],
     ['max_num_seqs where every combination has no batching', 'matrix:\n  llm_batching: none\n  max_num_seqs: [4, 8]\n', [
-      'sweep:5: matrix.max_num_seqs: has no effect: llm_batching is none (one sequence at a time) in every combination',
+      'sweep-N.yaml:5: matrix.max_num_seqs: has no effect: llm_batching is none (one sequence at a time) in every combination',
     ]],
     ['tokens_per_s with a search', 'search: {p99_ms: 100, from_rps: 1}\nrecommend: tokens_per_s\n', [
-      "sweep:4: recommend: tokens_per_s needs the scenario's phases (no search): it compares output tokens/s at the scenario's own load",
+      "sweep-N.yaml:4: recommend: tokens_per_s needs the scenario's phases (no search): it compares output tokens/s at the scenario's own load",
     ]],
-    ['min_agreement out of range', 'constraints: {min_agreement: 1.5}\n', ['sweep:3: constraints.min_agreement: must be <= 1, got 1.5']],
+    ['min_agreement out of range', 'constraints: {min_agreement: 1.5}\n', ['sweep-N.yaml:3: constraints.min_agreement: must be <= 1, got 1.5']],
   ])('lists every problem with its path: %s', async (_what, body, expected) => {
     const got = await problemsOf(`scenario: llm.yaml\nmodel: tiny-llm\n${body}`);
     expect(got).toEqual(expected);

@@ -2,40 +2,21 @@
  * Sweep files: a valid one read into a SweepSpec, and broken ones, each with the exact problems expected (path and
  * line, the base scenario's problems in the same error).
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { GauntletError } from '../../../src/errors.js';
+import { sweepFolder } from '../../helpers/sweep-files.js';
+import { describe, expect, it } from 'vitest';
 import { combinationsOf } from '../../../src/sweep/combinations.js';
 import { loadSweep } from '../../../src/sweep/parse-sweep.js';
 import { describeSweep } from '../../../src/sweep/sweep-table.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gauntlet-sweep-parse-'));
-writeFileSync(join(dir, 'base.yaml'), 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nslo: {error_rate: 0.01}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n');
-writeFileSync(join(dir, 'slo.yaml'), 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nslo: {p99_ms: 80}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n');
-writeFileSync(join(dir, 'broken-scenario.yaml'), 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nphases:\n  - {name: a, duration: 1s, rate: 0}\n');
-writeFileSync(join(dir, 'target-a.yaml'), 'name: a\nprotocol: kserve-http\nurl: http://127.0.0.1:9000\nmodel: m\n');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let n = 0;
-function write(text: string): string {
-  const file = join(dir, `sweep-${++n}.yaml`);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function problemsOf(text: string): Promise<string[]> {
-  const file = write(text);
-  try {
-    await loadSweep(file);
-  } catch (err) {
-    if (!(err instanceof GauntletError) || err.code !== 'GAUNTLET_ERR_INVALID_CONFIG') throw err;
-    return err.details.map((d) => d.replaceAll(`${dir}/`, 'DIR/').replace(/DIR\/sweep-\d+\.yaml/, 'sweep-N.yaml'));
-  }
-  throw new Error('expected the sweep to be rejected');
-}
+const { dir, write, problemsOf } = sweepFolder('gauntlet-sweep-parse-', {
+  'base.yaml': 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nslo: {error_rate: 0.01}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n',
+  'slo.yaml': 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nslo: {p99_ms: 80}\nphases:\n  - {name: a, duration: 2s, rate: 5}\n',
+  'broken-scenario.yaml': 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\nphases:\n  - {name: a, duration: 1s, rate: 0}\n',
+  'target-a.yaml': 'name: a\nprotocol: kserve-http\nurl: http://127.0.0.1:9000\nmodel: m\n',
+});
 
 describe('loadSweep', () => {
   it('reads a matrix sweep with a search, scaling the search durations', async () => {
