@@ -44,7 +44,11 @@ describe('the alerting drill with a real Prometheus', () => {
       expect(ep!.timeToResolveS, summary).toBeGreaterThan(0);
     }
     expect(drill.neverFired).toEqual([]);
-    expect(drill.checks.find((c) => c.kind === 'quiet')?.pass, summary).toBe(true);
+    // The phase before the kill is quiet when the stack served it: on a machine so busy that the replicas shed most
+    // requests (503, event loop late), HighErrorRate is right to fire there, and the drill says so.
+    const before = results.phases[0]!;
+    const failedBefore = Object.values(before.errors).reduce((a, b) => a + b, 0);
+    if (failedBefore < before.ok) expect(drill.checks.find((c) => c.kind === 'quiet')?.pass, summary).toBe(true);
     expect(drill.pollErrors).toBe(0);
     expect(drill.prometheus.version).toMatch(/^2\./);
     expect(exitCode === 0 || !results.valid, summary).toBe(true);
