@@ -129,7 +129,10 @@ async function startOnce(binary: string, port: number, configFile: string, opts:
     await stopChild(child, exited);
     clean();
     if (ready === 'interrupted') throw new InterruptedError('interrupted while Prometheus started');
-    const tail = output.trim().split('\n').slice(-5).join('\n  ');
+    // Its errors say why (a rule file it rejects comes before the lines of its shutdown); else its last lines.
+    const lines = output.trim().split('\n');
+    const errors = lines.filter((l) => /level=error/.test(l));
+    const tail = (errors.length ? errors : lines).slice(-5).join('\n  ');
     const why = ready === 'exited' ? `it exited (code ${child.exitCode ?? child.signalCode}):\n  ${tail}` : `not ready within ${READY_TIMEOUT_MS / 1000} s:\n  ${tail}`;
     return { why, portTaken: /address already in use/i.test(output) };
   }
