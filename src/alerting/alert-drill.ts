@@ -10,7 +10,7 @@ import type { FaultRecord } from '../results/results-schema.js';
 import type { AlertsPlan, PhasePlan } from '../scenario/plan.js';
 import { judgeAlerts } from './alert-verdict.js';
 import { AlertWatch, POLL_INTERVAL_MS } from './alert-watch.js';
-import { findPrometheus, SCRAPE_INTERVAL_S, type PrometheusServer, startPrometheus } from './prometheus.js';
+import { findPrometheus, type Punctuality, readPunctuality, SCRAPE_INTERVAL_S, type PrometheusServer, startPrometheus } from './prometheus.js';
 
 /** PROMETHEUS_DIR is the run folder's subfolder for Prometheus's files. */
 export const PROMETHEUS_DIR = 'prometheus';
@@ -22,6 +22,8 @@ export function checkAlertDrill(plan: AlertsPlan | undefined): void {
 
 /** AlertDrill is a started alerting drill. */
 export class AlertDrill {
+  private punctuality: Punctuality = {};
+
   private constructor(
     private readonly plan: AlertsPlan,
     private readonly server: PrometheusServer,
@@ -48,9 +50,10 @@ export class AlertDrill {
     return this.watch.episodes;
   }
 
-  /** finish polls a last time and stops watching (Prometheus keeps running until close). */
+  /** finish polls a last time, stops watching, and reads how punctual Prometheus was (it keeps running until close). */
   async finish(): Promise<void> {
     await this.watch.stop();
+    this.punctuality = await readPunctuality(this.server.url);
   }
 
   /** close stops Prometheus (SIGTERM, then SIGKILL) and removes its storage; safe to call more than once. */
@@ -71,6 +74,7 @@ export class AlertDrill {
         scrapeIntervalS: SCRAPE_INTERVAL_S,
         evaluationIntervalS: SCRAPE_INTERVAL_S,
         pollIntervalS: POLL_INTERVAL_MS / 1000,
+        ...this.punctuality,
       },
       pollErrors: this.watch.pollErrors,
       ...(this.watch.lastError !== undefined && { lastPollError: this.watch.lastError }),

@@ -82,7 +82,15 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   for (let attempt = 1; attempt <= PORT_TRIES; attempt++) {
     const port = await freePort();
     const started = await startOnce(binary, port, configFile, opts);
-    if ('server' in started) return { ...started.server, configFile, rulesCopy };
+    if ('server' in started) {
+      const server = { ...started.server, configFile, rulesCopy };
+      // Prometheus applies its targets about 5 s after it starts: the run's clock starts once it scrapes them.
+      const scraped = await waitFirstScrape(server.url, opts.metricsUrls.length, opts.signal);
+      if (scraped === true) return server;
+      await server.stop();
+      if (scraped === 'interrupted') throw new InterruptedError('interrupted while Prometheus started');
+      throw new GauntletError('GAUNTLET_ERR_PROMETHEUS_FAILED', `Prometheus (${binary}) did not scrape ${opts.metricsUrls.join(', ')} within ${READY_TIMEOUT_MS / 1000} s of being ready`);
+    }
     last = started.why;
     if (!started.portTaken) break;
   }
@@ -170,6 +178,24 @@ async function waitReady(url: string, child: ChildProcess, exited: Promise<void>
   return 'timeout';
 }
 
+/** waitFirstScrape polls /api/v1/targets until `count` targets have been scraped once (up or down), for at most READY_TIMEOUT_MS. */
+async function waitFirstScrape(url: string, count: number, signal?: AbortSignal): Promise<true | 'timeout' | 'interrupted'> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (signal?.aborted) return 'interrupted';
+    try {
+      const r = await fetch(`${url}/api/v1/targets`, { signal: AbortSignal.timeout(1000) });
+      const body = (await r.json()) as { data?: { activeTargets?: { lastScrape?: string }[] } };
+      const scraped = (body.data?.activeTargets ?? []).filter((t) => t.lastScrape !== undefined && Date.parse(t.lastScrape) > 0);
+      if (scraped.length >= count) return true;
+    } catch {
+      // Busy: ask again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return 'timeout';
+}
+
 /** stopChild sends SIGTERM and, after STOP_GRACE_MS, SIGKILL; it resolves once the process has exited. */
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -202,4 +228,29 @@ function findSetpriv(): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Punctuality is how closely Prometheus kept its schedule on a busy machine (from its own metrics). */
+export interface Punctuality {
+  /** The longest scrape interval it measured (its summary's 0.99 quantile; seconds). */
+  scrapeIntervalP99S?: number;
+  /** Rule evaluations it skipped because the previous one ran late. */
+  missedEvaluations?: number;
+}
+
+/**
+ * readPunctuality reads Prometheus's own /metrics: `prometheus_target_interval_length_seconds` (the scrape
+ * intervals it achieved) and `prometheus_rule_group_iterations_missed_total`. Empty when it cannot.
+ */
+export async function readPunctuality(url: string): Promise<Punctuality> {
+  try {
+    const r = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const text = await r.text();
+    const value = (re: RegExp): number[] => [...text.matchAll(re)].map((m) => Number(m[1])).filter(Number.isFinite);
+    const p99 = value(/^prometheus_target_interval_length_seconds\{[^}]*quantile="0\.99"[^}]*\} (\S+)$/gm);
+    const missed = value(/^prometheus_rule_group_iterations_missed_total\{[^}]*\} (\S+)$/gm);
+    return { ...(p99.length && { scrapeIntervalP99S: Math.max(...p99) }), ...(missed.length && { missedEvaluations: missed.reduce((a, b) => a + b, 0) }) };
+  } catch {
+    return {};
+  }
 }

@@ -51,7 +51,18 @@ export interface AlertDrillResult {
   /** Expected alerts that never fired at all during the run. */
   neverFired: string[];
   /** The Prometheus that evaluated the rules: its address, version, config (in the run folder) and how often it was asked. */
-  prometheus: { url: string; version?: string; config: string; rules: string; scrapeIntervalS: number; evaluationIntervalS: number; pollIntervalS: number };
+  prometheus: {
+    url: string;
+    version?: string;
+    config: string;
+    rules: string;
+    scrapeIntervalS: number;
+    evaluationIntervalS: number;
+    pollIntervalS: number;
+    /** How punctual it was on this machine: its longest scrape interval (0.99 quantile) and skipped evaluations. */
+    scrapeIntervalP99S?: number;
+    missedEvaluations?: number;
+  };
   /** Failed polls of the alerts API, and the last failure. */
   pollErrors: number;
   lastPollError?: string;
