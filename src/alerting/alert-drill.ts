@@ -36,6 +36,7 @@ export class AlertDrill {
     return new AlertDrill(plan, server, new AlertWatch(server.url));
   }
 
+  /** url is the running Prometheus's address. */
   get url(): string {
     return this.server.url;
   }
@@ -45,7 +46,7 @@ export class AlertDrill {
     this.watch.start(startEpochMs);
   }
 
-  /** episodes are the alerts seen so far. */
+  /** episodes are the alert episodes seen so far. */
   get episodes(): AlertRecord[] {
     return this.watch.episodes;
   }
