@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeAlerts } from '../../../src/alerting/alert-verdict.js';
 import { AlertWatch } from '../../../src/alerting/alert-watch.js';
 import { checkAlertDrill } from '../../../src/alerting/alert-drill.js';
-import { configText } from '../../../src/alerting/prometheus.js';
+import { configText, findPrometheus } from '../../../src/alerting/prometheus.js';
 import { ERROR_CODES } from '../../../src/errors.js';
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 import type { FaultRecord } from '../../../src/results/results-schema.js';
@@ -64,6 +64,7 @@ describe('alerts: in a scenario', () => {
   it('refuses to run without Prometheus, saying how to install it (exit 2)', () => {
     const plan = parseScenario(scenario('{rules: rules.yaml, prometheus: /nonexistent/prometheus}'), { baseDir: dir });
     expect(() => checkAlertDrill(plan.alerts)).toThrow(expect.objectContaining({ code: 'GAUNTLET_ERR_PROMETHEUS_MISSING', message: expect.stringContaining('apt-get install prometheus') }));
+    expect(() => findPrometheus('gauntlet-no-such-prometheus')).toThrow(/'gauntlet-no-such-prometheus' is not on PATH: install it \(Debian\/Ubuntu: apt-get install prometheus\)/);
     expect(ERROR_CODES.GAUNTLET_ERR_PROMETHEUS_MISSING.exit).toBe(2);
   });
 });
