@@ -42,6 +42,8 @@ export class RouterMetrics {
       labelNames: ['replica', 'protocol', 'code'],
       registers,
     });
+    // "No replica could take it" exists from the start at 0, so that rate() sees its first increase (an outage).
+    for (const protocol of ['http', 'grpc'] satisfies Protocol[]) this.requests.inc({ replica: NO_REPLICA, protocol, code: protocol === 'http' ? '503' : '14' }, 0);
     this.retries = new Counter({ name: 'gauntlet_router_retries_total', help: 'Attempts retried on another replica, by why the attempt failed', labelNames: ['reason'], registers });
     for (const reason of ['refused', 'reset', 'timeout'] satisfies RetryReason[]) this.retries.inc({ reason }, 0);
     this.budgetExhausted = new Counter({ name: 'gauntlet_router_retry_budget_exhausted_total', help: 'Retries refused because the retry budget was spent', registers });

@@ -10,6 +10,7 @@ import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
 import { AT_LEAST_METRICS } from '../run/token-figures.js';
 import { percent, sloValue } from './slo-value.js';
+import { ALERT_HEADER, alertRows, alertVerdictText, CHECK_HEADER, checkRows } from '../report/alert-view.js';
 
 const ms = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
 
@@ -29,7 +30,7 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, row[i]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), ...rows.map(line)];
-  for (const l of [...tokenLines(r), ...degradationLines(r), ...faultLines(r)]) out.push(l);
+  for (const l of [...tokenLines(r), ...degradationLines(r), ...faultLines(r), ...alertLines(r)]) out.push(l);
   const failedChecks = r.slo.checks.filter((c) => c.pass === false);
   const ranChecks = r.slo.checks.filter((c) => c.pass !== null).length;
   const notRun = r.slo.checks.length - ranChecks;
@@ -66,6 +67,7 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   if (r.slo.checks.length === 0) out.push('No SLO thresholds set.');
   else if (ranChecks === 0) out.push(`SLO not checked: no phase with thresholds ran (${notRun} check(s) not run).`);
   else out.push(r.slo.pass ? `SLO met (${ranChecks} checks${notRunText}).` : `SLO VIOLATED (${failedChecks.length} of ${ranChecks} checks failed${notRunText}).`);
+  if (alertVerdictText(r)) out.push(alertVerdictText(r));
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
   return out;
 }
@@ -123,6 +125,15 @@ function gracefulText(d: Degradation): string {
   return d.graceful ? ' — graceful' : ` — NOT graceful: ${(d.reasons ?? []).join('; ')}`;
 }
 
+/** alertLines are the alerting drill's tables: every alert episode, then every check with its verdict. */
+function alertLines(r: ResultsFile): string[] {
+  if (!r.alerts) return [];
+  const out = ['', `Alerts (Prometheus${r.alertDrill?.prometheus.version ? ` ${r.alertDrill.prometheus.version}` : ''}, 1 s scrape and evaluation, polled every 0.5 s; times on the run's clock):`];
+  out.push(...(r.alerts.length ? textTable(ALERT_HEADER, alertRows(r)) : ['  none went pending or fired']));
+  if (r.alertDrill?.checks.length) out.push(...textTable(CHECK_HEADER, checkRows(r)));
+  return out;
+}
+
 /** faultLines is the fault table: what fired when, how it went, and what it did to the load. */
 function faultLines(r: ResultsFile): string[] {
   if (r.faults.length === 0) return [];
@@ -153,6 +164,13 @@ function tokenDrillText(tk: DrillTokens): string {
   const rec = tk.ttftRecovery;
   const back = rec.recoveryS !== null ? `back within ${v(rec.p99LimitMs)} ms in ${rec.recoveryS.toFixed(1)} s` : `not back within ${v(rec.p99LimitMs)} ms${rec.notSeen ? ` (${NOT_SEEN_TEXT[rec.notSeen]})` : ''}`;
   return `TTFT p99 worst ${v(tk.ttftP99Ms.worst)} ms against ${v(tk.ttftP99Ms.before)} ms before, ${back}; ${tk.streamsCut} stream(s) cut, ${tk.tokensLost ?? '-'} output tokens lost`;
+}
+
+/** textTable lays out a header and rows in padded columns. */
+function textTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => rows.reduce((w, row) => Math.max(w, (row[i] ?? '').length), h.length));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
 }
 
 function clip(text: string, max: number): string {

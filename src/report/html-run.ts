@@ -3,6 +3,7 @@
  * (latency, rates, failures over time; the percentile spectrum; an LLM run's tokens; the server's view; each fault
  * up close), each with a caption on how to read it, and the details a reader may need to reproduce the run.
  */
+import { ALERT_HEADER, alertRows, alertVerdictText, CHECK_HEADER, checkRows } from './alert-view.js';
 import { showsDegradation } from '../faults/degradation.js';
 import { gracefulCell } from '../faults/graceful.js';
 import type { ResultsFile } from '../results/results-schema.js';
@@ -133,6 +134,11 @@ export function runSections(input: RunInput, prefix: string, charts: ChartSpec[]
     if (notGraceful.length) parts.push(html`<ul>${notGraceful.map((p) => html`<li>${p.name}: not graceful: ${(p.degradation!.reasons ?? []).join('; ')}</li>`)}</ul>`);
   }
   if (r.faults.length) parts.push(heading('Faults'), faultSection(r, prefix, secs, add));
+  if (r.alerts) {
+    parts.push(heading('Alerting drill'), html`<p>${alertVerdictText(r)} Orange lines on the timeline mark where alerts fired, green where they resolved.</p>`);
+    if (r.alerts.length) parts.push(table(ALERT_HEADER, alertRows(r), { numeric: [2, 3, 4, 5, 6] }));
+    if (r.alertDrill?.checks.length) parts.push(table(CHECK_HEADER, checkRows(r)));
+  }
   if (r.errorSamples.length) {
     parts.push(heading('Error messages'));
     parts.push(table(['code', 'message from the target'], r.errorSamples.slice(0, 12).map((e) => [e.code, e.message])));

@@ -4,6 +4,7 @@
  * long tables are cut with a line saying how many rows were left out, and sections that do not fit are named.
  * Text from results is escaped so it cannot break a table or inject markup.
  */
+import { ALERT_HEADER, alertRows, alertVerdictText, CHECK_HEADER, checkRows } from './alert-view.js';
 import { showsDegradation } from '../faults/degradation.js';
 import { gracefulCell } from '../faults/graceful.js';
 import { type Compared, compare, median } from './comparison.js';
@@ -120,6 +121,9 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
     );
     const tokenRows = faultTokenRows(r);
     if (tokenRows.length) blocks.push(`${mdTable(FAULT_TOKEN_HEADER, tokenRows, [0, 2, 3])}\n\n${esc('Token streams: streams cut mid-answer, output tokens short of the pre-fault rate, TTFT p99 per second (median before, worst in the window, median after), and when TTFT p99 was back within 2× its pre-fault level.')}`);
+  }
+  if (r.alerts) {
+    blocks.push(`${h}# Alerting drill\n\n${esc(alertVerdictText(r))}${r.alerts.length ? `\n\n${mdTable(ALERT_HEADER, alertRows(r), [2, 3, 4, 5, 6])}` : ''}${r.alertDrill?.checks.length ? `\n\n${mdTable(CHECK_HEADER, checkRows(r), [])}` : ''}`);
   }
   const shed = r.phases.filter(showsDegradation);
   if (shed.length) {

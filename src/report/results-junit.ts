@@ -12,6 +12,7 @@ import { profilesOf } from './load-profile.js';
 import { checkText, incompleteText, runVerdict } from './run-facts.js';
 import { recommendationView } from './sweep-view.js';
 import { faultLabel } from './timeline-data.js';
+import { alertCases } from './alert-view.js';
 
 interface Case {
   classname: string;
@@ -60,6 +61,7 @@ function runCases(i: RunInput): Case[] {
     const problems = [...(f.outcome !== 'ok' ? [`${f.outcome}: ${f.detail}`] : []), ...(f.drill && f.drill.lost > 0 ? [`${f.drill.lost} request(s) lost`] : [])];
     cases.push(problems.length ? { classname: `${cls}.faults`, name, failure: problems.join('; ') } : { classname: `${cls}.faults`, name, out: `${f.detail}; ${f.drill ? `${f.drill.failed} failed in its window` : 'no drill measurements'}` });
   }
+  cases.push(...alertCases(r));
   return cases;
 }
 

@@ -61,7 +61,8 @@ export function runVerdict(r: ResultsFile): RunVerdict {
   const sloText = slo === 'none' ? 'no SLO set' : slo === 'not-run' ? 'SLO not checked (no checked phase ran)' : `SLO ${slo}${partial}`;
   const validityText =
     state === 'incomplete' || state === 'in-progress' ? 'measurement not judged' : valid ? 'measurement valid' : state === 'interrupted' && r.invalidReasons.length === 0 ? 'measurement incomplete' : 'measurement INVALID';
-  const text = [stateText, sloText, validityText].filter(Boolean).join(' · ');
+  const alertText = r.alertDrill ? (r.alertDrill.pass ? 'alerting drill passed' : 'alerting drill FAILED') : '';
+  const text = [stateText, sloText, alertText, validityText].filter(Boolean).join(' · ');
   return { state, slo, valid, interrupted: state !== 'complete', stateText, sloText, validityText, text };
 }
 

@@ -5,6 +5,7 @@
  * and they are added up (latency merged exactly from the rows' histograms when the file has them, else the
  * busier row's percentiles stand for the second).
  */
+import { alertMarkers } from './alert-view.js';
 import { decodeHistogram, newHistogram, summarize } from '../metrics/hdr.js';
 import type { IntervalResult, ResultsFile } from '../results/results-schema.js';
 import { describeFault } from '../scenario/describe-plan.js';
@@ -80,6 +81,11 @@ export function faultLabel(f: ResultsFile['faults'][number]): string {
   return `#${f.index + 1} ${describeFault({ action: f.action, params: f.params } as FaultPlan)}`;
 }
 
+/** runMarkers are the timeline's vertical lines: the faults, and where alerts of an alerting drill fired and resolved. */
+export function runMarkers(r: ResultsFile): MarkerSpec[] {
+  return [...faultMarkers(r), ...alertMarkers(r)];
+}
+
 /** faultMarkers are vertical lines where faults began (and where timed faults ended). */
 export function faultMarkers(r: ResultsFile): MarkerSpec[] {
   const out: MarkerSpec[] = [];
@@ -126,7 +132,7 @@ export function latencyChart(id: string, r: ResultsFile, seconds: Second[]): Cha
       { label: 'p99', values: seconds.map((s) => msOrNull(s.p99Us)), color: PERCENTILE_COLORS.p99, unit: 'ms', width: 2 },
     ],
     bands: phaseBands(r),
-    markers: faultMarkers(r),
+    markers: runMarkers(r),
     lines: limit !== undefined ? [{ y: limit, label: `SLO p99 ${limit} ms`, color: '#B00020' }] : [],
   };
 }
@@ -143,7 +149,7 @@ export function rateChart(id: string, r: ResultsFile, seconds: Second[]): ChartS
       { label: 'succeeded', values: seconds.map((s) => s.ok), color: '#009E73', unit: '/s' },
     ],
     bands: phaseBands(r),
-    markers: faultMarkers(r),
+    markers: runMarkers(r),
   };
 }
 
@@ -164,6 +170,6 @@ export function errorsChart(id: string, r: ResultsFile, seconds: Second[]): Char
     y: { label: 'failed requests per second', fromZero: true },
     series: codes.map((code, i) => ({ label: code, values: seconds.map((s) => s.errors[code] ?? 0), color: colorAt(i + 1), style: 'step' as const, width: 2, unit: '/s' })),
     bands: phaseBands(r),
-    markers: faultMarkers(r),
+    markers: runMarkers(r),
   };
 }

@@ -3,6 +3,7 @@
  * only this file (and the .hlog), never live state. Times are microseconds, rates per second; docs/results.md
  * documents every field.
  */
+import type { AlertDrillResult, AlertRecord } from './alert-results.js';
 import type { ErrorSample } from '../load/messages.js';
 import type { LatencySummary } from '../metrics/hdr.js';
 import type { ServerInterval } from '../metrics/server-scrape.js';
@@ -438,6 +439,10 @@ export interface ResultsFile {
   shard?: ShardInfo;
   /** This file was made by gauntlet merge from shard files; absent otherwise. */
   merged?: MergedInfo;
+  /** The alerting drill (scenario `alerts:`): every alert episode Prometheus reported, on the run's clock. */
+  alerts?: AlertRecord[];
+  /** The alerting drill's verdict (final results only); a failed one fails the run (exit 1). */
+  alertDrill?: AlertDrillResult;
 }
 
 /** ShardInfo: this run is shard `index` of `count` of one sharded run (gauntlet run --shard). */

@@ -11,6 +11,7 @@
  * with a short grace.
  */
 import { metricsTls } from '../metrics/fetch-metrics.js';
+import { AlertDrill, checkAlertDrill } from '../alerting/alert-drill.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
@@ -91,6 +92,8 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   const log = opts.onLine ?? (() => {});
   const signal = opts.signal;
   throwIfInterrupted(signal, 'starting the run');
+  // The alerting drill refuses to start without Prometheus (exit 2) before anything else starts.
+  checkAlertDrill(plan.alerts);
   let embedded: EmbeddedServer | undefined;
   let target: TargetSpec;
   let admin: AdminEndpoint | undefined;
@@ -118,13 +121,21 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
     log(`reference server ready: HTTP 127.0.0.1:${embedded.httpPort}, gRPC 127.0.0.1:${embedded.grpcPort}, metrics 127.0.0.1:${embedded.metricsPort}${admin ? `, admin ${admin.host}:${admin.port}` : ''}`);
   } else target = plan.target;
   let faults: FaultRun | undefined;
+  let alertDrill: AlertDrill | undefined;
   try {
     throwIfInterrupted(signal, 'starting the run');
     // A shard that does not fire the faults runs as if the scenario had none (its fault timeline is empty).
     faults = await FaultRun.prepare(opts.shard && !opts.shard.faults ? { ...plan, faults: [] } : plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }), ...(embedded && { repositoryUrl: `http://127.0.0.1:${embedded.httpPort}` }) });
     await preflight(faults.loadTarget, plan, signal);
-    return await measure(plan, faults, !!embedded, opts, log);
+    const dir = opts.outDir ?? defaultRunDir(plan.name);
+    if (plan.alerts && faults.target.metricsUrl) {
+      log(`starting Prometheus for the alerting drill (rules ${plan.alerts.rulesFile}) …`);
+      alertDrill = await AlertDrill.start(plan.alerts, [faults.target.metricsUrl], dir, signal);
+      log(`Prometheus ready at ${alertDrill.url}, scraping ${faults.target.metricsUrl} every second`);
+    }
+    return await measure(plan, faults, !!embedded, { ...opts, outDir: dir }, log, alertDrill);
   } finally {
+    await alertDrill?.close();
     await faults?.close();
     if (embedded) await embedded.stop({ ...(signal && { signal }) });
   }
@@ -194,7 +205,7 @@ async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | u
   }
 }
 
-async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
+async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void, alertDrill?: AlertDrill): Promise<RunOutcome> {
   const target = faults.target;
   const dir = opts.outDir ?? defaultRunDir(plan.name);
   const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded, opts.shard?.spec.count);
@@ -222,6 +233,11 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   const snapshot = (status: ResultsFile['status']): ResultsFile => {
     const r = buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
     if (shard && clockOffset) r.shard = shardInfo(shard, startEpochMs, plan.name, plan.seed, lateMs, clockOffset);
+    if (alertDrill) {
+      // Judging fills each expected episode's delays, so it comes first.
+      if (status !== 'running') r.alertDrill = alertDrill.result(plan.phases, r.faults, r.measuredS ?? plan.durationS);
+      r.alerts = alertDrill.episodes;
+    }
     return r;
   };
   try {
@@ -251,6 +267,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   } else startEpochMs = Date.now() + 200;
   scraper = target.metricsUrl ? new ServerScraper(target.metricsUrl, plan.request.model ?? target.model, startEpochMs, 'embedded' in target ? undefined : metricsTls(target, target.metricsUrl)) : undefined;
   scraper?.start();
+  alertDrill?.begin(startEpochMs);
   log(`running '${plan.name}' for ${plan.durationS.toFixed(0)} s against ${target.name} with ${workers} load worker(s); results in ${dir}`);
   if (target.tls?.insecureSkipVerify) log(`WARNING: target ${target.name}: tls.insecure_skip_verify is on: the server's certificate is NOT checked; anyone between here and ${target.url} can read and change this traffic`);
   const onAbort = (): void => {
@@ -289,6 +306,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
       await pool.terminate();
       await scraper?.stop({ final: !interrupted });
       await faults.finish();
+      await alertDrill?.finish();
       // The heartbeat bridged the wait above; the final write follows.
       writer.close();
     }
@@ -325,7 +343,8 @@ function finalResults(agg: RunAggregate, writer: ResultsWriter, snapshot: (statu
   const results = snapshot(interrupted ? 'interrupted' : 'complete');
   results.endedAt = new Date().toISOString();
   writer.write(results);
-  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass ? 0 : 1;
+  // A failed alerting drill fails the run like a failed SLO check.
+  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass && (results.alertDrill?.pass ?? true) ? 0 : 1;
   return { results, dir, exitCode };
 }
 

@@ -39,6 +39,12 @@ export function describePlan(plan: Plan): string {
     const drill = plan.drill ?? DRILL_DEFAULTS;
     lines.push(`Drill: recovery window ${formatDuration(drill.recoveryWindowS)} · compare window ${formatDuration(drill.compareWindowS)}`);
   }
+  if (plan.alerts) {
+    const a = plan.alerts;
+    const ref = (r: { fault: number } | { phase: string }): string => ('fault' in r ? `fault ${r.fault}` : `phase ${r.phase}`);
+    lines.push(`Alerting drill: ${a.prometheus} evaluates ${a.rulesFile} (1 s scrape and evaluation)${a.quietPhases.length ? `; quiet: ${a.quietPhases.join(', ')}` : ''}`);
+    for (const e of a.expect) lines.push(`  ${e.alert} fires within ${formatDuration(e.withinS)} of ${ref(e.after)}${e.resolveAfter && e.resolveWithinS !== undefined ? `, resolves within ${formatDuration(e.resolveWithinS)} of ${ref(e.resolveAfter)}${'fault' in e.resolveAfter ? "'s end" : ''}` : ''}`);
+  }
   return lines.join('\n');
 }
 

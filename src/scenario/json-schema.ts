@@ -18,6 +18,7 @@ import { PROTOCOL_ENTRIES, PROTOCOL_KEYS, PROTOCOLS, protocolsTaking } from '../
 import { KUBECTL_TIMEOUT_S, KUBERNETES_OPS } from './parse-kubernetes-fault.js';
 import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
+import { alertsSchema } from './parse-alerts.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 
 export { bounds, num, str, type JsonSchema };
@@ -163,6 +164,7 @@ export function scenarioJsonSchema(): JsonSchema {
         anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 1 }],
       },
       faults_on: { enum: [...FAULTS_ON], default: 'shard-0', description: 'Which shards of a sharded run fire the faults: shard 0 only, or every shard.' },
+      alerts: alertsSchema(duration),
     },
     $defs: {
       llmRequest: LLM_REQUEST_SCHEMA,

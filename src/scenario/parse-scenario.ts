@@ -11,6 +11,7 @@ import { Fields, show } from './fields.js';
 import type { EmbeddedTarget, Plan, SloSpec } from './plan.js';
 import { readDrill, readFaults } from './parse-faults.js';
 import { readPhases } from './parse-phases.js';
+import { readAlerts } from './parse-alerts.js';
 import { FAULTS_ON, parseStartAt } from './shard.js';
 import { mixModels } from './parse-mix.js';
 import { TENSOR_REQUESTS } from './request-kinds.js';
@@ -21,7 +22,7 @@ import { isMapping, Problems, throwIfProblems } from './problems.js';
 import { parseYamlFile, readTextFile } from './yaml-file.js';
 
 /** SCENARIO_KEYS are the top-level fields of a scenario. */
-export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults', 'drill', 'start_at', 'faults_on'] as const;
+export const SCENARIO_KEYS = ['name', 'description', 'target', 'peak_rps', 'seed', 'request', 'slo', 'phases', 'faults', 'drill', 'start_at', 'faults_on', 'alerts'] as const;
 /** DEFAULT_SEED seeds a scenario that names no seed. */
 export const DEFAULT_SEED = 1;
 
@@ -67,10 +68,12 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
   const drill = readDrill(f, scale);
   const startAt = readStartAt(f);
   const faultsOn = f.oneOf('faults_on', FAULTS_ON);
+  const alerts = readAlerts(f, { baseDir: opts.baseDir, phases, faults });
   // The request's model and version win over the target's; a target file may name them for any scenario.
   const model = request.model ?? ('embedded' in target ? undefined : target.model);
   const modelVersion = request.modelVersion ?? ('embedded' in target ? undefined : target.modelVersion);
   requestKind.check({ f, target, model, request });
+  if (alerts && !('embedded' in target) && target.metricsUrl === undefined) f.problem('alerts', "needs the target's metrics_url: the drill's Prometheus scrapes it");
   checkConcurrencyFitsTarget(f, target);
   throwIfProblems(what, [problems, ...(targetProblems ? [targetProblems] : [])]);
 
@@ -90,6 +93,7 @@ export function parseScenario(text: string, opts: ParseScenarioOptions): Plan {
     durationScale: scale,
     ...(startAt !== undefined && { startAt }),
     ...(faultsOn !== undefined && { faultsOn }),
+    ...(alerts !== undefined && { alerts }),
   };
 }
 

@@ -189,6 +189,27 @@ export interface EmbeddedTarget {
   restartDelayS?: number | 'never';
 }
 
+/** AlertExpectation is one alert an alerting drill expects: it fires within withinS of `after`, and resolves within resolveWithinS of `resolveAfter`. */
+export interface AlertExpectation {
+  alert: string;
+  /** The fault (1-based, as in the summary) or the phase (its start) the alert answers. */
+  after: { fault: number } | { phase: string };
+  withinS: number;
+  resolveAfter?: { fault: number } | { phase: string };
+  resolveWithinS?: number;
+}
+
+/** AlertsPlan is the alerting drill of a scenario (`alerts:`): a rule file a real Prometheus evaluates during the run. */
+export interface AlertsPlan {
+  /** The rule file, resolved against the scenario's folder. */
+  rulesFile: string;
+  /** The Prometheus binary (a name on PATH or a path). */
+  prometheus: string;
+  expect: AlertExpectation[];
+  /** Phases in which no alert may fire. */
+  quietPhases: string[];
+}
+
 /** Plan is a validated scenario, ready to run. */
 export interface Plan {
   name: string;
@@ -212,4 +233,6 @@ export interface Plan {
   startAt?: string;
   /** Which shards of a sharded run fire the faults (scenario `faults_on`; absent: shard-0). */
   faultsOn?: 'shard-0' | 'all';
+  /** The alerting drill (scenario `alerts:`), absent without one. */
+  alerts?: AlertsPlan;
 }

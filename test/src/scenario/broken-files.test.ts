@@ -178,7 +178,7 @@ const scenarios: [string, string, string[]][] = [
   ['too many values', `phases: [${'0,'.repeat(60_000)}0]\n`, ['bad.yaml: has more than 50000 YAML values (scalars, lists and mappings); at most 50000 (see "Limits" in docs/scenarios.md)']],
   ['two documents', REQ + ONE + '---\nseed: 2\n', ['bad.yaml:4: YAML syntax: a file holds one document, but another one starts here']],
   ['a list as a key', REQ + 'phases:\n  - {[a]: b, duration: 1s, rate: 5}\n', ['bad.yaml:3: phases[0]: mapping keys must be strings, got a list']],
-  ['__proto__ as a key', REQ + ONE + '__proto__: {polluted: true}\n', ['bad.yaml:4: __proto__: unknown field (allowed: name, description, target, peak_rps, seed, request, slo, phases, faults, drill, start_at, faults_on)']],
+  ['__proto__ as a key', REQ + ONE + '__proto__: {polluted: true}\n', ['bad.yaml:4: __proto__: unknown field (allowed: name, description, target, peak_rps, seed, request, slo, phases, faults, drill, start_at, faults_on, alerts)']],
   ['a huge string value', REQ + ONE + `seed: "${'x'.repeat(5000)}"\n`, ['bad.yaml:4: seed: must be an integer, got "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (5000 characters)']],
   ['a text past the size limit', `description: "${'x'.repeat(1 << 20)}"\n`, ['bad.yaml: has 1048592 characters; files may have at most 1048576 bytes (see "Limits" in docs/scenarios.md)']],
 ];
