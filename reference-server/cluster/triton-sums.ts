@@ -73,6 +73,13 @@ export class TritonSums {
     this.live.set(r, { generation, values });
   }
 
+  /** replicaTotal sums one family's samples in a replica's last scrape (0 when it has none). */
+  replicaTotal(r: Replica, name: string): number {
+    let total = 0;
+    for (const [key, value] of this.live.get(r)?.values ?? []) if (nameOf(key) === name) total += value;
+    return total;
+  }
+
   /** retire keeps a replica's last counters when its process has ended. */
   retire(r: Replica): void {
     const last = this.live.get(r);
