@@ -45,11 +45,13 @@ const MAX_EVENTS = 1000;
 /** Autoscaler runs the decision loop of one cluster. */
 export class Autoscaler {
   readonly events: ScaleEvent[] = [];
+  /** Decisions taken so far. */
+  decisions = 0;
   private readonly history = emptyHistory();
   private readonly busy = new Map<Replica, { generation: number; us: number; atMs: number }>();
   private readonly startedAtMs = performance.now();
   private timer?: NodeJS.Timeout;
-  private last = { current: 0, desired: 0, value: 0 };
+  private readonly last = { current: 0, desired: 0, value: 0 };
   private readonly scaleEvents: Counter<'direction'>;
 
   constructor(
@@ -83,7 +85,7 @@ export class Autoscaler {
   /** view is what GET /admin/autoscaler answers. */
   view(): unknown {
     const { coresPerReplica: _c, drainGraceMs: _d, ...settings } = this.opts;
-    return { settings, current: this.last.current, desired: this.last.desired, value: this.last.value, events: this.events };
+    return { settings, decisions: this.decisions, current: this.last.current, desired: this.last.desired, value: this.last.value, events: this.events };
   }
 
   /** tick measures the signal, decides, logs and acts once. */
@@ -93,7 +95,8 @@ export class Autoscaler {
     const value = round(await this.measure(ready));
     const nowS = (performance.now() - this.startedAtMs) / 1000;
     const d = decide(this.opts, this.history, nowS, live.length, ready.length, value);
-    this.last = { current: live.length, desired: d.desired, value };
+    this.decisions++;
+    Object.assign(this.last, { current: live.length, desired: d.desired, value });
     this.log(`autoscaler: ${this.opts.metric} ${value} per replica (target ${this.opts.target}, ${ready.length} ready), current ${live.length}, recommended ${d.recommended}, desired ${d.desired}, limited by ${d.limitedBy}`);
     if (d.desired === live.length) return;
     const direction = d.desired > live.length ? 'up' : 'down';

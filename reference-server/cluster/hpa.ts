@@ -23,8 +23,8 @@ export interface HpaSettings {
   tolerance: number;
   upStabilizationS: number;
   downStabilizationS: number;
-  upPolicies: ScalePolicy[];
-  downPolicies: ScalePolicy[];
+  upPolicies: readonly ScalePolicy[];
+  downPolicies: readonly ScalePolicy[];
 }
 
 /** HpaHistory is what the decision remembers: recommendations and the changes it made, with their times. */
