@@ -404,12 +404,29 @@ export interface ResultsFile {
   errorSamples: ErrorSample[];
   /** Fault timeline (failure drills), in the scenario's order. */
   faults: FaultRecord[];
+  /** The embedded stack's autoscaler decisions that changed the replica count (absent without an autoscaler). */
+  scaleEvents?: ScaleEventRecord[];
   /** Files next to results.json. */
   files: { hlog: string };
   /** This run is one shard of a sharded run (gauntlet run --shard); absent otherwise. */
   shard?: ShardInfo;
   /** This file was made by gauntlet merge from shard files; absent otherwise. */
   merged?: MergedInfo;
+}
+
+/** ScaleEventRecord is one autoscaler change (docs/cluster.md#autoscaler), on the run's clock. */
+export interface ScaleEventRecord {
+  /** When it was decided, seconds from the run's start (negative: before it). */
+  atS: number;
+  direction: 'up' | 'down';
+  from: number;
+  to: number;
+  /** The signal behind it: its value per ready replica, its target, the ready replicas, the HPA's raw recommendation and what limited it. */
+  reason: { metric: string; value: number; target: number; ready: number; recommended: number; limitedBy: string };
+  replicas: string[];
+  /** When every replica it started was ready (up) or every one it drained had stopped (down), on the run's clock; null if not by the end. */
+  readyAtS: number | null;
+  readyAfterS: number | null;
 }
 
 /** ShardInfo: this run is shard `index` of `count` of one sharded run (gauntlet run --shard). */

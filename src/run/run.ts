@@ -27,7 +27,7 @@ import { GauntletError } from '../errors.js';
 import { createClient } from '../targets/registry.js';
 import { checkPayloadBudget } from '../targets/tensor-data.js';
 import type { TargetSpec } from '../targets/target-spec.js';
-import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../results/results-schema.js';
+import { RESULTS_SCHEMA_VERSION, type ResultsFile, type ScaleEventRecord } from '../results/results-schema.js';
 import { HLOG_FILE, ResultsWriter } from '../results/results-writer.js';
 import { packageVersion } from '../util/package-version.js';
 import { bounded, InterruptedError, isInterrupt, throwIfInterrupted } from './abort.js';
@@ -39,6 +39,8 @@ import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults
 import { isLocalUrl } from './generator-advice.js';
 import { redactTarget } from '../targets/target-headers.js';
 import { requestForResults } from '../scenario/parse-mix.js';
+import { autoscaleArgs } from '../scenario/parse-autoscale.js';
+import { fetchScaleEvents } from './scale-events.js';
 import { type ClockOffset, measureClockOffset } from './clock-offset.js';
 import { nowMs, shardInfo, type ShardRun, START_LEAD_MS, waitUntil } from './shard-start.js';
 
@@ -98,7 +100,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   }
   if ('embedded' in plan.target) {
     const models = plan.target.models ?? (plan.request.model ? [plan.request.model] : undefined);
-    const replicas = plan.target.replicas;
+    const replicas = plan.target.replicas ?? plan.target.autoscale?.max;
     log(`starting the embedded reference server${replicas ? ` (${replicas} replicas)` : ''}${models ? ` (models: ${models.join(', ')})` : ''} …`);
     try {
       embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target)], { ...(signal && { signal }) });
@@ -122,7 +124,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
     // A shard that does not fire the faults runs as if the scenario had none (its fault timeline is empty).
     faults = await FaultRun.prepare(opts.shard && !opts.shard.faults ? { ...plan, faults: [] } : plan, target, { ...(admin && { admin }), cwd: plan.file ? path.dirname(plan.file) : process.cwd(), log, ...(signal && { signal }) });
     await preflight(faults.loadTarget, plan, signal);
-    return await measure(plan, faults, !!embedded, opts, log);
+    return await measure(plan, faults, !!embedded, opts, log, 'embedded' in plan.target && plan.target.autoscale ? admin : undefined);
   } finally {
     await faults?.close();
     if (embedded) await embedded.stop({ ...(signal && { signal }) });
@@ -131,10 +133,12 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
 
 /** stackArgs are the `gauntlet serve` options of a replicated embedded stack (docs/cluster.md). */
 function stackArgs(t: EmbeddedTarget): string[] {
+  if (t.autoscale !== undefined) return [...autoscaleArgs(t.autoscale, t.coldStartExtraS), '--admin-port', '0', ...(t.router !== undefined ? ['--router', t.router] : []), ...(t.restartDelayS !== undefined ? ['--restart-delay', String(t.restartDelayS)] : [])];
   if (t.replicas === undefined || t.replicas < 2) return [];
   const args = ['--replicas', String(t.replicas), '--admin-port', '0'];
   if (t.router !== undefined) args.push('--router', t.router);
   if (t.restartDelayS !== undefined) args.push('--restart-delay', String(t.restartDelayS));
+  if (t.coldStartExtraS !== undefined) args.push(...autoscaleArgs(undefined, t.coldStartExtraS));
   return args;
 }
 
@@ -188,7 +192,7 @@ async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | u
   }
 }
 
-async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void): Promise<RunOutcome> {
+async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void, autoscaler?: AdminEndpoint): Promise<RunOutcome> {
   const target = faults.target;
   const dir = opts.outDir ?? defaultRunDir(plan.name);
   const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded, opts.shard?.spec.count);
@@ -213,9 +217,11 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   let startEpochMs = Date.now();
   let stoppedAtMs: number | undefined;
   let lateMs = 0;
+  let scaleEvents: ScaleEventRecord[] | undefined;
   const snapshot = (status: ResultsFile['status']): ResultsFile => {
     const r = buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
     if (shard && clockOffset) r.shard = shardInfo(shard, startEpochMs, plan.name, plan.seed, lateMs, clockOffset);
+    if (scaleEvents) r.scaleEvents = scaleEvents;
     return r;
   };
   try {
@@ -283,6 +289,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
       await pool.terminate();
       await scraper?.stop({ final: !interrupted });
       await faults.finish();
+      if (autoscaler) scaleEvents = await fetchScaleEvents(autoscaler, startEpochMs, log);
       // The heartbeat bridged the wait above; the final write follows.
       writer.close();
     }
