@@ -406,6 +406,8 @@ export interface ResultsFile {
   faults: FaultRecord[];
   /** The embedded stack's autoscaler decisions that changed the replica count (absent without an autoscaler). */
   scaleEvents?: ScaleEventRecord[];
+  /** The spike drill: each step up in load and the autoscaler's lag behind it (final results with scaleEvents only; src/faults/drill-scale.ts). */
+  spikes?: SpikeLag[];
   /** Files next to results.json. */
   files: { hlog: string };
   /** This run is one shard of a sharded run (gauntlet run --shard); absent otherwise. */
@@ -427,6 +429,27 @@ export interface ScaleEventRecord {
   /** When every replica it started was ready (up) or every one it drained had stopped (down), on the run's clock; null if not by the end. */
   readyAtS: number | null;
   readyAfterS: number | null;
+}
+
+/** SpikeLag is one step up in load and how the autoscaler caught up with it. */
+export interface SpikeLag {
+  phase: string;
+  /** When the step came (the phase's start) and when enough replicas were ready, seconds from the run's start (null: not within the phase). */
+  spikeAtS: number;
+  readyAtS: number | null;
+  lagS: number | null;
+  /** The first scale-up decision after the step, seconds after it (null: none). */
+  decidedAfterS: number | null;
+  replicasBefore: number;
+  replicasAfter: number;
+  /** In the lag's seconds (to the phase's end when capacity never came): requests sent, shed, timed out, failed otherwise, late. */
+  sent: number;
+  shed: number;
+  timedOut: number;
+  otherFailed: number;
+  /** Answered, but slower than the phase's p99 SLO (absent without one or without histograms). */
+  late?: number;
+  lateLimitMs?: number;
 }
 
 /** ShardInfo: this run is shard `index` of `count` of one sharded run (gauntlet run --shard). */

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
 import { degradationsOf } from '../faults/degradation.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
+import { analyzeSpikes } from '../faults/drill-scale.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
 import { TracePicks } from '../load/trace-picks.js';
@@ -221,7 +222,11 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   const snapshot = (status: ResultsFile['status']): ResultsFile => {
     const r = buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
     if (shard && clockOffset) r.shard = shardInfo(shard, startEpochMs, plan.name, plan.seed, lateMs, clockOffset);
-    if (scaleEvents) r.scaleEvents = scaleEvents;
+    // Read from the stack once the load has ended: only the final snapshots have them, and every second's histogram.
+    if (scaleEvents) {
+      r.scaleEvents = scaleEvents;
+      r.spikes = analyzeSpikes(plan, r.intervals, scaleEvents);
+    }
     return r;
   };
   try {
