@@ -48,7 +48,7 @@ export class Autoscaler {
   /** Decisions taken so far. */
   decisions = 0;
   private readonly history = emptyHistory();
-  private readonly busy = new Map<Replica, { generation: number; us: number; atMs: number }>();
+  private readonly busy = new Map<Replica, { generation: number; us: number; atMs: number; share: number }>();
   private readonly startedAtMs = performance.now();
   private timer?: NodeJS.Timeout;
   private readonly last = { current: 0, desired: 0, value: 0 };
@@ -133,14 +133,18 @@ export class Autoscaler {
     if (this.opts.metric === 'concurrency') return ready.reduce((n, r) => n + r.inFlight, 0) / ready.length;
     await this.metrics.sums.refresh(this.supervisor.replicas, 500);
     if (this.opts.metric === 'queue-depth') return ready.reduce((n, r) => n + this.metrics.sums.replicaTotal(r, 'nv_inference_pending_request_count'), 0) / ready.length;
-    // Utilization: compute time per second of wall time, over the cores the replica's instances share.
+    // Utilization: compute time per second of wall time, over the cores the replica's instances share, between two
+    // scrapes. A replica whose scrape did not arrive (it is too busy to answer in time) keeps its last figure: a
+    // missing scrape must not read as an idle replica.
     let total = 0;
-    const nowMs = performance.now();
     for (const r of ready) {
+      const atMs = this.metrics.sums.scrapedAt(r);
       const us = this.metrics.sums.replicaTotal(r, 'nv_inference_compute_infer_duration_us');
       const prev = this.busy.get(r);
-      if (prev && prev.generation === r.generation && nowMs > prev.atMs) total += Math.max(0, us - prev.us) / ((nowMs - prev.atMs) * 1000 * this.opts.coresPerReplica);
-      this.busy.set(r, { generation: r.generation, us, atMs: nowMs });
+      let share = prev && prev.generation === r.generation ? prev.share : 0;
+      if (atMs !== undefined && prev && prev.generation === r.generation && atMs > prev.atMs) share = Math.max(0, us - prev.us) / ((atMs - prev.atMs) * 1000 * this.opts.coresPerReplica);
+      if (atMs !== undefined && (!prev || atMs > prev.atMs || prev.generation !== r.generation)) this.busy.set(r, { generation: r.generation, us, atMs, share });
+      total += share;
     }
     return total / ready.length;
   }

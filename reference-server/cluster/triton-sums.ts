@@ -6,6 +6,7 @@
  * on top. Gauges are summed over the live processes only, except ratios (names ending in `_perc`, such as
  * `vllm:gpu_cache_usage_perc`), which are averaged over them.
  */
+import { performance } from 'node:perf_hooks';
 import { controlGet } from './replica-process.js';
 import type { Replica } from './supervisor.js';
 
@@ -25,6 +26,8 @@ interface Family {
 interface Scraped {
   generation: number;
   values: Map<string, number>;
+  /** performance.now() of the scrape. */
+  atMs: number;
 }
 
 /** TritonSums holds the sums; `refresh` scrapes, `retire` is called when a replica's process ends. */
@@ -70,7 +73,12 @@ export class TritonSums {
       const sample = parseSample(line);
       if (sample) values.set(sample.key, (values.get(sample.key) ?? 0) + sample.value);
     }
-    this.live.set(r, { generation, values });
+    this.live.set(r, { generation, values, atMs: performance.now() });
+  }
+
+  /** scrapedAt is when the replica's last scrape arrived (performance.now(); undefined: none since it started). */
+  scrapedAt(r: Replica): number | undefined {
+    return this.live.get(r)?.atMs;
   }
 
   /** replicaTotal sums one family's samples in a replica's last scrape (0 when it has none). */

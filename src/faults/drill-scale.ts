@@ -15,7 +15,7 @@ import { p99Limit } from './drill-recovery.js';
 import { bySecond, round3, secondsTouching } from './drill-seconds.js';
 
 /** SPIKE_STEP is the ratio of a phase's rate to the previous one's from which it counts as a spike. */
-export const SPIKE_STEP = 2;
+export const SPIKE_STEP = 3;
 
 /** analyzeSpikes finds the steps up in load and measures the autoscaler's lag behind each. */
 export function analyzeSpikes(plan: { phases: PhasePlan[]; slo: SloSpec }, intervals: IntervalResult[], events: ScaleEventRecord[]): SpikeLag[] {

@@ -169,7 +169,7 @@ function scaleSection(r: ResultsFile): Html {
   ];
   if (r.spikes?.length) {
     out.push(
-      html`<p>The spike drill: each step up in load (a phase at least twice the rate before it), the first scale-up decision after it, and the <em>lag</em> from the step until the replicas of the phase's last scale-up were ready. Over the lag's seconds: requests sent, shed (503 / UNAVAILABLE), timed out, failed otherwise, and answered later than the phase's p99 SLO (docs/drills.md#the-spike-drill).</p>`,
+      html`<p>The spike drill: each step up in load (a phase at least three times the rate before it), the first scale-up decision after it, and the <em>lag</em> from the step until the replicas of the phase's last scale-up were ready. Over the lag's seconds: requests sent, shed (503 / UNAVAILABLE), timed out, failed otherwise, and answered later than the phase's p99 SLO (docs/drills.md#the-spike-drill).</p>`,
       table(['phase', 'step at', 'decided after', 'lag', 'replicas', 'sent', 'shed', 'timed out', 'other failed', 'late'], spikeRows(r), { numeric: [1, 2, 3, 5, 6, 7, 8, 9] }),
     );
   }

@@ -46,8 +46,8 @@ describe('analyzeSpikes', () => {
     expect(s).toMatchObject({ readyAtS: null, lagS: null, decidedAfterS: 1, replicasAfter: 3, shed: 200, sent: 624 + 3000 });
   });
 
-  it('finds no spike in a ramp of less than twice the rate, and none without scale events', () => {
-    expect(analyzeSpikes({ ...plan, phases: [phase('a', 0, 10, 100), phase('b', 10, 10, 150)] }, intervals, [])).toEqual([]);
+  it('finds no spike in a step of less than three times the rate, and none without scale events', () => {
+    expect(analyzeSpikes({ ...plan, phases: [phase('a', 0, 10, 100), phase('b', 10, 10, 250)] }, intervals, [])).toEqual([]);
     expect(analyzeSpikes(plan, intervals, [])[0]).toMatchObject({ lagS: null, decidedAfterS: null, replicasBefore: 0 });
   });
 });
