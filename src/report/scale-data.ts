@@ -31,7 +31,7 @@ export function scaleRows(r: ResultsFile): string[][] {
     `${e.direction} ${e.from}→${e.to}`,
     `${e.reason.metric} ${e.reason.value} per replica (target ${e.reason.target}, ${e.reason.ready} ready) → ${e.reason.recommended}`,
     e.reason.limitedBy,
-    e.readyAfterS === null ? (e.direction === 'up' ? 'never ready' : 'not drained') : `${e.readyAfterS.toFixed(1)} s`,
+    e.readyAfterS === null ? (e.direction === 'up' ? 'not ready by the end' : 'not drained by the end') : `${e.readyAfterS.toFixed(1)} s`,
   ]);
 }
 
