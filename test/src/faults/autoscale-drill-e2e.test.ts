@@ -28,7 +28,8 @@ describe('the spike drill', () => {
     expect(up!.to).toBeGreaterThan(up!.from);
     expect(results.spikes).toHaveLength(1);
     const spike = results.spikes![0]!;
-    expect(spike).toMatchObject({ phase: 'spike', spikeAtS: 8, replicasBefore: 1 });
+    expect(spike).toMatchObject({ phase: 'spike', spikeAtS: 8 });
+    expect(spike.replicasBefore).toBeGreaterThanOrEqual(1); // a machine busy at 1x may have scaled before the step
     expect(spike.sent).toBeGreaterThan(0);
     expect(spike.shed + spike.timedOut + spike.otherFailed).toBeLessThanOrEqual(spike.sent);
     // A scale-up that became ready is at least the extra cold start after its decision.
