@@ -74,6 +74,8 @@ export interface ClusterOptions {
   /** Append one JSON line per request the router answered to this file (docs/reference-server.md#access-log); the replicas log nothing. AccessLogOpenError when it cannot be opened. */
   accessLog?: string;
   log?: (line: string) => void;
+  /** Where the autoscaler's decision lines go (default `log`); `gauntlet serve` sends them to stderr. */
+  autoscaleLog?: (line: string) => void;
 }
 
 /** RunningCluster is a started cluster. */
@@ -157,7 +159,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     closers.push(grpc.close);
     const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     closers.push(metricsServer.close);
-    const autoscaler = opts.autoscale && new Autoscaler(supervisor, metrics, { ...opts.autoscale, max: opts.replicas, coresPerReplica, drainGraceMs: replicaGraceMs }, opts.log ?? (() => {}));
+    const autoscaler = opts.autoscale && new Autoscaler(supervisor, metrics, { ...opts.autoscale, max: opts.replicas, coresPerReplica, drainGraceMs: replicaGraceMs }, opts.autoscaleLog ?? opts.log ?? (() => {}));
     const admin = await startAdminApi(supervisor, { host: adminHost, port: opts.adminPort ?? 8003, token: adminToken, stopGraceMs: replicaGraceMs, random, timeouts: opts.timeouts, autoscaler });
     health.start();
     metrics.startScraping();

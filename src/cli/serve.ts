@@ -248,6 +248,7 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       timeouts: serveTimeouts(args),
       accessLog: args.accessLog,
       log: print,
+      autoscaleLog: (line) => void process.stderr.write(`${line}\n`),
     });
     printStarted(print, cluster);
     // Only a generated token is printed (the harness's embedded server reads it from this line).
