@@ -5,6 +5,7 @@
  * Text from results is escaped so it cannot break a table or inject markup.
  */
 import { showsDegradation } from '../faults/degradation.js';
+import { scaleRows, spikeRows } from './scale-data.js';
 import { type Compared, compare, median } from './comparison.js';
 import { FAULT_TOKEN_HEADER, faultRows, faultTokenRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
@@ -109,6 +110,14 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
   );
   const tokens = tokenPhaseRows(r);
   if (tokens.length) blocks.push(`${h}# Tokens\n\n${mdTable(TOKEN_HEADER, tokens.map((x) => x.cells), TOKEN_NUMERIC)}\n\n${esc(`TTFT, ITL and TPOT in ms from intended send times; tokens per request p50. ${goodputCriteriaNote(tokens)}`)}`);
+  if (r.scaleEvents?.length) {
+    const spikes = spikeRows(r);
+    blocks.push(
+      `${h}# Autoscaler\n\n${mdTable(['at', 'change', 'reason', 'limited by', 'ready after'], scaleRows(r), [0, 4])}${
+        spikes.length ? `\n\n${mdTable(['phase', 'step at', 'decided after', 'lag', 'replicas', 'sent', 'shed', 'timed out', 'other failed', 'late'], spikes, [1, 2, 3, 5, 6, 7, 8, 9])}\n\n${esc('Lag: from the step up in load until the replicas of its last scale-up were ready; counts over the lag (docs/drills.md#the-spike-drill).')}` : ''
+      }`,
+    );
+  }
   if (r.faults.length) {
     blocks.push(
       `${h}# Faults\n\n${mdTable(

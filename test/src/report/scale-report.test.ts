@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../../src/results/results-schema.js';
 import { renderHtml } from '../../../src/report/html-report.js';
+import { renderMarkdown } from '../../../src/report/markdown-report.js';
 import { SCALE_COLOR, scaleMarkers } from '../../../src/report/scale-data.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -39,6 +40,9 @@ describe('autoscaler in reports', () => {
     expect(page).toContain('not drained by the end');
     expect(page).toContain('9.3 s'); // the lag
     expect(page).toContain('1 234'); // shed
+    const md = renderMarkdown([{ kind: 'run', label: 'spike', path: 'x', results: r }]);
+    expect(md).toContain('# Autoscaler');
+    expect(md).toMatch(/\| peak-5x \| 20\.0 s \| 1\.5 s \| 9\.3 s \| 1→3 \|/);
   });
 
   it('puts the lags of several runs side by side', () => {
