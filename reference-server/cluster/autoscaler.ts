@@ -62,10 +62,40 @@ export class Autoscaler {
   ) {
     const registers = [metrics.registry];
     const last = this.last;
-    new Gauge({ name: 'gauntlet_autoscaler_desired_replicas', help: "The autoscaler's last desired replica count", registers, collect: function () { this.set(last.desired); } });
-    new Gauge({ name: 'gauntlet_autoscaler_current_replicas', help: 'Replicas starting or serving at the last decision', registers, collect: function () { this.set(last.current); } });
-    new Gauge({ name: 'gauntlet_autoscaler_metric_value', help: "The autoscaler's signal at the last decision, averaged per ready replica", labelNames: ['metric'], registers, collect: function () { this.set({ metric: opts.metric }, last.value); } });
-    new Gauge({ name: 'gauntlet_autoscaler_metric_target', help: "The signal's target per replica", labelNames: ['metric'], registers, collect: function () { this.set({ metric: opts.metric }, opts.target); } });
+    new Gauge({
+      name: 'gauntlet_autoscaler_desired_replicas',
+      help: "The autoscaler's last desired replica count",
+      registers,
+      collect() {
+        this.set(last.desired);
+      },
+    });
+    new Gauge({
+      name: 'gauntlet_autoscaler_current_replicas',
+      help: 'Replicas starting or serving at the last decision',
+      registers,
+      collect() {
+        this.set(last.current);
+      },
+    });
+    new Gauge({
+      name: 'gauntlet_autoscaler_metric_value',
+      help: "The autoscaler's signal at the last decision, averaged per ready replica",
+      labelNames: ['metric'],
+      registers,
+      collect() {
+        this.set({ metric: opts.metric }, last.value);
+      },
+    });
+    new Gauge({
+      name: 'gauntlet_autoscaler_metric_target',
+      help: "The signal's target per replica",
+      labelNames: ['metric'],
+      registers,
+      collect() {
+        this.set({ metric: opts.metric }, opts.target);
+      },
+    });
     this.scaleEvents = new Counter({ name: 'gauntlet_autoscaler_scale_events_total', help: 'Changes of the desired replica count, by direction', labelNames: ['direction'], registers });
     for (const direction of ['up', 'down']) this.scaleEvents.inc({ direction }, 0);
   }
