@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type ServerTimeouts } from '../core/listen.js';
+import type { Autoscaler } from './autoscaler.js';
 import { ClusterError } from './cluster-error.js';
 import type { ReplicaInfo, Supervisor } from './supervisor.js';
 
@@ -21,6 +22,8 @@ export interface AdminOptions {
   random?: () => number;
   /** Client timeouts (default DEFAULT_TIMEOUTS). */
   timeouts?: Partial<ServerTimeouts>;
+  /** The cluster's autoscaler: GET /admin/autoscaler shows its settings, last decision and scale events. */
+  autoscaler?: Pick<Autoscaler, 'view'>;
 }
 
 /** AdminApi is the running admin server. */
@@ -50,7 +53,7 @@ export async function startAdminApi(supervisor: Supervisor, opts: AdminOptions):
     req.resume(); // bodies are not used; drain them so keep-alive connections stay usable
     if (!isLoopback(req.socket.remoteAddress ?? '')) return send(res, 403, { error: 'the admin API answers loopback clients only' });
     if (!authorized(req, expected)) return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
-    route(supervisor, req, opts.stopGraceMs, random).then(
+    route(supervisor, req, opts.stopGraceMs, random, opts.autoscaler).then(
       (body) => send(res, 200, body),
       (err: Error) => send(res, err instanceof ClusterError ? err.status : 500, { error: err.message }),
     );
@@ -58,9 +61,14 @@ export async function startAdminApi(supervisor: Supervisor, opts: AdminOptions):
   return listen(server, opts.host, opts.port, opts.timeouts);
 }
 
-async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: number, random: () => number): Promise<unknown> {
+async function route(supervisor: Supervisor, req: IncomingMessage, graceMs: number, random: () => number, autoscaler: AdminOptions['autoscaler']): Promise<unknown> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
   const method = req.method ?? 'GET';
+  if (path === '/admin/autoscaler') {
+    if (method !== 'GET') throw new ClusterError(405, `${method} is not allowed on ${path}; use GET`);
+    if (!autoscaler) throw new ClusterError(404, 'this cluster has no autoscaler (serve --replicas MIN..MAX --autoscale METRIC)');
+    return autoscaler.view();
+  }
   if (path === '/admin/replicas') {
     if (method !== 'GET') throw new ClusterError(405, `${method} is not allowed on ${path}; use GET`);
     return { replicas: supervisor.replicas.map((r) => r.info()) };

@@ -12,6 +12,7 @@ import { repositoryAdmissionLimit } from '../core/repository-limit.js';
 import { registerAccessLogMetrics } from '../metrics/access-log-metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { isLoopback, startAdminApi } from './admin-api.js';
+import { Autoscaler, type AutoscaleOptions } from './autoscaler.js';
 import { createBalancer, type PolicyName } from './balancer.js';
 import { HealthChecker } from './health.js';
 import { RetryBudget } from './retry-budget.js';
@@ -24,7 +25,12 @@ import { Supervisor } from './supervisor.js';
 /** ClusterOptions configures the replicas, the router and the admin API; ports 0 = any free port. */
 export interface ClusterOptions {
   modelRepository: string;
+  /** Replicas; with `autoscale`, the maximum (the cluster starts with autoscale.min). */
   replicas: number;
+  /** Scale between autoscale.min and `replicas` on a metric, as the Kubernetes HPA (docs/cluster.md#autoscaler). */
+  autoscale?: Omit<AutoscaleOptions, 'max' | 'coresPerReplica' | 'drainGraceMs'>;
+  /** A delay added to every replica start after start-up, standing for loading large weights (default 0). */
+  coldStartExtraMs?: number;
   /** Address of the public HTTP, gRPC and metrics ports (default 127.0.0.1). */
   host?: string;
   httpPort?: number;
@@ -68,6 +74,8 @@ export interface ClusterOptions {
   /** Append one JSON line per request the router answered to this file (docs/reference-server.md#access-log); the replicas log nothing. AccessLogOpenError when it cannot be opened. */
   accessLog?: string;
   log?: (line: string) => void;
+  /** Where the autoscaler's decision lines go (default `log`); `gauntlet serve` sends them to stderr. */
+  autoscaleLog?: (line: string) => void;
 }
 
 /** RunningCluster is a started cluster. */
@@ -81,6 +89,8 @@ export interface RunningCluster {
   adminToken: string;
   supervisor: Supervisor;
   metrics: RouterMetrics;
+  /** The autoscaler, when the cluster has one. */
+  autoscaler?: Autoscaler;
   /** close drains: stops accepting, lets in-flight requests finish (up to graceMs), then stops every replica. */
   close(graceMs?: number): Promise<void>;
 }
@@ -95,10 +105,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const replicaGraceMs = opts.replicaGraceMs ?? 30_000;
   const random = opts.random ?? Math.random;
+  const initialReplicas = opts.autoscale?.min ?? opts.replicas;
+  if (!Number.isInteger(initialReplicas) || initialReplicas < 1 || initialReplicas > opts.replicas) throw new Error(`the autoscaler's minimum must be an integer from 1 to replicas (${opts.replicas}), got ${initialReplicas}`);
+  const coresPerReplica = opts.coresPerReplica ?? Math.max(1, Math.floor(os.availableParallelism() / initialReplicas));
   // Opened first: a log that cannot be opened stops the start before any replica is spawned.
   const accessLog = opts.accessLog === undefined ? undefined : await AccessLog.open(opts.accessLog);
   const supervisor = new Supervisor({
     replicas: opts.replicas,
+    initialReplicas,
+    coldStartExtraMs: opts.coldStartExtraMs,
     replica: {
       modelRepository: opts.modelRepository,
       models: opts.models,
@@ -109,7 +124,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       maxInflightBytes: opts.maxInflightBytes,
       maxEventLoopDelayMs: opts.maxEventLoopDelayMs,
       strictReadiness: opts.strictReadiness,
-      cores: opts.coresPerReplica ?? Math.max(1, Math.floor(os.availableParallelism() / opts.replicas)),
+      cores: coresPerReplica,
       gracePeriodMs: replicaGraceMs,
       timeouts: opts.timeouts,
     },
@@ -144,9 +159,11 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     closers.push(grpc.close);
     const metricsServer = await startMetricsServer(metrics, host, opts.metricsPort ?? 8002, opts.timeouts);
     closers.push(metricsServer.close);
-    const admin = await startAdminApi(supervisor, { host: adminHost, port: opts.adminPort ?? 8003, token: adminToken, stopGraceMs: replicaGraceMs, random, timeouts: opts.timeouts });
+    const autoscaler = opts.autoscale && new Autoscaler(supervisor, metrics, { ...opts.autoscale, max: opts.replicas, coresPerReplica, drainGraceMs: replicaGraceMs }, opts.autoscaleLog ?? opts.log ?? (() => {}));
+    const admin = await startAdminApi(supervisor, { host: adminHost, port: opts.adminPort ?? 8003, token: adminToken, stopGraceMs: replicaGraceMs, random, timeouts: opts.timeouts, autoscaler });
     health.start();
     metrics.startScraping();
+    autoscaler?.start();
     let closing: Promise<void> | undefined;
     return {
       host,
@@ -158,8 +175,10 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       adminToken,
       supervisor,
       metrics,
+      ...(autoscaler && { autoscaler }),
       close: (graceMs = 10_000) =>
         (closing ??= (async () => {
+          autoscaler?.stop();
           await Promise.all([http.close(graceMs), grpc.close(graceMs)]);
           await accessLog?.close();
           health.stop();

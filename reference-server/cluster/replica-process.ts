@@ -13,6 +13,8 @@ import type { ReplicaOptions } from './replica-options.js';
 export interface ColdStart {
   spawnToLoadedMs: number;
   loadedToReadyMs: number;
+  /** The supervisor's --cold-start-extra-ms, when it added one (included in totalMs). */
+  extraMs?: number;
   totalMs: number;
 }
 

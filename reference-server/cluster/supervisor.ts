@@ -80,7 +80,15 @@ export class Replica {
 
 /** SupervisorOptions configures the replicas and the restart policy. */
 export interface SupervisorOptions {
+  /** Replica slots (the autoscaler's maximum). */
   replicas: number;
+  /** Slots started at start-up (default all); the rest wait, stopped, for the autoscaler. */
+  initialReplicas?: number;
+  /**
+   * A delay added to every start after the cluster's own start-up (scale-ups, restarts, restores) once the process
+   * is warm, before it is ready: it stands for loading large weights (default 0; docs/cluster.md#autoscaler).
+   */
+  coldStartExtraMs?: number;
   replica: ReplicaOptions;
   /** Delay before a dead replica is started again, in milliseconds; null = never restart. */
   restartDelayMs: number | null;
@@ -105,20 +113,23 @@ export class Supervisor {
   private readonly listeners: StateListener[] = [];
   private readonly log: (line: string) => void;
   private closing = false;
+  private started = false;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.replicas = Array.from({ length: opts.replicas }, (_, i) => new Replica(`r${i}`));
+    for (const r of this.replicas.slice(opts.initialReplicas ?? opts.replicas)) r.state = 'stopped';
     this.log = opts.log ?? (() => {});
   }
 
   /** start launches every replica and resolves when all are ready; if one fails, all are stopped and it rejects. */
   async start(): Promise<void> {
-    const results = await Promise.allSettled(this.replicas.map((r) => this.launch(r)));
+    const results = await Promise.allSettled(this.replicas.filter((r) => r.state === 'starting').map((r) => this.launch(r)));
     const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
     if (failed) {
       await this.close(0);
       throw failed.reason;
     }
+    this.started = true;
   }
 
   /** onStateChange registers a listener for every state change. */
@@ -222,12 +233,17 @@ export class Supervisor {
     r.coldStart = null;
     this.setState(r, 'starting');
     void proc.exited.then((exit) => this.onExit(r, proc, exit.signal ?? `code ${exit.code}`));
-    const cold = await proc.ready;
+    let cold = await proc.ready;
+    const extraMs = this.started ? (this.opts.coldStartExtraMs ?? 0) : 0;
+    if (extraMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, extraMs)); // the stand-in for loading large weights
+      cold = { ...cold, extraMs, totalMs: Math.round((cold.totalMs + extraMs) * 10) / 10 };
+    }
     if (r.process !== proc || r.state !== 'starting') throw new Error(`replica ${r.id} left the starting state (${r.state}) before it was ready`);
     r.coldStart = cold;
     r.downSince = null;
     r.failedStarts = 0;
-    this.log(`replica ${r.id} ready (pid ${proc.pid}, cold start ${cold.totalMs} ms: ${cold.spawnToLoadedMs} ms to load, ${cold.loadedToReadyMs} ms to warm up)`);
+    this.log(`replica ${r.id} ready (pid ${proc.pid}, cold start ${cold.totalMs} ms: ${cold.spawnToLoadedMs} ms to load, ${cold.loadedToReadyMs} ms to warm up${cold.extraMs ? `, ${cold.extraMs} ms extra` : ''})`);
     this.setState(r, 'ready');
   }
 

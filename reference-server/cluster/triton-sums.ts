@@ -7,6 +7,7 @@
  * `vllm:gpu_cache_usage_perc`), which are averaged over them, and the GPU gauges (`nv_gpu_*`, labelled by
  * `gpu_uuid`): replicas on one GPU all report that device's figures, so the average per GPU is the GPU's figure.
  */
+import { performance } from 'node:perf_hooks';
 import { controlGet } from './replica-process.js';
 import type { Replica } from './supervisor.js';
 
@@ -28,6 +29,8 @@ interface Family {
 interface Scraped {
   generation: number;
   values: Map<string, number>;
+  /** performance.now() of the scrape. */
+  atMs: number;
 }
 
 /** TritonSums holds the sums; `refresh` scrapes, `retire` is called when a replica's process ends. */
@@ -73,7 +76,19 @@ export class TritonSums {
       const sample = parseSample(line);
       if (sample) values.set(sample.key, (values.get(sample.key) ?? 0) + sample.value);
     }
-    this.live.set(r, { generation, values });
+    this.live.set(r, { generation, values, atMs: performance.now() });
+  }
+
+  /** scrapedAt is when the replica's last scrape arrived (performance.now(); undefined: none since it started). */
+  scrapedAt(r: Replica): number | undefined {
+    return this.live.get(r)?.atMs;
+  }
+
+  /** replicaTotal sums one family's samples in a replica's last scrape (0 when it has none). */
+  replicaTotal(r: Replica, name: string): number {
+    let total = 0;
+    for (const [key, value] of this.live.get(r)?.values ?? []) if (nameOf(key) === name) total += value;
+    return total;
   }
 
   /** retire keeps a replica's last counters when its process has ended. */

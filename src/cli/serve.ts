@@ -18,7 +18,9 @@ import { startReferenceServer, type RunningServer } from '../../reference-server
 import type { ModelControlMode } from '../../reference-server/core/model-repository.js';
 import { GauntletError } from '../errors.js';
 import { type AdminTokenChoice, chooseAdminToken, takeEnvToken } from './admin-token.js';
-import { accessLogProblem, parseRestartDelay, serveArgProblems, serveTimeouts } from './serve-args.js';
+import { AUTOSCALE_METRICS, type AutoscaleMetric } from '../../reference-server/cluster/autoscaler.js';
+import { accessLogProblem, autoscaleSettings, DEFAULT_AUTOSCALE_TARGETS, parseReplicaRange, parseRestartDelay, serveArgProblems, serveTimeouts } from './serve-args.js';
+import { POLICY_SYNTAX } from '../../reference-server/cluster/hpa.js';
 
 /** ServeArgs are the parsed options of `gauntlet serve`. */
 export interface ServeArgs {
@@ -37,7 +39,18 @@ export interface ServeArgs {
   maxEventLoopDelayMs: number;
   strictReadiness: boolean;
   gracePeriod: number;
-  replicas: number;
+  /** N, or MIN..MAX with --autoscale. */
+  replicas: number | string;
+  autoscale?: AutoscaleMetric;
+  autoscaleTarget?: number;
+  autoscaleTolerance: number;
+  /** Seconds between decisions. */
+  autoscaleInterval: number;
+  scaleUpStabilization: number;
+  scaleDownStabilization: number;
+  scaleUpPolicy: string;
+  scaleDownPolicy: string;
+  coldStartExtraMs: number;
   router: PolicyName;
   /** Seconds, or 'never'. */
   restartDelay: string;
@@ -63,6 +76,7 @@ export { ADMIN_TOKEN_ENV };
 /** MODEL_CONTROL_MODES are the values of --model-control-mode (Triton's, poll left out). */
 export const MODEL_CONTROL_MODES: readonly ModelControlMode[] = ['none', 'explicit'];
 
+const AUTOSCALE_OPTIONS = ['autoscale', 'autoscale-target', 'autoscale-tolerance', 'autoscale-interval', 'scale-up-stabilization', 'scale-down-stabilization', 'scale-up-policy', 'scale-down-policy', 'cold-start-extra-ms'];
 const CLUSTER_OPTIONS = ['replicas', 'router', 'restart-delay', 'admin-port', 'admin-token-file', 'admin-token', 'health-interval-ms', 'eject-after', 'attempt-timeout-ms', 'max-retries', 'max-inflight-per-replica'];
 const LIMIT_OPTIONS = ['admission', 'max-body-bytes', 'max-json-body-bytes', 'max-inflight-requests', 'max-inflight-bytes', 'max-event-loop-delay-ms'];
 const TIMEOUT_OPTIONS = ['headers-timeout-ms', 'body-timeout-ms', 'idle-timeout-ms', 'grpc-receive-timeout-ms'];
@@ -90,7 +104,16 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
       describe:
         'Append one JSON line per answered request (HTTP and gRPC; with --replicas, as the router answered it) to this file: time, start_us, duration_us, protocol, method, route (no query string), model, version, status, request_bytes, response_bytes; nothing else. Written off the request path; lines the disk cannot take are dropped and counted (gauntlet_access_log_dropped_total). See docs/reference-server.md#access-log',
     })
-    .option('replicas', { type: 'number', default: 1, describe: 'Server processes behind a router on the public ports (1 = the plain server, no router)' })
+    .option('replicas', { type: 'string', default: '1', describe: 'Server processes behind a router on the public ports (1 = the plain server, no router); MIN..MAX with --autoscale: start MIN, scale between them' })
+    .option('autoscale', { type: 'string', choices: AUTOSCALE_METRICS, describe: 'Scale the replicas on this signal per ready replica, as the Kubernetes HPA: queue-depth (requests waiting in the replicas), concurrency (requests in flight at each), utilization (compute share of its cores)' })
+    .option('autoscale-target', { type: 'number', describe: `The signal's target per replica (default: ${Object.entries(DEFAULT_AUTOSCALE_TARGETS).map(([k, v]) => `${k} ${v}`).join(', ')}); desired = ceil(ready × value / target)` })
+    .option('autoscale-tolerance', { type: 'number', default: 0.1, describe: 'No change while value / target is within 1 ± this (the HPA: 0.1)' })
+    .option('autoscale-interval', { type: 'number', default: 1, describe: 'Seconds between decisions (the HPA: 15)' })
+    .option('scale-up-stabilization', { type: 'number', default: 0, describe: 'Seconds: scale up only to the lowest count recommended over this window (the HPA: 0)' })
+    .option('scale-down-stabilization', { type: 'number', default: 300, describe: 'Seconds: scale down only to the highest count recommended over this window (the HPA: 300)' })
+    .option('scale-up-policy', { type: 'string', default: '4pods/15s,100%/15s', describe: `Most replicas added per period: ${POLICY_SYNTAX}` })
+    .option('scale-down-policy', { type: 'string', default: '100%/15s', describe: `Most replicas drained per period: ${POLICY_SYNTAX}` })
+    .option('cold-start-extra-ms', { type: 'number', default: 0, describe: 'Milliseconds added to every replica start after start-up (scale-ups, restarts), standing for loading large weights (0 to 600000)' })
     .option('router', { type: 'string', choices: POLICY_NAMES, default: 'least-outstanding', describe: 'Load-balancing policy over the ready replicas' })
     .option('restart-delay', { type: 'string', default: '5', describe: "Seconds before a dead replica is restarted (0 = at once, 'never' = not restarted)" })
     .option('admin-port', { type: 'number', default: 8003, describe: 'Admin API port, loopback only (0 = any free port)' })
@@ -108,7 +131,8 @@ export function serveOptions(y: Argv): Argv<ServeArgs> {
     .group(['model-repository', 'host', 'http-port', 'grpc-port', 'metrics-port', 'load-model', 'strict-readiness', 'grace-period', 'access-log'], 'Options:')
     .group(LIMIT_OPTIONS, 'Limits and shedding (see docs/reference-server.md):')
     .group(TIMEOUT_OPTIONS, 'Timeouts (docs/reference-server.md#timeouts):')
-    .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):') as unknown as Argv<ServeArgs>;
+    .group(CLUSTER_OPTIONS, 'Replicas (with --replicas above 1; see docs/cluster.md):')
+    .group(AUTOSCALE_OPTIONS, 'Autoscaler (with --replicas MIN..MAX; see docs/cluster.md#autoscaler):') as unknown as Argv<ServeArgs>;
 }
 
 /** Served is a running single server or cluster: what runServe needs to stop it. */
@@ -117,11 +141,12 @@ type Served = Pick<RunningServer, 'close'> | Pick<RunningCluster, 'close'>;
 /** startServe validates the arguments, prepares the repository and starts the server, printing one line per bound port. */
 export async function startServe(args: ServeArgs, print: (line: string) => void): Promise<Served> {
   const problems = serveArgProblems(args);
+  const replicas = parseReplicaRange(args.replicas)?.max ?? 1;
   // Read and removed from the environment first, so that no child process inherits it, whatever happens next.
   const envToken = takeEnvToken();
-  const token = args.replicas > 1 ? chooseAdminToken(args.adminToken, args.adminTokenFile, envToken) : undefined;
+  const token = replicas > 1 ? chooseAdminToken(args.adminToken, args.adminTokenFile, envToken) : undefined;
   problems.push(...(token?.problems ?? []));
-  if (args.modelControlMode === 'explicit' && args.replicas > 1) problems.push('--model-control-mode explicit: works with the single server only (--replicas 1); each replica loads its models at start-up');
+  if (args.modelControlMode === 'explicit' && replicas > 1) problems.push('--model-control-mode explicit: works with the single server only (--replicas 1); each replica loads its models at start-up');
   if (args.loadModel?.includes('*') && args.loadModel.length > 1) problems.push("--load-model '*': must be the only --load-model");
   const logProblem = args.accessLog === undefined ? undefined : accessLogProblem(args.accessLog);
   if (logProblem !== undefined) problems.push(logProblem);
@@ -138,7 +163,7 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
   } else if (!existsSync(repo) || !statSync(repo).isDirectory()) {
     throw new GauntletError('GAUNTLET_ERR_MODEL_REPOSITORY', `model repository ${repo} is not a folder`);
   }
-  if (args.replicas > 1 && token !== undefined) {
+  if (replicas > 1 && token !== undefined) {
     for (const w of token.warnings) print(`warning: ${w}`);
     return startServeCluster(args, repo, print, token);
   }
@@ -197,7 +222,9 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
   try {
     const cluster = await startCluster({
       modelRepository: repo,
-      replicas: args.replicas,
+      replicas: parseReplicaRange(args.replicas)!.max,
+      autoscale: autoscaleSettings(args),
+      coldStartExtraMs: args.coldStartExtraMs,
       host: args.host,
       httpPort: args.httpPort,
       grpcPort: args.grpcPort,
@@ -223,6 +250,7 @@ async function startServeCluster(args: ServeArgs, repo: string, print: (line: st
       timeouts: serveTimeouts(args),
       accessLog: args.accessLog,
       log: print,
+      autoscaleLog: (line) => void process.stderr.write(`${line}\n`),
     });
     printStarted(print, cluster);
     // Only a generated token is printed (the harness's embedded server reads it from this line).

@@ -5,7 +5,7 @@
  * its signal (the run was interrupted); callers turn all of these into fault outcomes.
  */
 import http from 'node:http';
-import type { ColdStart } from '../results/results-schema.js';
+import type { ColdStart, ScaleEventRecord } from '../results/results-schema.js';
 
 /** MAX_ANSWER_BYTES bounds an admin API answer. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -20,6 +20,12 @@ export interface Replica {
   downSince: string | null;
   inFlight?: number;
   requests?: number;
+}
+
+/** AdminScaleEvent is a scale event as the admin API describes it (times in epoch milliseconds). */
+export interface AdminScaleEvent extends Omit<ScaleEventRecord, 'atS' | 'readyAtS'> {
+  atMs: number;
+  readyAtMs: number | null;
 }
 
 /** AdminEndpoint is where the admin API listens and the token it wants. */
@@ -44,6 +50,13 @@ export class AdminClient {
     const r = await this.call<{ replicas: Replica[] }>('GET', '/admin/replicas', timeoutMs, signal);
     if (r.status !== 200 || !Array.isArray(r.body.replicas)) throw new Error(`GET /admin/replicas: HTTP ${r.status}${r.body.error ? `: ${r.body.error}` : ''}`);
     return r.body.replicas;
+  }
+
+  /** autoscaler reads GET /admin/autoscaler: the stack's scale events (epoch-ms times; reference-server/cluster/autoscaler.ts). */
+  async autoscaler(timeoutMs = 10_000, signal?: AbortSignal): Promise<{ events: AdminScaleEvent[] }> {
+    const r = await this.call<{ events: AdminScaleEvent[] }>('GET', '/admin/autoscaler', timeoutMs, signal);
+    if (r.status !== 200 || !Array.isArray(r.body.events)) throw new Error(`GET /admin/autoscaler: HTTP ${r.status}${r.body.error ? `: ${r.body.error}` : ''}`);
+    return r.body;
   }
 
   /** act kills, stops or restores a replica (`any` lets the stack choose). */

@@ -12,6 +12,7 @@ import { type Html, html, table } from './html.js';
 import type { RunInput } from './load-inputs.js';
 import { mergedHistogram, repeatWarnings } from './repeat-view.js';
 import { runWarnings, type Warning } from './run-facts.js';
+import { spikeRows } from './scale-data.js';
 import { spectrumChart } from './spectrum-data.js';
 import { p99Limit, secondsOf } from './timeline-data.js';
 import { TOKEN_FIGURE_HEADER, tokenFigureCells } from './token-facts.js';
@@ -94,6 +95,11 @@ export function comparisonSections(inputs: Compared[], charts: ChartSpec[]): Htm
       if (spec) charts.push(spec);
       parts.push(chartFigure(spec, `Percentile spectrum of ${row.phase}, every run`, 'One line per run (or baseline, or a run\'s repetitions merged) for this phase: the latency (log scale) below which a share of requests finished, on HdrHistogram\'s percentile axis (90 %, 99 %, 99.9 % equally spaced). The lower line is faster at that percentile; lines that cross trade median speed for tail latency.'));
     });
+  }
+  const scaled = inputs.filter((i): i is RunInput => i.kind === 'run' && (i.results.spikes?.length ?? 0) > 0);
+  if (scaled.length) {
+    parts.push(html`<h2 id="autoscaler">The autoscaler against the spike</h2><p>For each run with an autoscaler, each step up in load: the first scale-up decision after it, the lag until enough replicas were ready, and the requests shed (503), timed out, failed otherwise or late (over the phase's p99 SLO) during the lag (docs/drills.md#the-spike-drill).</p>`);
+    parts.push(table(['run', 'phase', 'step at', 'decided after', 'lag', 'replicas', 'sent', 'shed', 'timed out', 'other failed', 'late'], scaled.flatMap((i) => spikeRows(i.results).map((row) => [i.label, ...row])), { numeric: [2, 3, 4, 6, 7, 8, 9, 10] }));
   }
   const over = p99OverTime(inputs.filter((i): i is RunInput => i.kind === 'run'));
   if (over) {

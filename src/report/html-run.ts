@@ -15,6 +15,7 @@ import { type Html, html, raw, table } from './html.js';
 import type { RunInput } from './load-inputs.js';
 import { phaseRows, runVerdict, runWarnings, type Warning, whatHappened } from './run-facts.js';
 import { batchChart, hasTritonView, serverPhaseRows, serverTimeChart } from './server-data.js';
+import { scaleRows, spikeRows } from './scale-data.js';
 import { spectrumChart } from './spectrum-data.js';
 import { goodputBadge, tokenSection } from './html-tokens.js';
 import { errorsChart, latencyChart, p99Limit, rateChart, secondsOf } from './timeline-data.js';
@@ -133,6 +134,7 @@ export function runSections(input: RunInput, prefix: string, charts: ChartSpec[]
     const notGraceful = shed.filter((p) => p.degradation!.graceful === false);
     if (notGraceful.length) parts.push(html`<ul>${notGraceful.map((p) => html`<li>${p.name}: not graceful: ${(p.degradation!.reasons ?? []).join('; ')}</li>`)}</ul>`);
   }
+  if (r.scaleEvents?.length) parts.push(heading('Autoscaler'), scaleSection(r));
   if (r.faults.length) parts.push(heading('Faults'), faultSection(r, prefix, secs, add));
   if (r.alerts) {
     parts.push(heading('Alerting drill'), html`<p>${alertVerdictText(r)} Orange lines on the timeline mark where alerts fired, green where they resolved.</p>`);
@@ -167,6 +169,20 @@ function phaseTable(r: ResultsFile): Html {
     ]),
     { numeric: [1, 2, 3, 4, 5, 6, 7, 8, 10] },
   )}<p class="muted">Latency is in milliseconds, of successful requests only (a fast error cannot make it look better); failures are counted by code. ${r.slo.checks.length ? 'SLO: every threshold of the phase held (pass) or one did not (FAIL); "-" phases are not checked (warm-up).' : ''}${rows.some((p) => p.ran) ? ' A phase cut short shows how long it ran, and its rates are per second of that time; a phase that did not run has its SLO checks marked not run (neither met nor failed).' : ''}</p>`;
+}
+
+function scaleSection(r: ResultsFile): Html {
+  const out: Html[] = [
+    html`<p>Each change of the embedded stack's replica count the autoscaler decided (green lines on the time charts: the decision, and when a scale-up's replicas were ready). <em>Reason</em> is the signal per ready replica against its target, and the HPA's recommendation; <em>limited by</em> says what held the change back (tolerance, stabilisation window, policy, min or max); <em>ready after</em> is the cold start the scale-up waited for (spawn, load, warm up and any extra), or how long a scale-down drained.</p>`,
+    table(['at', 'change', 'reason', 'limited by', 'ready after'], scaleRows(r), { numeric: [0, 4] }),
+  ];
+  if (r.spikes?.length) {
+    out.push(
+      html`<p>The spike drill: each step up in load (a phase at least three times the rate before it), the first scale-up decision after it, and the <em>lag</em> from the step until the replicas of the phase's last scale-up were ready. Over the lag's seconds: requests sent, shed (503 / UNAVAILABLE), timed out, failed otherwise, and answered later than the phase's p99 SLO (docs/drills.md#the-spike-drill).</p>`,
+      table(['phase', 'step at', 'decided after', 'lag', 'replicas', 'sent', 'shed', 'timed out', 'other failed', 'late'], spikeRows(r), { numeric: [1, 2, 3, 5, 6, 7, 8, 9] }),
+    );
+  }
+  return html`${out}`;
 }
 
 function faultSection(r: ResultsFile, prefix: string, secs: ReturnType<typeof secondsOf>, add: (c: ChartSpec | undefined) => ChartSpec | undefined): Html {

@@ -7,6 +7,7 @@
 import { ALERT_HEADER, alertRows, alertVerdictText, CHECK_HEADER, checkRows } from './alert-view.js';
 import { showsDegradation } from '../faults/degradation.js';
 import { gracefulCell } from '../faults/graceful.js';
+import { scaleRows, spikeRows } from './scale-data.js';
 import { type Compared, compare, median } from './comparison.js';
 import { FAULT_TOKEN_HEADER, faultRows, faultTokenRows } from './drill-data.js';
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
@@ -111,6 +112,14 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
   );
   const tokens = tokenPhaseRows(r);
   if (tokens.length) blocks.push(`${h}# Tokens\n\n${mdTable(TOKEN_HEADER, tokens.map((x) => x.cells), TOKEN_NUMERIC)}\n\n${esc(`TTFT, ITL and TPOT in ms from intended send times; tokens per request p50; output tok/s counts the tokens that arrived within the phase's window. ${drainNote(r)} ${goodputCriteriaNote(tokens)}`.replace(/  +/g, ' '))}`);
+  if (r.scaleEvents?.length) {
+    const spikes = spikeRows(r);
+    blocks.push(
+      `${h}# Autoscaler\n\n${mdTable(['at', 'change', 'reason', 'limited by', 'ready after'], scaleRows(r), [0, 4])}${
+        spikes.length ? `\n\n${mdTable(['phase', 'step at', 'decided after', 'lag', 'replicas', 'sent', 'shed', 'timed out', 'other failed', 'late'], spikes, [1, 2, 3, 5, 6, 7, 8, 9])}\n\n${esc('Lag: from the step up in load until the replicas of its last scale-up were ready; counts over the lag (docs/drills.md#the-spike-drill).')}` : ''
+      }`,
+    );
+  }
   if (r.faults.length) {
     blocks.push(
       `${h}# Faults\n\n${mdTable(

@@ -10,6 +10,7 @@ import { decodeHistogram, newHistogram, summarize } from '../metrics/hdr.js';
 import type { IntervalResult, ResultsFile } from '../results/results-schema.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
+import { scaleMarkers } from './scale-data.js';
 import { type BandSpec, type ChartSpec, colorAt, type MarkerSpec, PERCENTILE_COLORS } from './chart-spec.js';
 
 /** Second is one second of the run, all phases' rows together. */
@@ -81,12 +82,12 @@ export function faultLabel(f: ResultsFile['faults'][number]): string {
   return `#${f.index + 1} ${describeFault({ action: f.action, params: f.params } as FaultPlan)}`;
 }
 
-/** runMarkers are the timeline's vertical lines: the faults, and where alerts of an alerting drill fired and resolved. */
+/** runMarkers are the timeline's vertical lines: the faults and the autoscaler's decisions (faultMarkers), and where alerts of an alerting drill fired and resolved. */
 export function runMarkers(r: ResultsFile): MarkerSpec[] {
   return [...faultMarkers(r), ...alertMarkers(r)];
 }
 
-/** faultMarkers are vertical lines where faults began (and where timed faults ended). */
+/** faultMarkers are vertical lines where faults began (and where timed faults ended), and the autoscaler's (scale-data.ts). */
 export function faultMarkers(r: ResultsFile): MarkerSpec[] {
   const out: MarkerSpec[] = [];
   for (const f of r.faults) {
@@ -94,7 +95,7 @@ export function faultMarkers(r: ResultsFile): MarkerSpec[] {
     out.push({ x: f.startedAtS, label: faultLabel(f), color: '#6A3D9A' });
     if (f.durationS !== undefined && f.endedAtS !== null) out.push({ x: f.endedAtS, label: `#${f.index + 1} ends`, color: '#6A3D9A' });
   }
-  return out;
+  return [...out, ...scaleMarkers(r)];
 }
 
 const mid = (s: Second): number => s.t + 0.5;

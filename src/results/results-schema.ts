@@ -433,6 +433,10 @@ export interface ResultsFile {
   errorSamples: ErrorSample[];
   /** Fault timeline (failure drills), in the scenario's order. */
   faults: FaultRecord[];
+  /** The embedded stack's autoscaler decisions that changed the replica count (absent without an autoscaler). */
+  scaleEvents?: ScaleEventRecord[];
+  /** The spike drill: each step up in load and the autoscaler's lag behind it (final results with scaleEvents only; src/faults/drill-scale.ts). */
+  spikes?: SpikeLag[];
   /** Files next to results.json. */
   files: { hlog: string };
   /** This run is one shard of a sharded run (gauntlet run --shard); absent otherwise. */
@@ -443,6 +447,42 @@ export interface ResultsFile {
   alerts?: AlertRecord[];
   /** The alerting drill's verdict (final results only); a failed one fails the run (exit 1). */
   alertDrill?: AlertDrillResult;
+}
+
+/** ScaleEventRecord is one autoscaler change (docs/cluster.md#autoscaler), on the run's clock. */
+export interface ScaleEventRecord {
+  /** When it was decided, seconds from the run's start (negative: before it). */
+  atS: number;
+  direction: 'up' | 'down';
+  from: number;
+  to: number;
+  /** The signal behind it: its value per ready replica, its target, the ready replicas, the HPA's raw recommendation and what limited it. */
+  reason: { metric: string; value: number; target: number; ready: number; recommended: number; limitedBy: string };
+  replicas: string[];
+  /** When every replica it started was ready (up) or every one it drained had stopped (down), on the run's clock; null if not by the end. */
+  readyAtS: number | null;
+  readyAfterS: number | null;
+}
+
+/** SpikeLag is one step up in load and how the autoscaler caught up with it. */
+export interface SpikeLag {
+  phase: string;
+  /** When the step came (the phase's start) and when enough replicas were ready, seconds from the run's start (null: not within the phase). */
+  spikeAtS: number;
+  readyAtS: number | null;
+  lagS: number | null;
+  /** The first scale-up decision after the step, seconds after it (null: none). */
+  decidedAfterS: number | null;
+  replicasBefore: number;
+  replicasAfter: number;
+  /** In the lag's seconds (to the phase's end when capacity never came): requests sent, shed, timed out, failed otherwise, late. */
+  sent: number;
+  shed: number;
+  timedOut: number;
+  otherFailed: number;
+  /** Answered, but slower than the phase's p99 SLO (absent without one or without histograms). */
+  late?: number;
+  lateLimitMs?: number;
 }
 
 /** ShardInfo: this run is shard `index` of `count` of one sharded run (gauntlet run --shard). */

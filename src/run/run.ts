@@ -18,6 +18,7 @@ import type { AdminEndpoint } from '../faults/admin-client.js';
 import { degradationsOf } from '../faults/degradation.js';
 import { gracefulVerdicts } from '../faults/graceful.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
+import { analyzeSpikes } from '../faults/drill-scale.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
 import { TracePicks } from '../load/trace-picks.js';
@@ -29,7 +30,7 @@ import { GauntletError } from '../errors.js';
 import { createClient } from '../targets/registry.js';
 import { checkPayloadBudget } from '../targets/tensor-data.js';
 import type { TargetSpec } from '../targets/target-spec.js';
-import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../results/results-schema.js';
+import { RESULTS_SCHEMA_VERSION, type ResultsFile, type ScaleEventRecord } from '../results/results-schema.js';
 import { HLOG_FILE, ResultsWriter } from '../results/results-writer.js';
 import { packageVersion } from '../util/package-version.js';
 import { bounded, InterruptedError, isInterrupt, throwIfInterrupted } from './abort.js';
@@ -41,6 +42,8 @@ import { checkedLateFraction, checkSlos, intervalResults, judgeRun, phaseResults
 import { isLocalUrl } from './generator-advice.js';
 import { redactTarget } from '../targets/target-headers.js';
 import { requestForResults } from '../scenario/parse-mix.js';
+import { autoscaleArgs } from '../scenario/parse-autoscale.js';
+import { fetchScaleEvents } from './scale-events.js';
 import { type ClockOffset, measureClockOffset } from './clock-offset.js';
 import { nowMs, shardInfo, type ShardRun, START_LEAD_MS, waitUntil } from './shard-start.js';
 
@@ -102,7 +105,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
   }
   if ('embedded' in plan.target) {
     const models = plan.target.models ?? (plan.request.model ? [plan.request.model] : undefined);
-    const replicas = plan.target.replicas;
+    const replicas = plan.target.replicas ?? plan.target.autoscale?.max;
     log(`starting the embedded reference server${replicas ? ` (${replicas} replicas)` : ''}${models ? ` (models: ${models.join(', ')})` : ''} …`);
     try {
       embedded = await startEmbeddedServer([...(models ? models.flatMap((m) => ['--load-model', m]) : []), ...stackArgs(plan.target), ...modelControlArgs(plan)], { ...(signal && { signal }) });
@@ -133,7 +136,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunOut
       alertDrill = await AlertDrill.start(plan.alerts, [faults.target.metricsUrl], dir, signal);
       log(`Prometheus ready at ${alertDrill.url}, scraping ${faults.target.metricsUrl} every second`);
     }
-    return await measure(plan, faults, !!embedded, { ...opts, outDir: dir }, log, alertDrill);
+    return await measure(plan, faults, !!embedded, { ...opts, outDir: dir }, log, alertDrill, 'embedded' in plan.target && plan.target.autoscale ? admin : undefined);
   } finally {
     await alertDrill?.close();
     await faults?.close();
@@ -148,10 +151,12 @@ function modelControlArgs(plan: Plan): string[] {
 
 /** stackArgs are the `gauntlet serve` options of a replicated embedded stack (docs/cluster.md). */
 function stackArgs(t: EmbeddedTarget): string[] {
+  if (t.autoscale !== undefined) return [...autoscaleArgs(t.autoscale, t.coldStartExtraS), '--admin-port', '0', ...(t.router !== undefined ? ['--router', t.router] : []), ...(t.restartDelayS !== undefined ? ['--restart-delay', String(t.restartDelayS)] : [])];
   if (t.replicas === undefined || t.replicas < 2) return [];
   const args = ['--replicas', String(t.replicas), '--admin-port', '0'];
   if (t.router !== undefined) args.push('--router', t.router);
   if (t.restartDelayS !== undefined) args.push('--restart-delay', String(t.restartDelayS));
+  if (t.coldStartExtraS !== undefined) args.push(...autoscaleArgs(undefined, t.coldStartExtraS));
   return args;
 }
 
@@ -205,7 +210,7 @@ async function preflight(target: TargetSpec, plan: Plan, signal: AbortSignal | u
   }
 }
 
-async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void, alertDrill?: AlertDrill): Promise<RunOutcome> {
+async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: RunOptions, log: (l: string) => void, alertDrill?: AlertDrill, autoscaler?: AdminEndpoint): Promise<RunOutcome> {
   const target = faults.target;
   const dir = opts.outDir ?? defaultRunDir(plan.name);
   const workers = opts.workers ?? workersFor(plan, os.availableParallelism(), embedded, opts.shard?.spec.count);
@@ -230,6 +235,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
   let startEpochMs = Date.now();
   let stoppedAtMs: number | undefined;
   let lateMs = 0;
+  let scaleEvents: ScaleEventRecord[] | undefined;
   const snapshot = (status: ResultsFile['status']): ResultsFile => {
     const r = buildResults(plan, target, embedded, agg, scraper, pool, faults, workers, startedAt, status, interrupted, { startEpochMs, stoppedAtMs }, opts.strictValidity ? 'strict' : 'effect');
     if (shard && clockOffset) r.shard = shardInfo(shard, startEpochMs, plan.name, plan.seed, lateMs, clockOffset);
@@ -237,6 +243,11 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
       // Judging fills each expected episode's delays, so it comes first.
       if (status !== 'running') r.alertDrill = alertDrill.result(plan.phases, r.faults, r.measuredS ?? plan.durationS);
       r.alerts = alertDrill.episodes;
+    }
+    // Read from the stack once the load has ended: only the final snapshots have them, and every second's histogram.
+    if (scaleEvents) {
+      r.scaleEvents = scaleEvents;
+      r.spikes = analyzeSpikes(plan, r.intervals, scaleEvents);
     }
     return r;
   };
@@ -307,6 +318,7 @@ async function measure(plan: Plan, faults: FaultRun, embedded: boolean, opts: Ru
       await scraper?.stop({ final: !interrupted });
       await faults.finish();
       await alertDrill?.finish();
+      if (autoscaler) scaleEvents = await fetchScaleEvents(autoscaler, startEpochMs, log);
       // The heartbeat bridged the wait above; the final write follows.
       writer.close();
     }

@@ -127,7 +127,10 @@ function describeTarget(t: TargetSpec | EmbeddedTarget): string {
   if ('embedded' in t) {
     const models = t.models && t.models.length > 0 ? ` · models ${t.models.join(', ')}` : '';
     const stack = t.replicas !== undefined ? ` · ${t.replicas} replicas (${[`router ${t.router ?? 'least-outstanding'}`, ...(t.restartDelayS !== undefined ? [t.restartDelayS === 'never' ? 'no automatic restarts' : `restart after ${formatDuration(t.restartDelayS)}`] : [])].join(', ')})` : '';
-    return `embedded reference server${stack} · ${t.protocol}${PROTOCOL_ENTRIES[t.protocol].describe(t).wire}${models} · ${limits}`;
+    const a = t.autoscale;
+    const scaler = a ? ` · autoscaled ${a.min}..${a.max} replicas on ${a.metric}${a.target !== undefined ? ` (target ${a.target} per replica)` : ''}` : '';
+    const extra = t.coldStartExtraS !== undefined ? ` · cold starts +${formatDuration(t.coldStartExtraS)}` : '';
+    return `embedded reference server${stack}${scaler}${extra} · ${t.protocol}${PROTOCOL_ENTRIES[t.protocol].describe(t).wire}${models} · ${limits}`;
   }
   const { wire, details } = PROTOCOL_ENTRIES[t.protocol].describe(t);
   const parts = [`${t.name}${t.file ? ` (${t.file})` : ''}`, `${t.protocol} ${t.url}${wire}`, ...details];

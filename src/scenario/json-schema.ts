@@ -19,6 +19,7 @@ import { KUBECTL_TIMEOUT_S, KUBERNETES_OPS } from './parse-kubernetes-fault.js';
 import { COMMAND_TIMEOUT_S, DRILL_DEFAULTS, DRILL_KEYS, FAULT_ACTION_NAMES, FAULT_ACTIONS, FAULT_KEYS } from './parse-faults.js';
 import { SLO_KEYS } from './parse-slo.js';
 import { alertsSchema } from './parse-alerts.js';
+import { autoscaleSchema } from './parse-autoscale.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 
 export { bounds, num, str, type JsonSchema };
@@ -183,6 +184,8 @@ export function scenarioJsonSchema(): JsonSchema {
           replicas: num(RANGES['target.replicas'], 'Replicas behind the stack\'s router (1: the single server). Replica faults need 2 or more.', 'integer'),
           router: { enum: [...ROUTER_POLICIES], description: 'The router\'s policy (replicas >= 2; default least-outstanding).' },
           restart_delay: { anyOf: [duration(RANGES['target.restart_delay']), { const: 'never' }], description: 'Seconds before the supervisor restarts a dead replica (0: at once), or never.' },
+          autoscale: autoscaleSchema((b) => duration(b)),
+          cold_start_extra: duration(RANGES['target.cold_start_extra'], 'Added to every replica start after start-up (scale-ups, restarts), standing for loading large weights: seconds, or 500ms, 10s, 2m.'),
         } satisfies Record<(typeof EMBEDDED_KEYS)[number], JsonSchema>,
       },
       request: {

@@ -117,6 +117,11 @@ export const RANGES = {
   'target.cost_per_hour': { min: 0, max: 1_000_000 },
   'target.replicas': { min: 1, max: MAX_REPLICAS },
   'target.restart_delay': { min: 0, max: MAX_WINDOW_S },
+  'target.cold_start_extra': { min: 0, max: 600 },
+  'target.autoscale.target': { min: 0.001, max: 1_000_000 },
+  'target.autoscale.tolerance': { min: 0, max: 1 },
+  'target.autoscale.interval': { min: 0.1, max: 300 },
+  'target.autoscale.stabilization': { min: 0, max: 3600 },
 } as const satisfies Record<string, Bounds>;
 
 /** DURATION_SCALE is the range of --duration-scale. */

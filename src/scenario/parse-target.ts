@@ -12,6 +12,7 @@ import type { TargetSpec } from '../targets/target-spec.js';
 import { asFields, checkBounds, Fields, show } from './fields.js';
 import { COUNT_LIMITS, FILE_LIMITS, MAX_REPLICAS, RANGES, TEXT_LIMITS } from './limits.js';
 import { checkHttpUrl, readHeaders, readTls, readTokenEnv } from './target-fields.js';
+import { readAutoscale } from './parse-autoscale.js';
 import { Problems, throwIfProblems } from './problems.js';
 import { parseDuration } from './units.js';
 import { parseYamlFile, readTextFile } from './yaml-file.js';
@@ -25,7 +26,7 @@ export const COMMON_TARGET_KEYS = ['name', 'protocol', 'url', 'timeout_ms', 'max
 /** TARGET_KEYS are the fields a target file may have: the common ones, then each protocol's own (see protocols.ts). */
 export const TARGET_KEYS: readonly string[] = [...COMMON_TARGET_KEYS, ...PROTOCOL_KEYS];
 /** EMBEDDED_KEYS are the fields of `target: {embedded: true, …}` in a scenario. */
-export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models', 'replicas', 'router', 'restart_delay'] as const;
+export const EMBEDDED_KEYS = ['embedded', 'protocol', 'binary', 'timeout_ms', 'max_in_flight', 'models', 'replicas', 'router', 'restart_delay', 'autoscale', 'cold_start_extra'] as const;
 /** ROUTER_POLICIES are the embedded stack's router policies (docs/cluster.md). */
 export const ROUTER_POLICIES = ['least-outstanding', 'round-robin', 'latency-ewma'] as const satisfies readonly RouterPolicy[];
 /** TARGET_DEFAULTS are the values of common fields a target leaves out (an entry may have its own timeout default). */
@@ -122,9 +123,13 @@ export function readEmbeddedTarget(f: Fields, requestModel: string | undefined):
   const replicas = f.integer('replicas', RANGES['target.replicas']);
   const router = f.oneOf('router', ROUTER_POLICIES);
   const restartDelayS = readRestartDelay(f);
-  for (const key of ['router', 'restart_delay'] as const) {
-    if (f.has(key) && replicas !== undefined && replicas < 2) f.problem(key, `is only for a replicated stack (replicas >= 2), got replicas ${replicas}`);
-    else if (f.has(key) && !f.has('replicas')) f.problem(key, 'is only for a replicated stack: add replicas (e.g. replicas: 3)');
+  const autoscale = readAutoscale(f);
+  const coldStartExtraS = f.duration('cold_start_extra', RANGES['target.cold_start_extra']);
+  if (autoscale && f.has('replicas')) f.problem('replicas', 'and autoscale cannot both be given: autoscale has its min and max');
+  for (const key of ['router', 'restart_delay', 'cold_start_extra'] as const) {
+    if (!f.has(key) || f.has('autoscale')) continue;
+    if (replicas !== undefined && replicas < 2) f.problem(key, `is only for a replicated stack (replicas >= 2), got replicas ${replicas}`);
+    else if (!f.has('replicas')) f.problem(key, 'is only for a replicated stack: add replicas (e.g. replicas: 3) or autoscale');
   }
   return embeddedTarget({
     protocol,
@@ -135,6 +140,8 @@ export function readEmbeddedTarget(f: Fields, requestModel: string | undefined):
     ...(replicas !== undefined && replicas > 1 && { replicas }),
     ...(router !== undefined && { router }),
     ...(restartDelayS !== undefined && { restartDelayS }),
+    ...(autoscale !== undefined && { autoscale }),
+    ...(coldStartExtraS !== undefined && { coldStartExtraS }),
   });
 }
 

@@ -187,6 +187,24 @@ export interface EmbeddedTarget {
   router?: RouterPolicy;
   /** Seconds before the supervisor restarts a dead replica, or 'never' (replicas > 1; the stack's default when absent). */
   restartDelayS?: number | 'never';
+  /** Scale between min and max replicas on a metric (then `replicas` is absent; docs/cluster.md#autoscaler). */
+  autoscale?: EmbeddedAutoscale;
+  /** Seconds added to every replica start after start-up, standing for loading large weights. */
+  coldStartExtraS?: number;
+}
+
+/** EmbeddedAutoscale is `target.autoscale`: the stack's `--autoscale` options (absent ones take the stack's defaults). */
+export interface EmbeddedAutoscale {
+  metric: 'queue-depth' | 'concurrency' | 'utilization';
+  min: number;
+  max: number;
+  target?: number;
+  tolerance?: number;
+  intervalS?: number;
+  upStabilizationS?: number;
+  downStabilizationS?: number;
+  upPolicy?: string;
+  downPolicy?: string;
 }
 
 /** AlertExpectation is one alert an alerting drill expects: it fires within withinS of `after`, and resolves within resolveWithinS of `resolveAfter`. */

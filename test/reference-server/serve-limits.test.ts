@@ -42,6 +42,13 @@ function args(over: Partial<ServeArgs> = {}): ServeArgs {
     bodyTimeoutMs: DEFAULT_TIMEOUTS.bodyTimeoutMs,
     idleTimeoutMs: DEFAULT_TIMEOUTS.idleTimeoutMs,
     grpcReceiveTimeoutMs: DEFAULT_TIMEOUTS.grpcReceiveTimeoutMs,
+    autoscaleTolerance: 0.1,
+    autoscaleInterval: 1,
+    scaleUpStabilization: 0,
+    scaleDownStabilization: 300,
+    scaleUpPolicy: '4pods/15s,100%/15s',
+    scaleDownPolicy: '100%/15s',
+    coldStartExtraMs: 0,
     ...over,
   };
 }

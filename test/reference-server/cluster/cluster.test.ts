@@ -140,6 +140,8 @@ describe('cluster of two replicas', () => {
     expect((await adminCall(cluster, 'POST', '/admin/replicas/r9/kill')).status).toBe(404);
     expect((await adminCall(cluster, 'GET', '/admin/nothing')).status).toBe(404);
     expect((await adminCall(cluster, 'GET', '/admin/replicas/r0/kill')).status).toBe(405);
+    expect((await adminCall(cluster, 'GET', '/admin/autoscaler')).status).toBe(404); // no autoscaler on this cluster
+    expect((await adminCall(cluster, 'POST', '/admin/autoscaler')).status).toBe(405);
     const conflict = await adminCall(cluster, 'POST', '/admin/replicas/r0/restore');
     expect(conflict.status).toBe(409);
     expect(errorOf(conflict)).toMatch(/r0 is ready/);

@@ -90,7 +90,7 @@ const broken: [string, string, string[]][] = [
   [
     'router settings without replicas',
     `${REQ}target: {embedded: true, router: round-robin, restart_delay: 5s}\n${PHASES}`,
-    ['bad.yaml:2: target.router: is only for a replicated stack: add replicas (e.g. replicas: 3)', 'bad.yaml:2: target.restart_delay: is only for a replicated stack: add replicas (e.g. replicas: 3)'],
+    ['bad.yaml:2: target.router: is only for a replicated stack: add replicas (e.g. replicas: 3) or autoscale', 'bad.yaml:2: target.restart_delay: is only for a replicated stack: add replicas (e.g. replicas: 3) or autoscale'],
   ],
 ];
 
