@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
 import { degradationsOf } from '../faults/degradation.js';
 import { gracefulVerdicts } from '../faults/graceful.js';
+import { damageOf, guardsPass, setDamage } from '../faults/guard-damage.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
 import { FaultRun } from '../faults/fault-run.js';
 import { LoadPool, workersFor } from '../load/load-pool.js';
@@ -325,7 +326,8 @@ function finalResults(agg: RunAggregate, writer: ResultsWriter, snapshot: (statu
   const results = snapshot(interrupted ? 'interrupted' : 'complete');
   results.endedAt = new Date().toISOString();
   writer.write(results);
-  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass ? 0 : 1;
+  // A guard's failed verdict (a breach detected too late, a rollback that failed) fails the run like an SLO.
+  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass && guardsPass(results) ? 0 : 1;
   return { results, dir, exitCode };
 }
 
@@ -401,6 +403,7 @@ function buildResults(
   // Drill measurements need every second's histogram: final results only.
   if (final) gracefulVerdicts(plan, phases, results.intervals);
   if (final && results.faults.length > 0) analyzeFaults(results).forEach((d, i) => d && (results.faults[i]!.drill = d));
+  if (final) for (const f of results.faults) if (f.guard) setDamage(f.guard, damageOf(f, results.intervals));
   if (scraper) {
     results.server = { metricsUrl: scraper.url, intervals: scraper.intervals };
     if (model !== undefined) results.server.model = model;
