@@ -11,6 +11,7 @@ import { parseConfigOverride } from '../config/config-override.js';
 import { parseModelConfig } from '../config/validate-model-config.js';
 import { invalid, notFound, unavailable } from './errors.js';
 import { ModelVersion, type ModelVersionOptions } from './model-version.js';
+import { fileFingerprint, sessionConfigKey } from './version-reuse.js';
 import type { InferenceCore, LoadedModel, RepositoryEntry, ServerMetadata } from './types.js';
 
 /** SERVER_EXTENSIONS are the protocol extensions the reference server implements (reported by `GET /v2`). */
@@ -66,6 +67,8 @@ export class ModelRepository implements InferenceCore {
   /** Replaced or unloaded versions still finishing their requests (close waits for them). */
   private readonly retiring = new Set<Promise<void>>();
   private draining = false;
+  /** What each loaded version was built from (its file's fingerprint and its config key), to reuse it when unchanged. */
+  private readonly builtFrom = new WeakMap<ModelVersion, string>();
 
   private constructor(
     readonly dir: string,
@@ -90,13 +93,13 @@ export class ModelRepository implements InferenceCore {
   }
 
   /** readModel reads a model's config and loads its versions; the entry lists every failure (never throws for a bad model). */
-  private async readModel(name: string, configOverride?: string): Promise<ModelEntry> {
+  private async readModel(name: string, configOverride?: string, previous: ModelVersion[] = []): Promise<ModelEntry> {
     const entry: ModelEntry = { name, versions: [], failures: [] };
-    await this.fillEntry(entry, configOverride);
+    await this.fillEntry(entry, configOverride, previous);
     return entry;
   }
 
-  private async fillEntry(entry: ModelEntry, configOverride?: string): Promise<void> {
+  private async fillEntry(entry: ModelEntry, configOverride: string | undefined, previous: ModelVersion[]): Promise<void> {
     const { name } = entry;
     const log = this.opts.log ?? (() => {});
     const folder = path.join(this.dir, name);
@@ -132,9 +135,19 @@ export class ModelRepository implements InferenceCore {
       log(`model ${name}: not loaded: no version folder with model.onnx`);
       return;
     }
+    const configKey = sessionConfigKey(parsed.config);
     for (const v of versions) {
       try {
-        const loaded = await ModelVersion.load(parsed.config, v, path.join(folder, v, 'model.onnx'), this.opts);
+        const file = path.join(folder, v, 'model.onnx');
+        const builtFrom = `${await fileFingerprint(file)}|${configKey}`;
+        const same = previous.find((p) => p.version === v && p.ready() && this.builtFrom.get(p) === builtFrom);
+        if (same) {
+          entry.versions.push(same);
+          log(`model ${name} version ${v}: kept (model file and config unchanged, its instances still serve)`);
+          continue;
+        }
+        const loaded = await ModelVersion.load(parsed.config, v, file, this.opts);
+        this.builtFrom.set(loaded, builtFrom);
         entry.versions.push(loaded);
         const wanted = parsed.config.execution_provider;
         const ep = loaded.executionProvider === wanted ? wanted : `${loaded.executionProvider}: ${wanted} is unavailable, fallback_to_cpu`;
@@ -170,12 +183,12 @@ export class ModelRepository implements InferenceCore {
   async loadModel(name: string, configOverride?: string): Promise<void> {
     await this.checkControl(name);
     return this.serialize(name, async () => {
-      const entry = await this.readModel(name, configOverride).catch((err: Error) => {
+      const old = this.entries.get(name);
+      const entry = await this.readModel(name, configOverride, old?.versions).catch((err: Error) => {
         throw invalid(`failed to load '${name}': ${err.message}`);
       });
-      const old = this.entries.get(name);
       if (entry.failures.length > 0) {
-        await Promise.all(entry.versions.map((v) => v.close(0)));
+        await Promise.all(entry.versions.filter((v) => !old?.versions.includes(v)).map((v) => v.close(0)));
         entry.versions = [];
         if (!old || old.versions.length === 0) {
           this.entries.set(name, entry);
@@ -184,9 +197,11 @@ export class ModelRepository implements InferenceCore {
         const kept = old && old.versions.length > 0 ? ` (the versions loaded before, ${old.versions.map((v) => v.version).join(', ')}, are still served)` : '';
         throw invalid(`failed to load '${name}'${kept}: ${entry.failures.map((f) => (f.version ? `version ${f.version}: ${f.reason}` : f.reason)).join('\n')}`);
       }
+      // A kept version serves on with the new configuration (the same but for its version policy).
+      for (const v of entry.versions) if (entry.config && old?.versions.includes(v)) v.adoptConfig(entry.config);
       this.entries.set(name, entry);
       this.unloaded.delete(name);
-      this.retire(old);
+      this.retire(old?.versions.filter((v) => !entry.versions.includes(v)));
     });
   }
 
@@ -198,7 +213,7 @@ export class ModelRepository implements InferenceCore {
       this.entries.delete(name);
       this.unloaded.add(name);
       (this.opts.log ?? (() => {}))(`model ${name}: unloaded`);
-      await this.retire(old);
+      await this.retire(old?.versions);
     });
   }
 
@@ -219,10 +234,10 @@ export class ModelRepository implements InferenceCore {
     return run;
   }
 
-  /** retire closes a replaced or unloaded model's versions once their requests are done (up to unloadGraceMs). */
-  private retire(old: ModelEntry | undefined): Promise<void> {
-    if (!old) return Promise.resolve();
-    const done = Promise.all(old.versions.map((v) => v.close(this.opts.unloadGraceMs ?? 30_000))).then(() => {}, () => {});
+  /** retire closes replaced or unloaded versions once their requests are done (up to unloadGraceMs). */
+  private retire(versions: ModelVersion[] | undefined): Promise<void> {
+    if (!versions?.length) return Promise.resolve();
+    const done = Promise.all(versions.map((v) => v.close(this.opts.unloadGraceMs ?? 30_000))).then(() => {}, () => {});
     this.retiring.add(done);
     void done.then(() => this.retiring.delete(done));
     return done;

@@ -45,12 +45,12 @@ export class ModelVersion implements LoadedModel {
   private constructor(
     readonly name: string,
     readonly version: string,
-    readonly config: ModelConfig,
+    private cfg: ModelConfig,
     readonly modelPath: string,
   ) {
     this.label = `'${name}' version ${version}`;
     this.stats = new ModelStats(name, version);
-    if (config.dynamic_batching?.preserve_ordering) this.gate = new OrderGate();
+    if (cfg.dynamic_batching?.preserve_ordering) this.gate = new OrderGate();
   }
 
   /** load starts every instance of the model version and resolves once all are ready; rejects with the reason otherwise. */
@@ -170,6 +170,16 @@ export class ModelVersion implements LoadedModel {
         fail(err as Error);
       }
     });
+  }
+
+  /** config is the version's effective configuration (what `/config` returns). */
+  get config(): ModelConfig {
+    return this.cfg;
+  }
+
+  /** adoptConfig takes the configuration of a later load that keeps this version; it may differ only in version_policy. */
+  adoptConfig(config: ModelConfig): void {
+    this.cfg = config;
   }
 
   /** close stops accepting requests, waits for queued and executing ones up to `graceMs`, then ends the instances. */

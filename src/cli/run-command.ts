@@ -62,7 +62,7 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .options(GATE_FLAGS)
     .group(['gate', ...Object.keys(GATE_FLAGS).filter((k) => k !== 'strict-validity')], 'Gate (as in gauntlet gate; the options need --gate):')
     .epilog(
-      'Exit codes: 0 valid and SLOs met, 1 SLO violated or alerting drill failed, 2 invalid input (or alerts: without Prometheus installed), 3 measurement invalid, interrupted, target unreachable or Prometheus not coming up, 4 internal error. ' +
+      'Exit codes: 0 valid and SLOs met, 1 SLO violated, alerting drill failed or a rollout guard failed, 2 invalid input (or alerts: without Prometheus installed), 3 measurement invalid, interrupted, target unreachable or Prometheus not coming up, 4 internal error. ' +
         "Valid: nothing about the measurement as a whole failed, and the generator's lag could not account for more than a quarter of any judged figure nor explain a failed SLO check (--strict-validity: the 1 % / 1 ms rule; docs/results.md).\n\n" +
         `With --gate, the gate's exit code is the run's. ${GATE_EPILOG}\n\n` +
         'Sharded: every shard runs the same scenario against one external target with its own --shard I/N and one common --start-at; ' +

@@ -4,7 +4,8 @@
  */
 import { showsDegradation } from '../faults/degradation.js';
 import { NOT_SEEN_TEXT } from '../faults/drill-recovery.js';
-import type { Degradation, DrillTokens, PhaseTokens, ResultsFile } from '../results/results-schema.js';
+import type { Degradation, DrillTokens, GuardDamage, PhaseTokens, ResultsFile } from '../results/results-schema.js';
+import { guardRows } from '../report/guard-data.js';
 import { marginalFigures } from '../run/judge-validity.js';
 import { describeFault } from '../scenario/describe-plan.js';
 import type { FaultPlan } from '../scenario/plan.js';
@@ -68,6 +69,8 @@ export function formatSummary(r: ResultsFile, dir: string): string[] {
   else if (ranChecks === 0) out.push(`SLO not checked: no phase with thresholds ran (${notRun} check(s) not run).`);
   else out.push(r.slo.pass ? `SLO met (${ranChecks} checks${notRunText}).` : `SLO VIOLATED (${failedChecks.length} of ${ranChecks} checks failed${notRunText}).`);
   if (alertVerdictText(r)) out.push(alertVerdictText(r));
+  const guards = guardRows(r);
+  if (guards.length) out.push(guards.every((g) => g.pass) ? `Rollout guards passed (${guards.length}).` : `ROLLOUT GUARD FAILED: ${guards.filter((g) => !g.pass).map((g) => `fault ${g.cells[0]}: ${g.reason}`).join('; ')}.`);
   out.push(`Results: ${dir}/results.json (latency log: ${dir}/${r.files.hlog})`);
   return out;
 }
@@ -154,8 +157,15 @@ function faultLines(r: ResultsFile): string[] {
     if (rec && rec.recoveryS === null && rec.note) out.push(`  fault ${f.index + 1}: recovery ${rec.note}`);
     const tk = f.drill?.tokens;
     if (tk) out.push(`  fault ${f.index + 1}: ${tokenDrillText(tk)}`);
+    if (f.guard) out.push(`  fault ${f.index + 1}: guard ${f.guard.verdict.pass ? 'pass' : 'FAIL'}: ${f.guard.verdict.reason}${damageText(f.guard.damage)}`);
   }
   return out;
+}
+
+/** damageText is a guard's damage window in words ('' when there was no breach). */
+function damageText(d: GuardDamage | undefined): string {
+  if (!d) return '';
+  return `; damage window ${d.startS}–${d.endS} s (${d.seconds} s${d.recovered ? '' : ', not back within the guard by the end'}): ${d.failed} failed, ${d.overP99} over the guard's p99, worst p99 ${ms(d.worstP99Us)} ms`;
 }
 
 /** tokenDrillText is a fault's effect on the token streams in a line: TTFT against its baseline, streams cut, tokens lost, TTFT recovery. */

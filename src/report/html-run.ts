@@ -9,6 +9,7 @@ import { gracefulCell } from '../faults/graceful.js';
 import type { ResultsFile } from '../results/results-schema.js';
 import type { ChartSpec } from './chart-spec.js';
 import { FAULT_TOKEN_HEADER, faultChart, faultRows, faultTokenRows } from './drill-data.js';
+import { GUARD_HEADER, guardRows, guardVerdictText } from './guard-data.js';
 import { count, ms, pct, rps, seconds as fmtSeconds } from './format.js';
 import { chartFigure } from './html-page.js';
 import { type Html, html, raw, table } from './html.js';
@@ -26,7 +27,9 @@ export function verdictBadges(r: ResultsFile): Html {
   const state = v.stateText ? html`<span class="badge bad">⛔ ${v.stateText}</span>` : '';
   const slo = v.slo === 'none' || v.slo === 'not-run' ? html`<span class="badge neutral">${v.sloText}</span>` : v.slo === 'met' ? html`<span class="badge good">✓ ${v.sloText}</span>` : html`<span class="badge bad">✗ ${v.sloText}</span>`;
   const valid = v.valid ? html`<span class="badge good">✓ measurement valid</span>` : html`<span class="badge bad">⚠ ${v.validityText}</span>`;
-  return html`<div class="verdict">${state}${slo}${valid}${goodputBadge(r)}</div>`;
+  const g = guardVerdictText(r);
+  const guards = !g ? '' : g.includes('FAILED') ? html`<span class="badge bad">✗ ${g}</span>` : html`<span class="badge good">✓ ${g}</span>`;
+  return html`<div class="verdict">${state}${slo}${guards}${valid}${goodputBadge(r)}</div>`;
 }
 
 /** warningsBox lists warnings in a box nobody can miss (nothing when there are none). */
@@ -195,6 +198,13 @@ function faultSection(r: ResultsFile, prefix: string, secs: ReturnType<typeof se
       { numeric: [0, 5] },
     ),
   ];
+  const guards = guardRows(r);
+  if (guards.length) {
+    out.push(
+      html`<p>Rollout guards: after a guarded repository step, a breach is <em>window</em> seconds in a row over the guard's p99 or error rate. <em>Detected at</em> is when the guard saw it (after the step); the verdict fails when that is later than detect_within or the rollback failed. The <em>damage window</em> runs from the first breaching second to the first second back within the guard after the rollback, with the requests that failed or took longer than the guard's p99 in it.</p>`,
+      table(GUARD_HEADER, guards.map((g) => g.cells.map((c, i) => (i === 2 && !g.pass ? html`<span class="fail" title="${g.reason}">${c}</span>` : c))), { numeric: [0, 7, 8, 9] }),
+    );
+  }
   const tokenRows = faultTokenRows(r);
   if (tokenRows.length) {
     out.push(

@@ -10,6 +10,13 @@ import { gracefulCell } from '../faults/graceful.js';
 import { scaleRows, spikeRows } from './scale-data.js';
 import { type Compared, compare, median } from './comparison.js';
 import { FAULT_TOKEN_HEADER, faultRows, faultTokenRows } from './drill-data.js';
+import { GUARD_HEADER, guardRows, guardVerdictText } from './guard-data.js';
+
+/** guardBadge is the rollout guards' part of a run's Markdown title ('' without guards). */
+function guardBadge(r: RunInput['results']): string {
+  const g = guardVerdictText(r);
+  return g ? ` · ${g.includes('FAILED') ? '❌' : '✅'} ${g}` : '';
+}
 import { escapeMarkdown as esc, money, ms, msValue, pct, rps } from './format.js';
 import { comparisonHeadline, comparisonWarnings } from './html-compare.js';
 import type { BaselineInput, RepeatInput, ReportInput, RunInput, SweepInput } from './load-inputs.js';
@@ -97,7 +104,7 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
   const r = input.results;
   const h = '#'.repeat(level);
   const v = runVerdict(r);
-  const icons = `${v.stateText ? `⛔ ${v.stateText} · ` : ''}${v.slo === 'met' ? '✅' : v.slo === 'violated' ? '❌' : '➖'} ${v.sloText} · ${v.valid ? '✅' : '⚠️'} ${v.validityText}`;
+  const icons = `${v.stateText ? `⛔ ${v.stateText} · ` : ''}${v.slo === 'met' ? '✅' : v.slo === 'violated' ? '❌' : '➖'} ${v.sloText}${guardBadge(r)} · ${v.valid ? '✅' : '⚠️'} ${v.validityText}`;
   const title = level === 2 ? `${h} gauntlet: ${esc(r.scenario.name)} — ${icons}` : `${h} ${esc(input.label)} — ${icons}`;
   const blocks = [title, esc(`${r.target.name}${r.target.model ? ` · model ${r.target.model}` : ''} · ${r.target.protocol} · started ${r.startedAt} · results ${input.path}`)];
   const ws = runWarnings(r);
@@ -128,6 +135,8 @@ function runBlocks(input: RunInput, level: 2 | 3): string[] {
         [0, 5],
       )}`,
     );
+    const guards = guardRows(r);
+    if (guards.length) blocks.push(`${mdTable(GUARD_HEADER, guards.map((g) => g.cells.map((c, i) => (i === 2 && !g.pass ? `❌ ${g.reason}` : c))), [0, 7, 8, 9])}\n\n${esc('Rollout guards: detected at is when the guard saw the breach (after the step); the damage window runs from the first breaching second to the first second back within the guard after the rollback.')}`);
     const tokenRows = faultTokenRows(r);
     if (tokenRows.length) blocks.push(`${mdTable(FAULT_TOKEN_HEADER, tokenRows, [0, 2, 3])}\n\n${esc('Token streams: streams cut mid-answer, output tokens short of the pre-fault rate, TTFT p99 per second (median before, worst in the window, median after), and when TTFT p99 was back within 2× its pre-fault level.')}`);
   }

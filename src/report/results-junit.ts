@@ -9,6 +9,7 @@ import { marginalFigures } from '../run/judge-validity.js';
 import { xmlEscape } from './junit.js';
 import { GauntletError } from '../errors.js';
 import { profilesOf } from './load-profile.js';
+import { guardRows } from './guard-data.js';
 import { checkText, incompleteText, runVerdict } from './run-facts.js';
 import { recommendationView } from './sweep-view.js';
 import { faultLabel } from './timeline-data.js';
@@ -62,6 +63,11 @@ function runCases(i: RunInput): Case[] {
     cases.push(problems.length ? { classname: `${cls}.faults`, name, failure: problems.join('; ') } : { classname: `${cls}.faults`, name, out: `${f.detail}; ${f.drill ? `${f.drill.failed} failed in its window` : 'no drill measurements'}` });
   }
   cases.push(...alertCases(r));
+  for (const g of guardRows(r)) {
+    const name = `rollout guard #${g.cells[0]} ${g.cells[1]}`;
+    const damage = g.cells[6] === '-' ? '' : `; damage window ${g.cells[6]}: ${g.cells[7]} failed, ${g.cells[8]} over p99`;
+    cases.push(g.pass ? { classname: `${cls}.guards`, name, out: `${g.reason}${damage}` } : { classname: `${cls}.guards`, name, failure: `${g.reason}${damage}` });
+  }
   return cases;
 }
 

@@ -271,6 +271,23 @@ export interface GuardRecord {
   rollback: { startedAtS: number; endedAtS: number; outcome: 'ok' | 'failed' | 'timeout'; detail: string } | null;
   /** pass: no breach, or a breach detected within detect_within and rolled back (when rollback_on_breach). */
   verdict: { pass: boolean; reason: string };
+  /** The breach's damage window (final results only; src/faults/guard-damage.ts). */
+  damage?: GuardDamage;
+}
+
+/** GuardDamage is a breach's damage window: first breaching second to the first second back within the guard. */
+export interface GuardDamage {
+  /** Seconds of the run: [startS, endS). */
+  startS: number;
+  endS: number;
+  seconds: number;
+  /** false: no second was back within the guard before the run ended (endS is the run's last second + 1). */
+  recovered: boolean;
+  /** Requests that failed, and successful ones slower than the guard's p99_ms (0 without p99_ms), in the window. */
+  failed: number;
+  overP99: number;
+  /** The worst per-second p99 in the window (µs). */
+  worstP99Us: number;
 }
 
 /** FaultDrill is what a fault did to the load, from the per-second intervals (src/faults/drill-analysis.ts). */

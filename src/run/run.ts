@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
 import { degradationsOf } from '../faults/degradation.js';
 import { gracefulVerdicts } from '../faults/graceful.js';
+import { damageOf, guardsPass, setDamage } from '../faults/guard-damage.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
 import { analyzeSpikes } from '../faults/drill-scale.js';
 import { FaultRun } from '../faults/fault-run.js';
@@ -355,8 +356,9 @@ function finalResults(agg: RunAggregate, writer: ResultsWriter, snapshot: (statu
   const results = snapshot(interrupted ? 'interrupted' : 'complete');
   results.endedAt = new Date().toISOString();
   writer.write(results);
-  // A failed alerting drill fails the run like a failed SLO check.
-  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass && (results.alertDrill?.pass ?? true) ? 0 : 1;
+  // A failed alerting drill, or a rollout guard's failed verdict (a breach detected too late, a rollback that
+  // failed), fails the run like a failed SLO check.
+  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass && (results.alertDrill?.pass ?? true) && guardsPass(results) ? 0 : 1;
   return { results, dir, exitCode };
 }
 
@@ -432,6 +434,7 @@ function buildResults(
   // Drill measurements need every second's histogram: final results only.
   if (final) gracefulVerdicts(plan, phases, results.intervals);
   if (final && results.faults.length > 0) analyzeFaults(results).forEach((d, i) => d && (results.faults[i]!.drill = d));
+  if (final) for (const f of results.faults) if (f.guard) setDamage(f.guard, damageOf(f, results.intervals));
   if (scraper) {
     results.server = { metricsUrl: scraper.url, intervals: scraper.intervals };
     if (model !== undefined) results.server.model = model;

@@ -12,7 +12,7 @@ import { formatPath, isMapping, type ConfigPath, type Problems } from './problem
 import type { TargetSpec } from '../targets/target-spec.js';
 import { formatDuration } from './units.js';
 import { KUBERNETES_KEYS, readKubernetesFault } from './parse-kubernetes-fault.js';
-import { REPOSITORY_FAULT_ACTIONS } from './parse-repository-faults.js';
+import { REPOSITORY_FAULT_ACTIONS, scaleGuard } from './parse-repository-faults.js';
 
 /** FAULT_KEYS are the fields every fault has; the others are its action's parameters. */
 export const FAULT_KEYS = ['at', 'duration', 'action'] as const;
@@ -121,6 +121,7 @@ function readFault(item: unknown, path: ConfigPath, ctx: FaultContext): FaultPla
     if (m && Number(m[1]) >= ctx.target.replicas) f.problem('replica', `there is no replica ${params.replica} (the stack has r0 to r${ctx.target.replicas - 1})`);
   }
   const timed = rule.duration !== 'never' && duration !== undefined;
+  if ('guard' in params && params.guard) params.guard = scaleGuard(params.guard, scale);
   return { atS: at * scale, ...(timed && { durationS: duration * scale }), action, params } as FaultPlan;
 }
 

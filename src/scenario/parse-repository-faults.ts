@@ -82,6 +82,16 @@ function readPolicy(f: Fields): VersionPolicySpec | undefined {
   return versions && versions.length > 0 ? { specific: { versions } } : undefined;
 }
 
+/**
+ * scaleGuard scales a guard's durations by --duration-scale like the rest of the schedule: its window to whole
+ * seconds (at least 1, the guard reads per-second figures), `for` to at least the window.
+ */
+export function scaleGuard(g: RolloutGuard, scale: number): RolloutGuard {
+  if (scale === 1) return g;
+  const windowS = Math.max(1, Math.round(g.windowS * scale));
+  return { ...g, windowS, forS: Math.max(windowS, g.forS * scale), detectWithinS: g.detectWithinS * scale };
+}
+
 function readGuard(f: Fields): RolloutGuard | undefined {
   const g = f.mapping('guard');
   if (!g) return undefined;

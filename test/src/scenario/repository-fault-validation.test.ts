@@ -49,4 +49,13 @@ describe('repository fault validation', () => {
       { model: 'm', timeoutS: 120, policy: { all: {} } },
     ]);
   });
+
+  it.each([
+    [0.5, { p99Ms: 100, windowS: 2, forS: 10, detectWithinS: 4, rollbackOnBreach: true }],
+    [0.1, { p99Ms: 100, windowS: 1, forS: 2, detectWithinS: 0.8, rollbackOnBreach: true }],
+    [2, { p99Ms: 100, windowS: 6, forS: 40, detectWithinS: 16, rollbackOnBreach: true }],
+  ])('scales a guard\'s window, for and detect_within by --duration-scale %s', (durationScale, guard) => {
+    const plan = parseScenario(withFaults('  - {at: 10s, action: load-model, model: m, guard: {p99_ms: 100, window: 3s, for: 20s, detect_within: 8s}}\n'), { file: 'ok.yaml', baseDir: '.', durationScale });
+    expect(plan.faults[0]!.params).toMatchObject({ guard });
+  });
 });
