@@ -1,12 +1,36 @@
+/**
+ * The suite runs as two vitest processes at once (test/run-tests.mjs), each one file at a time:
+ * - `e2e`: every file that starts a server, a child process, a browser or a worker, or reads a clock or sets a
+ *   timer — the files whose figures depend on the machine. They run one at a time, as they always have;
+ * - `side`: the rest (parsers, writers, statistics, schemas, fixtures), which measure nothing about the machine.
+ *   They run beside the e2e files, so that their start-up and imports are not on the suite's critical path.
+ * A file is put in `side` only when none of E2E_MARKS appears in it: a new test that does one of those things
+ * runs with the e2e files by default. SIDE_DRILLS are the exceptions: long drills whose bounds are set from how late
+ * their own tools were in that run (the alerting drill judges detection against the scrape intervals Prometheus
+ * itself measured), light on the CPU, so they run beside the e2e files too.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+const ALL = 'test/**/*.test.ts';
+/** What makes a test file depend on the machine: servers, processes, browsers, threads, clocks and timers. */
+const E2E_MARKS = /startTestServer|serveCli|gauntlet\(|spawn|fork\(|exec(File)?(Sync)?\(|new Worker|runPlan|runSweep|withBrowser|chromium|startServer|startCluster|createServer|listen\(|startCpuHog|cpu-hog|setTimeout|setInterval|performance\.now|Date\.now|hrtime|useFakeTimers|runProfile|measure|promtool|kubectl/;
+const SIDE_DRILLS = ['test/src/alerting/alerting-drill-e2e.test.ts'];
+const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => `test/${f.split('\\').join('/')}`)
+  .filter((f) => !E2E_MARKS.test(readFileSync(f, 'utf8')) || SIDE_DRILLS.includes(f));
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
     globalSetup: ['test/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'e2e', include: [ALL], exclude: SIDE } },
+      { extends: true, test: { name: 'side', include: SIDE.length ? SIDE : ['no-side-files'] } },
+    ],
   },
 });

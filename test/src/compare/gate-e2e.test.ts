@@ -31,8 +31,8 @@ target: {name: ref, protocol: kserve-http, url: "http://127.0.0.1:${server.httpP
 request: {model: ${model}, inputs: [{name: input, datatype: FP32, shape: [1, 16]}]}
 slo: {p99_ms: 1000}
 phases:
-  - {name: warm, duration: 0.5s, rate: 40, slo: off}
-  - {name: steady, duration: 2s, rate: 50}
+  - {name: warm, duration: 0.3s, rate: 40, slo: off}
+  - {name: steady, duration: 1.2s, rate: 80}
 `;
     const out = path.join(dir, `${tag}-${i}`);
     await runPlan(parseScenario(yaml, { baseDir: dir }), { outDir: out, workers: 1 });
