@@ -5,9 +5,9 @@
  * - `side`: the rest (parsers, writers, statistics, schemas, fixtures), which measure nothing about the machine.
  *   They run beside the e2e files, so that their start-up and imports are not on the suite's critical path.
  * A file is put in `side` only when none of E2E_MARKS appears in it: a new test that does one of those things
- * runs with the e2e files by default. SIDE_DRILLS are the exceptions: long drills whose bounds are set from how late
- * their own tools were in that run (the alerting drill judges detection against the scrape intervals Prometheus
- * itself measured), light on the CPU, so they run beside the e2e files too.
+ * runs with the e2e files by default. SIDE_DRILLS are the exceptions that judge nothing the other process could
+ * disturb: the alerting drill (its bounds follow the scrape intervals Prometheus itself measured in that run), the
+ * browser layout tests, and the gate end to end (interleaved repetitions, made to decide right on a busy machine).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
@@ -15,7 +15,16 @@ import { defineConfig } from 'vitest/config';
 const ALL = 'test/**/*.test.ts';
 /** What makes a test file depend on the machine: servers, processes, browsers, threads, clocks and timers. */
 const E2E_MARKS = /startTestServer|serveCli|gauntlet\(|spawn|fork\(|exec(File)?(Sync)?\(|new Worker|runPlan|runSweep|withBrowser|chromium|startServer|startCluster|createServer|listen\(|startCpuHog|cpu-hog|setTimeout|setInterval|performance\.now|Date\.now|hrtime|useFakeTimers|runProfile|measure|promtool|kubectl/;
-const SIDE_DRILLS = ['test/src/alerting/alerting-drill-e2e.test.ts'];
+const SIDE_DRILLS = [
+  'test/src/alerting/alerting-drill-e2e.test.ts',
+  // Layout in Chromium: what fits at 1000 and 1400 px, not how fast.
+  'test/src/report/html-browser.test.ts',
+  'test/src/report/at-a-glance-browser.test.ts',
+  'test/src/report/characterize-browser.test.ts',
+  'test/src/report/profile-browser.test.ts',
+  // The gate on six interleaved repetitions a side, built to give the right verdict on a busy machine.
+  'test/src/compare/gate-e2e.test.ts',
+];
 const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/${f.split('\\').join('/')}`)
