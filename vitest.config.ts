@@ -11,6 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const ALL = 'test/**/*.test.ts';
 /** What makes a test file depend on the machine: servers, processes, browsers, threads, clocks and timers. */
@@ -30,6 +31,21 @@ const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .map((f) => `test/${f.split('\\').join('/')}`)
   .filter((f) => !E2E_MARKS.test(readFileSync(f, 'utf8')) || SIDE_DRILLS.includes(f));
 
+/**
+ * LAST are e2e files that run after every other one, when the side process has long finished: the CI example runs
+ * its two jobs at once beside its own CPU hog, and a third busy neighbour on two cores is more than it is built for.
+ */
+const LAST = ['test/examples/ci-example.test.ts'];
+
+/** LastSequencer keeps vitest's order and moves the LAST files to the end. */
+class LastSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const last = (f: TestSpecification): boolean => LAST.some((l) => f.moduleId.endsWith(l));
+    return [...sorted.filter((f) => !last(f)), ...sorted.filter(last)];
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -38,7 +54,7 @@ export default defineConfig({
     fileParallelism: false,
     globalSetup: ['test/global-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'e2e', include: [ALL], exclude: SIDE } },
+      { extends: true, test: { name: 'e2e', include: [ALL], exclude: SIDE, sequence: { sequencer: LastSequencer } } },
       { extends: true, test: { name: 'side', include: SIDE.length ? SIDE : ['no-side-files'] } },
     ],
   },
