@@ -33,9 +33,19 @@ const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
 
 /**
  * LAST are e2e files that run after every other one, when the side process has long finished: the CI example runs
- * its two jobs at once beside its own CPU hog, and a third busy neighbour on two cores is more than it is built for.
+ * its two jobs at once beside its own CPU hog, and a third busy neighbour on two cores is more than it is built for;
+ * the others assert that replicas, proxies and shards lose or shed nothing on a 2-core machine, and failed now and
+ * then with the side files' servers and browsers running beside them.
  */
-const LAST = ['test/examples/ci-example.test.ts'];
+const LAST = [
+  'test/reference-server/cluster/cluster.test.ts',
+  'test/reference-server/cluster/policies.test.ts',
+  'test/src/faults/drill-e2e.test.ts',
+  'test/src/faults/tcp-proxy.test.ts',
+  'test/src/targets/checked-answers.test.ts',
+  'test/src/cli/shard-cli.test.ts',
+  'test/examples/ci-example.test.ts',
+];
 
 /** LastSequencer keeps vitest's order and moves the LAST files to the end. */
 class LastSequencer extends BaseSequencer {
