@@ -11,11 +11,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const ALL = 'test/**/*.test.ts';
 /** What makes a test file depend on the machine: servers, processes, browsers, threads, clocks and timers. */
-const E2E_MARKS = /startTestServer|serveCli|gauntlet\(|spawn|fork\(|exec(File)?(Sync)?\(|new Worker|runPlan|runSweep|withBrowser|chromium|startServer|startCluster|createServer|listen\(|startCpuHog|cpu-hog|setTimeout|setInterval|performance\.now|Date\.now|hrtime|useFakeTimers|runProfile|measure|promtool|kubectl/;
+const E2E_MARKS = /startTestServer|startHttpRouter|startReplica|Supervisor|http\.request|http\.get|fetch\(|net\.connect|serveCli|gauntlet\(|spawn|fork\(|exec(File)?(Sync)?\(|new Worker|runPlan|runSweep|withBrowser|chromium|startServer|startCluster|createServer|listen\(|startCpuHog|cpu-hog|setTimeout|setInterval|performance\.now|Date\.now|hrtime|useFakeTimers|runProfile|measure|promtool|kubectl/;
 const SIDE_DRILLS = [
   'test/src/alerting/alerting-drill-e2e.test.ts',
   // Layout in Chromium: what fits at 1000 and 1400 px, not how fast.
@@ -25,36 +24,13 @@ const SIDE_DRILLS = [
   'test/src/report/profile-browser.test.ts',
   // The gate on six interleaved repetitions a side, built to give the right verdict on a busy machine.
   'test/src/compare/gate-e2e.test.ts',
+  // A rate search judged on TTFT bounds far apart (60 s against 1 µs), and a queue of 1 against one of 64.
+  'test/src/sweep/llm-search-e2e.test.ts',
 ];
 const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/${f.split('\\').join('/')}`)
   .filter((f) => !E2E_MARKS.test(readFileSync(f, 'utf8')) || SIDE_DRILLS.includes(f));
-
-/**
- * LAST are e2e files that run after every other one, when the side process has long finished: the CI example runs
- * its two jobs at once beside its own CPU hog, and a third busy neighbour on two cores is more than it is built for;
- * the others assert that replicas, proxies and shards lose or shed nothing on a 2-core machine, and failed now and
- * then with the side files' servers and browsers running beside them.
- */
-const LAST = [
-  'test/reference-server/cluster/cluster.test.ts',
-  'test/reference-server/cluster/policies.test.ts',
-  'test/src/faults/drill-e2e.test.ts',
-  'test/src/faults/tcp-proxy.test.ts',
-  'test/src/targets/checked-answers.test.ts',
-  'test/src/cli/shard-cli.test.ts',
-  'test/examples/ci-example.test.ts',
-];
-
-/** LastSequencer keeps vitest's order and moves the LAST files to the end. */
-class LastSequencer extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const last = (f: TestSpecification): boolean => LAST.some((l) => f.moduleId.endsWith(l));
-    return [...sorted.filter((f) => !last(f)), ...sorted.filter(last)];
-  }
-}
 
 export default defineConfig({
   test: {
@@ -64,7 +40,7 @@ export default defineConfig({
     fileParallelism: false,
     globalSetup: ['test/global-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'e2e', include: [ALL], exclude: SIDE, sequence: { sequencer: LastSequencer } } },
+      { extends: true, test: { name: 'e2e', include: [ALL], exclude: SIDE } },
       { extends: true, test: { name: 'side', include: SIDE.length ? SIDE : ['no-side-files'] } },
     ],
   },

@@ -56,7 +56,7 @@ function runStep(step: Step, workspace: string, env: Record<string, string>): Pr
  * Node) or stand for an upload; a step after a failed one runs only with `if: always()`. The install step runs
  * when `tools` is not given; otherwise the workspace links that installation.
  */
-async function runJob(name: string, models: string, delayUs: number, env: Record<string, string>, tools?: string, onInstalled?: () => void): Promise<{ results: StepResult[]; workspace: string; summary: string }> {
+async function runJob(name: string, models: string, delayUs: number, env: Record<string, string>, tools?: string): Promise<{ results: StepResult[]; workspace: string; summary: string }> {
   const workspace = path.join(dir, name);
   for (const side of ['base', 'candidate'] as const) {
     const perf = path.join(workspace, side, 'perf');
@@ -76,9 +76,7 @@ async function runJob(name: string, models: string, delayUs: number, env: Record
     const r = await runStep(step, workspace, { GITHUB_WORKSPACE: workspace, GITHUB_STEP_SUMMARY: summary, ...env });
     results.push(r);
     if (r.code !== 0) failed = true;
-    if (/npm install/.test(step.run)) onInstalled?.();
   }
-  onInstalled?.();
   return { results, workspace, summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '' };
 }
 
@@ -101,14 +99,9 @@ describe('the CI example workflow, beside a CPU hog', () => {
     expect(build.status, build.stderr).toBe(0);
     hog = startCpuHog();
     const env = { GAUNTLET_PACKAGE: tarball, DURATION_SCALE: '0.2', npm_config_prefer_offline: 'true' };
-    // The two jobs run at once, as two runners of a busy CI fleet would (and in half the suite's time): the unchanged
-    // candidate's job starts once the first job has installed gauntlet, and links that installation.
-    let installed!: () => void;
-    const install = new Promise<void>((resolve) => (installed = resolve));
-    const slow = runJob('slow', models, DELAY_US, env, undefined, () => installed());
-    await install;
-    tools = path.join(dir, 'slow', 'tools');
-    [slowJob, sameJob] = await Promise.all([slow, runJob('same', models, 0, env, tools)]);
+    slowJob = await runJob('slow', models, DELAY_US, env);
+    tools = path.join(slowJob.workspace, 'tools');
+    sameJob = await runJob('same', models, 0, env, tools);
   }, 600_000);
 
   afterAll(async () => {
