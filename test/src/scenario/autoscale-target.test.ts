@@ -3,22 +3,14 @@
  * options; every bad field is one problem with its path and line, all at once.
  */
 import { describe, expect, it } from 'vitest';
-import { GauntletError } from '../../../src/errors.js';
+import { scenarioProblems } from '../../helpers/scenario-problems.js';
 import { autoscaleArgs } from '../../../src/scenario/parse-autoscale.js';
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 
 const REQ = 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\n';
 const PHASES = 'phases:\n  - {name: a, duration: 1m, rate: 5}\n';
 
-function problemsOf(text: string): string[] {
-  try {
-    parseScenario(text, { file: 'bad.yaml', baseDir: '.' });
-  } catch (err) {
-    if (err instanceof GauntletError && err.code === 'GAUNTLET_ERR_INVALID_CONFIG') return err.details;
-    throw err;
-  }
-  throw new Error('expected the scenario to be rejected');
-}
+const problemsOf = scenarioProblems;
 
 describe('target.autoscale', () => {
   it('reads the settings and turns them into serve options', () => {

@@ -3,7 +3,7 @@
  * valid forms of every action become typed fault plans.
  */
 import { describe, expect, it } from 'vitest';
-import { GauntletError } from '../../../src/errors.js';
+import { scenarioProblems } from '../../helpers/scenario-problems.js';
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 
 const REQ = 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\n';
@@ -12,15 +12,7 @@ const PHASES = 'phases:\n  - {name: a, duration: 2m, rate: 5}\n';
 /** A scenario whose faults start on line 6. */
 const withFaults = (faults: string, target = STACK): string => `${REQ}${target}${PHASES}faults:\n${faults}`;
 
-function problemsOf(text: string): string[] {
-  try {
-    parseScenario(text, { file: 'bad.yaml', baseDir: '.' });
-  } catch (err) {
-    if (err instanceof GauntletError && err.code === 'GAUNTLET_ERR_INVALID_CONFIG') return err.details;
-    throw err;
-  }
-  throw new Error('expected the scenario to be rejected');
-}
+const problemsOf = scenarioProblems;
 
 const ACTIONS = 'kill-replica, stop-replica, restore-replica, command, network, kubernetes, load-model, unload-model, set-version-policy';
 

@@ -3,22 +3,14 @@
  * reported with its path, line and message; the valid forms become typed plans.
  */
 import { describe, expect, it } from 'vitest';
-import { GauntletError } from '../../../src/errors.js';
+import { scenarioProblems } from '../../helpers/scenario-problems.js';
 import { parseScenario } from '../../../src/scenario/parse-scenario.js';
 
 const REQ = 'request: {model: mlp, inputs: [{name: input, datatype: FP32, shape: [1, 4]}]}\n';
 const PHASES = 'phases:\n  - {name: a, duration: 2m, rate: 5}\n';
 const withFaults = (faults: string, target = 'target: {embedded: true}\n'): string => `${REQ}${target}${PHASES}faults:\n${faults}`;
 
-function problemsOf(text: string): string[] {
-  try {
-    parseScenario(text, { file: 'bad.yaml', baseDir: '.' });
-  } catch (err) {
-    if (err instanceof GauntletError && err.code === 'GAUNTLET_ERR_INVALID_CONFIG') return err.details;
-    throw err;
-  }
-  throw new Error('expected the scenario to be rejected');
-}
+const problemsOf = scenarioProblems;
 
 describe('repository fault validation', () => {
   it.each([
