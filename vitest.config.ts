@@ -26,6 +26,9 @@ const SIDE_DRILLS = [
   'test/src/compare/gate-e2e.test.ts',
   // A rate search judged on TTFT bounds far apart (60 s against 1 µs), and a queue of 1 against one of 64.
   'test/src/sweep/llm-search-e2e.test.ts',
+  // What the command line prints: its usage, and the load errors of execution providers this machine lacks.
+  'test/src/cli/usage-cli.test.ts',
+  'test/src/cli/gpu-provider-output.test.ts',
 ];
 const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))

@@ -7,7 +7,7 @@
  * candidate passes with exit 0; the job summary step writes the gate's Markdown to $GITHUB_STEP_SUMMARY.
  *
  * Real parts throughout: npm, the packed gauntlet, two reference servers per job, the gate, a CPU hog (one busy
- * loop at nice 0) beside the whole. The scenario is the example's, shortened with DURATION_SCALE (0.2: about 400
+ * loop at nice 0) beside the whole. The scenario is the example's, shortened with DURATION_SCALE (0.15: about 300
  * requests per repetition in its steady phase) to keep the suite's time in bounds.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -98,7 +98,7 @@ describe('the CI example workflow, beside a CPU hog', () => {
     const build = spawnSync(process.execPath, [CLI, 'models', 'build', '--model', 'mlp', '--precision', 'fp32', '--out', models], { encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
     hog = startCpuHog();
-    const env = { GAUNTLET_PACKAGE: tarball, DURATION_SCALE: '0.2', npm_config_prefer_offline: 'true' };
+    const env = { GAUNTLET_PACKAGE: tarball, DURATION_SCALE: '0.15', npm_config_prefer_offline: 'true' };
     slowJob = await runJob('slow', models, DELAY_US, env);
     tools = path.join(slowJob.workspace, 'tools');
     sameJob = await runJob('same', models, 0, env, tools);
