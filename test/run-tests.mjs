@@ -47,6 +47,17 @@ if (jsonFile) {
     const merged = { ...a, testResults: [...a.testResults, ...b.testResults], success: a.success && b.success, startTime: Math.min(a.startTime, b.startTime) };
     for (const k of Object.keys(a)) if (k.startsWith('num') && typeof a[k] === 'number') merged[k] = sum(k);
     writeFileSync(jsonFile, JSON.stringify(merged));
+    // The failures again, last: a reader who sees only the end of a long log (a CI page) still learns what failed.
+    const failures = merged.testResults.flatMap((f) =>
+      (f.assertionResults ?? []).filter((t) => t.status === 'failed').map((t) => ({ file: f.name, name: t.fullName ?? t.title, message: (t.failureMessages ?? [])[0] ?? '' })),
+    );
+    const broken = merged.testResults.filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((t) => t.status === 'failed'));
+    if (failures.length || broken.length) {
+      process.stdout.write(`\n--- ${failures.length} failed test(s)${broken.length ? ` and ${broken.length} file(s) that failed outside a test` : ''} ---\n`);
+      const here = process.cwd() + '/';
+      for (const f of failures) process.stdout.write(`FAIL ${f.file.replace(here, '')} > ${f.name}\n  ${f.message.split('\n').slice(0, 6).join('\n  ')}\n`);
+      for (const f of broken) process.stdout.write(`FAIL ${f.name.replace(here, '')}: ${(f.message ?? '').split('\n').slice(0, 6).join('\n  ')}\n`);
+    }
   }
   // With one report missing, none is written: the reader counts that as a failure.
 }

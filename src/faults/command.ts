@@ -7,8 +7,17 @@
  * Ctrl-C) SIGKILLs the group at once, and a small watchdog shell in a group of its own holds a pipe from us; when
  * gauntlet dies (even by SIGKILL) the pipe closes, and the watchdog sends the group SIGTERM, then SIGKILL after
  * WATCHDOG_GRACE_S. The watchdog is ended with the command.
+ *
+ * The watchdog starts first, and the command does not run until the watchdog knows its group: the command's
+ * process waits at a gate (a shell reading one line from us) and execs the command only after we have told the
+ * watchdog its group and then opened the gate. A gauntlet killed at any instant of the start leaves nothing behind:
+ * before the gate opens, the gate reads end-of-file and exits without running the command; after, the watchdog
+ * knows the group. (Started the other way round, a kill -9 in the milliseconds between starting the command and
+ * starting its watchdog left the command running for good: about one start in ten when killed at once.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { onProcessExit } from '../util/on-exit.js';
 
 /** CommandResult is how a command ended. */
@@ -45,8 +54,14 @@ const MAX_LINE_CHARS = 300;
 export const CANCEL_KILL_MS = 200;
 /** WATCHDOG_GRACE_S is the watchdog's grace between SIGTERM and SIGKILL of the group once gauntlet is gone. */
 export const WATCHDOG_GRACE_S = 1;
-/** The watchdog: waits for EOF on stdin (our end of the pipe closing), then ends the group named by $1. */
-const WATCHDOG = `read _; kill -s TERM -- -"$1" 2>/dev/null; sleep ${WATCHDOG_GRACE_S}; kill -s KILL -- -"$1" 2>/dev/null`;
+/**
+ * The watchdog: reads the group to watch (a line from us; end-of-file first means gauntlet is gone before the
+ * command could run, and there is nothing to do), waits for end-of-file (our end of the pipe closing), then ends
+ * that group.
+ */
+const WATCHDOG = `read g || exit 0; case "$g" in *[!0-9]*|'') exit 0;; esac; read _; kill -s TERM -- -"$g" 2>/dev/null; sleep ${WATCHDOG_GRACE_S}; kill -s KILL -- -"$g" 2>/dev/null`;
+/** The gate: waits for our line, then becomes the command ("$@"), its stdin /dev/null; end-of-file first: exit 125, nothing run. */
+const GATE = 'read _ || exit 125; exec "$@" </dev/null';
 
 /**
  * runCommand runs `command` with sh -c, or an argv array as it is (no shell: nothing in it is interpreted), and
@@ -57,14 +72,25 @@ export function runCommand(command: string | readonly string[], opts: CommandOpt
   const tail = new OutputTail(opts.tailLines ?? 20);
   return new Promise((resolve) => {
     const [file, args] = typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command[0]!, command.slice(1)];
-    const child = spawn(file, args, {
+    const env = { ...process.env, ...opts.env };
+    // A program that is not there is told as spawn tells it (the gate's shell would only say "not found").
+    if (typeof command !== 'string' && !findExecutable(file, env['PATH'], opts.cwd)) {
+      resolve({ outcome: 'failed', exitCode: null, signal: null, durationMs: Math.round(performance.now() - started), output: [], error: `spawn ${file} ENOENT` });
+      return;
+    }
+    const watchdog = startWatchdog();
+    const child = spawn('/bin/sh', ['-c', GATE, 'gauntlet-command', file, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so a timeout can end everything it started (kubectl, ssh, sleep …).
       detached: true,
     });
-    const watchdog = child.pid !== undefined ? startWatchdog(child.pid) : undefined;
+    child.stdin!.on('error', () => {});
+    // Tell the watchdog the group, and only once that is written, open the gate.
+    const open = (): void => void child.stdin!.end('\n');
+    if (watchdog && child.pid !== undefined) watchdog.stdin!.write(`${child.pid}\n`, open);
+    else open();
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     let killDeadline = Infinity;
@@ -127,10 +153,28 @@ export function runCommand(command: string | readonly string[], opts: CommandOpt
   });
 }
 
-/** startWatchdog starts the watchdog of process group `pgid`; it holds nothing of ours alive (unref'd). */
-function startWatchdog(pgid: number): ChildProcess | undefined {
+/**
+ * findExecutable says whether `file` names a program that can be run: a path (relative to `cwd`) or a name found
+ * on `PATH`, as execvp looks for it.
+ */
+export function findExecutable(file: string, PATH: string | undefined, cwd?: string): boolean {
+  const runnable = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (file === '') return false;
+  if (file.includes('/')) return runnable(path.resolve(cwd ?? process.cwd(), file));
+  return (PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').some((dir) => runnable(path.resolve(cwd ?? process.cwd(), dir || '.', file)));
+}
+
+/** startWatchdog starts a watchdog, to be told its group on stdin; it holds nothing of ours alive (unref'd). */
+function startWatchdog(): ChildProcess | undefined {
   try {
-    const w = spawn('/bin/sh', ['-c', WATCHDOG, 'gauntlet-watchdog', String(pgid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    const w = spawn('/bin/sh', ['-c', WATCHDOG, 'gauntlet-watchdog'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     w.on('error', () => {});
     w.stdin!.on('error', () => {});
     w.unref();
