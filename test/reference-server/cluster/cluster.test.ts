@@ -281,8 +281,15 @@ describe('cluster of two replicas', () => {
       expect(errorOf(r)).toMatch(/did not answer within 100 ms/);
       const err = await callUnary(c, 'ModelInfer', grpcInfer('hold')).catch((e: grpc.ServiceError) => e);
       expect((err as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
-      expect((await httpRequest(httpRouter.port, { path: '/v2/models/tiny/infer', body: inferBody(inputRows(1)) })).status).toBe(200);
       await waitUntil(() => cluster.supervisor.replicas.every((x) => x.inFlight === 0), 'nothing in flight');
+      // The router still serves a model that answers in time. A stall of this shared machine can push one reply
+      // past 100 ms too, so a 504 is tried again, up to three times; any other status fails at once.
+      const statuses: number[] = [];
+      for (let i = 0; i < 3 && statuses.at(-1) !== 200; i++) {
+        statuses.push((await httpRequest(httpRouter.port, { path: '/v2/models/tiny/infer', body: inferBody(inputRows(1)) })).status);
+        expect([200, 504]).toContain(statuses.at(-1));
+      }
+      expect(statuses.at(-1), `tiny through the 100 ms router: ${statuses.join(', ')}`).toBe(200);
     } finally {
       c.close();
       await httpRouter.close(1000);
