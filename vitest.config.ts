@@ -7,9 +7,12 @@
  * A file is put in `side` only when none of E2E_MARKS appears in it: a new test that does one of those things
  * runs with the e2e files by default. SIDE_DRILLS are the exceptions that judge nothing the other process could
  * disturb: the alerting drill (its bounds follow the scrape intervals Prometheus itself measured in that run), the
- * browser layout tests, and the gate end to end (interleaved repetitions, made to decide right on a busy machine).
+ * browser layout tests, the gate end to end and the CI example (interleaved repetitions, made to decide right on a
+ * busy machine), and files whose real servers and runs are judged on answers, files and exit codes, not on time.
+ * The two processes' shares are kept about even (each about 9–10 minutes on a 2-core runner), since the suite
+ * takes as long as the longer one.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 const ALL = 'test/**/*.test.ts';
@@ -29,7 +32,27 @@ const SIDE_DRILLS = [
   // What the command line prints: its usage, and the load errors of execution providers this machine lacks.
   'test/src/cli/usage-cli.test.ts',
   'test/src/cli/gpu-provider-output.test.ts',
+  // The CI example's gate: six interleaved repetitions a side beside a CPU hog, and beside the e2e files too,
+  // as a job on a shared runner runs beside other tenants.
+  'test/examples/ci-example.test.ts',
+  // Real servers and real runs whose assertions are about answers, files and exit codes, not time: what is
+  // checked, refused, merged, rendered or served is the same on a busy machine.
+  'test/src/targets/checked-answers.test.ts',
+  'test/src/targets/tls-targets.test.ts',
+  'test/src/targets/target-headers.test.ts',
+  'test/src/sweep/external-sweep.test.ts',
+  'test/reference-server/config.test.ts',
+  'test/reference-server/models.test.ts',
+  'test/reference-server/model-control.test.ts',
+  'test/reference-server/malformed-fuzz-http.test.ts',
+  'test/reference-server/malformed-fuzz-grpc.test.ts',
+  'test/src/cli/merge-cli.test.ts',
+  'test/src/cli/merge-real-cli.test.ts',
+  'test/src/cli/characterize-cli.test.ts',
+  'test/src/cli/hostile-files.test.ts',
+  'test/src/cli/report-out-cli.test.ts',
 ];
+for (const f of SIDE_DRILLS) if (!existsSync(f)) throw new Error(`vitest.config.ts: SIDE_DRILLS names ${f}, which is not there`);
 const SIDE = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/${f.split('\\').join('/')}`)
