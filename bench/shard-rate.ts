@@ -2,13 +2,18 @@
  * Benchmark for scale planning (issue 15, docs/scale.md): the highest open-loop rate one gauntlet process (one
  * shard, one load worker) sends on one core with a measurement that gauntlet itself judges valid.
  *
- * A fixed, fast HTTP target (bench/lib/fixed-target.js --raw) runs pinned to core 0; `gauntlet run --workers 1`
- * runs pinned to core 1 (taskset). First its closed-loop maximum on that core (the baseline, same run), then
+ * A fixed HTTP target (bench/lib/fixed-target.js --raw) that answers each request BENCH_TARGET_DELAY_MS (10) after
+ * it read it, as a model server with a fixed service time and room for every request does, runs pinned to core 0;
+ * `gauntlet run --workers 1` runs pinned to core 1 (taskset). The delay matters: validity judges each latency
+ * figure by how much of it the generator's own lag could be, so against a target that answers in 0.3 ms a 1 ms lag
+ * is most of the figure and no rate is valid, while against one that answers in 10 ms, as inference does, the same
+ * lag is a tenth of it. First its closed-loop maximum on that core (the baseline, same run), then
  * Poisson phases of BENCH_SECONDS at rising rates — doubling from BENCH_FROM_RPS until a run is invalid, then
  * BENCH_BISECT steps of bisection — each judged by the run's own validity verdict (results.json `valid`). Prints
  * each step (sent, send lag p99, late share, CPU seconds, valid) and the answer: the valid rate per core, its
  * ratio to the closed-loop maximum, and the client CPU per 1,000 requests.
- * Run: `npm run build && node dist/bench/shard-rate.js` (BENCH_SECONDS=6, BENCH_FROM_RPS=1000, BENCH_BISECT=3).
+ * Run: `npm run build && node dist/bench/shard-rate.js` (BENCH_SECONDS=6, BENCH_FROM_RPS=1000, BENCH_BISECT=3,
+ * BENCH_TARGET_DELAY_MS=10).
  */
 import { PARENT_PID_ENV } from '../reference-server/core/parent-watch.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 6);
 const FROM_RPS = Number(process.env['BENCH_FROM_RPS'] ?? 1000);
 const BISECT = Number(process.env['BENCH_BISECT'] ?? 3);
+const DELAY_MS = Number(process.env['BENCH_TARGET_DELAY_MS'] ?? 10);
 /** The rate at which the doubling stops even if every run was valid (the target's own limit is near). */
 const CEILING_RPS = 256_000;
 const dist = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +45,7 @@ interface Step {
 }
 
 function startTarget(): Promise<{ port: number; stop(): void }> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, path.join(dist, 'bench/lib/fixed-target.js'), '0', '--raw'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
+  const child = spawn('taskset', ['-c', '0', process.execPath, path.join(dist, 'bench/lib/fixed-target.js'), '0', '--raw', '--delay-ms', String(DELAY_MS)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const m = /listening (\d+)/.exec(d.toString());
@@ -79,9 +85,11 @@ function step(port: number, rate: number): Step {
 async function main(): Promise<void> {
   const target = await startTarget();
   try {
-    console.log(`shard-rate: target pinned to core 0, gauntlet (--workers 1) to core 1; ${SECONDS} s per step`);
-    const closed = run(target.port, `{name: closed, duration: ${SECONDS}s, concurrency: 64}`).r.phases[0]!;
-    console.log(`closed-loop maximum on one core (64 in flight): ${closed.throughputRps.toFixed(0)}/s\n`);
+    console.log(`shard-rate: target (answers ${DELAY_MS} ms after each request) pinned to core 0, gauntlet (--workers 1) to core 1; ${SECONDS} s per step`);
+    // Enough in flight to keep the client busy through the target's delay: its rate, not the delay, is the limit.
+    const inFlight = Math.max(64, Math.ceil(DELAY_MS * 100));
+    const closed = run(target.port, `{name: closed, duration: ${SECONDS}s, concurrency: ${inFlight}}`).r.phases[0]!;
+    console.log(`closed-loop maximum on one core (${inFlight} in flight): ${closed.throughputRps.toFixed(0)}/s\n`);
     console.log('| offered rps | sent | ok/s | send lag p99 µs | sends > 1 ms late | client CPU s | peak RSS MB | verdict |\n|---|---|---|---|---|---|---|---|');
     let good: Step | undefined;
     let bad: Step | undefined;

@@ -57,9 +57,11 @@ const RAW_RESPONSE = Buffer.concat([
 /**
  * startRawTarget is a much faster fixed target for requests without a body (GET): it answers every
  * end-of-headers it reads with a canned response, without parsing HTTP. One core of it outpaces one core of any
- * Node client, so a client benchmark measures the client.
+ * Node client, so a client benchmark measures the client. With `delayMs` > 0 each answer goes `delayMs` after its
+ * request was read, as a server with a fixed service time and unbounded concurrency answers (one timer list: every
+ * timer has the same duration, so the answers stay in order on each connection).
  */
-export async function startRawTarget(port = 0, host = '127.0.0.1'): Promise<{ port: number; close(): Promise<void> }> {
+export async function startRawTarget(port = 0, host = '127.0.0.1', delayMs = 0): Promise<{ port: number; close(): Promise<void> }> {
   const server = createNetServer((socket) => {
     socket.setNoDelay(true);
     let tail = '';
@@ -74,8 +76,10 @@ export async function startRawTarget(port = 0, host = '127.0.0.1'): Promise<{ po
         at = text.indexOf('\r\n\r\n', at + 4);
       }
       tail = text.slice(last + 4);
-      if (n === 1) socket.write(RAW_RESPONSE);
-      else if (n > 1) socket.write(Buffer.concat(Array.from({ length: n }, () => RAW_RESPONSE)));
+      if (n === 0) return;
+      const answer = n === 1 ? RAW_RESPONSE : Buffer.concat(Array.from({ length: n }, () => RAW_RESPONSE));
+      if (delayMs > 0) setTimeout(() => socket.writable && socket.write(answer), delayMs);
+      else socket.write(answer);
     });
     socket.on('error', () => socket.destroy());
   });
@@ -86,13 +90,19 @@ export async function startRawTarget(port = 0, host = '127.0.0.1'): Promise<{ po
   return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** main runs the target as a process: `[port] [--workers N] [--raw]` (workers share the port through node:cluster). */
+/**
+ * main runs the target as a process: `[port] [--workers N] [--raw [--delay-ms D]]` (workers share the port through
+ * node:cluster; --delay-ms delays each raw answer by D ms).
+ */
 async function main(args: string[]): Promise<void> {
   // Started by a benchmark: die with it, whatever kills it (a target a user starts by hand keeps running).
   const parentPid = parentPidFromEnv();
   if (parentPid !== undefined) exitWithParent({ parentPid });
   if (args.includes('--raw')) {
-    const raw = await startRawTarget(Number(args.find((a) => /^\d+$/.test(a)) ?? 0));
+    const d = args.indexOf('--delay-ms');
+    const delayMs = d >= 0 ? Number(args[d + 1]) : 0;
+    if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > 60_000) throw new Error(`--delay-ms: a number of ms from 0 to 60000, got ${args[d + 1]}`);
+    const raw = await startRawTarget(Number(args.find((a, i) => /^\d+$/.test(a) && (d < 0 || i !== d + 1)) ?? 0), '127.0.0.1', delayMs);
     process.stdout.write(`listening ${raw.port}\n`);
     process.on('SIGTERM', () => process.exit(0));
     process.on('SIGINT', () => process.exit(0));

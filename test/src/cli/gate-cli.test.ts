@@ -48,14 +48,15 @@ phases:
     const junit = path.join(dir, 'run-gate.xml');
     const gated = await gauntlet([
       'run', scenario, '--repeat', '2', '--workers', '1', '--out', path.join(dir, 'cand'),
-      '--gate', baseline, '--min-effect', 'p99=0.5', '--samples', 'intervals', '--allow-invalid', '--unknown', 'pass',
+      '--gate', baseline, '--min-effect', 'throughput=0.5', '--samples', 'intervals', '--allow-invalid', '--unknown', 'pass',
       '--junit', junit, '--markdown', md, '--markdown-mode', 'replace',
     ]);
     expect(gated.stderr).not.toMatch(/Unknown argument/);
     expect([0, 1]).toContain(gated.code);
     expect(gated.stdout).toMatch(/^gate 'gated' against baseline '.*baseline\.json': (PASSED|FAILED) — /m);
-    // --samples intervals and --min-effect p99=0.5 reached the gate.
-    expect(gated.stdout).toMatch(/ steady p99: \w+ \(per second\) — .*50\.0 %/);
+    // --samples intervals and --min-effect throughput=0.5 reached the gate. (Throughput, not a latency figure: on a
+    // busy machine the generator's lag can leave a repetition's p99 out of the baseline, and with it the effect.)
+    expect(gated.stdout).toMatch(/ steady throughput: \w+ \(per second\) — .*50\.0 %/);
     expect(readFileSync(md, 'utf8')).toMatch(/^## gauntlet gate: /);
     expect(readFileSync(junit, 'utf8')).toMatch(/^<\?xml/);
     // The --repeat folder keeps the gate's verdict beside its repetitions, and its report shows it.
