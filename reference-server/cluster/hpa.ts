@@ -1,6 +1,7 @@
 /**
  * The Kubernetes HorizontalPodAutoscaler's decision, as a pure function of the history it keeps: the desired
- * count from the metric (desired = ceil(ready × metric / target), unchanged within the tolerance), clamped to
+ * count from the metric (desired = ceil(ready × metric / target), unchanged within the tolerance; toward fewer
+ * replicas each one still starting counts at the target, as the HPA counts a pod with no metric), clamped to
  * [min, max], stabilised (scale up to the lowest recommendation of the scale-up window, down to the highest of the
  * scale-down window) and limited by the policies (pods or percent per period, the most permissive one wins, as
  * the HPA's default `selectPolicy: Max`). See docs/cluster.md#autoscaler.
@@ -34,7 +35,7 @@ export interface HpaHistory {
 }
 
 /** LimitedBy says what held the desired count away from the metric's recommendation. */
-export type LimitedBy = 'none' | 'tolerance' | 'min' | 'max' | 'up-stabilization' | 'down-stabilization' | 'up-policy' | 'down-policy' | 'no-ready-replica';
+export type LimitedBy = 'none' | 'tolerance' | 'starting-replicas' | 'min' | 'max' | 'up-stabilization' | 'down-stabilization' | 'up-policy' | 'down-policy' | 'no-ready-replica';
 
 /** HpaDecision is one decision: the raw recommendation, the count to scale to, and what limited it. */
 export interface HpaDecision {
@@ -62,6 +63,15 @@ export function decide(s: HpaSettings, history: HpaHistory, nowS: number, curren
     if (Math.abs(ratio - 1) <= s.tolerance) limitedBy = 'tolerance';
     // Rounded first: 3 × 0.3 / 0.1 must be 9, not ceil(9.000000000000002).
     else recommended = Math.ceil(Math.round(ready * ratio * 1e9) / 1e9);
+    // Replicas still starting have no metric yet. Toward fewer replicas the HPA counts such a pod as using exactly
+    // its target (never less), so that a scale-down cannot take away capacity that is on its way: recomputed with
+    // them, a ratio back within the tolerance or above 1 leaves the count as it is (the HPA's replica calculator).
+    const starting = current - ready;
+    if (recommended < current && starting > 0) {
+      const withStarting = (ready * ratio + starting) / current;
+      if (withStarting >= 1 || Math.abs(withStarting - 1) <= s.tolerance) [recommended, limitedBy] = [current, 'starting-replicas'];
+      else recommended = Math.min(current, Math.ceil(Math.round((ready * ratio + starting) * 1e9) / 1e9));
+    }
   }
   const clamped = Math.min(s.max, Math.max(s.min, recommended));
   if (clamped !== recommended) limitedBy = recommended > s.max ? 'max' : 'min';

@@ -29,6 +29,14 @@ describe('decide (one decision, empty history)', () => {
     [2, 2, 200, { max: 5 }, 40, 5, 'max'],
     [3, 3, 3, { target: 1 }, 9, 9, 'none'],
     [2, 0, 50, {}, 2, 2, 'no-ready-replica'],
+    // Two of four still starting: toward fewer replicas they count at the target, as the HPA counts pods with no metric.
+    [4, 2, 1, {}, 3, 3, 'none'],
+    [4, 2, 5, {}, 3, 3, 'none'],
+    [4, 2, 8.5, {}, 4, 4, 'starting-replicas'],
+    [4, 1, 0, {}, 3, 3, 'none'],
+    [3, 1, 12, {}, 3, 3, 'starting-replicas'],
+    // Toward more replicas the starting ones add nothing: ceil(ready × value / target).
+    [4, 2, 30, {}, 6, 6, 'none'],
     [2, 2, 50, { upPolicies: [{ kind: 'pods', value: 4, periodS: 15 }] }, 10, 6, 'up-policy'],
     [2, 2, 50, { upPolicies: [{ kind: 'percent', value: 100, periodS: 15 }] }, 10, 4, 'up-policy'],
     [2, 2, 50, { upPolicies: [{ kind: 'pods', value: 4, periodS: 15 }, { kind: 'percent', value: 100, periodS: 15 }] }, 10, 6, 'up-policy'],
