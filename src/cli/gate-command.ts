@@ -124,10 +124,6 @@ export function runSave(args: SaveArgs, print: (l: string) => void): number {
       print(`  ${p.name} ${metric}: ${notes.length} repetition(s) left out, ${kept} kept${few}`);
       for (const n of notes) print(`    ${n}`);
     }
-    for (const [metric, notes] of Object.entries(p.keptInvalid ?? {})) {
-      print(`  ${p.name} ${metric}: ${notes.length} repetition(s) kept as measured (--allow-invalid) though the generator's lag made the figure invalid`);
-      for (const n of notes) print(`    ${n}`);
-    }
   }
   return 0;
 }

@@ -66,8 +66,6 @@ export interface BaselinePhase {
    * ("rep-2: p99 1.50 ms, of which up to …"); absent when none was (and in baselines written before it existed).
    */
   dropped?: Partial<Record<keyof MetricSamples, string[]>>;
-  /** Saved with --allow-invalid: repetitions kept in a metric as measured although the lag made that figure invalid. */
-  keptInvalid?: Partial<Record<keyof MetricSamples, string[]>>;
 }
 
 /** Baseline is a saved baseline file. */
@@ -163,9 +161,8 @@ export function samplesOf(
  * could not send its plan, an unreachable target, lost requests) or that was interrupted (or whose writer died)
  * is refused unless `allowInvalid` (the baseline then holds only the phases it ran), and a repetition whose figure
  * the generator's lag made invalid is left out of that metric's samples alone, with a note (`dropped`): a metric
- * left with too few samples is UNKNOWN at the gate, not a refused baseline. With `allowInvalid` such a figure is
- * kept as measured instead, and named in `keptInvalid`. By the strict rule, a run over 1 % of sends late is refused
- * as a whole, unless `allowInvalid` (which then keeps every figure as measured).
+ * left with too few samples is UNKNOWN at the gate, not a refused baseline. By the strict rule, a run over 1 % of
+ * sends late is refused as a whole, unless `allowInvalid` (which then keeps every figure as measured).
  */
 export function makeBaseline(name: string, files: string[], allowInvalid = false, rule: ValidityRule = 'effect'): Baseline {
   if (files.length === 0) throw new GauntletError('GAUNTLET_ERR_INVALID_ARGUMENT', 'name at least one results.json');
@@ -185,20 +182,15 @@ export function makeBaseline(name: string, files: string[], allowInvalid = false
   if (first.target.model !== undefined) target.model = first.target.model;
   const phases = first.phases.filter((p) => runs.some((r) => ranPhase(r, p.name))).map((p): BaselinePhase => {
     const dropped: Partial<Record<keyof MetricSamples, string[]>> = {};
-    const keptInvalid: Partial<Record<keyof MetricSamples, string[]>> = {};
     const keep = (run: number, m: keyof MetricSamples): boolean => {
       if (rule === 'strict') return true;
       const v = metricValidity(runs[run]!, p.name, m);
       if (v?.status !== 'invalid') return true;
-      if (allowInvalid) {
-        (keptInvalid[m] ??= []).push(`${runLabel(files[run], run)}: ${v.reason}`);
-        return true;
-      }
       (dropped[m] ??= []).push(`${runLabel(files[run], run)}: ${v.reason}`);
       return false;
     };
     const samples = samplesOf(runs, p.name, keep);
-    return { name: p.name, ...samples, ...(Object.keys(dropped).length > 0 && { dropped }), ...(Object.keys(keptInvalid).length > 0 && { keptInvalid }) };
+    return { name: p.name, ...samples, ...(Object.keys(dropped).length > 0 && { dropped }) };
   });
   return {
     schemaVersion: BASELINE_SCHEMA_VERSION,

@@ -24,30 +24,18 @@ export class LagView {
     private readonly runs: ResultsFile[],
     private readonly names: string[],
     private readonly phase: string,
-    /** --allow-invalid: every run's figure is kept as measured, the invalid ones named in a note. */
-    private readonly keepAll = false,
   ) {}
 
   private validity(run: number, metric: keyof MetricSamples): MetricValidity | undefined {
     return metricValidity(this.runs[run]!, this.phase, metric as ValidityMetric);
   }
 
-  /** keep says whether a run's figure may be in the metric's samples: not when the lag made it invalid (unless keepAll). */
-  keep = (run: number, metric: keyof MetricSamples): boolean => this.keepAll || !this.invalid(run, metric);
+  /** keep says whether a run's figure may be in the metric's samples: not when the lag made it invalid. */
+  keep = (run: number, metric: keyof MetricSamples): boolean => this.validity(run, metric)?.status !== 'invalid';
 
-  private invalid(run: number, metric: keyof MetricSamples): boolean {
-    return this.validity(run, metric)?.status === 'invalid';
-  }
-
-  /** dropped lists the runs left out of a metric, with why (with keepAll: none; see keptInvalid). */
+  /** dropped lists the runs left out of a metric, with why. */
   dropped(metric: keyof MetricSamples): string[] {
     return this.runs.flatMap((_, i) => (this.keep(i, metric) ? [] : [`${runLabel(this.names[i], i)} dropped from ${metric}: ${this.validity(i, metric)!.reason}`]));
-  }
-
-  /** keptInvalid lists the runs kept in a metric although the lag made their figure invalid (keepAll), with why. */
-  keptInvalid(metric: keyof MetricSamples): string[] {
-    if (!this.keepAll) return [];
-    return this.runs.flatMap((_, i) => (this.invalid(i, metric) ? [`${runLabel(this.names[i], i)} kept in ${metric} as measured (--allow-invalid), though ${this.validity(i, metric)!.reason}`] : []));
   }
 
   /**

@@ -144,7 +144,7 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
       report.warnings.push(`phase ${bp.name} did not run in ${runs.length > 1 ? 'any candidate' : 'the candidate'}: not compared`);
       continue;
     }
-    const lag = new LagView(runs, names, bp.name, opts.allowInvalid === true);
+    const lag = new LagView(runs, names, bp.name);
     const cand = samplesOf(runs, bp.name, rule === 'effect' ? lag.keep : undefined);
     // One source per phase (a metric's dropped repetitions shorten that metric alone, see chooseSource).
     const source = chooseSource(opts.samples ?? 'auto', bp, cand);
@@ -161,7 +161,7 @@ export function gate(baseline: Baseline, baselineName: string, runs: ResultsFile
       }
       const serial = source === 'intervals' ? { baselineRuns: bp.intervalRuns?.[metric], candidateRuns: cand.intervalRuns[metric] } : undefined;
       let v = inRuns(judge(samplesFor(bp[source], metric), samplesFor(cand[source], metric), rules[metric], opts.alpha ?? DEFAULT_ALPHA, serial), source, samplesFor(cand.repetitions, metric).length, samplesFor(cand.intervals, metric).length);
-      const notes = rule === 'effect' ? [...lag.dropped(metric), ...lag.keptInvalid(metric)] : [];
+      const notes = rule === 'effect' ? lag.dropped(metric) : [];
       const baseDropped = bp.dropped?.[metric]?.length ?? 0;
       if (baseDropped > 0) notes.push(`the baseline left ${baseDropped} repetition(s) out of ${metric} (the generator's lag made the figure invalid): ${samplesFor(bp.repetitions, metric).length} kept`);
       let isUndecided = false;
