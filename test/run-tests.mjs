@@ -20,7 +20,9 @@ const jsonFile = jsonArg >= 0 ? args[jsonArg].slice('--outputFile.json='.length)
 /** run starts one project's vitest; its output goes to this process's stdout live (`live`) or is kept for later. */
 function run(project, live) {
   const own = jsonFile ? args.map((a, i) => (i === jsonArg ? `--outputFile.json=${jsonFile}.${project}` : a)) : args;
-  const child = spawn(process.execPath, [vitest, 'run', '--project', project, ...own], { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'] });
+  // The side files know they run beside the e2e files (a busy neighbour: servers, drills, browsers).
+  const env = { ...process.env, ...(project === 'side' && { GAUNTLET_TESTS_BESIDE_E2E: '1' }) };
+  const child = spawn(process.execPath, [vitest, 'run', '--project', project, ...own], { env, stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'] });
   let kept = '';
   if (!live) {
     child.stdout.on('data', (d) => (kept += d));

@@ -113,7 +113,8 @@ function ruleText(r: ResultsFile): string {
 function degradationLines(r: ResultsFile): string[] {
   const shown = r.phases.filter(showsDegradation);
   if (shown.length === 0) return [];
-  const out = ['', 'Graceful degradation (rejected = 503 / UNAVAILABLE / RESOURCE_EXHAUSTED):'];
+  const required = r.plan?.drill?.requireGraceful ? '; required (drill.require_graceful): a phase NOT graceful fails the run' : '';
+  const out = ['', `Graceful degradation (rejected = 503 / UNAVAILABLE / RESOURCE_EXHAUSTED${required}):`];
   for (const p of shown) {
     const d = p.degradation!;
     const latency = d.latencyDegraded !== undefined ? `; latency degraded: ${d.latencyDegraded}` : '';

@@ -66,3 +66,21 @@ export function gracefulCell(d: { graceful?: boolean; reasons?: string[] }): str
   if (d.graceful === undefined) return '-';
   return d.graceful ? 'yes' : `no: ${(d.reasons ?? []).join('; ')}`;
 }
+
+/**
+ * gracefulRequirement judges `drill.require_graceful`: undefined when the scenario does not require it; otherwise
+ * whether every overloaded phase that ran degraded gracefully, and which did not. A phase not judged (not
+ * overloaded, or not run) does not count against it.
+ */
+export function gracefulRequirement(r: { plan?: { drill?: { requireGraceful?: boolean } }; phases: PhaseResult[] }): { pass: boolean; failed: string[] } | undefined {
+  if (!r.plan?.drill?.requireGraceful) return undefined;
+  const failed = r.phases.filter((p) => p.degradation?.graceful === false).map((p) => p.name);
+  return { pass: failed.length === 0, failed };
+}
+
+/** gracefulRequirementText is the run verdict's words for it: '' when not required. */
+export function gracefulRequirementText(r: Parameters<typeof gracefulRequirement>[0]): string {
+  const g = gracefulRequirement(r);
+  if (!g) return '';
+  return g.pass ? 'graceful degradation met' : `graceful degradation FAILED (${g.failed.join(', ')})`;
+}

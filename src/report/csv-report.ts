@@ -16,7 +16,7 @@ import { comboState } from '../sweep/sweep-record.js';
 import { comboRows } from './sweep-view.js';
 import { profilesOf } from './load-profile.js';
 import { PROFILE_COLUMNS, profileCsvRows } from './profile-csv.js';
-import type { PhaseResult } from '../results/results-schema.js';
+import type { PhaseResult, ResultsFile, ScaleEventRecord } from '../results/results-schema.js';
 import { samplesFor } from '../compare/baseline.js';
 import { comboTokens } from './sweep-tokens.js';
 
@@ -53,21 +53,47 @@ export const RUN_COLUMNS = [
   // LLM targets (phases[].tokens); empty for other runs.
   'token_requests', 'ttft_p50_ms', 'ttft_p99_ms', 'itl_p50_ms', 'itl_p99_ms', 'tpot_p50_ms', 'tpot_p99_ms', 'input_tokens', 'output_tokens', 'input_tokens_p50', 'output_tokens_p50',
   'output_tokens_per_s', 'goodput_ratio', 'goodput_rps', 'token_counting', 'finish_reasons', 'stream_aborted',
+  // Drills: the graceful-degradation verdict of an overloaded phase (yes/no; empty when not judged), and with an
+  // autoscaler the replicas it had decided at the phase's start and end, its scale events in the phase, and the
+  // spike drill's lag behind a step into the phase with what was shed, timed out and late during it.
+  'graceful', 'replicas_start', 'replicas_end', 'scale_ups', 'scale_downs', 'spike_lag_s', 'spike_shed', 'spike_timed_out', 'spike_late',
 ];
 
 /** tally lists counts by key as one text cell ('HTTP_503:2;TIMEOUT:1'). */
 const tally = (m: Record<string, number>): string => text(Object.entries(m).map(([k, v]) => `${k}:${v}`).join(';'));
 
-/** tokenCells are a phase's token columns (RUN_COLUMNS from token_requests on); all empty without token figures. */
+/** tokenCells are a phase's token columns (RUN_COLUMNS from token_requests to stream_aborted); all empty without token figures. */
 function tokenCells(p: PhaseResult): Cell[] {
   const t = p.tokens;
-  if (!t) return RUN_COLUMNS.slice(RUN_COLUMNS.indexOf('token_requests')).map(() => null);
+  if (!t) return RUN_COLUMNS.slice(RUN_COLUMNS.indexOf('token_requests'), RUN_COLUMNS.indexOf('graceful')).map(() => null);
   const at = (h: { count: number }, us: number): number | null => (h.count > 0 ? r3(us / 1000) : null);
   const n = (h: { count: number; p50: number }): number | null => (h.count > 0 ? h.p50 : null);
   return [
     t.requests, at(t.ttftUs, t.ttftUs.p50), at(t.ttftUs, t.ttftUs.p99), at(t.itlUs, t.itlUs.p50), at(t.itlUs, t.itlUs.p99), at(t.tpotUs, t.tpotUs.p50), at(t.tpotUs, t.tpotUs.p99),
     t.inputTokensTotal, t.outputTokensTotal, n(t.inputTokens), n(t.outputTokens),
     r3(t.outputTokensPerS), r6(t.goodput.fraction), r3(t.goodput.rps), text(t.countedBy), tally(t.finishReasons ?? {}), p.errors.STREAM_ABORTED ?? 0,
+  ];
+}
+
+/** replicasAt is the count the autoscaler had decided at `t` s (empty without scale events). */
+function replicasAt(events: readonly ScaleEventRecord[], t: number): number | null {
+  if (events.length === 0) return null;
+  const before = events.filter((e) => e.atS <= t);
+  return before.length ? before[before.length - 1]!.to : events[0]!.from;
+}
+
+/** drillCells are a phase's drill columns (RUN_COLUMNS from graceful on). */
+function drillCells(r: ResultsFile, p: PhaseResult): Cell[] {
+  const g = p.degradation?.graceful;
+  const events = r.scaleEvents ?? [];
+  const end = p.startS + (p.elapsedS ?? p.durationS);
+  const inPhase = events.filter((e) => e.atS >= p.startS && e.atS < end);
+  const spike = r.spikes?.find((s) => s.phase === p.name);
+  return [
+    g === undefined ? null : g ? 'yes' : 'no',
+    r.scaleEvents ? replicasAt(events, p.startS) : null, r.scaleEvents ? replicasAt(events, end) : null,
+    r.scaleEvents ? inPhase.filter((e) => e.direction === 'up').length : null, r.scaleEvents ? inPhase.filter((e) => e.direction === 'down').length : null,
+    spike?.lagS ?? null, spike?.shed ?? null, spike?.timedOut ?? null, spike?.late ?? null,
   ];
 }
 
@@ -105,6 +131,7 @@ function runCsv(inputs: ReportInput[]): string {
           v.valid, v.interrupted, r.target.costPerHour ?? null,
           p.state ?? 'complete', r3(p.elapsedS ?? p.durationS), v.state,
           ...tokenCells(p),
+          ...drillCells(r, p),
         ]);
       }
     } else if (i.kind === 'baseline') {

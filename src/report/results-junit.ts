@@ -68,6 +68,16 @@ function runCases(i: RunInput): Case[] {
     const damage = g.cells[6] === '-' ? '' : `; damage window ${g.cells[6]}: ${g.cells[7]} failed, ${g.cells[8]} over p99`;
     cases.push(g.pass ? { classname: `${cls}.guards`, name, out: `${g.reason}${damage}` } : { classname: `${cls}.guards`, name, failure: `${g.reason}${damage}` });
   }
+  // drill.require_graceful: each overloaded phase's verdict is a test case (stated but not required: not a case).
+  if (r.plan?.drill?.requireGraceful) {
+    for (const p of r.phases) {
+      const d = p.degradation;
+      if (d?.graceful === undefined) continue;
+      const text = `${d.accepted} accepted, ${d.rejected} rejected (${(d.rejectedShare * 100).toFixed(1)} %), ${d.otherFailed} other failures`;
+      const name = 'graceful degradation';
+      cases.push(d.graceful ? { classname: `${cls}.${p.name}`, name, out: text } : { classname: `${cls}.${p.name}`, name, failure: `${text}: ${(d.reasons ?? []).join('; ')}` });
+    }
+  }
   return cases;
 }
 

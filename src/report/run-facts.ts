@@ -11,6 +11,7 @@ import type { PhaseResult, ResultsFile, SloCheck } from '../results/results-sche
 import { phaseFigures } from '../sweep/figures.js';
 import { count, errorsText, ms, msValue, pct, plural, rps, seconds } from './format.js';
 import { recoveryText } from './drill-data.js';
+import { gracefulRequirementText } from '../faults/graceful.js';
 import { guardVerdictText } from './guard-data.js';
 import { faultLabel } from './timeline-data.js';
 import { hasTritonView } from './server-data.js';
@@ -63,7 +64,7 @@ export function runVerdict(r: ResultsFile): RunVerdict {
   const validityText =
     state === 'incomplete' || state === 'in-progress' ? 'measurement not judged' : valid ? 'measurement valid' : state === 'interrupted' && r.invalidReasons.length === 0 ? 'measurement incomplete' : 'measurement INVALID';
   const alertText = r.alertDrill ? (r.alertDrill.pass ? 'alerting drill passed' : 'alerting drill FAILED') : '';
-  const text = [stateText, sloText, alertText, guardVerdictText(r), validityText].filter(Boolean).join(' · ');
+  const text = [stateText, sloText, alertText, guardVerdictText(r), gracefulRequirementText(r), validityText].filter(Boolean).join(' · ');
   return { state, slo, valid, interrupted: state !== 'complete', stateText, sloText, validityText, text };
 }
 

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AdminEndpoint } from '../faults/admin-client.js';
 import { degradationsOf } from '../faults/degradation.js';
-import { gracefulVerdicts } from '../faults/graceful.js';
+import { gracefulRequirement, gracefulVerdicts } from '../faults/graceful.js';
 import { damageOf, guardsPass, setDamage } from '../faults/guard-damage.js';
 import { analyzeFaults } from '../faults/drill-analysis.js';
 import { analyzeSpikes } from '../faults/drill-scale.js';
@@ -358,7 +358,7 @@ function finalResults(agg: RunAggregate, writer: ResultsWriter, snapshot: (statu
   writer.write(results);
   // A failed alerting drill, or a rollout guard's failed verdict (a breach detected too late, a rollback that
   // failed), fails the run like a failed SLO check.
-  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass && (results.alertDrill?.pass ?? true) && guardsPass(results) ? 0 : 1;
+  const exitCode = !results.valid || interrupted ? 3 : results.slo.pass && (results.alertDrill?.pass ?? true) && guardsPass(results) && (gracefulRequirement(results)?.pass ?? true) ? 0 : 1;
   return { results, dir, exitCode };
 }
 

@@ -39,6 +39,7 @@ export function describePlan(plan: Plan): string {
     const drill = plan.drill ?? DRILL_DEFAULTS;
     lines.push(`Drill: recovery window ${formatDuration(drill.recoveryWindowS)} · compare window ${formatDuration(drill.compareWindowS)}`);
   }
+  if (plan.drill?.requireGraceful) lines.push('Graceful degradation required: an overloaded phase that does not degrade gracefully fails the run (exit 1)');
   if (plan.alerts) {
     const a = plan.alerts;
     const ref = (r: { fault: number } | { phase: string }): string => ('fault' in r ? `fault ${r.fault}` : `phase ${r.phase}`);

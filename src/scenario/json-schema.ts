@@ -154,10 +154,11 @@ export function scenarioJsonSchema(): JsonSchema {
       drill: {
         type: 'object',
         additionalProperties: false,
-        description: 'How drill measurements are computed (whole seconds; scaled by --duration-scale to whole seconds, at least 1 s).',
+        description: 'How drill measurements are computed (windows in whole seconds; scaled by --duration-scale to whole seconds, at least 1 s), and whether graceful degradation is required.',
         properties: {
           recovery_window: { ...duration(RANGES['drill.recovery_window'], 'Recovered: from then on the p99 of every window this long is within the SLO, with no errors.'), default: `${DRILL_DEFAULTS.recoveryWindowS}s` },
           compare_window: { ...duration(RANGES['drill.compare_window'], 'Throughput before and after a fault is averaged over this long.'), default: `${DRILL_DEFAULTS.compareWindowS}s` },
+          require_graceful: { type: 'boolean', default: false, description: 'Every overloaded phase must degrade gracefully (docs/drills.md#graceful-degradation); one that does not fails the run (exit 1), as a failed SLO does.' },
         } satisfies Record<(typeof DRILL_KEYS)[number], JsonSchema>,
       },
       start_at: {

@@ -17,7 +17,7 @@ import { REPOSITORY_FAULT_ACTIONS, scaleGuard } from './parse-repository-faults.
 /** FAULT_KEYS are the fields every fault has; the others are its action's parameters. */
 export const FAULT_KEYS = ['at', 'duration', 'action'] as const;
 /** DRILL_KEYS are the fields of a scenario's `drill:`. */
-export const DRILL_KEYS = ['recovery_window', 'compare_window'] as const;
+export const DRILL_KEYS = ['recovery_window', 'compare_window', 'require_graceful'] as const;
 /** DRILL_DEFAULTS are the drill settings a scenario leaves out. */
 export const DRILL_DEFAULTS: DrillSpec = { recoveryWindowS: 3, compareWindowS: 10 };
 /** COMMAND_TIMEOUT_S is how long a command fault may run when it names no timeout. */
@@ -178,13 +178,16 @@ export function readDrill(f: Fields, durationScale = 1): DrillSpec | undefined {
   const d = f.mapping('drill');
   if (!d && durationScale === 1) return undefined;
   d?.allowOnly(DRILL_KEYS);
-  const whole = (key: (typeof DRILL_KEYS)[number], fallback: number): number => {
+  const whole = (key: 'recovery_window' | 'compare_window', fallback: number): number => {
     const v = d?.duration(key, RANGES[`drill.${key}`]);
     if (v === undefined) return scaleWindow(fallback, durationScale);
     if (!Number.isInteger(v)) d!.problem(key, `must be whole seconds (results are kept per second), got ${show(d!.obj[key])}`);
     return scaleWindow(v, durationScale);
   };
-  return { recoveryWindowS: whole('recovery_window', DRILL_DEFAULTS.recoveryWindowS), compareWindowS: whole('compare_window', DRILL_DEFAULTS.compareWindowS) };
+  const recoveryWindowS = whole('recovery_window', DRILL_DEFAULTS.recoveryWindowS);
+  const compareWindowS = whole('compare_window', DRILL_DEFAULTS.compareWindowS);
+  const requireGraceful = d?.boolean('require_graceful');
+  return { recoveryWindowS, compareWindowS, ...(requireGraceful && { requireGraceful }) };
 }
 
 /** scaleWindow is a drill window of `s` seconds scaled by `scale`: the nearest whole second, at least 1. */

@@ -167,6 +167,11 @@ export interface DrillSpec {
   recoveryWindowS: number;
   /** Throughput before and after a fault is averaged over this many seconds (default 10). */
   compareWindowS: number;
+  /**
+   * Every overloaded phase must degrade gracefully (src/faults/graceful.ts): one that does not fails the run
+   * (exit 1), as a failed SLO does. Absent or false: the verdict is stated, never judged.
+   */
+  requireGraceful?: boolean;
 }
 
 /** RouterPolicy is how the embedded stack's router picks a replica. */

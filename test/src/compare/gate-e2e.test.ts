@@ -4,7 +4,8 @@
  * and of a model with an injected 3 ms delay per execution are run interleaved, in an order that rotates from round
  * to round, as a CI job should, so that drift of the machine over the test falls on every side alike; the gate compares
  * repetitions. The same configuration passes; the slow model fails with REGRESSED latency; the JUnit and Markdown
- * outputs say so.
+ * outputs say so. When six rounds leave the slow model UNKNOWN (a busy machine: in CI the e2e files run beside
+ * this one), six more rounds run once, as a CI job told "about N more runs would decide" would.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -50,14 +51,30 @@ phases:
       ['same', 'fast'],
       ['slow', 'slow'],
     ] as const;
-    for (let i = 0; i < MIN_REPETITIONS; i++) {
-      for (let k = 0; k < order.length; k++) {
-        const [tag, model] = order[(i + k) % order.length]!;
-        await runOnce(tag, model, i);
+    const rounds = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        for (let k = 0; k < order.length; k++) {
+          const [tag, model] = order[(i + k) % order.length]!;
+          await runOnce(tag, model, i);
+        }
       }
-    }
+    };
+    await rounds(0, MIN_REPETITIONS);
     baselineFile = writeBaseline(makeBaseline('gated-base', files.base, true), path.join(dir, 'baseline.json'));
-  }, 240_000);
+    // On a busy machine six repetitions a side can leave the slow model UNKNOWN ("about N more runs would
+    // decide"): then the test does what a CI job told so does, and runs six more rounds, once.
+    const p50 = (): string | undefined => {
+      const report = gateFiles(JSON.parse(readFileSync(baselineFile, 'utf8')), 'gated-base', files.slow, { allowInvalid: true });
+      const c = report.checks.find((x) => x.kind === 'verdict' && x.phase === 'steady' && x.metric === 'p50');
+      return c && c.kind === 'verdict' ? `${c.verdict}: ${c.reason}` : undefined;
+    };
+    const first = p50();
+    if (first?.startsWith('UNKNOWN')) {
+      console.log(`gate e2e: after ${MIN_REPETITIONS} rounds the slow model's p50 was ${first}; six more rounds`);
+      await rounds(MIN_REPETITIONS, 2 * MIN_REPETITIONS);
+      baselineFile = writeBaseline(makeBaseline('gated-base', files.base, true), path.join(dir, 'baseline.json'));
+    }
+  }, 400_000);
   afterAll(() => server.close());
 
   it('passes the same configuration', () => {
@@ -74,7 +91,7 @@ phases:
     const baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
     const report = gateFiles(baseline, 'gated-base', files.slow, { allowInvalid: true });
     const p50 = report.checks.find((c) => c.kind === 'verdict' && c.phase === 'steady' && c.metric === 'p50');
-    expect(p50 && p50.kind === 'verdict' && p50.verdict).toBe('REGRESSED');
+    expect(p50 && p50.kind === 'verdict' && p50.verdict, p50 && p50.kind === 'verdict' ? p50.reason : 'no p50 check').toBe('REGRESSED');
     expect(report.pass).toBe(false);
     expect(report.checks.some((c) => c.phase === 'warm')).toBe(false);
     const xml = gateJunit(report);

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../../src/results/results-schema.js';
 import { renderHtml } from '../../../src/report/html-report.js';
 import { renderMarkdown } from '../../../src/report/markdown-report.js';
+import { renderCsv, RUN_COLUMNS } from '../../../src/report/csv-report.js';
 import { SCALE_COLOR, scaleMarkers } from '../../../src/report/scale-data.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -55,6 +56,34 @@ describe('autoscaler in reports', () => {
     ]);
     expect(page).toContain('The autoscaler against the spike');
     expect(page).toContain('not within the phase');
+  });
+
+  it('gives each phase its replicas, scale events, spike lag and graceful verdict in the CSV', () => {
+    const r = demo();
+    r.target.name = 'ref'; // no comma, so the rows split on commas
+    // demo.json's phases: warmup 0–1 s, steady 1–3, double 3–5, peak-5x 5–8, burst 8–12.
+    r.scaleEvents = [
+      { atS: 5.5, direction: 'up', from: 1, to: 3, reason: { metric: 'concurrency', value: 9.5, target: 4, ready: 1, recommended: 3, limitedBy: 'none' }, replicas: ['r1', 'r2'], readyAtS: 7.5, readyAfterS: 2 },
+      { atS: 10, direction: 'down', from: 3, to: 2, reason: { metric: 'concurrency', value: 1, target: 4, ready: 3, recommended: 2, limitedBy: 'none' }, replicas: ['r2'], readyAtS: 11, readyAfterS: 1 },
+    ];
+    r.spikes = [{ phase: 'peak-5x', spikeAtS: 5, readyAtS: 7.5, lagS: 2.5, decidedAfterS: 0.5, replicasBefore: 1, replicasAfter: 3, sent: 900, shed: 120, timedOut: 3, otherFailed: 0, late: 40, lateLimitMs: 250 }];
+    const peak = r.phases.find((p) => p.name === 'peak-5x')!;
+    peak.degradation = { ...(peak.degradation ?? { accepted: 800, rejected: 100, rejectedShare: 0.1, otherFailed: 0, acceptedLatencyUs: peak.latencyUs }), graceful: false, reasons: ['3 request(s) timed out'] } as typeof peak.degradation;
+    const rows = renderCsv([{ kind: 'run', label: 'spike', path: 'x', results: r }]).trim().split('\r\n').map((l) => l.split(','));
+    const cell = (phase: string, col: string): string => rows.find((row) => row[3] === phase)![RUN_COLUMNS.indexOf(col)]!;
+    expect(rows[0]!.slice(-9)).toEqual(['graceful', 'replicas_start', 'replicas_end', 'scale_ups', 'scale_downs', 'spike_lag_s', 'spike_shed', 'spike_timed_out', 'spike_late']);
+    expect(['steady', 'peak-5x', 'burst'].map((p) => [cell(p, 'replicas_start'), cell(p, 'replicas_end'), cell(p, 'scale_ups'), cell(p, 'scale_downs')])).toEqual([
+      ['1', '1', '0', '0'],
+      ['1', '3', '1', '0'],
+      ['3', '2', '0', '1'],
+    ]);
+    expect(['spike_lag_s', 'spike_shed', 'spike_timed_out', 'spike_late', 'graceful'].map((c) => cell('peak-5x', c))).toEqual(['2.5', '120', '3', '40', 'no']);
+    expect(cell('steady', 'spike_lag_s')).toBe('');
+    // Without an autoscaler the replica cells are empty, not 0.
+    const unscaled = demo();
+    unscaled.target.name = 'ref';
+    const plain = renderCsv([{ kind: 'run', label: 'plain', path: 'x', results: unscaled }]).trim().split('\r\n')[1]!.split(',');
+    expect(plain.slice(RUN_COLUMNS.indexOf('replicas_start'), RUN_COLUMNS.indexOf('scale_downs') + 1)).toEqual(['', '', '', '']);
   });
 
   it('shows nothing of it without scale events', () => {

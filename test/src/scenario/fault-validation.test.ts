@@ -63,11 +63,12 @@ const broken: [string, string, string[]][] = [
   ],
   [
     'drill settings',
-    `${REQ}${STACK}${PHASES}drill: {recovery_window: 0, compare_window: 2.5s, window: 3s}\n`,
+    `${REQ}${STACK}${PHASES}drill: {recovery_window: 0, compare_window: 2.5s, window: 3s, require_graceful: yes}\n`,
     [
-      'bad.yaml:5: drill.window: unknown field (allowed: recovery_window, compare_window)',
+      'bad.yaml:5: drill.window: unknown field (allowed: recovery_window, compare_window, require_graceful)',
       'bad.yaml:5: drill.recovery_window: must be >= 1, got 0',
       'bad.yaml:5: drill.compare_window: must be whole seconds (results are kept per second), got "2.5s"',
+      'bad.yaml:5: drill.require_graceful: must be true or false, got "yes"',
     ],
   ],
   [
@@ -126,6 +127,8 @@ describe('valid faults', () => {
     [0.001, 'drill: {recovery_window: 3s}\n', { recoveryWindowS: 1, compareWindowS: 1 }],
     [2, '', { recoveryWindowS: 6, compareWindowS: 20 }],
     [1, 'drill: {compare_window: 20s}\n', { recoveryWindowS: 3, compareWindowS: 20 }],
+    [1, 'drill: {require_graceful: true}\n', { recoveryWindowS: 3, compareWindowS: 10, requireGraceful: true }],
+    [1, 'drill: {require_graceful: false}\n', { recoveryWindowS: 3, compareWindowS: 10 }],
   ])('drill windows at --duration-scale %s (%s) are scaled to whole seconds, at least 1 s', (scale, drill, expected) => {
     const text = withFaults('  - {at: 40s, action: kill-replica}\n', 'target: {embedded: true, replicas: 3}\n').concat(drill);
     expect(parseScenario(text, { baseDir: '.', durationScale: scale }).drill).toEqual(expected);
