@@ -5,7 +5,8 @@
  * - With a queue of 2 (`max_queue_size: 2`), the excess is turned away at once with 503: the admitted requests keep
  *   their latency, nothing times out, the next phase is back within the SLO — graceful, and the run passes (exit 0).
  * - With an unbounded queue and a 300 ms client timeout, the excess waits until it times out — NOT graceful, and the
- *   run fails (exit 1) though its SLO checks pass: the requirement alone fails it.
+ *   run fails (exit 1) though its SLO checks pass (the phase after the overload is not checked: its requests wait
+ *   behind the backlog and time out too): the requirement alone fails it.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -38,7 +39,7 @@ drill: {require_graceful: true}
 phases:
   - {name: calm, duration: 1s, rate: 10}
   - {name: overload, duration: 1.5s, rate: 200}
-  - {name: after, duration: 3s, rate: 10}
+  - {name: after, duration: 3s, rate: 10, slo: off}
 `;
 
 const run = (model: string) => runPlan(parseScenario(scenario(model), { baseDir: process.cwd() }), { outDir: mkdtempSync(path.join(os.tmpdir(), `gauntlet-graceful-${model}-`)), workers: 1 });
@@ -64,7 +65,8 @@ describe('graceful degradation, required, on the real reference server', () => {
     expect(d.reasons!.join('; ')).toMatch(/request\(s\) timed out/);
     // The latency SLO (over answered requests) holds: the requirement alone fails the run.
     expect(results.slo.pass).toBe(true);
-    expect(runVerdict(results).text).toContain('graceful degradation FAILED (overload)');
+    // (The queue it built drains for seconds after the overload, so the calm phase after it fails too.)
+    expect(runVerdict(results).text).toMatch(/graceful degradation FAILED \(overload[,)]/);
     expect(renderJunit([{ kind: 'run', label: 'run', path: 'results.json', results }])).toMatch(/<testcase classname="overload-queueing\.overload" name="graceful degradation"><failure message="[^"]*timed out/);
     expect(exitCode).toBe(results.valid ? 1 : 3);
   }, 60_000);
