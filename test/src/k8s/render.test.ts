@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderLoad, renderStack, type RenderArgs } from '../../../src/k8s/render.js';
 import { renderDeploy, DEPLOY_RENDER } from '../../../src/k8s/write-deploy.js';
-import { VALID_RPS_PER_CORE } from '../../../src/k8s/per-core-rate.js';
+import { coresForRate, VALID_RPS_PER_CORE } from '../../../src/k8s/per-core-rate.js';
 import { bundleFiles } from '../../../src/k8s/bundle-files.js';
 import { validateK8s } from './k8s-schemas.js';
 
@@ -91,6 +91,18 @@ describe('gauntlet k8s render', () => {
   ])('sizes %i shards with --cpu-per-shard %s at %i cores each (peak 6000 rps)', async (shards, cpuPerShard, cores) => {
     const j = job(await load({ shards, ...(cpuPerShard !== undefined && { cpuPerShard }) }), '-load');
     expect(j.spec.template.spec.containers[0].resources.requests.cpu).toBe(String(cores));
+  });
+
+  it.each([
+    // shard peak rps, rate per core, whole cores
+    [1, 7000, 1],
+    [7000, 7000, 1],
+    [7001, 7000, 2],
+    [20_000, 7000, 3],
+    [6000, 2000, 3],
+    [0, 7000, 1],
+  ])('a shard peaking at %i rps, %i rps a core, asks for %i cores', (rps, perCore, cores) => {
+    expect(coresForRate(rps, perCore)).toBe(cores);
   });
 
   it('merges after waiting for every shard, then writes the reports', async () => {
