@@ -14,7 +14,16 @@ const NATIVE_OUTPUT_LIMIT = 2048;
 /** ProbeResult is `ok`, or the error message and what native code printed while the provider failed. */
 export type ProbeResult = { ok: true } | { ok: false; message: string; native: string };
 
-const SCRIPT = `
+/**
+ * PROBE_SCRIPT is the probe's program. It dies with gauntlet: a provider that hangs while loading must not outlive
+ * a killed parent (the parent's timeout is gone with it). Reparented means the parent is gone; checked at once and
+ * every 200 ms.
+ */
+export const PROBE_SCRIPT = `
+const parent = Number(process.env.GAUNTLET_PROBE_PARENT);
+const gone = () => { if (process.ppid !== parent) process.exit(1); };
+gone();
+setInterval(gone, 200).unref();
 const ort = await import(process.env.GAUNTLET_ORT_URL);
 try {
   const s = await ort.InferenceSession.create(process.env.GAUNTLET_MODEL, { executionProviders: [process.env.GAUNTLET_EP], logSeverityLevel: 3 });
@@ -27,8 +36,8 @@ try {
 /** probeEp loads `model` on `ep` in a child process and says whether it loaded. */
 export function probeEp(model: string, ep: ProfileEp): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const env = { ...process.env, GAUNTLET_ORT_URL: import.meta.resolve('onnxruntime-node'), GAUNTLET_MODEL: model, GAUNTLET_EP: ep };
-    const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, GAUNTLET_ORT_URL: import.meta.resolve('onnxruntime-node'), GAUNTLET_MODEL: model, GAUNTLET_EP: ep, GAUNTLET_PROBE_PARENT: String(process.pid) };
+    const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
