@@ -13,7 +13,7 @@ import { startCluster, type RunningCluster } from '../../reference-server/cluste
 import { DEFAULT_TIMEOUTS } from '../../reference-server/core/listen.js';
 import { exitWithParent, parentPidFromEnv } from '../../reference-server/core/parent-watch.js';
 import { defaultModelRepository, ensureModelRepository } from '../../reference-server/models/build.js';
-import { ensureRolloutModel, ROLLOUT_MODEL } from '../../reference-server/models/rollout-model.js';
+import { ensureRolloutModel, ROLLOUT_MODEL_NAMES } from '../../reference-server/models/rollout-model.js';
 import { startReferenceServer, type RunningServer } from '../../reference-server/server.js';
 import type { ModelControlMode } from '../../reference-server/core/model-repository.js';
 import { GauntletError } from '../errors.js';
@@ -156,7 +156,7 @@ export async function startServe(args: ServeArgs, print: (line: string) => void)
     repo = defaultModelRepository();
     try {
       await ensureModelRepository(repo, { log: (l) => print(`models: ${l}`) });
-      if (args.loadModel?.includes(ROLLOUT_MODEL)) await ensureRolloutModel(repo, (l) => print(`models: ${l}`));
+      for (const name of ROLLOUT_MODEL_NAMES) if (args.loadModel?.includes(name)) await ensureRolloutModel(repo, (l) => print(`models: ${l}`), name);
     } catch (err) {
       throw new GauntletError('GAUNTLET_ERR_MODEL_BUILD', `building the bundled models in ${repo} failed: ${(err as Error).message}`);
     }
