@@ -37,6 +37,8 @@ export interface ServerInterval {
   gpuUtilization?: number;
   /** An LLM server's view (vLLM's metric names), when it exports them. */
   llm?: LlmServerInterval;
+  /** Set when the scrape had none of Triton's request counters for the model (a vLLM-style server): the Triton figures above are 0 because absent, not measured. */
+  noTriton?: true;
 }
 
 /** LlmServerInterval is an LLM server's second: sequences running and waiting, KV-cache usage (0..1), tokens per second. */
@@ -71,7 +73,7 @@ const COUNTERS = [
   'nv_inference_compute_output_duration_us',
 ] as const;
 
-type Sample = Record<(typeof COUNTERS)[number] | 'nv_inference_pending_request_count', number> & { cpu?: number; gpu?: number; vllm?: Record<VllmKey, number> };
+type Sample = Record<(typeof COUNTERS)[number] | 'nv_inference_pending_request_count', number> & { cpu?: number; gpu?: number; vllm?: Record<VllmKey, number>; triton?: true };
 
 /** parseMetrics sums the Triton counters of the given model (all models when undefined) from Prometheus text. */
 export function parseMetrics(text: string, model?: string): Sample {
@@ -99,6 +101,7 @@ export function parseMetrics(text: string, model?: string): Sample {
       if (model !== undefined && !labels.includes(`model="${model}"`)) continue;
       const k = name as (typeof COUNTERS)[number] | 'nv_inference_pending_request_count';
       s[k] = (s[k] ?? 0) + v;
+      if ((COUNTERS as readonly string[]).includes(k)) s.triton = true;
     }
   }
   if (gpus.length) s.gpu = gpus.reduce((a, b) => a + b, 0) / gpus.length;
@@ -184,6 +187,7 @@ export class ServerScraper {
       failuresPerS: d('nv_inference_request_failure') / dt,
       pending: sample.nv_inference_pending_request_count,
     };
+    if (!sample.triton && !prev.sample.triton) row.noTriton = true;
     if (sample.cpu !== undefined) row.cpuUtilization = sample.cpu;
     if (sample.gpu !== undefined) row.gpuUtilization = sample.gpu;
     const v = sample.vllm;

@@ -75,7 +75,8 @@ export function phaseResults(plan: Plan, agg: RunAggregate, server: ServerInterv
     const tokens = agg.phaseTokens[i];
     if (tokens) r.tokens = phaseTokens(tokens, p.slo, span.elapsedS, attempted, withHistograms, tokenWindow(tokenSeconds(agg), tokenSeconds(agg, i), p.startS, p.startS + span.elapsedS));
     r.validity = judgePhase({ ...r, ...rowCounts(p, rows[i]!), attempted });
-    const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + span.elapsedS);
+    // Seconds of a server without Triton's counters (an LLM server's vLLM metrics) have no Triton figures to average.
+    const seconds = server.filter((s) => s.second >= p.startS && s.second < p.startS + span.elapsedS && !s.noTriton);
     if (seconds.length) {
       const mean = (f: (s: ServerInterval) => number): number => seconds.reduce((n, s) => n + f(s), 0) / seconds.length;
       r.server = { meanBatch: mean((s) => s.meanBatch), queueUs: mean((s) => s.queueUs), computeInferUs: mean((s) => s.computeInferUs), requestUs: mean((s) => s.requestUs), requestsPerS: mean((s) => s.requestsPerS) };

@@ -29,4 +29,11 @@ describe('parseMetrics on vLLM names', () => {
     expect(parseMetrics('vllm:kv_cache_usage_perc{model_name="m"} 0.5\n', 'm').vllm!.kvCache).toBe(0.5);
     expect(parseMetrics('nv_inference_count{model="m"} 1\n', 'm').vllm).toBeUndefined();
   });
+
+  it('says whether Triton\'s counters were there at all, so an LLM server\'s phases get no Triton figures of 0', () => {
+    expect(parseMetrics(TEXT, 'tiny-llm').triton).toBeUndefined();
+    expect(parseMetrics(TEXT, 'mlp').triton).toBe(true);
+    // The pending gauge alone is not a request counter.
+    expect(parseMetrics('nv_inference_pending_request_count{model="m"} 2\n', 'm').triton).toBeUndefined();
+  });
 });
