@@ -84,7 +84,7 @@ phases:
     const regressed = report.checks.filter((c) => c.kind === 'verdict' && c.verdict === 'REGRESSED');
     expect(regressed).toEqual([]);
     expect(report.checks.filter((c) => c.kind === 'verdict').every((c) => c.kind === 'verdict' && c.source === 'repetitions')).toBe(true);
-    expect(report.pass).toBe(true);
+    expect(report.pass, JSON.stringify({ failed: report.checks.filter((c) => c.pass === false), invalid: report.invalid, undecided: report.undecided })).toBe(true);
   });
 
   it('fails a 3 ms slower model with REGRESSED latency, in JUnit and Markdown too', () => {

@@ -66,8 +66,10 @@ describe('gauntlet sweep end to end', () => {
       ]);
       for (const c of record.combinations) {
         // The scenario's phases, then (for a valid measurement that met the SLO) the repeat of the phase the
-        // figures come from, for run-to-run noise.
-        const repeated = c.figures!.valid && c.figures!.throughputAtSloRps > 0;
+        // figures come from, for run-to-run noise. A repeat that missed the SLO (a stall of this shared machine:
+        // CI, 2026-12-06) leaves the phase not confirmed, its throughput at the SLO 0, and says so.
+        const unconfirmed = /not when repeated/.test(c.figures!.source ?? '');
+        const repeated = c.figures!.valid && (c.figures!.throughputAtSloRps > 0 || unconfirmed);
         expect(c.results).toEqual([`${c.id}/results.json`, ...(repeated ? [`${c.id}/repeats/01-steady/results.json`] : [])]);
         if (repeated) expect(c.repeats![0]).toMatchObject({ rateRps: 40, results: `${c.id}/repeats/01-steady/results.json` });
         const results = JSON.parse(readFileSync(path.join(outcome.dir, c.results[0]!), 'utf8'));
@@ -78,7 +80,7 @@ describe('gauntlet sweep end to end', () => {
         const config = parse(readFileSync(path.join(outcome.dir, c.id, 'repository', 'tiny', 'config.yaml'), 'utf8'));
         expect(config.instance_group[0].count).toBe(c.config.instanceCount);
         expect(config.dynamic_batching === undefined).toBe(c.config.dynamicBatching === false);
-        expect(c.figures!.throughputAtSloRps).toBeGreaterThan(0);
+        if (!unconfirmed) expect(c.figures!.throughputAtSloRps).toBeGreaterThan(0);
         expect(c.figures!.p99Ms).toBeGreaterThan(0);
         expect(c.figures!.memoryMib).toBeGreaterThan(10);
         expect(c.startupMs).toBeGreaterThan(0);
