@@ -100,8 +100,11 @@ describe('gauntlet run --shard (compiled CLI)', () => {
       // Counts are the shards' sums, exactly.
       for (const key of ['scheduled', 'sent', 'ok', 'failed', 'dropped'] as const) expect(merged.totals[key]).toBe(results.reduce((n, r) => n + r.totals[key], 0));
       // The union of the shards sends at the scenario's rate, second by second (60 a second for 3 s).
-      const sentPerSecond = merged.intervals.filter((row) => row.phase === 'steady').map((row) => row.sentRps);
+      // (A reply that lands after the phase's third second adds a row with nothing sent: replies, not sends.)
+      const steadyRows = merged.intervals.filter((row) => row.phase === 'steady');
+      const sentPerSecond = steadyRows.filter((row) => row.t < 3).map((row) => row.sentRps);
       expect(sentPerSecond).toHaveLength(3);
+      expect(steadyRows.filter((row) => row.t >= 3).every((row) => row.sentRps === 0)).toBe(true);
       for (const rate of sentPerSecond) expect(Math.abs(rate - 60) / 60).toBeLessThanOrEqual(0.02);
       // A quantile of the union lies between the shards' own: the merged histogram is theirs, added.
       for (const q of ['p50', 'p99'] as const) {

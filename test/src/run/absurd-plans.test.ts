@@ -75,10 +75,10 @@ phases: [{name: a, duration: 1s, rate: 10}]
     expect(results.status).toBe('interrupted');
     const t = results.totals;
     // What was planned until the stop: 1e12 rps over the time the run measured (a second and the moment until
-    // the abort), within one second's rounding either way.
+    // the abort, which a busy machine delivers late: 2.58 s in CI), within one second's rounding either way.
     const measured = results.measuredS ?? 0;
     expect(measured).toBeGreaterThanOrEqual(1);
-    expect(measured).toBeLessThan(2.5);
+    expect(measured).toBeLessThan(5);
     expect(t.scheduled).toBeGreaterThan(1e12 * measured * 0.5);
     expect(t.scheduled).toBeLessThan(1e12 * (measured + 0.5));
     expect(t.dropped).toBe(t.scheduled - t.sent);
