@@ -61,8 +61,7 @@ export function decide(s: HpaSettings, history: HpaHistory, nowS: number, curren
   else {
     const ratio = s.target > 0 ? metric / s.target : 1;
     if (Math.abs(ratio - 1) <= s.tolerance) limitedBy = 'tolerance';
-    // Rounded first: 3 × 0.3 / 0.1 must be 9, not ceil(9.000000000000002).
-    else recommended = Math.ceil(Math.round(ready * ratio * 1e9) / 1e9);
+    else recommended = ceilExact(ready * ratio);
     // Replicas still starting have no metric yet. Toward fewer replicas the HPA counts such a pod as using exactly
     // its target (never less), so that a scale-down cannot take away capacity that is on its way: recomputed with
     // them, a ratio back within the tolerance or above 1 leaves the count as it is (the HPA's replica calculator).
@@ -70,7 +69,7 @@ export function decide(s: HpaSettings, history: HpaHistory, nowS: number, curren
     if (recommended < current && starting > 0) {
       const withStarting = (ready * ratio + starting) / current;
       if (withStarting >= 1 || Math.abs(withStarting - 1) <= s.tolerance) [recommended, limitedBy] = [current, 'starting-replicas'];
-      else recommended = Math.min(current, Math.ceil(Math.round((ready * ratio + starting) * 1e9) / 1e9));
+      else recommended = Math.min(current, ceilExact(ready * ratio + starting));
     }
   }
   const clamped = Math.min(s.max, Math.max(s.min, recommended));
@@ -93,6 +92,11 @@ export function decide(s: HpaSettings, history: HpaHistory, nowS: number, curren
   }
   if (desired !== current) history.changes.push({ atS: nowS, delta: desired - current });
   return { recommended, desired, limitedBy };
+}
+
+/** ceilExact rounds up after rounding away float noise: 3 × 0.3 / 0.1 must be 9, not ceil(9.000000000000002). */
+function ceilExact(x: number): number {
+  return Math.ceil(Math.round(x * 1e9) / 1e9);
 }
 
 /** upLimit is the most replicas a scale-up policy allows now: from the count at the start of its period. */
